@@ -1,0 +1,55 @@
+# Comptoir — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck contracts pytest bench bench-quick migration install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate the SQLite database, load the demo retailer, serve on :8000
+run: $(STAMP)
+	$(BIN)/comptoir migrate
+	$(BIN)/comptoir demo
+	$(BIN)/comptoir serve --host 127.0.0.1 --port 8000
+
+## make test: lint, type checks, import contracts, the whole test suite
+test: lint typecheck contracts pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+bench-quick: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+
+## make migration m="orders: add pickup deadline": autogenerate a revision from the models
+migration: $(STAMP)
+	rm -f var/migration-scratch.db
+	COMPTOIR_DATABASE_URL=sqlite:///var/migration-scratch.db $(BIN)/comptoir migrate
+	$(BIN)/python -c "import sys; from comptoir.core.migrate import revision; revision('sqlite:///var/migration-scratch.db', sys.argv[1])" "$(m)"
+	rm -f var/migration-scratch.db
+
+clean:
+	rm -rf $(VENV) var/comptoir.db* .mypy_cache .ruff_cache

@@ -1,0 +1,116 @@
+"""The FastAPI application: the kernel's routes, every domain's router, middlewares, the dispatcher."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from comptoir import __version__
+from comptoir.core import routes as core_routes
+from comptoir.core.api import AppState, install_problem_handlers
+from comptoir.core.auth import Authenticator
+from comptoir.core.db import Database
+from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
+from comptoir.core.idempotency import IdempotencyMiddleware
+from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
+from comptoir.domains import all_domains, build_bus, build_jobs
+from comptoir.settings import Settings, get_settings
+
+log = logging.getLogger("comptoir.app")
+
+DESCRIPTION = """
+Comptoir is a headless **unified commerce** platform: one customer record, one stock, one cart,
+one price and one loyalty programme on every channel (stores, web, app, call centre, live).
+
+Authenticate with an API key: `Authorization: Bearer cpt_…` (create one with `comptoir keys create`).
+Errors are RFC 9457 `application/problem+json`. POSTs that create accept an `Idempotency-Key`.
+Mutable resources carry a `version`; send it back as `If-Match` to avoid lost updates.
+"""
+
+
+def dispatcher_config(settings: Settings) -> DispatcherConfig:
+    return DispatcherConfig(
+        batch_size=settings.dispatcher_batch_size,
+        poll_seconds=settings.dispatcher_poll_seconds,
+        handler_max_attempts=settings.handler_max_attempts,
+        webhook_max_attempts=settings.webhook_max_attempts,
+        webhook_timeout_seconds=settings.webhook_timeout_seconds,
+        backoff_base_seconds=settings.webhook_backoff_base_seconds,
+        backoff_max_seconds=settings.webhook_backoff_max_seconds,
+    )
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = db or Database(settings.database_url)
+    bus = build_bus(settings)
+    metrics = Metrics()
+    state = AppState(
+        settings=settings,
+        db=db,
+        bus=bus,
+        authenticator=Authenticator(
+            db, cache_seconds=settings.api_key_cache_seconds, default_rate_limit=settings.default_rate_limit_per_minute
+        ),
+        metrics=metrics,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
+        thread = None
+        if settings.dispatcher == "inprocess":
+            dispatcher = Dispatcher(db, bus, dispatcher_config(settings), jobs=build_jobs(settings))
+            thread = threading.Thread(target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True)
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=10)
+
+    app = FastAPI(
+        title="Comptoir",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.comptoir = state
+    install_problem_handlers(app)
+
+    app.include_router(core_routes.health)
+    app.include_router(core_routes.router)
+    for domain in all_domains():
+        for router in domain.routers:
+            app.include_router(router)
+
+    # Outermost last: request id/metrics wrap everything, idempotency wraps the routes.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        db=db,
+        ttl_hours=settings.idempotency_ttl_hours,
+        wait_seconds=settings.idempotency_wait_seconds,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+        )
+    app.add_middleware(RequestMiddleware, metrics=metrics)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory comptoir.app:create_app_from_env`` (used by ``comptoir serve``)."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

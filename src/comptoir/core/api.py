@@ -1,0 +1,212 @@
+"""FastAPI glue shared by every domain's router: the request context, scopes, If-Match, problems."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from comptoir.core import tokens
+from comptoir.core.auth import Authenticator, check_scope, parse_token
+from comptoir.core.context import Actor
+from comptoir.core.db import Database
+from comptoir.core.errors import (
+    PROBLEM_CONTENT_TYPE,
+    Conflict,
+    InvalidInput,
+    PreconditionFailed,
+    Problem,
+    Unauthorized,
+    pointer_from_loc,
+)
+from comptoir.core.events import Bus
+from comptoir.core.observability import Metrics, request_id_var
+from comptoir.core.uow import UnitOfWork
+from comptoir.settings import Settings
+
+log = logging.getLogger("comptoir.api")
+
+CUSTOMER_TOKEN_PURPOSE = "customer-session"
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    bus: Bus
+    authenticator: Authenticator
+    metrics: Metrics
+
+
+class RequestContext:
+    """What a route needs: who is calling and a way to open a unit of work on their behalf."""
+
+    __slots__ = ("actor", "state")
+
+    def __init__(self, state: AppState, actor: Actor) -> None:
+        self.state = state
+        self.actor = actor
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.state.db, self.actor)
+
+    def reader(self) -> UnitOfWork:
+        return UnitOfWork(self.state.db, self.actor, read_only=True)
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.comptoir
+    return state
+
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer cpt_…`")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key, alternative header")
+_customer_header = APIKeyHeader(
+    name="X-Customer-Token", auto_error=False, description="Signed-in customer's token (customer-facing channels)"
+)
+
+
+def require(area: str | None, access: Literal["read", "write"] = "read") -> Callable[..., Awaitable[RequestContext]]:
+    """Dependency: a valid API key holding ``<area>:<access>`` (any valid key when ``area`` is None)."""
+
+    async def dependency(
+        request: Request,
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        api_key: Annotated[str | None, Depends(_api_key_header)],
+        customer_token: Annotated[str | None, Depends(_customer_header)],
+    ) -> RequestContext:
+        state = app_state(request)
+        token = parse_token(f"Bearer {bearer.credentials}" if bearer else None, api_key)
+        actor = state.authenticator.authenticate(token, request_id=request_id_var.get())
+        if area is not None:
+            check_scope(actor, area, access)
+        if customer_token:
+            claims = tokens.verify(state.settings.secret_key, CUSTOMER_TOKEN_PURPOSE, customer_token)
+            if claims is None or "sub" not in claims:
+                raise Unauthorized("The customer token is invalid or has expired; sign in again.")
+            actor = Actor(
+                key_id=actor.key_id,
+                channel=actor.channel,
+                scopes=actor.scopes,
+                customer_id=str(claims["sub"]),
+                request_id=actor.request_id,
+            )
+        return RequestContext(state, actor)
+
+    return dependency
+
+
+_ETAG_RE = re.compile(r'^(?:W/)?"(\d+)"$')
+
+
+def if_match(request: Request) -> int | None:
+    """Parse ``If-Match: "<version>"``; ``None`` when absent or ``*``."""
+    raw = request.headers.get("if-match")
+    if raw is None or raw.strip() == "*":
+        return None
+    match = _ETAG_RE.match(raw.strip())
+    if match is None:
+        raise InvalidInput(
+            'If-Match must be an entity tag like "3" (the resource version).',
+            errors=[{"header": "If-Match", "detail": "not a version entity tag"}],
+        )
+    return int(match.group(1))
+
+
+IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+# -- problem documents --------------------------------------------------------------------------------
+
+
+def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+    instance = request.url.path if request is not None else None
+    return JSONResponse(
+        problem.to_dict(instance), status_code=problem.status, headers=problem.headers, media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        where, pointer = pointer_from_loc(err.get("loc", ()))
+        entry: dict[str, Any] = {"detail": err.get("msg", "invalid")}
+        if where == "body":
+            entry["pointer"] = pointer
+        elif where == "header":
+            entry["header"] = pointer
+        else:
+            entry["parameter"] = pointer
+            entry["in"] = where
+        errors.append(entry)
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(exc, request)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = _validation_errors(exc)
+        names = ", ".join(e.get("pointer") or e.get("parameter") or e.get("header") or "?" for e in errors)
+        return problem_response(InvalidInput(f"Invalid request: {names}.", errors=errors), request)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        slugs = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}
+        problem = Problem(str(exc.detail), slug=slugs.get(exc.status_code, f"http-{exc.status_code}"))
+        problem.status = exc.status_code
+        problem.title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Request failed")
+        if exc.headers:
+            problem.headers.update(exc.headers)
+        return problem_response(problem, request)
+
+    async def on_stale(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(
+            PreconditionFailed("The resource was changed by another request at the same time; reload and retry."),
+            request,
+        )
+
+    async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("integrity error", extra={"path": request.url.path, "error": str(exc.__cause__ or exc)[:500]})
+        return problem_response(
+            Conflict("The request conflicts with data written at the same time (a duplicate?); reload and retry."),
+            request,
+        )
+
+    app.add_exception_handler(StaleDataError, on_stale)
+    app.add_exception_handler(IntegrityError, on_integrity)
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": desc, "content": {PROBLEM_CONTENT_TYPE: {}}}
+    for status, desc in [
+        (401, "Missing or invalid API key"),
+        (403, "Key lacks the scope or channel"),
+        (422, "Invalid input (problem+json naming the fields)"),
+        (429, "Rate limited (Retry-After)"),
+    ]
+}

@@ -1,0 +1,23 @@
+"""The kernel's periodic housekeeping, run by the dispatcher."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete
+
+from comptoir.core import clock
+from comptoir.core.dispatcher import Job
+from comptoir.core.models import IdempotencyRecord
+from comptoir.core.uow import UnitOfWork
+from comptoir.settings import Settings
+
+
+def purge_expired_idempotency_keys(uow: UnitOfWork) -> None:
+    # Keep in-progress rows a little longer than their TTL: their request may still be running.
+    cutoff = clock.now() - timedelta(minutes=10)
+    uow.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at < cutoff))
+
+
+def core_jobs(settings: Settings) -> list[Job]:
+    return [Job("core.purge_idempotency_keys", 3600, purge_expired_idempotency_keys)]

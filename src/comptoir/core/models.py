@@ -1,0 +1,155 @@
+"""Tables of the shared kernel: outbox, deliveries, webhooks, API keys, idempotency keys, job leases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from comptoir.core.db import Base, Provenance, Versioned
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class OutboxEvent(Base):
+    __tablename__ = "core_outbox_events"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(40), unique=True)
+    type: Mapped[str] = mapped_column(String(120), index=True)
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+    channel: Mapped[str | None] = mapped_column(String(64))
+    api_key_id: Mapped[str | None] = mapped_column(String(40))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    fanned_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_core_outbox_events_pending_fanout", "fanned_out", "seq"),)
+
+
+class HandlerDelivery(Base):
+    """One row per (event, in-process handler): delivered exactly once, in the handler's own transaction."""
+
+    __tablename__ = "core_handler_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_seq: Mapped[int] = mapped_column(BigId, ForeignKey("core_outbox_events.seq", ondelete="CASCADE"))
+    handler: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    completed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("event_seq", "handler"),
+        Index("ix_core_handler_deliveries_due", "status", "next_attempt_at"),
+    )
+
+
+class WebhookSubscription(Versioned, Provenance, Base):
+    __tablename__ = "core_webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    secret: Mapped[str] = mapped_column(String(100))
+    event_types: Mapped[list[Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class WebhookDelivery(Base):
+    """One row per (event, subscription): delivered at least once, retried with backoff, then dead-lettered."""
+
+    __tablename__ = "core_webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_seq: Mapped[int] = mapped_column(BigId, ForeignKey("core_outbox_events.seq", ondelete="CASCADE"))
+    subscription_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("core_webhook_subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | succeeded | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("event_seq", "subscription_id"),
+        Index("ix_core_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
+
+
+class WebhookAttempt(Base):
+    __tablename__ = "core_webhook_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("core_webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    response_excerpt: Mapped[str | None] = mapped_column(String(1000))
+
+
+class ApiKey(Base):
+    __tablename__ = "core_api_keys"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    scopes: Mapped[list[Any]]
+    channel: Mapped[str | None] = mapped_column(String(64))
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "core_idempotency_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(64))  # hash of the API key that sent the request
+    key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(2048))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress | completed
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_headers: Mapped[dict[str, Any] | None]
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+
+class JobLease(Base):
+    """Periodic jobs run by one worker at a time across all processes."""
+
+    __tablename__ = "core_job_leases"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(120))
+    lease_until: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]

@@ -1,0 +1,83 @@
+"""Money: a ``Decimal`` amount with an ISO 4217 currency, never a float."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from babel.core import Locale
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+_CURRENCIES = frozenset(list_currencies())
+
+# Amounts travel as JSON strings ("12.50") so no client parses them as binary floats.
+DecimalStr = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
+
+
+def is_currency(code: str) -> bool:
+    return code in _CURRENCIES
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """Round half-up to the currency's minor unit (2 for EUR, 0 for JPY, 3 for KWD)."""
+    exponent = Decimal(1).scaleb(-get_currency_precision(currency))
+    return amount.quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: Any) -> Decimal:
+    if isinstance(value, float):
+        raise TypeError("money amounts must not be floats; pass a string or Decimal")
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError(f"not a decimal amount: {value!r}") from exc
+
+
+class Money(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    amount: DecimalStr = Field(description="Decimal amount as a string, e.g. \"19.90\"")
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. EUR")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_float(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            raise ValueError("amount must be a string or integer, not a float")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        code = value.upper()
+        if not is_currency(code):
+            raise ValueError(f"unknown ISO 4217 currency {value!r}")
+        return code
+
+    @classmethod
+    def of(cls, amount: Decimal | int | str, currency: str) -> Money:
+        return cls(amount=quantize(to_decimal(amount), currency.upper()), currency=currency)
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls.of(0, currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} and {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money.of(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money.of(self.amount - other.amount, self.currency)
+
+    def times(self, factor: Decimal | int) -> Money:
+        return Money.of(self.amount * Decimal(factor), self.currency)
+
+    def format(self, locale: str | Locale = "fr_FR") -> str:
+        """Locale formatting: ``Money.of("1234.5", "EUR").format("fr_FR")`` -> ``"1 234,50 €"``."""
+        return str(format_currency(self.amount, self.currency, locale=locale))

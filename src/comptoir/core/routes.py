@@ -1,0 +1,164 @@
+"""The kernel's own API: health, metrics, API keys, webhook subscriptions and deliveries, the event log."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from comptoir.core import auth, webhooks
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, app_state, etag, require
+from comptoir.core.errors import Unavailable
+from comptoir.core.pagination import Page
+
+health = APIRouter(tags=["operations"])
+
+
+@health.get("/healthz", summary="Liveness: the process answers")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health.get("/readyz", summary="Readiness: the database answers")
+def readyz(request: Request) -> dict[str, str]:
+    try:
+        app_state(request).db.ping()
+    except Exception as exc:
+        raise Unavailable("The database is not reachable.") from exc
+    return {"status": "ready", "database": app_state(request).db.dialect}
+
+
+@health.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(app_state(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
+
+KeysWriter = Annotated[RequestContext, Depends(require("keys", "write"))]
+KeysReader = Annotated[RequestContext, Depends(require("keys", "read"))]
+WebhooksWriter = Annotated[RequestContext, Depends(require("webhooks", "write"))]
+WebhooksReader = Annotated[RequestContext, Depends(require("webhooks", "read"))]
+EventsReader = Annotated[RequestContext, Depends(require("events", "read"))]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/me", tags=["auth"], summary="The calling key: id, channel and scopes")
+async def whoami(ctx: Annotated[RequestContext, Depends(require(None))]) -> dict[str, object]:
+    a = ctx.actor
+    return {"key_id": a.key_id, "channel": a.channel, "scopes": sorted(a.scopes), "customer_id": a.customer_id}
+
+
+@router.post("/keys", tags=["auth"], status_code=201, summary="Create an API key (the token is shown once)")
+def create_key(body: auth.ApiKeyCreate, ctx: KeysWriter) -> auth.ApiKeyCreated:
+    with ctx.uow() as uow:
+        created = auth.create_key(uow, body)
+        uow.commit()
+    return created
+
+
+@router.get("/keys", tags=["auth"], summary="List API keys (never their secrets)")
+def list_keys(ctx: KeysReader) -> list[auth.ApiKeyOut]:
+    with ctx.reader() as uow:
+        return auth.list_keys(uow)
+
+
+@router.post("/keys/{key_id}/revoke", tags=["auth"], summary="Revoke an API key")
+def revoke_key(key_id: str, ctx: KeysWriter) -> auth.ApiKeyOut:
+    with ctx.uow() as uow:
+        out = auth.revoke_key(uow, key_id)
+        uow.commit()
+    return out
+
+
+@router.post(
+    "/webhooks/subscriptions", tags=["webhooks"], status_code=201, summary="Subscribe an endpoint to events"
+)
+def create_subscription(
+    body: webhooks.SubscriptionIn, ctx: WebhooksWriter, response: Response
+) -> webhooks.SubscriptionCreated:
+    with ctx.uow() as uow:
+        out = webhooks.create_subscription(uow, body)
+        uow.commit()
+    response.headers["ETag"] = etag(out.version)
+    response.headers["Location"] = f"/v1/webhooks/subscriptions/{out.id}"
+    return out
+
+
+@router.get("/webhooks/subscriptions", tags=["webhooks"], summary="List webhook subscriptions")
+def list_subscriptions(
+    ctx: WebhooksReader, cursor: str | None = None, limit: Limit = 50
+) -> Page[webhooks.SubscriptionOut]:
+    with ctx.reader() as uow:
+        return webhooks.list_subscriptions(uow, cursor=cursor, limit=limit)
+
+
+@router.get("/webhooks/subscriptions/{subscription_id}", tags=["webhooks"], summary="One subscription")
+def get_subscription(subscription_id: str, ctx: WebhooksReader, response: Response) -> webhooks.SubscriptionOut:
+    with ctx.reader() as uow:
+        out = webhooks.get_subscription(uow, subscription_id)
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.patch(
+    "/webhooks/subscriptions/{subscription_id}",
+    tags=["webhooks"],
+    summary="Change a subscription (send If-Match with its ETag to avoid lost updates)",
+)
+def update_subscription(
+    subscription_id: str, body: webhooks.SubscriptionPatch, ctx: WebhooksWriter, expected: IfMatch, response: Response
+) -> webhooks.SubscriptionOut:
+    with ctx.uow() as uow:
+        out = webhooks.update_subscription(uow, subscription_id, body, expected_version=expected)
+        uow.commit()
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.delete("/webhooks/subscriptions/{subscription_id}", tags=["webhooks"], status_code=204)
+def delete_subscription(subscription_id: str, ctx: WebhooksWriter, expected: IfMatch) -> Response:
+    with ctx.uow() as uow:
+        webhooks.delete_subscription(uow, subscription_id, expected_version=expected)
+        uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/webhooks/deliveries", tags=["webhooks"], summary="Delivery log, newest first")
+def list_deliveries(
+    ctx: WebhooksReader,
+    subscription_id: str | None = None,
+    status: Literal["pending", "succeeded", "dead"] | None = None,
+    event_id: str | None = None,
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> Page[webhooks.DeliveryOut]:
+    with ctx.reader() as uow:
+        return webhooks.list_deliveries(
+            uow, subscription_id=subscription_id, status=status, event_id=event_id, cursor=cursor, limit=limit
+        )
+
+
+@router.get("/webhooks/deliveries/{delivery_id}", tags=["webhooks"], summary="One delivery with every attempt")
+def get_delivery(delivery_id: int, ctx: WebhooksReader) -> webhooks.DeliveryOut:
+    with ctx.reader() as uow:
+        return webhooks.get_delivery(uow, delivery_id)
+
+
+@router.post(
+    "/webhooks/deliveries/{delivery_id}/retry", tags=["webhooks"], summary="Retry a dead-lettered delivery now"
+)
+def retry_delivery(delivery_id: int, ctx: WebhooksWriter) -> webhooks.DeliveryOut:
+    with ctx.uow() as uow:
+        out = webhooks.retry_delivery(uow, delivery_id)
+        uow.commit()
+    return out
+
+
+@router.get("/events", tags=["events"], summary="The event log (outbox), oldest first")
+def list_events(
+    ctx: EventsReader, type_prefix: str | None = None, cursor: str | None = None, limit: Limit = 50
+) -> Page[webhooks.EventOut]:
+    with ctx.reader() as uow:
+        return webhooks.list_events(uow, type_prefix=type_prefix, cursor=cursor, limit=limit)

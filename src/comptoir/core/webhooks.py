@@ -1,0 +1,332 @@
+"""Webhook subscriptions, Standard Webhooks signatures, and the delivery log.
+
+Each delivery is signed like https://www.standardwebhooks.com: headers ``webhook-id`` (the event
+id, stable across retries, so receivers de-duplicate), ``webhook-timestamp`` and
+``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` with the subscription's
+``whsec_`` secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+
+from comptoir.core import clock
+from comptoir.core.errors import InvalidInput, check_version, not_found
+from comptoir.core.events import EVENT_TYPES
+from comptoir.core.ids import new_id
+from comptoir.core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from comptoir.core.pagination import Page, paginate
+from comptoir.core.uow import UnitOfWork
+
+# -- signatures -----------------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _secret_bytes(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix("whsec_"))
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    to_sign = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(_secret_bytes(secret), to_sign, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signature_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+        "content-type": "application/json",
+    }
+
+
+def verify(secret: str, headers: dict[str, str], body: bytes, *, tolerance_seconds: int = 300) -> bool:
+    """What a receiver does: recompute the signature and check the timestamp is recent."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    msg_id, ts = lowered.get("webhook-id", ""), lowered.get("webhook-timestamp", "")
+    if not msg_id or not ts.isdigit():
+        return False
+    if abs(int(clock.now().timestamp()) - int(ts)) > tolerance_seconds:
+        return False
+    expected = sign(secret, msg_id, int(ts), body).split(",", 1)[1]
+    for candidate in lowered.get("webhook-signature", "").split():
+        version, _, value = candidate.partition(",")
+        if version == "v1" and hmac.compare_digest(value, expected):
+            return True
+    return False
+
+
+def type_matches(patterns: list[str], event_type: str) -> bool:
+    """``*`` matches everything, ``orders.*`` a whole domain, otherwise exact names."""
+    for pattern in patterns:
+        if pattern == "*" or pattern == event_type:
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+# -- schemas --------------------------------------------------------------------------------------
+
+
+class SubscriptionIn(BaseModel):
+    url: str = Field(max_length=2048, description="HTTPS (or HTTP) endpoint that receives POSTs")
+    event_types: list[str] = Field(default=["*"], min_length=1, description='"*", "orders.*" or exact types')
+    description: str = Field(default="", max_length=500)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an absolute http(s) URL")
+        return value
+
+    @field_validator("event_types")
+    @classmethod
+    def _types(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if pattern == "*" or pattern.endswith(".*"):
+                continue
+            if pattern not in EVENT_TYPES:
+                raise ValueError(f"unknown event type {pattern!r}")
+        return value
+
+
+class SubscriptionPatch(BaseModel):
+    url: str | None = None
+    event_types: list[str] | None = None
+    description: str | None = None
+    active: bool | None = None
+
+    _check_url = field_validator("url")(lambda cls, v: v if v is None else SubscriptionIn._url(v))
+    _check_types = field_validator("event_types")(lambda cls, v: v if v is None else SubscriptionIn._types(v))
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    url: str
+    event_types: list[str]
+    description: str
+    active: bool
+    version: int
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str = Field(description="Signing secret (whsec_…). Shown once: store it to verify signatures.")
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    subscription_id: str
+    event_id: str
+    event_type: str
+    status: Literal["pending", "succeeded", "dead"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    history: list[AttemptOut] = []
+
+
+class EventOut(BaseModel):
+    seq: int
+    id: str
+    type: str
+    occurred_at: datetime
+    channel: str | None
+    api_key_id: str | None
+    data: dict[str, object]
+
+
+# -- service ---------------------------------------------------------------------------------------
+
+
+def _sub_out(row: WebhookSubscription) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=row.id,
+        url=row.url,
+        event_types=list(row.event_types),
+        description=row.description,
+        active=row.active,
+        version=row.version,
+        created_at=row.created_at,
+    )
+
+
+def create_subscription(uow: UnitOfWork, command: SubscriptionIn) -> SubscriptionCreated:
+    row = WebhookSubscription(
+        id=new_id("whs"),
+        url=command.url,
+        description=command.description,
+        secret=new_secret(),
+        event_types=command.event_types,
+        active=True,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return SubscriptionCreated(**_sub_out(row).model_dump(), secret=row.secret)
+
+
+def _get_subscription(uow: UnitOfWork, subscription_id: str) -> WebhookSubscription:
+    row = uow.session.get(WebhookSubscription, subscription_id)
+    if row is None:
+        raise not_found("Webhook subscription", subscription_id)
+    return row
+
+
+def get_subscription(uow: UnitOfWork, subscription_id: str) -> SubscriptionOut:
+    return _sub_out(_get_subscription(uow, subscription_id))
+
+
+def list_subscriptions(uow: UnitOfWork, *, cursor: str | None, limit: int) -> Page[SubscriptionOut]:
+    return paginate(
+        uow.session, select(WebhookSubscription), WebhookSubscription.id, cursor=cursor, limit=limit, convert=_sub_out
+    )
+
+
+def update_subscription(
+    uow: UnitOfWork, subscription_id: str, patch: SubscriptionPatch, *, expected_version: int | None
+) -> SubscriptionOut:
+    row = _get_subscription(uow, subscription_id)
+    check_version(row.version, expected_version)
+    for field, value in patch.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise InvalidInput(f"{field} cannot be null", field=field)
+        setattr(row, field, value)
+    uow.session.flush()
+    return _sub_out(row)
+
+
+def delete_subscription(uow: UnitOfWork, subscription_id: str, *, expected_version: int | None) -> None:
+    row = _get_subscription(uow, subscription_id)
+    check_version(row.version, expected_version)
+    uow.session.delete(row)
+
+
+def _delivery_out(
+    d: WebhookDelivery, event: OutboxEvent, attempts: list[WebhookAttempt] | None = None
+) -> DeliveryOut:
+    return DeliveryOut(
+        id=d.id,
+        subscription_id=d.subscription_id,
+        event_id=event.event_id,
+        event_type=event.type,
+        status=d.status,  # type: ignore[arg-type]
+        attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
+        last_status_code=d.last_status_code,
+        last_error=d.last_error,
+        created_at=d.created_at,
+        delivered_at=d.delivered_at,
+        history=[
+            AttemptOut(
+                attempt=a.attempt,
+                started_at=a.started_at,
+                duration_ms=a.duration_ms,
+                status_code=a.status_code,
+                error=a.error,
+            )
+            for a in attempts or []
+        ],
+    )
+
+
+def list_deliveries(
+    uow: UnitOfWork,
+    *,
+    subscription_id: str | None,
+    status: str | None,
+    event_id: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[DeliveryOut]:
+    stmt = select(WebhookDelivery)
+    if subscription_id:
+        stmt = stmt.where(WebhookDelivery.subscription_id == subscription_id)
+    if status:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    if event_id:
+        stmt = stmt.where(
+            WebhookDelivery.event_seq == select(OutboxEvent.seq).where(OutboxEvent.event_id == event_id).scalar_subquery()
+        )
+    page = paginate(
+        uow.session, stmt, WebhookDelivery.id, cursor=cursor, limit=limit, convert=lambda d: d,
+        descending=True, key_type=int,
+    )
+    seqs = {d.event_seq for d in page.items}
+    events = {e.seq: e for e in uow.session.scalars(select(OutboxEvent).where(OutboxEvent.seq.in_(seqs)))}
+    return Page[DeliveryOut](
+        items=[_delivery_out(d, events[d.event_seq]) for d in page.items], next_cursor=page.next_cursor
+    )
+
+
+def get_delivery(uow: UnitOfWork, delivery_id: int) -> DeliveryOut:
+    d = uow.session.get(WebhookDelivery, delivery_id)
+    if d is None:
+        raise not_found("Webhook delivery", delivery_id)
+    event = uow.session.get_one(OutboxEvent, d.event_seq)
+    attempts = list(
+        uow.session.scalars(
+            select(WebhookAttempt).where(WebhookAttempt.delivery_id == d.id).order_by(WebhookAttempt.attempt)
+        )
+    )
+    return _delivery_out(d, event, attempts)
+
+
+def retry_delivery(uow: UnitOfWork, delivery_id: int) -> DeliveryOut:
+    """Put a dead-lettered (or failing) delivery back in the queue now."""
+    d = uow.session.get(WebhookDelivery, delivery_id)
+    if d is None:
+        raise not_found("Webhook delivery", delivery_id)
+    if d.status != "succeeded":
+        d.status = "pending"
+        d.next_attempt_at = clock.now()
+        d.lease_until = None
+        uow.session.flush()
+    return get_delivery(uow, delivery_id)
+
+
+def _event_out(e: OutboxEvent) -> EventOut:
+    return EventOut(
+        seq=e.seq,
+        id=e.event_id,
+        type=e.type,
+        occurred_at=e.occurred_at,
+        channel=e.channel,
+        api_key_id=e.api_key_id,
+        data=e.payload,
+    )
+
+
+def list_events(uow: UnitOfWork, *, type_prefix: str | None, cursor: str | None, limit: int) -> Page[EventOut]:
+    stmt = select(OutboxEvent)
+    if type_prefix:
+        stmt = stmt.where(OutboxEvent.type.startswith(type_prefix))
+    return paginate(
+        uow.session, stmt, OutboxEvent.seq, cursor=cursor, limit=limit, convert=_event_out, key_type=int
+    )

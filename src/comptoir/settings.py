@@ -1,0 +1,81 @@
+"""Settings read from the environment (prefix ``COMPTOIR_``) or a ``.env`` file.
+
+Defaults are safe for the embedded mode: SQLite under ``var/``, the dispatcher inside the API
+process, no CORS origin. Production mode refuses to start with the default secret key.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMPTOIR_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite:///var/comptoir.db"
+    secret_key: str = DEFAULT_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+
+    default_locale: str = "fr_FR"
+    locales: Annotated[list[str], NoDecode] = ["fr_FR", "en_GB"]
+    default_currency: str = "EUR"
+    default_region: str = "FR"
+    timezone: str = "Europe/Paris"
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+
+    # "inprocess": `comptoir serve` delivers events in a background thread; "off": run `comptoir worker`.
+    dispatcher: Literal["inprocess", "off"] = "inprocess"
+    dispatcher_poll_seconds: float = 0.25
+    dispatcher_batch_size: int = 50
+    handler_max_attempts: int = 10
+    webhook_max_attempts: int = 8
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_base_seconds: float = 5.0
+    webhook_backoff_max_seconds: float = 3600.0
+
+    default_rate_limit_per_minute: int = 1200
+    api_key_cache_seconds: float = 5.0
+    idempotency_ttl_hours: int = 24
+    idempotency_wait_seconds: float = 10.0
+
+    media_dir: Path = Path("var/media")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Extra modules imported at start-up; each may define ``register(bus)`` to subscribe handlers.
+    plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("cors_origins", "plugins", "locales", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.env == "production" and (self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32):
+            raise ValueError(
+                "COMPTOIR_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
