@@ -192,6 +192,19 @@ def _redact(url: str) -> str:
     return url
 
 
+def _register_domain_commands() -> None:
+    from comptoir.domains import all_domains
+
+    for domain in all_domains():
+        if domain.register_cli is not None:
+            domain.register_cli(app, import_app)
+    if import_app.registered_commands or import_app.registered_groups:
+        app.add_typer(import_app, name="import")
+
+
+_register_domain_commands()
+
+
 def main() -> None:
     try:
         app()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 
+import typer
 from fastapi import APIRouter
 
 from comptoir.core.dispatcher import Job
@@ -27,11 +28,19 @@ class Domain:
     register_handlers: Callable[[Bus], None] | None = None
     jobs: Callable[[Settings], list[Job]] | None = None
     load_demo: Callable[[UnitOfWork, Settings], None] | None = None
+    # register_cli(app, import_app): add `comptoir <domain> …` and `comptoir import <domain> FILE` commands
+    register_cli: Callable[[typer.Typer, typer.Typer], None] | None = None
+    # customer_section(uow, customer_id) -> JSON-ready dict: this domain's part of the 360° view
+    customer_section: Callable[[UnitOfWork, str], dict[str, object]] | None = None
 
 
 def all_domains() -> list[Domain]:
-    """Each domain, in dependency order. Imports are local so ``comptoir --help`` stays fast."""
-    return []
+    """Each domain, in dependency order. Each block imports only that domain's public plug-ins."""
+    domains: list[Domain] = []
+    # <domain:stores>
+    # <domain:catalog>
+    # <domain:customers>
+    return domains
 
 
 def load_models() -> None:
