@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DOMAINS := stores catalog customers pricing loyalty inventory carts orders
 
-.PHONY: run test lint typecheck contracts pytest bench bench-quick migration install clean
+.PHONY: run test lint typecheck contracts pytest bench bench-quick migration i18n install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,10 @@ migration: $(STAMP)
 	COMPTOIR_DATABASE_URL=sqlite:///var/migration-scratch.db $(BIN)/comptoir migrate
 	$(BIN)/python -c "import sys; from comptoir.core.migrate import revision; revision('sqlite:///var/migration-scratch.db', sys.argv[1])" "$(m)"
 	rm -f var/migration-scratch.db
+
+## make i18n: extract new message ids into every package's French catalogue (then translate them)
+i18n: $(STAMP)
+	$(BIN)/python -m comptoir.core.i18n $(foreach p,core $(DOMAINS),comptoir.$(p))
 
 clean:
 	rm -rf $(VENV) var/comptoir.db* .mypy_cache .ruff_cache

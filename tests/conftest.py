@@ -17,9 +17,9 @@ from sqlalchemy import create_engine, text
 from comptoir.core.auth import ApiKeyCreate, create_key
 from comptoir.core.db import Base, Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.domains import load_models
-from comptoir.settings import Settings
 
 PG_URL = os.environ.get("COMPTOIR_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -36,7 +36,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _admin_engine():  # type: ignore[no-untyped-def]
     assert PG_URL
-    url = PG_URL.replace("postgresql://", "postgresql+psycopg://", 1) if PG_URL.startswith("postgresql://") else PG_URL
+    url = (
+        PG_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+        if PG_URL.startswith("postgresql://")
+        else PG_URL
+    )
     return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
@@ -44,7 +48,9 @@ def _pg_url_for(name: str) -> str:
     assert PG_URL
     base, _, _ = PG_URL.rpartition("/")
     url = f"{base}/{name}"
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    )
 
 
 def create_empty_database(backend: str, tmp_dir: Path) -> str:
@@ -84,7 +90,9 @@ def wipe(db: Database) -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
-            conn.exec_driver_sql("DELETE FROM sqlite_sequence WHERE 1") if _has_sqlite_sequence(conn) else None
+            conn.exec_driver_sql("DELETE FROM sqlite_sequence WHERE 1") if _has_sqlite_sequence(
+                conn
+            ) else None
 
 
 def _has_sqlite_sequence(conn) -> bool:  # type: ignore[no-untyped-def]
@@ -124,7 +132,9 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
-def make_key(db: Database, scopes: list[str], channel: str | None = None, rate_limit: int | None = None) -> str:
+def make_key(
+    db: Database, scopes: list[str], channel: str | None = None, rate_limit: int | None = None
+) -> str:
     with UnitOfWork(db) as uow:
         created = create_key(
             uow, ApiKeyCreate(name="test", scopes=scopes, channel=channel, rate_limit_per_minute=rate_limit)
@@ -144,5 +154,7 @@ def dispatcher(app) -> Dispatcher:  # type: ignore[no-untyped-def]
     return Dispatcher(
         state.db,
         state.bus,
-        DispatcherConfig(batch_size=50, webhook_max_attempts=3, webhook_timeout_seconds=2, backoff_base_seconds=0.01),
+        DispatcherConfig(
+            batch_size=50, webhook_max_attempts=3, webhook_timeout_seconds=2, backoff_base_seconds=0.01
+        ),
     )

@@ -9,17 +9,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from comptoir import __version__
 from comptoir.core import routes as core_routes
+from comptoir.core import web
 from comptoir.core.api import AppState, install_problem_handlers
 from comptoir.core.auth import Authenticator
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.idempotency import IdempotencyMiddleware
 from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
-from comptoir.domains import all_domains, build_bus, build_jobs
-from comptoir.settings import Settings, get_settings
+from comptoir.core.settings import Settings, get_settings
+from comptoir.domains import all_domains, build_bus, build_jobs, customer_sections, page_links
 
 log = logging.getLogger("comptoir.app")
 
@@ -55,9 +57,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         db=db,
         bus=bus,
         authenticator=Authenticator(
-            db, cache_seconds=settings.api_key_cache_seconds, default_rate_limit=settings.default_rate_limit_per_minute
+            db,
+            cache_seconds=settings.api_key_cache_seconds,
+            default_rate_limit=settings.default_rate_limit_per_minute,
         ),
         metrics=metrics,
+        customer_sections=customer_sections(),
+        page_links=page_links(),
     )
 
     @asynccontextmanager
@@ -66,7 +72,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         thread = None
         if settings.dispatcher == "inprocess":
             dispatcher = Dispatcher(db, bus, dispatcher_config(settings), jobs=build_jobs(settings))
-            thread = threading.Thread(target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True)
+            thread = threading.Thread(
+                target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True
+            )
             thread.start()
         try:
             yield
@@ -83,9 +91,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.comptoir = state
     install_problem_handlers(app)
+    web.install_page_handlers(app)
 
     app.include_router(core_routes.health)
     app.include_router(core_routes.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
     for domain in all_domains():
         for router in domain.routers:
             app.include_router(router)

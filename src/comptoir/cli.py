@@ -8,9 +8,13 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from comptoir.core.db import Database
+    from comptoir.core.settings import Settings
 
 app = typer.Typer(
     name="comptoir",
@@ -28,13 +32,13 @@ app.add_typer(keys_app, name="keys")
 import_app = typer.Typer(help="Import data files (CSV or JSON Lines) into a domain.")
 
 
-def _settings():  # type: ignore[no-untyped-def]
-    from comptoir.settings import get_settings
+def _settings() -> Settings:
+    from comptoir.core.settings import get_settings
 
     return get_settings()
 
 
-def _db():  # type: ignore[no-untyped-def]
+def _db() -> Database:
     from comptoir.core.db import Database
 
     return Database(_settings().database_url)
@@ -46,7 +50,8 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="API processes (use PostgreSQL for more than one)")] = 1,
     dispatcher: Annotated[
-        bool, typer.Option(help="Deliver events and webhooks inside the API process (off: run `comptoir worker`)")
+        bool,
+        typer.Option(help="Deliver events and webhooks inside the API process (off: run `comptoir worker`)"),
     ] = True,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development)")] = False,
 ) -> None:
@@ -57,7 +62,9 @@ def serve(
     if not dispatcher:
         os.environ["COMPTOIR_DISPATCHER"] = "off"
     if workers > 1 and settings.is_sqlite:
-        typer.secho("Several API processes on SQLite serialise on its write lock; prefer PostgreSQL.", fg="yellow")
+        typer.secho(
+            "Several API processes on SQLite serialise on its write lock; prefer PostgreSQL.", fg="yellow"
+        )
     typer.secho(f"Comptoir on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", fg="green")
     uvicorn.run(
         "comptoir.app:create_app_from_env",
@@ -74,7 +81,9 @@ def serve(
 
 @app.command()
 def worker(
-    once: Annotated[bool, typer.Option(help="Deliver everything due, then exit (for cron or scripts)")] = False,
+    once: Annotated[
+        bool, typer.Option(help="Deliver everything due, then exit (for cron or scripts)")
+    ] = False,
 ) -> None:
     """Deliver events to handlers and webhooks, and run periodic jobs.
 
@@ -130,7 +139,9 @@ def keys_create(
     channel: Annotated[
         str | None, typer.Option(help="Bind to a channel: web, app, store:<store id>, call-centre, live")
     ] = None,
-    rate_limit: Annotated[int | None, typer.Option(help="Requests per minute (default from settings)")] = None,
+    rate_limit: Annotated[
+        int | None, typer.Option(help="Requests per minute (default from settings)")
+    ] = None,
 ) -> None:
     """Create an API key. The token is printed once: store it in the client's secrets."""
     from pydantic import ValidationError
@@ -147,7 +158,9 @@ def keys_create(
     with UnitOfWork(_db()) as uow:
         created = create_key(uow, command)
         uow.commit()
-    typer.echo(f"id:      {created.id}\nchannel: {created.channel or 'back office'}\nscopes:  {' '.join(created.scopes)}")
+    typer.echo(
+        f"id:      {created.id}\nchannel: {created.channel or 'back office'}\nscopes:  {' '.join(created.scopes)}"
+    )
     typer.secho(f"token:   {created.token}", fg="green")
     typer.echo("The token is shown only now.")
 

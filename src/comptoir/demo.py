@@ -10,14 +10,22 @@ from sqlalchemy import select
 from comptoir.core.auth import ApiKeyCreate, create_key
 from comptoir.core.db import Database
 from comptoir.core.models import ApiKey
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.domains import all_domains
-from comptoir.settings import Settings
 
 DEMO_KEYS = [
     ApiKeyCreate(name="demo: back office", scopes=["*"]),
-    ApiKeyCreate(name="demo: website", scopes=["*:read", "carts:write", "orders:write", "customers:write"], channel="web"),
-    ApiKeyCreate(name="demo: mobile app", scopes=["*:read", "carts:write", "orders:write", "customers:write"], channel="app"),
+    ApiKeyCreate(
+        name="demo: website",
+        scopes=["*:read", "carts:write", "orders:write", "customers:write"],
+        channel="web",
+    ),
+    ApiKeyCreate(
+        name="demo: mobile app",
+        scopes=["*:read", "carts:write", "orders:write", "customers:write"],
+        channel="app",
+    ),
     ApiKeyCreate(name="demo: call centre", scopes=["*:read", "*:write"], channel="call-centre"),
     ApiKeyCreate(name="demo: live shopping", scopes=["*:read", "carts:write", "live:write"], channel="live"),
 ]

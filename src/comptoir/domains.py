@@ -14,10 +14,11 @@ from types import ModuleType
 import typer
 from fastapi import APIRouter
 
+from comptoir.core.api import CustomerSection
 from comptoir.core.dispatcher import Job
 from comptoir.core.events import Bus
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,13 @@ class Domain:
     # register_cli(app, import_app): add `comptoir <domain> …` and `comptoir import <domain> FILE` commands
     register_cli: Callable[[typer.Typer, typer.Typer], None] | None = None
     # customer_section(uow, customer_id) -> JSON-ready dict: this domain's part of the 360° view
-    customer_section: Callable[[UnitOfWork, str], dict[str, object]] | None = None
+    customer_section: CustomerSection | None = None
+    # Entry points of this domain's reference pages: (title message id, path), e.g. ("Customers", "/pages/customers")
+    pages: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def package(self) -> str:
+        return f"comptoir.{self.name}"
 
 
 def all_domains() -> list[Domain]:
@@ -60,6 +67,14 @@ def build_bus(settings: Settings) -> Bus:
         if register is not None:
             register(bus)
     return bus
+
+
+def customer_sections() -> dict[str, CustomerSection]:
+    return {d.name: d.customer_section for d in all_domains() if d.customer_section is not None}
+
+
+def page_links() -> list[tuple[str, str, str]]:
+    return [(title, path, d.package) for d in all_domains() for title, path in d.pages]
 
 
 def build_jobs(settings: Settings) -> list[Job]:

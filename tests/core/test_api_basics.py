@@ -46,7 +46,9 @@ def test_out_of_scope_key_is_403(client: TestClient, db) -> None:  # type: ignor
     token = make_key(db, ["webhooks:read"])
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/v1/webhooks/subscriptions", headers=headers).status_code == 200
-    response = client.post("/v1/webhooks/subscriptions", json={"url": "https://example.org/hook"}, headers=headers)
+    response = client.post(
+        "/v1/webhooks/subscriptions", json={"url": "https://example.org/hook"}, headers=headers
+    )
     assert response.status_code == 403
     assert response.json()["type"] == "urn:comptoir:problem:missing-scope"
     assert "webhooks:write" in response.json()["detail"]
@@ -67,8 +69,11 @@ def test_revoked_key_stops_working(client: TestClient, admin_headers, db) -> Non
 
 
 def test_keys_are_stored_hashed_and_shown_once(client: TestClient, admin_headers, db) -> None:  # type: ignore[no-untyped-def]
-    created = client.post("/v1/keys", json={"name": "Website", "scopes": ["carts:write"], "channel": "web"},
-                          headers=admin_headers)
+    created = client.post(
+        "/v1/keys",
+        json={"name": "Website", "scopes": ["carts:write"], "channel": "web"},
+        headers=admin_headers,
+    )
     assert created.status_code == 201
     token = created.json()["token"]
     listed = client.get("/v1/keys", headers=admin_headers).json()
@@ -157,5 +162,7 @@ def test_cors_origins_come_from_settings(settings, db) -> None:  # type: ignore[
             "/v1/me", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "GET"}
         )
         assert response.headers["access-control-allow-origin"] == "https://shop.example"
-        other = c.options("/v1/me", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+        other = c.options(
+            "/v1/me", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}
+        )
         assert "access-control-allow-origin" not in other.headers

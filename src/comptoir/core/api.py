@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request
@@ -31,10 +31,13 @@ from comptoir.core.errors import (
 )
 from comptoir.core.events import Bus
 from comptoir.core.observability import Metrics, request_id_var
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.settings import Settings
 
 log = logging.getLogger("comptoir.api")
+
+# A domain's section of the 360° customer view: (unit of work, customer id) -> JSON-ready dict.
+CustomerSection = Callable[[UnitOfWork, str], dict[str, Any]]
 
 CUSTOMER_TOKEN_PURPOSE = "customer-session"
 
@@ -46,6 +49,10 @@ class AppState:
     bus: Bus
     authenticator: Authenticator
     metrics: Metrics
+    # The 360° view: each domain's section of a customer, by section name (see comptoir.domains).
+    customer_sections: dict[str, CustomerSection] = field(default_factory=dict)
+    # Entry points of the reference pages: (title message id, path, package holding the translation).
+    page_links: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class RequestContext:
@@ -76,11 +83,15 @@ def app_state(request: Request) -> AppState:
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer cpt_…`")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key, alternative header")
 _customer_header = APIKeyHeader(
-    name="X-Customer-Token", auto_error=False, description="Signed-in customer's token (customer-facing channels)"
+    name="X-Customer-Token",
+    auto_error=False,
+    description="Signed-in customer's token (customer-facing channels)",
 )
 
 
-def require(area: str | None, access: Literal["read", "write"] = "read") -> Callable[..., Awaitable[RequestContext]]:
+def require(
+    area: str | None, access: Literal["read", "write"] = "read"
+) -> Callable[..., Awaitable[RequestContext]]:
     """Dependency: a valid API key holding ``<area>:<access>`` (any valid key when ``area`` is None)."""
 
     async def dependency(
@@ -140,7 +151,10 @@ def etag(version: int) -> str:
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
     instance = request.url.path if request is not None else None
     return JSONResponse(
-        problem.to_dict(instance), status_code=problem.status, headers=problem.headers, media_type=PROBLEM_CONTENT_TYPE
+        problem.to_dict(instance),
+        status_code=problem.status,
+        headers=problem.headers,
+        media_type=PROBLEM_CONTENT_TYPE,
     )
 
 
@@ -183,14 +197,20 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_stale(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
-            PreconditionFailed("The resource was changed by another request at the same time; reload and retry."),
+            PreconditionFailed(
+                "The resource was changed by another request at the same time; reload and retry."
+            ),
             request,
         )
 
     async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("integrity error", extra={"path": request.url.path, "error": str(exc.__cause__ or exc)[:500]})
+        log.warning(
+            "integrity error", extra={"path": request.url.path, "error": str(exc.__cause__ or exc)[:500]}
+        )
         return problem_response(
-            Conflict("The request conflicts with data written at the same time (a duplicate?); reload and retry."),
+            Conflict(
+                "The request conflicts with data written at the same time (a duplicate?); reload and retry."
+            ),
             request,
         )
 

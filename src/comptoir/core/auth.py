@@ -47,7 +47,9 @@ def scope_allows(scopes: frozenset[str], area: str, access: str) -> bool:
 class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(min_length=1, description='e.g. ["customers:read", "orders:write"] or ["*"]')
-    channel: str | None = Field(default=None, description="web, app, store:<id>, call-centre, live; none = back office")
+    channel: str | None = Field(
+        default=None, description="web, app, store:<id>, call-centre, live; none = back office"
+    )
     rate_limit_per_minute: int | None = Field(default=None, ge=1, le=1_000_000)
 
     @field_validator("scopes")
@@ -55,7 +57,9 @@ class ApiKeyCreate(BaseModel):
     def _scopes(cls, value: list[str]) -> list[str]:
         for scope in value:
             if not SCOPE_RE.match(scope):
-                raise ValueError(f"invalid scope {scope!r}: use <area>:read, <area>:write, *:read, *:write or *")
+                raise ValueError(
+                    f"invalid scope {scope!r}: use <area>:read, <area>:write, *:read, *:write or *"
+                )
         return sorted(set(value))
 
     @field_validator("channel")
@@ -218,4 +222,3 @@ def parse_token(authorization: str | None, api_key_header: str | None) -> str | 
             return value.strip()
         raise Unauthorized("Use `Authorization: Bearer <key>` or `X-API-Key: <key>`.")
     return None
-

@@ -113,7 +113,9 @@ class Dispatcher:
         return total
 
     def run_forever(self, stop: threading.Event) -> None:
-        log.info("dispatcher started", extra={"worker": self.worker_id, "handlers": len(self.bus.handler_names)})
+        log.info(
+            "dispatcher started", extra={"worker": self.worker_id, "handlers": len(self.bus.handler_names)}
+        )
         while not stop.is_set():
             try:
                 busy = self.run_once()
@@ -153,7 +155,13 @@ class Dispatcher:
             for seq, event_type in events:
                 for name in self.bus.handler_names_for(event_type):
                     handler_rows.append(
-                        {"event_seq": seq, "handler": name, "status": "pending", "attempts": 0, "next_attempt_at": now}
+                        {
+                            "event_seq": seq,
+                            "handler": name,
+                            "status": "pending",
+                            "attempts": 0,
+                            "next_attempt_at": now,
+                        }
                     )
                 for sub_id, patterns in subs:
                     if type_matches(list(patterns), event_type):
@@ -172,7 +180,9 @@ class Dispatcher:
             if webhook_rows:
                 session.execute(insert(WebhookDelivery), webhook_rows)
             session.execute(
-                update(OutboxEvent).where(OutboxEvent.seq.in_([seq for seq, _ in events])).values(fanned_out=True)
+                update(OutboxEvent)
+                .where(OutboxEvent.seq.in_([seq for seq, _ in events]))
+                .values(fanned_out=True)
             )
             return len(events)
 
@@ -204,7 +214,9 @@ class Dispatcher:
                 assert handler is not None
                 try:
                     with uow.savepoint():
-                        event = parse_event(event_row.type, event_row.event_id, event_row.occurred_at, event_row.payload)
+                        event = parse_event(
+                            event_row.type, event_row.event_id, event_row.occurred_at, event_row.payload
+                        )
                         handler(uow, event)
                         session.flush()
                 except Exception:
@@ -329,14 +341,20 @@ class Dispatcher:
                     response_excerpt=excerpt,
                 )
             )
-            values: dict[str, Any] = {"last_status_code": status_code, "last_error": error, "lease_until": None}
+            values: dict[str, Any] = {
+                "last_status_code": status_code,
+                "last_error": error,
+                "lease_until": None,
+            }
             if error is None:
                 values.update(status="succeeded", delivered_at=clock.now())
             elif attempt >= self.config.webhook_max_attempts:
                 values.update(status="dead")
                 log.warning("webhook dead-lettered", extra={"delivery_id": item["id"], "error": error})
             else:
-                delay = backoff_seconds(attempt, self.config.backoff_base_seconds, self.config.backoff_max_seconds)
+                delay = backoff_seconds(
+                    attempt, self.config.backoff_base_seconds, self.config.backoff_max_seconds
+                )
                 values.update(next_attempt_at=clock.now() + timedelta(seconds=delay))
             session.execute(update(WebhookDelivery).where(WebhookDelivery.id == item["id"]).values(**values))
 
@@ -364,7 +382,11 @@ class Dispatcher:
                     JobLease.name == job.name,
                     or_(JobLease.lease_until.is_(None), JobLease.lease_until <= now),
                 )
-                .values(holder=self.worker_id, lease_until=now + timedelta(seconds=job.every_seconds), last_run_at=now)
+                .values(
+                    holder=self.worker_id,
+                    lease_until=now + timedelta(seconds=job.every_seconds),
+                    last_run_at=now,
+                )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 

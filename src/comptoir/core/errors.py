@@ -42,7 +42,12 @@ class Problem(Exception):
         return TYPE_PREFIX + self.slug
 
     def to_dict(self, instance: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status, "detail": self.detail}
+        body: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
         if instance:
             body["instance"] = instance
         if self.errors:

@@ -55,17 +55,24 @@ class IdempotencyMiddleware:
             return
         key = key_bytes.decode("latin-1").strip()
         if not key or len(key) > MAX_KEY_LENGTH:
-            await self._send(send, *_problem_response(InvalidInput(
-                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
-                errors=[{"header": "Idempotency-Key", "detail": "invalid length"}],
-            )))
+            await self._send(
+                send,
+                *_problem_response(
+                    InvalidInput(
+                        f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                        errors=[{"header": "Idempotency-Key", "detail": "invalid length"}],
+                    )
+                ),
+            )
             return
 
         body = await _read_body(receive)
         token = credential.decode("latin-1").removeprefix("Bearer ").removeprefix("bearer ").strip()
         scope_hash = hash_token(token)[:32]
         digest = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+            b"\n".join(
+                [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
+            )
         ).hexdigest()
 
         while not await anyio.to_thread.run_sync(
@@ -136,7 +143,9 @@ class IdempotencyMiddleware:
     def _load(self, scope_hash: str, key: str) -> IdempotencyRecord | None:
         with self.db.reader() as session:
             return session.scalars(
-                select(IdempotencyRecord).where(IdempotencyRecord.scope == scope_hash, IdempotencyRecord.key == key)
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == scope_hash, IdempotencyRecord.key == key
+                )
             ).first()
 
     def _complete(self, scope_hash: str, key: str, captured: dict[str, Any]) -> None:
@@ -157,7 +166,9 @@ class IdempotencyMiddleware:
     def _release(self, scope_hash: str, key: str) -> None:
         with self.db.writer() as session, session.begin():
             session.execute(
-                delete(IdempotencyRecord).where(IdempotencyRecord.scope == scope_hash, IdempotencyRecord.key == key)
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.scope == scope_hash, IdempotencyRecord.key == key
+                )
             )
 
     # -- replies ----------------------------------------------------------------------------------
@@ -167,11 +178,18 @@ class IdempotencyMiddleware:
         while True:
             record = await anyio.to_thread.run_sync(self._load, scope_hash, key)
             if record is not None and record.request_hash != digest:
-                await self._send(send, *_problem_response(InvalidInput(
-                    "This Idempotency-Key was already used with a different request.",
-                    errors=[{"header": "Idempotency-Key", "detail": "reused with a different request"}],
-                    slug="idempotency-key-reused",
-                )))
+                await self._send(
+                    send,
+                    *_problem_response(
+                        InvalidInput(
+                            "This Idempotency-Key was already used with a different request.",
+                            errors=[
+                                {"header": "Idempotency-Key", "detail": "reused with a different request"}
+                            ],
+                            slug="idempotency-key-reused",
+                        )
+                    ),
+                )
                 return True
             if record is None:
                 return False
@@ -181,11 +199,16 @@ class IdempotencyMiddleware:
                 await self._send(send, record.response_status or 200, headers, record.response_body or b"")
                 return True
             if anyio.current_time() >= deadline:
-                await self._send(send, *_problem_response(Conflict(
-                    "A request with this Idempotency-Key is still being processed; retry shortly.",
-                    headers={"Retry-After": "1"},
-                    slug="idempotency-key-in-progress",
-                )))
+                await self._send(
+                    send,
+                    *_problem_response(
+                        Conflict(
+                            "A request with this Idempotency-Key is still being processed; retry shortly.",
+                            headers={"Retry-After": "1"},
+                            slug="idempotency-key-in-progress",
+                        )
+                    ),
+                )
                 return True
             await asyncio.sleep(0.05)
 

@@ -9,8 +9,8 @@ from sqlalchemy import delete
 from comptoir.core import clock
 from comptoir.core.dispatcher import Job
 from comptoir.core.models import IdempotencyRecord
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.settings import Settings
 
 
 def purge_expired_idempotency_keys(uow: UnitOfWork) -> None:

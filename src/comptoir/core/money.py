@@ -37,7 +37,7 @@ def to_decimal(value: Any) -> Decimal:
 class Money(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    amount: DecimalStr = Field(description="Decimal amount as a string, e.g. \"19.90\"")
+    amount: DecimalStr = Field(description='Decimal amount as a string, e.g. "19.90"')
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217 code, e.g. EUR")
 
     @field_validator("amount", mode="before")

@@ -39,7 +39,9 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(
+        JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
@@ -51,7 +53,10 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            "comptoir_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=self.registry
+            "comptoir_http_requests_total",
+            "HTTP requests",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
             "comptoir_http_request_duration_seconds",

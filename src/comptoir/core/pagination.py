@@ -13,49 +13,71 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from comptoir.core.errors import InvalidInput
 
 T = TypeVar("T")
-Row = TypeVar("Row")
 
 MAX_LIMIT = 200
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next_cursor: str | None = Field(description="Pass as `cursor` to get the next page; null on the last page.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
 
 
 def encode_cursor(value: object) -> str:
     return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> str:
+def decode_cursor(cursor: str, key_type: Callable[[str], Any] = str) -> Any:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
+        raw = base64.urlsafe_b64decode(padded.encode()).decode()
+        if not raw:
+            raise ValueError("empty cursor")
+        return key_type(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The cursor is not one this API returned.", field="cursor", errors=[
-            {"parameter": "cursor", "detail": "invalid cursor"}
-        ]) from exc
+        raise InvalidInput(
+            "The cursor is not one this API returned.",
+            errors=[{"parameter": "cursor", "detail": "invalid cursor"}],
+        ) from exc
 
 
-def paginate(
+def keyset_page(
     session: Session,
-    stmt: Select[tuple[Row]],
+    stmt: Select[Any],
     key: InstrumentedAttribute[Any],
     *,
     cursor: str | None,
     limit: int,
-    convert: Callable[[Row], T],
+    descending: bool = False,
+    key_type: Callable[[str], Any] = str,
+) -> tuple[list[Any], str | None]:
+    """Keyset pagination on a unique, ordered column: one page of rows and the cursor after it."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    if cursor:
+        after = decode_cursor(cursor, key_type)
+        stmt = stmt.where(key < after if descending else key > after)
+    stmt = stmt.order_by(key.desc() if descending else key.asc()).limit(limit + 1)
+    rows: Sequence[Any] = session.scalars(stmt).all()
+    more = len(rows) > limit
+    page = list(rows[:limit])
+    next_cursor = encode_cursor(getattr(page[-1], key.key)) if more and page else None
+    return page, next_cursor
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    key: InstrumentedAttribute[Any],
+    *,
+    cursor: str | None,
+    limit: int,
+    convert: Callable[[Any], T],
     descending: bool = False,
     key_type: Callable[[str], Any] = str,
 ) -> Page[T]:
-    """Keyset pagination on a unique, ordered column (an id or sequence number)."""
-    limit = max(1, min(limit, MAX_LIMIT))
-    if cursor:
-        after = key_type(decode_cursor(cursor))
-        stmt = stmt.where(key < after if descending else key > after)
-    stmt = stmt.order_by(key.desc() if descending else key.asc()).limit(limit + 1)
-    rows: Sequence[Row] = session.scalars(stmt).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(getattr(rows[-1], key.key)) if more and rows else None
+    """Keyset pagination converted to a :class:`Page` of API schemas."""
+    rows, next_cursor = keyset_page(
+        session, stmt, key, cursor=cursor, limit=limit, descending=descending, key_type=key_type
+    )
     return Page[T](items=[convert(r) for r in rows], next_cursor=next_cursor)

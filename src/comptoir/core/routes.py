@@ -47,7 +47,12 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 @router.get("/me", tags=["auth"], summary="The calling key: id, channel and scopes")
 async def whoami(ctx: Annotated[RequestContext, Depends(require(None))]) -> dict[str, object]:
     a = ctx.actor
-    return {"key_id": a.key_id, "channel": a.channel, "scopes": sorted(a.scopes), "customer_id": a.customer_id}
+    return {
+        "key_id": a.key_id,
+        "channel": a.channel,
+        "scopes": sorted(a.scopes),
+        "customer_id": a.customer_id,
+    }
 
 
 @router.post("/keys", tags=["auth"], status_code=201, summary="Create an API key (the token is shown once)")
@@ -95,7 +100,9 @@ def list_subscriptions(
 
 
 @router.get("/webhooks/subscriptions/{subscription_id}", tags=["webhooks"], summary="One subscription")
-def get_subscription(subscription_id: str, ctx: WebhooksReader, response: Response) -> webhooks.SubscriptionOut:
+def get_subscription(
+    subscription_id: str, ctx: WebhooksReader, response: Response
+) -> webhooks.SubscriptionOut:
     with ctx.reader() as uow:
         out = webhooks.get_subscription(uow, subscription_id)
     response.headers["ETag"] = etag(out.version)
@@ -108,7 +115,11 @@ def get_subscription(subscription_id: str, ctx: WebhooksReader, response: Respon
     summary="Change a subscription (send If-Match with its ETag to avoid lost updates)",
 )
 def update_subscription(
-    subscription_id: str, body: webhooks.SubscriptionPatch, ctx: WebhooksWriter, expected: IfMatch, response: Response
+    subscription_id: str,
+    body: webhooks.SubscriptionPatch,
+    ctx: WebhooksWriter,
+    expected: IfMatch,
+    response: Response,
 ) -> webhooks.SubscriptionOut:
     with ctx.uow() as uow:
         out = webhooks.update_subscription(uow, subscription_id, body, expected_version=expected)
@@ -140,14 +151,18 @@ def list_deliveries(
         )
 
 
-@router.get("/webhooks/deliveries/{delivery_id}", tags=["webhooks"], summary="One delivery with every attempt")
+@router.get(
+    "/webhooks/deliveries/{delivery_id}", tags=["webhooks"], summary="One delivery with every attempt"
+)
 def get_delivery(delivery_id: int, ctx: WebhooksReader) -> webhooks.DeliveryOut:
     with ctx.reader() as uow:
         return webhooks.get_delivery(uow, delivery_id)
 
 
 @router.post(
-    "/webhooks/deliveries/{delivery_id}/retry", tags=["webhooks"], summary="Retry a dead-lettered delivery now"
+    "/webhooks/deliveries/{delivery_id}/retry",
+    tags=["webhooks"],
+    summary="Retry a dead-lettered delivery now",
 )
 def retry_delivery(delivery_id: int, ctx: WebhooksWriter) -> webhooks.DeliveryOut:
     with ctx.uow() as uow:

@@ -24,7 +24,7 @@ from comptoir.core.errors import InvalidInput, check_version, not_found
 from comptoir.core.events import EVENT_TYPES
 from comptoir.core.ids import new_id
 from comptoir.core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
-from comptoir.core.pagination import Page, paginate
+from comptoir.core.pagination import Page, keyset_page, paginate
 from comptoir.core.uow import UnitOfWork
 
 # -- signatures -----------------------------------------------------------------------------------
@@ -205,7 +205,12 @@ def get_subscription(uow: UnitOfWork, subscription_id: str) -> SubscriptionOut:
 
 def list_subscriptions(uow: UnitOfWork, *, cursor: str | None, limit: int) -> Page[SubscriptionOut]:
     return paginate(
-        uow.session, select(WebhookSubscription), WebhookSubscription.id, cursor=cursor, limit=limit, convert=_sub_out
+        uow.session,
+        select(WebhookSubscription),
+        WebhookSubscription.id,
+        cursor=cursor,
+        limit=limit,
+        convert=_sub_out,
     )
 
 
@@ -236,7 +241,7 @@ def _delivery_out(
         subscription_id=d.subscription_id,
         event_id=event.event_id,
         event_type=event.type,
-        status=d.status,  # type: ignore[arg-type]
+        status=d.status,
         attempts=d.attempts,
         next_attempt_at=d.next_attempt_at if d.status == "pending" else None,
         last_status_code=d.last_status_code,
@@ -272,16 +277,16 @@ def list_deliveries(
         stmt = stmt.where(WebhookDelivery.status == status)
     if event_id:
         stmt = stmt.where(
-            WebhookDelivery.event_seq == select(OutboxEvent.seq).where(OutboxEvent.event_id == event_id).scalar_subquery()
+            WebhookDelivery.event_seq
+            == select(OutboxEvent.seq).where(OutboxEvent.event_id == event_id).scalar_subquery()
         )
-    page = paginate(
-        uow.session, stmt, WebhookDelivery.id, cursor=cursor, limit=limit, convert=lambda d: d,
-        descending=True, key_type=int,
+    rows, next_cursor = keyset_page(
+        uow.session, stmt, WebhookDelivery.id, cursor=cursor, limit=limit, descending=True, key_type=int
     )
-    seqs = {d.event_seq for d in page.items}
+    seqs = {d.event_seq for d in rows}
     events = {e.seq: e for e in uow.session.scalars(select(OutboxEvent).where(OutboxEvent.seq.in_(seqs)))}
     return Page[DeliveryOut](
-        items=[_delivery_out(d, events[d.event_seq]) for d in page.items], next_cursor=page.next_cursor
+        items=[_delivery_out(d, events[d.event_seq]) for d in rows], next_cursor=next_cursor
     )
 
 
@@ -323,7 +328,9 @@ def _event_out(e: OutboxEvent) -> EventOut:
     )
 
 
-def list_events(uow: UnitOfWork, *, type_prefix: str | None, cursor: str | None, limit: int) -> Page[EventOut]:
+def list_events(
+    uow: UnitOfWork, *, type_prefix: str | None, cursor: str | None, limit: int
+) -> Page[EventOut]:
     stmt = select(OutboxEvent)
     if type_prefix:
         stmt = stmt.where(OutboxEvent.type.startswith(type_prefix))

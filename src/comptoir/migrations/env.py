@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from alembic import context
 
-from comptoir.core.db import Base, make_engine
+from comptoir.core.db import Base, is_unmanaged_table, make_engine
 from comptoir.domains import load_models
 
 load_models()
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave hand-made tables (FTS indexes and the like) out of autogenerate's comparison."""
+    return not (type_ == "table" and name is not None and is_unmanaged_table(name))
 
 
 def run_migrations_offline() -> None:
@@ -40,6 +45,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,1 @@
+"""Carts: one server-side cart that follows the customer across channels."""

@@ -1,0 +1,1 @@
+"""Inventory: stock per SKU and place, counts, shelf locations, availability, reservations."""

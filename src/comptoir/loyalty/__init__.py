@@ -1,0 +1,1 @@
+"""Loyalty: one points ledger, tiers and rewards on every channel."""

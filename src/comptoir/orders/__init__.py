@@ -1,0 +1,1 @@
+"""Orders: checkout, sourcing, fulfilment in every mode, e-receipts and returns anywhere."""

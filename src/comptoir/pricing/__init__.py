@@ -1,0 +1,1 @@
+"""Pricing: price lists, price history (Omnibus), the promotion engine — one price on every channel."""

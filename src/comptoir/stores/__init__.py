@@ -1,0 +1,1 @@
+"""Stores: places (stores, warehouses, pickup points), opening hours, publication to every channel."""

@@ -1,0 +1,70 @@
+"""French and English: catalogues complete, locale formatting, and the pages' sign-in flow."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from comptoir.core.i18n import format_money, negotiate, untranslated
+from comptoir.domains import all_domains
+from tests.conftest import make_key
+
+PACKAGES = ["comptoir.core", *(d.package for d in all_domains())]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_message_has_a_french_translation(package: str) -> None:
+    assert untranslated(package) == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("fr", "1\u202f234,50\xa0€"), ("fr_FR", "1\u202f234,50\xa0€"), ("en", "€1,234.50"), ("en_GB", "€1,234.50")],
+)
+def test_prices_are_formatted_by_locale(locale: str, expected: str) -> None:
+    assert format_money(Decimal("1234.5"), "EUR", locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [(None, "fr"), ("en-GB,en;q=0.9", "en"), ("de-DE,en;q=0.5,fr;q=0.8", "fr"), ("de", "fr"), ("en;q=0", "fr")],
+)
+def test_language_negotiation(header: str | None, expected: str) -> None:
+    assert negotiate(header) == expected
+
+
+def test_pages_ask_for_sign_in_then_greet_in_the_chosen_language(client, db) -> None:  # type: ignore[no-untyped-def]
+    first = client.get("/pages/", follow_redirects=False)
+    assert first.status_code == 303
+    assert first.headers["location"] == "/pages/sign-in?next=/pages/"
+
+    refused = client.post("/pages/sign-in", data={"api_key": "cpt_000000000000.nope-nope-nope-nope-nope"})
+    assert refused.status_code == 401
+    assert "Cette clé est inconnue ou révoquée." in refused.text
+
+    token = make_key(db, ["*:read"], channel="store:st_lyon")
+    signed_in = client.post("/pages/sign-in", data={"api_key": token, "next": "/pages/"}, follow_redirects=False)
+    assert signed_in.status_code == 303
+    assert "httponly" in signed_in.headers["set-cookie"].lower()
+    assert "samesite=strict" in signed_in.headers["set-cookie"].lower()
+
+    french = client.get("/pages/")
+    assert "Connecté sur le canal store:st_lyon." in french.text
+    english = client.get("/pages/?lang=en")
+    assert "Signed in on channel store:st_lyon." in english.text
+    assert client.get("/pages/").text.count("Signed in on channel") == 1  # the choice is remembered
+
+
+def test_sign_in_never_redirects_to_another_site(client, db) -> None:  # type: ignore[no-untyped-def]
+    token = make_key(db, ["*:read"])
+    response = client.post(
+        "/pages/sign-in", data={"api_key": token, "next": "//evil.example/"}, follow_redirects=False
+    )
+    assert response.headers["location"] == "/pages/"
+
+
+def test_htmx_is_served_locally(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/static/htmx-2.0.11.min.js")
+    assert response.status_code == 200
+    assert response.text.startswith("var htmx=")

@@ -1,0 +1,32 @@
+"""Events and handlers used only by the kernel's tests (and the worker-kill test's plugin)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy import text
+
+from comptoir.core.events import Bus, DomainEvent
+from comptoir.core.uow import UnitOfWork
+
+
+class ParcelShipped(DomainEvent):
+    event_type: ClassVar[str] = "testing.parcel_shipped"
+    parcel_id: str
+    weight_grams: int = 0
+
+
+EFFECTS_DDL = (
+    "CREATE TABLE IF NOT EXISTS test_effects (event_id VARCHAR(40) NOT NULL, handler VARCHAR(40) NOT NULL)"
+)
+
+
+def record_effect(uow: UnitOfWork, event: ParcelShipped) -> None:
+    """A handler whose effect is a row: exactly-once delivery means exactly one row per event."""
+    uow.session.execute(
+        text("INSERT INTO test_effects (event_id, handler) VALUES (:e, 'effect')"), {"e": event.event_id}
+    )
+
+
+def register(bus: Bus) -> None:
+    bus.subscribe(ParcelShipped, record_effect, name="tests.record_effect")
