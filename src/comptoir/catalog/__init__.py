@@ -1,0 +1,1 @@
+"""Catalogue: product information (PIM) and digital assets (DAM) for every channel."""

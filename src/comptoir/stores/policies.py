@@ -1,0 +1,364 @@
+"""Pure rules for places: opening hours (time zones, DST, exceptional dates, reserved hours), distances,
+postcodes, and who may change which place. No I/O: everything here is tested without a database.
+
+Hours are written in the place's local wall time and turned into UTC intervals day by day with
+``zoneinfo``, so a 09:00 opening is 08:00 UTC in winter and 07:00 UTC in summer, and a night range
+that spans the spring-forward gap is one hour shorter.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SHORT_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+SERVICES = (
+    "click_and_collect",
+    "reserve_and_collect",
+    "ship_from_store",
+    "returns",
+    "appointments",
+    "drive",
+    "live_video_studio",
+)
+ATTRIBUTES = ("wheelchair_accessible", "accessible_toilets", "parking", "ev_charging", "special_measures")
+KINDS = ("store", "warehouse", "pickup_point")
+STATUSES = ("open", "temporarily_closed", "permanently_closed")
+AUDIENCES = ("seniors", "at_risk", "health_workers", "professionals")
+DAY_END = 24 * 60
+
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+
+# -- time of day ---------------------------------------------------------------------------------
+
+
+def parse_hhmm(value: str) -> int:
+    """``"09:30"`` → 570 minutes after midnight; ``"24:00"`` is the end of the day."""
+    match = _HHMM.match(value.strip())
+    if match is None:
+        raise ValueError(f"{value!r} is not a time of day HH:MM")
+    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    if minutes > DAY_END:
+        raise ValueError(f"{value!r} is after 24:00")
+    return minutes
+
+
+def format_hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@dataclass(frozen=True, order=True)
+class Range:
+    """A span of one local day, in minutes after midnight; ``end`` may be 1440 (24:00)."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.start < self.end <= DAY_END):
+            raise ValueError(
+                f"{format_hhmm(self.start)}–{format_hhmm(self.end)} is not a range within one day"
+            )
+
+    @classmethod
+    def parse(cls, opens: str, closes: str) -> Range:
+        return cls(parse_hhmm(opens), parse_hhmm(closes))
+
+    @property
+    def text(self) -> str:
+        return f"{format_hhmm(self.start)}-{format_hhmm(self.end)}"
+
+
+def check_no_overlap(ranges: Sequence[Range]) -> None:
+    ordered = sorted(ranges)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.start < before.end:
+            raise ValueError(f"ranges {before.text} and {after.text} overlap")
+
+
+def merge(ranges: Iterable[Range]) -> list[Range]:
+    out: list[Range] = []
+    for r in sorted(ranges):
+        if out and r.start <= out[-1].end:
+            out[-1] = Range(out[-1].start, max(out[-1].end, r.end))
+        else:
+            out.append(r)
+    return out
+
+
+def subtract(ranges: Sequence[Range], holes: Sequence[Range]) -> list[Range]:
+    out = list(merge(ranges))
+    for hole in merge(holes):
+        kept: list[Range] = []
+        for r in out:
+            if hole.end <= r.start or hole.start >= r.end:
+                kept.append(r)
+                continue
+            if r.start < hole.start:
+                kept.append(Range(r.start, hole.start))
+            if hole.end < r.end:
+                kept.append(Range(hole.end, r.end))
+        out = kept
+    return out
+
+
+# -- a place's hours -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """Hours kept for one public (seniors, people at risk…): only that public may come then."""
+
+    range: Range
+    audience: str
+
+
+@dataclass(frozen=True)
+class SpecialDay:
+    """A date that replaces the weekly hours: closed (holiday, strike, lockdown) or other ranges."""
+
+    day: date
+    closed: bool
+    ranges: tuple[Range, ...] = ()
+    reserved: tuple[Reserved, ...] = ()
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Hours:
+    timezone: str
+    weekly: Mapping[int, tuple[Range, ...]] = field(default_factory=dict)  # 0 = Monday
+    reserved: Mapping[int, tuple[Reserved, ...]] = field(default_factory=dict)
+    special: Mapping[date, SpecialDay] = field(default_factory=dict)
+    status: str = "open"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class DaySchedule:
+    """What a local date looks like for one public: general ranges, reserved ranges, and why."""
+
+    day: date
+    ranges: tuple[Range, ...]
+    reserved: tuple[Reserved, ...]
+    special: bool
+    closed: bool
+    reason: str
+
+
+def day_schedule(hours: Hours, day: date) -> DaySchedule:
+    if hours.status != "open":
+        return DaySchedule(day, (), (), False, True, hours.status)
+    special = hours.special.get(day)
+    if special is not None:
+        if special.closed:
+            return DaySchedule(day, (), (), True, True, special.reason)
+        return DaySchedule(day, special.ranges, special.reserved, True, False, special.reason)
+    ranges = hours.weekly.get(day.weekday(), ())
+    reserved = hours.reserved.get(day.weekday(), ())
+    return DaySchedule(day, ranges, reserved, False, not ranges and not reserved, "")
+
+
+def open_ranges(schedule: DaySchedule, audience: str | None = None) -> list[Range]:
+    """(general − every reserved range) ∪ the ranges reserved for ``audience``."""
+    general = subtract(schedule.ranges, [r.range for r in schedule.reserved])
+    own = [r.range for r in schedule.reserved if audience is not None and r.audience == audience]
+    return merge([*general, *own])
+
+
+def local_to_utc(day: date, minutes: int, tz: ZoneInfo) -> datetime:
+    """The instant a local wall clock shows ``day`` + ``minutes``.
+
+    Ambiguous times (autumn) take the first occurrence. Times that do not exist (the spring gap)
+    take the moment the clock jumps: a range from 02:30 on the last Sunday of March starts at 03:00.
+    """
+    if minutes >= DAY_END:
+        day, minutes = day + timedelta(days=1), minutes - DAY_END
+    wall = datetime.combine(day, time(minutes // 60, minutes % 60))
+    first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == wall:
+        return first
+    # In the gap: bisect (to the minute) for the first instant whose wall time is past ``wall``.
+    low = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    high = first
+    while high - low > timedelta(minutes=1):
+        mid = low + (high - low) / 2
+        mid = mid.replace(second=0, microsecond=0)
+        if mid.astimezone(tz).replace(tzinfo=None) >= wall:
+            high = mid
+        else:
+            low = mid
+    return high
+
+
+def utc_intervals(hours: Hours, day: date, audience: str | None = None) -> list[tuple[datetime, datetime]]:
+    tz = hours.tz
+    out: list[tuple[datetime, datetime]] = []
+    for r in open_ranges(day_schedule(hours, day), audience):
+        start, end = local_to_utc(day, r.start, tz), local_to_utc(day, r.end, tz)
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def is_open_at(hours: Hours, at: datetime, audience: str | None = None) -> bool:
+    if at.tzinfo is None:
+        raise ValueError("is_open_at needs an aware datetime")
+    local_day = at.astimezone(hours.tz).date()
+    # The previous local day too: its 24:00 closing may be stated against it.
+    for day in (local_day - timedelta(days=1), local_day):
+        if any(start <= at < end for start, end in utc_intervals(hours, day, audience)):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Window:
+    opens_at: datetime
+    closes_at: datetime
+
+
+def next_opening(
+    hours: Hours, at: datetime, audience: str | None = None, *, horizon_days: int = 400
+) -> Window | None:
+    """The opening window that contains ``at``, else the next one; None if closed for the horizon.
+
+    Adjacent windows (e.g. a 24-hour store, Monday 24:00 then Tuesday 00:00) are joined.
+    """
+    if hours.status != "open":
+        return None
+    local_day = at.astimezone(hours.tz).date()
+    found: Window | None = None
+    for offset in range(-1, horizon_days + 1):
+        for start, end in utc_intervals(hours, local_day + timedelta(days=offset), audience):
+            if found is not None:
+                if start <= found.closes_at:
+                    found = Window(found.opens_at, max(found.closes_at, end))
+                    continue
+                return found
+            if end > at:
+                found = Window(start, end)
+    return found
+
+
+def week_days(hours: Hours, any_day: date) -> list[DaySchedule]:
+    monday = any_day - timedelta(days=any_day.weekday())
+    return [day_schedule(hours, monday + timedelta(days=i)) for i in range(7)]
+
+
+# -- text form of weekly hours (CSV import and the CSV channel) -------------------------------------
+
+_DAY_TEXT = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?$")
+
+
+def format_weekly(weekly: Mapping[int, Sequence[Range]]) -> str:
+    """``{0: [09:00-19:00]}`` → ``"Mo 09:00-19:00"``; days without hours are left out."""
+    parts = []
+    for day in range(7):
+        ranges = weekly.get(day, ())
+        if ranges:
+            parts.append(f"{SHORT_DAYS[day]} " + ",".join(r.text for r in sorted(ranges)))
+    return "; ".join(parts)
+
+
+def parse_weekly(text: str) -> dict[int, tuple[Range, ...]]:
+    """Parse ``"Mo-Fr 09:00-12:00,14:00-19:00; Sa 09:00-19:00"`` (days not named are closed)."""
+    weekly: dict[int, tuple[Range, ...]] = {}
+    for chunk in filter(None, (c.strip() for c in text.split(";"))):
+        days_text, _, ranges_text = chunk.partition(" ")
+        match = _DAY_TEXT.match(days_text)
+        if match is None:
+            raise ValueError(f"{days_text!r} is not a day or day range like Mo or Mo-Fr")
+        first = SHORT_DAYS.index(match.group(1))
+        last = SHORT_DAYS.index(match.group(2)) if match.group(2) else first
+        if last < first:
+            raise ValueError(f"{days_text!r}: the day range goes backwards")
+        ranges_text = ranges_text.strip()
+        if ranges_text.lower() in ("", "off", "closed"):
+            ranges: tuple[Range, ...] = ()
+        else:
+            ranges = tuple(Range.parse(*_split_range(r)) for r in ranges_text.split(","))
+            check_no_overlap(ranges)
+        for day in range(first, last + 1):
+            if day in weekly:
+                raise ValueError(f"{SHORT_DAYS[day]} is given twice")
+            weekly[day] = tuple(sorted(ranges))
+    return {d: r for d, r in weekly.items() if r}
+
+
+def _split_range(text: str) -> tuple[str, str]:
+    opens, sep, closes = text.strip().partition("-")
+    if not sep:
+        raise ValueError(f"{text!r} is not a range like 09:00-19:00")
+    return opens, closes
+
+
+def format_special(days: Iterable[SpecialDay]) -> str:
+    """``"2026-12-25 closed; 2026-12-24 09:00-17:00"`` (reserved ranges are not part of the text)."""
+    parts = []
+    for s in sorted(days, key=lambda s: s.day):
+        parts.append(f"{s.day.isoformat()} " + ("closed" if s.closed else ",".join(r.text for r in s.ranges)))
+    return "; ".join(parts)
+
+
+def parse_special(text: str) -> list[SpecialDay]:
+    out: list[SpecialDay] = []
+    for chunk in filter(None, (c.strip() for c in text.split(";"))):
+        day_text, _, ranges_text = chunk.partition(" ")
+        day = date.fromisoformat(day_text)
+        ranges_text = ranges_text.strip()
+        if ranges_text.lower() in ("", "closed"):
+            out.append(SpecialDay(day, True))
+        else:
+            ranges = tuple(sorted(Range.parse(*_split_range(r)) for r in ranges_text.split(",")))
+            check_no_overlap(ranges)
+            out.append(SpecialDay(day, False, ranges))
+    return out
+
+
+# -- geography ----------------------------------------------------------------------------------------
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance on the mean Earth radius."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+_POSTCODE = re.compile(r"^\d{5}$")
+
+
+def department_of(postcode: str) -> str:
+    """French department code of a postcode: ``"69003"`` → ``"69"``, Corsica ``2A``/``2B``, overseas 97x."""
+    if not _POSTCODE.match(postcode):
+        raise ValueError(f"{postcode!r} is not a French postcode (five digits)")
+    if postcode.startswith("97"):
+        return postcode[:3]
+    if postcode.startswith("20"):
+        return "2A" if postcode[2] in "01" else "2B"
+    return postcode[:2]
+
+
+# -- who may change what -------------------------------------------------------------------------------
+
+
+def may_change_place(actor_store_id: str | None, place_id: str) -> bool:
+    """A key bound to a store (channel ``store:<id>``) changes that store only; others change any."""
+    return actor_store_id is None or actor_store_id == place_id
+
+
+def may_run_bulk(actor_store_id: str | None) -> bool:
+    return actor_store_id is None

@@ -1,0 +1,376 @@
+"""What the stores domain accepts and returns (the types other domains receive from its service)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from comptoir.stores import policies
+
+Kind = Literal["store", "warehouse", "pickup_point"]
+Status = Literal["open", "temporarily_closed", "permanently_closed"]
+Service = Literal[
+    "click_and_collect",
+    "reserve_and_collect",
+    "ship_from_store",
+    "returns",
+    "appointments",
+    "drive",
+    "live_video_studio",
+]
+Attribute = Literal[
+    "wheelchair_accessible", "accessible_toilets", "parking", "ev_charging", "special_measures"
+]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+Audience = Literal["seniors", "at_risk", "health_workers", "professionals"]
+Channel = Literal["locator", "jsonld", "gbp", "csv"]
+SyncStatus = Literal["pending", "applied", "failed"]
+CHANNELS: tuple[Channel, ...] = ("locator", "jsonld", "gbp", "csv")
+
+HHMM = Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=["09:00"])
+
+
+class TimeRange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    opens: str = HHMM
+    closes: str = Field(
+        pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=["19:00"], description="24:00 = midnight"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        policies.Range.parse(self.opens, self.closes)  # raises ValueError: closes must follow opens
+        return self
+
+
+class WeeklyRange(TimeRange):
+    day: Weekday
+
+
+class ReservedRange(TimeRange):
+    day: Weekday
+    audience: Audience
+
+
+class ReservedSpan(TimeRange):
+    audience: Audience
+
+
+class SpecialDayIn(BaseModel):
+    """An exceptional date: closed (holiday, strike, lockdown) or open with other hours."""
+
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    closed: bool = False
+    ranges: list[TimeRange] = Field(default_factory=list)
+    reserved: list[ReservedSpan] = Field(default_factory=list, description="Hours kept for a public that day")
+    reason: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SpecialDayIn:
+        if self.closed and (self.ranges or self.reserved):
+            raise ValueError("a closed day has no ranges")
+        if not self.closed and not self.ranges and not self.reserved:
+            raise ValueError("give ranges, or closed: true")
+        policies.check_no_overlap([policies.Range.parse(r.opens, r.closes) for r in self.ranges])
+        return self
+
+
+class SpecialDayOut(SpecialDayIn):
+    pass
+
+
+class HoursIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weekly: list[WeeklyRange] = Field(default_factory=list)
+    reserved: list[ReservedRange] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> HoursIn:
+        for day in policies.WEEKDAYS:
+            policies.check_no_overlap(
+                [policies.Range.parse(r.opens, r.closes) for r in self.weekly if r.day == day]
+            )
+        return self
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lines: list[str] = Field(min_length=1, max_length=3)
+    postal_code: str = Field(min_length=1, max_length=16)
+    locality: str = Field(min_length=1, max_length=120)
+    region: str = Field(default="", max_length=120, description="Administrative region, e.g. Île-de-France")
+    country_code: str = Field(default="FR", pattern=r"^[A-Z]{2}$")
+
+
+def normalise_phone(value: str, region: str = "FR") -> str:
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("not a phone number") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PlaceFields(BaseModel):
+    """Fields shared by creation and patches (all optional here)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    address: AddressIn | None = None
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    phone: str | None = Field(default=None, description="Normalised to E.164")
+    email: EmailStr | None = None
+    manager: str | None = Field(default=None, max_length=200)
+    website_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    timezone: str | None = Field(default=None, description="IANA zone, e.g. Europe/Paris")
+    services: list[Service] | None = None
+    attributes: list[Attribute] | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return None if value is None else normalise_phone(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA time zone") from exc
+        return value
+
+    @field_validator("services", "attributes")
+    @classmethod
+    def _dedupe(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else sorted(set(value))
+
+
+class PlaceIn(PlaceFields):
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", description="Store code shown to channels")
+    kind: Kind = "store"
+    name: str = Field(min_length=1, max_length=200)
+    address: AddressIn
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    hours: HoursIn = Field(default_factory=HoursIn)
+    special_days: list[SpecialDayIn] = Field(default_factory=list)
+    status: Status = "open"
+
+
+class PlacePatch(PlaceFields):
+    pass
+
+
+class PlaceOut(BaseModel):
+    id: str
+    code: str
+    kind: Kind
+    name: str
+    status: Status
+    status_reason: str
+    address: AddressIn
+    latitude: float
+    longitude: float
+    phone: str | None
+    email: str | None
+    manager: str | None
+    website_url: str | None
+    timezone: str
+    services: list[Service]
+    attributes: list[Attribute]
+    hours: HoursIn
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["temporarily_closed", "permanently_closed"] = "temporarily_closed"
+    reason: str = Field(default="", max_length=200)
+
+
+class OpeningOut(BaseModel):
+    place_id: str
+    at: datetime
+    audience: Audience | None
+    open_now: bool
+    opens_at: datetime | None = Field(description="Start of the window open at `at`, else of the next one")
+    closes_at: datetime | None
+
+
+class DayOut(BaseModel):
+    date: date
+    weekday: Weekday
+    closed: bool
+    special: bool
+    reason: str
+    ranges: list[TimeRange]
+    reserved: list[ReservedSpan]
+
+
+class WeekOut(BaseModel):
+    place_id: str
+    timezone: str
+    days: list[DayOut]
+
+
+class NearbyPlace(BaseModel):
+    place: PlaceOut
+    distance_km: float
+    open_now: bool
+
+
+class NearestOut(BaseModel):
+    origin_latitude: float
+    origin_longitude: float
+    origin: str = Field(
+        description="point, postcode-stores (centroid of our places there) or postcode-department"
+    )
+    items: list[NearbyPlace]
+
+
+class Selector(BaseModel):
+    """Which places a bulk call touches: explicit ids or codes, a region, a department (and kind)."""
+
+    model_config = ConfigDict(extra="forbid")
+    place_ids: list[str] | None = Field(default=None, max_length=5000)
+    codes: list[str] | None = Field(default=None, max_length=5000)
+    region: str | None = None
+    department: str | None = Field(default=None, pattern=r"^(\d{2}|2A|2B|97\d)$")
+    kind: Kind | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Selector:
+        if not (self.place_ids or self.codes or self.region or self.department):
+            raise ValueError("name places: place_ids, codes, region or department")
+        return self
+
+
+class BulkStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    selector: Selector
+    status: Status
+    reason: str = Field(default="", max_length=200)
+
+
+class BulkHoursIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    selector: Selector
+    hours: HoursIn
+
+
+class BulkSpecialDaysIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    selector: Selector
+    days: list[SpecialDayIn] = Field(min_length=1, max_length=366)
+
+
+class BulkOut(BaseModel):
+    matched: int
+    changed: int
+    place_ids: list[str]
+    publications_requested: int
+
+
+class PublicationOut(BaseModel):
+    place_id: str
+    store_code: str
+    channel: Channel
+    status: SyncStatus
+    payload_hash: str
+    payload: dict[str, Any]
+    requested_at: datetime
+    applied_at: datetime | None
+    error: str | None
+
+
+class ConfirmationItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    store_code: str
+    payload_hash: str
+    status: Literal["applied", "failed"]
+    error: str | None = Field(default=None, max_length=2000)
+
+
+class ConfirmationsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[ConfirmationItem] = Field(min_length=1, max_length=5000)
+
+
+class ConfirmationResult(BaseModel):
+    store_code: str
+    outcome: Literal["applied", "failed", "stale", "unknown_store"]
+
+
+class SnapshotItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    store_code: str
+    payload: dict[str, Any] = Field(description="What the channel shows, in the channel's own shape")
+
+
+class SnapshotsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[SnapshotItem] = Field(max_length=5000)
+    replace_all: bool = Field(default=True, description="Forget earlier snapshots of stores not listed")
+
+
+class SnapshotsOut(BaseModel):
+    channel: Channel
+    stored: int
+    confirmed: int = Field(description="Publications marked applied because the snapshot equals them")
+
+
+class Contradiction(BaseModel):
+    channel: Channel
+    place_id: str | None
+    store_code: str
+    kind: Literal[
+        "missing_on_channel",
+        "unknown_on_channel",
+        "unreadable",
+        "open_while_closed",
+        "closed_while_open",
+        "wrong_status",
+        "wrong_hours",
+        "wrong_special_hours",
+        "missing_service",
+        "unexpected_service",
+        "wrong_phone",
+        "wrong_address",
+        "wrong_name",
+        "wrong_location",
+    ]
+    field: str
+    expected: Any
+    shown: Any
+
+
+class AuditOut(BaseModel):
+    checked_at: datetime
+    channels: list[Channel]
+    places: int
+    contradictions: list[Contradiction]
+
+
+class ImportRowError(BaseModel):
+    row: int
+    field: str
+    detail: str
+
+
+class ImportReport(BaseModel):
+    created: int
+    updated: int
+    errors: list[ImportRowError]
