@@ -113,6 +113,7 @@ def settings(db: Database, tmp_path: Path) -> Settings:
         secret_key="test-secret-key-0123456789-0123456789",
         dispatcher="off",
         media_dir=tmp_path / "media",
+        mail_url=f"file://{tmp_path / 'mail'}",
         log_json=False,
         default_rate_limit_per_minute=100_000,
         api_key_cache_seconds=0,

@@ -20,7 +20,12 @@ def test_every_message_has_a_french_translation(package: str) -> None:
 
 @pytest.mark.parametrize(
     ("locale", "expected"),
-    [("fr", "1\u202f234,50\xa0€"), ("fr_FR", "1\u202f234,50\xa0€"), ("en", "€1,234.50"), ("en_GB", "€1,234.50")],
+    [
+        ("fr", "1\u202f234,50\xa0€"),
+        ("fr_FR", "1\u202f234,50\xa0€"),
+        ("en", "€1,234.50"),
+        ("en_GB", "€1,234.50"),
+    ],
 )
 def test_prices_are_formatted_by_locale(locale: str, expected: str) -> None:
     assert format_money(Decimal("1234.5"), "EUR", locale) == expected
@@ -28,7 +33,13 @@ def test_prices_are_formatted_by_locale(locale: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("header", "expected"),
-    [(None, "fr"), ("en-GB,en;q=0.9", "en"), ("de-DE,en;q=0.5,fr;q=0.8", "fr"), ("de", "fr"), ("en;q=0", "fr")],
+    [
+        (None, "fr"),
+        ("en-GB,en;q=0.9", "en"),
+        ("de-DE,en;q=0.5,fr;q=0.8", "fr"),
+        ("de", "fr"),
+        ("en;q=0", "fr"),
+    ],
 )
 def test_language_negotiation(header: str | None, expected: str) -> None:
     assert negotiate(header) == expected
@@ -44,7 +55,9 @@ def test_pages_ask_for_sign_in_then_greet_in_the_chosen_language(client, db) -> 
     assert "Cette clé est inconnue ou révoquée." in refused.text
 
     token = make_key(db, ["*:read"], channel="store:st_lyon")
-    signed_in = client.post("/pages/sign-in", data={"api_key": token, "next": "/pages/"}, follow_redirects=False)
+    signed_in = client.post(
+        "/pages/sign-in", data={"api_key": token, "next": "/pages/"}, follow_redirects=False
+    )
     assert signed_in.status_code == 303
     assert "httponly" in signed_in.headers["set-cookie"].lower()
     assert "samesite=strict" in signed_in.headers["set-cookie"].lower()

@@ -106,7 +106,9 @@ def format_when(
     value: date | datetime, locale: str | None, fmt: str = "medium", tz: str | None = None
 ) -> str:
     if isinstance(value, datetime):
-        return str(format_datetime(value, fmt, tzinfo=get_timezone(tz) if tz else None, locale=babel_locale(locale)))
+        return str(
+            format_datetime(value, fmt, tzinfo=get_timezone(tz) if tz else None, locale=babel_locale(locale))
+        )
     return str(format_date(value, fmt, locale=babel_locale(locale)))
 
 

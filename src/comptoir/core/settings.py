@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     idempotency_wait_seconds: float = 10.0
 
     media_dir: Path = Path("var/media")
+    # Outgoing e-mail: file://<dir> writes .eml files (development); smtp://user:pass@host:587?starttls=1
+    mail_url: str = "file://var/mail"
+    mail_from: str = "Comptoir <no-reply@comptoir.localhost>"
     log_level: str = "INFO"
     log_json: bool = True
 
