@@ -47,6 +47,9 @@ def all_domains() -> list[Domain]:
     # <domain:stores>
     # <domain:catalog>
     # <domain:customers>
+    from comptoir.customers import models as customers_models
+
+    domains.append(Domain(name="customers", models=customers_models))
     return domains
 
 

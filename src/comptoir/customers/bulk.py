@@ -1,0 +1,249 @@
+"""Initial load: a whole customer base deduplicated in batch and written in bulk, before going live.
+
+Ingesting a million legacy records one by one would take an hour; the batch engine clusters them in
+a minute with the same rules (:mod:`~comptoir.customers.dedupe`), then golden records, source
+records, blocking keys and search terms are inserted in large batches. Only an empty customer base
+can be loaded this way (afterwards every record goes through :func:`~comptoir.customers.ingestion.ingest`).
+Pairs scoring between review and auto-merge across two clusters become review tasks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import insert, select
+
+from comptoir.core import clock
+from comptoir.core.db import insert_ignore
+from comptoir.core.errors import Conflict
+from comptoir.core.ids import new_id
+from comptoir.core.uow import UnitOfWork
+from comptoir.customers import search
+from comptoir.customers.dedupe import deduplicate, no_cyclic_gc
+from comptoir.customers.events import CustomersBulkLoaded
+from comptoir.customers.matching import AUTO_MERGE_SCORE, REVIEW_SCORE, person_keys
+from comptoir.customers.models import Customer, MatchKey, Review, SearchTerm, SearchWord, SourceRecord
+from comptoir.customers.normalisation import PERSON_FIELDS, Person, normalise
+from comptoir.customers.policies import SourceView, survive
+
+CHUNK = 20_000
+
+
+@dataclass
+class Batch:
+    """Records to load, as columns: their source, their id there, and the verbatim fields."""
+
+    sources: list[str]
+    refs: list[str | None]
+    raw: dict[str, list[Any]]  # column as received -> values
+    mapping: dict[str, str]  # person field -> column holding it
+
+    @property
+    def size(self) -> int:
+        return len(self.sources)
+
+    def raw_row(self, index: int) -> dict[str, Any]:
+        return {k: v[index] for k, v in self.raw.items() if v[index] not in (None, "")}
+
+    def fields(self, index: int) -> dict[str, Any]:
+        return {f: self.raw[c][index] for f, c in self.mapping.items()}
+
+
+@dataclass
+class BulkResult:
+    records: int
+    customers: int
+    reviews: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def load_initial(
+    uow: UnitOfWork,
+    batch: Batch,
+    *,
+    region: str,
+    today: date | None = None,
+    tick: Callable[[str, int], None] | None = None,
+) -> BulkResult:
+    """Load ``batch`` into an empty customer base; ``tick(phase, done)`` reports progress."""
+    if uow.session.scalar(select(Customer.id).limit(1)) is not None:
+        raise Conflict(
+            "The customer base is not empty: an initial load needs an empty one; import record by record instead.",
+            slug="customers-not-empty",
+        )
+    with no_cyclic_gc():
+        return _load(uow, batch, region, today or clock.now().date(), tick or (lambda _p, _n: None))
+
+
+def _load(
+    uow: UnitOfWork, batch: Batch, region: str, today: date, tick: Callable[[str, int], None]
+) -> BulkResult:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    normalised = [normalise(batch.fields(i), region, today=today) for i in range(batch.size)]
+    columns = {f: [getattr(n.person, f) for n in normalised] for f in PERSON_FIELDS}
+    timings["normalising"] = time.perf_counter() - started
+    tick("normalised", batch.size)
+    result = deduplicate(columns, batch.size, keep_scores_at_least=REVIEW_SCORE)
+    timings.update(result.timings)
+    del columns
+    labels = result.labels
+    order = np.argsort(labels, kind="stable")
+    starts = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]])
+    bounds = np.r_[starts, len(order)]
+    customer_of = np.empty(batch.size, dtype=object)
+    written = time.perf_counter()
+    now = clock.now()
+    actor = uow.actor
+    stamp = {
+        "created_at": now,
+        "updated_at": now,
+        "created_channel": actor.channel,
+        "updated_channel": actor.channel,
+        "created_by_key": actor.key_id,
+        "updated_by_key": actor.key_id,
+    }
+    record_ids = [new_id("src") for _ in range(batch.size)]
+    customers: list[dict[str, Any]] = []
+    terms: list[dict[str, Any]] = []
+    words: set[str] = set()
+    done = 0
+    for cluster in range(len(starts)):
+        members = order[bounds[cluster] : bounds[cluster + 1]].tolist()
+        customer_id = new_id("cus")
+        views = [
+            SourceView(record_ids[i], batch.sources[i], now, normalised[i].person, False, normalised[i].flags)
+            for i in members
+        ]
+        person, lineage = survive(views)
+        customers.append(_customer_row(customer_id, person, lineage, views, stamp))
+        people = [v.person for v in views]
+        names = [p.given_name for p in people] + [p.family_name for p in people]
+        words.update(search.name_words(names))
+        terms.extend(
+            {"term": t, "customer_id": customer_id}
+            for t in search.terms_for(
+                names,
+                [p.email for p in people],
+                [p.phone for p in people],
+                [p.loyalty_card for p in people if p.loyalty_card],
+            )
+        )
+        for i in members:
+            customer_of[i] = customer_id
+        if len(customers) >= CHUNK:
+            done += _flush(uow, customers, terms)
+            tick("customers", done)
+    done += _flush(uow, customers, terms)
+    tick("customers", done)
+    for chunk in _chunks(range(batch.size), CHUNK):
+        rows = [_record_row(batch, i, record_ids[i], customer_of[i], normalised[i], stamp) for i in chunk]
+        uow.session.execute(insert(SourceRecord), rows)
+        keys = [
+            {"key": k, "record_id": record_ids[i]}
+            for i in chunk
+            for k in dict.fromkeys(person_keys(normalised[i].person))
+        ]
+        uow.session.execute(insert(MatchKey), keys)
+        tick("records", chunk[-1] + 1)
+    vocabulary = [{"variant": v, "word": w} for w in sorted(words) for v in search.deletions(w)]
+    for part in _chunks(vocabulary, CHUNK * 5):
+        insert_ignore(uow.session, SearchWord, list(part))
+    reviews = _reviews(uow, result.scores, labels, customer_of, now)
+    timings["writing"] = time.perf_counter() - written
+    uow.record(CustomersBulkLoaded(records=batch.size, customers=len(starts), reviews=reviews))
+    return BulkResult(records=batch.size, customers=len(starts), reviews=reviews, timings=timings)
+
+
+def _customer_row(
+    customer_id: str, person: Person, lineage: dict[str, str], views: list[SourceView], stamp: dict[str, Any]
+) -> dict[str, Any]:
+    values: dict[str, Any] = person.as_dict()
+    values["birth_date"] = date.fromisoformat(person.birth_date) if person.birth_date else None
+    return {
+        "id": customer_id,
+        "status": "active",
+        "merged_into": None,
+        **values,
+        "locale": None,
+        "lineage": lineage,
+        "quality_flags": sorted({f for v in views for f in v.flags}),
+        "erased_at": None,
+        "version": 1,
+        **stamp,
+    }
+
+
+def _record_row(
+    batch: Batch, i: int, record_id: str, customer_id: str, n: Any, stamp: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "id": record_id,
+        "customer_id": customer_id,
+        "source": batch.sources[i],
+        "source_ref": batch.refs[i],
+        "status": "active",
+        "received_at": stamp["created_at"],
+        "raw": batch.raw_row(i),
+        **n.person.as_dict(),
+        "flags": n.flags,
+        "email_verified": False,
+        "match_decision": "bulk",
+        "match_score": None,
+        "matched_record_id": None,
+        **stamp,
+    }
+
+
+def _flush(uow: UnitOfWork, customers: list[dict[str, Any]], terms: list[dict[str, Any]]) -> int:
+    count = len(customers)
+    if customers:
+        uow.session.execute(insert(Customer.__table__), customers)  # type: ignore[arg-type]
+    if terms:
+        uow.session.execute(insert(SearchTerm), terms)
+    customers.clear()
+    terms.clear()
+    return count
+
+
+def _reviews(
+    uow: UnitOfWork,
+    scores: dict[tuple[int, int], float],
+    labels: np.ndarray,
+    customer_of: np.ndarray,
+    now: Any,
+) -> int:
+    pairs: dict[tuple[str, str], float] = {}
+    for (a, b), score in scores.items():
+        if score >= AUTO_MERGE_SCORE or labels[a] == labels[b]:
+            continue
+        x, y = sorted((customer_of[a], customer_of[b]))
+        pairs[(x, y)] = max(score, pairs.get((x, y), 0.0))
+    rows = [
+        {
+            "id": new_id("rev"),
+            "customer_a": x,
+            "customer_b": y,
+            "score": score,
+            "record_id": None,
+            "status": "open",
+            "created_at": now,
+            "decided_at": None,
+            "decided_by_key": None,
+            "merge_id": None,
+        }
+        for (x, y), score in sorted(pairs.items())
+    ]
+    for part in _chunks(rows, CHUNK):
+        uow.session.execute(insert(Review), list(part))
+    return len(rows)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

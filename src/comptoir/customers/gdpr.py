@@ -1,0 +1,106 @@
+"""GDPR: export everything held on a person in one document, and erase them.
+
+Erasure deletes every source record, key, identifier, consent, account and search term of the
+person (and of every customer merged into them), scrubs the merge audit trail of what it listed,
+and keeps only an empty golden record (``status = erased``) so other domains' references still
+resolve. ``customers.customer_erased`` then tells every other domain to erase its own data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import delete, or_, select, update
+
+from comptoir.core import clock
+from comptoir.core.api import CustomerSection
+from comptoir.core.uow import UnitOfWork
+from comptoir.customers import consents, golden, merging, profiles, records, search
+from comptoir.customers.events import CustomerErased
+from comptoir.customers.models import (
+    Account,
+    ConsentStatement,
+    DistinctPair,
+    Identifier,
+    Merge,
+    Review,
+    Segment,
+    SourceRecord,
+)
+from comptoir.customers.normalisation import PERSON_FIELDS
+from comptoir.customers.schemas import AccountOut, ErasureOut, ExportOut
+
+
+def export(uow: UnitOfWork, customer_id: str, sections: Mapping[str, CustomerSection]) -> ExportOut:
+    customer = profiles.active_customer(uow, customer_id)
+    ledger = consents.consents_of(uow, customer.id)
+    accounts = uow.session.scalars(select(Account).where(Account.customer_id == customer.id)).all()
+    return ExportOut(
+        exported_at=clock.now(),
+        customer=golden.to_out(uow, customer),
+        source_records=profiles.sources_of(uow, customer.id),
+        consents=ledger.history,
+        identifiers=profiles.identifiers_of(uow, customer.id),
+        merges=merging.merges_of(uow, customer.id),
+        accounts=[
+            AccountOut(
+                id=a.id,
+                email=a.email,
+                email_verified=a.email_verified,
+                created_at=a.created_at,
+                last_sign_in_at=a.last_sign_in_at,
+            )
+            for a in accounts
+        ],
+        sections=profiles.collect_sections(
+            uow, customer.id, {k: v for k, v in sections.items() if k != "customers"}
+        ),
+    )
+
+
+def erase(uow: UnitOfWork, customer_id: str) -> ErasureOut:
+    customer = profiles.active_customer(uow, customer_id)
+    ids = [customer.id, *golden.merged_into(uow, customer.id)]
+    rows = records.lock_customers(uow, ids)
+    session = uow.session
+    now = clock.now()
+    audited = _merges_naming(uow, ids)
+    session.execute(delete(SourceRecord).where(SourceRecord.customer_id.in_(ids)))  # keys cascade
+    session.execute(delete(Identifier).where(Identifier.customer_id.in_(ids)))
+    session.execute(delete(Segment).where(Segment.customer_id.in_(ids)))
+    session.execute(delete(ConsentStatement).where(ConsentStatement.customer_id.in_(ids)))
+    session.execute(delete(Account).where(Account.customer_id.in_(ids)))  # one-time tokens cascade
+    session.execute(delete(Review).where(or_(Review.customer_a.in_(ids), Review.customer_b.in_(ids))))
+    session.execute(
+        delete(DistinctPair).where(or_(DistinctPair.customer_a.in_(ids), DistinctPair.customer_b.in_(ids)))
+    )
+    session.execute(
+        update(Merge).where(or_(Merge.survivor_id.in_(ids), Merge.id.in_(audited))).values(moved={})
+    )
+    for customer_id_ in ids:
+        search.unindex_customer(uow, customer_id_)
+        row = rows[customer_id_]
+        for name in PERSON_FIELDS:
+            setattr(row, name, None)
+        row.lineage, row.quality_flags, row.locale = {}, [], None
+        row.status, row.merged_into, row.erased_at = "erased", None, now
+    session.flush()
+    uow.record(CustomerErased(customer_id=customer.id, erased_ids=sorted(ids)))
+    return ErasureOut(customer_id=customer.id, erased_ids=sorted(ids), erased_at=now)
+
+
+def _merges_naming(uow: UnitOfWork, ids: list[str]) -> list[str]:
+    """Undone merges into another customer whose audit lists one of ``ids``: an unmerge left a
+    distinct pair between that survivor and the restored customer, which finds them."""
+    pairs = uow.session.execute(
+        select(DistinctPair.customer_a, DistinctPair.customer_b).where(
+            DistinctPair.reason == "unmerged",
+            or_(DistinctPair.customer_a.in_(ids), DistinctPair.customer_b.in_(ids)),
+        )
+    ).all()
+    survivors = {a for a, b in pairs if b in ids} | {b for a, b in pairs if a in ids}
+    if not survivors:
+        return []
+    wanted = set(ids)
+    merges = uow.session.scalars(select(Merge).where(Merge.survivor_id.in_(survivors))).all()
+    return [m.id for m in merges if wanted & set(m.merged_ids)]

@@ -1,0 +1,104 @@
+"""The customers domain's public interface: what other domains (and this domain's routes) may call.
+
+Every function takes a unit of work, never commits, and returns schemas from
+:mod:`comptoir.customers.schemas`. Ids merged away are accepted everywhere and resolve to the
+surviving customer; other domains also learn of merges from ``customers.customers_merged``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from comptoir.core.uow import UnitOfWork
+from comptoir.customers import consents, gdpr, ingestion, merging, profiles
+from comptoir.customers import search as search_index
+from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES
+from comptoir.customers.schemas import (
+    ConsentIn,
+    ConsentsOut,
+    ConsentStatementOut,
+    CustomerOut,
+    CustomerRecord,
+    IdentifierOut,
+    IngestResult,
+    SearchHit,
+)
+
+__all__ = [
+    "CONSENT_CHANNELS",
+    "IMPORT_SOURCES",
+    "PURPOSES",
+    "SOURCES",
+    "add_identifier",
+    "consents_of",
+    "export",
+    "get_customer",
+    "ingest",
+    "may_contact",
+    "record_consents",
+    "resolve_id",
+    "search",
+    "segments_of",
+    "set_segments",
+]
+
+export = gdpr.export
+erase = gdpr.erase
+
+
+def get_customer(uow: UnitOfWork, customer_id: str) -> CustomerOut:
+    """The golden record (with segments); an id merged away gives the survivor's. 404 if unknown."""
+    return profiles.get_customer(uow, customer_id)
+
+
+def resolve_id(uow: UnitOfWork, customer_id: str) -> str:
+    """The surviving id of ``customer_id``: itself unless it was merged into another customer."""
+    return profiles.resolve_id(uow, customer_id)
+
+
+def segments_of(uow: UnitOfWork, customer_id: str) -> list[str]:
+    """The customer's segments (``vip``, ``staff``, ``pro``…), which pricing targets."""
+    return profiles.get_customer(uow, customer_id).segments
+
+
+def set_segments(uow: UnitOfWork, customer_id: str, segments: list[str]) -> CustomerOut:
+    return profiles.set_segments(uow, customer_id, segments)
+
+
+def may_contact(
+    uow: UnitOfWork, customer_id: str, purpose: str, channel: str, at: datetime | None = None
+) -> bool:
+    """May we contact the customer for ``purpose`` (marketing, e-receipt, …) on ``channel`` (email, sms,
+    push, post, phone) at ``at``? The latest statement wins; no statement means no."""
+    return consents.may_contact(uow, customer_id, purpose, channel, at)
+
+
+def record_consents(
+    uow: UnitOfWork, customer_id: str, statements: list[ConsentIn], source: str
+) -> list[ConsentStatementOut]:
+    customer = profiles.active_customer(uow, customer_id)
+    return consents.record(uow, customer.id, statements, source)
+
+
+def consents_of(uow: UnitOfWork, customer_id: str) -> ConsentsOut:
+    return consents.consents_of(uow, profiles.active_customer(uow, customer_id).id)
+
+
+def ingest(uow: UnitOfWork, source: str, record: CustomerRecord) -> IngestResult:
+    """Keep a record from a touchpoint (``pos``, ``web``, ``app``, ``call-centre``, ``eticket``), match
+    it at once and return the golden customer it belongs to (created if nobody matched). Orders'
+    e-receipt, for instance, finds or creates the customer by the e-mail typed at the till."""
+    return ingestion.ingest(uow, source, record)
+
+
+def add_identifier(uow: UnitOfWork, customer_id: str, kind: str, value: str) -> IdentifierOut:
+    """File an external identifier (``receipt``, ``loyalty-card``…) so staff search finds the customer by it."""
+    return profiles.add_identifier(uow, customer_id, kind, value)
+
+
+def search(uow: UnitOfWork, query: str, limit: int = 20) -> list[SearchHit]:
+    """Staff search by name (typos forgiven), e-mail, phone, loyalty card or receipt number."""
+    return search_index.search(uow, query, limit=limit)
+
+
+unmerge = merging.unmerge
