@@ -47,9 +47,10 @@ def all_domains() -> list[Domain]:
     # <domain:stores>
     # <domain:catalog>
     # <domain:customers>
+    from comptoir.customers import cli as customers_cli
     from comptoir.customers import models as customers_models
 
-    domains.append(Domain(name="customers", models=customers_models))
+    domains.append(Domain(name="customers", models=customers_models, register_cli=customers_cli.register_cli))
     return domains
 
 

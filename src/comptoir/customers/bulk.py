@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from comptoir.core import clock
 from comptoir.core.db import insert_ignore
@@ -32,6 +32,7 @@ from comptoir.customers.normalisation import PERSON_FIELDS, Person, normalise
 from comptoir.customers.policies import SourceView, survive
 
 CHUNK = 20_000
+SQLITE_CACHE_KIB = 512 * 1024
 
 
 @dataclass
@@ -59,6 +60,8 @@ class BulkResult:
     records: int
     customers: int
     reviews: int
+    customer_ids: list[str] = field(default_factory=list)  # per record, in the batch's order
+    flags: list[list[str]] = field(default_factory=list)  # per record
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -76,8 +79,16 @@ def load_initial(
             "The customer base is not empty: an initial load needs an empty one; import record by record instead.",
             slug="customers-not-empty",
         )
-    with no_cyclic_gc():
-        return _load(uow, batch, region, today or clock.now().date(), tick or (lambda _p, _n: None))
+    connection = uow.session.connection()
+    if uow.dialect == "sqlite":  # index pages of a large load do not fit SQLite's default 2 MiB cache
+        previous = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        with no_cyclic_gc():
+            return _load(uow, batch, region, today or clock.now().date(), tick or (lambda _p, _n: None))
+    finally:
+        if uow.dialect == "sqlite":
+            connection.exec_driver_sql(f"PRAGMA cache_size = {previous}")
 
 
 def _load(
@@ -143,13 +154,13 @@ def _load(
     tick("customers", done)
     for chunk in _chunks(range(batch.size), CHUNK):
         rows = [_record_row(batch, i, record_ids[i], customer_of[i], normalised[i], stamp) for i in chunk]
-        uow.session.execute(insert(SourceRecord), rows)
+        fast_insert(uow, SourceRecord.__table__, rows)
         keys = [
             {"key": k, "record_id": record_ids[i]}
             for i in chunk
             for k in dict.fromkeys(person_keys(normalised[i].person))
         ]
-        uow.session.execute(insert(MatchKey), keys)
+        fast_insert(uow, MatchKey.__table__, keys)
         tick("records", chunk[-1] + 1)
     vocabulary = [{"variant": v, "word": w} for w in sorted(words) for v in search.deletions(w)]
     for part in _chunks(vocabulary, CHUNK * 5):
@@ -157,7 +168,14 @@ def _load(
     reviews = _reviews(uow, result.scores, labels, customer_of, now)
     timings["writing"] = time.perf_counter() - written
     uow.record(CustomersBulkLoaded(records=batch.size, customers=len(starts), reviews=reviews))
-    return BulkResult(records=batch.size, customers=len(starts), reviews=reviews, timings=timings)
+    return BulkResult(
+        records=batch.size,
+        customers=len(starts),
+        reviews=reviews,
+        customer_ids=customer_of.tolist(),
+        flags=[n.flags for n in normalised],
+        timings=timings,
+    )
 
 
 def _customer_row(
@@ -203,9 +221,9 @@ def _record_row(
 def _flush(uow: UnitOfWork, customers: list[dict[str, Any]], terms: list[dict[str, Any]]) -> int:
     count = len(customers)
     if customers:
-        uow.session.execute(insert(Customer.__table__), customers)  # type: ignore[arg-type]
+        fast_insert(uow, Customer.__table__, customers)
     if terms:
-        uow.session.execute(insert(SearchTerm), terms)
+        fast_insert(uow, SearchTerm.__table__, terms)
     customers.clear()
     terms.clear()
     return count
@@ -240,8 +258,29 @@ def _reviews(
         for (x, y), score in sorted(pairs.items())
     ]
     for part in _chunks(rows, CHUNK):
-        uow.session.execute(insert(Review), list(part))
+        fast_insert(uow, Review.__table__, list(part))
     return len(rows)
+
+
+def fast_insert(uow: UnitOfWork, table: Any, rows: list[dict[str, Any]]) -> None:
+    """``INSERT`` many rows through the DB-API's ``executemany``, converting values with each column
+    type's own bind processor: the same values SQLAlchemy would send, at a fraction of its per-row cost."""
+    if not rows:
+        return
+    connection = uow.session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    converting = [(i, p) for i, p in enumerate(processors) if p is not None]
+    values = []
+    for row in rows:
+        params = [row[name] for name in names]
+        for i, process in converting:
+            params[i] = process(params[i])
+        values.append(tuple(params))
+    connection.exec_driver_sql(sql, values)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

@@ -120,7 +120,8 @@ def ingest(
     if target is None:
         locale = record.locale if record.locale in ("fr", "en") else None
         target = new_customer(uow, locale)
-    target = records.lock_customers(uow, [target.id])[target.id]
+    else:
+        target = records.lock_customers(uow, [target.id])[target.id]
     joined = [c for c in sure if c != target.id and not merging.are_distinct(uow, target.id, c)]
 
     record_id = new_id("src")

@@ -218,6 +218,20 @@ def encode_people(people: Sequence[Person]) -> Encoded:
 # -- scoring -------------------------------------------------------------------------------------------
 
 
+def pairwise(left: list[str], right: list[str], scorer: Any, **kwargs: Any) -> FloatArray:
+    """``scorer(left[k], right[k])`` for each k: rapidfuzz's C loop (on both cores) for many pairs, a
+    plain loop for the few candidates of one ingest, where starting the C loop would cost more."""
+    if len(left) < 256:
+        return np.asarray(
+            [scorer(x, y, **kwargs) for x, y in zip(left, right, strict=True)], dtype=np.float32
+        )
+    workers = -1 if len(left) >= 50_000 else 1
+    result: FloatArray = process.cpdist(left, right, scorer=scorer, workers=workers, **kwargs).astype(
+        np.float32
+    )
+    return result
+
+
 def _similarity(
     left: NDArray[np.int32], right: NDArray[np.int32], vocab: list[str], scorer: Any, *, dedupe: bool
 ) -> FloatArray:
@@ -231,9 +245,7 @@ def _similarity(
         size = len(vocab)
         unique, inverse = np.unique(np.minimum(a, b) * size + np.maximum(a, b), return_inverse=True)
         a, b = unique // size, unique % size
-    sims = process.cpdist(
-        [vocab[i] for i in a.tolist()], [vocab[i] for i in b.tolist()], scorer=scorer, workers=-1
-    ).astype(np.float32)
+    sims = pairwise([vocab[i] for i in a.tolist()], [vocab[i] for i in b.tolist()], scorer)
     out[present] = sims[inverse] if dedupe else sims
     return out
 
@@ -247,9 +259,7 @@ def _street_similarity(left: NDArray[np.int32], right: NDArray[np.int32], street
     if differ.any():
         a, b = left[differ].tolist(), right[differ].tolist()
         keys = {code: street_key(streets[code]) for code in {*a, *b}}
-        out[differ] = process.cpdist(
-            [keys[c] for c in a], [keys[c] for c in b], scorer=JaroWinkler.normalized_similarity, workers=-1
-        )
+        out[differ] = pairwise([keys[c] for c in a], [keys[c] for c in b], JaroWinkler.normalized_similarity)
     return out
 
 
@@ -279,9 +289,7 @@ def _near_or_diff(
     differ = (left != 0) & (right != 0) & (left != right)
     if differ.any():
         a, b = left[differ].tolist(), right[differ].tolist()
-        dist = process.cpdist(
-            [vocab[i] for i in a], [vocab[i] for i in b], scorer=distance, score_cutoff=max_distance + 1
-        )
+        dist = pairwise([vocab[i] for i in a], [vocab[i] for i in b], distance, score_cutoff=max_distance + 1)
         points[differ] = np.where(dist <= max_distance, w_near, w_diff)
     return points
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -417,7 +417,7 @@ class Person:
     loyalty_card: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in PERSON_FIELDS}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Person:

@@ -12,9 +12,10 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, union_all, update
+from sqlalchemy import TextClause, delete, insert, select, text, update
 
 from comptoir.core.errors import not_found
 from comptoir.core.uow import UnitOfWork
@@ -70,21 +71,29 @@ def resolve(uow: UnitOfWork, customer_id: str) -> Customer:
     raise RuntimeError(f"merge chain of {customer_id} is too long")
 
 
+@lru_cache(maxsize=16)
+def _candidates_sql(arity: int) -> TextClause:
+    """Per key, at most ``:n`` records filed under it (one index range each), joined to their records."""
+    arms = " UNION ALL ".join(
+        f"SELECT key, record_id FROM (SELECT key, record_id FROM customers_match_keys WHERE key = :k{i} LIMIT :n) a{i}"
+        for i in range(arity)
+    )
+    columns = ", ".join(f"r.{f}" for f in PERSON_FIELDS)
+    return text(
+        f"SELECT f.key, r.id, r.customer_id, {columns} FROM ({arms}) f "
+        "JOIN customers_source_records r ON r.id = f.record_id WHERE r.status = 'active'"
+    )
+
+
 def fetch_candidates(uow: UnitOfWork, keys: Sequence[str], max_block: int = MAX_BLOCK) -> list[Candidate]:
     """Active records sharing a key with the new one, ignoring keys already held by ``max_block``
     records (the new one would make the block too big: the batch engine ignores it too)."""
-    if not keys:
+    unique = list(dict.fromkeys(keys))
+    if not unique:
         return []
-    arms = [
-        select(MatchKey.key, MatchKey.record_id).where(MatchKey.key == key).limit(max_block).subquery()
-        for key in dict.fromkeys(keys)
-    ]
-    filed = union_all(*(select(arm.c.key, arm.c.record_id) for arm in arms)).subquery()
-    rows = uow.session.execute(
-        select(filed.c.key, SourceRecord.id, SourceRecord.customer_id, *PERSON_COLUMNS)
-        .join(SourceRecord, SourceRecord.id == filed.c.record_id)
-        .where(SourceRecord.status == "active")
-    ).all()
+    params: dict[str, Any] = {f"k{i}": key for i, key in enumerate(unique)}
+    params["n"] = max_block
+    rows = uow.session.execute(_candidates_sql(len(unique)), params).all()
     per_key: dict[str, int] = {}
     for row in rows:
         per_key[row[0]] = per_key.get(row[0], 0) + 1
@@ -101,7 +110,7 @@ def insert_record(uow: UnitOfWork, values: dict[str, Any], keys: Sequence[str]) 
     now = values["received_at"]
     actor = uow.actor
     uow.session.execute(
-        insert(SourceRecord),
+        insert(SourceRecord.__table__),
         [
             {
                 "created_at": now,
@@ -116,7 +125,7 @@ def insert_record(uow: UnitOfWork, values: dict[str, Any], keys: Sequence[str]) 
     )
     if keys:
         uow.session.execute(
-            insert(MatchKey), [{"key": k, "record_id": values["id"]} for k in dict.fromkeys(keys)]
+            insert(MatchKey.__table__), [{"key": k, "record_id": values["id"]} for k in dict.fromkeys(keys)]
         )
 
 

@@ -76,7 +76,7 @@ def index_customer(uow: UnitOfWork, customer_id: str, terms: set[str]) -> None:
     uow.session.execute(delete(SearchTerm).where(SearchTerm.customer_id == customer_id))
     if terms:
         uow.session.execute(
-            insert(SearchTerm), [{"term": t, "customer_id": customer_id} for t in sorted(terms)]
+            insert(SearchTerm.__table__), [{"term": t, "customer_id": customer_id} for t in sorted(terms)]
         )
         add_words(uow, (t[2:] for t in terms if t.startswith("w:")))
 

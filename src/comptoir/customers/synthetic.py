@@ -165,7 +165,7 @@ class Population:
                 f"{p[:2]}.{p[2:4]}.{p[4:6]}.{p[6:8]}.{p[8:]}",
                 f"+33{p[1:]}",
             ))  # fmt: skip
-        if out["birth_date"]:
+        if len(out["birth_date"]) == 10 and out["birth_date"][4] == "-":  # ISO: write it another way
             y, m, d = out["birth_date"].split("-")
             out["birth_date"] = rng.choice(
                 (f"{d}/{m}/{y}", f"{d}/{m}/{y}", f"{y}-{m}-{d}", f"{d}-{m}-{y[2:]}", f"{d}{m}{y}")

@@ -1,0 +1,261 @@
+"""Identity resolution benchmark: batch dedupe quality and speed, and matching at ingest against a large base.
+
+    python bench/identity.py            # 100k and 1M records, ingest against 1M stored (about 10 minutes)
+    python bench/identity.py --quick    # 20k and 100k records, ingest against 100k stored (under a minute)
+
+A synthetic French population (Faker fr_FR names, streets and towns) with known duplicates — typos,
+swapped names, missing fields, moves, new e-mails, each written the way different touchpoints write
+(capitals, phone and date formats, abbreviations) — plus households and namesakes is written to CSV
+with French headers. Then:
+
+* ``comptoir customers dedupe`` runs as a separate process on each file: its wall time and peak
+  resident memory are measured, and the pairs it writes are compared with the truth (precision,
+  recall and F1 over pairs of records of the same person);
+* ``comptoir import customers --initial-load`` loads the largest file into a fresh SQLite database;
+* new records — half of them another record of a stored person, half new people — are ingested one
+  by one through the product's ingestion: the matching (candidates and scoring) and the whole ingest
+  (matching, writes, golden record, commit) are timed separately.
+
+Targets (issue 3): F1 ≥ 0.97; 1M records deduplicated in under 3 minutes and 4 GiB; p95 of the
+match at ingest under 20 ms against 1M stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from comptoir.core.context import SYSTEM  # noqa: E402
+from comptoir.core.db import Database  # noqa: E402
+from comptoir.core.migrate import upgrade  # noqa: E402
+from comptoir.core.uow import UnitOfWork  # noqa: E402
+from comptoir.customers import ingestion  # noqa: E402
+from comptoir.customers.matching import person_keys  # noqa: E402
+from comptoir.customers.models import SourceRecord  # noqa: E402
+from comptoir.customers.normalisation import normalise  # noqa: E402
+from comptoir.customers.schemas import CustomerRecord  # noqa: E402
+from comptoir.customers.synthetic import FIELDS, Population  # noqa: E402
+
+HEADERS = [
+    "ID",
+    "Prénom",
+    "Nom",
+    "Courriel",
+    "Téléphone",
+    "Date de naissance",
+    "Adresse",
+    "Code postal",
+    "Ville",
+]
+HEADERS += ["Carte fidélité"]
+
+
+def label(size: int) -> str:
+    return f"{size // 1_000_000}m" if size % 1_000_000 == 0 else f"{size // 1000}k"
+
+
+def write_population(path: Path, size: int, seed: int) -> tuple[list[int], list[dict[str, str]]]:
+    """Write ``size`` records; return each record's person and the fields of every record."""
+    persons: list[int] = []
+    rows: list[dict[str, str]] = []
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADERS)
+        for record in Population(seed=seed).records(size):
+            persons.append(record.person_id)
+            rows.append(record.fields)
+            writer.writerow([record.record_id, *(record.fields[f] for f in FIELDS)])
+    return persons, rows
+
+
+def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a ``comptoir`` command; its wall time (s), peak resident memory (MiB) and output."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "comptoir.cli", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"comptoir {' '.join(args)} failed:\n{output}")
+    return seconds, usage.ru_maxrss / 1024, output
+
+
+def pair_quality(persons: list[int], pairs_file: Path, ids: list[str]) -> tuple[float, float, float]:
+    index = {record_id: i for i, record_id in enumerate(ids)}
+    by_person: dict[int, int] = defaultdict(int)
+    for person in persons:
+        by_person[person] += 1
+    true_pairs = sum(n * (n - 1) // 2 for n in by_person.values())
+    predicted = correct = 0
+    with pairs_file.open(encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for a, b, *_ in reader:
+            predicted += 1
+            correct += persons[index[a]] == persons[index[b]]
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / true_pairs if true_pairs else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def bench_dedupe(path: Path, size: int, persons: list[int], env: dict[str, str], work: Path) -> None:
+    out = work / f"pairs-{label(size)}.csv"
+    seconds, peak, _ = run_measured(
+        ["customers", "dedupe", str(path), "--id-column", "ID", "--output", str(out)], env
+    )
+    precision, recall, f1 = pair_quality(persons[:size], out, [f"r{i + 1}" for i in range(size)])
+    name = label(size)
+    print(f"dedupe_{name}_records: {size}")
+    print(f"dedupe_{name}_wall_seconds: {seconds:.1f}")
+    print(f"dedupe_{name}_peak_memory_mib: {peak:.0f}")
+    print(f"dedupe_{name}_precision: {precision:.4f}")
+    print(f"dedupe_{name}_recall: {recall:.4f}")
+    print(f"dedupe_{name}_f1: {f1:.4f}", flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def bench_ingest(
+    path: Path,
+    size: int,
+    persons: list[int],
+    rows: list[dict[str, str]],
+    samples: int,
+    env: dict[str, str],
+    work: Path,
+) -> None:
+    url = f"sqlite:///{work / 'store.db'}"
+    upgrade(url, "head")
+    env = {**env, "COMPTOIR_DATABASE_URL": url}
+    seconds, peak, _ = run_measured(
+        ["import", "customers", str(path), "--source", "pos", "--id-column", "ID", "--initial-load",
+         "--report", str(work / "load-report.csv")],
+        env,
+    )  # fmt: skip
+    print(f"ingest_store_records: {size}")
+    print(f"initial_load_{label(size)}_seconds: {seconds:.1f}")
+    print(f"initial_load_{label(size)}_peak_memory_mib: {peak:.0f}", flush=True)
+
+    rng = random.Random(99)
+    population = Population(seed=12345)  # new people, drawn apart from the stored ones
+    first_record: dict[int, int] = {}
+    for index, person in enumerate(persons[:size]):
+        first_record.setdefault(person, index)
+    known = rng.sample(sorted(first_record), samples // 2)
+    cases: list[tuple[str, dict[str, str], str | None]] = []
+    for person in known:
+        index = first_record[person]
+        cases.append(("known", population._restyle(population.duplicate(rows[index])), f"r{index + 1}"))
+    for _ in range(samples - len(known)):
+        cases.append(("new", population._restyle(population.person()), None))
+    rng.shuffle(cases)
+
+    db = Database(url)
+    region = "FR"
+    match_ms: list[float] = []
+    ingest_ms: list[float] = []
+    right = {"known": 0, "new": 0}
+    for warm in range(20):  # imports, caches, SQLite page cache
+        with UnitOfWork(db, SYSTEM, read_only=True) as uow:
+            person = normalise(cases[warm][1], region, today=time_today()).person
+            ingestion.best_matches(uow, person, person_keys(person))
+    for kind, fields, original in cases:
+        with UnitOfWork(db, SYSTEM, read_only=True) as uow:
+            started = time.perf_counter()
+            person = normalise(fields, region, today=time_today()).person
+            ingestion.best_matches(uow, person, person_keys(person))
+            match_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        with UnitOfWork(db, SYSTEM) as uow:
+            result = ingestion.ingest(uow, "web", CustomerRecord(**fields), region=region)
+            uow.commit()
+        ingest_ms.append((time.perf_counter() - started) * 1000)
+        if kind == "new":
+            right["new"] += result.created
+        else:
+            with UnitOfWork(db, SYSTEM, read_only=True) as uow:
+                stored = (
+                    uow.session.query(SourceRecord.customer_id)
+                    .filter(SourceRecord.source_ref == original)
+                    .scalar()
+                )
+                right["known"] += stored == result.customer_id or stored in result.merged_ids
+    db.dispose()
+    print(f"ingest_samples: {len(cases)}")
+    print(f"ingest_match_p50_ms: {percentile(match_ms, 50):.2f}")
+    print(f"ingest_match_p95_ms: {percentile(match_ms, 95):.2f}")
+    print(f"ingest_total_p50_ms: {percentile(ingest_ms, 50):.2f}")
+    print(f"ingest_total_p95_ms: {percentile(ingest_ms, 95):.2f}")
+    print(f"ingest_known_person_found_share: {right['known'] / len(known):.4f}")
+    print(f"ingest_new_person_created_share: {right['new'] / (len(cases) - len(known)):.4f}", flush=True)
+
+
+def time_today() -> Any:
+    from comptoir.core import clock
+
+    return clock.now().date()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, same figures (under a minute)")
+    parser.add_argument("--samples", type=int, default=None, help="records ingested one by one")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the generated files in this directory")
+    args = parser.parse_args()
+    sizes = [20_000, 100_000] if args.quick else [100_000, 1_000_000]
+    samples = args.samples or (300 if args.quick else 1000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
+    env["PYTHONPATH"] = str(ROOT / "src")
+    with tempfile.TemporaryDirectory(prefix="comptoir-identity-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        largest = max(sizes)
+        started = time.perf_counter()
+        full = work / f"people-{label(largest)}.csv"
+        persons, rows = write_population(full, largest, seed=2025)
+        print(f"generated_records: {largest} ({time.perf_counter() - started:.0f} s)", flush=True)
+        for size in sizes:
+            path = full
+            if size != largest:
+                path = work / f"people-{label(size)}.csv"
+                with full.open(encoding="utf-8") as src, path.open("w", encoding="utf-8") as dst:
+                    for number, line in enumerate(src):
+                        if number > size:
+                            break
+                        dst.write(line)
+            bench_dedupe(path, size, persons, env, work)
+        bench_ingest(full, largest, persons, rows, samples, env, work)
+        print("target_f1: 0.97")
+        print("target_dedupe_1m_seconds: 180")
+        print("target_dedupe_1m_peak_memory_mib: 4096")
+        print("target_ingest_match_p95_ms: 20")
+
+
+if __name__ == "__main__":
+    main()

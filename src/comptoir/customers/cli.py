@@ -1,0 +1,142 @@
+"""``comptoir customers dedupe`` and ``comptoir import customers``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from comptoir.customers.policies import IMPORT_SOURCES
+
+FILE_FORMATS = ("csv", "jsonl")
+
+
+def _overrides(columns: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in columns:
+        name, sep, header = item.partition("=")
+        if not sep or not name.strip() or not header.strip():
+            raise typer.BadParameter(f"use field=header, not {item!r}", param_hint="--column")
+        out[name.strip()] = header.strip()
+    return out
+
+
+def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, Any]]]:
+    """The headers and rows of a CSV (delimiter and encoding sniffed) or JSON Lines file."""
+    from comptoir.customers.dedupe import _dialect, _open_text
+
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        rows = []
+        with path.open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):
+                if line.strip():
+                    try:
+                        value = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise ValueError(f"line {number} is not JSON: {exc.msg}") from exc
+                    rows.append(value if isinstance(value, dict) else {"_line": value})
+        headers = list(dict.fromkeys(k for row in rows for k in row))
+        return headers, iter(rows)
+    text, _ = _open_text(path)
+    reader = csv.DictReader(text.splitlines(), dialect=_dialect(text[:65536]))
+    headers = list(reader.fieldnames or [])
+    return headers, iter(reader)
+
+
+def register_cli(app: typer.Typer, import_app: typer.Typer) -> None:
+    customers_app = typer.Typer(help="The single customer record: batch deduplication of person files.")
+    app.add_typer(customers_app, name="customers")
+
+    @customers_app.command("dedupe")
+    def dedupe(
+        input_file: Annotated[
+            Path, typer.Argument(help="CSV of person records", exists=True, dir_okay=False)
+        ],
+        id_column: Annotated[
+            str, typer.Option("--id-column", help="Header of the column holding each record's id")
+        ],
+        output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the pairs (CSV)")],
+        column: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--column", help="Repeatable field=header for headers not recognised, e.g. email=Mail perso"
+            ),
+        ] = None,
+        region: Annotated[str, typer.Option(help="Default country of phone numbers and addresses")] = "FR",
+        verbose: Annotated[
+            bool, typer.Option("--verbose", "-v", help="Print the time of each phase")
+        ] = False,
+    ) -> None:
+        """Write the pairs of ids judged the same person (id_a, id_b, score, cluster).
+
+        Headers in English or French are recognised (first_name/prénom, last_name/nom, zip/code_postal,
+        birth_date/date_naissance, email/courriel, phone/téléphone, street/adresse, city/ville…); unknown
+        columns are ignored and missing ones allowed. Clusters are transitive: every pair of a cluster is
+        written, with its own score when the two were compared directly.
+        """
+        from comptoir.customers.dedupe import dedupe_file
+
+        try:
+            result = dedupe_file(
+                input_file, output, id_column=id_column, overrides=_overrides(column or []), region=region
+            )
+        except ValueError as exc:
+            typer.secho(str(exc), fg="red", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(
+            f"{result.records} records, {result.candidate_pairs} pairs compared, {result.clusters} clusters, "
+            f"{result.output_pairs} pairs written to {output}"
+        )
+        if verbose:
+            for phase, seconds in result.timings.items():
+                typer.echo(f"  {phase:<12} {seconds:6.1f} s")
+
+    @import_app.command("customers")
+    def import_customers(
+        file: Annotated[Path, typer.Argument(help="CSV or JSON Lines file", exists=True, dir_okay=False)],
+        source: Annotated[
+            str, typer.Option(help=f"Where the records come from: {', '.join(IMPORT_SOURCES)}")
+        ],
+        id_column: Annotated[
+            str | None, typer.Option("--id-column", help="Column with each record's id in its source")
+        ] = None,
+        column: Annotated[list[str] | None, typer.Option("--column", help="Repeatable field=header")] = None,
+        report: Annotated[
+            Path | None, typer.Option(help="Per-row report (CSV); default: next to the file, .report.csv")
+        ] = None,
+        initial_load: Annotated[
+            bool,
+            typer.Option(
+                "--initial-load",
+                help="Deduplicate the whole file in batch and write it in bulk (only into an empty customer base)",
+            ),
+        ] = False,
+        batch_size: Annotated[int, typer.Option(help="Records per transaction")] = 500,
+    ) -> None:
+        """Ingest customer records: each is kept verbatim, normalised, flagged and matched.
+
+        The report lists every row with its customer, its matching decision and its quality flags, or
+        the error that kept it out."""
+        from comptoir.customers import importer
+
+        if source not in IMPORT_SOURCES:
+            raise typer.BadParameter(f"one of {', '.join(IMPORT_SOURCES)}", param_hint="--source")
+        report = report or file.with_suffix(".report.csv")
+        try:
+            summary = importer.run(
+                file,
+                source=source,
+                id_column=id_column,
+                overrides=_overrides(column or []),
+                report=report,
+                initial_load=initial_load,
+                batch_size=batch_size,
+            )
+        except (ValueError, importer.ImportRefused) as exc:
+            typer.secho(str(exc), fg="red", err=True)
+            raise typer.Exit(2) from exc
+        typer.echo(summary)
