@@ -27,7 +27,7 @@ from comptoir.customers import search
 from comptoir.customers.dedupe import deduplicate, no_cyclic_gc
 from comptoir.customers.events import CustomersBulkLoaded
 from comptoir.customers.matching import AUTO_MERGE_SCORE, REVIEW_SCORE, person_keys
-from comptoir.customers.models import Customer, MatchKey, Review, SearchTerm, SearchWord, SourceRecord
+from comptoir.customers.models import Customer, MatchKey, Review, SearchTerm, SearchWord, SourceRecord, table
 from comptoir.customers.normalisation import PERSON_FIELDS, Person, normalise
 from comptoir.customers.policies import SourceView, survive
 
@@ -154,13 +154,13 @@ def _load(
     tick("customers", done)
     for chunk in _chunks(range(batch.size), CHUNK):
         rows = [_record_row(batch, i, record_ids[i], customer_of[i], normalised[i], stamp) for i in chunk]
-        fast_insert(uow, SourceRecord.__table__, rows)
+        fast_insert(uow, table(SourceRecord), rows)
         keys = [
             {"key": k, "record_id": record_ids[i]}
             for i in chunk
             for k in dict.fromkeys(person_keys(normalised[i].person))
         ]
-        fast_insert(uow, MatchKey.__table__, keys)
+        fast_insert(uow, table(MatchKey), keys)
         tick("records", chunk[-1] + 1)
     vocabulary = [{"variant": v, "word": w} for w in sorted(words) for v in search.deletions(w)]
     for part in _chunks(vocabulary, CHUNK * 5):
@@ -221,9 +221,9 @@ def _record_row(
 def _flush(uow: UnitOfWork, customers: list[dict[str, Any]], terms: list[dict[str, Any]]) -> int:
     count = len(customers)
     if customers:
-        fast_insert(uow, Customer.__table__, customers)
+        fast_insert(uow, table(Customer), customers)
     if terms:
-        fast_insert(uow, SearchTerm.__table__, terms)
+        fast_insert(uow, table(SearchTerm), terms)
     customers.clear()
     terms.clear()
     return count
@@ -258,7 +258,7 @@ def _reviews(
         for (x, y), score in sorted(pairs.items())
     ]
     for part in _chunks(rows, CHUNK):
-        fast_insert(uow, Review.__table__, list(part))
+        fast_insert(uow, table(Review), list(part))
     return len(rows)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import TextClause, delete, insert, select, text, update
 from comptoir.core.errors import not_found
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.matching import MAX_BLOCK
-from comptoir.customers.models import Customer, MatchKey, SourceRecord
+from comptoir.customers.models import Customer, MatchKey, SourceRecord, table
 from comptoir.customers.normalisation import PERSON_FIELDS, Person
 from comptoir.customers.policies import SourceView
 
@@ -110,7 +110,7 @@ def insert_record(uow: UnitOfWork, values: dict[str, Any], keys: Sequence[str]) 
     now = values["received_at"]
     actor = uow.actor
     uow.session.execute(
-        insert(SourceRecord.__table__),
+        insert(table(SourceRecord)),
         [
             {
                 "created_at": now,
@@ -125,7 +125,7 @@ def insert_record(uow: UnitOfWork, values: dict[str, Any], keys: Sequence[str]) 
     )
     if keys:
         uow.session.execute(
-            insert(MatchKey.__table__), [{"key": k, "record_id": values["id"]} for k in dict.fromkeys(keys)]
+            insert(table(MatchKey)), [{"key": k, "record_id": values["id"]} for k in dict.fromkeys(keys)]
         )
 
 

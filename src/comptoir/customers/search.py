@@ -19,7 +19,7 @@ from sqlalchemy import case, delete, func, insert, select
 
 from comptoir.core.db import insert_ignore
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers.models import Customer, SearchTerm, SearchWord, Segment
+from comptoir.customers.models import Customer, SearchTerm, SearchWord, Segment, table
 from comptoir.customers.normalisation import clean, name_key, normalise_email, normalise_phone, phonetic
 from comptoir.customers.schemas import CustomerSummary, SearchHit
 
@@ -76,7 +76,7 @@ def index_customer(uow: UnitOfWork, customer_id: str, terms: set[str]) -> None:
     uow.session.execute(delete(SearchTerm).where(SearchTerm.customer_id == customer_id))
     if terms:
         uow.session.execute(
-            insert(SearchTerm.__table__), [{"term": t, "customer_id": customer_id} for t in sorted(terms)]
+            insert(table(SearchTerm)), [{"term": t, "customer_id": customer_id} for t in sorted(terms)]
         )
         add_words(uow, (t[2:] for t in terms if t.startswith("w:")))
 
