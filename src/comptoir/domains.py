@@ -48,9 +48,25 @@ def all_domains() -> list[Domain]:
     # <domain:catalog>
     # <domain:customers>
     from comptoir.customers import cli as customers_cli
+    from comptoir.customers import demo as customers_demo
+    from comptoir.customers import handlers as customers_handlers
     from comptoir.customers import models as customers_models
+    from comptoir.customers import pages as customers_pages
+    from comptoir.customers import profiles as customers_profiles
+    from comptoir.customers import routes as customers_routes
 
-    domains.append(Domain(name="customers", models=customers_models, register_cli=customers_cli.register_cli))
+    domains.append(
+        Domain(
+            name="customers",
+            models=customers_models,
+            routers=[customers_routes.router, customers_pages.router],
+            register_handlers=customers_handlers.register_handlers,
+            load_demo=customers_demo.load_demo,
+            register_cli=customers_cli.register_cli,
+            customer_section=customers_profiles.customer_section,
+            pages=[("Customers", "/pages/customers"), ("Possible duplicates", "/pages/customers/reviews")],
+        )
+    )
     return domains
 
 

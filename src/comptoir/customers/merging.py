@@ -228,6 +228,13 @@ def merge_out(row: Merge) -> MergeOut:
     )
 
 
+def get_merge(uow: UnitOfWork, merge_id: str) -> MergeOut:
+    row = uow.session.get(Merge, merge_id)
+    if row is None:
+        raise not_found("Merge", merge_id)
+    return merge_out(row)
+
+
 def merges_of(uow: UnitOfWork, customer_id: str) -> list[MergeOut]:
     """Merges into this customer or into any customer since merged into it, newest first."""
     ids = [customer_id, *golden.merged_into(uow, customer_id)]

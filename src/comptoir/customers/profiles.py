@@ -10,13 +10,14 @@ from sqlalchemy import delete, insert, select
 
 from comptoir.core import clock
 from comptoir.core.api import CustomerSection
+from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, check_version, not_found
 from comptoir.core.pagination import Page, keyset_page
 from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import consents, golden, ingestion, merging, records, search
 from comptoir.customers.events import CustomerUpdated
-from comptoir.customers.models import Customer, Identifier, Segment, SourceRecord
+from comptoir.customers.models import Customer, Identifier, SearchTerm, Segment, SourceRecord
 from comptoir.customers.normalisation import PERSON_FIELDS
 from comptoir.customers.schemas import (
     CustomerCreate,
@@ -150,7 +151,7 @@ def add_identifier(uow: UnitOfWork, customer_id: str, kind: str, value: str) -> 
         )
         uow.session.add(existing)
         uow.session.flush()
-        golden.reindex(uow, customer)
+        insert_ignore(uow.session, SearchTerm, [{"term": search.identifier_term(value), "customer_id": customer.id}])
     return IdentifierOut(kind=kind, value=value, customer_id=customer.id, added_at=existing.added_at)
 
 
