@@ -121,6 +121,7 @@ def register_cli(app: typer.Typer, import_app: typer.Typer) -> None:
 
         The report lists every row with its customer, its matching decision and its quality flags, or
         the error that kept it out."""
+        from comptoir.core.errors import Problem
         from comptoir.customers import importer
 
         if source not in IMPORT_SOURCES:
@@ -136,7 +137,7 @@ def register_cli(app: typer.Typer, import_app: typer.Typer) -> None:
                 initial_load=initial_load,
                 batch_size=batch_size,
             )
-        except (ValueError, importer.ImportRefused) as exc:
-            typer.secho(str(exc), fg="red", err=True)
+        except (ValueError, Problem) as exc:
+            typer.secho(exc.detail if isinstance(exc, Problem) else str(exc), fg="red", err=True)
             raise typer.Exit(2) from exc
         typer.echo(summary)

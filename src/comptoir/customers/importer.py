@@ -27,10 +27,6 @@ from comptoir.customers.schemas import CustomerRecord
 REPORT_COLUMNS = ["row", "source_ref", "status", "customer_id", "decision", "flags", "error"]
 
 
-class ImportRefused(Exception):
-    pass
-
-
 def _fields(row: Mapping[str, Any], mapping: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, header in mapping.items():

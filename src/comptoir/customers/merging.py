@@ -129,19 +129,24 @@ def merge(
 
 
 def _repoint_reviews(uow: UnitOfWork, merged_ids: Sequence[str], survivor_id: str) -> None:
-    """Open reviews follow the survivor; one whose two sides are now the same customer is obsolete."""
+    """Open reviews follow the survivor; one whose two sides are now the same customer, or that
+    repeats another open review of the same pair, is obsolete."""
+    involved = [survivor_id, *merged_ids]
     reviews = uow.session.scalars(
-        select(Review).where(
-            Review.status == "open", or_(Review.customer_a.in_(merged_ids), Review.customer_b.in_(merged_ids))
-        )
+        select(Review)
+        .where(Review.status == "open", or_(Review.customer_a.in_(involved), Review.customer_b.in_(involved)))
+        .order_by(Review.created_at, Review.id)
     ).all()
+    seen: set[tuple[str, str]] = set()
     for review in reviews:
         a = survivor_id if review.customer_a in merged_ids else review.customer_a
         b = survivor_id if review.customer_b in merged_ids else review.customer_b
-        if a == b:
+        pair = _pair(a, b)
+        if a == b or pair in seen:
             review.status, review.decided_at = "obsolete", clock.now()
         else:
-            review.customer_a, review.customer_b = _pair(a, b)
+            review.customer_a, review.customer_b = pair
+            seen.add(pair)
 
 
 def unmerge(uow: UnitOfWork, merge_id: str) -> Merge:

@@ -151,7 +151,9 @@ def add_identifier(uow: UnitOfWork, customer_id: str, kind: str, value: str) -> 
         )
         uow.session.add(existing)
         uow.session.flush()
-        insert_ignore(uow.session, SearchTerm, [{"term": search.identifier_term(value), "customer_id": customer.id}])
+        insert_ignore(
+            uow.session, SearchTerm, [{"term": search.identifier_term(value), "customer_id": customer.id}]
+        )
     return IdentifierOut(kind=kind, value=value, customer_id=customer.id, added_at=existing.added_at)
 
 
