@@ -122,7 +122,9 @@ def ingest(
         target = new_customer(uow, locale)
     else:
         target = records.lock_customers(uow, [target.id])[target.id]
-    joined = [c for c in sure if c != target.id and not merging.are_distinct(uow, target.id, c)]
+    # Resolved again: a customer matched a moment ago may have been merged since.
+    others = sorted({records.resolve(uow, c).id for c in sure} - {target.id})
+    joined = [c for c in others if not merging.are_distinct(uow, target.id, c)]
 
     record_id = new_id("src")
     values: dict[str, Any] = {

@@ -79,6 +79,16 @@ class Population:
         self._day0 = date(1940, 1, 1)
         self._days = (date(2006, 12, 31) - self._day0).days
 
+    def reserve(self, emails: list[str], phones: list[str]) -> None:
+        """Never give a new person an e-mail or phone already used (by another population, say)."""
+        self._emails.update(e.lower() for e in emails if e)
+        for phone in phones:
+            digits = "".join(c for c in phone if c.isdigit())
+            if digits.startswith("33"):
+                digits = "0" + digits[2:]
+            if digits:
+                self._phones.add(digits)
+
     # -- people ----------------------------------------------------------------------------------
     def _given(self, female: bool) -> str:
         names = self.given_female if female else self.given_male
