@@ -24,7 +24,7 @@ from comptoir.customers.normalisation import clean, name_key, normalise_email, n
 from comptoir.customers.schemas import CustomerSummary, SearchHit
 
 MAX_WORD = 40
-CANDIDATES = 200
+CANDIDATES = 100
 
 
 def identifier_term(value: str) -> str:
@@ -107,30 +107,34 @@ def unindex_customer(uow: UnitOfWork, customer_id: str) -> None:
 # -- querying ---------------------------------------------------------------------------------------------
 
 
-def _similar_words(uow: UnitOfWork, word: str, *, prefix: bool) -> set[str]:
-    """Known words within one edit (short words) or two (longer ones), and completions of a prefix."""
+def _similar_words(uow: UnitOfWork, word: str) -> set[str]:
+    """Known words within one edit (short words) or two (longer ones)."""
     limit = 1 if len(word) <= 4 else 2
-    found = {
+    return {
         w
         for w in uow.session.scalars(
             select(SearchWord.word).where(SearchWord.variant.in_(deletions(word))).distinct()
         )
         if Levenshtein.distance(w, word, score_cutoff=limit) <= limit
     }
-    if prefix and len(word) >= 2:
-        upper = word[:-1] + chr(ord(word[-1]) + 1)
-        found.update(
-            uow.session.scalars(
-                select(SearchWord.word)
-                .where(
-                    SearchWord.variant >= word,
-                    SearchWord.variant < upper,
-                    SearchWord.word == SearchWord.variant,
-                )
-                .limit(50)
+
+
+def _completions(uow: UnitOfWork, prefix: str) -> list[str]:
+    """Known words starting with what the seller is typing (the last word of the query)."""
+    if len(prefix) < 2:
+        return []
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return list(
+        uow.session.scalars(
+            select(SearchWord.word)
+            .where(
+                SearchWord.variant >= prefix,
+                SearchWord.variant < upper,
+                SearchWord.word == SearchWord.variant,
             )
+            .limit(50)
         )
-    return found
+    )
 
 
 def _exact_terms(q: str) -> list[tuple[str, str]]:
@@ -150,6 +154,41 @@ def _exact_terms(q: str) -> list[tuple[str, str]]:
     return terms
 
 
+def _customers_matching(uow: UnitOfWork, groups: list[list[str]]) -> tuple[list[str], int]:
+    """Customers bearing a term of the most groups (one group per query word), and how many groups."""
+    which = case(*((SearchTerm.term.in_(g), i) for i, g in enumerate(groups)))
+    hits = func.count(func.distinct(which)).label("hits")
+    rows = uow.session.execute(
+        select(SearchTerm.customer_id, hits)
+        .where(SearchTerm.term.in_([t for g in groups for t in g]))
+        .group_by(SearchTerm.customer_id)
+        .order_by(hits.desc())
+        .limit(CANDIDATES)
+    ).all()
+    best = max((r[1] for r in rows), default=0)
+    return [r[0] for r in rows if r[1] == best], best
+
+
+def _name_matches(uow: UnitOfWork, words: list[str], limit: int) -> list[str]:
+    """Customers whose names match the query words: the words as typed first (fast, even for the
+    commonest names); only when that finds too few, the words within two typos and their sound."""
+    last = len(words) - 1
+    exact = [
+        ["w:" + w, *(["w:" + c for c in _completions(uow, w)] if i == last else [])]
+        for i, w in enumerate(words)
+    ]
+    found, hits = _customers_matching(uow, exact)
+    if hits == len(words) and len(found) >= limit:
+        return found
+    groups = []
+    for i, word in enumerate(words):
+        group = {*exact[i], *("w:" + w for w in _similar_words(uow, word))}
+        if len(sound := phonetic(word)) >= 2:
+            group.add("f:" + sound)
+        groups.append(sorted(group))
+    return _customers_matching(uow, groups)[0]
+
+
 def search(uow: UnitOfWork, query: str, *, limit: int = 20) -> list[SearchHit]:
     q = clean(query)[:200]
     if len(q) < 2:
@@ -164,31 +203,10 @@ def search(uow: UnitOfWork, query: str, *, limit: int = 20) -> list[SearchHit]:
             .limit(CANDIDATES)
         ):
             matched.setdefault(customer_id, set()).add(kinds[term])
-    words = [w for w in name_key(q).split() if len(w) >= 2][:6] if "@" not in q else []
-    name_hits: dict[str, int] = {}
+    words = [w[:MAX_WORD] for w in name_key(q).split() if len(w) >= 2][:6] if "@" not in q else []
     if words:
-        groups: list[list[str]] = []
-        for index, word in enumerate(words):
-            similar = _similar_words(uow, word[:MAX_WORD], prefix=index == len(words) - 1)
-            group = ["w:" + w for w in similar]
-            if len(word) >= 3 and (sound := phonetic(word)):
-                group.append("f:" + sound)
-            if group:
-                groups.append(group)
-        if groups:
-            which = case(*((SearchTerm.term.in_(g), i) for i, g in enumerate(groups)))
-            hits = func.count(func.distinct(which)).label("hits")
-            rows = uow.session.execute(
-                select(SearchTerm.customer_id, hits)
-                .where(SearchTerm.term.in_([t for g in groups for t in g]))
-                .group_by(SearchTerm.customer_id)
-                .order_by(hits.desc())
-                .limit(CANDIDATES)
-            ).all()
-            best = max((r[1] for r in rows), default=0)
-            name_hits = {r[0]: r[1] for r in rows if r[1] == best}
-            for customer_id in name_hits:
-                matched.setdefault(customer_id, set()).add("name")
+        for customer_id in _name_matches(uow, words, limit):
+            matched.setdefault(customer_id, set()).add("name")
     if not matched:
         return []
     summaries = summaries_of(uow, list(matched))
