@@ -73,12 +73,18 @@ def add_words(uow: UnitOfWork, words: Iterable[str]) -> None:
 
 
 def index_customer(uow: UnitOfWork, customer_id: str, terms: set[str]) -> None:
-    uow.session.execute(delete(SearchTerm).where(SearchTerm.customer_id == customer_id))
-    if terms:
+    """File the customer under exactly ``terms`` (only the difference with what is filed is written)."""
+    filed = set(uow.session.scalars(select(SearchTerm.term).where(SearchTerm.customer_id == customer_id)))
+    gone, new = filed - terms, terms - filed
+    if gone:
         uow.session.execute(
-            insert(table(SearchTerm)), [{"term": t, "customer_id": customer_id} for t in sorted(terms)]
+            delete(SearchTerm).where(SearchTerm.customer_id == customer_id, SearchTerm.term.in_(gone))
         )
-        add_words(uow, (t[2:] for t in terms if t.startswith("w:")))
+    if new:
+        uow.session.execute(
+            insert(table(SearchTerm)), [{"term": t, "customer_id": customer_id} for t in sorted(new)]
+        )
+        add_words(uow, (t[2:] for t in new if t.startswith("w:")))
 
 
 def unindex_customer(uow: UnitOfWork, customer_id: str) -> None:
