@@ -108,6 +108,14 @@ JEAN = person(
             id="son-of-the-same-name-at-home",
         ),
         pytest.param(Person(given_name="Jean", family_name="Dupont"), NO_MATCH, id="names-alone"),
+        pytest.param(Person(email="jean.dupont@gmail.com"), MERGE, id="the-e-receipt-bare-email"),
+        pytest.param(Person(phone="+33612345678", given_name="Jean"), MERGE, id="phone-and-first-name"),
+        pytest.param(
+            Person(phone="+33612345678", family_name="Martin"), NO_MATCH, id="same-phone-other-family"
+        ),
+        pytest.param(
+            Person(email="jean.dupont@gmail.com", phone="+33711223344"), NO_MATCH, id="same-email-other-phone"
+        ),
     ],
 )
 def test_pair_decisions(other: Person, decision: str) -> None:

@@ -6,9 +6,11 @@ matching of each record at ingest (one record against its few candidates) and ba
 product's, and ingest decides exactly as the batch engine would.
 
 The score is a sum of agreement points in the Fellegi–Sunter spirit (each comparison outcome adds
-or removes evidence); two conflicts cap it below the auto-merge threshold whatever the rest says:
-two different first names (twins, spouses sharing an e-mail) and two different birth dates (a father
-and his son of the same name at the same address). Those pairs go to staff review at most.
+or removes evidence). The deterministic keys — the same e-mail, phone or loyalty card — decide on
+their own when no other comparison disagrees (a bare e-mail from the e-receipt finds its customer).
+Two conflicts cap the score below the auto-merge threshold whatever the rest says: two different
+first names (twins, spouses sharing an e-mail) and two different birth dates (a father and his son
+of the same name at the same address). Those pairs go to staff review at most.
 """
 
 from __future__ import annotations
@@ -333,15 +335,22 @@ def score_pairs(enc: Encoded, left: IntArray, right: IntArray, w: Weights = WEIG
     given_present = np.where(use_crossed, all_four, has_g)
     conflict = given_present & (given_sim < w.given_conflict_sim)
 
-    score += _exact(enc.loyalty[left], enc.loyalty[right], w.loyalty_same, w.loyalty_diff)
-    score += _near_or_diff(
+    loyalty = _exact(enc.loyalty[left], enc.loyalty[right], w.loyalty_same, w.loyalty_diff)
+    email = _near_or_diff(
         enc.email[left], enc.email[right], enc.emails, Levenshtein.distance, 2,
         w.email_same, w.email_near, w.email_diff,
     )  # fmt: skip
-    score += _near_or_diff(
+    phone = _near_or_diff(
         enc.phone[left], enc.phone[right], enc.phones, OSA.distance, 1,
         w.phone_same, w.phone_near, w.phone_diff,
     )  # fmt: skip
+    # Points of the deterministic keys the two records share exactly (e-mail, phone, loyalty card).
+    shared_keys = (
+        np.where(loyalty == w.loyalty_same, loyalty, 0.0)
+        + np.where(email == w.email_same, email, 0.0)
+        + np.where(phone == w.phone_same, phone, 0.0)
+    )
+    score += loyalty + email + phone
     birth, birth_conflict = _birth_points(enc.birth[left], enc.birth[right], w)
     score += birth
     conflict |= birth_conflict
@@ -353,6 +362,10 @@ def score_pairs(enc: Encoded, left: IntArray, right: IntArray, w: Weights = WEIG
         s1 = np.where(same_postcode, enc.street[left], 0).astype(np.int32)
         s2 = np.where(same_postcode, enc.street[right], 0).astype(np.int32)
         score += np.where(_street_similarity(s1, s2, enc.streets) >= w.street_sim, w.street_same, 0.0)
+    # A deterministic key decides when nothing else disagrees: the e-receipt's bare e-mail address
+    # finds its customer. Anything against it (another family name, another phone) leaves the score.
+    deterministic = (shared_keys > 0) & (score - shared_keys >= 0)
+    score = np.where(deterministic, np.maximum(score, AUTO_MERGE_SCORE), score)
     capped: FloatArray = np.where(conflict, np.minimum(score, CONFLICT_CAP), score).astype(np.float32)
     return capped
 

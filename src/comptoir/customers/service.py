@@ -1,4 +1,4 @@
-"""The customers domain's public interface: what other domains (and this domain's routes) may call.
+"""The customers domain's public interface: what other domains may call (with its schemas and events).
 
 Every function takes a unit of work, never commits, and returns schemas from
 :mod:`comptoir.customers.schemas`. Ids merged away are accepted everywhere and resolve to the
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, gdpr, ingestion, merging, profiles
+from comptoir.customers import consents, ingestion, profiles
 from comptoir.customers import search as search_index
 from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES
 from comptoir.customers.schemas import (
@@ -31,7 +31,6 @@ __all__ = [
     "SOURCES",
     "add_identifier",
     "consents_of",
-    "export",
     "get_customer",
     "ingest",
     "may_contact",
@@ -41,9 +40,6 @@ __all__ = [
     "segments_of",
     "set_segments",
 ]
-
-export = gdpr.export
-erase = gdpr.erase
 
 
 def get_customer(uow: UnitOfWork, customer_id: str) -> CustomerOut:
@@ -99,6 +95,3 @@ def add_identifier(uow: UnitOfWork, customer_id: str, kind: str, value: str) -> 
 def search(uow: UnitOfWork, query: str, limit: int = 20) -> list[SearchHit]:
     """Staff search by name (typos forgiven), e-mail, phone, loyalty card or receipt number."""
     return search_index.search(uow, query, limit=limit)
-
-
-unmerge = merging.unmerge
