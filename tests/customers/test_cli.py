@@ -160,3 +160,40 @@ def test_initial_load_deduplicates_in_batch_into_an_empty_base(cli_db, tmp_path:
     assert count(cli_db, Review) == 0
     refused = runner.invoke(app, args)
     assert refused.exit_code == 2 and "not empty" in refused.output
+
+
+def test_headers_are_recognised_in_english_and_french() -> None:
+    from comptoir.customers.dedupe import map_columns
+
+    headers = [
+        "Client ID",
+        "Prénom",
+        "NOM",
+        "E-mail",
+        "Tél.",
+        "Date de naissance",
+        "Code_Postal",
+        "Ville",
+        "Remarques",
+    ]
+    assert map_columns(headers) == {
+        "given_name": 1,
+        "family_name": 2,
+        "email": 3,
+        "phone": 4,
+        "birth_date": 5,
+        "postcode": 6,
+        "city": 7,
+    }
+    english = ["id", "first_name", "surname", "zip", "DOB", "Street Address", "mobile"]
+    assert map_columns(english) == {
+        "given_name": 1,
+        "family_name": 2,
+        "postcode": 3,
+        "birth_date": 4,
+        "street": 5,
+        "phone": 6,
+    }
+    assert map_columns(english, {"phone": "id"})["phone"] == 0
+    with pytest.raises(ValueError, match="unknown field"):
+        map_columns(english, {"fax": "id"})

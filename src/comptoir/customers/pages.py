@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import phonenumbers
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -78,6 +79,25 @@ def labels(lang: str) -> dict[str, dict[str, str]]:
             "bulk": _("initial load"),
         },
     }
+
+
+def phone_display(e164: str | None) -> str:
+    """``+33612345678`` → ``06 12 34 56 78`` for a French seller; other countries in international form."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    kind = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, kind)
+
+
+pages.env.globals["tel"] = phone_display
 
 
 def _is_htmx(request: Request) -> bool:
