@@ -32,7 +32,7 @@ from comptoir.customers.normalisation import PERSON_FIELDS, Person, normalise
 from comptoir.customers.policies import SourceView, survive
 
 CHUNK = 20_000
-SQLITE_CACHE_KIB = 512 * 1024
+SQLITE_CACHE_KIB = 1024 * 1024  # 1 GiB: the blocking-key and search-term indexes of a million records
 
 
 @dataclass
