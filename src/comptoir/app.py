@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from comptoir import __version__
 from comptoir.core import routes as core_routes
 from comptoir.core import web
-from comptoir.core.api import AppState, install_problem_handlers
+from comptoir.core.api import AppState, install_problem_handlers, openapi_security
 from comptoir.core.auth import Authenticator
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.comptoir = state
     install_problem_handlers(app)
+    openapi_security(app)
     web.install_page_handlers(app)
 
     app.include_router(core_routes.health)
