@@ -88,8 +88,8 @@ def start_bare(log: Path, *, workers: int = 1) -> tuple[subprocess.Popen[bytes],
     """A bare FastAPI app with one small JSON endpoint, served by uvicorn exactly as `comptoir serve` does."""
     port = free_port()
     code = (
-        "import uvicorn; uvicorn.run('bench._bare:app', host='127.0.0.1', port=%d, workers=%d, "
-        "log_config=None, access_log=False, proxy_headers=True)" % (port, workers)
+        f"import uvicorn; uvicorn.run('bench._bare:app', host='127.0.0.1', port={port}, workers={workers}, "
+        "log_config=None, access_log=False, proxy_headers=True)"
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code],

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._http import load, start_bare, start_comptoir, stop  # noqa: E402
+from bench._http import load, start_bare, start_comptoir, stop
 
 
 def main() -> None:
