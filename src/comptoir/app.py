@@ -15,7 +15,7 @@ from comptoir import __version__
 from comptoir.core import routes as core_routes
 from comptoir.core import web
 from comptoir.core.api import AppState, install_problem_handlers, openapi_security
-from comptoir.core.auth import Authenticator
+from comptoir.core.auth import Authenticator, RedisRateLimiter
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.idempotency import IdempotencyMiddleware
