@@ -330,7 +330,7 @@ STORES: list[tuple[Any, ...]] = [
         "La Réunion",
         -20.8800,
         55.4500,
-        "02 62 21 45 67",
+        "+262 262 21 45 67",
         "Mo-Sa 09:00-18:30",
         BASE,
         ["wheelchair_accessible"],

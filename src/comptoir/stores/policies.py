@@ -225,7 +225,10 @@ def is_open_at(hours: Hours, at: datetime, audience: str | None = None) -> bool:
 @dataclass(frozen=True)
 class Window:
     opens_at: datetime
-    closes_at: datetime
+    closes_at: datetime | None  # None: open around the clock for longer than JOIN_HORIZON
+
+
+JOIN_HORIZON = timedelta(days=8)
 
 
 def next_opening(
@@ -233,7 +236,8 @@ def next_opening(
 ) -> Window | None:
     """The opening window that contains ``at``, else the next one; None if closed for the horizon.
 
-    Adjacent windows (e.g. a 24-hour store, Monday 24:00 then Tuesday 00:00) are joined.
+    Adjacent windows (e.g. a 24-hour place, Monday 24:00 then Tuesday 00:00) are joined; a window still
+    open ``JOIN_HORIZON`` after ``at`` has no closing time.
     """
     if hours.status != "open":
         return None
@@ -242,7 +246,10 @@ def next_opening(
     for offset in range(-1, horizon_days + 1):
         for start, end in utc_intervals(hours, local_day + timedelta(days=offset), audience):
             if found is not None:
+                assert found.closes_at is not None
                 if start <= found.closes_at:
+                    if end - at > JOIN_HORIZON:
+                        return Window(found.opens_at, None)
                     found = Window(found.opens_at, max(found.closes_at, end))
                     continue
                 return found

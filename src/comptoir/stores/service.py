@@ -460,7 +460,7 @@ def _status_of(place_id: str, hours: policies.Hours, at: datetime, audience: str
     window = policies.next_opening(hours, at, audience)
     if window is None:
         return OpeningStatus(place_id=place_id, open=False, next_opening=None, closes_at=None)
-    is_open = window.opens_at <= at < window.closes_at
+    is_open = window.opens_at <= at and (window.closes_at is None or at < window.closes_at)
     return OpeningStatus(
         place_id=place_id,
         open=is_open,
