@@ -44,12 +44,20 @@ def _connectors_apply(client, headers, deliveries: list[dict]) -> None:  # type:
         by_channel.setdefault(data["channel"], {})[data["store_code"]] = data
     for channel, latest in by_channel.items():
         confirmations = [
-            {"store_code": code, "payload_hash": d["payload_hash"], "status": "applied"} for code, d in latest.items()
+            {"store_code": code, "payload_hash": d["payload_hash"], "status": "applied"}
+            for code, d in latest.items()
         ]
-        assert client.post(f"/v1/stores/channels/{channel}/confirmations", json={"items": confirmations}, headers=headers).status_code == 200
+        assert (
+            client.post(
+                f"/v1/stores/channels/{channel}/confirmations", json={"items": confirmations}, headers=headers
+            ).status_code
+            == 200
+        )
         shown = [{"store_code": code, "payload": d["payload"]} for code, d in latest.items()]
         response = client.put(
-            f"/v1/stores/channels/{channel}/snapshots", json={"items": shown, "replace_all": False}, headers=headers
+            f"/v1/stores/channels/{channel}/snapshots",
+            json={"items": shown, "replace_all": False},
+            headers=headers,
         )
         assert response.status_code == 200
 
@@ -76,7 +84,11 @@ def test_closing_200_stores_in_one_bulk_call(client, admin_headers, db, dispatch
         # When one bulk call closes every store of the region
         closed = client.post(
             "/v1/stores/bulk/status",
-            json={"selector": {"region": "Île-de-France"}, "status": "temporarily_closed", "reason": "Confinement"},
+            json={
+                "selector": {"region": "Île-de-France"},
+                "status": "temporarily_closed",
+                "reason": "Confinement",
+            },
             headers=admin_headers,
         )
 
@@ -96,7 +108,9 @@ def test_closing_200_stores_in_one_bulk_call(client, admin_headers, db, dispatch
             "stores.published_to_gbp": 200,
             "stores.published_to_csv": 200,
         }
-        published = Counter((p["place_id"], p["channel"]) for t, p in rows if t.startswith("stores.published_to_"))
+        published = Counter(
+            (p["place_id"], p["channel"]) for t, p in rows if t.startswith("stores.published_to_")
+        )
         assert set(published.values()) == {1}
         assert all(p["status"] == "temporarily_closed" for t, p in rows if t == "stores.place_changed")
 
@@ -124,14 +138,17 @@ def test_closing_200_stores_in_one_bulk_call(client, admin_headers, db, dispatch
     assert audit["places"] == 200
     assert audit["contradictions"] == []
     assert client.get("/v1/stores/channels/sync", headers=admin_headers).json() == {
-        channel: {"pending": 0, "applied": 200, "failed": 0} for channel in ("locator", "jsonld", "gbp", "csv")
+        channel: {"pending": 0, "applied": 200, "failed": 0}
+        for channel in ("locator", "jsonld", "gbp", "csv")
     }
     entry = client.get("/v1/stores/locator/IDF-007", headers=admin_headers).json()
     assert entry["status"] == "temporarily_closed"
     assert entry["status_reason"] == "Confinement"
 
 
-def test_the_csv_partner_file_is_audited_and_a_drifted_channel_is_reported(client, admin_headers, db, dispatcher) -> None:  # type: ignore[no-untyped-def]
+def test_the_csv_partner_file_is_audited_and_a_drifted_channel_is_reported(
+    client, admin_headers, db, dispatcher
+) -> None:  # type: ignore[no-untyped-def]
     _create_stores(db, 3)
     dispatcher.drain()
     csv_file = client.get("/v1/stores/channels/csv/file", headers=admin_headers)
@@ -143,20 +160,30 @@ def test_the_csv_partner_file_is_audited_and_a_drifted_channel_is_reported(clien
         "IDF-001,store,Comptoir st_idf_001,open", "IDF-001,store,Comptoir st_idf_001,temporarily_closed"
     )
     uploaded = client.put(
-        "/v1/stores/channels/csv/file", content=drifted.encode(), headers={**admin_headers, "content-type": "text/csv"}
+        "/v1/stores/channels/csv/file",
+        content=drifted.encode(),
+        headers={**admin_headers, "content-type": "text/csv"},
     )
     assert uploaded.json() == {"channel": "csv", "stored": 3, "confirmed": 2}
-    found = client.get("/v1/stores/audit", params={"channel": "csv"}, headers=admin_headers).json()["contradictions"]
+    found = client.get("/v1/stores/audit", params={"channel": "csv"}, headers=admin_headers).json()[
+        "contradictions"
+    ]
     assert [(c["store_code"], c["kind"], c["expected"], c["shown"]) for c in found] == [
         ("IDF-001", "closed_while_open", "open", "temporarily_closed")
     ]
-    gbp = client.get("/v1/stores/audit", params={"channel": "gbp"}, headers=admin_headers).json()["contradictions"]
-    assert {(c["store_code"], c["kind"]) for c in gbp} == {(f"IDF-00{i}", "missing_on_channel") for i in range(3)}
+    gbp = client.get("/v1/stores/audit", params={"channel": "gbp"}, headers=admin_headers).json()[
+        "contradictions"
+    ]
+    assert {(c["store_code"], c["kind"]) for c in gbp} == {
+        (f"IDF-00{i}", "missing_on_channel") for i in range(3)
+    }
     unknown = client.put(
         "/v1/stores/channels/gbp/snapshots",
         json={"items": [{"store_code": "OLD-999", "payload": {"location": {}}}]},
         headers=admin_headers,
     )
     assert unknown.status_code == 200
-    gbp = client.get("/v1/stores/audit", params={"channel": "gbp"}, headers=admin_headers).json()["contradictions"]
+    gbp = client.get("/v1/stores/audit", params={"channel": "gbp"}, headers=admin_headers).json()[
+        "contradictions"
+    ]
     assert ("OLD-999", "unknown_on_channel") in {(c["store_code"], c["kind"]) for c in gbp}

@@ -43,7 +43,10 @@ def make_place(**overrides: Any) -> PlaceOut:
         "hours": {
             "weekly": [
                 {"day": "monday", "opens": "14:00", "closes": "19:00"},
-                *({"day": d, "opens": "10:00", "closes": "19:00"} for d in ("tuesday", "wednesday", "thursday", "friday", "saturday")),
+                *(
+                    {"day": d, "opens": "10:00", "closes": "19:00"}
+                    for d in ("tuesday", "wednesday", "thursday", "friday", "saturday")
+                ),
             ],
             "reserved": [{"day": "tuesday", "opens": "10:00", "closes": "10:30", "audience": "seniors"}],
         },
@@ -101,7 +104,10 @@ SCHEMA_ORG: dict[str, dict[str, set[str]]] = {
         "hoursAvailable": {"OpeningHoursSpecification"},
     },
 }
-DAYS_OF_WEEK = {f"https://schema.org/{d}" for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "PublicHolidays")}
+DAYS_OF_WEEK = {
+    f"https://schema.org/{d}"
+    for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "PublicHolidays")
+}
 
 
 def _matches(value: Any, expected: set[str]) -> bool:
@@ -112,7 +118,9 @@ def _matches(value: Any, expected: set[str]) -> bool:
         URL: lambda v: isinstance(v, str) and re.match(r"^https?://", v) is not None,
         NUMBER: lambda v: isinstance(v, int | float) and not isinstance(v, bool),
         BOOLEAN: lambda v: isinstance(v, bool),
-        TIME: lambda v: isinstance(v, str) and re.match(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", v) is not None,
+        TIME: lambda v: (
+            isinstance(v, str) and re.match(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", v) is not None
+        ),
         DATE: lambda v: isinstance(v, str) and re.match(r"^\d{4}-\d{2}-\d{2}$", v) is not None,
         DAY: lambda v: v in DAYS_OF_WEEK,
     }
@@ -148,8 +156,15 @@ def test_jsonld_uses_only_schema_org_types_and_properties() -> None:
 
 
 def test_the_validator_catches_wrong_shapes() -> None:
-    bad = {"@type": "Store", "name": "x", "openingHours": "Mo-Fr", "geo": {"@type": "GeoCoordinates", "latitude": "north"}}
-    bad["openingHoursSpecification"] = [{"@type": "OpeningHoursSpecification", "dayOfWeek": "Monday", "opens": "24:00"}]
+    bad = {
+        "@type": "Store",
+        "name": "x",
+        "openingHours": "Mo-Fr",
+        "geo": {"@type": "GeoCoordinates", "latitude": "north"},
+    }
+    bad["openingHoursSpecification"] = [
+        {"@type": "OpeningHoursSpecification", "dayOfWeek": "Monday", "opens": "24:00"}
+    ]
     assert validate_schema_org(bad) == [
         "$.openingHours: not a property of Store",
         "$.openingHoursSpecification[0].dayOfWeek[0]: 'Monday' is not ['DayOfWeek']",
@@ -172,15 +187,34 @@ def test_jsonld_values() -> None:
     assert doc["openingHoursSpecification"] == [
         {
             "@type": "OpeningHoursSpecification",
-            "dayOfWeek": [f"https://schema.org/{d}" for d in ("Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")],
+            "dayOfWeek": [
+                f"https://schema.org/{d}" for d in ("Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+            ],
             "opens": "10:00",
             "closes": "19:00",
         },
-        {"@type": "OpeningHoursSpecification", "dayOfWeek": ["https://schema.org/Monday"], "opens": "14:00", "closes": "19:00"},
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": ["https://schema.org/Monday"],
+            "opens": "14:00",
+            "closes": "19:00",
+        },
     ]
     assert doc["specialOpeningHoursSpecification"] == [  # the past closure of 1 December is not published
-        {"@type": "OpeningHoursSpecification", "opens": "10:00", "closes": "17:00", "validFrom": "2026-12-24", "validThrough": "2026-12-24"},
-        {"@type": "OpeningHoursSpecification", "opens": "00:00", "closes": "00:00", "validFrom": "2026-12-25", "validThrough": "2026-12-25"},
+        {
+            "@type": "OpeningHoursSpecification",
+            "opens": "10:00",
+            "closes": "17:00",
+            "validFrom": "2026-12-24",
+            "validThrough": "2026-12-24",
+        },
+        {
+            "@type": "OpeningHoursSpecification",
+            "opens": "00:00",
+            "closes": "00:00",
+            "validFrom": "2026-12-25",
+            "validThrough": "2026-12-25",
+        },
     ]
     assert [f["propertyID"] for f in doc["amenityFeature"]] == [
         "service:click_and_collect",
@@ -196,7 +230,9 @@ def test_jsonld_of_a_closed_store_and_a_midnight_closing() -> None:
     assert doc["specialOpeningHoursSpecification"] == [
         {"@type": "OpeningHoursSpecification", "opens": "00:00", "closes": "00:00", "validFrom": "2026-01-05"}
     ]
-    late = make_place(hours={"weekly": [{"day": "friday", "opens": "18:00", "closes": "24:00"}], "reserved": []})
+    late = make_place(
+        hours={"weekly": [{"day": "friday", "opens": "18:00", "closes": "24:00"}], "reserved": []}
+    )
     doc = channels.render_jsonld(late, TODAY)
     assert doc["openingHoursSpecification"][0]["closes"] == "23:59"
     assert validate_schema_org(doc) == []
@@ -207,13 +243,39 @@ def test_jsonld_of_a_closed_store_and_a_midnight_closing() -> None:
 
 # Field names of each message, as documented for mybusinessbusinessinformation v1.
 GBP_LOCATION = {
-    "name", "languageCode", "storeCode", "title", "phoneNumbers", "categories", "storefrontAddress", "websiteUri",
-    "regularHours", "specialHours", "serviceArea", "labels", "adWordsLocationExtensions", "latlng", "openInfo",
-    "metadata", "profile", "relationshipData", "moreHours", "serviceItems",
+    "name",
+    "languageCode",
+    "storeCode",
+    "title",
+    "phoneNumbers",
+    "categories",
+    "storefrontAddress",
+    "websiteUri",
+    "regularHours",
+    "specialHours",
+    "serviceArea",
+    "labels",
+    "adWordsLocationExtensions",
+    "latlng",
+    "openInfo",
+    "metadata",
+    "profile",
+    "relationshipData",
+    "moreHours",
+    "serviceItems",
 }
 GBP_POSTAL_ADDRESS = {
-    "revision", "regionCode", "languageCode", "postalCode", "sortingCode", "administrativeArea", "locality",
-    "sublocality", "addressLines", "recipients", "organization",
+    "revision",
+    "regionCode",
+    "languageCode",
+    "postalCode",
+    "sortingCode",
+    "administrativeArea",
+    "locality",
+    "sublocality",
+    "addressLines",
+    "recipients",
+    "organization",
 }
 GBP_TIME_PERIOD = {"openDay", "openTime", "closeDay", "closeTime"}
 GBP_SPECIAL_HOUR_PERIOD = {"startDate", "openTime", "endDate", "closeTime", "closed"}
@@ -271,7 +333,14 @@ def test_gbp_payload_follows_the_business_information_shapes() -> None:
         "closeDay": "MONDAY",
         "closeTime": {"hours": 19, "minutes": 0},
     }
-    assert [p["openDay"] for p in periods] == ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
+    assert [p["openDay"] for p in periods] == [
+        "MONDAY",
+        "TUESDAY",
+        "WEDNESDAY",
+        "THURSDAY",
+        "FRIDAY",
+        "SATURDAY",
+    ]
 
     special = location["specialHours"]["specialHourPeriods"]
     for p in special:
@@ -313,7 +382,11 @@ def test_gbp_payload_follows_the_business_information_shapes() -> None:
 
 @pytest.mark.parametrize(
     ("status", "gbp"),
-    [("open", "OPEN"), ("temporarily_closed", "CLOSED_TEMPORARILY"), ("permanently_closed", "CLOSED_PERMANENTLY")],
+    [
+        ("open", "OPEN"),
+        ("temporarily_closed", "CLOSED_TEMPORARILY"),
+        ("permanently_closed", "CLOSED_PERMANENTLY"),
+    ],
 )
 def test_gbp_open_info_status(status: str, gbp: str) -> None:
     assert channels.render_gbp(make_place(status=status), TODAY)["location"]["openInfo"] == {"status": gbp}
@@ -327,7 +400,14 @@ def test_a_rendering_read_back_agrees_with_itself(channel: str) -> None:
     place = make_place()
     view = channels.read(channel, channels.render(channel, place, TODAY))  # type: ignore[arg-type]
     assert view.problems == []
-    assert view.weekly == {0: "14:00-19:00", 1: "10:00-19:00", 2: "10:00-19:00", 3: "10:00-19:00", 4: "10:00-19:00", 5: "10:00-19:00"}
+    assert view.weekly == {
+        0: "14:00-19:00",
+        1: "10:00-19:00",
+        2: "10:00-19:00",
+        3: "10:00-19:00",
+        4: "10:00-19:00",
+        5: "10:00-19:00",
+    }
     assert view.special == {date(2026, 12, 24): "10:00-17:00", date(2026, 12, 25): "closed"}
     assert channels.compare(view, view, TODAY) == []
 

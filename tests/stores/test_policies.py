@@ -66,7 +66,9 @@ def test_night_range_across_the_spring_gap_is_one_hour_shorter() -> None:
 
 def test_range_starting_inside_the_spring_gap_starts_at_the_jump() -> None:
     odd = shop(weekly={6: (Range.parse("02:30", "05:00"),)})
-    assert policies.utc_intervals(odd, date(2026, 3, 29)) == [(utc(2026, 3, 29, 1, 0), utc(2026, 3, 29, 3, 0))]
+    assert policies.utc_intervals(odd, date(2026, 3, 29)) == [
+        (utc(2026, 3, 29, 1, 0), utc(2026, 3, 29, 3, 0))
+    ]
 
 
 def test_night_range_across_the_autumn_change_is_one_hour_longer() -> None:
@@ -133,7 +135,7 @@ def test_adjacent_windows_are_joined_for_a_24_hour_place() -> None:
     always = shop(weekly={d: (Range.parse("00:00", "24:00"),) for d in range(7)})
     window = policies.next_opening(always, utc(2026, 1, 12, 10, 0))
     assert window is not None
-    assert window.opens_at == utc(2026, 1, 11, 23, 0)  # Monday 00:00, joined to Sunday's 24:00
+    assert window.opens_at == utc(2026, 1, 11, 23, 0)  # the window holding `at` starts at Monday 00:00
     assert window.closes_at is None  # never closes within the join horizon
     assert policies.is_open_at(always, utc(2026, 1, 12, 23, 30)) is True  # 00:30 Tuesday
 
@@ -165,7 +167,9 @@ def test_reserved_hours_before_opening_add_to_the_audience_day() -> None:
 
 def test_reserved_hours_on_an_exceptional_day() -> None:
     day = date(2020, 3, 24)
-    special = SpecialDay(day, False, (Range.parse("09:00", "19:00"),), (Reserved(Range.parse("09:00", "10:00"), "seniors"),))
+    special = SpecialDay(
+        day, False, (Range.parse("09:00", "19:00"),), (Reserved(Range.parse("09:00", "10:00"), "seniors"),)
+    )
     hours = shop(special={day: special})
     assert policies.is_open_at(hours, utc(2020, 3, 24, 8, 30)) is False
     assert policies.is_open_at(hours, utc(2020, 3, 24, 8, 30), "seniors") is True
@@ -173,9 +177,15 @@ def test_reserved_hours_on_an_exceptional_day() -> None:
 
 def test_week_days_marks_special_days() -> None:
     christmas = date(2026, 12, 25)
-    week = policies.week_days(shop(special={christmas: SpecialDay(christmas, True, reason="Noël")}), christmas)
-    assert [d.day for d in week][0] == date(2026, 12, 21)
-    assert [(d.closed, d.special) for d in week] == [(False, False)] * 4 + [(True, True), (False, False), (True, False)]
+    week = policies.week_days(
+        shop(special={christmas: SpecialDay(christmas, True, reason="Noël")}), christmas
+    )
+    assert week[0].day == date(2026, 12, 21)
+    assert [(d.closed, d.special) for d in week] == [(False, False)] * 4 + [
+        (True, True),
+        (False, False),
+        (True, False),
+    ]
 
 
 # -- text forms ----------------------------------------------------------------------------------------

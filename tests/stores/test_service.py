@@ -21,7 +21,9 @@ MONDAY_NOON = datetime(2026, 1, 12, 11, 0, tzinfo=UTC)  # 12:00 in Paris
 
 def _events(db, prefix: str = "stores.") -> list:  # type: ignore[no-untyped-def]
     with UnitOfWork(db, read_only=True) as uow:
-        rows = uow.session.scalars(select(OutboxEvent).where(OutboxEvent.type.startswith(prefix)).order_by(OutboxEvent.seq))
+        rows = uow.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type.startswith(prefix)).order_by(OutboxEvent.seq)
+        )
         return [parse_event(r.type, r.event_id, r.occurred_at, r.payload) for r in rows]
 
 
@@ -33,7 +35,14 @@ def _create(db, *commands) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_create_then_read_one_and_many(db) -> None:  # type: ignore[no-untyped-def]
-    _create(db, place_in("st_paris_opera"), place_in("st_lyon", address={"lines": ["60 rue de la République"], "postal_code": "69002", "locality": "Lyon"}))
+    _create(
+        db,
+        place_in("st_paris_opera"),
+        place_in(
+            "st_lyon",
+            address={"lines": ["60 rue de la République"], "postal_code": "69002", "locality": "Lyon"},
+        ),
+    )
     with UnitOfWork(db, read_only=True) as uow:
         paris = service.get_place(uow, "st_paris_opera")
         many = service.get_places(uow, ["st_lyon", "st_paris_opera", "st_unknown"])
@@ -79,7 +88,9 @@ def test_duplicates_are_conflicts(db) -> None:  # type: ignore[no-untyped-def]
 def test_update_checks_the_version_and_records_what_changed(db) -> None:  # type: ignore[no-untyped-def]
     _create(db, place_in("st_a"))
     with UnitOfWork(db) as uow:
-        out = service.update_place(uow, "st_a", PlacePatch(name="Comptoir Opéra", services=["returns"]), expected_version=1)
+        out = service.update_place(
+            uow, "st_a", PlacePatch(name="Comptoir Opéra", services=["returns"]), expected_version=1
+        )
         uow.commit()
     assert (out.name, out.services, out.version) == ("Comptoir Opéra", ["returns"], 2)
     changed = _events(db, "stores.place_changed")[0]
@@ -115,7 +126,12 @@ def test_opening_status_in_batch_and_from_a_snapshot_agree(db) -> None:  # type:
     assert status["st_open"].closes_at == datetime(2026, 1, 12, 18, 0, tzinfo=UTC)
     assert status["st_holiday"].open is False
     assert status["st_holiday"].next_opening == datetime(2026, 1, 13, 9, 0, tzinfo=UTC)
-    assert status["st_closed"].model_dump() == {"place_id": "st_closed", "open": False, "next_opening": None, "closes_at": None}
+    assert status["st_closed"].model_dump() == {
+        "place_id": "st_closed",
+        "open": False,
+        "next_opening": None,
+        "closes_at": None,
+    }
     for event in _events(db, "stores.place_created"):
         assert service.opening_from_snapshot(event, MONDAY_NOON) == status[event.place_id]
 
@@ -123,11 +139,20 @@ def test_opening_status_in_batch_and_from_a_snapshot_agree(db) -> None:  # type:
 def test_special_days_are_merged_by_date_and_removable(db) -> None:  # type: ignore[no-untyped-def]
     _create(db, place_in("st_a"))
     with UnitOfWork(db) as uow:
-        service.set_special_days(uow, "st_a", [SpecialDayIn.model_validate({"date": "2030-12-25", "closed": True})], expected_version=1)
+        service.set_special_days(
+            uow,
+            "st_a",
+            [SpecialDayIn.model_validate({"date": "2030-12-25", "closed": True})],
+            expected_version=1,
+        )
         out = service.set_special_days(
             uow,
             "st_a",
-            [SpecialDayIn.model_validate({"date": "2030-12-24", "ranges": [{"opens": "10:00", "closes": "17:00"}]})],
+            [
+                SpecialDayIn.model_validate(
+                    {"date": "2030-12-24", "ranges": [{"opens": "10:00", "closes": "17:00"}]}
+                )
+            ],
             expected_version=2,
         )
         assert [d.date.isoformat() for d in out.special_days] == ["2030-12-24", "2030-12-25"]
@@ -177,7 +202,9 @@ def test_nearest_to_a_point(spread) -> None:  # type: ignore[no-untyped-def]
 def test_nearest_to_a_postcode_filtered_by_service_and_open_status(spread) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(spread, read_only=True) as uow:
         out = service.nearest(uow, postcode="69003", service="click_and_collect", limit=2, at=MONDAY_NOON)
-        open_only = service.nearest_places(uow, postcode="69003", service="click_and_collect", open_at=MONDAY_NOON, limit=2)
+        open_only = service.nearest_places(
+            uow, postcode="69003", service="click_and_collect", open_at=MONDAY_NOON, limit=2
+        )
         warehouses = service.nearest_places(uow, postcode="69003", kinds=["warehouse"])
     assert (out.origin, out.postcode_precision) == ("postcode", "commune")
     assert [n.place.id for n in out.items] == ["st_lyon", "st_villeurbanne"]
@@ -189,7 +216,10 @@ def test_nearest_to_a_postcode_filtered_by_service_and_open_status(spread) -> No
 
 def test_nearest_within_a_radius_and_bad_origin(spread) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(spread, read_only=True) as uow:
-        assert [n.place.id for n in service.nearest_places(uow, postcode="75008", max_km=20)] == ["st_paris", "st_boulogne"]
+        assert [n.place.id for n in service.nearest_places(uow, postcode="75008", max_km=20)] == [
+            "st_paris",
+            "st_boulogne",
+        ]
         with pytest.raises(InvalidInput):
             service.nearest_places(uow, postcode="99999")
 

@@ -185,15 +185,15 @@ def render_jsonld(place: PlaceOut, today: date) -> dict[str, Any]:
             }
         )
     for s in upcoming_special(place, today):
-        day = s.day.isoformat()
+        iso = s.day.isoformat()
         if s.closed or not s.ranges:
             special.append(
                 {
                     "@type": "OpeningHoursSpecification",
                     "opens": "00:00",
                     "closes": "00:00",
-                    "validFrom": day,
-                    "validThrough": day,
+                    "validFrom": iso,
+                    "validThrough": iso,
                 }
             )
         for r in s.ranges:
@@ -202,8 +202,8 @@ def render_jsonld(place: PlaceOut, today: date) -> dict[str, Any]:
                     "@type": "OpeningHoursSpecification",
                     "opens": _time(r.start),
                     "closes": _time(min(r.end, policies.DAY_END - 1)),
-                    "validFrom": day,
-                    "validThrough": day,
+                    "validFrom": iso,
+                    "validThrough": iso,
                 }
             )
     features = [
@@ -485,11 +485,11 @@ def read_gbp(payload: dict[str, Any]) -> View:
     special_ranges: dict[date, list[policies.Range]] = {}
     for p in location.get("specialHours", {}).get("specialHourPeriods", []):
         start = p["startDate"]
-        day = date(int(start["year"]), int(start["month"]), int(start["day"]))
+        on = date(int(start["year"]), int(start["month"]), int(start["day"]))
         if p.get("closed"):
-            special_ranges.setdefault(day, [])
+            special_ranges.setdefault(on, [])
         else:
-            special_ranges.setdefault(day, []).append(
+            special_ranges.setdefault(on, []).append(
                 policies.Range(_from_time_of_day(p["openTime"]), _from_time_of_day(p["closeTime"]))
             )
     statuses = {v: k for k, v in GBP_OPEN_INFO.items()}
@@ -556,11 +556,11 @@ def compare(expected: View, shown: View, today: date) -> list[tuple[str, str, An
             out.append(("wrong_hours", f"hours/{policies.WEEKDAYS[day]}", want, got))
     exp_special = {d: v for d, v in (expected.special or {}).items() if d >= today}
     got_special = {d: v for d, v in (shown.special or {}).items() if d >= today}
-    for day in sorted(set(exp_special) | set(got_special)):
-        want_day = exp_special.get(day, (expected.weekly or {}).get(day.weekday(), "closed") + " (regular)")
-        got_day = got_special.get(day, (shown.weekly or {}).get(day.weekday(), "closed") + " (regular)")
+    for on in sorted(set(exp_special) | set(got_special)):
+        want_day = exp_special.get(on, (expected.weekly or {}).get(on.weekday(), "closed") + " (regular)")
+        got_day = got_special.get(on, (shown.weekly or {}).get(on.weekday(), "closed") + " (regular)")
         if want_day != got_day:
-            out.append(("wrong_special_hours", f"special_days/{day.isoformat()}", want_day, got_day))
+            out.append(("wrong_special_hours", f"special_days/{on.isoformat()}", want_day, got_day))
     if expected.services is not None and shown.services is not None:
         for service in sorted((expected.services - shown.services) & shown.services_shown):
             out.append(("missing_service", f"services/{service}", True, False))

@@ -20,7 +20,7 @@ class PostcodePoint:
 @lru_cache(maxsize=1)
 def _table() -> dict[str, PostcodePoint]:
     path = resources.files("comptoir.stores") / "data" / "fr_postcodes.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open("r", encoding="utf-8") as fh:
         return {
             row["postcode"]: PostcodePoint(
                 row["postcode"], float(row["lat"]), float(row["lon"]), row["locality"], row["precision"]

@@ -305,7 +305,7 @@ def format_reserved(reserved: Mapping[int, Sequence[Reserved]]) -> str:
     for day, items in reserved.items():
         for item in items:
             by_audience.setdefault(item.audience, {}).setdefault(day, []).append(item.range)
-    parts = []
+    parts: list[str] = []
     for audience in sorted(by_audience):
         texts = {day: _ranges_text(ranges) for day, ranges in by_audience[audience].items()}
         parts.extend(f"{_days_label(a, b)} {text} {audience}" for a, b, text in _day_runs(texts))
@@ -364,7 +364,7 @@ def _split_range(text: str) -> tuple[str, str]:
 
 def format_special(days: Iterable[SpecialDay]) -> str:
     """``"2026-12-24 09:00-17:00; 2026-12-25 closed; 2020-03-17 08:00-19:00 seniors 08:00-09:00"``."""
-    parts = []
+    parts: list[str] = []
     for s in sorted(days, key=lambda s: s.day):
         tokens = [s.day.isoformat()]
         if s.closed:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 
 from comptoir.core import clock
 from comptoir.core.db import insert_ignore
@@ -94,6 +94,7 @@ def publish(uow: UnitOfWork, places: Sequence[PlaceOut]) -> int:
     insert_ignore(session, Publication, new_rows)
     if old_rows:
         table = Publication.__table__
+        assert isinstance(table, Table)
         stmt = (
             update(table)
             .where(table.c.place_id == bindparam("b_place_id"), table.c.channel == bindparam("b_channel"))
@@ -119,8 +120,8 @@ def _out(row: Publication) -> PublicationOut:
     return PublicationOut(
         place_id=row.place_id,
         store_code=row.store_code,
-        channel=row.channel,  # type: ignore[arg-type]
-        status=row.status,  # type: ignore[arg-type]
+        channel=row.channel,
+        status=row.status,
         payload_hash=row.payload_hash,
         payload=row.payload,
         requested_at=row.requested_at,

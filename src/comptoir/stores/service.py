@@ -531,7 +531,7 @@ def week(uow: UnitOfWork, place_id: str, any_day: date | None = None) -> WeekOut
     days = [
         DayOut(
             date=s.day,
-            weekday=policies.WEEKDAYS[s.day.weekday()],  # type: ignore[arg-type]
+            weekday=policies.WEEKDAYS[s.day.weekday()],
             closed=s.closed,
             special=s.special,
             reason=s.reason,
@@ -544,7 +544,7 @@ def week(uow: UnitOfWork, place_id: str, any_day: date | None = None) -> WeekOut
                     opens=policies.format_hhmm(r.range.start),
                     closes=policies.format_hhmm(r.range.end),
                     audience=r.audience,
-                )  # type: ignore[arg-type]
+                )
                 for r in s.reserved
             ],
         )
