@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -69,11 +70,17 @@ class Range:
 
     @classmethod
     def parse(cls, opens: str, closes: str) -> Range:
-        return cls(parse_hhmm(opens), parse_hhmm(closes))
+        return _parse_range(opens, closes)
 
     @property
     def text(self) -> str:
         return f"{format_hhmm(self.start)}-{format_hhmm(self.end)}"
+
+
+@lru_cache(maxsize=4096)
+def _parse_range(opens: str, closes: str) -> Range:
+    # Hours are read on every opening-status question; the few distinct ranges a retailer uses are cached.
+    return Range(parse_hhmm(opens), parse_hhmm(closes))
 
 
 def check_no_overlap(ranges: Sequence[Range]) -> None:
