@@ -586,35 +586,46 @@ def nearest(
     else:
         raise InvalidInput("Give lat and lon, or a French postcode.", field="postcode")
     when = _aware(open_at or at)
+    # Distances on (id, lat, lon) only; full rows are read for the nearest candidates, a batch at a time.
     stmt = _filtered(
-        select(Place.__table__), kind=list(kinds), service=service, status=["open", "temporarily_closed"]
+        select(Place.id, Place.latitude, Place.longitude),
+        kind=list(kinds),
+        service=service,
+        status=["open", "temporarily_closed"],
     )
     if max_km is not None:
         dlat = max_km / 111.0
         stmt = stmt.where(Place.latitude.between(lat - dlat, lat + dlat))
     scored = sorted(
-        (
-            (policies.distance_km(lat, lon, row.latitude, row.longitude), row)
-            for row in uow.session.execute(stmt)
-        ),
-        key=lambda pair: (pair[0], pair[1].id),
+        (policies.distance_km(lat, lon, row.latitude, row.longitude), row.id)
+        for row in uow.session.execute(stmt)
     )
+    if max_km is not None:
+        scored = [(d, i) for d, i in scored if d <= max_km]
     items: list[NearbyPlace] = []
-    for distance, row in scored:
-        if max_km is not None and distance > max_km:
-            break
-        status = _status_of(row.id, _hours_from_row(row), when, None)
-        if open_at is not None and not status.open:
-            continue
-        items.append(
-            NearbyPlace(
-                place=to_out(row),
-                distance_km=round(distance, 3),
-                open_now=status.open,
-                next_opening=status.next_opening,
-                closes_at=status.closes_at,
+    batch = max(limit, 10) * (3 if open_at is not None else 1)
+    for first in range(0, len(scored), batch):
+        chunk = scored[first : first + batch]
+        rows = {
+            row.id: row
+            for row in uow.session.execute(select(Place.__table__).where(Place.id.in_([i for _, i in chunk])))
+        }
+        for distance, place_id in chunk:
+            row = rows[place_id]
+            status = _status_of(row.id, _hours_from_row(row), when, None)
+            if open_at is not None and not status.open:
+                continue
+            items.append(
+                NearbyPlace(
+                    place=to_out(row),
+                    distance_km=round(distance, 3),
+                    open_now=status.open,
+                    next_opening=status.next_opening,
+                    closes_at=status.closes_at,
+                )
             )
-        )
+            if len(items) >= limit:
+                break
         if len(items) >= limit:
             break
     return NearestOut(
