@@ -45,6 +45,24 @@ def all_domains() -> list[Domain]:
     """Each domain, in dependency order. Each block imports only that domain's public plug-ins."""
     domains: list[Domain] = []
     # <domain:stores>
+    from comptoir.stores import cli as stores_cli
+    from comptoir.stores import demo as stores_demo
+    from comptoir.stores import handlers as stores_handlers
+    from comptoir.stores import models as stores_models
+    from comptoir.stores import pages as stores_pages
+    from comptoir.stores import routes as stores_routes
+
+    domains.append(
+        Domain(
+            name="stores",
+            models=stores_models,
+            routers=[stores_routes.router, stores_pages.router],
+            register_handlers=stores_handlers.register_handlers,
+            load_demo=stores_demo.load_demo,
+            register_cli=stores_cli.register_cli,
+            pages=[("Stores", "/pages/stores")],
+        )
+    )
     # <domain:catalog>
     # <domain:customers>
     return domains
