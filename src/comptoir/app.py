@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             db,
             cache_seconds=settings.api_key_cache_seconds,
             default_rate_limit=settings.default_rate_limit_per_minute,
+            limiter=RedisRateLimiter(settings.redis_url) if settings.redis_url else None,
         ),
         metrics=metrics,
         customer_sections=customer_sections(),

@@ -39,3 +39,10 @@ def test_keys_do_not_share_budgets() -> None:
     limiter.hit(b, 1)
     with pytest.raises(RateLimited):
         limiter.hit(a, 1)
+
+
+def test_the_app_uses_redis_when_configured(settings, db) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.app import create_app
+
+    app = create_app(settings.model_copy(update={"redis_url": REDIS_URL}), db=db)
+    assert isinstance(app.state.comptoir.authenticator.limiter, RedisRateLimiter)
