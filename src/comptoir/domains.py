@@ -57,7 +57,7 @@ def load_models() -> None:
 
 
 def build_bus(settings: Settings) -> Bus:
-    bus = Bus()
+    bus = Bus(settings)
     for domain in all_domains():
         if domain.register_handlers is not None:
             domain.register_handlers(bus)
