@@ -46,6 +46,9 @@ def all_domains() -> list[Domain]:
     domains: list[Domain] = []
     # <domain:stores>
     # <domain:catalog>
+    from comptoir.catalog import models as catalog_models
+
+    domains.append(Domain(name="catalog", models=catalog_models))
     # <domain:customers>
     return domains
 
