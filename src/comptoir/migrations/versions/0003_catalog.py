@@ -31,7 +31,8 @@ SQLITE_FTS = [
     "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, name_fr, text_fr, name_en, text_en) "
     "VALUES ('delete', old.doc_id, old.name_fr, old.text_fr, old.name_en, old.text_en); END",
     "CREATE TRIGGER catalog_search_fts_au AFTER UPDATE OF name_fr, text_fr, name_en, text_en "
-    "ON catalog_search_documents BEGIN "
+    "ON catalog_search_documents WHEN old.name_fr IS NOT new.name_fr OR old.text_fr IS NOT new.text_fr "
+    "OR old.name_en IS NOT new.name_en OR old.text_en IS NOT new.text_en BEGIN "
     "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, name_fr, text_fr, name_en, text_en) "
     "VALUES ('delete', old.doc_id, old.name_fr, old.text_fr, old.name_en, old.text_en); "
     "INSERT INTO catalog_search_fts(rowid, name_fr, text_fr, name_en, text_en) "
@@ -58,11 +59,17 @@ BEGIN
     ON CONFLICT (doc_id) DO UPDATE SET tsv_fr = EXCLUDED.tsv_fr, tsv_en = EXCLUDED.tsv_en;
     RETURN NULL;
 END $$""",
-    "CREATE TRIGGER catalog_search_fts_sync AFTER INSERT OR UPDATE OF name_fr, text_fr, name_en, text_en "
-    "ON catalog_search_documents FOR EACH ROW EXECUTE FUNCTION catalog_search_fts_sync()",
+    "CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_search_documents "
+    "FOR EACH ROW EXECUTE FUNCTION catalog_search_fts_sync()",
+    "CREATE TRIGGER catalog_search_fts_au AFTER UPDATE OF name_fr, text_fr, name_en, text_en "
+    "ON catalog_search_documents FOR EACH ROW "
+    "WHEN ((OLD.name_fr, OLD.text_fr, OLD.name_en, OLD.text_en) "
+    "IS DISTINCT FROM (NEW.name_fr, NEW.text_fr, NEW.name_en, NEW.text_en)) "
+    "EXECUTE FUNCTION catalog_search_fts_sync()",
 ]
 POSTGRES_FTS_DROP = [
-    "DROP TRIGGER IF EXISTS catalog_search_fts_sync ON catalog_search_documents",
+    "DROP TRIGGER IF EXISTS catalog_search_fts_au ON catalog_search_documents",
+    "DROP TRIGGER IF EXISTS catalog_search_fts_ai ON catalog_search_documents",
     "DROP FUNCTION IF EXISTS catalog_search_fts_sync()",
     "DROP TABLE IF EXISTS catalog_search_fts",
 ]

@@ -1,0 +1,176 @@
+"""The search documents: per product, its folded text in French and English and its facet values.
+
+Kept in the same transaction as the product change: the documents are a derived table of the same
+database (like an index), so search never shows a product as it no longer is. The full-text indexes
+over them follow by triggers (see migration 0003_catalog).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from comptoir.catalog import policies
+from comptoir.catalog.models import Attribute, Category, Product, SearchDocument, SearchFacet, Variant
+from comptoir.core.uow import UnitOfWork
+
+CHUNK = 500
+LANGUAGES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+@dataclass(frozen=True)
+class IndexContext:
+    """Categories and attributes, loaded once for many products (imports, full reindex)."""
+
+    category_paths: dict[str, list[str]]
+    category_names: dict[str, dict[str, str]]
+    facet_attributes: set[str]
+    attribute_types: dict[str, str]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork) -> IndexContext:
+        categories = uow.session.execute(select(Category.id, Category.path, Category.name)).all()
+        attributes = uow.session.execute(select(Attribute.code, Attribute.type, Attribute.facet)).all()
+        return cls(
+            category_paths={cid: path.split("/") for cid, path, _ in categories},
+            category_names={cid: dict(name) for cid, _, name in categories},
+            facet_attributes={code for code, _, facet in attributes if facet},
+            attribute_types={code: kind for code, kind, _ in attributes},
+        )
+
+
+def _facet_value(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return f"{value['value']} {value['unit']}" if "unit" in value else None  # localised text: no facet
+    text = str(value).strip()
+    return text[:200] or None
+
+
+def _document(
+    product: Any, variants: list[Any], ctx: IndexContext
+) -> tuple[dict[str, Any], set[tuple[str, str]]]:
+    path = ctx.category_paths.get(product.category_id or "", [])
+    facets: set[tuple[str, str]] = set()
+    if product.brand:
+        facets.add(("brand", product.brand[:200]))
+    facets.update(("category", cid) for cid in path)
+    for v in variants:
+        if v.colour:
+            facets.add(("colour", v.colour))
+        if v.size:
+            facets.add(("size", v.size))
+    for attributes in [product.attributes, *(v.attributes for v in variants)]:
+        for code, value in attributes.items():
+            if code in ctx.facet_attributes and (text := _facet_value(value)) is not None:
+                facets.add((code, text))
+
+    doc: dict[str, Any] = {"product_id": product.id, "status": product.status}
+    for lang, locale in LANGUAGES.items():
+        words: list[str] = [product.code, product.brand or ""]
+        words += [policies.localised(ctx.category_names.get(cid), locale) for cid in path]
+        words.append(policies.localised(product.description, locale))
+        words += list(product.labels)
+        words += [str(c.get("material", "")) for c in product.composition]
+        for attributes in [product.attributes, *(v.attributes for v in variants)]:
+            words += [policies.attribute_text(value, locale) for value in attributes.values()]
+        for v in variants:
+            words += [v.sku, v.gtin or "", v.colour or "", v.size or ""]
+        doc[f"name_{lang}"] = policies.fold(policies.localised(product.name, locale))
+        doc[f"text_{lang}"] = policies.fold(" ".join(dict.fromkeys(w for w in words if w)))
+    return doc, facets
+
+
+def _upsert(uow: UnitOfWork, docs: list[dict[str, Any]]) -> None:
+    if uow.dialect == "postgresql":
+        stmt: Any = pg_insert(SearchDocument)
+    else:
+        stmt = sqlite_insert(SearchDocument)
+    columns = ("status", "name_fr", "name_en", "text_fr", "text_en")
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[SearchDocument.product_id], set_={c: stmt.excluded[c] for c in columns}
+    )
+    uow.session.execute(stmt, docs)
+
+
+def reindex_products(uow: UnitOfWork, product_ids: Collection[str], ctx: IndexContext | None = None) -> None:
+    """Rebuild the search documents and facets of these products (removing those of deleted ones)."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    uow.session.flush()
+    ctx = ctx or IndexContext.load(uow)
+    for start in range(0, len(ids), CHUNK):
+        _reindex_chunk(uow, ids[start : start + CHUNK], ctx)
+
+
+def _reindex_chunk(uow: UnitOfWork, ids: list[str], ctx: IndexContext) -> None:
+    session = uow.session
+    products = session.execute(
+        select(
+            Product.id,
+            Product.code,
+            Product.status,
+            Product.brand,
+            Product.category_id,
+            Product.name,
+            Product.description,
+            Product.labels,
+            Product.composition,
+            Product.attributes,
+        ).where(Product.id.in_(ids))
+    ).all()
+    by_product: dict[str, list[Any]] = defaultdict(list)
+    for v in session.execute(
+        select(
+            Variant.product_id, Variant.sku, Variant.gtin, Variant.size, Variant.colour, Variant.attributes
+        )
+        .where(Variant.product_id.in_(ids))
+        .order_by(Variant.product_id, Variant.position)
+    ):
+        by_product[v.product_id].append(v)
+    docs: list[dict[str, Any]] = []
+    facet_rows: list[dict[str, Any]] = []
+    for product in products:
+        doc, facets = _document(product, by_product[product.id], ctx)
+        docs.append(doc)
+        facet_rows += [{"product_id": product.id, "facet": f, "value": v} for f, v in sorted(facets)]
+    gone = set(ids) - {p.id for p in products}
+    if gone:
+        session.execute(delete(SearchDocument).where(SearchDocument.product_id.in_(gone)))
+    session.execute(delete(SearchFacet).where(SearchFacet.product_id.in_(ids)))
+    if docs:
+        _upsert(uow, docs)
+    if facet_rows:
+        session.execute(insert(SearchFacet), facet_rows)
+
+
+def reindex_all(uow: UnitOfWork, *, batch: int = 2000) -> Iterable[int]:
+    """Rebuild every document, ``batch`` products at a time; yields how many are done so far."""
+    ctx = IndexContext.load(uow)
+    done = 0
+    last = ""
+    while True:
+        ids = list(
+            uow.session.scalars(select(Product.id).where(Product.id > last).order_by(Product.id).limit(batch))
+        )
+        if not ids:
+            return
+        reindex_products(uow, ids, ctx)
+        done += len(ids)
+        last = ids[-1]
+        yield done
+
+
+def reindex_categories(uow: UnitOfWork, category_ids: Collection[str]) -> int:
+    """Reindex the products filed in these categories (after a rename or a move)."""
+    ids = list(uow.session.scalars(select(Product.id).where(Product.category_id.in_(list(category_ids)))))
+    reindex_products(uow, ids)
+    return len(ids)
