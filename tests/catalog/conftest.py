@@ -21,6 +21,11 @@ def gtin(n: int) -> str:
 
 
 def dress(code: str = "ROBE-LIN", **overrides: Any) -> ProductIn:
+    return ProductIn.model_validate(dress_json(code, **overrides))
+
+
+def dress_json(code: str = "ROBE-LIN", **overrides: Any) -> dict[str, Any]:
+    """A linen dress in two sizes, as an API client would send it."""
     data: dict[str, Any] = {
         "code": code,
         "family": "clothing",
@@ -35,18 +40,29 @@ def dress(code: str = "ROBE-LIN", **overrides: Any) -> ProductIn:
         "axes": ["size", "colour"],
         "attributes": {"collar": "round", "care": {"fr_FR": "Lavage 30°", "en_GB": "Wash at 30°"}},
         "variants": [
-            {"sku": f"{code}-S-BLEU", "gtin": gtin(zlib.crc32(code.encode()) % 10**9), "size": "S", "colour": "bleu", "weight": "350 g"},
+            {
+                "sku": f"{code}-S-BLEU",
+                "gtin": gtin(zlib.crc32(code.encode()) % 10**9),
+                "size": "S",
+                "colour": "bleu",
+                "weight": "350 g",
+            },
             {"sku": f"{code}-M-BLEU", "size": "M", "colour": "bleu", "weight": "0,38 kg"},
         ],
     }
     data.update(overrides)
-    return ProductIn.model_validate(data)
+    return data
 
 
 def build_taxonomy(uow: UnitOfWork) -> None:
     for attribute in [
-        AttributeIn(code="collar", type="enum", options=["round", "v-neck", "mao"], facet=True,
-                    label={"fr_FR": "Col", "en_GB": "Collar"}),
+        AttributeIn(
+            code="collar",
+            type="enum",
+            options=["round", "v-neck", "mao"],
+            facet=True,
+            label={"fr_FR": "Col", "en_GB": "Collar"},
+        ),
         AttributeIn(code="care", type="localised_text", label={"fr_FR": "Entretien", "en_GB": "Care"}),
         AttributeIn(code="organic", type="boolean", facet=True, label={"fr_FR": "Bio", "en_GB": "Organic"}),
         AttributeIn(code="waist", type="number", unit_kind="length"),
@@ -95,3 +111,16 @@ def taxonomy(db: Database) -> Database:
         build_taxonomy(uow)
         uow.commit()
     return db
+
+
+def recorded(db: Database, event_type: str) -> list[dict[str, Any]]:
+    """Payloads of the outbox events of this type, oldest first."""
+    from sqlalchemy import select
+
+    from comptoir.core.models import OutboxEvent
+
+    with db.reader() as session:
+        rows = session.scalars(
+            select(OutboxEvent.payload).where(OutboxEvent.type == event_type).order_by(OutboxEvent.seq)
+        )
+        return [dict(r) for r in rows]

@@ -9,6 +9,7 @@ compositions ``material:percent;…``, weights ``350 g``, dimensions ``30 x 20 x
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -40,9 +41,13 @@ def attribute_columns(prefix: str, attributes: Sequence[tuple[str, str]]) -> lis
     return out
 
 
+@functools.cache
+def _known(name: str) -> bool:
+    return name in fixed_columns() or name.startswith((PRODUCT_ATTR, VARIANT_ATTR))
+
+
 def unknown_columns(names: Iterable[str]) -> list[str]:
-    known = set(fixed_columns())
-    return [n for n in names if n not in known and not n.startswith((PRODUCT_ATTR, VARIANT_ATTR))]
+    return [n for n in names if not _known(n)]
 
 
 def check_header(columns: Sequence[str]) -> None:
@@ -86,6 +91,16 @@ def _attributes(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
         else:
             out[key[len(prefix) :]] = value
     return out
+
+
+@functools.cache
+def _is_product_column(name: str) -> bool:
+    return name not in VARIANT_COLUMNS and not name.startswith(VARIANT_ATTR)
+
+
+def product_key(row: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The row's non-empty product cells: rows of one product must agree on them."""
+    return tuple(sorted((k, str(v)) for k, v in row.items() if v not in (None, "") and _is_product_column(k)))
 
 
 def product_fields(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from comptoir.catalog import columns, indexing, policies, publishing
@@ -36,6 +36,16 @@ from comptoir.core.uow import UnitOfWork
 
 Row = tuple[int, dict[str, Any]]  # (line in the file, the row's columns)
 CHUNK_ROWS = 2000
+ANALYZE_AFTER = 1000
+ANALYZED_TABLES = (
+    "catalog_products",
+    "catalog_variants",
+    "catalog_search_documents",
+    "catalog_search_texts",
+    "catalog_search_fts_fr",
+    "catalog_search_fts_en",
+    "catalog_search_fts_tokens",
+)
 
 
 def _reason(exc: Exception) -> str:
@@ -59,7 +69,7 @@ class _Product:
     line: int
     values: dict[str, Any] | None = None
     status: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict)
+    key: tuple[tuple[str, str], ...] = ()
     variants: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -118,6 +128,10 @@ class Importer:
         )
 
     def finish(self, uow: UnitOfWork) -> ImportReport:
+        if uow.dialect == "postgresql" and self.products_created + self.products_updated >= ANALYZE_AFTER:
+            # Fresh statistics, or the planner keeps choosing plans made for an empty catalogue.
+            for table in ANALYZED_TABLES:
+                uow.session.execute(text(f"ANALYZE {table}"))
         uow.record(
             CatalogImported(
                 rows=self.rows,
@@ -172,19 +186,19 @@ class Importer:
             if unknown:
                 self._fail(line, sku, f"unknown column {unknown[0]!r}")
                 continue
-            fields = columns.product_fields(row)
-            code = fields["code"]
+            code = str(row.get("product_code") or "").strip()
             if not code:
                 self._fail(line, sku, "product_code: required")
                 continue
+            key = columns.product_key(row)
             product = products.get(code)
             if product is None:
-                product = products[code] = _Product(code=code, line=line, raw=fields)
+                product = products[code] = _Product(code=code, line=line, key=key)
                 status = str(row.get("status") or "").strip() or None
                 try:
                     if status is not None and status not in policies.STATUSES:
                         raise InvalidInput(f"status is one of {', '.join(policies.STATUSES)}", field="status")
-                    command = ProductIn.model_validate(fields)
+                    command = ProductIn.model_validate(columns.product_fields(row))
                     product.values = normalise_product(command, self._tax)
                     product.status = status
                 except (ValidationError, Problem) as exc:
@@ -193,7 +207,7 @@ class Importer:
             elif product.values is None:
                 self._fail(line, sku, f"product {code} is invalid (see line {product.line})")
                 continue
-            elif fields != product.raw:
+            elif key != product.key:
                 self._fail(line, sku, f"the product columns differ from line {product.line} of {code}")
                 continue
             try:
@@ -376,26 +390,25 @@ class Importer:
                 events.append(ProductArchived(product_id=current.id, code=current.code, skus=skus_now))
                 withdraw_archived.append(current)
 
+        # Core statements on the session's connection: executemany, no ORM bookkeeping per row.
+        connection = session.connection()
+        products_table, variants_table = cast(Table, Product.__table__), cast(Table, Variant.__table__)
         if new_products:
-            session.execute(insert(Product), new_products)
+            connection.execute(insert(products_table), new_products)
         if changed_products:
             product_set: dict[str, Any] = {k: bindparam(k) for k in changed_products[0] if k != "b_id"}
-            session.execute(
-                update(Product)
-                .where(Product.id == bindparam("b_id"))
-                .values(version=Product.version + 1, **product_set)
-                .execution_options(synchronize_session=False),
+            connection.execute(
+                update(products_table)
+                .where(products_table.c.id == bindparam("b_id"))
+                .values(version=products_table.c.version + 1, **product_set),
                 changed_products,
             )
         if new_variants:
-            session.execute(insert(Variant), new_variants)
+            connection.execute(insert(variants_table), new_variants)
         if changed_variants:
             variant_set: dict[str, Any] = {k: bindparam(k) for k in changed_variants[0] if k != "b_id"}
-            session.execute(
-                update(Variant)
-                .where(Variant.id == bindparam("b_id"))
-                .values(**variant_set)
-                .execution_options(synchronize_session=False),
+            connection.execute(
+                update(variants_table).where(variants_table.c.id == bindparam("b_id")).values(**variant_set),
                 changed_variants,
             )
         session.expire_all()

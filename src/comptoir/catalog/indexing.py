@@ -12,12 +12,20 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from comptoir.catalog import policies
-from comptoir.catalog.models import Attribute, Category, Product, SearchDocument, SearchFacet, Variant
+from comptoir.catalog.models import (
+    Attribute,
+    Category,
+    Product,
+    Publication,
+    SearchDocument,
+    SearchText,
+    Variant,
+)
 from comptoir.core.uow import UnitOfWork
 
 CHUNK = 500
@@ -29,20 +37,29 @@ class IndexContext:
     """Categories and attributes, loaded once for many products (imports, full reindex)."""
 
     category_paths: dict[str, list[str]]
+    category_codes: dict[str, str]
     category_names: dict[str, dict[str, str]]
     facet_attributes: set[str]
     attribute_types: dict[str, str]
 
     @classmethod
     def load(cls, uow: UnitOfWork) -> IndexContext:
-        categories = uow.session.execute(select(Category.id, Category.path, Category.name)).all()
+        categories = uow.session.execute(
+            select(Category.id, Category.path, Category.name, Category.code)
+        ).all()
         attributes = uow.session.execute(select(Attribute.code, Attribute.type, Attribute.facet)).all()
         return cls(
-            category_paths={cid: path.split("/") for cid, path, _ in categories},
-            category_names={cid: dict(name) for cid, _, name in categories},
+            category_paths={cid: path.split("/") for cid, path, _, _ in categories},
+            category_codes={cid: code for cid, _, _, code in categories},
+            category_names={cid: dict(name) for cid, _, name, _ in categories},
             facet_attributes={code for code, _, facet in attributes if facet},
             attribute_types={code: kind for code, kind, _ in attributes},
         )
+
+
+# Pseudo-facets filtered on but not shown in the facet panel.
+STATUS = "_status"
+PUBLISHED = "_published"
 
 
 def _facet_value(value: Any) -> str | None:
@@ -50,29 +67,39 @@ def _facet_value(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, dict):
         return f"{value['value']} {value['unit']}" if "unit" in value else None  # localised text: no facet
-    text = str(value).strip()
+    text = " ".join(str(value).split())  # one line: facets are stored one per line
     return text[:200] or None
 
 
 def _document(
-    product: Any, variants: list[Any], ctx: IndexContext
-) -> tuple[dict[str, Any], set[tuple[str, str]]]:
+    product: Any, variants: list[Any], publications: list[str], ctx: IndexContext
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the search document row, its text row without doc_id)"""
     path = ctx.category_paths.get(product.category_id or "", [])
     facets: set[tuple[str, str]] = set()
-    if product.brand:
-        facets.add(("brand", product.brand[:200]))
-    facets.update(("category", cid) for cid in path)
+    if product.brand and (brand := _facet_value(product.brand)):
+        facets.add(("brand", brand))
+    facets.update(("category", ctx.category_codes[cid]) for cid in path)  # codes: short, stable
     for v in variants:
-        if v.colour:
-            facets.add(("colour", v.colour))
-        if v.size:
-            facets.add(("size", v.size))
+        if v.colour and (colour := _facet_value(v.colour)):
+            facets.add(("colour", colour))
+        if v.size and (size := _facet_value(v.size)):
+            facets.add(("size", size))
     for attributes in [product.attributes, *(v.attributes for v in variants)]:
         for code, value in attributes.items():
             if code in ctx.facet_attributes and (text := _facet_value(value)) is not None:
                 facets.add((code, text))
 
-    doc: dict[str, Any] = {"product_id": product.id, "status": product.status}
+    ordered = sorted(facets)
+    tokens = [policies.facet_token(f, v) for f, v in ordered]
+    tokens.append(policies.facet_token(STATUS, product.status))
+    tokens += [policies.facet_token(PUBLISHED, p) for p in publications]
+    doc: dict[str, Any] = {
+        "product_id": product.id,
+        "status": product.status,
+        "facets": "\n".join(f"{f}={v}" for f, v in ordered),
+    }
+    texts: dict[str, Any] = {"tokens": " ".join(tokens)}
     for lang, locale in LANGUAGES.items():
         words: list[str] = [product.code, product.brand or ""]
         words += [policies.localised(ctx.category_names.get(cid), locale) for cid in path]
@@ -83,21 +110,35 @@ def _document(
             words += [policies.attribute_text(value, locale) for value in attributes.values()]
         for v in variants:
             words += [v.sku, v.gtin or "", v.colour or "", v.size or ""]
-        doc[f"name_{lang}"] = policies.fold(policies.localised(product.name, locale))
-        doc[f"text_{lang}"] = policies.fold(" ".join(dict.fromkeys(w for w in words if w)))
-    return doc, facets
+        name = policies.fold(policies.localised(product.name, locale))
+        doc[f"sort_{lang}"] = name[:300]
+        texts[f"name_{lang}"] = name
+        texts[f"text_{lang}"] = policies.fold(" ".join(dict.fromkeys(w for w in words if w)))
+    return doc, texts
 
 
-def _upsert(uow: UnitOfWork, docs: list[dict[str, Any]]) -> None:
-    if uow.dialect == "postgresql":
-        stmt: Any = pg_insert(SearchDocument)
-    else:
-        stmt = sqlite_insert(SearchDocument)
-    columns = ("status", "name_fr", "name_en", "text_fr", "text_en")
+def _insert(uow: UnitOfWork, model: Any) -> Any:
+    table = model.__table__
+    return pg_insert(table) if uow.dialect == "postgresql" else sqlite_insert(table)
+
+
+def _upsert(uow: UnitOfWork, docs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Documents by product id, then their texts by the doc ids the documents got (updated in place)."""
+    connection = uow.session.connection()
+    stmt = _insert(uow, SearchDocument)
+    table = SearchDocument.__table__
     stmt = stmt.on_conflict_do_update(
-        index_elements=[SearchDocument.product_id], set_={c: stmt.excluded[c] for c in columns}
+        index_elements=[table.c.product_id],
+        set_={c: stmt.excluded[c] for c in ("status", "sort_fr", "sort_en", "facets")},
+    ).returning(table.c.doc_id, table.c.product_id)
+    doc_ids = {pid: did for did, pid in connection.execute(stmt, [d for d, _ in docs])}
+    texts = [{"doc_id": doc_ids[d["product_id"]], **t} for d, t in docs]
+    stmt = _insert(uow, SearchText)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[SearchText.__table__.c.doc_id],
+        set_={c: stmt.excluded[c] for c in ("name_fr", "name_en", "text_fr", "text_en", "tokens")},
     )
-    uow.session.execute(stmt, docs)
+    connection.execute(stmt, texts)
 
 
 def reindex_products(uow: UnitOfWork, product_ids: Collection[str], ctx: IndexContext | None = None) -> None:
@@ -136,20 +177,19 @@ def _reindex_chunk(uow: UnitOfWork, ids: list[str], ctx: IndexContext) -> None:
         .order_by(Variant.product_id, Variant.position)
     ):
         by_product[v.product_id].append(v)
-    docs: list[dict[str, Any]] = []
-    facet_rows: list[dict[str, Any]] = []
-    for product in products:
-        doc, facets = _document(product, by_product[product.id], ctx)
-        docs.append(doc)
-        facet_rows += [{"product_id": product.id, "facet": f, "value": v} for f, v in sorted(facets)]
+    published: dict[str, list[str]] = defaultdict(list)
+    for product_id, channel, locale in session.execute(
+        select(Publication.product_id, Publication.channel, Publication.locale).where(
+            Publication.product_id.in_(ids)
+        )
+    ):
+        published[product_id].append(f"{channel}:{locale}")
+    docs = [_document(p, by_product[p.id], published[p.id], ctx) for p in products]
     gone = set(ids) - {p.id for p in products}
     if gone:
         session.execute(delete(SearchDocument).where(SearchDocument.product_id.in_(gone)))
-    session.execute(delete(SearchFacet).where(SearchFacet.product_id.in_(ids)))
     if docs:
         _upsert(uow, docs)
-    if facet_rows:
-        session.execute(insert(SearchFacet), facet_rows)
 
 
 def reindex_all(uow: UnitOfWork, *, batch: int = 2000) -> Iterable[int]:

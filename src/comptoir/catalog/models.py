@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comptoir.core.db import UNMANAGED_TABLES, Base, Provenance, Versioned
@@ -143,9 +143,11 @@ class Asset(Base, Provenance):
 
 
 class SearchDocument(Base):
-    """One row per product: the text to search per language (folded: no accents) and what a hit shows.
+    """One row per product: what a search reads of each match, kept small so matches stay in cache.
 
-    ``doc_id`` is the rowid the full-text indexes point to; reindexing updates rows in place.
+    ``sort_*``: the folded name per language (browsing order). ``facets``: the product's facet
+    values, one ``facet=value`` per line, counted for the facet panel. ``doc_id`` is the row the
+    full-text indexes point to (through ``SearchText``).
     """
 
     __tablename__ = "catalog_search_documents"
@@ -155,21 +157,26 @@ class SearchDocument(Base):
         ForeignKey("catalog_products.id", ondelete="CASCADE"), unique=True
     )
     status: Mapped[str] = mapped_column(String(12))
+    sort_fr: Mapped[str] = mapped_column(String(300))
+    sort_en: Mapped[str] = mapped_column(String(300))
+    facets: Mapped[str] = mapped_column(Text)
+
+
+class SearchText(Base):
+    """What the full-text indexes are built from (the FTS5 table's external content on SQLite).
+
+    ``name_*``/``text_*``: folded (accent-free, lower-case) text per language. ``tokens``: one opaque
+    word per facet value, status and publication (``policies.facet_token``), so the full-text index
+    answers filters too.
+    """
+
+    __tablename__ = "catalog_search_texts"
+
+    doc_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_search_documents.doc_id", ondelete="CASCADE"), primary_key=True
+    )
     name_fr: Mapped[str] = mapped_column(Text)
     name_en: Mapped[str] = mapped_column(Text)
     text_fr: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
-
-
-class SearchFacet(Base):
-    """(product, facet, value): ``brand``, ``category`` (with ancestors), ``colour``, ``size`` and facet
-    attributes. The primary key serves "the facets of these products"; the index serves filters."""
-
-    __tablename__ = "catalog_search_facets"
-    __table_args__ = (Index("ix_catalog_search_facets_facet_value", "facet", "value", "product_id"),)
-
-    product_id: Mapped[str] = mapped_column(
-        ForeignKey("catalog_products.id", ondelete="CASCADE"), primary_key=True
-    )
-    facet: Mapped[str] = mapped_column(String(80), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[str] = mapped_column(Text)

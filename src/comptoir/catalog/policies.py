@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -303,7 +304,8 @@ def transition_problem(current: str, target: str) -> str | None:
         return None
     if target not in TRANSITIONS.get(current, set()):
         allowed = ", ".join(sorted(TRANSITIONS.get(current, set()))) or "nothing"
-        return f"a {current} product can become {allowed}, not {target}"
+        article = "an" if current[0] in "aeiou" else "a"
+        return f"{article} {current} product can become {allowed}, not {target}"
     return None
 
 
@@ -346,8 +348,10 @@ def search_language(locale: str | None) -> str:
 
 def fold(text: str) -> str:
     """Lower case without accents, so "Été" finds "ete" on both databases (PostgreSQL has no unaccent)."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).lower()
+
+
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 _TERM_RE = re.compile(r"[^\W_]+", re.UNICODE)
@@ -356,6 +360,12 @@ _TERM_RE = re.compile(r"[^\W_]+", re.UNICODE)
 def search_terms(query: str, limit: int = 8) -> list[str]:
     """The words of a search box (folded, at most ``limit``): every one must match, as a prefix."""
     return _TERM_RE.findall(fold(query))[:limit]
+
+
+def facet_token(facet: str, value: str) -> str:
+    """An opaque word standing for ``facet=value`` in the full-text index (letters and digits only, so
+    both FTS5 and PostgreSQL keep it whole): filters become index lookups like words."""
+    return "f" + hashlib.blake2b(f"{facet}={value}".encode(), digest_size=8).hexdigest()
 
 
 def variant_axes_problem(axes: Sequence[str], variants: Sequence[Mapping[str, Any]]) -> str | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from comptoir.catalog import policies
+from comptoir.catalog import indexing, policies
 from comptoir.catalog.events import ProductPublished, ProductUnpublished
 from comptoir.catalog.models import Asset, Product, Publication, Variant
 from comptoir.catalog.schemas import CompletenessOut, PublicationIn, PublicationOut
@@ -143,6 +143,7 @@ def unpublish(uow: UnitOfWork, product: Product, channel: str, locale: str) -> N
     )
     if not deleted.rowcount:  # type: ignore[attr-defined]
         raise not_found("Publication", f"{product.code} on {channel} in {locale}")
+    indexing.reindex_products(uow, [product.id])
     uow.record(
         ProductUnpublished(
             product_id=product.id, code=product.code, channel=channel, locale=locale, reason="requested"
@@ -158,6 +159,7 @@ def withdraw(uow: UnitOfWork, product: Product, *, reason: str) -> int:
     if not rows:
         return 0
     uow.session.execute(delete(Publication).where(Publication.product_id == product.id))
+    indexing.reindex_products(uow, [product.id])
     uow.record(
         *(
             ProductUnpublished(product_id=product.id, code=product.code, channel=c, locale=loc, reason=reason)
@@ -181,7 +183,7 @@ def withdraw_incomplete(uow: UnitOfWork, product_ids: Sequence[str]) -> int:
     tax = Taxonomy.load(uow)
     facts = _Facts(uow, ids)
     now = clock.now()
-    withdrawn = 0
+    withdrawn: set[str] = set()
     for product_id, channel, locale in publications:
         product = products[product_id]
         if not _completeness(product, tax, facts, channel, locale, now).missing:
@@ -198,5 +200,6 @@ def withdraw_incomplete(uow: UnitOfWork, product_ids: Sequence[str]) -> int:
                 product_id=product_id, code=product.code, channel=channel, locale=locale, reason="incomplete"
             )
         )
-        withdrawn += 1
-    return withdrawn
+        withdrawn.add(product_id)
+    indexing.reindex_products(uow, withdrawn)
+    return len(withdrawn)

@@ -388,6 +388,9 @@ class SearchQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=10_000)
     facet_limit: int = Field(default=20, ge=1, le=200)
+    exact_facets: bool = Field(
+        default=False, description="Count facets over every match even when there are many (slower)"
+    )
 
 
 class FacetValue(BaseModel):
@@ -409,6 +412,9 @@ class SearchResult(BaseModel):
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]]
+    facets_exhaustive: bool = Field(
+        description="False when the facet counts were estimated from a sample of many matches"
+    )
 
 
 # -- import ------------------------------------------------------------------------------------------

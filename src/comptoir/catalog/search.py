@@ -1,19 +1,23 @@
-"""Search over the catalogue: full text in French or English, facet filters and counts, in one query.
+"""Search over the catalogue: full text in French or English, facet filters and counts.
 
-SQLite answers with FTS5 (bm25, names weighted ten times the rest); PostgreSQL with the ``french`` or
-``english`` text search configuration (ts_rank, names weighted A). Every word must match as a prefix,
-so "rob lin" finds "Robe en lin". Matches, the page of hits and the facet counts come back in a
-single round trip; then the hits are completed with their names and images.
+SQLite answers with FTS5, PostgreSQL with the ``french`` or ``english`` text search configuration;
+both rank the same way (every word in the name first), so they return the same hits in the same
+order. Every word must match as a prefix, so "rob lin" finds "Robe en lin". Filters (facet values,
+status, publication) are opaque words of the same full-text index (see ``indexing``), so one index
+lookup answers words and filters. The matches' facet values are counted in the same round trip;
+then the page of hits is completed with names and images (two small queries).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 
 from comptoir.catalog import policies
+from comptoir.catalog.indexing import PUBLISHED, STATUS
 from comptoir.catalog.models import Asset, Category, Product
 from comptoir.catalog.publishing import rights_of
 from comptoir.catalog.schemas import FacetValue, SearchHit, SearchQuery, SearchResult
@@ -21,83 +25,137 @@ from comptoir.catalog.urls import media_url
 from comptoir.core import clock
 from comptoir.core.uow import UnitOfWork
 
+# Up to this many matches the facet counts are exact; beyond, they are estimated from a sample.
+FACET_SAMPLE = 2000
 
-def _match_sql(
-    dialect: str, lang: str, terms: list[str], params: dict[str, Any]
-) -> tuple[str, str, str, bool]:
-    """FROM and WHERE fragments for the documents matching ``terms``, the rank, whether best is highest."""
-    if not terms:
-        return "catalog_search_documents d", "1 = 1", "d.name_" + lang, False
-    if dialect == "postgresql":
-        params["tsquery"] = " & ".join(f"{t}:*" for t in terms)
-        config = "french" if lang == "fr" else "english"
-        return (
-            f"catalog_search_fts f JOIN catalog_search_documents d ON d.doc_id = f.doc_id, "
-            f"to_tsquery('{config}', :tsquery) q",
-            f"f.tsv_{lang} @@ q",
-            f"ts_rank(f.tsv_{lang}, q)",
-            True,
+
+def _sqlite(lang: str, terms: list[str], tokens: list[list[str]]) -> tuple[str, dict[str, Any]]:
+    """The matches as (doc_id, tier, sort): FTS5 answers words and filters alike."""
+    parts = []
+    params: dict[str, Any] = {}
+    tier = "1"
+    if terms:
+        words = " AND ".join(f'"{t}"*' for t in terms)  # no French stemmer: prefixes find plurals
+        parts.append(f"{{name_{lang} text_{lang}}} : ({words})")
+        params["in_name"] = f"name_{lang} : ({words})"
+        tier = (
+            "CASE WHEN f.rowid IN (SELECT rowid FROM catalog_search_fts "
+            "WHERE catalog_search_fts MATCH :in_name) THEN 0 ELSE 1 END"
         )
-    words = " AND ".join(f'"{t}"*' for t in terms)
-    params["match"] = f"{{name_{lang} text_{lang}}} : ({words})"
-    return (
-        "catalog_search_fts f JOIN catalog_search_documents d ON d.doc_id = f.rowid",
-        "catalog_search_fts MATCH :match",
-        "bm25(catalog_search_fts, 10.0, 1.0, 10.0, 1.0)",
-        False,
+    parts += ["tokens : (" + " OR ".join(group) + ")" for group in tokens]
+    if not parts:
+        return f"SELECT d.doc_id, 1 AS tier, d.sort_{lang} AS sort FROM catalog_search_documents d", params
+    params["match"] = " AND ".join(f"({p})" for p in parts)
+    sql = (
+        f"SELECT f.rowid AS doc_id, {tier} AS tier, d.sort_{lang} AS sort FROM catalog_search_fts f "
+        "JOIN catalog_search_documents d ON d.doc_id = f.rowid WHERE catalog_search_fts MATCH :match"
     )
+    return sql, params
+
+
+def _postgres(lang: str, terms: list[str], tokens: list[list[str]]) -> tuple[str, dict[str, Any]]:
+    """The same on PostgreSQL: the narrow per-language and token tables, with their GIN indexes."""
+    config = "french" if lang == "fr" else "english"
+    params: dict[str, Any] = {}
+    if tokens:
+        params["tokens"] = " & ".join("(" + " | ".join(group) + ")" for group in tokens)
+    if terms:
+        # Stemming finds plurals and the like; only the last word, maybe still being typed, is a prefix.
+        params["words"] = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+        query = f"to_tsquery('{config}', :words)"
+        sql = (
+            f"SELECT w.doc_id, CASE WHEN w.name @@ {query} THEN 0 ELSE 1 END AS tier, w.sort "
+            f"FROM catalog_search_fts_{lang} w"
+        )
+        if tokens:
+            sql += (
+                " JOIN catalog_search_fts_tokens t ON t.doc_id = w.doc_id"
+                " AND t.tsv @@ to_tsquery('simple', :tokens)"
+            )
+        return f"{sql} WHERE w.tsv @@ {query}", params
+    if tokens:
+        return (
+            f"SELECT t.doc_id, 1 AS tier, t.sort_{lang} AS sort FROM catalog_search_fts_tokens t "
+            "WHERE t.tsv @@ to_tsquery('simple', :tokens)",
+            params,
+        )
+    return f"SELECT d.doc_id, 1 AS tier, d.sort_{lang} AS sort FROM catalog_search_documents d", params
+
+
+def _token_groups(query: SearchQuery) -> list[list[str]]:
+    """Each group is alternatives (values of one facet); groups combine."""
+    groups = [
+        [policies.facet_token(facet, value) for value in values]
+        for facet, values in sorted(query.filters.items())
+        if values
+    ]
+    status = "active" if query.channel else query.status
+    if status:
+        groups.append([policies.facet_token(STATUS, status)])
+    if query.channel:
+        groups.append([policies.facet_token(PUBLISHED, f"{query.channel}:{query.locale}")])
+    return groups
+
+
+def _count(facet_lines: list[str], scale: float) -> dict[str, list[tuple[str, int]]]:
+    grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for line, count in Counter("\n".join(facet_lines).split("\n")).items():
+        if line:
+            facet, _, value = line.partition("=")
+            grouped[facet].append((value, round(count * scale)))
+    return grouped
 
 
 def search(uow: UnitOfWork, query: SearchQuery, *, territory: str = "FR") -> SearchResult:
-    lang = policies.search_language(query.locale)
-    params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
-    source, match, rank, best_first = _match_sql(uow.dialect, lang, policies.search_terms(query.q), params)
-    where = [match]
-    status = "active" if query.channel else query.status
-    if status:
-        where.append("d.status = :status")
-        params["status"] = status
-    if query.channel:
-        where.append(
-            "EXISTS (SELECT 1 FROM catalog_publications p WHERE p.product_id = d.product_id "
-            "AND p.channel = :channel AND p.locale = :locale)"
-        )
-        params.update(channel=query.channel, locale=query.locale)
-    expanding: list[str] = []
-    for index, (facet, values) in enumerate(sorted(query.filters.items())):
-        if not values:
-            continue
-        where.append(
-            f"d.product_id IN (SELECT product_id FROM catalog_search_facets "
-            f"WHERE facet = :facet_{index} AND value IN :values_{index})"
-        )
-        params[f"facet_{index}"] = facet
-        params[f"values_{index}"] = list(values)
-        expanding.append(f"values_{index}")
-    sql = f"""
-        WITH m AS (SELECT d.product_id AS product_id, {rank} AS rank
-                   FROM {source} WHERE {" AND ".join(where)})
-        SELECT 0 AS part, product_id AS a, CAST(NULL AS TEXT) AS b, 0 AS n FROM (
-            SELECT product_id FROM m ORDER BY rank{" DESC" if best_first else ""}, product_id
-            LIMIT :limit OFFSET :offset) page
-        UNION ALL SELECT 1, CAST(NULL AS TEXT), CAST(NULL AS TEXT), count(*) FROM m
-        UNION ALL SELECT 2, sf.facet, sf.value, count(*) FROM catalog_search_facets sf
-            JOIN m ON m.product_id = sf.product_id GROUP BY sf.facet, sf.value
-    """
-    stmt = text(sql).bindparams(*(bindparam(name, expanding=True) for name in expanding))
-    rows = uow.session.execute(stmt, params).all()
+    """Products whose text has every word (as a prefix) and that pass every filter.
 
-    hit_ids = [r.a for r in rows if r.part == 0]
-    total = next((int(r.n) for r in rows if r.part == 1), 0)
-    counts: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for r in rows:
-        if r.part == 2:
-            counts[r.a].append((r.b, int(r.n)))
+    Ranked: products with every word in their name first, then the others, each by name. The
+    database counts the matches and picks the page; the facet values of the matches are counted
+    here, exactly up to ``FACET_SAMPLE`` matches, beyond that over an even sample of them (every
+    k-th document) scaled to the total, and ``facets_exhaustive`` says so, as search engines do.
+    One round trip, then two small queries complete the page with names and images.
+    """
+    lang = policies.search_language(query.locale)
+    matches, params = (_postgres if uow.dialect == "postgresql" else _sqlite)(
+        lang, policies.search_terms(query.q), _token_groups(query)
+    )
+    sql = f"""
+        WITH m AS MATERIALIZED ({matches}), total AS (SELECT count(*) AS n FROM m)
+        SELECT 0 AS part, d.product_id AS value, p.pos FROM (
+            SELECT doc_id, row_number() OVER (ORDER BY tier, sort, doc_id) AS pos FROM (
+                SELECT doc_id, tier, sort FROM m ORDER BY tier, sort, doc_id LIMIT :limit OFFSET :offset
+            ) top) p
+            JOIN catalog_search_documents d ON d.doc_id = p.doc_id
+        UNION ALL SELECT 1, CAST(n AS TEXT), 0 FROM total
+        UNION ALL SELECT 2, d.facets, 0 FROM m JOIN catalog_search_documents d ON d.doc_id = m.doc_id
+            WHERE m.doc_id % (((SELECT n FROM total) - 1) / :sample + 1) = 0"""
+    params.update(
+        limit=query.limit, offset=query.offset, sample=10**9 if query.exact_facets else FACET_SAMPLE
+    )
+    # The DBAPI cursor directly: thousands of facet lines come back as plain tuples.
+    rows = uow.session.connection().exec_driver_sql(*_driver_sql(uow.dialect, sql, params)).fetchall()
+    hit_ids = [value for _, value, _ in sorted((r for r in rows if r[0] == 0), key=lambda r: r[2])]
+    total = next((int(value) for part, value, _ in rows if part == 1), 0)
+    facet_lines = [value for part, value, _ in rows if part == 2]
+    exhaustive = len(facet_lines) == total
+    scale = total / len(facet_lines) if facet_lines and not exhaustive else 1.0
     return SearchResult(
         total=total,
         hits=_hits(uow, hit_ids, query, territory),
-        facets=_facets(uow, counts, query),
+        facets=_facets(uow, _count(facet_lines, scale), query),
+        facets_exhaustive=exhaustive,
     )
+
+
+def _driver_sql(dialect: str, sql: str, params: dict[str, Any]) -> tuple[str, Any]:
+    """Named parameters in the driver's own style (sqlite3: ``:name``, psycopg: ``%(name)s``)."""
+    if dialect == "postgresql":
+        sql = re.sub(
+            r":(\w+)",
+            lambda m: f"%({m.group(1)})s" if m.group(1) in params else m.group(0),
+            sql.replace("%", "%%"),
+        )
+    return sql, params
 
 
 def _facets(
@@ -105,9 +163,12 @@ def _facets(
 ) -> dict[str, list[FacetValue]]:
     names: dict[str, dict[str, Any]] = {}
     if counts.get("category"):
-        names = {cid: name for cid, name in uow.session.execute(select(Category.id, Category.name))}
+        table = Category.__table__
+        names = {code: name for code, name in uow.session.execute(select(table.c.code, table.c.name))}
     out: dict[str, list[FacetValue]] = {}
     for facet, values in sorted(counts.items()):
+        if facet.startswith("_"):
+            continue
         top = sorted(values, key=lambda item: (-item[1], item[0]))[: query.facet_limit]
         out[facet] = [
             FacetValue(
@@ -123,11 +184,12 @@ def _facets(
 def _hits(uow: UnitOfWork, ids: list[str], query: SearchQuery, territory: str) -> list[SearchHit]:
     if not ids:
         return []
+    table = Product.__table__  # Core columns: no ORM machinery on the hot path
     products = {
         p.id: p
         for p in uow.session.execute(
-            select(Product.id, Product.code, Product.name, Product.brand, Product.status).where(
-                Product.id.in_(ids)
+            select(table.c.id, table.c.code, table.c.name, table.c.brand, table.c.status).where(
+                table.c.id.in_(ids)
             )
         )
     }
@@ -153,20 +215,21 @@ def licensed_images(
 
     The URL is the listing rendition once the worker made it, the original until then.
     """
+    a = Asset.__table__.c
     rows = uow.session.execute(
         select(
-            Asset.id,
-            Asset.product_id,
-            Asset.colour,
-            Asset.renditions,
-            Asset.rights_holder,
-            Asset.rights_valid_from,
-            Asset.rights_valid_until,
-            Asset.rights_channels,
-            Asset.rights_territories,
+            a.id,
+            a.product_id,
+            a.colour,
+            a.renditions,
+            a.rights_holder,
+            a.rights_valid_from,
+            a.rights_valid_until,
+            a.rights_channels,
+            a.rights_territories,
         )
-        .where(Asset.product_id.in_(product_ids), Asset.kind == "image")
-        .order_by(Asset.product_id, Asset.position, Asset.id)
+        .where(a.product_id.in_(product_ids), a.kind == "image")
+        .order_by(a.product_id, a.position, a.id)
     ).all()
     now = clock.now()
     images: dict[str, list[tuple[str | None, str]]] = defaultdict(list)

@@ -64,7 +64,7 @@ def search(
     query_locale = content_locale(ctx, locale)
     with ctx.reader() as uow:
         if category:
-            filters["category"] = [service.get_category(uow, ref).id for ref in category]
+            filters["category"] = [service.get_category(uow, ref).code for ref in category]
         return service.search(
             uow,
             SearchQuery(

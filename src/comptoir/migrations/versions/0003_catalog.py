@@ -1,9 +1,11 @@
 """catalog: tables, and the full-text indexes over the search documents
 
 SQLite: an FTS5 table with external content (``catalog_search_fts`` and its shadow tables), kept in
-step with ``catalog_search_documents`` by triggers. PostgreSQL: ``catalog_search_fts`` holds a French
-and an English tsvector per document (names weighted above the rest) with GIN indexes, kept in step
-by a trigger; deleting a document cascades. Neither is described by a model (``UNMANAGED_TABLES``).
+step with ``catalog_search_texts`` by triggers. PostgreSQL: ``catalog_search_fts_fr``, ``_en`` and
+``_tokens`` hold a French, an English and a filter-token tsvector per document with GIN indexes (and
+the name's tsvector and sort key, for ranking), kept in step by a trigger; deleting a text cascades. Neither is described by a model
+(``UNMANAGED_TABLES``). The texts live apart from ``catalog_search_documents``, which a search
+reads for every match: its small rows stay in cache.
 
 Revision ID: 0003_catalog
 Revises: 0002_stores
@@ -22,21 +24,21 @@ depends_on = None
 
 SQLITE_FTS = [
     "CREATE VIRTUAL TABLE catalog_search_fts USING fts5("
-    "name_fr, text_fr, name_en, text_en, content='catalog_search_documents', content_rowid='doc_id', "
+    "name_fr, text_fr, name_en, text_en, tokens, content='catalog_search_texts', content_rowid='doc_id', "
     "tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
-    "CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_search_documents BEGIN "
-    "INSERT INTO catalog_search_fts(rowid, name_fr, text_fr, name_en, text_en) "
-    "VALUES (new.doc_id, new.name_fr, new.text_fr, new.name_en, new.text_en); END",
-    "CREATE TRIGGER catalog_search_fts_ad AFTER DELETE ON catalog_search_documents BEGIN "
-    "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, name_fr, text_fr, name_en, text_en) "
-    "VALUES ('delete', old.doc_id, old.name_fr, old.text_fr, old.name_en, old.text_en); END",
-    "CREATE TRIGGER catalog_search_fts_au AFTER UPDATE OF name_fr, text_fr, name_en, text_en "
-    "ON catalog_search_documents WHEN old.name_fr IS NOT new.name_fr OR old.text_fr IS NOT new.text_fr "
-    "OR old.name_en IS NOT new.name_en OR old.text_en IS NOT new.text_en BEGIN "
-    "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, name_fr, text_fr, name_en, text_en) "
-    "VALUES ('delete', old.doc_id, old.name_fr, old.text_fr, old.name_en, old.text_en); "
-    "INSERT INTO catalog_search_fts(rowid, name_fr, text_fr, name_en, text_en) "
-    "VALUES (new.doc_id, new.name_fr, new.text_fr, new.name_en, new.text_en); END",
+    "CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_search_texts BEGIN "
+    "INSERT INTO catalog_search_fts(rowid, name_fr, text_fr, name_en, text_en, tokens) "
+    "VALUES (new.doc_id, new.name_fr, new.text_fr, new.name_en, new.text_en, new.tokens); END",
+    "CREATE TRIGGER catalog_search_fts_ad AFTER DELETE ON catalog_search_texts BEGIN "
+    "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, name_fr, text_fr, name_en, text_en, tokens) "
+    "VALUES ('delete', old.doc_id, old.name_fr, old.text_fr, old.name_en, old.text_en, old.tokens); END",
+    "CREATE TRIGGER catalog_search_fts_au AFTER UPDATE OF name_fr, text_fr, name_en, text_en, tokens "
+    "ON catalog_search_texts WHEN old.name_fr IS NOT new.name_fr OR old.text_fr IS NOT new.text_fr "
+    "OR old.name_en IS NOT new.name_en OR old.text_en IS NOT new.text_en OR old.tokens IS NOT new.tokens BEGIN "
+    "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, name_fr, text_fr, name_en, text_en, tokens) "
+    "VALUES ('delete', old.doc_id, old.name_fr, old.text_fr, old.name_en, old.text_en, old.tokens); "
+    "INSERT INTO catalog_search_fts(rowid, name_fr, text_fr, name_en, text_en, tokens) "
+    "VALUES (new.doc_id, new.name_fr, new.text_fr, new.name_en, new.text_en, new.tokens); END",
 ]
 SQLITE_FTS_DROP = [
     "DROP TRIGGER IF EXISTS catalog_search_fts_au",
@@ -45,33 +47,50 @@ SQLITE_FTS_DROP = [
     "DROP TABLE IF EXISTS catalog_search_fts",
 ]
 POSTGRES_FTS = [
-    "CREATE TABLE catalog_search_fts ("
-    "doc_id integer PRIMARY KEY REFERENCES catalog_search_documents (doc_id) ON DELETE CASCADE, "
-    "tsv_fr tsvector NOT NULL, tsv_en tsvector NOT NULL)",
-    "CREATE INDEX ix_catalog_search_fts_tsv_fr ON catalog_search_fts USING gin (tsv_fr)",
-    "CREATE INDEX ix_catalog_search_fts_tsv_en ON catalog_search_fts USING gin (tsv_en)",
+    # One narrow table per purpose: a search reads the heap row of every match, so rows stay small.
+    *(
+        f"CREATE TABLE catalog_search_fts_{lang} ("
+        "doc_id integer PRIMARY KEY REFERENCES catalog_search_texts (doc_id) ON DELETE CASCADE, "
+        "tsv tsvector NOT NULL, name tsvector NOT NULL, sort text NOT NULL)"
+        for lang in ("fr", "en")
+    ),
+    "CREATE TABLE catalog_search_fts_tokens ("
+    "doc_id integer PRIMARY KEY REFERENCES catalog_search_texts (doc_id) ON DELETE CASCADE, "
+    "tsv tsvector NOT NULL, sort_fr text NOT NULL, sort_en text NOT NULL)",
+    "CREATE INDEX ix_catalog_search_fts_fr_tsv ON catalog_search_fts_fr USING gin (tsv)",
+    "CREATE INDEX ix_catalog_search_fts_en_tsv ON catalog_search_fts_en USING gin (tsv)",
+    "CREATE INDEX ix_catalog_search_fts_tokens_tsv ON catalog_search_fts_tokens USING gin (tsv)",
     """CREATE FUNCTION catalog_search_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO catalog_search_fts (doc_id, tsv_fr, tsv_en) VALUES (
-        NEW.doc_id,
-        setweight(to_tsvector('french', NEW.name_fr), 'A') || setweight(to_tsvector('french', NEW.text_fr), 'B'),
-        setweight(to_tsvector('english', NEW.name_en), 'A') || setweight(to_tsvector('english', NEW.text_en), 'B'))
-    ON CONFLICT (doc_id) DO UPDATE SET tsv_fr = EXCLUDED.tsv_fr, tsv_en = EXCLUDED.tsv_en;
+    INSERT INTO catalog_search_fts_fr (doc_id, tsv, name, sort) VALUES (
+        NEW.doc_id, to_tsvector('french', NEW.name_fr || ' ' || NEW.text_fr),
+        to_tsvector('french', NEW.name_fr), left(NEW.name_fr, 300))
+    ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv, name = EXCLUDED.name, sort = EXCLUDED.sort;
+    INSERT INTO catalog_search_fts_en (doc_id, tsv, name, sort) VALUES (
+        NEW.doc_id, to_tsvector('english', NEW.name_en || ' ' || NEW.text_en),
+        to_tsvector('english', NEW.name_en), left(NEW.name_en, 300))
+    ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv, name = EXCLUDED.name, sort = EXCLUDED.sort;
+    INSERT INTO catalog_search_fts_tokens (doc_id, tsv, sort_fr, sort_en) VALUES (
+        NEW.doc_id, to_tsvector('simple', NEW.tokens), left(NEW.name_fr, 300), left(NEW.name_en, 300))
+    ON CONFLICT (doc_id) DO UPDATE
+        SET tsv = EXCLUDED.tsv, sort_fr = EXCLUDED.sort_fr, sort_en = EXCLUDED.sort_en;
     RETURN NULL;
 END $$""",
-    "CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_search_documents "
+    "CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_search_texts "
     "FOR EACH ROW EXECUTE FUNCTION catalog_search_fts_sync()",
-    "CREATE TRIGGER catalog_search_fts_au AFTER UPDATE OF name_fr, text_fr, name_en, text_en "
-    "ON catalog_search_documents FOR EACH ROW "
-    "WHEN ((OLD.name_fr, OLD.text_fr, OLD.name_en, OLD.text_en) "
-    "IS DISTINCT FROM (NEW.name_fr, NEW.text_fr, NEW.name_en, NEW.text_en)) "
+    "CREATE TRIGGER catalog_search_fts_au AFTER UPDATE OF name_fr, text_fr, name_en, text_en, tokens "
+    "ON catalog_search_texts FOR EACH ROW "
+    "WHEN ((OLD.name_fr, OLD.text_fr, OLD.name_en, OLD.text_en, OLD.tokens) "
+    "IS DISTINCT FROM (NEW.name_fr, NEW.text_fr, NEW.name_en, NEW.text_en, NEW.tokens)) "
     "EXECUTE FUNCTION catalog_search_fts_sync()",
 ]
 POSTGRES_FTS_DROP = [
-    "DROP TRIGGER IF EXISTS catalog_search_fts_au ON catalog_search_documents",
-    "DROP TRIGGER IF EXISTS catalog_search_fts_ai ON catalog_search_documents",
+    "DROP TRIGGER IF EXISTS catalog_search_fts_au ON catalog_search_texts",
+    "DROP TRIGGER IF EXISTS catalog_search_fts_ai ON catalog_search_texts",
     "DROP FUNCTION IF EXISTS catalog_search_fts_sync()",
-    "DROP TABLE IF EXISTS catalog_search_fts",
+    "DROP TABLE IF EXISTS catalog_search_fts_tokens",
+    "DROP TABLE IF EXISTS catalog_search_fts_en",
+    "DROP TABLE IF EXISTS catalog_search_fts_fr",
 ]
 
 
@@ -318,10 +337,9 @@ def upgrade() -> None:
         sa.Column("doc_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("product_id", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("name_fr", sa.Text(), nullable=False),
-        sa.Column("name_en", sa.Text(), nullable=False),
-        sa.Column("text_fr", sa.Text(), nullable=False),
-        sa.Column("text_en", sa.Text(), nullable=False),
+        sa.Column("sort_fr", sa.String(length=300), nullable=False),
+        sa.Column("sort_en", sa.String(length=300), nullable=False),
+        sa.Column("facets", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["product_id"],
             ["catalog_products.id"],
@@ -332,23 +350,21 @@ def upgrade() -> None:
         sa.UniqueConstraint("product_id", name=op.f("uq_catalog_search_documents_product_id")),
     )
     op.create_table(
-        "catalog_search_facets",
-        sa.Column("product_id", sa.String(length=40), nullable=False),
-        sa.Column("facet", sa.String(length=80), nullable=False),
-        sa.Column("value", sa.String(length=200), nullable=False),
+        "catalog_search_texts",
+        sa.Column("doc_id", sa.Integer(), nullable=False),
+        sa.Column("name_fr", sa.Text(), nullable=False),
+        sa.Column("name_en", sa.Text(), nullable=False),
+        sa.Column("text_fr", sa.Text(), nullable=False),
+        sa.Column("text_en", sa.Text(), nullable=False),
+        sa.Column("tokens", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["product_id"],
-            ["catalog_products.id"],
-            name=op.f("fk_catalog_search_facets_product_id_catalog_products"),
+            ["doc_id"],
+            ["catalog_search_documents.doc_id"],
+            name=op.f("fk_catalog_search_texts_doc_id_catalog_search_documents"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("product_id", "facet", "value", name=op.f("pk_catalog_search_facets")),
+        sa.PrimaryKeyConstraint("doc_id", name=op.f("pk_catalog_search_texts")),
     )
-    with op.batch_alter_table("catalog_search_facets", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_catalog_search_facets_facet_value", ["facet", "value", "product_id"], unique=False
-        )
-
     op.create_table(
         "catalog_variants",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -395,10 +411,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_catalog_variants_product_id"))
 
     op.drop_table("catalog_variants")
-    with op.batch_alter_table("catalog_search_facets", schema=None) as batch_op:
-        batch_op.drop_index("ix_catalog_search_facets_facet_value")
-
-    op.drop_table("catalog_search_facets")
+    op.drop_table("catalog_search_texts")
     op.drop_table("catalog_search_documents")
     with op.batch_alter_table("catalog_relations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_catalog_relations_related_id"))
