@@ -111,7 +111,6 @@ def _document(
         for v in variants:
             words += [v.sku, v.gtin or "", v.colour or "", v.size or ""]
         name = policies.fold(policies.localised(product.name, locale))
-        doc[f"sort_{lang}"] = name[:300]
         texts[f"name_{lang}"] = name
         texts[f"text_{lang}"] = policies.fold(" ".join(dict.fromkeys(w for w in words if w)))
     return doc, texts
@@ -129,7 +128,7 @@ def _upsert(uow: UnitOfWork, docs: list[tuple[dict[str, Any], dict[str, Any]]]) 
     table = SearchDocument.__table__
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.product_id],
-        set_={c: stmt.excluded[c] for c in ("status", "sort_fr", "sort_en", "facets")},
+        set_={c: stmt.excluded[c] for c in ("status", "facets")},
     ).returning(table.c.doc_id, table.c.product_id)
     doc_ids = {pid: did for did, pid in connection.execute(stmt, [d for d, _ in docs])}
     texts = [{"doc_id": doc_ids[d["product_id"]], **t} for d, t in docs]

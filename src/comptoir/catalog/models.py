@@ -145,7 +145,7 @@ class Asset(Base, Provenance):
 class SearchDocument(Base):
     """One row per product: what a search reads of each match, kept small so matches stay in cache.
 
-    ``sort_*``: the folded name per language (browsing order). ``facets``: the product's facet
+    ``facets``: the product's facet
     values, one ``facet=value`` per line, counted for the facet panel. ``doc_id`` is the row the
     full-text indexes point to (through ``SearchText``).
     """
@@ -157,8 +157,6 @@ class SearchDocument(Base):
         ForeignKey("catalog_products.id", ondelete="CASCADE"), unique=True
     )
     status: Mapped[str] = mapped_column(String(12))
-    sort_fr: Mapped[str] = mapped_column(String(300))
-    sort_en: Mapped[str] = mapped_column(String(300))
     facets: Mapped[str] = mapped_column(Text)
 
 

@@ -129,6 +129,7 @@ def publish(uow: UnitOfWork, product: Product, cmd: PublicationIn) -> Publicatio
         Publication(product_id=product.id, channel=cmd.channel, locale=cmd.locale, published_at=now)
     )
     uow.session.flush()
+    indexing.reindex_products(uow, [product.id])  # publications are search filters
     uow.record(
         ProductPublished(product_id=product.id, code=product.code, channel=cmd.channel, locale=cmd.locale)
     )

@@ -1,8 +1,8 @@
 """Search over the catalogue: full text in French or English, facet filters and counts.
 
 SQLite answers with FTS5, PostgreSQL with the ``french`` or ``english`` text search configuration;
-both rank the same way (every word in the name first), so they return the same hits in the same
-order. Every word must match as a prefix, so "rob lin" finds "Robe en lin". Filters (facet values,
+both rank the same way (every word in the name first, then the newest), so they return the same
+hits in the same order; the ranking never reads the documents, only the indexes. Every word must match as a prefix, so "rob lin" finds "Robe en lin". Filters (facet values,
 status, publication) are opaque words of the same full-text index (see ``indexing``), so one index
 lookup answers words and filters. The matches' facet values are counted in the same round trip;
 then the page of hits is completed with names and images (two small queries).
@@ -10,6 +10,7 @@ then the page of hits is completed with names and images (two small queries).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from comptoir.catalog import policies
 from comptoir.catalog.indexing import PUBLISHED, STATUS
-from comptoir.catalog.models import Asset, Category, Product
+from comptoir.catalog.models import Asset
 from comptoir.catalog.publishing import rights_of
 from comptoir.catalog.schemas import FacetValue, SearchHit, SearchQuery, SearchResult
 from comptoir.catalog.urls import media_url
@@ -26,11 +27,11 @@ from comptoir.core import clock
 from comptoir.core.uow import UnitOfWork
 
 # Up to this many matches the facet counts are exact; beyond, they are estimated from a sample.
-FACET_SAMPLE = 2000
+FACET_SAMPLE = 1000
 
 
 def _sqlite(lang: str, terms: list[str], tokens: list[list[str]]) -> tuple[str, dict[str, Any]]:
-    """The matches as (doc_id, tier, sort): FTS5 answers words and filters alike."""
+    """The matches as (doc_id, tier): FTS5 answers words and filters alike, without reading a row."""
     parts = []
     params: dict[str, Any] = {}
     tier = "1"
@@ -44,12 +45,9 @@ def _sqlite(lang: str, terms: list[str], tokens: list[list[str]]) -> tuple[str, 
         )
     parts += ["tokens : (" + " OR ".join(group) + ")" for group in tokens]
     if not parts:
-        return f"SELECT d.doc_id, 1 AS tier, d.sort_{lang} AS sort FROM catalog_search_documents d", params
+        return "SELECT d.doc_id, 1 AS tier FROM catalog_search_documents d", params
     params["match"] = " AND ".join(f"({p})" for p in parts)
-    sql = (
-        f"SELECT f.rowid AS doc_id, {tier} AS tier, d.sort_{lang} AS sort FROM catalog_search_fts f "
-        "JOIN catalog_search_documents d ON d.doc_id = f.rowid WHERE catalog_search_fts MATCH :match"
-    )
+    sql = f"SELECT f.rowid AS doc_id, {tier} AS tier FROM catalog_search_fts f WHERE catalog_search_fts MATCH :match"
     return sql, params
 
 
@@ -64,7 +62,7 @@ def _postgres(lang: str, terms: list[str], tokens: list[list[str]]) -> tuple[str
         params["words"] = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
         query = f"to_tsquery('{config}', :words)"
         sql = (
-            f"SELECT w.doc_id, CASE WHEN w.name @@ {query} THEN 0 ELSE 1 END AS tier, w.sort "
+            f"SELECT w.doc_id, CASE WHEN w.name @@ {query} THEN 0 ELSE 1 END AS tier "
             f"FROM catalog_search_fts_{lang} w"
         )
         if tokens:
@@ -75,11 +73,11 @@ def _postgres(lang: str, terms: list[str], tokens: list[list[str]]) -> tuple[str
         return f"{sql} WHERE w.tsv @@ {query}", params
     if tokens:
         return (
-            f"SELECT t.doc_id, 1 AS tier, t.sort_{lang} AS sort FROM catalog_search_fts_tokens t "
+            "SELECT t.doc_id, 1 AS tier FROM catalog_search_fts_tokens t "
             "WHERE t.tsv @@ to_tsquery('simple', :tokens)",
             params,
         )
-    return f"SELECT d.doc_id, 1 AS tier, d.sort_{lang} AS sort FROM catalog_search_documents d", params
+    return "SELECT d.doc_id, 1 AS tier FROM catalog_search_documents d", params
 
 
 def _token_groups(query: SearchQuery) -> list[list[str]]:
@@ -97,9 +95,9 @@ def _token_groups(query: SearchQuery) -> list[list[str]]:
     return groups
 
 
-def _count(facet_lines: list[str], scale: float) -> dict[str, list[tuple[str, int]]]:
+def _count(facet_lines: str, scale: float) -> dict[str, list[tuple[str, int]]]:
     grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for line, count in Counter("\n".join(facet_lines).split("\n")).items():
+    for line, count in Counter(facet_lines.split("\n")).items():
         if line:
             facet, _, value = line.partition("=")
             grouped[facet].append((value, round(count * scale)))
@@ -109,40 +107,68 @@ def _count(facet_lines: list[str], scale: float) -> dict[str, list[tuple[str, in
 def search(uow: UnitOfWork, query: SearchQuery, *, territory: str = "FR") -> SearchResult:
     """Products whose text has every word (as a prefix) and that pass every filter.
 
-    Ranked: products with every word in their name first, then the others, each by name. The
+    Ranked: products with every word in their name first, then the others, newest first. The
     database counts the matches and picks the page; the facet values of the matches are counted
     here, exactly up to ``FACET_SAMPLE`` matches, beyond that over an even sample of them (every
     k-th document) scaled to the total, and ``facets_exhaustive`` says so, as search engines do.
-    One round trip, then two small queries complete the page with names and images.
+    One round trip brings the page, the total, the facet values and the category names; a second
+    one the page's images.
     """
     lang = policies.search_language(query.locale)
     matches, params = (_postgres if uow.dialect == "postgresql" else _sqlite)(
         lang, policies.search_terms(query.q), _token_groups(query)
     )
+    # The facet lines of the sampled documents come back joined in one string (one row, not thousands).
+    aggregate = (
+        "string_agg(d.facets, E'\\n')" if uow.dialect == "postgresql" else "group_concat(d.facets, char(10))"
+    )
     sql = f"""
         WITH m AS MATERIALIZED ({matches}), total AS (SELECT count(*) AS n FROM m)
-        SELECT 0 AS part, d.product_id AS value, p.pos FROM (
-            SELECT doc_id, row_number() OVER (ORDER BY tier, sort, doc_id) AS pos FROM (
-                SELECT doc_id, tier, sort FROM m ORDER BY tier, sort, doc_id LIMIT :limit OFFSET :offset
+        SELECT 0 AS part, pr.id AS a, pr.code AS b, CAST(pr.name AS TEXT) AS c, pr.brand AS d,
+            pr.status AS e, p.pos FROM (
+            SELECT doc_id, row_number() OVER (ORDER BY tier, doc_id DESC) AS pos FROM (
+                SELECT doc_id, tier FROM m ORDER BY tier, doc_id DESC LIMIT :limit OFFSET :offset
             ) top) p
             JOIN catalog_search_documents d ON d.doc_id = p.doc_id
-        UNION ALL SELECT 1, CAST(n AS TEXT), 0 FROM total
-        UNION ALL SELECT 2, d.facets, 0 FROM m JOIN catalog_search_documents d ON d.doc_id = m.doc_id
-            WHERE m.doc_id % (((SELECT n FROM total) - 1) / :sample + 1) = 0"""
+            JOIN catalog_products pr ON pr.id = d.product_id
+        UNION ALL SELECT 1, CAST(n AS TEXT), NULL, NULL, NULL, NULL, 0 FROM total
+        UNION ALL SELECT 2, {aggregate}, CAST(count(*) AS TEXT), NULL, NULL, NULL, 0
+            FROM m JOIN catalog_search_documents d ON d.doc_id = m.doc_id
+            WHERE m.doc_id % (((SELECT n FROM total) - 1) / :sample + 1) = 0
+        UNION ALL SELECT 3, code, NULL, CAST(name AS TEXT), NULL, NULL, 0 FROM catalog_categories"""
     params.update(
         limit=query.limit, offset=query.offset, sample=10**9 if query.exact_facets else FACET_SAMPLE
     )
     # The DBAPI cursor directly: thousands of facet lines come back as plain tuples.
-    rows = uow.session.connection().exec_driver_sql(*_driver_sql(uow.dialect, sql, params)).fetchall()
-    hit_ids = [value for _, value, _ in sorted((r for r in rows if r[0] == 0), key=lambda r: r[2])]
-    total = next((int(value) for part, value, _ in rows if part == 1), 0)
-    facet_lines = [value for part, value, _ in rows if part == 2]
-    exhaustive = len(facet_lines) == total
-    scale = total / len(facet_lines) if facet_lines and not exhaustive else 1.0
+    connection = uow.session.connection()
+    if uow.dialect == "postgresql":
+        # The planner prices a tsvector match like an addition and picks a sequential scan over a GIN
+        # bitmap scan that is three to four times faster; for a search, it may not. The
+        # penalty it then puts on scans would start JIT compilation (half a second): no JIT either.
+        # Until the end of this transaction (a search's reader), whose other queries are index lookups.
+        connection.exec_driver_sql("SET LOCAL enable_seqscan = off; SET LOCAL jit = off")
+    rows = connection.exec_driver_sql(*_driver_sql(uow.dialect, sql, params)).fetchall()
+    page = sorted((r for r in rows if r[0] == 0), key=lambda r: r[6])
+    total = next((int(r[1]) for r in rows if r[0] == 1), 0)
+    facet_lines, sampled = next(((r[1] or "", int(r[2])) for r in rows if r[0] == 2), ("", 0))
+    category_names = {r[1]: json.loads(r[3]) for r in rows if r[0] == 3}
+    exhaustive = sampled == total
+    scale = total / sampled if sampled and not exhaustive else 1.0
+    images = licensed_images(uow, [r[1] for r in page], channel=query.channel, territory=territory)
     return SearchResult(
         total=total,
-        hits=_hits(uow, hit_ids, query, territory),
-        facets=_facets(uow, _count(facet_lines, scale), query),
+        hits=[
+            SearchHit(
+                product_id=r[1],
+                code=r[2],
+                name=policies.localised(json.loads(r[3]), query.locale),
+                brand=r[4],
+                status=r[5],
+                image_url=pick_image(images.get(r[1], [])),
+            )
+            for r in page
+        ],
+        facets=_facets(_count(facet_lines, scale), category_names, query),
         facets_exhaustive=exhaustive,
     )
 
@@ -159,12 +185,8 @@ def _driver_sql(dialect: str, sql: str, params: dict[str, Any]) -> tuple[str, An
 
 
 def _facets(
-    uow: UnitOfWork, counts: dict[str, list[tuple[str, int]]], query: SearchQuery
+    counts: dict[str, list[tuple[str, int]]], category_names: dict[str, dict[str, str]], query: SearchQuery
 ) -> dict[str, list[FacetValue]]:
-    names: dict[str, dict[str, Any]] = {}
-    if counts.get("category"):
-        table = Category.__table__
-        names = {code: name for code, name in uow.session.execute(select(table.c.code, table.c.name))}
     out: dict[str, list[FacetValue]] = {}
     for facet, values in sorted(counts.items()):
         if facet.startswith("_"):
@@ -173,39 +195,14 @@ def _facets(
         out[facet] = [
             FacetValue(
                 value=value,
-                label=policies.localised(names.get(value), query.locale) if facet == "category" else None,
+                label=policies.localised(category_names.get(value), query.locale)
+                if facet == "category"
+                else None,
                 count=count,
             )
             for value, count in top
         ]
     return out
-
-
-def _hits(uow: UnitOfWork, ids: list[str], query: SearchQuery, territory: str) -> list[SearchHit]:
-    if not ids:
-        return []
-    table = Product.__table__  # Core columns: no ORM machinery on the hot path
-    products = {
-        p.id: p
-        for p in uow.session.execute(
-            select(table.c.id, table.c.code, table.c.name, table.c.brand, table.c.status).where(
-                table.c.id.in_(ids)
-            )
-        )
-    }
-    images = licensed_images(uow, ids, channel=query.channel, territory=territory)
-    return [
-        SearchHit(
-            product_id=pid,
-            code=products[pid].code,
-            name=policies.localised(products[pid].name, query.locale),
-            brand=products[pid].brand,
-            status=products[pid].status,
-            image_url=pick_image(images.get(pid, [])),
-        )
-        for pid in ids
-        if pid in products
-    ]
 
 
 def licensed_images(

@@ -48,6 +48,9 @@ def search(
     territory: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    exact_facets: Annotated[
+        bool, Query(description="Count facets over every match even when there are thousands (slower)")
+    ] = False,
 ) -> SearchResult:
     filters: dict[str, list[str]] = {}
     for name, values in (("brand", brand), ("colour", colour), ("size", size)):
@@ -75,6 +78,7 @@ def search(
                 status=status,
                 limit=limit,
                 offset=offset,
+                exact_facets=exact_facets,
             ),
             territory=territory_of(ctx, territory),
         )

@@ -3,7 +3,7 @@
 SQLite: an FTS5 table with external content (``catalog_search_fts`` and its shadow tables), kept in
 step with ``catalog_search_texts`` by triggers. PostgreSQL: ``catalog_search_fts_fr``, ``_en`` and
 ``_tokens`` hold a French, an English and a filter-token tsvector per document with GIN indexes (and
-the name's tsvector and sort key, for ranking), kept in step by a trigger; deleting a text cascades. Neither is described by a model
+the name's tsvector, for ranking), kept in step by a trigger; deleting a text cascades. Neither is described by a model
 (``UNMANAGED_TABLES``). The texts live apart from ``catalog_search_documents``, which a search
 reads for every match: its small rows stay in cache.
 
@@ -47,33 +47,32 @@ SQLITE_FTS_DROP = [
     "DROP TABLE IF EXISTS catalog_search_fts",
 ]
 POSTGRES_FTS = [
-    # One narrow table per purpose: a search reads the heap row of every match, so rows stay small.
+    # One narrow table per purpose, without positions (no phrase search): a search reads the heap
+    # row of every match, so rows stay small.
     *(
         f"CREATE TABLE catalog_search_fts_{lang} ("
         "doc_id integer PRIMARY KEY REFERENCES catalog_search_texts (doc_id) ON DELETE CASCADE, "
-        "tsv tsvector NOT NULL, name tsvector NOT NULL, sort text NOT NULL)"
+        "tsv tsvector NOT NULL, name tsvector NOT NULL)"
         for lang in ("fr", "en")
     ),
     "CREATE TABLE catalog_search_fts_tokens ("
     "doc_id integer PRIMARY KEY REFERENCES catalog_search_texts (doc_id) ON DELETE CASCADE, "
-    "tsv tsvector NOT NULL, sort_fr text NOT NULL, sort_en text NOT NULL)",
+    "tsv tsvector NOT NULL)",
     "CREATE INDEX ix_catalog_search_fts_fr_tsv ON catalog_search_fts_fr USING gin (tsv)",
     "CREATE INDEX ix_catalog_search_fts_en_tsv ON catalog_search_fts_en USING gin (tsv)",
     "CREATE INDEX ix_catalog_search_fts_tokens_tsv ON catalog_search_fts_tokens USING gin (tsv)",
     """CREATE FUNCTION catalog_search_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO catalog_search_fts_fr (doc_id, tsv, name, sort) VALUES (
-        NEW.doc_id, to_tsvector('french', NEW.name_fr || ' ' || NEW.text_fr),
-        to_tsvector('french', NEW.name_fr), left(NEW.name_fr, 300))
-    ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv, name = EXCLUDED.name, sort = EXCLUDED.sort;
-    INSERT INTO catalog_search_fts_en (doc_id, tsv, name, sort) VALUES (
-        NEW.doc_id, to_tsvector('english', NEW.name_en || ' ' || NEW.text_en),
-        to_tsvector('english', NEW.name_en), left(NEW.name_en, 300))
-    ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv, name = EXCLUDED.name, sort = EXCLUDED.sort;
-    INSERT INTO catalog_search_fts_tokens (doc_id, tsv, sort_fr, sort_en) VALUES (
-        NEW.doc_id, to_tsvector('simple', NEW.tokens), left(NEW.name_fr, 300), left(NEW.name_en, 300))
-    ON CONFLICT (doc_id) DO UPDATE
-        SET tsv = EXCLUDED.tsv, sort_fr = EXCLUDED.sort_fr, sort_en = EXCLUDED.sort_en;
+    INSERT INTO catalog_search_fts_fr (doc_id, tsv, name) VALUES (
+        NEW.doc_id, strip(to_tsvector('french', NEW.name_fr || ' ' || NEW.text_fr)),
+        strip(to_tsvector('french', NEW.name_fr)))
+    ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv, name = EXCLUDED.name;
+    INSERT INTO catalog_search_fts_en (doc_id, tsv, name) VALUES (
+        NEW.doc_id, strip(to_tsvector('english', NEW.name_en || ' ' || NEW.text_en)),
+        strip(to_tsvector('english', NEW.name_en)))
+    ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv, name = EXCLUDED.name;
+    INSERT INTO catalog_search_fts_tokens (doc_id, tsv) VALUES (NEW.doc_id, strip(to_tsvector('simple', NEW.tokens)))
+    ON CONFLICT (doc_id) DO UPDATE SET tsv = EXCLUDED.tsv;
     RETURN NULL;
 END $$""",
     "CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_search_texts "
@@ -337,8 +336,6 @@ def upgrade() -> None:
         sa.Column("doc_id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("product_id", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("sort_fr", sa.String(length=300), nullable=False),
-        sa.Column("sort_en", sa.String(length=300), nullable=False),
         sa.Column("facets", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["product_id"],
