@@ -97,7 +97,20 @@ STYLES = [
     ("délavé", "washed"),
     ("matelassé", "quilted"),
 ]
-COLOURS = ["bleu", "rouge", "vert", "noir", "blanc", "écru", "beige", "kaki", "marine", "rose", "ocre", "gris"]
+COLOURS = [
+    "bleu",
+    "rouge",
+    "vert",
+    "noir",
+    "blanc",
+    "écru",
+    "beige",
+    "kaki",
+    "marine",
+    "rose",
+    "ocre",
+    "gris",
+]
 BRANDS = [
     "Atelier Rivage",
     "Maison Comptoir",
@@ -164,7 +177,11 @@ def build_taxonomy(db: Database) -> list[str]:
             uow,
             FamilyIn(code="home", attributes=[FamilyAttribute(code="organic"), FamilyAttribute(code="care")]),
         )
-        for code, fr, en in [("femme", "Femme", "Women"), ("homme", "Homme", "Men"), ("maison", "Maison", "Home")]:
+        for code, fr, en in [
+            ("femme", "Femme", "Women"),
+            ("homme", "Homme", "Men"),
+            ("maison", "Maison", "Home"),
+        ]:
             service.create_category(uow, CategoryIn(code=code, name={"fr_FR": fr, "en_GB": en}))
         leaves = []
         for code, fr, en, parent, _ in KINDS:
@@ -202,7 +219,9 @@ def write_catalogue(path: Path, variants: int, seed: int = 4) -> None:
                 f"{kind_fr} {style_fr} en {mat_fr}, coloris {colour}, signé {brand}. "
                 f"Confectionné avec soin, facile à vivre et à entretenir."
             )
-            description_en = f"{name_en} in {colour} by {brand}. Carefully made, easy to live with and to care for."
+            description_en = (
+                f"{name_en} in {colour} by {brand}. Carefully made, easy to live with and to care for."
+            )
             product_row = [
                 f"P{product:06d}", family, f"{parent}-{code}", brand, "FR", "standard", "active",
                 name_fr, name_en, description_fr, description_en, f"{mat_fr}:100",
@@ -222,7 +241,9 @@ def write_catalogue(path: Path, variants: int, seed: int = 4) -> None:
 def import_with_cli(url: str, path: Path) -> tuple[float, float, str]:
     """Run `comptoir import catalog` in a child process: (seconds, peak RSS in MB, last output line)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
-    env.update({"COMPTOIR_DATABASE_URL": url, "COMPTOIR_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT / "src")})
+    env.update(
+        {"COMPTOIR_DATABASE_URL": url, "COMPTOIR_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT / "src")}
+    )
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "comptoir.cli", "import", "catalog", str(path)],
@@ -294,12 +315,16 @@ def run(name: str, url: str, variants: int, rounds: int, workdir: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="10,000 variants instead of 100,000")
     parser.add_argument("--variants", type=int, default=None)
     parser.add_argument(
         "--pg",
-        default=os.environ.get("COMPTOIR_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
+        default=os.environ.get(
+            "COMPTOIR_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+        ),
         help="A PostgreSQL server to create a scratch database on ('' to skip)",
     )
     args = parser.parse_args()

@@ -8,12 +8,13 @@ matched by code and variants by SKU: importing the same file twice changes nothi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import JSON, Table, TypeDecorator, bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from comptoir.catalog import columns, indexing, policies, publishing
@@ -394,7 +395,7 @@ class Importer:
         connection = session.connection()
         products_table, variants_table = cast(Table, Product.__table__), cast(Table, Variant.__table__)
         if new_products:
-            connection.execute(insert(products_table), new_products)
+            bulk_insert(uow, products_table, new_products)
         if changed_products:
             product_set: dict[str, Any] = {k: bindparam(k) for k in changed_products[0] if k != "b_id"}
             connection.execute(
@@ -404,7 +405,7 @@ class Importer:
                 changed_products,
             )
         if new_variants:
-            connection.execute(insert(variants_table), new_variants)
+            bulk_insert(uow, variants_table, new_variants)
         if changed_variants:
             variant_set: dict[str, Any] = {k: bindparam(k) for k in changed_variants[0] if k != "b_id"}
             connection.execute(
@@ -420,6 +421,30 @@ class Importer:
         indexing.reindex_products(uow, touched, self._index)
         uow.record(*events)
         return out
+
+
+def bulk_insert(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many new rows: COPY on PostgreSQL (ten times fewer server round trips than one INSERT per
+    row), executemany on SQLite. Values go through the columns' own types (JSON, UTC times) first."""
+    connection = uow.session.connection()
+    if uow.dialect != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    converters = [_copy_converter(table.c[name].type, connection.dialect) for name in names]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    columns_sql = ", ".join(f'"{name}"' for name in names)
+    with cursor.copy(f"COPY {table.name} ({columns_sql}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([convert(row[n]) for convert, n in zip(converters, names, strict=True)])
+
+
+def _copy_converter(column_type: Any, dialect: Any) -> Any:
+    if isinstance(column_type, JSON):
+        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+    if isinstance(column_type, TypeDecorator):
+        return lambda value: column_type.process_bind_param(value, dialect)
+    return lambda value: value
 
 
 def import_rows(uow: UnitOfWork, rows: Iterable[Row]) -> ImportReport:

@@ -8,12 +8,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 
 from comptoir.catalog import indexing, policies
 from comptoir.catalog.events import ProductPublished, ProductUnpublished
 from comptoir.catalog.models import Asset, Product, Publication, Variant
-from comptoir.catalog.schemas import CompletenessOut, PublicationIn, PublicationOut
+from comptoir.catalog.schemas import (
+    BulkPublicationIn,
+    BulkPublicationOut,
+    CompletenessOut,
+    IncompletePublication,
+    PublicationIn,
+    PublicationOut,
+)
 from comptoir.catalog.taxonomy import Taxonomy
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, InvalidInput, not_found
@@ -204,3 +211,64 @@ def withdraw_incomplete(uow: UnitOfWork, product_ids: Sequence[str]) -> int:
         withdrawn.add(product_id)
     indexing.reindex_products(uow, withdrawn)
     return len(withdrawn)
+
+
+def publish_where_complete(uow: UnitOfWork, cmd: BulkPublicationIn) -> BulkPublicationOut:
+    """Publish active products (all, or those listed) on each channel and locale where complete.
+
+    What is incomplete somewhere is reported with what it misses there; the rest is published.
+    """
+    for index, locale in enumerate(cmd.locales):
+        if locale not in policies.LOCALES:
+            raise InvalidInput(
+                f"Unknown locale {locale}: use {', '.join(policies.LOCALES)}.", field=f"locales/{index}"
+            )
+    stmt = select(Product).where(Product.status == "active").order_by(Product.code)
+    if cmd.products is not None:
+        stmt = stmt.where(Product.id.in_(cmd.products) | Product.code.in_(cmd.products))
+    tax = Taxonomy.load(uow)
+    now = clock.now()
+    out = BulkPublicationOut(published=0, already=0, incomplete=[])
+    products = list(uow.session.scalars(stmt))
+    for start in range(0, len(products), 500):
+        batch = products[start : start + 500]
+        ids = [p.id for p in batch]
+        facts = _Facts(uow, ids)
+        existing = set(
+            uow.session.execute(
+                select(Publication.product_id, Publication.channel, Publication.locale).where(
+                    Publication.product_id.in_(ids)
+                )
+            ).tuples()
+        )
+        rows = []
+        for product in batch:
+            for channel in cmd.channels:
+                for locale in cmd.locales:
+                    if (product.id, channel, locale) in existing:
+                        out.already += 1
+                        continue
+                    result = _completeness(product, tax, facts, channel, locale, now)
+                    if result.missing:
+                        out.incomplete.append(
+                            IncompletePublication(
+                                code=product.code,
+                                channel=channel,
+                                locale=locale,
+                                missing=list(result.missing),
+                            )
+                        )
+                        continue
+                    rows.append(
+                        {"product_id": product.id, "channel": channel, "locale": locale, "published_at": now}
+                    )
+                    uow.record(
+                        ProductPublished(
+                            product_id=product.id, code=product.code, channel=channel, locale=locale
+                        )
+                    )
+        if rows:
+            uow.session.execute(insert(Publication), rows)
+            out.published += len(rows)
+            indexing.reindex_products(uow, {str(r["product_id"]) for r in rows})
+    return out

@@ -14,6 +14,8 @@ from comptoir.catalog.schemas import (
     AttributeIn,
     AttributeOut,
     AttributePatch,
+    BulkPublicationIn,
+    BulkPublicationOut,
     CategoryIn,
     CategoryOut,
     CategoryPatch,
@@ -240,6 +242,17 @@ def completeness(ref: str, ctx: Reader, locale: str | None = None) -> list[Compl
 def publish(ref: str, body: PublicationIn, ctx: Writer) -> PublicationOut:
     with ctx.uow() as uow:
         out = service.publish(uow, ref, body)
+        uow.commit()
+    return out
+
+
+@router.post(
+    "/publications",
+    summary="Publish active products (all or listed) on channels and locales wherever they are complete",
+)
+def publish_where_complete(body: BulkPublicationIn, ctx: Writer) -> BulkPublicationOut:
+    with ctx.uow() as uow:
+        out = service.publish_where_complete(uow, body)
         uow.commit()
     return out
 

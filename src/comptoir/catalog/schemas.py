@@ -271,6 +271,27 @@ class PublicationOut(BaseModel):
     published_at: datetime
 
 
+class BulkPublicationIn(_In):
+    products: list[str] | None = Field(
+        default=None, max_length=10_000, description="Ids or codes; null for every active product"
+    )
+    channels: list[Channel] = Field(min_length=1)
+    locales: list[str] = Field(min_length=1, examples=[["fr_FR", "en_GB"]])
+
+
+class IncompletePublication(BaseModel):
+    code: str
+    channel: str
+    locale: str
+    missing: list[str]
+
+
+class BulkPublicationOut(BaseModel):
+    published: int
+    already: int = Field(description="Publications that existed already")
+    incomplete: list[IncompletePublication] = Field(description="Not published: what each misses there")
+
+
 class CompletenessOut(BaseModel):
     channel: str
     locale: str

@@ -37,6 +37,7 @@ from comptoir.catalog.products import (
     put_variant,
     update_product,
 )
+from comptoir.catalog.publishing import publish_where_complete
 from comptoir.catalog.reads import get_variants, iter_skus, sku_page
 from comptoir.catalog.relations import add_relation, get_relations, remove_relation, replace_relations
 from comptoir.catalog.schemas import CompletenessOut, PublicationIn, PublicationOut
@@ -85,6 +86,7 @@ __all__ = [
     "product_id",
     "product_view",
     "publish",
+    "publish_where_complete",
     "put_variant",
     "reindex",
     "remove_relation",
