@@ -434,9 +434,14 @@ def bulk_insert(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]) -> No
     converters = [_copy_converter(table.c[name].type, connection.dialect) for name in names]
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     columns_sql = ", ".join(f'"{name}"' for name in names)
-    with cursor.copy(f"COPY {table.name} ({columns_sql}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([convert(row[n]) for convert, n in zip(converters, names, strict=True)])
+    statement = f"COPY {table.name} ({columns_sql}) FROM STDIN"
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([convert(row[n]) for convert, n in zip(converters, names, strict=True)])
+    except connection.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+        # The same error SQLAlchemy raises for an INSERT, so callers handle both alike.
+        raise IntegrityError(statement, None, exc) from exc
 
 
 def _copy_converter(column_type: Any, dialect: Any) -> Any:

@@ -234,13 +234,14 @@ def publish_where_complete(uow: UnitOfWork, cmd: BulkPublicationIn) -> BulkPubli
         batch = products[start : start + 500]
         ids = [p.id for p in batch]
         facts = _Facts(uow, ids)
-        existing = set(
-            uow.session.execute(
+        existing = {
+            (product_id, channel, locale)
+            for product_id, channel, locale in uow.session.execute(
                 select(Publication.product_id, Publication.channel, Publication.locale).where(
                     Publication.product_id.in_(ids)
                 )
-            ).tuples()
-        )
+            )
+        }
         rows = []
         for product in batch:
             for channel in cmd.channels:
