@@ -62,6 +62,10 @@ def test_files_that_are_not_what_they_claim_are_refused(client, admin_headers, t
     assert text.json()["detail"] == "text/plain is not accepted: send an image, a video, a PDF or audio."
     pdf = upload(client, admin_headers, b"%PDF-1.4 manual", "application/pdf", role="manual")
     assert (pdf.status_code, pdf.json()["kind"], pdf.json()["role"]) == (201, "document", "manual")
+    audio = upload(client, admin_headers, b"ID3\x03\x00 story", "audio/mpeg")
+    assert (audio.status_code, audio.json()["kind"]) == (201, "audio")
+    video = upload(client, admin_headers, b"\x00\x00\x00\x18ftypmp42", "video/mp4")
+    assert (video.status_code, video.json()["kind"]) == (201, "video")
     bad_rights = upload(
         client,
         admin_headers,
@@ -176,3 +180,17 @@ def test_the_product_view_needs_a_publication_on_that_channel(client, admin_head
     assert [v["sku"] for v in view["variants"]] == ["ROBE-LIN-S-BLEU", "ROBE-LIN-M-BLEU"]
     back_office = client.get("/v1/catalog/channel/products/ROBE-LIN", headers=admin_headers)
     assert back_office.status_code == 422
+
+
+def test_a_deleted_asset_is_no_longer_delivered(
+    client, admin_headers, taxonomy, dispatcher, settings
+) -> None:  # type: ignore[no-untyped-def]
+    asset = upload(client, admin_headers, png(size=(300, 300))).json()
+    dispatcher.drain()
+    files = sorted(p.name for p in (settings.media_dir / "catalog").rglob("*") if p.is_file())
+    assert files == ["listing.jpg", "original.png", "thumbnail.jpg", "zoom.jpg"]
+
+    assert client.delete(f"{ASSETS}/{asset['id']}", headers=admin_headers).status_code == 204
+
+    assert client.get(f"/v1/catalog/media/{asset['id']}", headers=admin_headers).status_code == 404
+    assert [p for p in (settings.media_dir / "catalog").rglob("*") if p.is_file()] == []

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from comptoir.catalog import service
+from comptoir.catalog.assets import MAX_UPLOAD_BYTES
 from comptoir.catalog.route_helpers import delivery_channel, territory_of
 from comptoir.catalog.schemas import AssetIn, AssetOut, AssetPatch
 from comptoir.catalog.storage import iter_file, storage_for
@@ -76,6 +77,8 @@ async def upload_asset(
         raise InvalidInput(
             "Invalid asset: " + ", ".join(e["pointer"] for e in errors), errors=errors
         ) from exc
+    if file.size is not None and file.size > MAX_UPLOAD_BYTES:  # before reading it all into memory
+        raise InvalidInput(f"Files are limited to {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", field="file")
     data = await file.read()
 
     def store() -> AssetOut:

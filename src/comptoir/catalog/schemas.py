@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from comptoir.catalog import policies
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
+SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 AttributeType = Literal["text", "localised_text", "number", "enum", "boolean", "date"]
 Status = Literal["draft", "active", "archived"]
 RelationKind = Literal["cross_sell", "up_sell", "accessory", "substitute"]
@@ -111,7 +112,12 @@ class Measure(BaseModel):
 
 
 class VariantIn(_In):
-    sku: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
+    sku: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Letters and digits, then also _ . / -",
+        examples=["ROB-LIN-M"],
+    )
     gtin: str | None = None
     size: str | None = Field(default=None, max_length=40)
     colour: str | None = Field(default=None, max_length=60)
@@ -119,6 +125,13 @@ class VariantIn(_In):
     dimensions: str | dict[str, Any] | None = Field(default=None, description="e.g. '30 x 20 x 10 cm'")
     attributes: dict[str, Any] = Field(default_factory=dict)
     position: int | None = Field(default=None, description="Order among the product's variants")
+
+    @field_validator("sku")
+    @classmethod
+    def _sku(cls, value: str) -> str:
+        if not SKU_RE.fullmatch(value):
+            raise ValueError("a SKU has letters and digits (no accents or spaces), then also _ . / or -")
+        return value
 
     @field_validator("gtin")
     @classmethod
