@@ -60,6 +60,7 @@ def build_taxonomy(uow: UnitOfWork) -> None:
             code="collar",
             type="enum",
             options=["round", "v-neck", "mao"],
+            option_labels={"round": {"fr_FR": "Rond", "en_GB": "Round"}},
             facet=True,
             label={"fr_FR": "Col", "en_GB": "Collar"},
         ),

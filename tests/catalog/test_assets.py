@@ -176,7 +176,7 @@ def test_the_product_view_needs_a_publication_on_that_channel(client, admin_head
     store = key_headers(taxonomy, "store:st_lyon")
     view = client.get("/v1/catalog/channel/products/ROBE-LIN?locale=en_GB", headers=store).json()
     assert (view["name"], view["category_path"]) == ("Summer linen dress", ["Women", "Dresses"])
-    assert view["attributes"] == {"Collar": "round", "Care": "Wash at 30°"}
+    assert view["attributes"] == {"Collar": "Round", "Care": "Wash at 30°"}
     assert [v["sku"] for v in view["variants"]] == ["ROBE-LIN-S-BLEU", "ROBE-LIN-M-BLEU"]
     back_office = client.get("/v1/catalog/channel/products/ROBE-LIN", headers=admin_headers)
     assert back_office.status_code == 422

@@ -228,3 +228,47 @@ def test_products_are_listed_by_category_subtree(client, admin_headers, taxonomy
     rest = client.get(f"{PRODUCTS}?limit=1&cursor={page['next_cursor']}", headers=admin_headers).json()
     assert [p["code"] for p in rest["items"]] == ["COUSSIN"]
     assert rest["next_cursor"] is None
+
+
+def test_attributes_are_typed_and_enum_options_read_per_locale(client, admin_headers, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    url = "/v1/catalog/attributes"
+    created = client.post(
+        url,
+        json={
+            "code": "sleeves",
+            "type": "enum",
+            "options": ["short", "long"],
+            "option_labels": {"short": {"fr_FR": "Courtes", "en_GB": "Short"}},
+        },
+        headers=admin_headers,
+    )
+    assert created.status_code == 201
+    unknown = client.post(
+        url,
+        json={
+            "code": "hem",
+            "type": "enum",
+            "options": ["raw"],
+            "option_labels": {"frayed": {"fr_FR": "Effiloché"}},
+        },
+        headers=admin_headers,
+    )
+    assert _problem(unknown) == (
+        422,
+        [("#/option_labels/frayed", "frayed is not an option of this attribute.")],
+    )
+    no_options = client.post(url, json={"code": "hem", "type": "enum"}, headers=admin_headers)
+    assert _problem(no_options) == (422, [("#/options", "An enum attribute lists its options.")])
+    unit_on_text = client.post(
+        url, json={"code": "hem", "type": "text", "unit_kind": "length"}, headers=admin_headers
+    )
+    assert _problem(unit_on_text) == (422, [("#/unit_kind", "Only number attributes have a unit.")])
+    reserved = client.post(url, json={"code": "name", "type": "text"}, headers=admin_headers)
+    assert _problem(reserved) == (422, [("#/code", "name is a built-in product field, not an attribute.")])
+
+    renamed = client.patch(
+        f"{url}/sleeves",
+        json={"options": ["short"], "option_labels": {"short": {"fr_FR": "Manches courtes"}}},
+        headers=admin_headers,
+    )
+    assert renamed.json()["option_labels"] == {"short": {"fr_FR": "Manches courtes"}}

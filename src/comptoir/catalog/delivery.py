@@ -21,10 +21,12 @@ from comptoir.core.i18n import translations
 from comptoir.core.uow import UnitOfWork
 
 
-def _display(value: Any, kind: str, locale: str) -> str:
-    if kind == "boolean":
+def _display(value: Any, attribute: Attribute | None, locale: str) -> str:
+    if attribute is not None and attribute.type == "boolean":
         t = translations(__package__, locale)
         return t.gettext("yes") if value else t.gettext("no")
+    if attribute is not None and attribute.type == "enum":
+        return policies.localised(attribute.option_labels.get(value), locale) or str(value)
     return policies.attribute_text(value, locale)
 
 
@@ -43,16 +45,14 @@ def product_view(
         raise NotFound(
             f"Product {id_or_code} is not published on {channel} in {locale}.", slug="product-not-found"
         )
-    attributes = {
-        a.code: (a.type, policies.localised(a.label, locale) or a.code)
-        for a in uow.session.scalars(select(Attribute))
-    }
+    attributes = {a.code: a for a in uow.session.scalars(select(Attribute))}
 
     def shown(values: dict[str, Any]) -> dict[str, str]:
         out = {}
         for code, value in values.items():
-            kind, label = attributes.get(code, ("text", code))
-            text = _display(value, kind, locale)
+            attribute = attributes.get(code)
+            label = (policies.localised(attribute.label, locale) if attribute else "") or code
+            text = _display(value, attribute, locale)
             if text:
                 out[label] = text
         return out

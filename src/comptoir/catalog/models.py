@@ -41,6 +41,7 @@ class Attribute(Base, Provenance):
     label: Mapped[dict[str, Any]]
     unit_kind: Mapped[str | None] = mapped_column(String(20))
     options: Mapped[list[Any]]
+    option_labels: Mapped[dict[str, Any]]  # {"courtes": {"fr_FR": "Courtes", "en_GB": "Short"}}
     facet: Mapped[bool] = mapped_column(default=False)
 
 

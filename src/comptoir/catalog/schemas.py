@@ -68,6 +68,11 @@ class AttributeIn(_In):
         default=None, description="For numbers with a unit; values are given like '30 cm'"
     )
     options: list[str] = Field(default_factory=list, description="Allowed values of an enum")
+    option_labels: dict[str, LocalisedText] = Field(
+        default_factory=dict,
+        description="How an enum's options read per locale",
+        examples=[{"short": {"fr_FR": "Courtes", "en_GB": "Short"}}],
+    )
     facet: bool = Field(default=False, description="Offer this attribute's values as a search facet")
 
 
@@ -76,6 +81,7 @@ class AttributePatch(_In):
 
     label: LocalisedText | None = None
     options: list[str] | None = Field(default=None, description="Enums: the full list; options in use stay")
+    option_labels: dict[str, LocalisedText] | None = None
     facet: bool | None = None
 
 

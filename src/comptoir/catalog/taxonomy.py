@@ -162,6 +162,7 @@ def _attribute_out(row: Attribute) -> AttributeOut:
         label=dict(row.label),
         unit_kind=row.unit_kind,
         options=list(row.options),
+        option_labels=dict(row.option_labels),
         facet=row.facet,
     )
 
@@ -178,12 +179,14 @@ def create_attribute(uow: UnitOfWork, cmd: AttributeIn) -> AttributeOut:
         raise InvalidInput("Only enum attributes have options.", field="options")
     if cmd.unit_kind is not None and cmd.type != "number":
         raise InvalidInput("Only number attributes have a unit.", field="unit_kind")
+    _check_option_labels(cmd.option_labels, cmd.options)
     row = Attribute(
         code=cmd.code,
         type=cmd.type,
         label=cmd.label,
         unit_kind=cmd.unit_kind,
         options=list(dict.fromkeys(cmd.options)),
+        option_labels=cmd.option_labels,
         facet=cmd.facet,
     )
     uow.session.add(row)
@@ -208,10 +211,24 @@ def update_attribute(uow: UnitOfWork, code: str, cmd: AttributePatch) -> Attribu
                 slug="attribute-option-in-use",
             )
         row.options = list(dict.fromkeys(cmd.options))
+    if cmd.option_labels is not None or cmd.options is not None:
+        labels = cmd.option_labels if cmd.option_labels is not None else dict(row.option_labels)
+        labels = {option: text for option, text in labels.items() if option in row.options}
+        _check_option_labels(labels, row.options)
+        row.option_labels = labels
     if cmd.facet is not None:
         row.facet = cmd.facet
     uow.session.flush()
     return _attribute_out(row)
+
+
+def _check_option_labels(labels: dict[str, dict[str, str]], options: list[str]) -> None:
+    for option, texts in labels.items():
+        if option not in options:
+            raise InvalidInput(
+                f"{option} is not an option of this attribute.", field=f"option_labels/{option}"
+            )
+        _check_locales(texts, f"option_labels/{option}")
 
 
 def _enum_values_in_use(uow: UnitOfWork, code: str, values: set[str]) -> bool:

@@ -121,6 +121,11 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column(
+            "option_labels",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("facet", sa.Boolean(), nullable=False),
         sa.Column("created_at", comptoir.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", comptoir.core.db.UTCDateTime(timezone=True), nullable=False),
