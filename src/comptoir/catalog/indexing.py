@@ -121,8 +121,34 @@ def _insert(uow: UnitOfWork, model: Any) -> Any:
     return pg_insert(table) if uow.dialect == "postgresql" else sqlite_insert(table)
 
 
+TEXT_COLUMNS = ("name_fr", "name_en", "text_fr", "text_en", "tokens")
+
+PG_UPSERT_DOCUMENTS = """
+    INSERT INTO catalog_search_documents (product_id, status, facets)
+    SELECT * FROM unnest(%(product_id)s::varchar[], %(status)s::varchar[], %(facets)s::text[])
+    ON CONFLICT (product_id) DO UPDATE SET status = EXCLUDED.status, facets = EXCLUDED.facets
+    RETURNING doc_id, product_id"""
+PG_UPSERT_TEXTS = f"""
+    INSERT INTO catalog_search_texts (doc_id, {", ".join(TEXT_COLUMNS)})
+    SELECT * FROM unnest(%(doc_id)s::integer[], {", ".join(f"%({c})s::text[]" for c in TEXT_COLUMNS)})
+    ON CONFLICT (doc_id) DO UPDATE SET {", ".join(f"{c} = EXCLUDED.{c}" for c in TEXT_COLUMNS)}"""
+
+
+def _upsert_postgres(uow: UnitOfWork, docs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """One statement per table whatever the number of documents: the rows travel as arrays."""
+    connection = uow.session.connection()
+    columns = {c: [d[c] for d, _ in docs] for c in ("product_id", "status", "facets")}
+    doc_ids = dict((pid, did) for did, pid in connection.exec_driver_sql(PG_UPSERT_DOCUMENTS, columns))
+    texts: dict[str, list[Any]] = {"doc_id": [doc_ids[d["product_id"]] for d, _ in docs]}
+    texts.update({c: [t[c] for _, t in docs] for c in TEXT_COLUMNS})
+    connection.exec_driver_sql(PG_UPSERT_TEXTS, texts)
+
+
 def _upsert(uow: UnitOfWork, docs: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     """Documents by product id, then their texts by the doc ids the documents got (updated in place)."""
+    if uow.dialect == "postgresql":
+        _upsert_postgres(uow, docs)
+        return
     connection = uow.session.connection()
     stmt = _insert(uow, SearchDocument)
     table = SearchDocument.__table__
@@ -135,7 +161,7 @@ def _upsert(uow: UnitOfWork, docs: list[tuple[dict[str, Any], dict[str, Any]]]) 
     stmt = _insert(uow, SearchText)
     stmt = stmt.on_conflict_do_update(
         index_elements=[SearchText.__table__.c.doc_id],
-        set_={c: stmt.excluded[c] for c in ("name_fr", "name_en", "text_fr", "text_en", "tokens")},
+        set_={c: stmt.excluded[c] for c in TEXT_COLUMNS},
     )
     connection.execute(stmt, texts)
 
