@@ -64,6 +64,31 @@ def all_domains() -> list[Domain]:
         )
     )
     # <domain:catalog>
+    from comptoir.catalog import asset_routes as catalog_asset_routes
+    from comptoir.catalog import cli as catalog_cli
+    from comptoir.catalog import demo as catalog_demo
+    from comptoir.catalog import handlers as catalog_handlers
+    from comptoir.catalog import models as catalog_models
+    from comptoir.catalog import pages as catalog_pages
+    from comptoir.catalog import routes as catalog_routes
+    from comptoir.catalog import search_routes as catalog_search_routes
+
+    domains.append(
+        Domain(
+            name="catalog",
+            models=catalog_models,
+            routers=[
+                catalog_routes.router,
+                catalog_asset_routes.router,
+                catalog_search_routes.router,
+                catalog_pages.router,
+            ],
+            register_handlers=catalog_handlers.register_handlers,
+            load_demo=catalog_demo.load_demo,
+            register_cli=catalog_cli.register_cli,
+            pages=[("Catalogue", "/pages/catalog"), ("Image rights expiring", "/pages/catalog/rights")],
+        )
+    )
     # <domain:customers>
     return domains
 
@@ -75,7 +100,7 @@ def load_models() -> None:
 
 
 def build_bus(settings: Settings) -> Bus:
-    bus = Bus()
+    bus = Bus(settings)
     for domain in all_domains():
         if domain.register_handlers is not None:
             domain.register_handlers(bus)
