@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 from comptoir.core.auth import ApiKeyCreate, create_key
 from comptoir.core.db import Base, Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
+from comptoir.core.migrate import upgrade
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.domains import load_models
@@ -74,8 +75,10 @@ def drop_database(url: str) -> None:
 @pytest.fixture(scope="session", params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     url = create_empty_database(request.param, tmp_path_factory.mktemp(request.param))
+    # The schema production runs: the migration chain, hand-written DDL (full-text indexes) included.
+    # tests/core/test_migrations.py proves it matches the models.
+    upgrade(url, "head")
     db = Database(url, pool_size=5)
-    Base.metadata.create_all(db.engine)
     yield db
     db.dispose()
     drop_database(url)

@@ -14,8 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from comptoir import __version__
 from comptoir.core import routes as core_routes
 from comptoir.core import web
-from comptoir.core.api import AppState, install_problem_handlers
-from comptoir.core.auth import Authenticator
+from comptoir.core.api import AppState, install_problem_handlers, openapi_security
+from comptoir.core.auth import Authenticator, RedisRateLimiter
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.idempotency import IdempotencyMiddleware
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             db,
             cache_seconds=settings.api_key_cache_seconds,
             default_rate_limit=settings.default_rate_limit_per_minute,
+            limiter=RedisRateLimiter(settings.redis_url) if settings.redis_url else None,
         ),
         metrics=metrics,
         customer_sections=customer_sections(),
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.comptoir = state
     install_problem_handlers(app)
+    openapi_security(app)
     web.install_page_handlers(app)
 
     app.include_router(core_routes.health)

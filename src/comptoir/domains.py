@@ -45,7 +45,50 @@ def all_domains() -> list[Domain]:
     """Each domain, in dependency order. Each block imports only that domain's public plug-ins."""
     domains: list[Domain] = []
     # <domain:stores>
+    from comptoir.stores import cli as stores_cli
+    from comptoir.stores import demo as stores_demo
+    from comptoir.stores import handlers as stores_handlers
+    from comptoir.stores import models as stores_models
+    from comptoir.stores import pages as stores_pages
+    from comptoir.stores import routes as stores_routes
+
+    domains.append(
+        Domain(
+            name="stores",
+            models=stores_models,
+            routers=[stores_routes.router, stores_pages.router],
+            register_handlers=stores_handlers.register_handlers,
+            load_demo=stores_demo.load_demo,
+            register_cli=stores_cli.register_cli,
+            pages=[("Stores", "/pages/stores")],
+        )
+    )
     # <domain:catalog>
+    from comptoir.catalog import asset_routes as catalog_asset_routes
+    from comptoir.catalog import cli as catalog_cli
+    from comptoir.catalog import demo as catalog_demo
+    from comptoir.catalog import handlers as catalog_handlers
+    from comptoir.catalog import models as catalog_models
+    from comptoir.catalog import pages as catalog_pages
+    from comptoir.catalog import routes as catalog_routes
+    from comptoir.catalog import search_routes as catalog_search_routes
+
+    domains.append(
+        Domain(
+            name="catalog",
+            models=catalog_models,
+            routers=[
+                catalog_routes.router,
+                catalog_asset_routes.router,
+                catalog_search_routes.router,
+                catalog_pages.router,
+            ],
+            register_handlers=catalog_handlers.register_handlers,
+            load_demo=catalog_demo.load_demo,
+            register_cli=catalog_cli.register_cli,
+            pages=[("Catalogue", "/pages/catalog"), ("Image rights expiring", "/pages/catalog/rights")],
+        )
+    )
     # <domain:customers>
     from comptoir.customers import cli as customers_cli
     from comptoir.customers import demo as customers_demo
@@ -77,7 +120,7 @@ def load_models() -> None:
 
 
 def build_bus(settings: Settings) -> Bus:
-    bus = Bus()
+    bus = Bus(settings)
     for domain in all_domains():
         if domain.register_handlers is not None:
             domain.register_handlers(bus)

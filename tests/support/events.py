@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from typing import ClassVar
 
 from sqlalchemy import text
@@ -22,7 +24,13 @@ EFFECTS_DDL = (
 
 
 def record_effect(uow: UnitOfWork, event: ParcelShipped) -> None:
-    """A handler whose effect is a row: exactly-once delivery means exactly one row per event."""
+    """A handler whose effect is a row: exactly-once delivery means exactly one row per event.
+
+    ``COMPTOIR_TEST_HANDLER_SECONDS`` slows it down so a test can kill a worker in the middle of a batch.
+    """
+    delay = float(os.environ.get("COMPTOIR_TEST_HANDLER_SECONDS", "0"))
+    if delay:
+        time.sleep(delay)
     uow.session.execute(
         text("INSERT INTO test_effects (event_id, handler) VALUES (:e, 'effect')"), {"e": event.event_id}
     )

@@ -1,5 +1,10 @@
 """Catalogue tables: categories, attributes and families, products and variants, publications,
-relations, assets, and the search documents (with FTS5 / tsvector DDL attached)."""
+relations, assets, and the search documents.
+
+The full-text indexes over ``catalog_search_documents`` (an FTS5 table on SQLite, tsvectors with GIN
+indexes on PostgreSQL, both kept in step by triggers) are created by the migration
+``0003_catalog``; no model describes them (see ``UNMANAGED_TABLES`` below).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DDL, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comptoir.core.db import Base, Provenance, Versioned
+from comptoir.core.db import UNMANAGED_TABLES, Base, Provenance, Versioned
+
+# The FTS5 virtual table and its shadow tables (SQLite), the tsvector table (PostgreSQL).
+UNMANAGED_TABLES.update({"catalog_search_fts", "catalog_search_fts_*"})
 
 
 class Category(Base, Provenance):
@@ -33,6 +41,7 @@ class Attribute(Base, Provenance):
     label: Mapped[dict[str, Any]]
     unit_kind: Mapped[str | None] = mapped_column(String(20))
     options: Mapped[list[Any]]
+    option_labels: Mapped[dict[str, Any]]  # {"courtes": {"fr_FR": "Courtes", "en_GB": "Short"}}
     facet: Mapped[bool] = mapped_column(default=False)
 
 
@@ -53,6 +62,7 @@ class Product(Base, Versioned, Provenance):
     family_code: Mapped[str] = mapped_column(ForeignKey("catalog_families.code"), index=True)
     category_id: Mapped[str | None] = mapped_column(ForeignKey("catalog_categories.id"), index=True)
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    tax_class: Mapped[str] = mapped_column(String(20), default="standard")
     brand: Mapped[str | None] = mapped_column(String(120), index=True)
     origin: Mapped[str | None] = mapped_column(String(2))
     name: Mapped[dict[str, Any]]
@@ -81,24 +91,28 @@ class Variant(Base, Provenance):
 
 
 class Publication(Base):
-    __tablename__ = "catalog_publications"
-    __table_args__ = (UniqueConstraint("product_id", "channel", "locale"),)
+    """A product offered on a channel in a locale (only when complete there, see policies.completeness)."""
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    product_id: Mapped[str] = mapped_column(ForeignKey("catalog_products.id", ondelete="CASCADE"))
-    channel: Mapped[str] = mapped_column(String(20))
-    locale: Mapped[str] = mapped_column(String(10))
+    __tablename__ = "catalog_publications"
+
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("catalog_products.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(String(20), primary_key=True)
+    locale: Mapped[str] = mapped_column(String(10), primary_key=True)
     published_at: Mapped[datetime]
 
 
 class Relation(Base):
     __tablename__ = "catalog_relations"
-    __table_args__ = (UniqueConstraint("product_id", "kind", "related_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    product_id: Mapped[str] = mapped_column(ForeignKey("catalog_products.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20))
-    related_id: Mapped[str] = mapped_column(ForeignKey("catalog_products.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("catalog_products.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    related_id: Mapped[str] = mapped_column(
+        ForeignKey("catalog_products.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -111,6 +125,7 @@ class Asset(Base, Provenance):
     )
     kind: Mapped[str] = mapped_column(String(12))
     role: Mapped[str | None] = mapped_column(String(40))  # e.g. "manual", "assembly", "packshot"
+    colour: Mapped[str | None] = mapped_column(String(60))  # the variants' colour an image shows
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str | None] = mapped_column(String(200))
     filename: Mapped[str] = mapped_column(String(255))
@@ -129,62 +144,38 @@ class Asset(Base, Provenance):
 
 
 class SearchDocument(Base):
-    """One row per product: the text to search per language and the facet values (see search.py)."""
+    """One row per product: what a search reads of each match, kept small so matches stay in cache.
+
+    ``facets``: the product's facet
+    values, one ``facet=value`` per line, counted for the facet panel. ``doc_id`` is the row the
+    full-text indexes point to (through ``SearchText``).
+    """
 
     __tablename__ = "catalog_search_documents"
 
-    rowid_: Mapped[int] = mapped_column("doc_id", Integer, primary_key=True, autoincrement=True)
+    doc_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     product_id: Mapped[str] = mapped_column(
         ForeignKey("catalog_products.id", ondelete="CASCADE"), unique=True
     )
     status: Mapped[str] = mapped_column(String(12))
-    brand: Mapped[str | None] = mapped_column(String(120))
+    facets: Mapped[str] = mapped_column(Text)
+
+
+class SearchText(Base):
+    """What the full-text indexes are built from (the FTS5 table's external content on SQLite).
+
+    ``name_*``/``text_*``: folded (accent-free, lower-case) text per language. ``tokens``: one opaque
+    word per facet value, status and publication (``policies.facet_token``), so the full-text index
+    answers filters too.
+    """
+
+    __tablename__ = "catalog_search_texts"
+
+    doc_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_search_documents.doc_id", ondelete="CASCADE"), primary_key=True
+    )
+    name_fr: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
     text_fr: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str] = mapped_column(Text)
-    name_fr: Mapped[str] = mapped_column(String(300))
-    name_en: Mapped[str] = mapped_column(String(300))
-
-
-class SearchFacet(Base):
-    """(product, facet, value) rows: ``brand``, ``category`` (with ancestors) and facet attributes."""
-
-    __tablename__ = "catalog_search_facets"
-    __table_args__ = (Index("ix_catalog_search_facets_facet_value", "facet", "value", "product_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    product_id: Mapped[str] = mapped_column(ForeignKey("catalog_products.id", ondelete="CASCADE"), index=True)
-    facet: Mapped[str] = mapped_column(String(80))
-    value: Mapped[str] = mapped_column(String(200))
-
-
-# -- full-text DDL: FTS5 on SQLite (kept in step by triggers), stored tsvectors + GIN on PostgreSQL ------
-
-SQLITE_FTS_DDL = [
-    "CREATE VIRTUAL TABLE catalog_search_fts USING fts5(text_fr, text_en, content='catalog_search_documents', "
-    "content_rowid='doc_id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
-    "CREATE TRIGGER catalog_search_ai AFTER INSERT ON catalog_search_documents BEGIN "
-    "INSERT INTO catalog_search_fts(rowid, text_fr, text_en) VALUES (new.doc_id, new.text_fr, new.text_en); END",
-    "CREATE TRIGGER catalog_search_ad AFTER DELETE ON catalog_search_documents BEGIN "
-    "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, text_fr, text_en) "
-    "VALUES ('delete', old.doc_id, old.text_fr, old.text_en); END",
-    "CREATE TRIGGER catalog_search_au AFTER UPDATE ON catalog_search_documents BEGIN "
-    "INSERT INTO catalog_search_fts(catalog_search_fts, rowid, text_fr, text_en) "
-    "VALUES ('delete', old.doc_id, old.text_fr, old.text_en); "
-    "INSERT INTO catalog_search_fts(rowid, text_fr, text_en) VALUES (new.doc_id, new.text_fr, new.text_en); END",
-]
-POSTGRES_FTS_DDL = [
-    "ALTER TABLE catalog_search_documents ADD COLUMN tsv_fr tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('french', text_fr)) STORED",
-    "ALTER TABLE catalog_search_documents ADD COLUMN tsv_en tsvector "
-    "GENERATED ALWAYS AS (to_tsvector('english', text_en)) STORED",
-    "CREATE INDEX ix_catalog_search_documents_tsv_fr ON catalog_search_documents USING gin (tsv_fr)",
-    "CREATE INDEX ix_catalog_search_documents_tsv_en ON catalog_search_documents USING gin (tsv_en)",
-]
-SQLITE_FTS_DROP = ["DROP TABLE IF EXISTS catalog_search_fts"]
-
-for _statement in SQLITE_FTS_DDL:
-    event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_FTS_DDL:
-    event.listen(SearchDocument.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql"))
-for _statement in SQLITE_FTS_DROP:
-    event.listen(SearchDocument.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
+    tokens: Mapped[str] = mapped_column(Text)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -302,18 +304,77 @@ def transition_problem(current: str, target: str) -> str | None:
         return None
     if target not in TRANSITIONS.get(current, set()):
         allowed = ", ".join(sorted(TRANSITIONS.get(current, set()))) or "nothing"
-        return f"a {current} product can become {allowed}, not {target}"
+        article = "an" if current[0] in "aeiou" else "a"
+        return f"{article} {current} product can become {allowed}, not {target}"
     return None
+
+
+def sellable(status: str) -> bool:
+    """Only an active product's variants can be put in a cart, priced for sale or reserved."""
+    return status == "active"
 
 
 PUBLICATION_CHANNELS = ("web", "app", "store", "call-centre", "live")
 RELATION_KINDS = ("cross_sell", "up_sell", "accessory", "substitute")
+# The catalogue's content languages: localised texts are keyed by these, search indexes both.
+LOCALES = ("fr_FR", "en_GB")
+DEFAULT_LOCALE = "fr_FR"
+
+# French VAT classes: 20 % standard, 10 % intermediate (restaurant, some services), 5.5 % reduced
+# (food, books), 2.1 % super-reduced (press, some medicines). Pricing maps a class to its rate.
+TAX_CLASSES = ("standard", "intermediate", "reduced", "super_reduced")
+
+
+def localised(texts: Mapping[str, Any] | None, locale: str | None) -> str:
+    """The text for ``locale``, else the same language in another region, else the default, else any."""
+    if not texts:
+        return ""
+    wanted = locale or DEFAULT_LOCALE
+    if texts.get(wanted):
+        return str(texts[wanted])
+    language = wanted.split("_", 1)[0]
+    for key, value in texts.items():
+        if value and key.split("_", 1)[0] == language:
+            return str(value)
+    if texts.get(DEFAULT_LOCALE):
+        return str(texts[DEFAULT_LOCALE])
+    return next((str(v) for v in texts.values() if v), "")
+
+
+def search_language(locale: str | None) -> str:
+    """Which full-text columns a locale searches: ``fr`` or ``en``."""
+    return "en" if (locale or "").lower().startswith("en") else "fr"
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "Été" finds "ete" on both databases (PostgreSQL has no unaccent)."""
+    return _COMBINING_RE.sub("", unicodedata.normalize("NFKD", text)).lower()
+
+
+_COMBINING_RE = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+_TERM_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def search_terms(query: str, limit: int = 8) -> list[str]:
+    """The words of a search box (folded, at most ``limit``): every one must match, as a prefix."""
+    return _TERM_RE.findall(fold(query))[:limit]
+
+
+def facet_token(facet: str, value: str) -> str:
+    """An opaque word standing for ``facet=value`` in the full-text index (letters and digits only, so
+    both FTS5 and PostgreSQL keep it whole): filters become index lookups like words."""
+    return "f" + hashlib.blake2b(f"{facet}={value}".encode(), digest_size=8).hexdigest()
 
 
 def variant_axes_problem(axes: Sequence[str], variants: Sequence[Mapping[str, Any]]) -> str | None:
-    """Variants of one product differ on its axes: no two with the same size/colour combination."""
+    """Variants of one product differ on its axes: each has a value per axis, no two the same combination."""
     seen: dict[tuple[Any, ...], str] = {}
     for variant in variants:
+        for axis in axes:
+            if not variant.get(axis):
+                return f"variant {variant['sku']} needs a {axis} (an axis of the product)"
         key = tuple(variant.get(axis) for axis in axes)
         if key in seen:
             combo = ", ".join(f"{a}={v}" for a, v in zip(axes, key, strict=True))
@@ -355,6 +416,20 @@ def rights_refusal(rights: Rights, *, channel_kind: str | None, territory: str, 
 
 # Longest side in pixels; never upscaled.
 RENDITIONS: dict[str, int] = {"thumbnail": 160, "listing": 480, "zoom": 1600}
+
+
+def rendition_size(width: int, height: int, longest_side: int) -> tuple[int, int]:
+    """Scale (width, height) so the longest side is at most ``longest_side``, keeping the ratio."""
+    scale = min(1.0, longest_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def expiring(valid_until: datetime | None, *, at: datetime, within_days: int) -> bool:
+    """Rights still valid at ``at`` that lapse within ``within_days`` (what staff must renew or replace)."""
+    if valid_until is None:
+        return False
+    return at < valid_until and (valid_until - at).days < within_days
+
 
 ASSET_KINDS = {"image": "image/", "video": "video/", "document": "application/pdf", "audio": "audio/"}
 

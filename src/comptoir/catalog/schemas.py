@@ -12,15 +12,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from comptoir.catalog import policies
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
+SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
 AttributeType = Literal["text", "localised_text", "number", "enum", "boolean", "date"]
 Status = Literal["draft", "active", "archived"]
 RelationKind = Literal["cross_sell", "up_sell", "accessory", "substitute"]
 Channel = Literal["web", "app", "store", "call-centre", "live"]
+TaxClass = Literal["standard", "intermediate", "reduced", "super_reduced"]
 LocalisedText = dict[str, str]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _country(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"[A-Za-z]{2}", value):
+        raise ValueError("a two-letter ISO 3166 country code, e.g. FR")
+    return value.upper()
 
 
 # -- categories, attributes, families -----------------------------------------------------------------
@@ -31,6 +41,14 @@ class CategoryIn(_In):
     name: LocalisedText = Field(min_length=1, examples=[{"fr_FR": "Robes", "en_GB": "Dresses"}])
     parent_code: str | None = None
     position: int = 0
+
+
+class CategoryPatch(_In):
+    """Fields to change; ``parent_code`` null moves the category to the root (its products follow)."""
+
+    name: LocalisedText | None = Field(default=None, min_length=1)
+    parent_code: str | None = None
+    position: int | None = None
 
 
 class CategoryOut(BaseModel):
@@ -50,7 +68,21 @@ class AttributeIn(_In):
         default=None, description="For numbers with a unit; values are given like '30 cm'"
     )
     options: list[str] = Field(default_factory=list, description="Allowed values of an enum")
+    option_labels: dict[str, LocalisedText] = Field(
+        default_factory=dict,
+        description="How an enum's options read per locale",
+        examples=[{"short": {"fr_FR": "Courtes", "en_GB": "Short"}}],
+    )
     facet: bool = Field(default=False, description="Offer this attribute's values as a search facet")
+
+
+class AttributePatch(_In):
+    """An attribute's type and unit never change (stored values depend on them)."""
+
+    label: LocalisedText | None = None
+    options: list[str] | None = Field(default=None, description="Enums: the full list; options in use stay")
+    option_labels: dict[str, LocalisedText] | None = None
+    facet: bool | None = None
 
 
 class AttributeOut(AttributeIn):
@@ -86,13 +118,26 @@ class Measure(BaseModel):
 
 
 class VariantIn(_In):
-    sku: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_./-]*$")
+    sku: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Letters and digits, then also _ . / -",
+        examples=["ROB-LIN-M"],
+    )
     gtin: str | None = None
     size: str | None = Field(default=None, max_length=40)
     colour: str | None = Field(default=None, max_length=60)
     weight: Measure | str | None = Field(default=None, description="e.g. '350 g' or {value, unit}")
     dimensions: str | dict[str, Any] | None = Field(default=None, description="e.g. '30 x 20 x 10 cm'")
     attributes: dict[str, Any] = Field(default_factory=dict)
+    position: int | None = Field(default=None, description="Order among the product's variants")
+
+    @field_validator("sku")
+    @classmethod
+    def _sku(cls, value: str) -> str:
+        if not SKU_RE.fullmatch(value):
+            raise ValueError("a SKU has letters and digits (no accents or spaces), then also _ . / or -")
+        return value
 
     @field_validator("gtin")
     @classmethod
@@ -111,6 +156,11 @@ class ProductIn(_In):
     category: str | None = Field(default=None, description="Category code")
     brand: str | None = Field(default=None, max_length=120)
     origin: str | None = Field(default=None, description="ISO 3166 country of origin, e.g. FR")
+    tax_class: TaxClass = Field(
+        default="standard",
+        description="French VAT class: 20 %, 10 %, 5.5 % or 2.1 % (pricing applies the rate)",
+    )
+    status: Literal["draft", "active"] = "draft"
     name: LocalisedText = Field(min_length=1)
     description: LocalisedText = Field(default_factory=dict)
     composition: list[dict[str, Any]] | str = Field(default_factory=list, description="'coton:60;lin:40'")
@@ -119,23 +169,17 @@ class ProductIn(_In):
     attributes: dict[str, Any] = Field(default_factory=dict)
     variants: list[VariantIn] = Field(default_factory=list)
 
-    @field_validator("origin")
-    @classmethod
-    def _origin(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not re.fullmatch(r"[A-Za-z]{2}", value):
-            raise ValueError("origin is a two-letter ISO 3166 country code")
-        return value.upper()
+    _origin = field_validator("origin")(_country)
 
 
 class ProductPatch(_In):
     """Fields to change; absent fields stay as they are. Variants are changed through their own endpoints."""
 
     family: str | None = None
-    category: str | None = None
-    brand: str | None = None
+    category: str | None = Field(default=None, description="Category code; null removes the category")
+    brand: str | None = Field(default=None, max_length=120)
     origin: str | None = None
+    tax_class: TaxClass | None = None
     name: LocalisedText | None = None
     description: LocalisedText | None = None
     composition: list[dict[str, Any]] | str | None = None
@@ -143,6 +187,8 @@ class ProductPatch(_In):
     axes: list[Literal["size", "colour"]] | None = None
     attributes: dict[str, Any] | None = Field(default=None, description="Merged: null removes a value")
     status: Status | None = None
+
+    _origin = field_validator("origin")(_country)
 
 
 class VariantOut(BaseModel):
@@ -162,6 +208,30 @@ class VariantOut(BaseModel):
     attributes: dict[str, Any] = Field(description="Product attributes overlaid with the variant's own")
     weight_g: Decimal | None
     dimensions_mm: list[Decimal] | None = Field(description="[length, width, height] in millimetres")
+    position: int
+
+
+class VariantSummary(BaseModel):
+    """What carts, orders, pricing, inventory and recommendations need of a SKU, fetched in one batch."""
+
+    sku: str
+    variant_id: str
+    gtin: str | None
+    product_id: str
+    product_code: str
+    name: str = Field(description="In the requested locale (falling back to another)")
+    brand: str | None
+    category_id: str | None
+    category_ids: list[str] = Field(description="Root first, down to and including category_id")
+    status: Status
+    sellable: bool = Field(description="Only an active product's variants are sold")
+    size: str | None
+    colour: str | None
+    weight_g: Decimal | None
+    tax_class: TaxClass
+    image_url: str | None = Field(
+        description="Listing image licensed for the channel and territory asked, or null"
+    )
 
 
 class AssetBrief(BaseModel):
@@ -182,6 +252,7 @@ class ProductOut(BaseModel):
     status: Status
     brand: str | None
     origin: str | None
+    tax_class: TaxClass
     name: LocalisedText
     description: LocalisedText
     composition: list[dict[str, Any]]
@@ -199,11 +270,13 @@ class ProductOut(BaseModel):
 class ProductSummary(BaseModel):
     id: str
     code: str
+    family: str
     status: Status
     brand: str | None
     name: LocalisedText
     category_id: str | None
     version: int
+    updated_at: datetime
 
 
 class PublicationIn(_In):
@@ -217,6 +290,27 @@ class PublicationOut(BaseModel):
     published_at: datetime
 
 
+class BulkPublicationIn(_In):
+    products: list[str] | None = Field(
+        default=None, max_length=10_000, description="Ids or codes; null for every active product"
+    )
+    channels: list[Channel] = Field(min_length=1)
+    locales: list[str] = Field(min_length=1, examples=[["fr_FR", "en_GB"]])
+
+
+class IncompletePublication(BaseModel):
+    code: str
+    channel: str
+    locale: str
+    missing: list[str]
+
+
+class BulkPublicationOut(BaseModel):
+    published: int
+    already: int = Field(description="Publications that existed already")
+    incomplete: list[IncompletePublication] = Field(description="Not published: what each misses there")
+
+
 class CompletenessOut(BaseModel):
     channel: str
     locale: str
@@ -225,9 +319,14 @@ class CompletenessOut(BaseModel):
 
 
 class RelationIn(_In):
-    kind: RelationKind
-    related_product_id: str
-    position: int = 0
+    related: str = Field(description="Id or code of the related product")
+    position: int | None = Field(default=None, description="Order in the list; default: last")
+
+
+class RelationsIn(_In):
+    """The whole list of one kind, in order (replaces what was there)."""
+
+    related: list[str] = Field(max_length=200, description="Ids or codes, in display order")
 
 
 class RelatedProduct(BaseModel):
@@ -235,6 +334,7 @@ class RelatedProduct(BaseModel):
     code: str
     kind: RelationKind
     name: LocalisedText
+    brand: str | None
     status: Status
     position: int
 
@@ -268,11 +368,21 @@ class RightsIn(_In):
 
 
 class AssetIn(_In):
+    product_id: str | None = Field(default=None, description="Id or code of the product it shows")
+    role: str | None = Field(default=None, max_length=40, examples=["packshot", "manual", "assembly"])
+    title: str | None = Field(default=None, max_length=200)
+    colour: str | None = Field(default=None, max_length=60, description="Images: the variants' colour shown")
+    position: int = 0
+    rights: RightsIn = Field(default_factory=RightsIn)
+
+
+class AssetPatch(_In):
     product_id: str | None = None
     role: str | None = Field(default=None, max_length=40)
     title: str | None = Field(default=None, max_length=200)
-    position: int = 0
-    rights: RightsIn = Field(default_factory=RightsIn)
+    colour: str | None = Field(default=None, max_length=60)
+    position: int | None = None
+    rights: RightsIn | None = Field(default=None, description="Replaces the asset's rights as a whole")
 
 
 class AssetOut(BaseModel):
@@ -281,6 +391,7 @@ class AssetOut(BaseModel):
     kind: str
     role: str | None
     title: str | None
+    colour: str | None
     position: int
     filename: str
     content_type: str
@@ -291,6 +402,7 @@ class AssetOut(BaseModel):
     renditions: list[str] = Field(description="Renditions made so far (images: thumbnail, listing, zoom)")
     rights: RightsIn
     created_at: datetime
+    updated_at: datetime
 
 
 class AssetFile(BaseModel):
@@ -304,28 +416,52 @@ class AssetFile(BaseModel):
 # -- search ------------------------------------------------------------------------------------------
 
 
+class SearchQuery(BaseModel):
+    q: str = Field(default="", max_length=200)
+    locale: str = "fr_FR"
+    filters: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Facet → accepted values (any of them); every facet must match: brand, category, …",
+    )
+    channel: str | None = Field(default=None, description="Only products published there (and active)")
+    status: Status | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    offset: int = Field(default=0, ge=0, le=10_000)
+    facet_limit: int = Field(default=20, ge=1, le=200)
+    exact_facets: bool = Field(
+        default=False, description="Count facets over every match even when there are many (slower)"
+    )
+
+
 class FacetValue(BaseModel):
     value: str
+    label: str | None = Field(default=None, description="Category name in the locale, attribute option …")
     count: int
 
 
 class SearchHit(BaseModel):
     product_id: str
+    code: str
     name: str
     brand: str | None
+    status: Status
+    image_url: str | None
 
 
 class SearchResult(BaseModel):
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]]
+    facets_exhaustive: bool = Field(
+        description="False when the facet counts were estimated from a sample of many matches"
+    )
 
 
 # -- import ------------------------------------------------------------------------------------------
 
 
 class RowError(BaseModel):
-    line: int
+    line: int = Field(description="Line of the file (CSV: the header is line 1)")
     sku: str | None
     reason: str
 
@@ -336,7 +472,52 @@ class ImportReport(BaseModel):
     products_updated: int
     variants_created: int
     variants_updated: int
+    unchanged: int = Field(description="Rows whose product and variant were already exactly so")
     errors: list[RowError]
+
+
+# -- delivery to a channel -----------------------------------------------------------------------------
+
+
+class DeliveredAsset(BaseModel):
+    id: str
+    kind: str
+    role: str | None
+    title: str | None
+    colour: str | None
+    url: str = Field(description="The original file")
+    renditions: dict[str, str] = Field(description="Rendition name → URL (images, once made)")
+
+
+class DeliveredVariant(BaseModel):
+    sku: str
+    gtin: str | None
+    size: str | None
+    colour: str | None
+    weight_g: Decimal | None
+    dimensions_mm: list[Decimal] | None
+    attributes: dict[str, str]
+
+
+class ProductView(BaseModel):
+    """A product as a channel shows it, in one locale, with only the assets its rights allow there."""
+
+    id: str
+    code: str
+    locale: str
+    name: str
+    description: str
+    brand: str | None
+    origin: str | None
+    tax_class: TaxClass
+    category_path: list[str] = Field(description="Category names from the root, in the locale")
+    attributes: dict[str, str] = Field(description="Attribute label → value as displayed")
+    composition: list[dict[str, Any]]
+    labels: list[str]
+    axes: list[str]
+    variants: list[DeliveredVariant]
+    assets: list[DeliveredAsset]
+    related: dict[str, list[str]] = Field(description="Relation kind → related product ids (published too)")
 
 
 ProductOut.model_rebuild()

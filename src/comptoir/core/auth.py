@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
@@ -167,12 +168,56 @@ class RateLimiter:
         raise RateLimited(retry_after)
 
 
+class Limiter(Protocol):
+    def hit(self, key_id: str, per_minute: int) -> None:
+        """Count one request of ``key_id``; raise :class:`RateLimited` when over ``per_minute``."""
+        ...
+
+
+# GCRA (the generic cell rate algorithm): one key per API key holding its "theoretical arrival time".
+# Atomic in Redis, so every API process shares each key's budget. Returns 0 (allowed) or ms to wait.
+_GCRA = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - burst * interval
+if now < allow_at then
+  return math.ceil(allow_at - now)
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now) + 1000)
+return 0
+"""
+
+
+class RedisRateLimiter:
+    """The same per-minute budget shared by every API process, kept in Redis (``COMPTOIR_REDIS_URL``)."""
+
+    def __init__(self, url: str, *, prefix: str = "comptoir:ratelimit:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._script = self._redis.register_script(_GCRA)
+        self._prefix = prefix
+
+    def hit(self, key_id: str, per_minute: int) -> None:
+        interval_ms = 60_000 / per_minute
+        now_ms = time.time() * 1000
+        wait_ms = int(self._script(keys=[self._prefix + key_id], args=[now_ms, interval_ms, per_minute]))
+        if wait_ms > 0:
+            raise RateLimited(max(1, math.ceil(wait_ms / 1000)))
+
+
 class Authenticator:
-    def __init__(self, db: Database, *, cache_seconds: float, default_rate_limit: int) -> None:
+    def __init__(
+        self, db: Database, *, cache_seconds: float, default_rate_limit: int, limiter: Limiter | None = None
+    ) -> None:
         self.db = db
         self.cache_seconds = cache_seconds
         self.default_rate_limit = default_rate_limit
-        self.limiter = RateLimiter()
+        self.limiter: Limiter = limiter or RateLimiter()
         self._cache: dict[str, tuple[VerifiedKey, float]] = {}
 
     def verify(self, token: str) -> VerifiedKey:

@@ -17,6 +17,7 @@ from comptoir.core import clock
 from comptoir.core.ids import new_id
 
 if TYPE_CHECKING:
+    from comptoir.core.settings import Settings
     from comptoir.core.uow import UnitOfWork
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {}
@@ -56,9 +57,14 @@ Handler = Callable[["UnitOfWork", Any], None]
 
 
 class Bus:
-    """Which handler reacts to which event type. Handler names are stable ids stored per delivery."""
+    """Which handler reacts to which event type. Handler names are stable ids stored per delivery.
 
-    def __init__(self) -> None:
+    ``settings`` are those of the process the bus runs in, for handlers that need configuration
+    (where media files live, how to send mail): ``register_handlers(bus)`` binds them at subscription.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
         self._by_type: dict[str, list[tuple[str, Handler]]] = {}
         self._by_name: dict[str, Handler] = {}
 

@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = 3600.0
 
     default_rate_limit_per_minute: int = 1200
+    # Optional: share each key's rate limit across every API process (otherwise counted per process).
+    redis_url: str | None = None
     api_key_cache_seconds: float = 5.0
     idempotency_ttl_hours: int = 24
     idempotency_wait_seconds: float = 10.0

@@ -8,11 +8,13 @@ that spans the spring-forward gap is one hour shorter.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -68,16 +70,22 @@ class Range:
 
     @classmethod
     def parse(cls, opens: str, closes: str) -> Range:
-        return cls(parse_hhmm(opens), parse_hhmm(closes))
+        return _parse_range(opens, closes)
 
     @property
     def text(self) -> str:
         return f"{format_hhmm(self.start)}-{format_hhmm(self.end)}"
 
 
+@lru_cache(maxsize=4096)
+def _parse_range(opens: str, closes: str) -> Range:
+    # Hours are read on every opening-status question; the few distinct ranges a retailer uses are cached.
+    return Range(parse_hhmm(opens), parse_hhmm(closes))
+
+
 def check_no_overlap(ranges: Sequence[Range]) -> None:
     ordered = sorted(ranges)
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         if after.start < before.end:
             raise ValueError(f"ranges {before.text} and {after.text} overlap")
 
@@ -224,7 +232,10 @@ def is_open_at(hours: Hours, at: datetime, audience: str | None = None) -> bool:
 @dataclass(frozen=True)
 class Window:
     opens_at: datetime
-    closes_at: datetime
+    closes_at: datetime | None  # None: open around the clock for longer than JOIN_HORIZON
+
+
+JOIN_HORIZON = timedelta(days=8)
 
 
 def next_opening(
@@ -232,7 +243,8 @@ def next_opening(
 ) -> Window | None:
     """The opening window that contains ``at``, else the next one; None if closed for the horizon.
 
-    Adjacent windows (e.g. a 24-hour store, Monday 24:00 then Tuesday 00:00) are joined.
+    Adjacent windows (e.g. a 24-hour place, Monday 24:00 then Tuesday 00:00) are joined; a window still
+    open ``JOIN_HORIZON`` after ``at`` has no closing time.
     """
     if hours.status != "open":
         return None
@@ -241,7 +253,10 @@ def next_opening(
     for offset in range(-1, horizon_days + 1):
         for start, end in utc_intervals(hours, local_day + timedelta(days=offset), audience):
             if found is not None:
+                assert found.closes_at is not None
                 if start <= found.closes_at:
+                    if end - at > JOIN_HORIZON:
+                        return Window(found.opens_at, None)
                     found = Window(found.opens_at, max(found.closes_at, end))
                     continue
                 return found
@@ -255,19 +270,70 @@ def week_days(hours: Hours, any_day: date) -> list[DaySchedule]:
     return [day_schedule(hours, monday + timedelta(days=i)) for i in range(7)]
 
 
-# -- text form of weekly hours (CSV import and the CSV channel) -------------------------------------
+# -- compact text form of hours (events, CSV import and the CSV channel) ---------------------------
+#
+# weekly:   "Mo-Fr 09:00-12:00,14:00-19:00; Sa 09:00-19:00"      (days not named are closed)
+# reserved: "Mo-Fr 08:00-09:00 seniors; Sa 08:00-09:00 at_risk"
+# special:  "2026-12-24 09:00-17:00; 2026-12-25 closed; 2020-03-17 08:00-19:00 seniors 08:00-09:00"
 
 _DAY_TEXT = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?$")
 
 
-def format_weekly(weekly: Mapping[int, Sequence[Range]]) -> str:
-    """``{0: [09:00-19:00]}`` → ``"Mo 09:00-19:00"``; days without hours are left out."""
-    parts = []
+def _ranges_text(ranges: Iterable[Range]) -> str:
+    return ",".join(r.text for r in sorted(ranges))
+
+
+def _day_runs(by_day: Mapping[int, str]) -> list[tuple[int, int, str]]:
+    """Group consecutive days with the same text: ``{0: "a", 1: "a", 2: "b"}`` → ``[(0, 1, "a"), (2, 2, "b")]``."""
+    runs: list[tuple[int, int, str]] = []
     for day in range(7):
-        ranges = weekly.get(day, ())
-        if ranges:
-            parts.append(f"{SHORT_DAYS[day]} " + ",".join(r.text for r in sorted(ranges)))
+        text = by_day.get(day)
+        if text is None:
+            continue
+        if runs and runs[-1][1] == day - 1 and runs[-1][2] == text:
+            runs[-1] = (runs[-1][0], day, text)
+        else:
+            runs.append((day, day, text))
+    return runs
+
+
+def _days_label(first: int, last: int) -> str:
+    return SHORT_DAYS[first] if first == last else f"{SHORT_DAYS[first]}-{SHORT_DAYS[last]}"
+
+
+def format_weekly(weekly: Mapping[int, Sequence[Range]]) -> str:
+    """``{0: [09:00-19:00], 1: [09:00-19:00]}`` → ``"Mo-Tu 09:00-19:00"``; days without hours are left out."""
+    texts = {day: _ranges_text(ranges) for day, ranges in weekly.items() if ranges}
+    return "; ".join(f"{_days_label(a, b)} {text}" for a, b, text in _day_runs(texts))
+
+
+def format_reserved(reserved: Mapping[int, Sequence[Reserved]]) -> str:
+    by_audience: dict[str, dict[int, list[Range]]] = {}
+    for day, items in reserved.items():
+        for item in items:
+            by_audience.setdefault(item.audience, {}).setdefault(day, []).append(item.range)
+    parts: list[str] = []
+    for audience in sorted(by_audience):
+        texts = {day: _ranges_text(ranges) for day, ranges in by_audience[audience].items()}
+        parts.extend(f"{_days_label(a, b)} {text} {audience}" for a, b, text in _day_runs(texts))
     return "; ".join(parts)
+
+
+def _parse_days(days_text: str) -> range:
+    match = _DAY_TEXT.match(days_text)
+    if match is None:
+        raise ValueError(f"{days_text!r} is not a day or day range like Mo or Mo-Fr")
+    first = SHORT_DAYS.index(match.group(1))
+    last = SHORT_DAYS.index(match.group(2)) if match.group(2) else first
+    if last < first:
+        raise ValueError(f"{days_text!r}: the day range goes backwards")
+    return range(first, last + 1)
+
+
+def _parse_ranges(text: str) -> tuple[Range, ...]:
+    ranges = tuple(sorted(Range.parse(*_split_range(r)) for r in text.split(",") if r.strip()))
+    check_no_overlap(ranges)
+    return ranges
 
 
 def parse_weekly(text: str) -> dict[int, tuple[Range, ...]]:
@@ -275,24 +341,25 @@ def parse_weekly(text: str) -> dict[int, tuple[Range, ...]]:
     weekly: dict[int, tuple[Range, ...]] = {}
     for chunk in filter(None, (c.strip() for c in text.split(";"))):
         days_text, _, ranges_text = chunk.partition(" ")
-        match = _DAY_TEXT.match(days_text)
-        if match is None:
-            raise ValueError(f"{days_text!r} is not a day or day range like Mo or Mo-Fr")
-        first = SHORT_DAYS.index(match.group(1))
-        last = SHORT_DAYS.index(match.group(2)) if match.group(2) else first
-        if last < first:
-            raise ValueError(f"{days_text!r}: the day range goes backwards")
         ranges_text = ranges_text.strip()
-        if ranges_text.lower() in ("", "off", "closed"):
-            ranges: tuple[Range, ...] = ()
-        else:
-            ranges = tuple(Range.parse(*_split_range(r)) for r in ranges_text.split(","))
-            check_no_overlap(ranges)
-        for day in range(first, last + 1):
+        ranges = () if ranges_text.lower() in ("", "off", "closed") else _parse_ranges(ranges_text)
+        for day in _parse_days(days_text):
             if day in weekly:
                 raise ValueError(f"{SHORT_DAYS[day]} is given twice")
-            weekly[day] = tuple(sorted(ranges))
+            weekly[day] = ranges
     return {d: r for d, r in weekly.items() if r}
+
+
+def parse_reserved(text: str) -> dict[int, tuple[Reserved, ...]]:
+    """Parse ``"Mo-Fr 08:00-09:00 seniors; Sa 08:00-09:00 at_risk"``."""
+    out: dict[int, list[Reserved]] = {}
+    for chunk in filter(None, (c.strip() for c in text.split(";"))):
+        parts = chunk.split()
+        if len(parts) != 3 or parts[2] not in AUDIENCES:
+            raise ValueError(f"{chunk!r} is not like 'Mo-Fr 08:00-09:00 seniors'")
+        for day in _parse_days(parts[0]):
+            out.setdefault(day, []).extend(Reserved(r, parts[2]) for r in _parse_ranges(parts[1]))
+    return {day: tuple(sorted(items, key=lambda r: r.range)) for day, items in out.items()}
 
 
 def _split_range(text: str) -> tuple[str, str]:
@@ -303,25 +370,46 @@ def _split_range(text: str) -> tuple[str, str]:
 
 
 def format_special(days: Iterable[SpecialDay]) -> str:
-    """``"2026-12-25 closed; 2026-12-24 09:00-17:00"`` (reserved ranges are not part of the text)."""
-    parts = []
+    """``"2026-12-24 09:00-17:00; 2026-12-25 closed; 2020-03-17 08:00-19:00 seniors 08:00-09:00"``."""
+    parts: list[str] = []
     for s in sorted(days, key=lambda s: s.day):
-        parts.append(f"{s.day.isoformat()} " + ("closed" if s.closed else ",".join(r.text for r in s.ranges)))
+        tokens = [s.day.isoformat()]
+        if s.closed:
+            tokens.append("closed")
+        elif s.ranges:
+            tokens.append(_ranges_text(s.ranges))
+        by_audience: dict[str, list[Range]] = {}
+        for item in s.reserved:
+            by_audience.setdefault(item.audience, []).append(item.range)
+        for audience in sorted(by_audience):
+            tokens += [audience, _ranges_text(by_audience[audience])]
+        parts.append(" ".join(tokens))
     return "; ".join(parts)
 
 
 def parse_special(text: str) -> list[SpecialDay]:
     out: list[SpecialDay] = []
     for chunk in filter(None, (c.strip() for c in text.split(";"))):
-        day_text, _, ranges_text = chunk.partition(" ")
-        day = date.fromisoformat(day_text)
-        ranges_text = ranges_text.strip()
-        if ranges_text.lower() in ("", "closed"):
+        tokens = chunk.split()
+        day = date.fromisoformat(tokens[0])
+        rest = tokens[1:]
+        if rest and rest[0].lower() == "closed":
+            if len(rest) > 1:
+                raise ValueError(f"{chunk!r}: a closed day has no hours")
             out.append(SpecialDay(day, True))
-        else:
-            ranges = tuple(sorted(Range.parse(*_split_range(r)) for r in ranges_text.split(",")))
-            check_no_overlap(ranges)
-            out.append(SpecialDay(day, False, ranges))
+            continue
+        ranges: tuple[Range, ...] = ()
+        if rest and rest[0] not in AUDIENCES:
+            ranges, rest = _parse_ranges(rest[0]), rest[1:]
+        reserved: list[Reserved] = []
+        while rest:
+            if len(rest) < 2 or rest[0] not in AUDIENCES:
+                raise ValueError(f"{chunk!r} is not like '2026-12-24 09:00-17:00 seniors 09:00-10:00'")
+            reserved.extend(Reserved(r, rest[0]) for r in _parse_ranges(rest[1]))
+            rest = rest[2:]
+        if not ranges and not reserved:
+            raise ValueError(f"{chunk!r}: give hours or 'closed'")
+        out.append(SpecialDay(day, False, ranges, tuple(reserved)))
     return out
 
 
@@ -342,14 +430,38 @@ _POSTCODE = re.compile(r"^\d{5}$")
 
 
 def department_of(postcode: str) -> str:
-    """French department code of a postcode: ``"69003"`` → ``"69"``, Corsica ``2A``/``2B``, overseas 97x."""
+    """French department code of a postcode: ``"69003"`` → ``"69"``, Corsica ``2A``/``2B``, overseas 97x/98x."""
     if not _POSTCODE.match(postcode):
         raise ValueError(f"{postcode!r} is not a French postcode (five digits)")
-    if postcode.startswith("97"):
+    if postcode.startswith(("97", "98")):
         return postcode[:3]
     if postcode.startswith("20"):
         return "2A" if postcode[2] in "01" else "2B"
     return postcode[:2]
+
+
+# -- time zones ---------------------------------------------------------------------------------------
+
+OVERSEAS_TIMEZONES = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "975": "America/Miquelon",
+    "976": "Indian/Mayotte",
+    "977": "America/St_Barthelemy",
+    "978": "America/Marigot",
+    "986": "Pacific/Wallis",
+    "987": "Pacific/Tahiti",
+    "988": "Pacific/Noumea",
+}
+
+
+def default_timezone(country_code: str, postcode: str, fallback: str) -> str:
+    """The IANA zone of a French address from its postcode (overseas departments have their own)."""
+    if country_code == "FR" and len(postcode) == 5 and postcode.isdigit():
+        return OVERSEAS_TIMEZONES.get(postcode[:3], "Europe/Paris")
+    return fallback
 
 
 # -- who may change what -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
@@ -142,8 +143,6 @@ class PlaceFields(BaseModel):
     def _tz(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -156,8 +155,21 @@ class PlaceFields(BaseModel):
         return None if value is None else sorted(set(value))
 
 
+PLACE_ID = r"^[a-z][a-z0-9_]{2,39}$"
+STORE_CODE = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
+
+
 class PlaceIn(PlaceFields):
-    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", description="Store code shown to channels")
+    id: str | None = Field(
+        default=None,
+        pattern=PLACE_ID,
+        description="Stable id such as st_paris_rivoli (API keys bind to store:<id>); generated if absent",
+    )
+    code: str | None = Field(
+        default=None,
+        pattern=STORE_CODE,
+        description="Store code shown to channels (GBP storeCode); the id if absent",
+    )
     kind: Kind = "store"
     name: str = Field(min_length=1, max_length=200)
     address: AddressIn
@@ -172,6 +184,14 @@ class PlacePatch(PlaceFields):
     pass
 
 
+class AddressOut(BaseModel):
+    lines: list[str]
+    postal_code: str
+    locality: str
+    region: str
+    country_code: str = Field(description="ISO 3166-1 alpha-2")
+
+
 class PlaceOut(BaseModel):
     id: str
     code: str
@@ -179,7 +199,9 @@ class PlaceOut(BaseModel):
     name: str
     status: Status
     status_reason: str
-    address: AddressIn
+    status_since: datetime
+    address: AddressOut
+    department: str | None = Field(description="French department (from the postcode), e.g. 69, 2A, 974")
     latitude: float
     longitude: float
     phone: str | None
@@ -190,9 +212,40 @@ class PlaceOut(BaseModel):
     services: list[Service]
     attributes: list[Attribute]
     hours: HoursIn
+    special_days: list[SpecialDayOut]
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class PlaceSnapshot(BaseModel):
+    """The public facts of a place, as carried by ``stores.place_created`` / ``stores.place_changed``.
+
+    Hours are in the compact text form (``weekly_hours="Mo-Fr 09:00-19:00; Sa 09:00-18:00"``,
+    ``reserved_hours="Mo-Fr 08:00-09:00 seniors"``, ``special_days="2026-12-25 closed"``), local to
+    ``timezone``; ``stores.service.opening_from_snapshot`` answers "open at T" from a snapshot alone.
+    """
+
+    place_id: str
+    code: str
+    kind: Kind
+    name: str
+    status: Status
+    services: list[Service]
+    latitude: float
+    longitude: float
+    postcode: str
+    locality: str
+    region: str
+    department: str | None
+    country: str
+    timezone: str
+    phone: str | None
+    email: str | None
+    weekly_hours: str
+    reserved_hours: str
+    special_days: str
+    version: int
 
 
 class CloseIn(BaseModel):
@@ -208,6 +261,15 @@ class OpeningOut(BaseModel):
     open_now: bool
     opens_at: datetime | None = Field(description="Start of the window open at `at`, else of the next one")
     closes_at: datetime | None
+
+
+class OpeningStatus(BaseModel):
+    """Cheap batch answer for other domains (click & collect, appointments, availability)."""
+
+    place_id: str
+    open: bool
+    next_opening: datetime | None = Field(description="Null while open; else when it next opens (if ever)")
+    closes_at: datetime | None = Field(description="End of the current window, else of the next one")
 
 
 class DayOut(BaseModel):
@@ -230,14 +292,15 @@ class NearbyPlace(BaseModel):
     place: PlaceOut
     distance_km: float
     open_now: bool
+    next_opening: datetime | None
+    closes_at: datetime | None
 
 
 class NearestOut(BaseModel):
     origin_latitude: float
     origin_longitude: float
-    origin: str = Field(
-        description="point, postcode-stores (centroid of our places there) or postcode-department"
-    )
+    origin: Literal["point", "postcode"]
+    postcode_precision: Literal["commune", "arrondissement"] | None = None
     items: list[NearbyPlace]
 
 

@@ -1,0 +1,155 @@
+"""HTTP API for channels: search with facets, a product as the channel shows it, catalogue files."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from comptoir.catalog import exchange, service
+from comptoir.catalog.route_helpers import content_locale, delivery_channel, territory_of
+from comptoir.catalog.schemas import ImportReport, ProductView, SearchQuery, SearchResult
+from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
+from comptoir.core.errors import InvalidInput
+
+router = APIRouter(prefix="/v1/catalog", tags=["catalog search and files"], responses=PROBLEM_RESPONSES)
+
+Reader = Annotated[RequestContext, Depends(require("catalog", "read"))]
+Writer = Annotated[RequestContext, Depends(require("catalog", "write"))]
+Values = Annotated[list[str], Query()]
+
+
+@router.get(
+    "/search",
+    summary="Search names, descriptions and attributes, with facet counts",
+    description=(
+        "Every word must match (as a prefix). Filter by `brand`, `category` (id or code, with its "
+        "subtree), `colour`, `size` and `filter=<attribute>:<value>`; values of one facet are "
+        "alternatives, facets combine. Channel keys see active products published on their channel "
+        "in the locale; back-office keys see everything unless they pass `channel`."
+    ),
+)
+def search(
+    ctx: Reader,
+    q: Annotated[str, Query(max_length=200)] = "",
+    locale: str | None = None,
+    brand: Values = [],  # noqa: B006 — FastAPI copies defaults
+    category: Values = [],  # noqa: B006
+    colour: Values = [],  # noqa: B006
+    size: Values = [],  # noqa: B006
+    filter: Annotated[list[str], Query(description="<attribute code>:<value>, repeatable")] = [],  # noqa: B006
+    status: Literal["draft", "active", "archived"] | None = None,
+    channel: str | None = None,
+    territory: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    exact_facets: Annotated[
+        bool, Query(description="Count facets over every match even when there are thousands (slower)")
+    ] = False,
+) -> SearchResult:
+    filters: dict[str, list[str]] = {}
+    for name, values in (("brand", brand), ("colour", colour), ("size", size)):
+        if values:
+            filters[name] = values
+    for item in filter:
+        code, sep, value = item.partition(":")
+        if not sep or not code or not value:
+            raise InvalidInput(
+                "A filter is <attribute code>:<value>, e.g. filter=collar:mao.",
+                errors=[{"parameter": "filter", "in": "query", "detail": item}],
+            )
+        filters.setdefault(code, []).append(value)
+    query_locale = content_locale(ctx, locale)
+    with ctx.reader() as uow:
+        if category:
+            filters["category"] = [service.get_category(uow, ref).code for ref in category]
+        return service.search(
+            uow,
+            SearchQuery(
+                q=q,
+                locale=query_locale,
+                filters=filters,
+                channel=delivery_channel(ctx, channel),
+                status=status,
+                limit=limit,
+                offset=offset,
+                exact_facets=exact_facets,
+            ),
+            territory=territory_of(ctx, territory),
+        )
+
+
+@router.get(
+    "/channel/products/{ref}",
+    summary="A product as a channel shows it: published there, localised, with the assets its rights allow",
+)
+def product_view(
+    ref: str,
+    ctx: Reader,
+    locale: str | None = None,
+    territory: str | None = None,
+    channel: Annotated[str | None, Query(description="Back-office keys: the channel to show")] = None,
+) -> ProductView:
+    shown_on = delivery_channel(ctx, channel)
+    if shown_on is None:
+        raise InvalidInput(
+            "Say which channel to show the product for (channel=web, app, store, …).",
+            errors=[{"parameter": "channel", "in": "query", "detail": "required for back-office keys"}],
+        )
+    with ctx.reader() as uow:
+        return service.product_view(
+            uow,
+            ref,
+            channel=shown_on,
+            locale=content_locale(ctx, locale),
+            territory=territory_of(ctx, territory),
+        )
+
+
+# -- files ---------------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/import",
+    summary="Import a CSV, JSON or JSON Lines file (one row per variant); bad rows are reported, good rows kept",
+)
+async def import_file(
+    ctx: Writer, file: Annotated[UploadFile, File(description="Columns as `comptoir catalog export` writes")]
+) -> ImportReport:
+    fmt = exchange.detect_format(file.filename, file.content_type)
+    data = await file.read()
+
+    def run() -> ImportReport:
+        with ctx.uow() as uow:
+            report = service.import_rows(uow, exchange.read_rows(io.BytesIO(data), fmt))
+            uow.commit()
+        return report
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/export", summary="The whole catalogue as a file that imports back unchanged")
+def export_file(ctx: Reader, format: Literal["csv", "json", "jsonl"] = "csv") -> StreamingResponse:
+    def chunks() -> Iterator[bytes]:
+        # Spooled: small catalogues stay in memory, big ones go to a temporary file, never all in RAM.
+        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b") as spool:
+            text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+            with ctx.reader() as uow:
+                exchange.write_rows(text, format, exchange.export_columns(uow), exchange.export_rows(uow))
+            text.flush()
+            spool.seek(0)
+            while block := spool.read(64 * 1024):
+                yield block
+            text.detach()
+
+    media = {"csv": "text/csv", "json": "application/json", "jsonl": "application/x-ndjson"}[format]
+    return StreamingResponse(
+        chunks(),
+        media_type=f"{media}; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="catalog.{format}"'},
+    )
