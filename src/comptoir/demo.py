@@ -27,6 +27,9 @@ DEMO_KEYS = [
         channel="app",
     ),
     ApiKeyCreate(name="demo: call centre", scopes=["*:read", "*:write"], channel="call-centre"),
+    ApiKeyCreate(
+        name="demo: store Paris Rivoli", scopes=["*:read", "*:write"], channel="store:st_paris_rivoli"
+    ),
     ApiKeyCreate(name="demo: live shopping", scopes=["*:read", "carts:write", "live:write"], channel="live"),
 ]
 
