@@ -1,0 +1,3 @@
+"""carts: the facts this domain publishes."""
+
+from __future__ import annotations

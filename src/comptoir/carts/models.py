@@ -1,0 +1,5 @@
+"""carts: tables (named ``carts_*``)."""
+
+from __future__ import annotations
+
+from comptoir.core.db import Base  # noqa: F401

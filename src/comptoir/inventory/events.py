@@ -1,0 +1,3 @@
+"""inventory: the facts this domain publishes."""
+
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""inventory: tables (named ``inventory_*``)."""
+
+from __future__ import annotations
+
+from comptoir.core.db import Base  # noqa: F401

@@ -1,0 +1,3 @@
+"""inventory: pure rules, no I/O."""
+
+from __future__ import annotations

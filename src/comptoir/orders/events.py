@@ -1,0 +1,3 @@
+"""orders: the facts this domain publishes."""
+
+from __future__ import annotations

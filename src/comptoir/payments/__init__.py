@@ -1,0 +1,1 @@
+"""payments: see service.py for the public operations."""

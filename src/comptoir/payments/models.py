@@ -1,0 +1,5 @@
+"""payments: tables (named ``payments_*``)."""
+
+from __future__ import annotations
+
+from comptoir.core.db import Base  # noqa: F401

@@ -1,0 +1,9 @@
+"""payments: HTTP API (thin: parse, call the service, map errors)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from comptoir.core.api import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/payments", tags=["payments"], responses=PROBLEM_RESPONSES)

@@ -1,0 +1,3 @@
+"""payments: pydantic types in and out — with service.py and events.py, the public interface."""
+
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""pricing: tables (named ``pricing_*``)."""
+
+from __future__ import annotations
+
+from comptoir.core.db import Base  # noqa: F401

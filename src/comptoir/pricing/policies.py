@@ -1,0 +1,3 @@
+"""pricing: pure rules, no I/O."""
+
+from __future__ import annotations

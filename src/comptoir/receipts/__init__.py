@@ -1,0 +1,1 @@
+"""receipts: see service.py for the public operations."""

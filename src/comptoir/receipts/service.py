@@ -1,0 +1,3 @@
+"""receipts: the domain's operations (its public interface with schemas.py and events.py)."""
+
+from __future__ import annotations

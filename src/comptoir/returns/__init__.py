@@ -1,0 +1,1 @@
+"""returns: see service.py for the public operations."""

@@ -1,0 +1,3 @@
+"""returns: the facts this domain publishes."""
+
+from __future__ import annotations

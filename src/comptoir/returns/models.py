@@ -1,0 +1,5 @@
+"""returns: tables (named ``returns_*``)."""
+
+from __future__ import annotations
+
+from comptoir.core.db import Base  # noqa: F401

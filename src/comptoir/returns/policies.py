@@ -1,0 +1,3 @@
+"""returns: pure rules, no I/O."""
+
+from __future__ import annotations

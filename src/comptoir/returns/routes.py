@@ -1,0 +1,9 @@
+"""returns: HTTP API (thin: parse, call the service, map errors)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from comptoir.core.api import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/v1/returns", tags=["returns"], responses=PROBLEM_RESPONSES)
