@@ -1,12 +1,95 @@
-"""orders: the domain's operations (its public interface with schemas.py and events.py)."""
+"""orders: the domain's operations (its public interface with schemas.py and events.py).
+
+Reads (``get_order``, ``orders_of``) and ``record_returned`` live here; the checkout is in
+:mod:`comptoir.orders.checkout` and the lifecycle in :mod:`comptoir.orders.lifecycle`, both
+re-exported below so other domains and routes call ``comptoir.orders.service`` only.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import select, update
+
+from comptoir.core import clock
+from comptoir.core.errors import Conflict, InvalidInput, not_found
 from comptoir.core.uow import UnitOfWork
+from comptoir.orders.events import OrderLinesReturned
+from comptoir.orders.models import Order, OrderLine
+from comptoir.orders.read import load_order, order_summaries
+from comptoir.orders.schemas import OrderOut, OrderSummaryOut, ReturnedLine
+
+
+def get_order(uow: UnitOfWork, order_id: str) -> OrderOut:
+    order = load_order(uow, order_id)
+    if order is None:
+        raise not_found("Order", order_id)
+    return order
+
+
+def find_order(uow: UnitOfWork, order_id: str) -> OrderOut | None:
+    return load_order(uow, order_id)
+
+
+def orders_of(uow: UnitOfWork, customer_id: str, limit: int = 20) -> list[OrderSummaryOut]:
+    """The customer's orders, newest first, on every channel."""
+    return order_summaries(uow, customer_id=customer_id, limit=limit)
+
+
+def record_returned(uow: UnitOfWork, order_id: str, lines: Sequence[ReturnedLine]) -> None:
+    """Add returned quantities to the order's lines (returns calls it when goods come back).
+
+    Guarded per line: the returned quantity never exceeds what was bought, even with two returns racing.
+    """
+    exists = uow.session.execute(
+        select(Order.id, Order.customer_id, Order.channel).where(Order.id == order_id)
+    ).first()
+    if exists is None:
+        raise not_found("Order", order_id)
+    for index, line in enumerate(lines):
+        result = uow.session.execute(
+            update(OrderLine)
+            .where(
+                OrderLine.order_id == order_id,
+                OrderLine.line_id == line.line_id,
+                OrderLine.returned_quantity + line.quantity <= OrderLine.quantity,
+            )
+            .values(returned_quantity=OrderLine.returned_quantity + line.quantity)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            known = uow.session.execute(
+                select(OrderLine.quantity, OrderLine.returned_quantity).where(
+                    OrderLine.order_id == order_id, OrderLine.line_id == line.line_id
+                )
+            ).first()
+            if known is None:
+                raise InvalidInput(
+                    f"Order {order_id} has no line {line.line_id}.", field=f"lines/{index}/line_id"
+                )
+            raise Conflict(
+                f"Line {line.line_id} had {known.quantity} unit(s), {known.returned_quantity} already returned: "
+                f"{line.quantity} more cannot be returned.",
+                slug="return-exceeds-order",
+            )
+    uow.session.execute(
+        update(Order).where(Order.id == order_id).values(updated_at=clock.now(), version=Order.version + 1)
+    )
+    uow.record(
+        OrderLinesReturned(
+            order_id=order_id,
+            customer_id=exists.customer_id,
+            channel=exists.channel,
+            lines=[{"line_id": line.line_id, "quantity": line.quantity} for line in lines],
+        )
+    )
 
 
 def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
-    """This domain's section of the 360° customer view."""
-    return {}
+    """This domain's section of the 360° customer view: open web orders first, then recent orders."""
+    recent = order_summaries(uow, customer_id=customer_id, limit=10)
+    open_orders = order_summaries(uow, customer_id=customer_id, limit=10, open_only=True)
+    return {
+        "open_orders": [o.model_dump(mode="json") for o in open_orders],
+        "recent_orders": [o.model_dump(mode="json") for o in recent],
+    }

@@ -1,0 +1,178 @@
+"""orders: the read model (an order with its lines, fulfilments and payments) in few queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+
+from comptoir.core.uow import UnitOfWork
+from comptoir.orders import policies
+from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
+from comptoir.orders.schemas import (
+    FulfilmentLineOut,
+    FulfilmentOut,
+    OrderLineOut,
+    OrderOut,
+    OrderPaymentOut,
+    OrderSummaryOut,
+    OrderTotalsOut,
+    SourcingDecisionOut,
+)
+from comptoir.payments import service as payments_service
+
+
+def _money(value: Any, currency: str) -> Any:
+    return policies.money(value, currency)
+
+
+def fulfilments_of(uow: UnitOfWork, order_ids: list[str]) -> dict[str, list[FulfilmentOut]]:
+    if not order_ids:
+        return {}
+    rows = (
+        uow.session.execute(
+            select(Fulfilment)
+            .where(Fulfilment.order_id.in_(order_ids))
+            .order_by(Fulfilment.order_id, Fulfilment.id)
+        )
+        .scalars()
+        .all()
+    )
+    lines: dict[str, list[FulfilmentLineOut]] = defaultdict(list)
+    if rows:
+        for line in uow.session.execute(
+            select(FulfilmentLine)
+            .where(FulfilmentLine.fulfilment_id.in_([r.id for r in rows]))
+            .order_by(FulfilmentLine.fulfilment_id, FulfilmentLine.line_id)
+        ).scalars():
+            lines[line.fulfilment_id].append(
+                FulfilmentLineOut(line_id=line.line_id, sku=line.sku, quantity=line.quantity)
+            )
+    out: dict[str, list[FulfilmentOut]] = defaultdict(list)
+    for r in rows:
+        out[r.order_id].append(
+            FulfilmentOut(
+                id=r.id,
+                kind=r.kind,  # type: ignore[arg-type]
+                place_id=r.place_id,
+                source_place_id=r.source_place_id,
+                status=r.status,  # type: ignore[arg-type]
+                lines=lines[r.id],
+                reservation_reference=r.reservation_reference,
+                pickup_expires_at=r.pickup_expires_at,
+                tracking_number=r.tracking_number,
+                updated_at=r.updated_at,
+            )
+        )
+    return out
+
+
+def load_order(uow: UnitOfWork, order_id: str, *, with_payments: bool = True) -> OrderOut | None:
+    order = uow.session.get(Order, order_id)
+    if order is None:
+        return None
+    lines = (
+        uow.session.execute(
+            select(OrderLine).where(OrderLine.order_id == order_id).order_by(OrderLine.position)
+        )
+        .scalars()
+        .all()
+    )
+    fulfilments = fulfilments_of(uow, [order_id])[order_id]
+    payments: list[OrderPaymentOut] = []
+    if with_payments:
+        payments = [
+            OrderPaymentOut(payment_id=p.id, method=p.method, amount=p.amount, state=p.state)
+            for p in payments_service.payments_of(uow, order_id)
+        ]
+    cur = order.currency
+    return OrderOut(
+        id=order.id,
+        number=order.number,
+        customer_id=order.customer_id,
+        channel=order.channel,
+        currency=cur,
+        status=order.status,  # type: ignore[arg-type]
+        mode=order.mode,  # type: ignore[arg-type]
+        payment_status=order.payment_status,  # type: ignore[arg-type]
+        lines=[
+            OrderLineOut(
+                line_id=line.line_id,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=_money(line.unit_price, cur),
+                discount=_money(line.discount, cur),
+                total=_money(line.total, cur),
+                vat_rate=line.vat_rate.normalize(),
+                category_ids=list(line.category_ids or []),
+                returned_quantity=line.returned_quantity,
+            )
+            for line in lines
+        ],
+        fulfilments=fulfilments,
+        totals=OrderTotalsOut(
+            subtotal=_money(order.subtotal, cur),
+            discount_total=_money(order.discount_total, cur),
+            shipping_total=_money(order.shipping_total, cur),
+            tax_total=_money(order.tax_total, cur),
+            total=_money(order.total, cur),
+        ),
+        payments=payments,
+        cart_id=order.cart_id,
+        seller_id=order.seller_id,
+        email=order.email,
+        address=order.address,
+        pickup_place_id=order.pickup_place_id,
+        sourcing=SourcingDecisionOut.model_validate(order.sourcing) if order.sourcing else None,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        version=order.version,
+    )
+
+
+def order_summaries(
+    uow: UnitOfWork,
+    *,
+    customer_id: str | None = None,
+    limit: int = 20,
+    open_only: bool = False,
+    status: str | None = None,
+    mode: str | None = None,
+    channel: str | None = None,
+    before: str | None = None,
+) -> list[OrderSummaryOut]:
+    items = (
+        select(OrderLine.order_id, func.sum(OrderLine.quantity).label("items"))
+        .group_by(OrderLine.order_id)
+        .subquery()
+    )
+    query = select(Order, items.c.items).join(items, items.c.order_id == Order.id)
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    if open_only:
+        query = query.where(Order.status.in_(policies.OPEN_ORDER_STATUSES))
+    if status is not None:
+        query = query.where(Order.status == status)
+    if mode is not None:
+        query = query.where(Order.mode == mode)
+    if channel is not None:
+        query = query.where(Order.channel == channel)
+    if before is not None:
+        query = query.where(Order.id < before)
+    rows = uow.session.execute(query.order_by(Order.id.desc()).limit(limit)).all()
+    return [
+        OrderSummaryOut(
+            id=o.id,
+            number=o.number,
+            channel=o.channel,
+            mode=o.mode,  # type: ignore[arg-type]
+            status=o.status,  # type: ignore[arg-type]
+            payment_status=o.payment_status,  # type: ignore[arg-type]
+            currency=o.currency,
+            total=_money(o.total, o.currency),
+            items=int(n or 0),
+            created_at=o.created_at,
+        )
+        for o, n in rows
+    ]
