@@ -11,7 +11,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from comptoir.core.money import quantize
+from pydantic import BaseModel, ConfigDict, Field
+
+from comptoir.core.money import DecimalStr, quantize
+from comptoir.orders.sourcing import SourcingRules
 
 OPEN_ORDER_STATUSES = ("placed", "in_progress", "ready_for_pickup")
 TERMINAL = frozenset({"collected", "delivered", "cancelled", "expired"})
@@ -157,3 +160,97 @@ def payment_status(states: Iterable[str]) -> str:
     if any(s == "pending" for s in live):
         return "pending"
     return "authorised"
+
+
+# --- retailer rules ---------------------------------------------------------------------------------
+class OrdersRules(BaseModel):
+    """The retailer's order rules (``GET/PUT /v1/orders/rules``), stored as one JSON row."""
+
+    model_config = ConfigDict(extra="forbid")
+    sourcing: SourcingRules = Field(default_factory=SourcingRules)
+    pickup_hold_days: int = Field(default=7, ge=1, le=60, description="Days a ready click & collect waits")
+    reserve_hold_hours: int = Field(
+        default=48, ge=1, le=24 * 14, description="Hours goods are held for reserve & collect"
+    )
+    shipping_fees: dict[str, DecimalStr] = Field(
+        default_factory=lambda: {"standard": Decimal("4.90"), "express": Decimal("9.90")},
+        description="Shipping fee per method for home delivery (before shipping promotions)",
+    )
+    card_required_for_delivery: bool = Field(default=True, description="Home delivery must be paid online")
+
+
+def shipping_fee(rules: OrdersRules, mode: str, method: str) -> Decimal | None:
+    """The shipping fee for a mode and method; None when the method is unknown."""
+    if mode != "home_delivery":
+        return Decimal("0")
+    return rules.shipping_fees.get(method)
+
+
+@dataclass(frozen=True)
+class Tender:
+    method: str
+    amount: Decimal
+    details: dict[str, str]
+
+
+class TenderProblem(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+DEFERRED_METHODS = ("pay_in_store", "pay_at_pickup")
+
+
+def split_tenders(
+    mode: str, total: Decimal, tenders: list[tuple[str, Decimal | None, dict[str, str]]], rules: OrdersRules
+) -> list[Tender]:
+    """Check the tenders against the order total and mode; the last one without an amount takes the rest.
+
+    No tender given: reserve & collect is paid at the till (``pay_in_store``), click & collect at pickup.
+    """
+    if not tenders:
+        if mode == "reserve_and_collect":
+            tenders = [("pay_in_store", None, {})]
+        elif mode == "click_and_collect":
+            tenders = [("pay_at_pickup", None, {})]
+        else:
+            raise TenderProblem("Say how the order is paid.", "tenders")
+    out: list[Tender] = []
+    remaining = total
+    for index, (method, amount, details) in enumerate(tenders):
+        if method == "pay_at_pickup" and mode not in ("click_and_collect", "reserve_and_collect"):
+            raise TenderProblem("Paying at pickup needs a pickup order.", f"tenders/{index}/method")
+        if method == "pay_in_store" and mode not in (
+            "reserve_and_collect",
+            "store_sale",
+            "click_and_collect",
+        ):
+            raise TenderProblem("Paying in store needs a store sale or a pickup.", f"tenders/{index}/method")
+        if mode == "home_delivery" and rules.card_required_for_delivery and method in DEFERRED_METHODS:
+            raise TenderProblem("Home delivery is paid when ordering.", f"tenders/{index}/method")
+        if amount is None:
+            if index != len(tenders) - 1:
+                raise TenderProblem(
+                    "Only the last tender may leave its amount out.", f"tenders/{index}/amount"
+                )
+            amount = remaining
+        if amount > remaining:
+            raise TenderProblem(f"The tenders exceed the order total of {total}.", f"tenders/{index}/amount")
+        remaining -= amount
+        if amount > 0:
+            out.append(Tender(method, amount, dict(details)))
+    if remaining != 0:
+        raise TenderProblem(f"The tenders leave {remaining} of {total} unpaid.", "tenders")
+    return out
+
+
+def order_number(random_bytes: bytes) -> str:
+    """A short order number read aloud at the till: ``CMD-`` and 8 characters of Crockford base32."""
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    value = int.from_bytes(random_bytes[:5], "big")
+    chars = []
+    for _ in range(8):
+        chars.append(alphabet[value & 31])
+        value >>= 5
+    return "CMD-" + "".join(reversed(chars))

@@ -18,6 +18,8 @@ from comptoir.orders.schemas import (
     OrderPaymentOut,
     OrderSummaryOut,
     OrderTotalsOut,
+    PickListLineOut,
+    PickListOut,
     SourcingDecisionOut,
 )
 from comptoir.payments import service as payments_service
@@ -143,11 +145,12 @@ def order_summaries(
     before: str | None = None,
 ) -> list[OrderSummaryOut]:
     items = (
-        select(OrderLine.order_id, func.sum(OrderLine.quantity).label("items"))
-        .group_by(OrderLine.order_id)
-        .subquery()
+        select(func.coalesce(func.sum(OrderLine.quantity), 0))
+        .where(OrderLine.order_id == Order.id)
+        .correlate(Order)
+        .scalar_subquery()
     )
-    query = select(Order, items.c.items).join(items, items.c.order_id == Order.id)
+    query = select(Order, items)
     if customer_id is not None:
         query = query.where(Order.customer_id == customer_id)
     if open_only:
@@ -166,9 +169,9 @@ def order_summaries(
             id=o.id,
             number=o.number,
             channel=o.channel,
-            mode=o.mode,  # type: ignore[arg-type]
-            status=o.status,  # type: ignore[arg-type]
-            payment_status=o.payment_status,  # type: ignore[arg-type]
+            mode=o.mode,
+            status=o.status,
+            payment_status=o.payment_status,
             currency=o.currency,
             total=_money(o.total, o.currency),
             items=int(n or 0),
@@ -176,3 +179,43 @@ def order_summaries(
         )
         for o, n in rows
     ]
+
+
+PICKABLE = ("placed", "allocated", "picking", "in_transit", "ready_for_pickup")
+
+
+def pick_list(uow: UnitOfWork, place_id: str, statuses: tuple[str, ...] = PICKABLE) -> PickListOut:
+    """What a store (or warehouse) has to prepare: fulfilments it sources or hands over, oldest first."""
+    rows = uow.session.execute(
+        select(Fulfilment.id, Fulfilment.order_id, Order.number)
+        .join(Order, Order.id == Fulfilment.order_id)
+        .where(
+            (Fulfilment.source_place_id == place_id) | (Fulfilment.place_id == place_id),
+            Fulfilment.status.in_(statuses),
+        )
+        .order_by(Fulfilment.created_at, Fulfilment.id)
+        .limit(500)
+    ).all()
+    numbers = {r.order_id: r.number for r in rows}
+    by_order = fulfilments_of(uow, sorted(numbers))
+    wanted = {r.id for r in rows}
+    fulfilments = [f for fs in by_order.values() for f in fs if f.id in wanted]
+    fulfilments.sort(key=lambda f: f.id)
+    lines = [
+        PickListLineOut(
+            order_id=oid,
+            order_number=numbers[oid],
+            fulfilment_id=f.id,
+            kind=f.kind,
+            status=f.status,
+            sku=line.sku,
+            quantity=line.quantity,
+            location=line.location,
+        )
+        for oid, fs in by_order.items()
+        for f in fs
+        if f.id in wanted
+        for line in f.lines
+    ]
+    lines.sort(key=lambda line: (line.location or "~", line.sku, line.fulfilment_id))
+    return PickListOut(place_id=place_id, fulfilments=fulfilments, lines=lines)

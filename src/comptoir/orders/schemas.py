@@ -143,6 +143,7 @@ class FulfilmentLineOut(BaseModel):
 
 class SourcingCandidateOut(BaseModel):
     place_id: str
+    kind: str = "store"
     score: float | None
     distance_km: float | None
     covers: int = Field(description="Units of the order this place could serve")

@@ -15,10 +15,30 @@ from sqlalchemy import select, update
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, InvalidInput, not_found
 from comptoir.core.uow import UnitOfWork
+from comptoir.orders.checkout import checkout
 from comptoir.orders.events import OrderLinesReturned
+from comptoir.orders.lifecycle import cancel, expire_uncollected, transition
 from comptoir.orders.models import Order, OrderLine
-from comptoir.orders.read import load_order, order_summaries
+from comptoir.orders.read import load_order, order_summaries, pick_list
+from comptoir.orders.rules import load_rules, rules_version, save_rules
 from comptoir.orders.schemas import OrderOut, OrderSummaryOut, ReturnedLine
+
+__all__ = [
+    "cancel",
+    "checkout",
+    "customer_section",
+    "expire_uncollected",
+    "find_order",
+    "get_order",
+    "list_orders",
+    "load_rules",
+    "orders_of",
+    "pick_list",
+    "record_returned",
+    "rules_version",
+    "save_rules",
+    "transition",
+]
 
 
 def get_order(uow: UnitOfWork, order_id: str) -> OrderOut:
@@ -35,6 +55,21 @@ def find_order(uow: UnitOfWork, order_id: str) -> OrderOut | None:
 def orders_of(uow: UnitOfWork, customer_id: str, limit: int = 20) -> list[OrderSummaryOut]:
     """The customer's orders, newest first, on every channel."""
     return order_summaries(uow, customer_id=customer_id, limit=limit)
+
+
+def list_orders(
+    uow: UnitOfWork,
+    *,
+    limit: int = 50,
+    status: str | None = None,
+    mode: str | None = None,
+    channel: str | None = None,
+    customer_id: str | None = None,
+    before: str | None = None,
+) -> list[OrderSummaryOut]:
+    return order_summaries(
+        uow, limit=limit, status=status, mode=mode, channel=channel, customer_id=customer_id, before=before
+    )
 
 
 def record_returned(uow: UnitOfWork, order_id: str, lines: Sequence[ReturnedLine]) -> None:

@@ -368,6 +368,7 @@ def _explain(
         out.append(
             {
                 "place_id": c.place_id,
+                "kind": c.kind,
                 "score": score,
                 "distance_km": None if c.distance_km is None else round(c.distance_km, 1),
                 "covers": covers,

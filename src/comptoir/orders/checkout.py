@@ -1,0 +1,543 @@
+"""Checkout: a cart becomes an order in ONE unit of work — all or nothing.
+
+1. read the cart (``carts.get_cart``) and check it (still open, the version the customer saw);
+2. re-price it for the chosen mode (``pricing.price_cart``, shipping fee from the retailer's rules);
+3. validate the mode: delivery address, pickup place open and offering the service, till store;
+4. source every line (:mod:`comptoir.orders.sourcing` over ``inventory.stock_levels`` and places);
+5. insert the order (its ``cart_id`` is unique: a second checkout of the cart waits, then fails);
+6. hold stock (``inventory.reserve`` per fulfilment), commit promotions (``pricing.commit_promotions``),
+   take payment (``payments.authorise``), mark the cart ordered, record events.
+
+Any refusal (out of stock, coupon used up, card declined) raises and the caller's unit of work rolls
+everything back: no order, no reservation, no coupon use, no debit.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from comptoir.carts import service as carts_service
+from comptoir.catalog import service as catalog_service
+from comptoir.core import clock
+from comptoir.core.errors import Conflict, Forbidden, InvalidInput
+from comptoir.core.ids import new_id
+from comptoir.core.uow import UnitOfWork
+from comptoir.orders import policies
+from comptoir.orders.events import OrderPlaced
+from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Transition
+from comptoir.orders.rules import load_rules
+from comptoir.orders.schemas import CheckoutIn, OrderOut
+from comptoir.orders.sourcing import Candidate, Demand, Plan, Unservable, haversine_km, source
+from comptoir.pricing import schemas as pricing_schemas
+from comptoir.pricing import service as pricing_service
+from comptoir.stores import service as stores_service
+from comptoir.stores.schemas import PlaceOut
+
+# Test harness only: when set, checkout writes "<path>" once its stock is held and waits there, so a
+# test can SIGKILL the process in the middle of the transaction (tests/orders/test_checkout_races.py).
+PAUSE_ENV = "COMPTOIR_ORDERS_TEST_PAUSE_FILE"
+OPEN_LOAD_STATUSES = ("placed", "in_transit", "allocated", "picking")
+
+
+class OutOfStockForOrder(Conflict):
+    slug = "out-of-stock"
+    title = "Not enough stock"
+
+
+class CartChanged(Conflict):
+    slug = "cart-changed"
+    title = "The cart has changed"
+
+
+class CartAlreadyOrdered(Conflict):
+    slug = "cart-already-ordered"
+    title = "The cart is already an order"
+
+
+@dataclass
+class _Line:
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    total: Decimal
+    vat_rate: Decimal
+
+
+def _pause_for_tests() -> None:
+    target = os.environ.get(PAUSE_ENV)
+    if not target:
+        return
+    Path(target).write_text(str(os.getpid()))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and Path(target).exists():
+        time.sleep(0.05)
+
+
+def _channel(uow: UnitOfWork, cart_channel: str) -> str:
+    channel = uow.actor.channel
+    if channel is None or channel == "system":
+        return cart_channel
+    return channel
+
+
+def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
+    from comptoir.orders.service import get_order  # the read model, after the writes
+
+    actor = uow.actor
+    now = clock.now()
+    rules = load_rules(uow)
+    cart = carts_service.get_cart(uow, cmd.cart_id)
+    if cart.status == "ordered":
+        raise CartAlreadyOrdered(
+            f"Cart {cart.id} was already turned into order {cart.order_id}.", order_id=cart.order_id
+        )
+    if cart.status not in ("open", "abandoned"):
+        raise Conflict(f"Cart {cart.id} is {cart.status} and cannot be ordered.", slug="cart-closed")
+    if cmd.cart_version is not None and cmd.cart_version != cart.version:
+        raise CartChanged(
+            f"The cart is at version {cart.version}, not {cmd.cart_version}: review it and confirm again.",
+            current_version=cart.version,
+        )
+    if not cart.lines:
+        raise InvalidInput("The cart is empty.", field="cart_id")
+    channel = _channel(uow, cart.channel_started)
+    customer_id = cart.customer_id or cmd.customer_id or actor.customer_id
+    if actor.customer_id is not None and cart.customer_id not in (None, actor.customer_id):
+        raise Forbidden("This cart belongs to someone else.")
+    if cmd.customer_id and cart.customer_id and cmd.customer_id != cart.customer_id:
+        raise InvalidInput("The cart belongs to another customer.", field="customer_id")
+
+    # -- the mode and its places ----------------------------------------------------------------
+    pickup: PlaceOut | None = None
+    till: PlaceOut | None = None
+    if cmd.mode in ("click_and_collect", "reserve_and_collect"):
+        assert cmd.pickup_place_id is not None
+        pickup = _place(uow, cmd.pickup_place_id, "pickup_place_id")
+        _check_pickup(pickup, cmd.mode)
+    if cmd.mode == "store_sale":
+        till_id = cmd.place_id or actor.store_id
+        if till_id is None:
+            raise InvalidInput("A store sale needs the till's store (place_id).", field="place_id")
+        if actor.store_id is not None and till_id != actor.store_id:
+            raise InvalidInput("A till sells from its own store only.", field="place_id")
+        till = _place(uow, till_id, "place_id")
+    if cmd.seller_id and not channel.startswith("store:"):
+        raise InvalidInput("Only a store channel takes orders for a seller.", field="seller_id")
+
+    # -- re-price -------------------------------------------------------------------------------
+    fee = policies.shipping_fee(rules, cmd.mode, cmd.shipping_method)
+    if fee is None:
+        raise InvalidInput(
+            f"Unknown shipping method {cmd.shipping_method!r} (known: {', '.join(sorted(rules.shipping_fees))}).",
+            field="shipping_method",
+        )
+    store_for_prices = till.id if till else cart.store_id
+    priced = pricing_service.price_cart(
+        uow,
+        pricing_schemas.PriceCartIn(
+            currency=cart.currency,
+            channel=channel,
+            store_id=store_for_prices,
+            customer_id=customer_id,
+            lines=[
+                pricing_schemas.CartLineIn(line_id=line.line_id, sku=line.sku, quantity=line.quantity)
+                for line in cart.lines
+            ],
+            coupons=list(cart.coupons),
+            shipping=pricing_schemas.ShippingIn(method=cmd.shipping_method, amount=fee)
+            if cmd.mode == "home_delivery"
+            else None,
+        ),
+    )
+    lines = _order_lines(priced, cart.currency)
+    demand = [Demand(line.line_id, line.sku, line.quantity) for line in lines]
+
+    # -- source -----------------------------------------------------------------------------------
+    plan = _source(uow, cmd, rules, demand, pickup, till)
+
+    # -- the order row first: the unique cart_id serialises two checkouts of one cart -----------------
+    order_id = new_id("ord")
+    number = policies.order_number(os.urandom(5))
+    categories = {
+        sku: v.category_ids
+        for sku, v in catalog_service.get_variants(uow, sorted({line.sku for line in lines})).items()
+    }
+    total = policies.money(priced.total, cart.currency)
+    address = cmd.address.model_dump(mode="json") if cmd.address else None
+    uow.session.execute(
+        insert(Order).values(
+            id=order_id,
+            number=number,
+            customer_id=customer_id,
+            channel=channel,
+            currency=cart.currency,
+            mode=cmd.mode,
+            status="placed",
+            payment_status="pending",
+            cart_id=cart.id,
+            seller_id=cmd.seller_id,
+            email=str(cmd.email) if cmd.email else None,
+            receipt_by_email=cmd.receipt_by_email,
+            address=address,
+            pickup_place_id=pickup.id if pickup else (till.id if till else None),
+            subtotal=priced.subtotal,
+            discount_total=-abs(Decimal(priced.discount_total)),
+            shipping_total=priced.shipping_total,
+            tax_total=priced.tax_total,
+            total=total,
+            sourcing=plan.explanation(_strategy(cmd.mode)),
+            note=cmd.note,
+            created_at=now,
+            updated_at=now,
+            version=1,
+        )
+    )
+    uow.session.execute(
+        insert(OrderLine),
+        [
+            {
+                "order_id": order_id,
+                "line_id": line.line_id,
+                "position": position,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "discount": line.discount,
+                "total": line.total,
+                "vat_rate": line.vat_rate,
+                "category_ids": categories.get(line.sku, []),
+                "returned_quantity": 0,
+            }
+            for position, line in enumerate(lines)
+        ],
+    )
+
+    # -- fulfilments and their stock -------------------------------------------------------------------
+    fulfilment_rows, fulfilment_lines, reservations = _fulfilments(
+        order_id, cmd, plan, pickup, till, rules, now, demand
+    )
+    uow.session.execute(insert(Fulfilment), fulfilment_rows)
+    uow.session.execute(insert(FulfilmentLine), fulfilment_lines)
+    uow.session.execute(
+        insert(Transition),
+        [
+            {
+                "order_id": order_id,
+                "fulfilment_id": f["id"],
+                "from_status": None,
+                "to_status": f["status"],
+                "at": now,
+                "channel": channel,
+                "note": "checkout",
+            }
+            for f in fulfilment_rows
+        ],
+    )
+    from comptoir.inventory import schemas as inventory_schemas
+    from comptoir.inventory import service as inventory_service
+
+    for reference, kind, expires_at, held in reservations:
+        inventory_service.reserve(
+            uow,
+            inventory_schemas.ReserveIn(
+                reference=reference,
+                lines=[
+                    inventory_schemas.ReserveLine(sku=sku, place_id=place, quantity=qty)
+                    for sku, place, qty in held
+                ],
+                kind=kind,
+                expires_at=expires_at,
+            ),
+        )
+    _pause_for_tests()
+
+    # -- promotions and payment -------------------------------------------------------------------
+    pricing_service.commit_promotions(uow, order_id, customer_id, priced)
+    from comptoir.orders.payment import authorise, settle_store_sale
+
+    authorise(uow, order_id, customer_id, channel, cart.currency, cmd, total, rules)
+    carts_service.mark_ordered(uow, cart.id, order_id)
+    uow.record(
+        OrderPlaced(
+            order_id=order_id,
+            customer_id=customer_id,
+            channel=channel,
+            number=number,
+            mode=cmd.mode,
+            currency=cart.currency,
+            total=str(total),
+            email=str(cmd.email) if cmd.email else None,
+            seller_id=cmd.seller_id,
+        )
+    )
+    if cmd.mode == "store_sale":
+        settle_store_sale(uow, order_id, [str(f["id"]) for f in fulfilment_rows])
+    return get_order(uow, order_id)
+
+
+def _strategy(mode: str) -> str:
+    return {
+        "home_delivery": "cheapest plan: parcels, distance, handling cost, capacity",
+        "click_and_collect": "pickup store first, then transfers by cost",
+        "reserve_and_collect": "held at the pickup store",
+        "store_sale": "carried out of the till's store",
+    }[mode]
+
+
+def _place(uow: UnitOfWork, place_id: str, field: str) -> PlaceOut:
+    place = stores_service.get_places(uow, [place_id]).get(place_id)
+    if place is None:
+        raise InvalidInput(f"Place {place_id} does not exist.", field=field)
+    return place
+
+
+def _check_pickup(place: PlaceOut, mode: str) -> None:
+    if place.kind == "warehouse":
+        raise InvalidInput(
+            f"{place.name} is a warehouse: customers cannot collect there.", field="pickup_place_id"
+        )
+    if place.status != "open":
+        raise InvalidInput(f"{place.name} is {place.status.replace('_', ' ')}.", field="pickup_place_id")
+    if mode not in place.services:
+        raise InvalidInput(f"{place.name} does not offer {mode.replace('_', ' ')}.", field="pickup_place_id")
+
+
+def _order_lines(priced: pricing_schemas.PricedCart, currency: str) -> list[_Line]:
+    out: list[_Line] = []
+    for p in [*priced.lines, *priced.gift_lines]:
+        gross = Decimal(p.unit_price) * p.quantity
+        paid = policies.money(p.amount_payable, currency)
+        out.append(
+            _Line(
+                line_id=p.line_id,
+                sku=p.sku,
+                quantity=p.quantity,
+                unit_price=policies.money(p.unit_price, currency),
+                discount=policies.money(max(gross - paid, Decimal(0)), currency),
+                total=paid,
+                vat_rate=Decimal(p.vat_rate),
+            )
+        )
+    return out
+
+
+def _customer_point(uow: UnitOfWork, cmd: CheckoutIn) -> tuple[float, float] | None:
+    if cmd.address is None:
+        return None
+    if cmd.address.latitude is not None and cmd.address.longitude is not None:
+        return cmd.address.latitude, cmd.address.longitude
+    return stores_service.geocode_postcode(uow, cmd.address.postcode)
+
+
+def _open_load(uow: UnitOfWork, place_ids: list[str]) -> dict[str, int]:
+    """Units each place still has to pick (its open fulfilments): what capacity is measured against."""
+    if not place_ids:
+        return {}
+    rows = uow.session.execute(
+        select(Fulfilment.source_place_id, func.sum(FulfilmentLine.quantity))
+        .join(FulfilmentLine, FulfilmentLine.fulfilment_id == Fulfilment.id)
+        .where(Fulfilment.source_place_id.in_(place_ids), Fulfilment.status.in_(OPEN_LOAD_STATUSES))
+        .group_by(Fulfilment.source_place_id)
+    ).all()
+    return {pid: int(n or 0) for pid, n in rows}
+
+
+def _source(
+    uow: UnitOfWork,
+    cmd: CheckoutIn,
+    rules: policies.OrdersRules,
+    demand: list[Demand],
+    pickup: PlaceOut | None,
+    till: PlaceOut | None,
+) -> Plan:
+    from comptoir.inventory import service as inventory_service
+
+    skus = sorted({d.sku for d in demand})
+    only = [pickup.id] if cmd.mode == "reserve_and_collect" and pickup else [till.id] if till else None
+    levels = inventory_service.stock_levels(uow, skus, only)
+    stock: dict[str, dict[str, int]] = defaultdict(dict)
+    for sku, per_place in levels.items():
+        for level in per_place:
+            if level.available > 0:
+                stock[level.place_id][sku] = int(level.available)
+    if cmd.mode in ("reserve_and_collect", "store_sale"):
+        place = pickup or till
+        assert place is not None
+        stock.setdefault(place.id, {})
+    places = stores_service.get_places(uow, sorted(stock))
+    sr = rules.sourcing
+    load = _open_load(uow, sorted(places))
+    origin: tuple[float, float] | None
+    if cmd.mode == "home_delivery":
+        origin = _customer_point(uow, cmd)
+    elif pickup is not None:
+        origin = (pickup.latitude, pickup.longitude)
+    else:
+        origin = None
+    candidates: list[Candidate] = []
+    for place_id, held in sorted(stock.items()):
+        place = places.get(place_id)
+        if place is None:
+            continue
+        distance = (
+            None if origin is None else haversine_km(origin[0], origin[1], place.latitude, place.longitude)
+        )
+        excluded = _exclusion(cmd.mode, place, pickup, till, distance, sr)
+        capacity_total = sr.capacities.get(
+            place_id,
+            sr.default_warehouse_capacity if place.kind == "warehouse" else sr.default_store_capacity,
+        )
+        capacity = None if capacity_total is None else max(capacity_total - load.get(place_id, 0), 0)
+        if cmd.mode in ("reserve_and_collect", "store_sale"):
+            capacity = None  # the goods are on the shelf (or in the basket): nothing to pick
+        candidates.append(
+            Candidate(
+                place_id=place_id,
+                kind="warehouse" if place.kind == "warehouse" else "store",
+                distance_km=distance,
+                stock=held,
+                capacity=capacity,
+                fixed_cost=sr.place_costs.get(place_id, 0.0),
+                excluded=excluded,
+            )
+        )
+    search_rules = sr
+    if cmd.mode in ("reserve_and_collect", "store_sale"):
+        search_rules = sr.model_copy(update={"max_parcels": 1})
+    try:
+        return source(demand, candidates, search_rules)
+    except Unservable as refused:
+        raise OutOfStockForOrder(
+            "Not enough stock to serve the order: "
+            + ", ".join(f"{sku} (missing {n})" for sku, n in sorted(refused.short.items()))
+            + ".",
+            skus=sorted(refused.short),
+            places_considered=refused.candidates,
+        ) from None
+
+
+def _exclusion(
+    mode: str,
+    place: PlaceOut,
+    pickup: PlaceOut | None,
+    till: PlaceOut | None,
+    distance: float | None,
+    sr: Any,
+) -> str | None:
+    if place.status != "open":
+        return f"{place.status.replace('_', ' ')}"
+    if mode == "store_sale":
+        return None if till and place.id == till.id else "not the till's store"
+    if mode == "reserve_and_collect":
+        return (
+            None
+            if pickup and place.id == pickup.id
+            else "reserve & collect holds stock in the pickup store only"
+        )
+    if place.kind == "pickup_point":
+        return "a pickup point holds no stock to ship"
+    if mode == "home_delivery":
+        if place.kind == "warehouse":
+            return None
+        if not sr.ship_from_store:
+            return "ship-from-store is off in the sourcing rules"
+        if "ship_from_store" not in place.services:
+            return "this store does not ship orders"
+        if distance is not None and distance > sr.ship_from_store_max_km:
+            return f"{distance:.0f} km away, beyond the {sr.ship_from_store_max_km:.0f} km ship-from-store radius"
+        return None
+    # click & collect: the pickup store itself, or a transfer from elsewhere
+    if pickup and place.id == pickup.id:
+        return None
+    if not sr.transfer_for_pickup:
+        return "transfers for click & collect are off in the sourcing rules"
+    if distance is not None and distance > sr.transfer_max_km:
+        return (
+            f"{distance:.0f} km from the pickup store, beyond the {sr.transfer_max_km:.0f} km transfer radius"
+        )
+    return None
+
+
+def _fulfilments(
+    order_id: str,
+    cmd: CheckoutIn,
+    plan: Plan,
+    pickup: PlaceOut | None,
+    till: PlaceOut | None,
+    rules: policies.OrdersRules,
+    now: Any,
+    demand: list[Demand],
+) -> tuple[
+    list[dict[str, Any]], list[dict[str, Any]], list[tuple[str, str, Any, list[tuple[str, str, int]]]]
+]:
+    by_place: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for a in plan.allocations:
+        by_place[a.place_id].append((a.line_id, a.sku, a.quantity))
+    kinds = {c["place_id"]: c for c in plan.candidates}
+    rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    reservations: list[tuple[str, str, Any, list[tuple[str, str, int]]]] = []
+    for source_place_id in plan.places:
+        fulfilment_id = new_id("ful")
+        source_kind = "warehouse" if kinds.get(source_place_id, {}).get("kind") == "warehouse" else "store"
+        kind = policies.fulfilment_kind(cmd.mode, source_kind, source_place_id, pickup.id if pickup else None)
+        place_id = pickup.id if pickup else (till.id if till else source_place_id)
+        status = policies.INITIAL_STATUS[kind]
+        expires_at = None
+        if kind == "reserve_and_collect":
+            # The hold is ours to end (the expiry job restocks and tells the customer), not inventory's.
+            expires_at = now + timedelta(hours=rules.reserve_hold_hours)
+        rows.append(
+            {
+                "id": fulfilment_id,
+                "order_id": order_id,
+                "kind": kind,
+                "place_id": place_id,
+                "source_place_id": source_place_id,
+                "status": status,
+                "reservation_reference": fulfilment_id,
+                "pickup_expires_at": expires_at,
+                "tracking_number": None,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+        )
+        merged: dict[str, tuple[str, int]] = {}
+        for line_id, sku, qty in by_place[source_place_id]:
+            prev = merged.get(line_id)
+            merged[line_id] = (sku, qty + (prev[1] if prev else 0))
+        line_rows.extend(
+            {"fulfilment_id": fulfilment_id, "line_id": line_id, "sku": sku, "quantity": qty}
+            for line_id, (sku, qty) in merged.items()
+        )
+        per_sku: dict[str, int] = defaultdict(int)
+        for _line_id, sku, qty in by_place[source_place_id]:
+            per_sku[sku] += qty
+        reserve_kind = (
+            "reserve_collect"
+            if kind == "reserve_and_collect"
+            else "checkout"
+            if kind == "carry_out"
+            else "order"
+        )
+        reservations.append(
+            (
+                fulfilment_id,
+                reserve_kind,
+                None,
+                [(sku, source_place_id, qty) for sku, qty in sorted(per_sku.items())],
+            )
+        )
+    return rows, line_rows, reservations
