@@ -64,7 +64,9 @@ class LoyaltyAccountOut(BaseModel):
     next_tier: str | None
     points_to_next_tier: int | None
     lifetime_points: int
-    expiring_soon: list[ExpiringPointsOut] = Field(description="Lots expiring in the next 90 days, soonest first")
+    expiring_soon: list[ExpiringPointsOut] = Field(
+        description="Lots expiring in the next 90 days, soonest first"
+    )
     history_url: str
 
 
