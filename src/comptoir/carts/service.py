@@ -24,7 +24,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from comptoir.carts import policies
 from comptoir.carts.events import CartAbandoned, CartChanged, CartCreated, CartMerged, CartOrdered
@@ -39,6 +38,7 @@ from comptoir.carts.schemas import (
 )
 from comptoir.catalog import service as catalog_service
 from comptoir.core import clock
+from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, Problem
 from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
@@ -389,36 +389,35 @@ def create_cart(uow: UnitOfWork, body: CartIn) -> tuple[CartCreatedOut, bool]:
     channel = _channel(uow)
     now = clock.now()
     token = None if customer_id is not None else secrets.token_urlsafe(32)
-    cart = Cart(
-        id=new_id("cart"),
-        customer_id=customer_id,
-        token_hash=hash_token(token) if token else None,
-        currency=body.currency,
-        channel_started=channel,
-        key_started=uow.actor.key_id,
-        store_id=uow.actor.store_id,
-        status="open",
-        coupons=[],
-        version=1,
-        merged_into=None,
-        order_id=None,
-        created_at=now,
-        updated_at=now,
-        updated_channel=channel,
-        abandoned_at=None,
-        closed_at=None,
-    )
-    try:
-        with uow.savepoint():
-            uow.session.add(cart)
-            uow.session.flush()
-    except IntegrityError:
-        # Another channel started this customer's cart at the same moment: use that one.
+    cart_id = new_id("cart")
+    row = {
+        "id": cart_id,
+        "customer_id": customer_id,
+        "token_hash": hash_token(token) if token else None,
+        "currency": body.currency,
+        "channel_started": channel,
+        "key_started": uow.actor.key_id,
+        "store_id": uow.actor.store_id,
+        "status": "open",
+        "coupons": [],
+        "version": 1,
+        "merged_into": None,
+        "order_id": None,
+        "created_at": now,
+        "updated_at": now,
+        "updated_channel": channel,
+        "abandoned_at": None,
+        "closed_at": None,
+    }
+    # ON CONFLICT DO NOTHING waits for a racing insert of this customer's open cart (the partial
+    # unique index): when that one commits first, this one adds to it instead.
+    if insert_ignore(uow.session, Cart, [row]) == 0:
         assert customer_id is not None
         existing = _open_cart_of(uow, customer_id, lock=True)
-        if existing is None:
-            raise
+        if existing is None:  # the racing transaction rolled back and freed the slot: start again
+            return create_cart(uow, body)
         return _resume(uow, existing, lines_in, body.coupons), False
+    cart = _get(uow, cart_id)
     lines: list[CartLine] = []
     for i, line in enumerate(lines_in):
         _add(uow, cart, lines, line, f"lines/{i}/quantity")
