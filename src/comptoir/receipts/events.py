@@ -1,3 +1,38 @@
 """receipts: the facts this domain publishes."""
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+from comptoir.core.events import DomainEvent
+
+
+class ReceiptIssued(DomainEvent):
+    """A receipt was made for a sale; ``email`` set means it is to be sent (the handler sends it)."""
+
+    event_type: ClassVar[str] = "receipts.receipt_issued"
+    receipt_id: str
+    number: str
+    order_id: str
+    place_id: str
+    customer_id: str | None
+    email: str | None
+    locale: str
+
+
+class ReceiptSent(DomainEvent):
+    event_type: ClassVar[str] = "receipts.receipt_sent"
+    receipt_id: str
+    number: str
+    order_id: str
+    customer_id: str | None
+    email: str
+    message_id: str
+
+
+class EReceiptConsentGiven(DomainEvent):
+    """The customer followed the e-mail's link: future receipts go to their e-mail."""
+
+    event_type: ClassVar[str] = "receipts.e_receipt_consent_given"
+    receipt_id: str
+    customer_id: str

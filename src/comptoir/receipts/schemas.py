@@ -1,3 +1,109 @@
-"""receipts: pydantic types in and out — with service.py and events.py, the public interface."""
+"""receipts: pydantic types in and out — with service.py and events.py, the public interface.
+
+A receipt is built once from a store sale (``orders.store_sale_completed`` or a call from the till):
+the store's details, the lines, the VAT breakdown, the payments and the loyalty points. It is kept as
+that document, reachable at a signed link (HTML and PDF) and sent by e-mail when the till asked for it
+or the customer consented to e-receipts.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from comptoir.core.money import DecimalStr
+
+ReceiptLocale = Literal["fr", "en"]
+SendStatus = Literal["pending", "sent", "failed", "not_sent"]
+
+
+class IssueReceiptIn(BaseModel):
+    """From the till: make (or find) the receipt of a sale and e-mail it."""
+
+    model_config = ConfigDict(extra="forbid")
+    order_id: str = Field(min_length=1, max_length=64)
+    email: EmailStr | None = Field(default=None, description="Typed at the till; sends this receipt")
+    locale: ReceiptLocale | None = Field(default=None, description="Default: the customer's or the store's")
+    ask_consent: bool = Field(default=True, description="Ask in the e-mail for e-receipts from now on")
+
+
+class SendReceiptIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr | None = Field(default=None, description="Default: the receipt's e-mail")
+    locale: ReceiptLocale | None = None
+
+
+class StoreDetails(BaseModel):
+    place_id: str
+    name: str
+    address_lines: list[str]
+    phone: str | None = None
+    email: str | None = None
+    legal: str | None = Field(default=None, description="Company id, VAT number… when the store has them")
+    timezone: str = "Europe/Paris"
+
+
+class ReceiptLine(BaseModel):
+    line_id: str
+    sku: str
+    label: str
+    quantity: int
+    unit_price: DecimalStr
+    discount: DecimalStr
+    total: DecimalStr
+    vat_rate: DecimalStr
+
+
+class VatLine(BaseModel):
+    rate: DecimalStr = Field(description='e.g. "0.20"')
+    base: DecimalStr = Field(description="Amount excluding VAT")
+    vat: DecimalStr
+    total: DecimalStr = Field(description="Amount including VAT")
+
+
+class ReceiptPayment(BaseModel):
+    method: str
+    amount: DecimalStr
+
+
+class ReceiptLoyalty(BaseModel):
+    points_earned: int | None = None
+    balance: int | None = None
+    tier: str | None = None
+
+
+class ReceiptDocument(BaseModel):
+    """Everything printed on the receipt, frozen at issue (a later price change does not alter it)."""
+
+    number: str
+    order_id: str
+    order_number: str
+    sold_at: datetime
+    currency: str
+    store: StoreDetails
+    lines: list[ReceiptLine]
+    vat: list[VatLine]
+    subtotal: DecimalStr
+    discount_total: DecimalStr
+    total: DecimalStr
+    payments: list[ReceiptPayment]
+    loyalty: ReceiptLoyalty | None = None
+    seller_id: str | None = None
+
+
+class ReceiptOut(BaseModel):
+    id: str
+    number: str
+    order_id: str
+    place_id: str
+    customer_id: str | None
+    email: str | None
+    locale: ReceiptLocale
+    send_status: SendStatus
+    sent_at: datetime | None
+    url: str = Field(description="Signed link to the receipt (HTML); add .pdf for the PDF")
+    pdf_url: str
+    document: ReceiptDocument
+    created_at: datetime
