@@ -1,0 +1,62 @@
+"""The seller's tablet page: find the customer, start a cart for her, add and remove lines, in French."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.carts.conftest import LIN_S, SOIE_S, STORE, headers, sign_up
+
+
+def test_a_seller_starts_a_cart_on_the_tablet_that_the_customer_finds_on_the_website(  # type: ignore[no-untyped-def]
+    client, marie, store_key, web_key
+) -> None:
+    # given a seller signed in on the tablet with the store's key
+    client.post("/pages/sign-in", data={"api_key": store_key, "next": "/pages/carts"})
+    found = client.get("/pages/carts", params={"q": "Marie Curie", "lang": "fr"})
+    assert found.status_code == 200
+    assert "Paniers clients" in found.text and f"/pages/carts?customer_id={marie}" in found.text
+
+    # when she opens Marie, who has no cart, and starts one with a dress
+    page = client.get("/pages/carts", params={"customer_id": marie})
+    assert "Aucun panier en cours pour ce client." in page.text
+    started = client.post(
+        "/pages/carts/start",
+        data={"customer_id": marie, "sku": LIN_S, "quantity": "2"},
+        follow_redirects=True,
+    )
+    assert started.status_code == 200
+    assert "Panier en cours" in started.text and f"Magasin {STORE}" in started.text
+    assert "Robe en lin d&#39;été" in started.text
+
+    # and adds another; an unknown SKU is refused with a readable message
+    cart = client.get("/v1/carts/current", params={"customer_id": marie}, headers=headers(store_key)).json()
+    added = client.post(
+        f"/pages/carts/{cart['id']}/lines", data={"customer_id": marie, "sku": SOIE_S}, follow_redirects=True
+    )
+    assert added.status_code == 200
+    refused = client.post(f"/pages/carts/{cart['id']}/lines", data={"customer_id": marie, "sku": "NOPE-1"})
+    assert refused.status_code == 422 and "No product has the SKU NOPE-1." in refused.text
+
+    # then Marie, signed in on the website, finds the seller's cart
+    session = sign_up(client, web_key)
+    web = client.get("/v1/carts/current", headers=headers(web_key, customer_token=session["token"])).json()
+    assert web["id"] == cart["id"]
+    assert [(x["sku"], x["quantity"], x["channel_added"]) for x in web["lines"]] == [
+        (LIN_S, 2, f"store:{STORE}"),
+        (SOIE_S, 1, f"store:{STORE}"),
+    ]
+
+    # and the seller removes a line
+    removed = client.post(
+        f"/pages/carts/{cart['id']}/lines/{web['lines'][1]['line_id']}/remove",
+        data={"customer_id": marie},
+        follow_redirects=True,
+    )
+    assert removed.status_code == 200
+    after: dict[str, Any] = client.get(f"/v1/carts/{cart['id']}", headers=headers(store_key)).json()
+    assert [x["sku"] for x in after["lines"]] == [LIN_S]
+
+
+def test_the_page_needs_a_signed_in_key(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/pages/carts", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/pages/sign-in")
