@@ -1,3 +1,510 @@
-"""pricing: pure rules, no I/O."""
+"""pricing: pure rules, no I/O — price list resolution, VAT, the Omnibus reference, the promotion engine.
+
+Everything here takes plain values and returns plain values so it is tested without a database and
+checked by property tests (a price never goes negative; no promotion is the identity).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+OMNIBUS_WINDOW = timedelta(days=30)
+
+# French TVA rates by the catalogue's tax class.
+VAT_RATES: dict[str, Decimal] = {
+    "standard": Decimal("20"),
+    "intermediate": Decimal("10"),
+    "reduced": Decimal("5.5"),
+    "super_reduced": Decimal("2.1"),
+}
+FRENCH_VAT_RATES = frozenset(VAT_RATES.values())
+SHIPPING_VAT_RATE = VAT_RATES["standard"]
+
+
+def money(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def vat_rate_for(tax_class: str | None, override: Decimal | None = None) -> Decimal:
+    if override is not None:
+        return override
+    return VAT_RATES.get(tax_class or "standard", VAT_RATES["standard"])
+
+
+def including_tax(amount_excl: Decimal, rate: Decimal) -> Decimal:
+    return money(amount_excl * (HUNDRED + rate) / HUNDRED)
+
+
+def excluding_tax(amount_incl: Decimal, rate: Decimal) -> Decimal:
+    return money(amount_incl * HUNDRED / (HUNDRED + rate))
+
+
+def tax_in(amount_incl: Decimal, rate: Decimal) -> Decimal:
+    """The VAT contained in a tax-inclusive amount."""
+    return amount_incl - excluding_tax(amount_incl, rate)
+
+
+# ---------------------------------------------------------------------------------------------
+# channels
+# ---------------------------------------------------------------------------------------------
+def channel_matches(allowed: Sequence[str], channel: str, store_id: str | None) -> bool:
+    """``allowed`` empty = every channel. ``store`` allows every store, ``store:<id>`` one store."""
+    if not allowed:
+        return True
+    kind = "store" if channel.startswith("store:") or store_id else channel
+    for entry in allowed:
+        if entry in (channel, kind):
+            return True
+        if store_id and entry == f"store:{store_id}":
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+# price lists
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ListRule:
+    id: str
+    code: str
+    name: str
+    currency: str
+    channels: tuple[str, ...]
+    store_ids: tuple[str, ...]
+    customer_groups: tuple[str, ...]
+    priority: int
+    prices_include_tax: bool
+    is_sale: bool
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceContext:
+    currency: str
+    channel: str
+    store_id: str | None
+    segments: frozenset[str]
+    at: datetime
+
+
+def in_window(at: datetime, start: datetime | None, end: datetime | None) -> bool:
+    return (start is None or start <= at) and (end is None or at < end)
+
+
+def list_applies(rule: ListRule, ctx: PriceContext) -> bool:
+    if rule.currency != ctx.currency or not in_window(ctx.at, rule.valid_from, rule.valid_until):
+        return False
+    if rule.store_ids and ctx.store_id not in rule.store_ids:
+        return False
+    if rule.customer_groups and not (ctx.segments & set(rule.customer_groups)):
+        return False
+    return channel_matches(rule.channels, ctx.channel, ctx.store_id)
+
+
+def specificity(rule: ListRule) -> int:
+    """Customer group beats store beats channel beats the default list."""
+    return (4 if rule.customer_groups else 0) + (2 if rule.store_ids else 0) + (1 if rule.channels else 0)
+
+
+def why(rule: ListRule) -> str:
+    parts = []
+    if rule.customer_groups:
+        parts.append("customer group " + ", ".join(rule.customer_groups))
+    if rule.store_ids:
+        parts.append("store " + ", ".join(rule.store_ids))
+    if rule.channels:
+        parts.append("channel " + ", ".join(rule.channels))
+    scope = "; ".join(parts) if parts else "every channel"
+    return f"{rule.name} ({rule.code}): {scope}, priority {rule.priority}"
+
+
+@dataclass(frozen=True, slots=True)
+class PriceRow:
+    price_list_id: str
+    amount: Decimal
+    compare_at: Decimal | None
+    vat_rate: Decimal | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+def rank_key(rule: ListRule, amount: Decimal) -> tuple[int, int, Decimal, str]:
+    return (-specificity(rule), -rule.priority, amount, rule.code)
+
+
+def resolve(
+    rows: Iterable[PriceRow], lists: dict[str, ListRule], ctx: PriceContext
+) -> list[tuple[ListRule, PriceRow]]:
+    """Every applicable (list, price), best first: the first is the price charged."""
+    found = []
+    for row in rows:
+        rule = lists.get(row.price_list_id)
+        if rule is None or not list_applies(rule, ctx):
+            continue
+        if not in_window(ctx.at, row.valid_from, row.valid_until):
+            continue
+        found.append((rule, row))
+    found.sort(key=lambda pair: rank_key(pair[0], pair[1].amount))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Omnibus: the lowest price of the 30 days before a discount started
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    price_list_id: str
+    amount: Decimal
+    effective_from: datetime
+    effective_until: datetime | None
+
+
+def lowest_price_before(
+    history: Sequence[HistoryRow],
+    lists: dict[str, ListRule],
+    ctx: PriceContext,
+    discount_started: datetime,
+) -> Decimal | None:
+    """The lowest price the customer in ``ctx`` was charged in the 30 days before ``discount_started``.
+
+    At every instant of the window the charged price is the one resolution picks among the lists
+    applying then; we walk the instants where any price or list validity changes."""
+    start = discount_started - OMNIBUS_WINDOW
+    end = discount_started
+    points = {start}
+    for h in history:
+        for t in (h.effective_from, h.effective_until):
+            if t is not None and start < t < end:
+                points.add(t)
+    for rule in lists.values():
+        for t in (rule.valid_from, rule.valid_until):
+            if t is not None and start < t < end:
+                points.add(t)
+    lowest: Decimal | None = None
+    for t in sorted(points):
+        at_ctx = PriceContext(ctx.currency, ctx.channel, ctx.store_id, ctx.segments, t)
+        live = [
+            PriceRow(h.price_list_id, h.amount, None, None, None, None)
+            for h in history
+            if h.effective_from <= t and (h.effective_until is None or t < h.effective_until)
+        ]
+        best = resolve(live, lists, at_ctx)
+        if best:
+            amount = best[0][1].amount
+            lowest = amount if lowest is None else min(lowest, amount)
+    return lowest
+
+
+# ---------------------------------------------------------------------------------------------
+# the promotion engine
+# ---------------------------------------------------------------------------------------------
+@dataclass(slots=True)
+class Line:
+    line_id: str
+    sku: str
+    quantity: int
+    unit_price: Decimal  # VAT included
+    category_ids: tuple[str, ...] = ()
+    vat_rate: Decimal = VAT_RATES["standard"]
+    adjustments: list[Applied] = field(default_factory=list)
+    cart_share: Decimal = ZERO
+
+    @property
+    def base(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+    @property
+    def total(self) -> Decimal:
+        return self.base + sum((a.amount for a in self.adjustments), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class Promo:
+    id: str
+    kind: str
+    label: str
+    priority: int = 0
+    stacking: str = "stackable"
+    params: dict[str, Any] = field(default_factory=dict)
+    code: str | None = None  # the coupon that unlocked it
+    starts_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    promotion_id: str
+    code: str | None
+    kind: str
+    label: str
+    amount: Decimal  # negative
+
+
+@dataclass(slots=True)
+class Outcome:
+    lines: list[Line]
+    cart_adjustments: list[Applied]
+    gifts: list[tuple[Promo, str]]  # (promotion, gift sku) — the caller prices and adds the line
+    shipping_discount: Decimal
+    applied: list[Promo]
+
+
+def _targets(promo: Promo, line: Line) -> bool:
+    p = promo.params
+    skus = p.get("skus") or []
+    cats = p.get("category_ids") or []
+    excluded = p.get("exclude_skus") or []
+    if line.sku in excluded:
+        return False
+    if not skus and not cats:
+        return True
+    return line.sku in skus or bool(set(cats) & set(line.category_ids))
+
+
+def _merch(lines: Sequence[Line]) -> Decimal:
+    return sum((line.total for line in lines), ZERO) + sum((line.cart_share for line in lines), ZERO)
+
+
+def conditions_met(promo: Promo, lines: Sequence[Line]) -> bool:
+    p = promo.params
+    min_subtotal = p.get("min_subtotal")
+    if min_subtotal is not None and _merch(lines) < Decimal(str(min_subtotal)):
+        return False
+    min_qty = p.get("min_quantity")
+    if min_qty is not None:
+        qty = sum(line.quantity for line in lines if _targets(promo, line))
+        if qty < int(min_qty):
+            return False
+    return True
+
+
+def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split ``amount`` (cents) in proportion to ``weights``; the parts sum exactly to ``amount``."""
+    total = sum(weights, ZERO)
+    if total <= 0 or amount == 0:
+        return [ZERO for _ in weights]
+    sign = Decimal(-1) if amount < 0 else Decimal(1)
+    cents = int((abs(amount) / CENT).to_integral_value())
+    raw = [Decimal(cents) * w / total for w in weights]
+    floors = [int(r.to_integral_value(rounding=ROUND_DOWN)) for r in raw]
+    left = cents - sum(floors)
+    order = sorted(range(len(weights)), key=lambda i: (-(raw[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [sign * Decimal(f) * CENT for f in floors]
+
+
+def _item_discount(promo: Promo, lines: list[Line]) -> list[tuple[Line, Decimal]]:
+    p = promo.params
+    out = []
+    for line in lines:
+        if not _targets(promo, line) or line.total <= 0:
+            continue
+        if promo.kind == "percent_off":
+            off = money(line.total * Decimal(str(p["percent"])) / HUNDRED)
+        else:
+            off = money(Decimal(str(p["amount"])) * line.quantity)
+        off = min(off, line.total)
+        if off > 0:
+            out.append((line, -off))
+    return out
+
+
+def _buy_x_get_y(promo: Promo, lines: list[Line]) -> list[tuple[Line, Decimal]]:
+    p = promo.params
+    buy, get = int(p.get("buy", 2)), int(p.get("get", 1))
+    percent = Decimal(str(p.get("percent", 100)))
+    units: list[tuple[Decimal, int, Line]] = []
+    for idx, line in enumerate(lines):
+        if _targets(promo, line) and line.quantity > 0 and line.total > 0:
+            unit_value = line.total / line.quantity
+            units.extend((unit_value, idx, line) for _ in range(line.quantity))
+    groups = len(units) // (buy + get)
+    if groups == 0:
+        return []
+    # The cheapest units are the free ones (the retailer's usual rule).
+    units.sort(key=lambda u: (u[0], u[1]))
+    per_line: dict[str, tuple[Line, Decimal]] = {}
+    for value, _, line in units[: groups * get]:
+        prev = per_line.get(line.line_id, (line, ZERO))[1]
+        per_line[line.line_id] = (line, prev + value * percent / HUNDRED)
+    out = []
+    for line, off in per_line.values():
+        amount = min(money(off), line.total)
+        if amount > 0:
+            out.append((line, -amount))
+    return out
+
+
+def _bundle(promo: Promo, lines: list[Line]) -> list[tuple[Line, Decimal]]:
+    p = promo.params
+    needed: dict[str, int] = {str(k): int(v) for k, v in (p.get("items") or {}).items()}
+    price = Decimal(str(p["price"]))
+    by_sku: dict[str, list[Line]] = {}
+    for line in lines:
+        by_sku.setdefault(line.sku, []).append(line)
+    if not needed or any(sku not in by_sku for sku in needed):
+        return []
+    count = min(sum(line.quantity for line in by_sku[sku]) // qty for sku, qty in needed.items())
+    if count == 0:
+        return []
+    members: list[Line] = [line for sku in needed for line in by_sku[sku]]
+    # The value of the units in the bundles, at their current (already discounted) unit value.
+    unit_values = [line.total / line.quantity for line in members]
+    weights = []
+    remaining = {sku: qty * count for sku, qty in needed.items()}
+    for line, unit_value in zip(members, unit_values, strict=True):
+        take = min(line.quantity, remaining[line.sku])
+        remaining[line.sku] -= take
+        weights.append(unit_value * take)
+    value = sum(weights, ZERO)
+    off = money(value - price * count)
+    if off <= 0:
+        return []
+    shares = allocate(-off, weights)
+    return [(line, max(share, -line.total)) for line, share in zip(members, shares, strict=True) if share]
+
+
+def _cart_discount(promo: Promo, lines: list[Line]) -> Decimal:
+    p = promo.params
+    eligible = [line for line in lines if _targets(promo, line)]
+    base = sum((line.total + line.cart_share for line in eligible), ZERO)
+    if base <= 0:
+        return ZERO
+    if promo.kind == "percent_off":
+        off = money(base * Decimal(str(p["percent"])) / HUNDRED)
+    else:
+        off = money(Decimal(str(p["amount"])))
+    return min(off, base)
+
+
+def _share_cart_discount(promo: Promo, lines: list[Line], off: Decimal) -> None:
+    eligible = [line for line in lines if _targets(promo, line)]
+    weights = [max(line.total + line.cart_share, ZERO) for line in eligible]
+    for line, share in zip(eligible, allocate(-off, weights), strict=True):
+        line.cart_share += share
+
+
+def apply_promotions(
+    lines: list[Line],
+    promotions: Sequence[Promo],
+    shipping: Decimal | None = None,
+    shipping_method: str | None = None,
+) -> Outcome:
+    """Apply promotions by priority (highest first, then id). An exclusive promotion applies alone:
+    if it is the first one that gives something it is the only one; once another applied, it is skipped.
+    Every amount is rounded to the cent; nothing ever goes below zero."""
+    ordered = sorted(promotions, key=lambda p: (-p.priority, 0 if p.kind != "voucher" else 1, p.id))
+    cart_adjustments: list[Applied] = []
+    gifts: list[tuple[Promo, str]] = []
+    shipping_left = shipping or ZERO
+    applied: list[Promo] = []
+    for promo in ordered:
+        if promo.stacking == "exclusive" and applied:
+            continue
+        if applied and applied[0].stacking == "exclusive":
+            break
+        if not conditions_met(promo, lines):
+            continue
+        gave = False
+        scope = promo.params.get("scope", "item")
+        if promo.kind in ("percent_off", "fixed_off") and scope == "item":
+            for line, amount in _item_discount(promo, lines):
+                line.adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, amount))
+                gave = True
+        elif promo.kind == "buy_x_get_y":
+            for line, amount in _buy_x_get_y(promo, lines):
+                line.adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, amount))
+                gave = True
+        elif promo.kind == "bundle":
+            for line, amount in _bundle(promo, lines):
+                line.adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, amount))
+                gave = True
+        elif promo.kind in ("percent_off", "fixed_off", "voucher"):
+            off = _cart_discount(promo, lines)
+            if off > 0:
+                _share_cart_discount(promo, lines, off)
+                cart_adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, -off))
+                gave = True
+        elif promo.kind == "gift":
+            gift_sku = promo.params.get("gift_sku")
+            if gift_sku and lines:
+                gifts.append((promo, str(gift_sku)))
+                gave = True
+        elif promo.kind == "free_shipping":
+            methods = promo.params.get("methods") or []
+            if shipping_left > 0 and (not methods or shipping_method in methods):
+                cart_adjustments.append(
+                    Applied(promo.id, promo.code, promo.kind, promo.label, -shipping_left)
+                )
+                shipping_left = ZERO
+                gave = True
+        if gave:
+            applied.append(promo)
+    return Outcome(lines, cart_adjustments, gifts, (shipping or ZERO) - shipping_left, applied)
+
+
+# ---------------------------------------------------------------------------------------------
+# coupons
+# ---------------------------------------------------------------------------------------------
+COUPON_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
+
+
+def coupon_code(random_bytes: bytes, prefix: str = "", length: int = 10) -> str:
+    body = "".join(COUPON_ALPHABET[b % len(COUPON_ALPHABET)] for b in random_bytes[:length])
+    return f"{prefix}{body}"
+
+
+def validate_params(kind: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every problem with a promotion's parameters."""
+    errors: list[tuple[str, str]] = []
+
+    def amount(name: str, *, positive: bool = True) -> None:
+        value = params.get(name)
+        try:
+            number = Decimal(str(value))
+        except Exception:
+            errors.append((f"params/{name}", f"{name} must be a decimal amount"))
+            return
+        if value is None or isinstance(value, float) or (positive and number <= 0) or number < 0:
+            errors.append((f"params/{name}", f"{name} must be a positive amount given as a string"))
+
+    scope = params.get("scope", "item")
+    if scope not in ("item", "cart"):
+        errors.append(("params/scope", "scope must be item or cart"))
+    if kind == "percent_off":
+        amount("percent")
+        if not errors and Decimal(str(params["percent"])) > HUNDRED:
+            errors.append(("params/percent", "percent must be at most 100"))
+    elif kind == "fixed_off":
+        amount("amount")
+    elif kind == "buy_x_get_y":
+        for name in ("buy", "get"):
+            if not isinstance(params.get(name), int) or params[name] < 1:
+                errors.append((f"params/{name}", f"{name} must be a whole number of at least 1"))
+        if "percent" in params:
+            amount("percent")
+    elif kind == "bundle":
+        items = params.get("items")
+        if (
+            not isinstance(items, dict)
+            or not items
+            or not all(isinstance(q, int) and q >= 1 for q in items.values())
+        ):
+            errors.append(("params/items", "items must map each SKU to a quantity of at least 1"))
+        amount("price", positive=False)
+    elif kind == "gift":
+        if not params.get("gift_sku"):
+            errors.append(("params/gift_sku", "gift_sku names the product given"))
+        if params.get("min_subtotal") is None:
+            errors.append(("params/min_subtotal", "a gift needs a spend threshold (min_subtotal)"))
+    if params.get("min_subtotal") is not None:
+        amount("min_subtotal", positive=False)
+    return errors

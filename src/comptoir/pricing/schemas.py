@@ -193,3 +193,307 @@ class CouponOut(BaseModel):
     uses: int = 0
     status: Literal["active", "used", "expired", "disabled"] = "active"
     reference: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# price resolution, explained
+# ---------------------------------------------------------------------------------------------
+class CandidatePrice(BaseModel):
+    price_list_id: str
+    price_list_code: str
+    amount: DecimalStr
+    applies: bool = Field(description="The list (and this price's own window) applies to this context")
+    chosen: bool
+    specificity: int = Field(description="4 customer group + 2 store + 1 channel")
+    priority: int
+    explanation: str
+
+
+class PriceResolution(BaseModel):
+    sku: str
+    currency: str
+    channel: str
+    store_id: str | None
+    price: DecimalStr = Field(description="VAT included")
+    price_excl_tax: DecimalStr
+    vat_rate: DecimalStr
+    price_list_id: str
+    price_list_code: str
+    explanation: str
+    compare_at_price: DecimalStr | None
+    discounted: bool
+    discount_started_at: datetime | None
+    reference_price: DecimalStr | None = Field(
+        description="Omnibus: the lowest price of the 30 days before the discount started"
+    )
+    candidates: list[CandidatePrice]
+    at: datetime
+
+
+# ---------------------------------------------------------------------------------------------
+# price lists and prices
+# ---------------------------------------------------------------------------------------------
+ChannelName = str
+
+
+def _channels(value: list[str]) -> list[str]:
+    for entry in value:
+        if entry not in ("web", "app", "call-centre", "live", "store") and not (
+            entry.startswith("store:") and len(entry) > 6
+        ):
+            raise ValueError(f"unknown channel {entry!r}: web, app, store, store:<id>, call-centre, live")
+    return sorted(set(value))
+
+
+class PriceListIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    currency: str = Field(default="EUR", min_length=3, max_length=3)
+    channels: list[str] = Field(default_factory=list, description="Empty: every channel")
+    store_ids: list[str] = Field(default_factory=list, description="Empty: every store")
+    customer_groups: list[str] = Field(default_factory=list, description="Customer segments; empty: all")
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    prices_include_tax: bool = True
+    is_sale: bool = Field(default=False, description="Its prices are reductions (Omnibus reference shown)")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    active: bool = True
+
+    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _ch = field_validator("channels")(classmethod(lambda cls, v: _channels(v)))
+
+    @model_validator(mode="after")
+    def _window(self) -> PriceListIn:
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must come after valid_from")
+        return self
+
+
+class PriceListPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    channels: list[str] | None = None
+    store_ids: list[str] | None = None
+    customer_groups: list[str] | None = None
+    priority: int | None = Field(default=None, ge=-1000, le=1000)
+    is_sale: bool | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    active: bool | None = None
+
+    @field_validator("channels")
+    @classmethod
+    def _ch(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _channels(v)
+
+
+class PriceListOut(BaseModel):
+    id: str
+    code: str
+    name: str
+    currency: str
+    channels: list[str]
+    store_ids: list[str]
+    customer_groups: list[str]
+    priority: int
+    prices_include_tax: bool
+    is_sale: bool
+    valid_from: datetime | None
+    valid_until: datetime | None
+    active: bool
+    version: int
+    price_count: int = 0
+
+
+class PriceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: str = Field(min_length=1, max_length=64)
+    amount: DecimalStr | None = Field(ge=0, description="null removes the SKU from the list")
+    compare_at: DecimalStr | None = Field(default=None, ge=0, description="The crossed-out regular price")
+    vat_rate: DecimalStr | None = Field(default=None, description="Overrides the product's tax class")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+    _float = field_validator("amount", "compare_at", "vat_rate", mode="before")(
+        classmethod(lambda cls, v: _no_float(v))
+    )
+
+    @field_validator("vat_rate")
+    @classmethod
+    def _french_rate(cls, v: Decimal | None) -> Decimal | None:
+        if v is not None and v not in (
+            Decimal("20"),
+            Decimal("10"),
+            Decimal("5.5"),
+            Decimal("2.1"),
+            Decimal(0),
+        ):
+            raise ValueError("vat_rate must be a French TVA rate: 20, 10, 5.5, 2.1 (or 0)")
+        return v
+
+
+class PricesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    prices: list[PriceIn] = Field(min_length=1, max_length=10_000)
+
+    @model_validator(mode="after")
+    def _unique(self) -> PricesIn:
+        skus = [p.sku for p in self.prices]
+        if len(skus) != len(set(skus)):
+            raise ValueError("each SKU may appear once")
+        return self
+
+
+class PriceOut(BaseModel):
+    price_list_id: str
+    sku: str
+    amount: DecimalStr
+    compare_at: DecimalStr | None
+    vat_rate: DecimalStr | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    updated_at: datetime
+
+
+class PricesSetOut(BaseModel):
+    price_list_id: str
+    changed: int
+    unchanged: int
+    removed: int
+
+
+class PriceHistoryOut(BaseModel):
+    price_list_id: str
+    sku: str
+    amount: DecimalStr
+    compare_at: DecimalStr | None
+    effective_from: datetime
+    effective_until: datetime | None
+
+
+# ---------------------------------------------------------------------------------------------
+# promotions and coupons
+# ---------------------------------------------------------------------------------------------
+class PromotionIn(BaseModel):
+    """``params`` by kind (amounts as strings):
+
+    * percent_off: ``{"percent": "15", "scope": "item" | "cart", "skus": [...], "category_ids": [...]}``
+    * fixed_off: ``{"amount": "5.00", "scope": "item" | "cart", ...targets}``
+    * buy_x_get_y: ``{"buy": 2, "get": 1, "percent": "100", ...targets}`` (cheapest units free)
+    * bundle: ``{"items": {"SKU-A": 1, "SKU-B": 1}, "price": "49.90"}``
+    * gift: ``{"gift_sku": "SKU-G", "min_subtotal": "80.00"}``
+    * free_shipping: ``{"min_subtotal": "50.00", "methods": ["home_delivery"]}``
+
+    Every kind accepts ``min_subtotal`` (merchandise after earlier discounts) and ``min_quantity``."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    label: str | None = Field(
+        default=None, max_length=200, description="Shown to the customer; default: name"
+    )
+    kind: Literal["percent_off", "fixed_off", "buy_x_get_y", "bundle", "gift", "free_shipping"]
+    currency: str = Field(default="EUR", min_length=3, max_length=3)
+    params: dict[str, Any] = Field(default_factory=dict)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    priority: int = Field(default=0, ge=-1000, le=1000)
+    stacking: Stacking = "stackable"
+    channels: list[str] = Field(default_factory=list, description="Empty: every channel")
+    segments: list[str] = Field(default_factory=list)
+    tiers: list[str] = Field(default_factory=list)
+    requires_coupon: bool = False
+    budget: DecimalStr | None = Field(default=None, gt=0, description="Total discount the promotion may give")
+    max_uses: int | None = Field(default=None, ge=1, description="Orders the promotion may be used on")
+    status: Literal["draft", "active"] = "active"
+
+    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _ch = field_validator("channels")(classmethod(lambda cls, v: _channels(v)))
+    _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+
+    @model_validator(mode="after")
+    def _window(self) -> PromotionIn:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must come after starts_at")
+        return self
+
+
+class PromotionPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    label: str | None = Field(default=None, max_length=200)
+    params: dict[str, Any] | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    priority: int | None = Field(default=None, ge=-1000, le=1000)
+    stacking: Stacking | None = None
+    channels: list[str] | None = None
+    segments: list[str] | None = None
+    tiers: list[str] | None = None
+    budget: DecimalStr | None = Field(default=None, gt=0)
+    max_uses: int | None = Field(default=None, ge=1)
+    status: Literal["draft", "active", "stopped"] | None = None
+
+    _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+
+    @field_validator("channels")
+    @classmethod
+    def _ch(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _channels(v)
+
+
+class PromotionOut(BaseModel):
+    id: str
+    name: str
+    label: str
+    kind: PromotionKind
+    status: str
+    running: bool = Field(description="Active, within its dates and with budget left")
+    currency: str
+    params: dict[str, Any]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    priority: int
+    stacking: Stacking
+    channels: list[str]
+    segments: list[str]
+    tiers: list[str]
+    requires_coupon: bool
+    budget: DecimalStr | None
+    budget_used: DecimalStr
+    max_uses: int | None
+    uses: int
+    exhausted: bool
+    version: int
+
+
+class CouponIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Default: generated",
+    )
+    customer_id: str | None = Field(default=None, description="A personal coupon")
+    max_uses: int | None = Field(default=None, ge=1, description="None: unlimited (multi-use)")
+    max_uses_per_customer: int | None = Field(default=None, ge=1)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class CouponBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    count: int = Field(ge=1, le=10_000)
+    prefix: str = Field(default="", max_length=12, pattern=r"^[A-Z0-9-]*$")
+    max_uses: int | None = Field(default=1, ge=1)
+    max_uses_per_customer: int | None = Field(default=None, ge=1)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class CouponBatchOut(BaseModel):
+    batch_id: str
+    promotion_id: str
+    codes: list[str]

@@ -1,0 +1,436 @@
+"""Pricing a cart (the hot path) and explaining one SKU's price.
+
+A cart is priced in a handful of round trips whatever its size: the cached price lists and promotions
+(one version read), one batched query for every line's prices and catalogue facts, the price history
+of the discounted lines only (Omnibus), and the coupons typed, if any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+
+from comptoir.catalog import service as catalog
+from comptoir.core import clock
+from comptoir.core.errors import InvalidInput, NotFound
+from comptoir.core.uow import UnitOfWork
+from comptoir.customers import service as customers
+from comptoir.loyalty import service as loyalty
+from comptoir.pricing import catalogue, policies
+from comptoir.pricing.catalogue import Catalogue, PromoDef
+from comptoir.pricing.errors import SkuNotPriced
+from comptoir.pricing.models import Coupon, CouponCustomerUse, Price, PriceHistory, SkuFacts, table
+from comptoir.pricing.schemas import (
+    Adjustment,
+    CandidatePrice,
+    PriceCartIn,
+    PricedCart,
+    PricedLine,
+    PriceResolution,
+    RejectedCoupon,
+)
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    category_ids: tuple[str, ...]
+    tax_class: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    rule: policies.ListRule
+    row: policies.PriceRow
+    since: datetime  # when this price came into force
+    unit_price: Decimal  # VAT included
+    vat_rate: Decimal
+    candidates: list[tuple[policies.ListRule, policies.PriceRow]]
+
+
+def _customer_context(
+    uow: UnitOfWork, cat: Catalogue, customer_id: str | None
+) -> tuple[frozenset[str], str | None]:
+    if customer_id is None:
+        return frozenset(), None
+    segments: frozenset[str] = frozenset()
+    tier = None
+    try:
+        if cat.needs_segments:
+            segments = frozenset(customers.segments_of(uow, customer_id))
+        if cat.needs_tiers:
+            tier = loyalty.tier_of(uow, customer_id)
+    except NotFound as exc:
+        raise InvalidInput(f"Customer {customer_id} does not exist.", field="customer_id") from exc
+    return segments, tier
+
+
+def _price_rows(
+    uow: UnitOfWork, skus: Sequence[str], list_ids: Sequence[str]
+) -> tuple[dict[str, list[tuple[policies.PriceRow, datetime]]], dict[str, Facts]]:
+    """Every price of these SKUs in these lists, and the SKUs' catalogue facts: one query."""
+    p = table(Price)
+    f = table(SkuFacts)
+    rows = uow.session.execute(
+        select(
+            p.c.sku,
+            p.c.price_list_id,
+            p.c.amount,
+            p.c.compare_at,
+            p.c.vat_rate,
+            p.c.valid_from,
+            p.c.valid_until,
+            p.c.updated_at,
+            f.c.category_ids,
+            f.c.tax_class,
+        )
+        .select_from(p.outerjoin(f, f.c.sku == p.c.sku))
+        .where(p.c.sku.in_(skus), p.c.price_list_id.in_(list_ids))
+    ).all()
+    prices: dict[str, list[tuple[policies.PriceRow, datetime]]] = {}
+    facts: dict[str, Facts] = {}
+    for r in rows:
+        prices.setdefault(r.sku, []).append(
+            (
+                policies.PriceRow(
+                    r.price_list_id, r.amount, r.compare_at, r.vat_rate, r.valid_from, r.valid_until
+                ),
+                r.updated_at,
+            )
+        )
+        if r.tax_class is not None:
+            facts[r.sku] = Facts(tuple(c for c in r.category_ids.split("/") if c), r.tax_class)
+    missing = [sku for sku in prices if sku not in facts]
+    if missing:
+        # Not yet in our copy (the catalogue's events are on their way): ask the catalogue.
+        for sku, v in catalog.get_variants(uow, missing).items():
+            facts[sku] = Facts(tuple(v.category_ids), v.tax_class)
+    return prices, facts
+
+
+def _resolve(
+    rows: list[tuple[policies.PriceRow, datetime]] | None,
+    cat: Catalogue,
+    ctx: policies.PriceContext,
+    facts: Facts | None,
+) -> Resolved | None:
+    if not rows:
+        return None
+    since_of = {row.price_list_id: updated for row, updated in rows}
+    ranked = policies.resolve([row for row, _ in rows], cat.lists, ctx)
+    if not ranked:
+        return None
+    rule, row = ranked[0]
+    rate = policies.vat_rate_for(facts.tax_class if facts else None, row.vat_rate)
+    unit = row.amount if rule.prices_include_tax else policies.including_tax(row.amount, rate)
+    starts = [t for t in (rule.valid_from, row.valid_from, since_of[row.price_list_id]) if t is not None]
+    return Resolved(rule, row, max(starts), policies.money(unit), rate, ranked)
+
+
+def _history(
+    uow: UnitOfWork, skus: Sequence[str], list_ids: Sequence[str], earliest: datetime
+) -> dict[str, list[policies.HistoryRow]]:
+    h = table(PriceHistory)
+    window_start = earliest - policies.OMNIBUS_WINDOW
+    rows = uow.session.execute(
+        select(h.c.sku, h.c.price_list_id, h.c.amount, h.c.effective_from, h.c.effective_until).where(
+            h.c.sku.in_(skus),
+            h.c.price_list_id.in_(list_ids),
+            or_(h.c.effective_until.is_(None), h.c.effective_until > window_start),
+        )
+    ).all()
+    out: dict[str, list[policies.HistoryRow]] = {}
+    for r in rows:
+        out.setdefault(r.sku, []).append(
+            policies.HistoryRow(r.price_list_id, r.amount, r.effective_from, r.effective_until)
+        )
+    return out
+
+
+def _targeted(d: PromoDef, cmd: PriceCartIn, segments: frozenset[str], tier: str | None) -> str | None:
+    """None when the promotion targets this cart, else why not (a coupon's rejection reason)."""
+    if d.currency != cmd.currency:
+        return "currency"
+    if not policies.channel_matches(d.channels, cmd.channel, cmd.store_id):
+        return "not_for_channel"
+    if d.segments and not (segments & set(d.segments)):
+        return "not_for_segment"
+    if d.tiers and tier not in d.tiers:
+        return "not_for_tier"
+    return None
+
+
+def _coupons(
+    uow: UnitOfWork,
+    cmd: PriceCartIn,
+    cat: Catalogue,
+    at: datetime,
+    segments: frozenset[str],
+    tier: str | None,
+) -> tuple[list[policies.Promo], list[RejectedCoupon]]:
+    if not cmd.coupons:
+        return [], []
+    c = table(Coupon)
+    found = {r.code: r for r in uow.session.execute(select(c).where(c.c.code.in_(cmd.coupons)))}
+    own_uses: dict[str, int] = {}
+    if cmd.customer_id is not None and found:
+        u = table(CouponCustomerUse)
+        own_uses = {
+            r.code: r.uses
+            for r in uow.session.execute(
+                select(u.c.code, u.c.uses).where(
+                    u.c.code.in_(list(found)), u.c.customer_id == cmd.customer_id
+                )
+            )
+        }
+    promos: list[policies.Promo] = []
+    rejected: list[RejectedCoupon] = []
+    used_promotions: set[str] = set()
+    for code in cmd.coupons:
+        row = found.get(code)
+        reason: str | None = None
+        definition = cat.promotions.get(row.promotion_id) if row is not None else None
+        if row is None or row.status != "active":
+            reason = "unknown"
+        elif (
+            definition is None
+            or (definition.ends_at is not None and at >= definition.ends_at)
+            or (row.valid_until is not None and at >= row.valid_until)
+        ):
+            reason = "expired"
+        elif (row.valid_from is not None and at < row.valid_from) or not definition.live(at):
+            reason = "not_started"
+        elif row.max_uses is not None and row.uses >= row.max_uses:
+            reason = "exhausted"
+        elif row.customer_id is not None and row.customer_id != cmd.customer_id:
+            reason = "not_for_customer" if cmd.customer_id else "customer_required"
+        elif row.max_uses_per_customer is not None and cmd.customer_id is None:
+            reason = "customer_required"
+        elif row.max_uses_per_customer is not None and own_uses.get(code, 0) >= row.max_uses_per_customer:
+            reason = "used_by_customer"
+        elif row.currency is not None and row.currency != cmd.currency:
+            reason = "currency"
+        elif definition.id in used_promotions and definition.kind != "voucher":
+            reason = "superseded"  # two codes of one promotion: it applies once
+        else:
+            reason = _targeted(definition, cmd, segments, tier)
+        if reason is not None or definition is None or row is None:
+            rejected.append(RejectedCoupon(code=code, reason=reason or "unknown"))
+            continue
+        used_promotions.add(definition.id)
+        promos.append(definition.to_promo(code=code, amount=row.amount, label=row.label or definition.label))
+    return promos, rejected
+
+
+def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
+    at = cmd.at or clock.now()
+    cat = catalogue.load(uow)
+    segments, tier = _customer_context(uow, cat, cmd.customer_id)
+    ctx = policies.PriceContext(cmd.currency, cmd.channel, cmd.store_id, segments, at)
+    list_ids = [rule.id for rule in cat.lists.values() if policies.list_applies(rule, ctx)]
+    automatic = [d for d in cat.automatic if d.live(at) and _targeted(d, cmd, segments, tier) is None]
+    gift_skus = {str(d.params["gift_sku"]) for d in automatic if d.kind == "gift"}
+    coupon_promos, rejected = _coupons(uow, cmd, cat, at, segments, tier)
+    gift_skus |= {str(p.params["gift_sku"]) for p in coupon_promos if p.kind == "gift"}
+    skus = list(dict.fromkeys([line.sku for line in cmd.lines] + sorted(gift_skus)))
+    rows, facts = _price_rows(uow, skus, list_ids) if skus and list_ids else ({}, {})
+
+    resolved: dict[str, Resolved] = {}
+    lines: list[policies.Line] = []
+    for i, item in enumerate(cmd.lines):
+        res = resolved.get(item.sku) or _resolve(rows.get(item.sku), cat, ctx, facts.get(item.sku))
+        if res is None:
+            raise SkuNotPriced(item.sku, field=f"lines/{i}/sku")
+        resolved[item.sku] = res
+        f = facts.get(item.sku)
+        lines.append(
+            policies.Line(
+                item.line_id,
+                item.sku,
+                item.quantity,
+                res.unit_price,
+                f.category_ids if f else (),
+                res.vat_rate,
+            )
+        )
+
+    promos = [d.to_promo() for d in automatic] + coupon_promos
+    shipping = cmd.shipping.amount if cmd.shipping else None
+    outcome = policies.apply_promotions(
+        lines, promos, shipping, cmd.shipping.method if cmd.shipping else None
+    )
+    applied_codes = [p.code for p in outcome.applied if p.code]
+    for p in coupon_promos:
+        if p.code not in applied_codes:
+            rejected.append(RejectedCoupon(code=p.code or "", reason="conditions_not_met"))
+
+    # Omnibus: for every discounted line, the lowest price of the 30 days before the discount began.
+    starts: dict[str, datetime] = {}
+    promo_start = {p.id: p.starts_at for p in outcome.applied}
+    for line in lines:
+        res = resolved[line.sku]
+        moments = [promo_start[a.promotion_id] for a in line.adjustments if promo_start.get(a.promotion_id)]
+        if res.rule.is_sale or res.row.compare_at is not None:
+            moments.append(res.since)
+        if moments:
+            first = min(m for m in moments if m is not None)
+            starts[line.sku] = min(first, starts.get(line.sku, first))
+    references: dict[str, Decimal | None] = {}
+    if starts:
+        history = _history(uow, sorted(starts), list_ids, min(starts.values()))
+        for sku, started in starts.items():
+            lowest = policies.lowest_price_before(history.get(sku, []), cat.lists, ctx, started)
+            if lowest is None:
+                # Not sold in the 30 days before: the reference is the regular price it starts from.
+                res = resolved[sku]
+                lowest = res.row.compare_at if res.rule.is_sale or res.row.compare_at else res.unit_price
+            references[sku] = lowest
+
+    priced_lines = [_priced_line(line, resolved[line.sku], references.get(line.sku)) for line in lines]
+    gift_lines = []
+    for promo, sku in outcome.gifts:
+        res = _resolve(rows.get(sku), cat, ctx, facts.get(sku))
+        if res is None:
+            continue  # a gift with no price here cannot be given; the promotion says nothing
+        gift = policies.Line(f"gift:{promo.id}", sku, 1, res.unit_price, (), res.vat_rate)
+        gift.adjustments.append(
+            policies.Applied(promo.id, promo.code, promo.kind, promo.label, -res.unit_price)
+        )
+        gift_lines.append(_priced_line(gift, res, None, is_gift=True))
+
+    subtotal = sum((line.base for line in lines), ZERO)
+    item_discounts = sum((a.amount for line in lines for a in line.adjustments), ZERO)
+    cart_discounts = sum((a.amount for a in outcome.cart_adjustments if a.kind != "free_shipping"), ZERO)
+    shipping_total = (shipping or ZERO) - outcome.shipping_discount
+    discount_total = item_discounts + cart_discounts
+    tax_total = sum((pl.tax_amount for pl in priced_lines), ZERO) + policies.tax_in(
+        shipping_total, policies.SHIPPING_VAT_RATE
+    )
+    return PricedCart(
+        currency=cmd.currency,
+        channel=cmd.channel,
+        store_id=cmd.store_id,
+        customer_id=cmd.customer_id,
+        lines=priced_lines,
+        cart_adjustments=[_adjustment(a) for a in outcome.cart_adjustments],
+        gift_lines=gift_lines,
+        subtotal=policies.money(subtotal),
+        discount_total=policies.money(discount_total),
+        shipping_total=policies.money(shipping_total),
+        tax_total=policies.money(tax_total),
+        total=policies.money(subtotal + discount_total + shipping_total),
+        applied_coupons=[c for c in cmd.coupons if c in applied_codes],
+        rejected_coupons=rejected,
+        priced_at=at,
+        promotions_version=cat.version,
+    )
+
+
+def _adjustment(a: policies.Applied) -> Adjustment:
+    return Adjustment(
+        promotion_id=a.promotion_id,
+        code=a.code,
+        kind=a.kind,
+        label=a.label,
+        amount=a.amount,
+    )
+
+
+def _priced_line(
+    line: policies.Line, res: Resolved, reference: Decimal | None, *, is_gift: bool = False
+) -> PricedLine:
+    total = policies.money(line.total)
+    payable = policies.money(line.total + line.cart_share)
+    return PricedLine(
+        line_id=line.line_id,
+        sku=line.sku,
+        quantity=line.quantity,
+        unit_price=res.unit_price,
+        unit_price_excl_tax=policies.excluding_tax(res.unit_price, res.vat_rate),
+        price_list_id=res.rule.id,
+        price_list_name=res.rule.name,
+        reference_price=policies.money(reference) if reference is not None else None,
+        compare_at_price=res.row.compare_at,
+        vat_rate=res.vat_rate,
+        adjustments=[_adjustment(a) for a in line.adjustments],
+        total=total,
+        cart_discount_share=policies.money(line.cart_share),
+        amount_payable=payable,
+        tax_amount=policies.tax_in(payable, res.vat_rate),
+        gift=is_gift,
+    )
+
+
+def explain_price(
+    uow: UnitOfWork,
+    sku: str,
+    *,
+    currency: str,
+    channel: str,
+    store_id: str | None,
+    customer_id: str | None,
+    at: datetime | None,
+) -> PriceResolution:
+    """Which price applies to ``sku`` here, from which list and why, every other candidate, and the
+    Omnibus reference when the price is a discount."""
+    at = at or clock.now()
+    cat = catalogue.load(uow)
+    segments, _ = _customer_context(uow, cat, customer_id)
+    if store_id is None and channel.startswith("store:"):
+        store_id = channel.split(":", 1)[1]
+    ctx = policies.PriceContext(currency, channel, store_id, segments, at)
+    same_currency = [rule.id for rule in cat.lists.values() if rule.currency == currency]
+    rows, facts = _price_rows(uow, [sku], same_currency) if same_currency else ({}, {})
+    res = _resolve(rows.get(sku), cat, ctx, facts.get(sku))
+    candidates = []
+    for row, _ in rows.get(sku, []):
+        rule = cat.lists[row.price_list_id]
+        applies = policies.list_applies(rule, ctx) and policies.in_window(at, row.valid_from, row.valid_until)
+        candidates.append(
+            CandidatePrice(
+                price_list_id=rule.id,
+                price_list_code=rule.code,
+                amount=row.amount,
+                applies=applies,
+                chosen=res is not None and res.rule.id == rule.id,
+                specificity=policies.specificity(rule),
+                priority=rule.priority,
+                explanation=policies.why(rule),
+            )
+        )
+    candidates.sort(key=lambda c: (not c.applies, -c.specificity, -c.priority, c.amount, c.price_list_code))
+    if res is None:
+        raise NotFound(
+            f"No price applies to SKU {sku} for {channel} in {currency}.", slug="price-not-found", sku=sku
+        )
+    reference = None
+    if res.rule.is_sale or res.row.compare_at is not None:
+        applicable = [rule.id for rule in cat.lists.values() if policies.list_applies(rule, ctx)]
+        history = _history(uow, [sku], applicable, res.since)
+        reference = policies.lowest_price_before(history.get(sku, []), cat.lists, ctx, res.since)
+    return PriceResolution(
+        sku=sku,
+        currency=currency,
+        channel=channel,
+        store_id=store_id,
+        price=res.unit_price,
+        price_excl_tax=policies.excluding_tax(res.unit_price, res.vat_rate),
+        vat_rate=res.vat_rate,
+        price_list_id=res.rule.id,
+        price_list_code=res.rule.code,
+        explanation=f"Most specific list that applies: {policies.why(res.rule)}",
+        compare_at_price=res.row.compare_at,
+        discounted=res.rule.is_sale or res.row.compare_at is not None,
+        discount_started_at=res.since if (res.rule.is_sale or res.row.compare_at is not None) else None,
+        reference_price=reference,
+        candidates=candidates,
+        at=at,
+    )
+
+
+__all__ = ["explain_price", "price_cart"]
