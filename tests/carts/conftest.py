@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.customers.schemas import CustomerRecord
+from comptoir.pricing import service as pricing
+from comptoir.pricing.schemas import CouponIn, PriceIn, PriceListIn, PricesIn, PromotionIn
 from tests.catalog.conftest import build_taxonomy, dress
 from tests.conftest import make_key
 
@@ -18,6 +21,7 @@ STORE = "st_paris_rivoli"
 LIN_S, LIN_M = "ROBE-LIN-S-BLEU", "ROBE-LIN-M-BLEU"
 SOIE_S, SOIE_M = "ROBE-SOIE-S-BLEU", "ROBE-SOIE-M-BLEU"
 DRAFT = "ROBE-BROUILLON-S-BLEU"
+COUPON = "BIENVENUE10"
 PASSWORD = "une-phrase-de-passe-longue"
 MARIE = {
     "given_name": "Marie",
@@ -36,6 +40,41 @@ def headers(token: str, customer_token: str | None = None, cart_token: str | Non
     return out
 
 
+def set_up_prices(uow: UnitOfWork) -> None:
+    """Every channel: linen 59.90, silk 89.00; the shops sell linen at 55.00; BIENVENUE10: 10 % off."""
+    pricing.create_price_list(uow, PriceListIn(code="base", name="Base"))
+    pricing.set_prices(
+        uow,
+        "base",
+        PricesIn(
+            prices=[
+                PriceIn(sku=LIN_S, amount=Decimal("59.90")),
+                PriceIn(sku=LIN_M, amount=Decimal("59.90")),
+                PriceIn(sku=SOIE_S, amount=Decimal("89.00")),
+                PriceIn(sku=SOIE_M, amount=Decimal("89.00")),
+            ]
+        ),
+    )
+    pricing.create_price_list(uow, PriceListIn(code="shops", name="Shops", channels=["store"], priority=10))
+    pricing.set_prices(
+        uow,
+        "shops",
+        PricesIn(
+            prices=[PriceIn(sku=LIN_S, amount=Decimal("55.00")), PriceIn(sku=LIN_M, amount=Decimal("55.00"))]
+        ),
+    )
+    promo = pricing.create_promotion(
+        uow,
+        PromotionIn(
+            name="Welcome",
+            kind="percent_off",
+            params={"percent": "10", "scope": "cart"},
+            requires_coupon=True,
+        ),
+    )
+    pricing.create_coupon(uow, promo.id, CouponIn(code=COUPON))
+
+
 @pytest.fixture
 def shop(db: Database) -> Database:
     with UnitOfWork(db) as uow:
@@ -47,6 +86,7 @@ def shop(db: Database) -> Database:
         draft = dress("ROBE-BROUILLON")
         draft.variants[0].gtin = None
         catalog.create_product(uow, draft)
+        set_up_prices(uow)
         uow.commit()
     return db
 
@@ -88,50 +128,3 @@ def sign_in(client: Any, web_key: str, **extra: Any) -> dict[str, Any]:
     response = client.post("/v1/customers/sessions", json=body, headers=headers(web_key))
     assert response.status_code == 200, response.text
     return response.json()
-
-
-@pytest.fixture(autouse=True)
-def _pricing_until_it_lands(monkeypatch: pytest.MonkeyPatch) -> None:
-    """While the pricing domain's price_cart is being written: every unit at 50.00, 20 % VAT."""
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
-    from comptoir.pricing import service as pricing
-    from comptoir.pricing.schemas import PriceCartIn, PricedCart, PricedLine
-
-    if hasattr(pricing, "price_cart"):
-        return
-
-    def price_cart(uow: Any, cmd: PriceCartIn) -> PricedCart:
-        unit = Decimal("50.00")
-        lines = [
-            PricedLine(
-                line_id=x.line_id,
-                sku=x.sku,
-                quantity=x.quantity,
-                unit_price=unit,
-                unit_price_excl_tax=Decimal("41.67"),
-                price_list_id="pl_test",
-                vat_rate=Decimal("20"),
-                total=unit * x.quantity,
-                amount_payable=unit * x.quantity,
-                tax_amount=(unit * x.quantity / 6).quantize(Decimal("0.01")),
-            )
-            for x in cmd.lines
-        ]
-        total = sum((x.total for x in lines), Decimal("0"))
-        return PricedCart(
-            currency=cmd.currency,
-            channel=cmd.channel,
-            store_id=cmd.store_id,
-            customer_id=cmd.customer_id,
-            lines=lines,
-            subtotal=total,
-            discount_total=Decimal("0"),
-            shipping_total=Decimal("0"),
-            tax_total=(total / 6).quantize(Decimal("0.01")),
-            total=total,
-            priced_at=datetime.now(UTC),
-        )
-
-    monkeypatch.setattr(pricing, "price_cart", price_cart, raising=False)

@@ -56,11 +56,15 @@ def test_a_cart_started_on_the_store_tablet_is_finished_on_the_website(  # type:
     assert lines_of(final) == [(LIN_S, 2, f"store:{STORE}"), (SOIE_S, 2, "web")]
     assert [x["channel_updated"] for x in final["lines"]] == ["web", "web"]
     assert final["version"] == 3 and changed.headers["etag"] == '"3"'
+    # priced with the website's prices: 2 × 59.90 + 2 × 89.00
+    assert [x["unit_price"] for x in final["priced"]["lines"]] == ["59.90", "89.00"]
+    assert final["priced"]["total"] == "297.80"
 
     # and the seller sees the same cart on the tablet, priced for the store
     tablet = client.get("/v1/carts/current", params={"customer_id": marie}, headers=headers(store_key)).json()
     assert tablet["id"] == cart["id"] and tablet["version"] == 3
     assert tablet["priced"]["channel"] == f"store:{STORE}" and tablet["priced"]["store_id"] == STORE
+    assert tablet["priced"]["total"] == "288.00"  # linen at the shops' 55.00
 
     # and starting "another" cart for Marie on the tablet resumes hers (one open cart per customer)
     again = client.post(
@@ -75,7 +79,7 @@ def test_a_cart_started_on_the_store_tablet_is_finished_on_the_website(  # type:
     assert [
         (e["cart_id"], e["customer_id"], e["channel"], e["lines_count"], e["items_count"]) for e in created
     ] == [(cart["id"], marie, f"store:{STORE}", 1, 1)]
-    assert created[0]["started_for_customer"] is True
+    assert created[0]["started_for_customer"] is True and created[0]["total"] == "55.00"
     changes = [
         (e["change"], e["channel"], e["sku"], e["quantity"], e["version"])
         for e in recorded(db, "carts.cart_changed")

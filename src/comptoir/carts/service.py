@@ -390,7 +390,7 @@ def create_cart(uow: UnitOfWork, body: CartIn) -> tuple[CartCreatedOut, bool]:
     now = clock.now()
     token = None if customer_id is not None else secrets.token_urlsafe(32)
     cart_id = new_id("cart")
-    row = {
+    row: dict[str, Any] = {
         "id": cart_id,
         "customer_id": customer_id,
         "token_hash": hash_token(token) if token else None,
