@@ -58,7 +58,7 @@ def test_two_redemptions_of_the_same_points_cannot_both_succeed(pg, pay) -> None
     pay("ord_1", "cus_a", "100")
     # when the web and a store spend the same 100 points at the same instant (8 rounds)
     for round_ in range(8):
-        results = race(2, lambda i: redeem_in_own_transaction(pg, "cus_a", 100, f"r{round_}-{i}"))
+        results = race(2, lambda i, r=round_: redeem_in_own_transaction(pg, "cus_a", 100, f"r{r}-{i}"))
         successes = [r for r in results if not isinstance(r, Exception)]
         failures = [r for r in results if isinstance(r, Exception)]
         # then exactly one is paid, the other refused as not enough points

@@ -309,3 +309,21 @@ def points_needed(rules: ProgrammeRules, amount: Decimal) -> int:
     if amount <= 0:
         return 0
     return int((amount / rules.point_value).to_integral_value(ROUND_CEILING))
+
+
+# -- who may reach an account ---------------------------------------------------------------------------------
+
+CUSTOMER_FACING = frozenset({"web", "app"})
+
+
+def may_reach_account(channel_kind: str, signed_in_id: str | None, target_id: str) -> str | None:
+    """Why the caller may not reach ``target_id``'s points (ids already resolved), or ``None``.
+
+    A signed-in customer reaches only their own account; a website or app key without a customer
+    token reaches nobody's; staff channels (back office, stores, call centre, live) reach every one.
+    """
+    if signed_in_id is not None:
+        return None if signed_in_id == target_id else "A customer may only see and spend their own points."
+    if channel_kind in CUSTOMER_FACING:
+        return "Points on this channel need the signed-in customer's token (X-Customer-Token)."
+    return None

@@ -220,9 +220,9 @@ class RewardOut(BaseModel):
 class RewardExchangeOut(BaseModel):
     entry: LedgerEntryOut
     reward: RewardOut
-    coupon_code: str
-    coupon_id: str | None
-    valid_until: datetime
+    coupon_code: str = Field(description="The personal single-use coupon to give at checkout, on any channel")
+    promotion_id: str | None
+    valid_until: datetime | None
 
 
 class ExpiryRunOut(BaseModel):

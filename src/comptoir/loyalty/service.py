@@ -46,9 +46,12 @@ from comptoir.loyalty.schemas import (
     ProgrammeOut,
     ProgrammeRules,
     RedeemPointsIn,
+    RewardExchangeOut,
     RewardOut,
     RewardRule,
 )
+from comptoir.pricing import service as pricing_service
+from comptoir.pricing.schemas import IssueCouponIn
 
 A = table(Account)
 E = table(LedgerEntry)
@@ -243,6 +246,11 @@ class _Locked:
         return live, PointsExpired(
             customer_id=self.customer_id, entry_id=entry["id"], points=total, balance=entry["balance_after"]
         )
+
+
+def resolve_customer(uow: UnitOfWork, customer_id: str) -> str:
+    """The id whose account holds ``customer_id``'s points (the survivor after a merge)."""
+    return _resolve(uow, customer_id)
 
 
 def _resolve(uow: UnitOfWork, customer_id: str) -> str:
@@ -954,6 +962,41 @@ def get_reward(uow: UnitOfWork, code: str) -> tuple[ProgrammeRules, RewardRule]:
     if not reward.active:
         raise RewardUnavailable(f"The reward {code!r} is no longer offered.")
     return rules, reward
+
+
+def exchange_reward(
+    uow: UnitOfWork, customer_id: str, code: str, reference: str, channel: str
+) -> RewardExchangeOut:
+    """Points for a voucher: the points are spent and a personal single-use coupon issued, together.
+
+    Idempotent by ``reference``: a replay returns the same entry and the same coupon.
+    """
+    rules, reward = get_reward(uow, code)
+    entry = _redeem(
+        uow,
+        RedeemPointsIn(
+            customer_id=customer_id, points=reward.points, reference=f"reward:{reference}", channel=channel
+        ),
+        reward=reward.code,
+    )
+    coupon = pricing_service.issue_coupon(
+        uow,
+        IssueCouponIn(
+            customer_id=entry.customer_id,
+            amount=reward.amount,
+            currency=rules.currency,
+            label=reward.label,
+            valid_until=entry.occurred_at + timedelta(days=reward.valid_days),
+            reference=f"loyalty:{entry.id}",
+        ),
+    )
+    return RewardExchangeOut(
+        entry=entry,
+        reward=_reward_out(rules, reward),
+        coupon_code=coupon.code,
+        promotion_id=coupon.promotion_id,
+        valid_until=coupon.valid_until,
+    )
 
 
 def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
