@@ -137,3 +137,37 @@ def test_scopes_are_enforced(client, db) -> None:  # type: ignore[no-untyped-def
     )
     assert denied.status_code == 403
     assert client.get("/v1/loyalty/accounts/cus_a").status_code == 401
+
+
+def test_exchanging_points_for_a_voucher_issues_a_personal_coupon_once(client, db, settings, pay) -> None:  # type: ignore[no-untyped-def]
+    # given a signed-in customer with 600 points on the app
+    pay("ord_1", "cus_a", "600")
+    app = {
+        "Authorization": f"Bearer {make_key(db, ['loyalty:read', 'loyalty:write'], 'app')}",
+        "X-Customer-Token": customer_token(settings, "cus_a"),
+    }
+    # when they exchange 500 points for the 10 € voucher (and the app retries the request)
+    body = {"reward": "bon-10", "reference": "app-7f3a"}
+    first = client.post("/v1/loyalty/accounts/cus_a/rewards", json=body, headers=app)
+    again = client.post("/v1/loyalty/accounts/cus_a/rewards", json=body, headers=app)
+    # then one redemption, one coupon of 10 € valid 90 days, 100 points left
+    assert first.status_code == 201, first.json()
+    out = first.json()
+    assert (out["entry"]["points"], out["entry"]["balance_after"], out["reward"]["amount"]) == (
+        -500,
+        100,
+        "10",
+    )
+    assert out["coupon_code"]
+    assert again.json()["coupon_code"] == out["coupon_code"]
+    assert again.json()["entry"]["id"] == out["entry"]["id"]
+    assert client.get("/v1/loyalty/accounts/cus_a", headers=app).json()["balance"] == 100
+    # and a second voucher is refused: 100 points are not enough
+    refused = client.post(
+        "/v1/loyalty/accounts/cus_a/rewards", json={"reward": "bon-10", "reference": "app-8"}, headers=app
+    )
+    assert refused.status_code == 409
+    unknown = client.post(
+        "/v1/loyalty/accounts/cus_a/rewards", json={"reward": "bon-99", "reference": "app-9"}, headers=app
+    )
+    assert unknown.status_code == 404
