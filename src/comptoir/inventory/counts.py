@@ -16,7 +16,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 
 from comptoir.catalog import service as catalog
 from comptoir.core import clock
-from comptoir.core.errors import InvalidInput, not_found
+from comptoir.core.errors import Forbidden, InvalidInput, not_found
 from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import ledger, places, policies
@@ -134,6 +134,10 @@ def ingest_count(uow: UnitOfWork, command: CountIn) -> CountOut:
     counted_at = command.counted_at or now
     if counted_at > now:
         raise InvalidInput("counted_at is in the future.", field="counted_at")
+    if not policies.may_write_place(uow.actor.store_id, command.place_id):
+        raise Forbidden(
+            f"This key is bound to store {uow.actor.store_id}; it cannot count {command.place_id}."
+        )
     unknown_places = places.ensure_known(uow, [command.place_id])
     if unknown_places:
         raise InvalidInput(f"Place {command.place_id} does not exist.", field="place_id")

@@ -23,6 +23,12 @@ def available_to_promise(on_hand: int, reserved: int, safety_stock: int) -> int:
     return max(0, on_hand - reserved - safety_stock)
 
 
+def may_write_place(key_store_id: str | None, place_id: str) -> bool:
+    """A key bound to a store records movements, counts and settings for that store only (a transfer
+    leaves from it); back-office and other channel keys may write anywhere."""
+    return key_store_id is None or key_store_id == place_id
+
+
 def hold_expiry(kind: str, now: datetime, requested: datetime | None) -> datetime | None:
     if requested is not None:
         return requested

@@ -1,9 +1,222 @@
-"""inventory: HTTP API (thin: parse, call the service, map errors)."""
+"""inventory: HTTP API (thin: parse, call the service, map errors).
+
+``GET /v1/inventory/availability/nearest`` is the platform's hottest read: an ``async`` route that runs
+its one or two short Core queries on the event loop (no hop to the thread pool, no ORM objects) and
+writes the JSON itself (no second validation of the response model).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
 
-from comptoir.core.api import PROBLEM_RESPONSES
+from fastapi import APIRouter, Depends, Query, Response
+
+from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
+from comptoir.core.pagination import Page
+from comptoir.inventory import service
+from comptoir.inventory.schemas import (
+    AccuracyOut,
+    ConfirmIn,
+    CountIn,
+    CountOut,
+    FulfilIn,
+    MovementIn,
+    MovementKind,
+    MovementOut,
+    NearestOut,
+    NetworkAvailability,
+    ReservationOut,
+    ReserveIn,
+    SettingsIn,
+    SkuAvailability,
+    StockLevelOut,
+    TransferIn,
+)
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=PROBLEM_RESPONSES)
+Reader = Annotated[RequestContext, Depends(require("inventory", "read"))]
+Writer = Annotated[RequestContext, Depends(require("inventory", "write"))]
+Skus = Annotated[list[str], Query(alias="sku", min_length=1, max_length=200, description="One or more SKUs")]
+PlaceIds = Annotated[list[str] | None, Query(alias="place_id", max_length=500)]
+
+
+# -- availability -------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/availability/nearest",
+    response_model=NearestOut,
+    summary="Nearest places with stock to a position or a postcode, with open status and pickup promise",
+)
+async def nearest(
+    ctx: Reader,
+    sku: Annotated[str, Query(min_length=1, max_length=64)],
+    quantity: Annotated[int, Query(ge=1, le=1000)] = 1,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    postcode: Annotated[str | None, Query(max_length=10)] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    service_: Annotated[str | None, Query(alias="service")] = None,
+    kind: Annotated[list[str] | None, Query()] = None,
+    max_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
+    at: datetime | None = None,
+) -> Response:
+    with ctx.reader() as uow:
+        out = service.nearest_with_stock(
+            uow,
+            sku,
+            quantity=quantity,
+            lat=lat,
+            lon=lon,
+            postcode=postcode,
+            limit=limit,
+            service=service_,
+            kinds=kind or ("store",),
+            max_km=max_km,
+            at=at,
+        )
+    return Response(out.model_dump_json(), media_type="application/json")
+
+
+@router.get("/availability", summary="Stock of one or many SKUs per place, with shelf locations")
+def availability(ctx: Reader, skus: Skus, place_ids: PlaceIds = None) -> list[SkuAvailability]:
+    with ctx.reader() as uow:
+        levels = service.stock_levels(uow, skus, place_ids)
+    return [
+        SkuAvailability(sku=sku, levels=rows, total_available=sum(r.available for r in rows))
+        for sku, rows in levels.items()
+    ]
+
+
+@router.get("/availability/network", summary="Units that can be promised for delivery, per SKU")
+def network(ctx: Reader, skus: Skus) -> list[NetworkAvailability]:
+    with ctx.reader() as uow:
+        return service.network_availability(uow, skus)
+
+
+# -- stock, movements, transfers --------------------------------------------------------------------------
+
+
+@router.get("/stock/{place_id}/{sku}", summary="Stock level of a SKU at a place")
+def stock_level(place_id: str, sku: str, ctx: Reader) -> StockLevelOut:
+    with ctx.reader() as uow:
+        return service.stock_level(uow, sku, place_id)
+
+
+@router.put("/stock/{place_id}/{sku}", summary="Set safety stock and/or shelf location of a SKU at a place")
+def stock_settings(place_id: str, sku: str, body: SettingsIn, ctx: Writer) -> StockLevelOut:
+    with ctx.uow() as uow:
+        out = service.set_stock_settings(uow, sku, place_id, body)
+        uow.commit()
+    return out
+
+
+@router.post(
+    "/movements", status_code=201, summary="Record a receipt, sale, return, transfer leg or adjustment"
+)
+def record_movement(body: MovementIn, ctx: Writer) -> StockLevelOut:
+    with ctx.uow() as uow:
+        service.record_movement(uow, body)
+        out = service.stock_level(uow, body.sku, body.place_id)
+        uow.commit()
+    return out
+
+
+@router.get("/movements", summary="The stock ledger, newest first")
+def list_movements(
+    ctx: Reader,
+    sku: str | None = None,
+    place_id: str | None = None,
+    kind: MovementKind | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[MovementOut]:
+    with ctx.reader() as uow:
+        return service.movements(uow, sku=sku, place_id=place_id, kind=kind, cursor=cursor, limit=limit)
+
+
+@router.post("/transfers", status_code=201, summary="Move units from one place to another")
+def transfer(body: TransferIn, ctx: Writer) -> list[StockLevelOut]:
+    with ctx.uow() as uow:
+        service.transfer(uow, body)
+        levels = service.stock_levels(uow, [body.sku], [body.from_place_id, body.to_place_id])[body.sku]
+        uow.commit()
+    return levels
+
+
+# -- reservations -------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/reservations", status_code=201, summary="Hold stock (all lines or none; idempotent by reference)"
+)
+def reserve(body: ReserveIn, ctx: Writer) -> ReservationOut:
+    with ctx.uow() as uow:
+        out = service.reserve(uow, body)
+        uow.commit()
+    return out
+
+
+@router.get("/reservations/{reference}", summary="A reservation")
+def get_reservation(reference: str, ctx: Reader) -> ReservationOut:
+    with ctx.reader() as uow:
+        return service.get_reservation(uow, reference)
+
+
+@router.post("/reservations/{reference}/release", summary="Give the held units back (idempotent)")
+def release(reference: str, ctx: Writer) -> Response:
+    with ctx.uow() as uow:
+        service.release(uow, reference)
+        uow.commit()
+    return Response(status_code=204)
+
+
+@router.post("/reservations/{reference}/confirm", summary="Keep a hold (an order was placed)")
+def confirm(reference: str, body: ConfirmIn, ctx: Writer) -> ReservationOut:
+    with ctx.uow() as uow:
+        out = service.confirm(uow, reference, expires_at=body.expires_at)
+        uow.commit()
+    return out
+
+
+@router.post("/reservations/{reference}/fulfil", summary="The held units leave (shipped, collected, sold)")
+def fulfil(reference: str, body: FulfilIn, ctx: Writer) -> ReservationOut:
+    with ctx.uow() as uow:
+        service.fulfil(uow, reference, body.lines, movement_reference=body.movement_reference)
+        out = service.get_reservation(uow, reference)
+        uow.commit()
+    return out
+
+
+# -- counts ---------------------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/counts", status_code=201, summary="Ingest a full count of a place (quantities or RFID EPC reads)"
+)
+def ingest_count(body: CountIn, ctx: Writer) -> CountOut:
+    with ctx.uow() as uow:
+        out = service.ingest_count(uow, body)
+        uow.commit()
+    return out
+
+
+@router.get("/counts/{count_id}", summary="A count and its variance report")
+def get_count(count_id: str, ctx: Reader) -> CountOut:
+    with ctx.reader() as uow:
+        return service.get_count(uow, count_id)
+
+
+@router.get("/places/{place_id}/accuracy", summary="Stock accuracy of a place over its counts")
+def accuracy(place_id: str, ctx: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> AccuracyOut:
+    with ctx.reader() as uow:
+        return service.accuracy(uow, place_id, limit=limit)
+
+
+@router.post("/places/sync", summary="Rebuild inventory's copy of the places from the stores domain")
+def sync_places(ctx: Writer) -> dict[str, int]:
+    with ctx.uow() as uow:
+        count = service.sync_places(uow)
+        uow.commit()
+    return {"places": count}

@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, select
 
-from comptoir.core.errors import InvalidInput
+from comptoir.core.errors import Forbidden, InvalidInput
 from comptoir.core.pagination import Page, paginate
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import ledger, places, policies
@@ -65,6 +65,7 @@ __all__ = [
     "release",
     "reserve",
     "set_stock_settings",
+    "stock_level",
     "stock_levels",
     "sync_places",
     "transfer",
@@ -106,7 +107,20 @@ def stock_levels(
     return out
 
 
+def stock_level(uow: UnitOfWork, sku: str, place_id: str) -> StockLevelOut:
+    """The level of one SKU at one place (zeros when it has never had a row)."""
+    found = stock_levels(uow, [sku], [place_id])[sku]
+    if found:
+        return found[0]
+    return StockLevelOut(sku=sku, place_id=place_id, on_hand=0, reserved=0, safety_stock=0, available=0)
+
+
 def _check_places(uow: UnitOfWork, place_ids: list[str], field: str) -> None:
+    for place_id in place_ids:
+        if not policies.may_write_place(uow.actor.store_id, place_id):
+            raise Forbidden(
+                f"This key is bound to store {uow.actor.store_id}; it cannot change stock at {place_id}."
+            )
     unknown = places.ensure_known(uow, place_ids)
     if unknown:
         raise InvalidInput(f"Place {unknown[0]} does not exist.", field=field)
@@ -138,7 +152,9 @@ def transfer(uow: UnitOfWork, command: TransferIn) -> None:
     """Move units between two places: a ``transfer_out`` and a ``transfer_in`` with the same reference,
     both or neither; rows changed in key order."""
     _check_places(uow, [command.from_place_id], "from_place_id")
-    _check_places(uow, [command.to_place_id], "to_place_id")
+    unknown = places.ensure_known(uow, [command.to_place_id])
+    if unknown:
+        raise InvalidInput(f"Place {unknown[0]} does not exist.", field="to_place_id")
     legs = sorted(
         [
             (command.from_place_id, "transfer_out", -command.quantity),
