@@ -15,7 +15,7 @@ def test_a_cart_without_promotions_is_priced_from_the_base_list(shop: Database) 
     # given the base list; when a dress, jam and a book are priced
     priced = price(shop, cart(("ROBE-S", 2), ("CONFITURE", 3), ("LIVRE", 1)))
     # then each line is its list price times quantity with its French VAT rate
-    assert [(l.sku, l.unit_price, l.vat_rate, l.total) for l in priced.lines] == [
+    assert [(ln.sku, ln.unit_price, ln.vat_rate, ln.total) for ln in priced.lines] == [
         ("ROBE-S", D("59.90"), D("20"), D("119.80")),
         ("CONFITURE", D("4.50"), D("5.5"), D("13.50")),
         ("LIVRE", D("12.00"), D("2.1"), D("12.00")),
@@ -25,7 +25,7 @@ def test_a_cart_without_promotions_is_priced_from_the_base_list(shop: Database) 
     # VAT contained: 119.80 - 99.83 + 13.50 - 12.80 + 12.00 - 11.75
     assert priced.tax_total == D("19.97") + D("0.70") + D("0.25")
     assert priced.lines[0].unit_price_excl_tax == D("49.92")
-    assert all(not l.adjustments and l.reference_price is None for l in priced.lines)
+    assert all(not ln.adjustments and ln.reference_price is None for ln in priced.lines)
 
 
 def test_most_specific_list_wins_and_says_which(shop: Database) -> None:
@@ -74,10 +74,10 @@ def test_percent_off_a_category_and_a_cart_discount_are_explained_per_line(shop:
     assert coussin.adjustments == []
     assert [(a.kind, a.amount) for a in priced.cart_adjustments] == [("fixed_off", D("-5.00"))]
     # the cart discount is shared in proportion to what each line costs after its own discount
-    assert sum(l.cart_discount_share for l in priced.lines) == D("-5.00")
+    assert sum(ln.cart_discount_share for ln in priced.lines) == D("-5.00")
     assert priced.discount_total == D("-20.96")
     assert priced.total == D("103.80") - D("20.96")
-    assert priced.total == sum(l.amount_payable for l in priced.lines)
+    assert priced.total == sum(ln.amount_payable for ln in priced.lines)
     # Omnibus: the discounted products carry their reference price (a cart discount reduces no product)
     assert robe.reference_price == D("59.90") and coussin.reference_price is None
 
@@ -100,7 +100,7 @@ def test_bundle_price(shop: Database) -> None:
         params={"items": {"ROBE-M": 1, "TOTE": 1}, "price": "60.00"},
     )
     priced = price(shop, cart(("ROBE-M", 1), ("TOTE", 2)))
-    assert sum(a.amount for l in priced.lines for a in l.adjustments) == D("-8.90")
+    assert sum(a.amount for ln in priced.lines for a in ln.adjustments) == D("-8.90")
     assert priced.total == D("77.90") - D("8.90")
 
 
