@@ -422,8 +422,8 @@ def create_cart(uow: UnitOfWork, body: CartIn) -> tuple[CartCreatedOut, bool]:
     for i, line in enumerate(lines_in):
         _add(uow, cart, lines, line, f"lines/{i}/quantity")
     uow.session.flush()
-    _check_coupons(uow, cart, lines, body.coupons, "coupons")
     cart.coupons = list(body.coupons)
+    _check_coupons(uow, cart, lines, body.coupons, "coupons")
     uow.session.flush()
     priced, problem = _try_price(uow, cart, lines)
     uow.record(
@@ -461,8 +461,8 @@ def _resume(uow: UnitOfWork, cart: Cart, lines_in: list[LineIn], coupons: list[s
         _add(uow, cart, lines, line, f"lines/{i}/quantity")
     uow.session.flush()
     if coupons:
-        _check_coupons(uow, cart, lines, coupons, "coupons")
         cart.coupons = policies.unite_coupons(list(cart.coupons), coupons)
+        _check_coupons(uow, cart, lines, coupons, "coupons")
     out = _changed(uow, cart, "lines_added" if lines_in else "coupon_added")
     return CartCreatedOut(**out.model_dump())
 
