@@ -174,6 +174,9 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
         for sku, v in catalog_service.get_variants(uow, sorted({line.sku for line in lines})).items()
     }
     total = policies.money(priced.total, cart.currency)
+    fulfilment_rows, fulfilment_lines, reservations = _fulfilments(
+        order_id, cmd, plan, pickup, till, rules, now, demand
+    )
     address = cmd.address.model_dump(mode="json") if cmd.address else None
     uow.session.execute(
         insert(Order).values(
@@ -183,7 +186,7 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
             channel=channel,
             currency=cart.currency,
             mode=cmd.mode,
-            status="placed",
+            status=policies.order_status(str(f["status"]) for f in fulfilment_rows),
             payment_status="pending",
             cart_id=cart.id,
             seller_id=cmd.seller_id,
@@ -224,9 +227,6 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
     )
 
     # -- fulfilments and their stock -------------------------------------------------------------------
-    fulfilment_rows, fulfilment_lines, reservations = _fulfilments(
-        order_id, cmd, plan, pickup, till, rules, now, demand
-    )
     uow.session.execute(insert(Fulfilment), fulfilment_rows)
     uow.session.execute(insert(FulfilmentLine), fulfilment_lines)
     uow.session.execute(
@@ -496,7 +496,7 @@ def _fulfilments(
         status = policies.INITIAL_STATUS[kind]
         expires_at = None
         if kind == "reserve_and_collect":
-            # The hold is ours to end (the expiry job restocks and tells the customer), not inventory's.
+            # Inventory lets the units go at the deadline; the expiry job marks the fulfilment and tells the customer.
             expires_at = now + timedelta(hours=rules.reserve_hold_hours)
         rows.append(
             {

@@ -78,8 +78,8 @@ def transition(
         values["pickup_expires_at"] = policies.pickup_deadline(now, load_rules(uow).pickup_hold_days)
     if tracking_number is not None:
         values["tracking_number"] = tracking_number
-    if action == "receive_transfer":
-        values["reservation_reference"] = _receive_transfer(uow, f)
+    if action == "dispatch_transfer":
+        values["reservation_reference"] = _transfer_to_pickup(uow, f)
     _guarded(uow, f, target, values)
     if policies.goods_leave_on(f.kind, action):
         _inventory().fulfil(uow, f.reservation_reference, movement_reference=f"{f.order_id}:{f.id}")
@@ -103,8 +103,9 @@ def _guarded(uow: UnitOfWork, f: Fulfilment, target: str, values: dict[str, obje
     uow.session.expire(f)
 
 
-def _receive_transfer(uow: UnitOfWork, f: Fulfilment) -> str:
-    """The transferred goods arrived: move the stock to the pickup store and hold it there."""
+def _transfer_to_pickup(uow: UnitOfWork, f: Fulfilment) -> str:
+    """The goods leave the source for the pickup store: the stock moves there (booked by the place that
+    sends it) and is held there for the customer, so nobody else can promise it meanwhile."""
     inv, schemas = _inventory(), _inventory_schemas()
     lines = uow.session.execute(
         select(FulfilmentLine.sku, FulfilmentLine.quantity).where(FulfilmentLine.fulfilment_id == f.id)

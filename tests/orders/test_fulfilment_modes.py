@@ -1,0 +1,278 @@
+"""Every fulfilment mode end to end through the API: cart → checkout → each step staff take → stock,
+payment and events as the customer and the retailer expect them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from comptoir.core import clock
+from comptoir.core.db import Database
+from comptoir.core.uow import UnitOfWork
+from comptoir.orders import service
+from tests.catalog.conftest import recorded
+from tests.orders.conftest import (
+    CARD,
+    LIN_M,
+    LIN_S,
+    MARIE,
+    MARSEILLE,
+    OPERA,
+    PARIS_ADDRESS,
+    RIVOLI,
+    SOIE_S,
+    WAREHOUSE,
+    checkout,
+    levels,
+    new_cart,
+    step,
+)
+
+
+def kinds(order: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    return [(f["kind"], f["source_place_id"], f["place_id"], f["status"]) for f in order["fulfilments"]]
+
+
+def event_types(db: Database, order_id: str, *types: str) -> list[str]:
+    return [t for t in types for e in recorded(db, t) if e["order_id"] == order_id]
+
+
+def test_home_delivery_from_the_warehouse(client, stocked, marie, web, warehouse) -> None:  # type: ignore[no-untyped-def]
+    # given Marie's web cart with two linen dresses in M, which only the warehouse and Marseille hold
+    cart = new_cart(client, web, [(LIN_M, 2)])
+    # when she checks out for home delivery in Paris, paying by card
+    response = checkout(client, web, cart, mode="home_delivery", address=PARIS_ADDRESS, tenders=[CARD])
+    # then one parcel leaves the warehouse; Marseille (660 km) is beyond the ship-from-store radius
+    assert response.status_code == 201, response.text
+    order = response.json()
+    assert order["mode"] == "home_delivery" and order["channel"] == "web" and order["customer_id"] == marie
+    assert order["status"] == "placed" and order["payment_status"] == "authorised"
+    assert kinds(order) == [("ship_from_warehouse", WAREHOUSE, WAREHOUSE, "placed")]
+    assert [(x["sku"], x["quantity"]) for x in order["lines"]] == [(LIN_M, 2)]
+    assert order["totals"]["shipping_total"] != "0"
+    reasons = {c["place_id"]: c["reason"] for c in order["sourcing"]["candidates"]}
+    assert reasons[WAREHOUSE].startswith("chosen: ships 2 of 2 unit(s); warehouse at 39")
+    assert reasons[MARSEILLE] == "excluded: 659 km away, beyond the 300 km ship-from-store radius"
+    assert levels(stocked, LIN_M)[WAREHOUSE] == (20, 2)
+
+    # when the warehouse allocates, picks and ships the parcel
+    fulfilment = order["fulfilments"][0]["id"]
+    step(client, warehouse, fulfilment, "allocate")
+    picking = step(client, warehouse, fulfilment, "pick")
+    assert picking["status"] == "in_progress"
+    shipped = step(client, warehouse, fulfilment, "ship", tracking_number="6A12345678901")
+    # then the stock left, the card was captured and the order is paid
+    assert levels(stocked, LIN_M)[WAREHOUSE] == (18, 0)
+    assert shipped["payment_status"] == "paid" and shipped["paid_at"] is not None
+    assert [p["state"] for p in shipped["payments"]] == ["captured"]
+    assert shipped["fulfilments"][0]["tracking_number"] == "6A12345678901"
+    paid = [e for e in recorded(stocked, "orders.order_paid") if e["order_id"] == order["id"]]
+    assert len(paid) == 1 and paid[0]["total"] == order["totals"]["total"]
+    assert [(x["sku"], x["quantity"]) for x in paid[0]["lines"]] == [(LIN_M, 2)]
+
+    # when it is delivered, the order is complete; every transition was published
+    delivered = step(client, warehouse, fulfilment, "deliver")
+    assert delivered["status"] == "completed"
+    assert event_types(
+        stocked,
+        order["id"],
+        "orders.order_placed",
+        "orders.fulfilment_allocated",
+        "orders.fulfilment_picking",
+        "orders.fulfilment_shipped",
+        "orders.fulfilment_delivered",
+    ) == [
+        "orders.order_placed",
+        "orders.fulfilment_allocated",
+        "orders.fulfilment_picking",
+        "orders.fulfilment_shipped",
+        "orders.fulfilment_delivered",
+    ]
+
+
+def test_ship_from_store(client, stocked, marie, web, rivoli) -> None:  # type: ignore[no-untyped-def]
+    # given a cart with a linen S and a silk S: Rivoli (2.5 km) holds both, the warehouse (390 km) too
+    cart = new_cart(client, web, [(LIN_S, 1), (SOIE_S, 1)])
+    # when Marie checks out for home delivery
+    order = checkout(client, web, cart, mode="home_delivery", address=PARIS_ADDRESS, tenders=[CARD]).json()
+    # then the nearby store ships the one parcel
+    assert kinds(order) == [("ship_from_store", RIVOLI, RIVOLI, "placed")]
+    assert order["sourcing"]["parcels"] == 1
+    assert levels(stocked, LIN_S)[RIVOLI] == (2, 1)
+    # and it shows on Rivoli's pick list, which the store works through
+    picks = client.get(f"/v1/orders/pick-lists/{RIVOLI}", headers=rivoli).json()
+    assert [(x["sku"], x["quantity"]) for x in picks["lines"]] == [(LIN_S, 1), (SOIE_S, 1)]
+    fulfilment = order["fulfilments"][0]["id"]
+    for action in ("allocate", "pick", "ship"):
+        final = step(client, rivoli, fulfilment, action)
+    assert final["payment_status"] == "paid"
+    assert levels(stocked, LIN_S)[RIVOLI] == (1, 0)
+    assert levels(stocked, SOIE_S)[RIVOLI] == (0, 0)
+    assert client.get(f"/v1/orders/pick-lists/{RIVOLI}", headers=rivoli).json()["lines"] == []
+
+
+def test_click_and_collect_from_the_store_stock(client, stocked, marie, web, rivoli) -> None:  # type: ignore[no-untyped-def]
+    # given Marie orders a linen S to collect at Rivoli, which has it, paying there
+    cart = new_cart(client, web, [(LIN_S, 1)])
+    response = checkout(client, web, cart, mode="click_and_collect", pickup_place_id=RIVOLI)
+    assert response.status_code == 201, response.text
+    order = response.json()
+    # then the store picks it from its own stock, and the payment waits for the till
+    assert kinds(order) == [("pickup_from_store_stock", RIVOLI, RIVOLI, "placed")]
+    assert order["payment_status"] == "pending"
+    assert [(p["method"], p["state"]) for p in order["payments"]] == [("pay_at_pickup", "pending")]
+    fulfilment = order["fulfilments"][0]["id"]
+    step(client, rivoli, fulfilment, "allocate")
+    step(client, rivoli, fulfilment, "pick")
+    ready = step(client, rivoli, fulfilment, "ready")
+    assert ready["status"] == "ready_for_pickup"
+    assert ready["fulfilments"][0]["pickup_expires_at"] is not None
+    [event] = [
+        e for e in recorded(stocked, "orders.fulfilment_ready_for_pickup") if e["order_id"] == order["id"]
+    ]
+    assert event["place_id"] == RIVOLI and event["pickup_expires_at"] is not None
+    # when Marie comes and pays at the counter
+    collected = step(client, rivoli, fulfilment, "collect")
+    # then the goods left the store's stock and the order is paid and complete
+    assert collected["status"] == "completed" and collected["payment_status"] == "paid"
+    assert levels(stocked, LIN_S)[RIVOLI] == (1, 0)
+
+
+def test_click_and_collect_transferred_from_elsewhere(  # type: ignore[no-untyped-def]
+    client, stocked, marie, web, warehouse, opera
+) -> None:
+    # given Opéra has no linen M: the warehouse (390 km) can send it; Marseille is beyond the transfer radius
+    cart = new_cart(client, web, [(LIN_M, 1)])
+    order = checkout(
+        client, web, cart, mode="click_and_collect", pickup_place_id=OPERA, tenders=[CARD]
+    ).json()
+    assert kinds(order) == [("pickup_after_transfer", WAREHOUSE, OPERA, "placed")]
+    assert levels(stocked, LIN_M)[WAREHOUSE] == (20, 1)
+    fulfilment = order["fulfilments"][0]["id"]
+    # when the warehouse sends the transfer and Opéra receives it
+    sent = step(client, warehouse, fulfilment, "dispatch_transfer")
+    assert kinds(sent) == [("pickup_after_transfer", WAREHOUSE, OPERA, "in_transit")]
+    # then the unit moved to Opéra's books and is held there for Marie
+    assert levels(stocked, LIN_M)[WAREHOUSE] == (19, 0)
+    assert levels(stocked, LIN_M)[OPERA] == (1, 1)
+    received = step(client, opera, fulfilment, "receive_transfer")
+    assert received["fulfilments"][0]["status"] == "allocated"
+    step(client, opera, fulfilment, "pick")
+    step(client, opera, fulfilment, "ready")
+    done = step(client, opera, fulfilment, "collect")
+    assert done["status"] == "completed" and done["payment_status"] == "paid"
+    assert levels(stocked, LIN_M)[OPERA] == (0, 0)
+
+
+def test_reserve_and_collect_is_held_then_paid_at_the_till(client, stocked, marie, web, rivoli) -> None:  # type: ignore[no-untyped-def]
+    # given Marie reserves the silk S Rivoli has on its shelf
+    cart = new_cart(client, web, [(SOIE_S, 1)])
+    order = checkout(client, web, cart, mode="reserve_and_collect", pickup_place_id=RIVOLI).json()
+    # then it is held at once, nothing paid yet
+    assert kinds(order) == [("reserve_and_collect", RIVOLI, RIVOLI, "ready_for_pickup")]
+    assert order["status"] == "ready_for_pickup" and order["payment_status"] == "pending"
+    assert [(p["method"], p["state"]) for p in order["payments"]] == [("pay_in_store", "pending")]
+    assert levels(stocked, SOIE_S)[RIVOLI] == (1, 1)
+    # when she comes and pays at the till
+    done = step(client, rivoli, order["fulfilments"][0]["id"], "collect")
+    # then the sale is complete and paid
+    assert done["status"] == "completed" and done["payment_status"] == "paid"
+    assert levels(stocked, SOIE_S)[RIVOLI] == (0, 0)
+
+
+def test_an_uncollected_reservation_expires_and_restocks(client, stocked, marie, web) -> None:  # type: ignore[no-untyped-def]
+    cart = new_cart(client, web, [(LIN_S, 2)])
+    order = checkout(client, web, cart, mode="reserve_and_collect", pickup_place_id=RIVOLI).json()
+    assert levels(stocked, LIN_S)[RIVOLI] == (2, 2)
+    deadline = order["fulfilments"][0]["pickup_expires_at"]
+    assert deadline is not None
+    # when the expiry job runs after the deadline
+    with UnitOfWork(stocked) as uow:
+        assert service.expire_uncollected(uow, now=clock.now() + timedelta(days=3)) == 1
+        uow.commit()
+    # then the units are back on the shelf, the order is cancelled, and the customer can be told
+    assert levels(stocked, LIN_S)[RIVOLI] == (2, 0)
+    after = client.get(f"/v1/orders/{order['id']}", headers=web).json()
+    assert after["status"] == "cancelled"
+    assert kinds(after) == [("reserve_and_collect", RIVOLI, RIVOLI, "expired")]
+    assert [e["fulfilment_id"] for e in recorded(stocked, "orders.pickup_expired")] == [
+        after["fulfilments"][0]["id"]
+    ]
+    # and running it again finds nothing more to do
+    with UnitOfWork(stocked) as uow:
+        assert service.expire_uncollected(uow, now=clock.now() + timedelta(days=3)) == 0
+
+
+def test_order_in_store_for_home_delivery(client, stocked, marie, rivoli) -> None:  # type: ignore[no-untyped-def]
+    # given a seller at Rivoli builds a cart for Marie on the tablet with a dress the store does not hold
+    cart = new_cart(client, rivoli, [(LIN_M, 1)], customer_id=marie)
+    # when the seller orders it for delivery to Marie's home, Marie paying by card on the tablet
+    response = checkout(
+        client,
+        rivoli,
+        cart,
+        mode="home_delivery",
+        address=PARIS_ADDRESS,
+        tenders=[CARD],
+        seller_id="vendeuse-042",
+    )
+    assert response.status_code == 201, response.text
+    order = response.json()
+    # then the endless aisle ships from the warehouse, and the order belongs to the store and its seller
+    assert order["channel"] == f"store:{RIVOLI}" and order["seller_id"] == "vendeuse-042"
+    assert order["customer_id"] == marie
+    assert kinds(order) == [("ship_from_warehouse", WAREHOUSE, WAREHOUSE, "placed")]
+    placed = [e for e in recorded(stocked, "orders.order_placed") if e["order_id"] == order["id"]]
+    assert placed[0]["seller_id"] == "vendeuse-042" and placed[0]["channel"] == f"store:{RIVOLI}"
+
+
+def test_order_in_store_for_later_pickup(client, stocked, marie, rivoli) -> None:  # type: ignore[no-untyped-def]
+    # given the seller orders a linen M for Marie to collect at Rivoli next week (not on its shelves)
+    cart = new_cart(client, rivoli, [(LIN_M, 1)], customer_id=marie)
+    order = checkout(
+        client, rivoli, cart, mode="click_and_collect", pickup_place_id=RIVOLI, seller_id="vendeuse-042"
+    ).json()
+    # then it comes from the warehouse to Rivoli, paid when Marie collects
+    assert kinds(order) == [("pickup_after_transfer", WAREHOUSE, RIVOLI, "placed")]
+    assert order["payment_status"] == "pending"
+    # and the store's tablet sees it among the orders to prepare
+    picks = client.get(f"/v1/orders/pick-lists/{RIVOLI}", headers=rivoli).json()
+    assert [f["id"] for f in picks["fulfilments"]] == [order["fulfilments"][0]["id"]]
+
+
+def test_in_store_sale_linked_to_the_customer(client, stocked, marie, rivoli) -> None:  # type: ignore[no-untyped-def]
+    # given a till basket at Rivoli with a linen S, the customer known and wanting an e-receipt
+    cart = new_cart(client, rivoli, [(LIN_S, 1)])
+    response = checkout(
+        client,
+        rivoli,
+        cart,
+        mode="store_sale",
+        customer_id=marie,
+        email=MARIE["email"],
+        receipt_by_email=True,
+        tenders=[{"method": "pay_in_store"}],
+    )
+    assert response.status_code == 201, response.text
+    sale = response.json()
+    # then the sale is complete and paid at once, out of the store's stock, and linked to Marie
+    assert sale["mode"] == "store_sale" and sale["status"] == "completed" and sale["payment_status"] == "paid"
+    assert sale["customer_id"] == marie
+    assert kinds(sale) == [("carry_out", RIVOLI, RIVOLI, "collected")]
+    assert levels(stocked, LIN_S)[RIVOLI] == (1, 0)
+    [completed] = [e for e in recorded(stocked, "orders.store_sale_completed") if e["order_id"] == sale["id"]]
+    assert completed["place_id"] == RIVOLI and completed["customer_id"] == marie
+    assert completed["receipt_email"] == MARIE["email"]
+    assert len([e for e in recorded(stocked, "orders.order_paid") if e["order_id"] == sale["id"]]) == 1
+    # and Marie's 360° view shows it among her recent orders
+    with UnitOfWork(stocked) as uow:
+        section = service.customer_section(uow, marie)
+    assert [o["id"] for o in section["recent_orders"]] == [sale["id"]]
+
+
+def test_in_store_sale_without_a_known_customer(client, stocked, rivoli) -> None:  # type: ignore[no-untyped-def]
+    cart = new_cart(client, rivoli, [(SOIE_S, 1)])
+    sale = checkout(client, rivoli, cart, mode="store_sale", tenders=[{"method": "pay_in_store"}]).json()
+    assert sale["customer_id"] is None and sale["status"] == "completed"
+    [completed] = [e for e in recorded(stocked, "orders.store_sale_completed") if e["order_id"] == sale["id"]]
+    assert completed["receipt_email"] is None and completed["customer_id"] is None
