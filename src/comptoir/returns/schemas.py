@@ -169,7 +169,7 @@ class ReturnPolicyIn(BaseModel):
     returns_warehouse_id: str | None = Field(default=None, description="Where parcels are sent")
     voucher_allowed: bool = True
     condition_actions: dict[Condition, ConditionAction] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type]
             "resaleable": "restock",
             "damaged": "write_off",
             "faulty": "no_restock",
@@ -180,9 +180,15 @@ class ReturnPolicyIn(BaseModel):
 
     @model_validator(mode="after")
     def _all_conditions(self) -> ReturnPolicyIn:
-        defaults = {"resaleable": "restock", "damaged": "write_off", "faulty": "no_restock"}
-        for condition in ("resaleable", "damaged", "faulty", "used", "missing"):
-            self.condition_actions.setdefault(condition, defaults.get(condition, "refuse"))  # type: ignore[call-overload]
+        defaults: dict[Condition, ConditionAction] = {
+            "resaleable": "restock",
+            "damaged": "write_off",
+            "faulty": "no_restock",
+            "used": "refuse",
+            "missing": "refuse",
+        }
+        for condition, action in defaults.items():
+            self.condition_actions.setdefault(condition, action)
         return self
 
 
