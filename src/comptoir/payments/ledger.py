@@ -66,6 +66,9 @@ class PaymentRow:
         return self.captured_amount - self.refunded_amount
 
     def out(self) -> PaymentOut:
+        def q(amount: Decimal) -> Decimal:
+            return quantize(Decimal(amount), self.currency)
+
         return PaymentOut(
             id=self.id,
             order_id=self.order_id,
@@ -73,10 +76,10 @@ class PaymentRow:
             method=self.method,
             state=self.state,
             currency=self.currency,
-            amount=self.amount,
-            captured_amount=self.captured_amount,
-            refunded_amount=self.refunded_amount,
-            refundable_amount=self.refundable,
+            amount=q(self.amount),
+            captured_amount=q(self.captured_amount),
+            refunded_amount=q(self.refunded_amount),
+            refundable_amount=q(self.refundable),
             provider=self.provider,
             provider_reference=self.provider_reference,
             next_action=self.next_action,
@@ -153,7 +156,7 @@ def create(uow: UnitOfWork, values: dict[str, Any]) -> PaymentRow:
         "updated_at": now,
     }
     uow.session.execute(insert(Payment), row)
-    payment = PaymentRow(**row)
+    payment = PaymentRow.of(row)  # type: ignore[arg-type]
     journal(uow, payment, None, payment.state, payment.amount, now=now, reason="created")
     return payment
 
