@@ -60,13 +60,10 @@ def test_a_receipt_raises_on_hand_and_writes_the_ledger(stocked) -> None:  # typ
         ("receipt", 10, 10, "asn-1")
     ]
     changed = _events(stocked, "inventory.stock_changed")
-    assert [(e.sku, e.place_id, e.on_hand, e.available, e.cause) for e in changed][0] == (
-        SKU,
-        "st_opera",
-        10,
-        10,
-        "receipt",
-    )
+    assert [(e.sku, e.place_id, e.on_hand, e.available, e.cause) for e in changed] == [
+        (SKU, "st_opera", 10, 10, "receipt"),
+        ("JUPE-M", "st_opera", 2, 2, "receipt"),
+    ]
     assert ledger_balances(stocked)
 
 
