@@ -392,60 +392,109 @@ def _share_cart_discount(promo: Promo, lines: list[Line], off: Decimal) -> None:
         line.cart_share += share
 
 
+ITEM_KINDS = frozenset({"buy_x_get_y", "bundle"})
+
+
+def stage(promo: Promo) -> int:
+    """Item discounts first, then cart discounts, then gifts and shipping, vouchers last: a cart
+    discount is shared out on what the lines cost after their own discounts, so nothing goes below 0."""
+    if promo.kind in ITEM_KINDS or (
+        promo.kind in ("percent_off", "fixed_off") and promo.params.get("scope", "item") == "item"
+    ):
+        return 0
+    if promo.kind in ("percent_off", "fixed_off"):
+        return 1
+    if promo.kind == "voucher":
+        return 3
+    return 2
+
+
+def _copy(lines: Sequence[Line]) -> list[Line]:
+    return [
+        Line(
+            x.line_id,
+            x.sku,
+            x.quantity,
+            x.unit_price,
+            x.category_ids,
+            x.vat_rate,
+            list(x.adjustments),
+            x.cart_share,
+        )
+        for x in lines
+    ]
+
+
+def _apply_one(
+    promo: Promo, lines: list[Line], shipping_left: Decimal, shipping_method: str | None
+) -> tuple[list[Applied], str | None, Decimal]:
+    """Apply one promotion in place: (cart adjustments, gift sku, shipping left); lines get theirs."""
+    if not conditions_met(promo, lines):
+        return [], None, shipping_left
+    cart: list[Applied] = []
+    kind = promo.kind
+    scope = promo.params.get("scope", "item")
+    found: list[tuple[Line, Decimal]] = []
+    if kind in ("percent_off", "fixed_off") and scope == "item":
+        found = _item_discount(promo, lines)
+    elif kind == "buy_x_get_y":
+        found = _buy_x_get_y(promo, lines)
+    elif kind == "bundle":
+        found = _bundle(promo, lines)
+    elif kind in ("percent_off", "fixed_off", "voucher"):
+        off = _cart_discount(promo, lines)
+        if off > 0:
+            _share_cart_discount(promo, lines, off)
+            cart.append(Applied(promo.id, promo.code, kind, promo.label, -off))
+    elif kind == "gift":
+        gift_sku = promo.params.get("gift_sku")
+        if gift_sku and lines:
+            return [], str(gift_sku), shipping_left
+    elif kind == "free_shipping":
+        methods = promo.params.get("methods") or []
+        if shipping_left > 0 and (not methods or shipping_method in methods):
+            return [Applied(promo.id, promo.code, kind, promo.label, -shipping_left)], None, ZERO
+    for line, amount in found:
+        line.adjustments.append(Applied(promo.id, promo.code, kind, promo.label, amount))
+    if found:
+        cart.append(Applied(promo.id, promo.code, kind, promo.label, ZERO))  # marker: it applied
+    return cart, None, shipping_left
+
+
 def apply_promotions(
     lines: list[Line],
     promotions: Sequence[Promo],
     shipping: Decimal | None = None,
     shipping_method: str | None = None,
 ) -> Outcome:
-    """Apply promotions by priority (highest first, then id). An exclusive promotion applies alone:
-    if it is the first one that gives something it is the only one; once another applied, it is skipped.
+    """Apply promotions and explain them. Stacking: walking by priority (highest first, then id), the
+    first promotion that gives something decides — if it is exclusive it applies alone, otherwise every
+    stackable promotion applies and exclusive ones are left out. The chosen ones then apply item
+    discounts first, cart discounts next, gifts and free shipping, vouchers last (each by priority).
     Every amount is rounded to the cent; nothing ever goes below zero."""
-    ordered = sorted(promotions, key=lambda p: (-p.priority, 0 if p.kind != "voucher" else 1, p.id))
+    by_priority = sorted(promotions, key=lambda p: (-p.priority, p.id))
+    chosen: list[Promo] = []
+    for promo in by_priority:
+        trial = _copy(lines)
+        cart, gift, left = _apply_one(promo, trial, shipping or ZERO, shipping_method)
+        if cart or gift or left != (shipping or ZERO):
+            chosen = (
+                [promo]
+                if promo.stacking == "exclusive"
+                else [p for p in by_priority if p.stacking != "exclusive"]
+            )
+            break
     cart_adjustments: list[Applied] = []
     gifts: list[tuple[Promo, str]] = []
     shipping_left = shipping or ZERO
     applied: list[Promo] = []
-    for promo in ordered:
-        if promo.stacking == "exclusive" and applied:
-            continue
-        if applied and applied[0].stacking == "exclusive":
-            break
-        if not conditions_met(promo, lines):
-            continue
-        gave = False
-        scope = promo.params.get("scope", "item")
-        if promo.kind in ("percent_off", "fixed_off") and scope == "item":
-            for line, amount in _item_discount(promo, lines):
-                line.adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, amount))
-                gave = True
-        elif promo.kind == "buy_x_get_y":
-            for line, amount in _buy_x_get_y(promo, lines):
-                line.adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, amount))
-                gave = True
-        elif promo.kind == "bundle":
-            for line, amount in _bundle(promo, lines):
-                line.adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, amount))
-                gave = True
-        elif promo.kind in ("percent_off", "fixed_off", "voucher"):
-            off = _cart_discount(promo, lines)
-            if off > 0:
-                _share_cart_discount(promo, lines, off)
-                cart_adjustments.append(Applied(promo.id, promo.code, promo.kind, promo.label, -off))
-                gave = True
-        elif promo.kind == "gift":
-            gift_sku = promo.params.get("gift_sku")
-            if gift_sku and lines:
-                gifts.append((promo, str(gift_sku)))
-                gave = True
-        elif promo.kind == "free_shipping":
-            methods = promo.params.get("methods") or []
-            if shipping_left > 0 and (not methods or shipping_method in methods):
-                cart_adjustments.append(
-                    Applied(promo.id, promo.code, promo.kind, promo.label, -shipping_left)
-                )
-                shipping_left = ZERO
-                gave = True
+    for promo in sorted(chosen, key=lambda p: (stage(p), -p.priority, p.id)):
+        cart, gift, left = _apply_one(promo, lines, shipping_left, shipping_method)
+        gave = bool(cart) or gift is not None or left != shipping_left
+        shipping_left = left
+        cart_adjustments.extend(a for a in cart if a.amount != 0)
+        if gift is not None:
+            gifts.append((promo, gift))
         if gave:
             applied.append(promo)
     return Outcome(lines, cart_adjustments, gifts, (shipping or ZERO) - shipping_left, applied)
