@@ -44,9 +44,9 @@ def _setup_every_channel(client: Any, db: Database, admin: dict[str, str]) -> No
             "params": {"buy": 2, "get": 1, "skus": ["CONFITURE"]},
         },
         {
-            "name": "Tote offert dès 80 €",
+            "name": "Tote offert dès 70 €",
             "kind": "gift",
-            "params": {"gift_sku": "TOTE", "min_subtotal": "80"},
+            "params": {"gift_sku": "TOTE", "min_subtotal": "70"},
         },
         {
             "name": "Bienvenue",
