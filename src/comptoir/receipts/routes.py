@@ -1,9 +1,68 @@
-"""receipts: HTTP API (thin: parse, call the service, map errors)."""
+"""receipts: HTTP API (thin: parse, call the service, map errors).
+
+The till calls ``POST /v1/receipts`` when the customer asks for an e-receipt (the e-mail typed at the
+till); staff find a receipt by its sale and send it again. The customer's signed link needs no key:
+see :mod:`comptoir.receipts.pages`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from comptoir.core.api import PROBLEM_RESPONSES
+from fastapi import APIRouter, Depends, Query, Response
+
+from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
+from comptoir.core.errors import not_found
+from comptoir.receipts import service
+from comptoir.receipts.schemas import IssueReceiptIn, ReceiptOut, SendReceiptIn
 
 router = APIRouter(prefix="/v1/receipts", tags=["receipts"], responses=PROBLEM_RESPONSES)
+Reader = Annotated[RequestContext, Depends(require("receipts", "read"))]
+Writer = Annotated[RequestContext, Depends(require("receipts", "write"))]
+
+
+@router.post("", status_code=201, summary="Issue a sale's receipt (from the till) and e-mail it if asked")
+def issue(body: IssueReceiptIn, ctx: Writer, response: Response) -> ReceiptOut:
+    with ctx.uow() as uow:
+        out = service.issue_receipt(uow, ctx.settings, body)
+        uow.commit()
+    response.headers["Location"] = f"/v1/receipts/{out.id}"
+    return out
+
+
+@router.get("", summary="Receipts of a sale, a customer or a store (newest first)")
+def list_receipts(
+    ctx: Reader,
+    order_id: str | None = None,
+    customer_id: str | None = None,
+    place_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ReceiptOut]:
+    with ctx.reader() as uow:
+        if order_id is not None:
+            found = service.receipt_for_order(uow, order_id, ctx.settings)
+            return [found] if found is not None else []
+        return service.receipts_of(uow, ctx.settings, customer_id=customer_id, place_id=place_id, limit=limit)
+
+
+@router.get("/{receipt_id}", summary="One receipt: the document as printed, its signed links")
+def get_receipt(receipt_id: str, ctx: Reader) -> ReceiptOut:
+    with ctx.reader() as uow:
+        return service.get_receipt(uow, receipt_id, ctx.settings)
+
+
+@router.post("/{receipt_id}/send", summary="E-mail the receipt (again), to its e-mail or another")
+def send(receipt_id: str, body: SendReceiptIn, ctx: Writer) -> ReceiptOut:
+    with ctx.uow() as uow:
+        out = service.request_send(uow, ctx.settings, receipt_id, body)
+        uow.commit()
+    return out
+
+
+@router.get("/orders/{order_id}", summary="The receipt of a sale")
+def receipt_of_order(order_id: str, ctx: Reader) -> ReceiptOut:
+    with ctx.reader() as uow:
+        found = service.receipt_for_order(uow, order_id, ctx.settings)
+    if found is None:
+        raise not_found("Receipt of order", order_id)
+    return found

@@ -49,6 +49,7 @@ class ReceiptLine(BaseModel):
     line_id: str
     sku: str
     label: str
+    labels: dict[str, str] = Field(default_factory=dict, description="The product's name per language")
     quantity: int
     unit_price: DecimalStr
     discount: DecimalStr
@@ -66,6 +67,7 @@ class VatLine(BaseModel):
 class ReceiptPayment(BaseModel):
     method: str
     amount: DecimalStr
+    reference: str | None = Field(default=None, description="e.g. the gift card or the card's last digits")
 
 
 class ReceiptLoyalty(BaseModel):

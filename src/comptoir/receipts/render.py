@@ -1,0 +1,197 @@
+"""Render a receipt: the HTML page (also the e-mail's body), the plain-text part and the PDF.
+
+Every text goes through the package's catalogue; amounts and dates are formatted for the receipt's
+language with Babel (``59,90 €`` in French, ``€59.90`` in English), dates in the store's time zone.
+"""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from comptoir.core.i18n import format_money, format_when, translations
+from comptoir.core.web import Pages
+from comptoir.receipts.schemas import ReceiptDocument
+
+pages = Pages(__package__ or "comptoir.receipts")
+PACKAGE = "comptoir.receipts"
+
+
+def N_(message: str) -> str:
+    return message
+
+
+METHODS = {
+    "card": N_("Card"),
+    "pay_in_store": N_("Paid at the till"),
+    "pay_at_pickup": N_("Paid at pickup"),
+    "gift_card": N_("Gift card"),
+    "loyalty_points": N_("Loyalty points"),
+}
+
+
+def percent(rate: Decimal, lang: str) -> str:
+    value = (rate * 100).normalize()
+    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+    return (text.replace(".", ",") if lang == "fr" else text) + (" %" if lang == "fr" else "%")
+
+
+def line_label(line: Any, lang: str) -> str:
+    labels: dict[str, str] = line.labels or {}
+    return labels.get(lang) or line.label or line.sku
+
+
+def context(
+    document: ReceiptDocument, lang: str, *, url: str | None, consent_url: str | None
+) -> dict[str, Any]:
+    return {
+        "doc": document,
+        "url": url,
+        "pdf_url": f"{url}.pdf" if url else None,
+        "consent_url": consent_url,
+        "methods": METHODS,
+        "percent": lambda rate: percent(Decimal(rate), lang),
+        "label": lambda line: line_label(line, lang),
+        "tz": document.store.timezone,
+    }
+
+
+def html(
+    document: ReceiptDocument, lang: str, *, url: str | None = None, consent_url: str | None = None
+) -> str:
+    return pages.render(
+        "receipts/receipt.html", lang=lang, **context(document, lang, url=url, consent_url=consent_url)
+    )
+
+
+def text(
+    document: ReceiptDocument, lang: str, *, url: str | None = None, consent_url: str | None = None
+) -> str:
+    return pages.render(
+        "receipts/receipt.txt", lang=lang, **context(document, lang, url=url, consent_url=consent_url)
+    )
+
+
+def subject(document: ReceiptDocument, lang: str) -> str:
+    t = translations(PACKAGE, lang)
+    return t.gettext("Your receipt %(number)s from %(store)s") % {
+        "number": document.number,
+        "store": document.store.name,
+    }
+
+
+def _pdf_text(value: str) -> str:
+    # The PDF's standard fonts have no narrow no-break space (French thousands): use a no-break space.
+    return escape(value.replace("\u202f", "\u00a0"))
+
+
+def pdf(document: ReceiptDocument, lang: str) -> bytes:
+    """An A4 PDF of the receipt (uncompressed and reproducible, so the same receipt gives the same bytes)."""
+    t = translations(PACKAGE, lang)
+    _ = t.gettext
+    cur = document.currency
+
+    def money(amount: Decimal | str) -> str:
+        return _pdf_text(format_money(Decimal(amount), cur, lang))
+
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=16 * mm,
+        title=_("Receipt %(number)s") % {"number": document.number},
+        author=document.store.name,
+        invariant=1,
+        pageCompression=0,
+    )
+    story: list[Any] = [
+        Paragraph(_pdf_text(document.store.name), styles["Title"]),
+        Paragraph("<br/>".join(_pdf_text(x) for x in document.store.address_lines), styles["Normal"]),
+    ]
+    if document.store.phone:
+        story.append(Paragraph(_pdf_text(document.store.phone), styles["Normal"]))
+    story += [
+        Spacer(1, 6 * mm),
+        Paragraph(_pdf_text(_("Receipt %(number)s") % {"number": document.number}), styles["Heading2"]),
+        Paragraph(
+            _pdf_text(format_when(document.sold_at, lang, "medium", document.store.timezone)),
+            styles["Normal"],
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    rows: list[list[Any]] = [[_("Item"), _("Qty"), _("Unit price"), _("Discount"), _("Total")]]
+    for line in document.lines:
+        rows.append(
+            [
+                Paragraph(
+                    _pdf_text(line_label(line, lang)) + f"<br/><font size=7>{escape(line.sku)}</font>",
+                    styles["Normal"],
+                ),
+                str(line.quantity),
+                money(line.unit_price),
+                money(-line.discount) if line.discount else "",
+                money(line.total),
+            ]
+        )
+    rows.append(["", "", "", _("Total"), money(document.total)])
+    table = Table(rows, colWidths=[78 * mm, 14 * mm, 28 * mm, 26 * mm, 28 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+                ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [table, Spacer(1, 5 * mm)]
+    vat_rows: list[list[Any]] = [[_("VAT rate"), _("Excl. VAT"), _("VAT"), _("Incl. VAT")]]
+    for row in document.vat:
+        vat_rows.append([percent(Decimal(row.rate), lang), money(row.base), money(row.vat), money(row.total)])
+    vat = Table(vat_rows, colWidths=[30 * mm, 34 * mm, 30 * mm, 34 * mm])
+    vat.setStyle(
+        TableStyle([("ALIGN", (0, 0), (-1, -1), "RIGHT"), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold")])
+    )
+    story += [Paragraph(_("VAT breakdown"), styles["Heading3"]), vat, Spacer(1, 5 * mm)]
+    story.append(Paragraph(_("Payments"), styles["Heading3"]))
+    for payment in document.payments:
+        story.append(
+            Paragraph(
+                f"{_pdf_text(_(METHODS.get(payment.method, payment.method)))}: {money(payment.amount)}",
+                styles["Normal"],
+            )
+        )
+    if document.loyalty is not None:
+        story.append(Paragraph(_("Loyalty"), styles["Heading3"]))
+        if document.loyalty.points_earned is not None:
+            story.append(
+                Paragraph(
+                    _pdf_text(_("Points earned: %(points)s") % {"points": document.loyalty.points_earned}),
+                    styles["Normal"],
+                )
+            )
+        if document.loyalty.balance is not None:
+            story.append(
+                Paragraph(
+                    _pdf_text(_("Points balance: %(points)s") % {"points": document.loyalty.balance}),
+                    styles["Normal"],
+                )
+            )
+    story += [Spacer(1, 6 * mm), Paragraph(_pdf_text(_("Thank you for your visit.")), styles["Italic"])]
+    doc.build(story)
+    return buffer.getvalue()
