@@ -11,25 +11,22 @@ place whose version is not cached yet costs one more query.
 from __future__ import annotations
 
 import threading
+from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, select
+import orjson
+from sqlalchemy import Connection, Engine, Table, and_, bindparam, select
 
 from comptoir.core import clock
+from comptoir.core.db import Database
 from comptoir.core.errors import InvalidInput
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import policies
 from comptoir.inventory.models import PlaceView, Stock
-from comptoir.inventory.schemas import (
-    Location,
-    NearestOut,
-    NetworkAvailability,
-    PickupPromise,
-    PlaceAvailability,
-)
+from comptoir.inventory.schemas import NearestOut, NetworkAvailability, PlaceAvailability
 from comptoir.stores import service as stores
 from comptoir.stores.schemas import OpeningStatus
 
@@ -81,31 +78,89 @@ class _OpeningCache:
 CACHE = _OpeningCache()
 
 
-def _load_hours(uow: UnitOfWork, wanted: list[tuple[str, int]]) -> None:
+_HOURS = select(
+    P.c.place_id,
+    P.c.timezone,
+    P.c.status,
+    P.c.weekly_hours,
+    P.c.reserved_hours,
+    P.c.special_days,
+    P.c.version,
+).where(P.c.place_id.in_(bindparam("ids", expanding=True)))
+
+# Built once: constructing a Core statement per request cost more than running it.
+_NEAREST = (
+    select(
+        S.c.place_id,
+        S.c.on_hand,
+        S.c.reserved,
+        S.c.safety_stock,
+        S.c.aisle,
+        S.c.shelf,
+        S.c.bin,
+        P.c.code,
+        P.c.kind,
+        P.c.name,
+        P.c.services,
+        P.c.latitude,
+        P.c.longitude,
+        P.c.version,
+    )
+    .join(P, P.c.place_id == S.c.place_id)
+    .where(
+        S.c.sku == bindparam("sku"),
+        S.c.on_hand - S.c.reserved - S.c.safety_stock >= bindparam("qty"),
+        P.c.status != "permanently_closed",
+    )
+)
+
+
+# A DBAPI tuple of ``_NEAREST`` read by column name, as the SQLAlchemy row would be.
+_Row = namedtuple("_Row", [c.name for c in _NEAREST.selected_columns])  # type: ignore[misc]
+
+
+class _Prepared:
+    """``_NEAREST`` compiled once per dialect, run straight on a pooled DBAPI connection: no
+    transaction begun (a single SELECT is atomic on its own), no result-proxy layers."""
+
+    def __init__(self, engine: Engine) -> None:
+        compiled = _NEAREST.compile(dialect=engine.dialect)
+        self.sql = str(compiled)
+        self.defaults = compiled.construct_params(_check=False)
+        self.order = compiled.positiontup if compiled.positional else None
+
+    def rows(self, engine: Engine, sku: str, quantity: int) -> list[_Row]:
+        params: dict[str, Any] = dict(self.defaults, sku=sku, qty=quantity)
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(self.sql, [params[k] for k in self.order] if self.order is not None else params)
+            found = [_Row._make(values) for values in cursor.fetchall()]
+            cursor.close()
+            if engine.dialect.name != "sqlite":
+                raw.rollback()
+        finally:
+            raw.close()
+        return found
+
+
+_PREPARED: dict[str, _Prepared] = {}  # by dialect name
+
+
+def _load_hours(conn: Connection, wanted: list[tuple[str, int]]) -> None:
     missing = [key for key in wanted if key not in CACHE.hours]
     if not missing:
         return
-    rows = uow.session.execute(
-        select(
-            P.c.place_id,
-            P.c.timezone,
-            P.c.status,
-            P.c.weekly_hours,
-            P.c.reserved_hours,
-            P.c.special_days,
-            P.c.version,
-        ).where(P.c.place_id.in_(sorted({pid for pid, _ in missing})))
-    ).all()
-    for r in rows:
+    for r in conn.execute(_HOURS, {"ids": sorted({pid for pid, _ in missing})}):
         CACHE.hours[(r.place_id, r.version)] = _Hours(
             r.place_id, r.timezone, r.status, r.weekly_hours, r.reserved_hours, r.special_days
         )
 
 
-def _location(row: Any) -> Location | None:
+def _location(row: Any) -> dict[str, str] | None:
     if not (row.aisle or row.shelf or row.bin):
         return None
-    return Location(aisle=row.aisle or "", shelf=row.shelf or "", bin=row.bin or "")
+    return {"aisle": row.aisle or "", "shelf": row.shelf or "", "bin": row.bin or ""}
 
 
 def origin_of(lat: float | None, lon: float | None, postcode: str | None) -> tuple[float, float]:
@@ -125,7 +180,7 @@ def origin_of(lat: float | None, lon: float | None, postcode: str | None) -> tup
 
 def _promise(
     hours: _Hours, version: int, status: OpeningStatus, now: datetime, preparation: int
-) -> PickupPromise | None:
+) -> dict[str, Any] | None:
     after_close = None
     if (
         status.open
@@ -141,11 +196,89 @@ def _promise(
         preparation_minutes=preparation,
         next_after_close=after_close,
     )
-    return (
-        None
-        if promise is None
-        else PickupPromise(kind=promise.kind, ready_by=promise.ready_by, minutes=promise.minutes)
-    )
+    if promise is None:
+        return None
+    return {"kind": promise.kind, "ready_by": promise.ready_by, "minutes": promise.minutes}
+
+
+def nearest_document(
+    conn: Connection | None,
+    sku: str,
+    *,
+    rows: Sequence[Any] | None = None,
+    engine: Engine | None = None,
+    quantity: int = 1,
+    lat: float | None = None,
+    lon: float | None = None,
+    postcode: str | None = None,
+    limit: int = 5,
+    service: str | None = None,
+    kinds: Sequence[str] = ("store",),
+    max_km: float | None = None,
+    at: datetime | None = None,
+    preparation_minutes: int = policies.DEFAULT_PREPARATION_MINUTES,
+) -> dict[str, Any]:
+    """The answer of :func:`nearest_with_stock` as a JSON-ready dict, on a bare connection (the route's
+    hot path: no session, no schema objects)."""
+    if quantity < 1:
+        raise InvalidInput("quantity must be at least 1.", field="quantity")
+    if at is not None and at.tzinfo is None:
+        raise InvalidInput("Give the time with its offset.", field="at")
+    origin_lat, origin_lon = origin_of(lat, lon, postcode)
+    now = at or clock.now()
+    scored = []
+    found: Sequence[Any]
+    if rows is not None:
+        found = rows
+    else:
+        assert conn is not None
+        found = conn.execute(_NEAREST, {"sku": sku, "qty": quantity}).all()
+    for r in found:
+        if r.kind not in kinds or (service is not None and service not in r.services.split(",")):
+            continue
+        distance = policies.distance_km(origin_lat, origin_lon, r.latitude, r.longitude)
+        if max_km is None or distance <= max_km:
+            scored.append((distance, r.place_id, r))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    chosen = scored[:limit]
+    wanted = [(r.place_id, r.version) for _, _, r in chosen]
+    if any(key not in CACHE.hours for key in wanted):
+        if conn is not None:
+            _load_hours(conn, wanted)
+        else:
+            assert engine is not None
+            with engine.connect() as fresh:
+                _load_hours(fresh, wanted)
+    places = []
+    for distance, place_id, r in chosen:
+        hours = CACHE.hours.get((place_id, r.version))
+        status = None if hours is None else CACHE.opening(hours, r.version, now)
+        places.append(
+            {
+                "place_id": place_id,
+                "code": r.code,
+                "name": r.name,
+                "kind": r.kind,
+                "distance_km": round(distance, 3),
+                "available": policies.available_to_promise(r.on_hand, r.reserved, r.safety_stock),
+                "on_hand": r.on_hand,
+                "location": _location(r),
+                "services": [s for s in r.services.split(",") if s],
+                "open_now": None if status is None else status.open,
+                "next_opening": None if status is None else status.next_opening,
+                "closes_at": None if status is None else status.closes_at,
+                "pickup": None
+                if status is None or hours is None
+                else _promise(hours, r.version, status, now, preparation_minutes),
+            }
+        )
+    return {
+        "sku": sku,
+        "quantity": quantity,
+        "origin_latitude": origin_lat,
+        "origin_longitude": origin_lon,
+        "places": places,
+    }
 
 
 def nearest_with_stock(
@@ -165,73 +298,34 @@ def nearest_with_stock(
 ) -> NearestOut:
     """The ``limit`` places nearest to a point or postcode that can promise ``quantity`` units of
     ``sku``, with their shelf location, services, open status and pickup promise."""
+    document = nearest_document(
+        uow.session.connection(),
+        sku,
+        quantity=quantity,
+        lat=lat,
+        lon=lon,
+        postcode=postcode,
+        limit=limit,
+        service=service,
+        kinds=kinds,
+        max_km=max_km,
+        at=at,
+        preparation_minutes=preparation_minutes,
+    )
+    return NearestOut.model_validate(document)
+
+
+def nearest_json(db: Database, sku: str, **options: Any) -> bytes:
+    """:func:`nearest_document` as JSON bytes, on a read-only connection of its own (the HTTP route)."""
+    engine: Engine = db.reader.kw["bind"]
+    prepared = _PREPARED.get(engine.dialect.name)
+    if prepared is None:
+        prepared = _PREPARED.setdefault(engine.dialect.name, _Prepared(engine))
+    quantity = options.get("quantity", 1)
     if quantity < 1:
         raise InvalidInput("quantity must be at least 1.", field="quantity")
-    if at is not None and at.tzinfo is None:
-        raise InvalidInput("Give the time with its offset.", field="at")
-    origin_lat, origin_lon = origin_of(lat, lon, postcode)
-    now = at or clock.now()
-    rows = uow.session.execute(
-        select(
-            S.c.place_id,
-            S.c.on_hand,
-            S.c.reserved,
-            S.c.safety_stock,
-            S.c.aisle,
-            S.c.shelf,
-            S.c.bin,
-            P.c.code,
-            P.c.kind,
-            P.c.name,
-            P.c.services,
-            P.c.latitude,
-            P.c.longitude,
-            P.c.version,
-        )
-        .join(P, P.c.place_id == S.c.place_id)
-        .where(
-            S.c.sku == sku,
-            S.c.on_hand - S.c.reserved - S.c.safety_stock >= quantity,
-            P.c.kind.in_(list(kinds)),
-            P.c.status.in_(LIVE_STATUSES),
-        )
-    ).all()
-    scored = []
-    for r in rows:
-        if service is not None and service not in r.services.split(","):
-            continue
-        distance = policies.distance_km(origin_lat, origin_lon, r.latitude, r.longitude)
-        if max_km is None or distance <= max_km:
-            scored.append((distance, r.place_id, r))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    chosen = scored[:limit]
-    _load_hours(uow, [(r.place_id, r.version) for _, _, r in chosen])
-    places = []
-    for distance, place_id, r in chosen:
-        hours = CACHE.hours.get((place_id, r.version))
-        status = None if hours is None else CACHE.opening(hours, r.version, now)
-        places.append(
-            PlaceAvailability(
-                place_id=place_id,
-                code=r.code,
-                name=r.name,
-                kind=r.kind,
-                distance_km=round(distance, 3),
-                available=policies.available_to_promise(r.on_hand, r.reserved, r.safety_stock),
-                on_hand=r.on_hand,
-                location=_location(r),
-                services=[s for s in r.services.split(",") if s],
-                open_now=None if status is None else status.open,
-                next_opening=None if status is None else status.next_opening,
-                closes_at=None if status is None else status.closes_at,
-                pickup=None
-                if status is None or hours is None
-                else _promise(hours, r.version, status, now, preparation_minutes),
-            )
-        )
-    return NearestOut(
-        sku=sku, quantity=quantity, origin_latitude=origin_lat, origin_longitude=origin_lon, places=places
-    )
+    rows = prepared.rows(db.engine, sku, quantity)
+    return orjson.dumps(nearest_document(None, sku, rows=rows, engine=engine, **options))
 
 
 def network_availability(uow: UnitOfWork, skus: Sequence[str]) -> list[NetworkAvailability]:

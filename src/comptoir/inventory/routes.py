@@ -62,21 +62,20 @@ async def nearest(
     max_km: Annotated[float | None, Query(gt=0, le=2000)] = None,
     at: datetime | None = None,
 ) -> Response:
-    with ctx.reader() as uow:
-        out = service.nearest_with_stock(
-            uow,
-            sku,
-            quantity=quantity,
-            lat=lat,
-            lon=lon,
-            postcode=postcode,
-            limit=limit,
-            service=service_,
-            kinds=kind or ("store",),
-            max_km=max_km,
-            at=at,
-        )
-    return Response(out.model_dump_json(), media_type="application/json")
+    body = service.nearest_json(
+        ctx.state.db,
+        sku,
+        quantity=quantity,
+        lat=lat,
+        lon=lon,
+        postcode=postcode,
+        limit=limit,
+        service=service_,
+        kinds=kind or ("store",),
+        max_km=max_km,
+        at=at,
+    )
+    return Response(body, media_type="application/json")
 
 
 @router.get("/availability", summary="Stock of one or many SKUs per place, with shelf locations")

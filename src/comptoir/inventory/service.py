@@ -24,7 +24,7 @@ from comptoir.core.errors import Forbidden, InvalidInput
 from comptoir.core.pagination import Page, paginate
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import ledger, places, policies
-from comptoir.inventory.availability import nearest_with_stock, network_availability
+from comptoir.inventory.availability import nearest_json, nearest_with_stock, network_availability
 from comptoir.inventory.counts import accuracy, get_count, ingest_count
 from comptoir.inventory.ledger import OutOfStock
 from comptoir.inventory.models import Movement, Stock
@@ -59,6 +59,7 @@ __all__ = [
     "get_reservation",
     "ingest_count",
     "movements",
+    "nearest_json",
     "nearest_with_stock",
     "network_availability",
     "record_movement",
