@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -69,10 +69,13 @@ class Catalogue:
     version: int
     lists: dict[str, policies.ListRule]
     promotions: dict[str, PromoDef]
-    automatic: tuple[PromoDef, ...]  # those that apply without a coupon
+    automatic: tuple[tuple[PromoDef, policies.Promo], ...]  # those that apply without a coupon
     needs_segments: bool  # some list or promotion targets customer segments
     needs_tiers: bool
     gift_skus: frozenset[str]
+    # Omnibus references already computed: they look only at the past, so they never change
+    # (the key holds everything they depend on, the set's version included).
+    references: dict[tuple[Any, ...], Decimal | None] = field(default_factory=dict)
 
 
 _lock = threading.Lock()
@@ -162,7 +165,7 @@ def _read(uow: UnitOfWork, version: int) -> Catalogue:
             max_uses=r.max_uses,
             created_at=r.created_at,
         )
-    automatic = tuple(d for d in promotions.values() if not d.requires_coupon)
+    automatic = tuple((d, d.to_promo()) for d in promotions.values() if not d.requires_coupon)
     return Catalogue(
         version=version,
         lists=lists,

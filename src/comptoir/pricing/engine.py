@@ -233,8 +233,10 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
     segments, tier = _customer_context(uow, cat, cmd.customer_id)
     ctx = policies.PriceContext(cmd.currency, cmd.channel, cmd.store_id, segments, at)
     list_ids = [rule.id for rule in cat.lists.values() if policies.list_applies(rule, ctx)]
-    automatic = [d for d in cat.automatic if d.live(at) and _targeted(d, cmd, segments, tier) is None]
-    gift_skus = {str(d.params["gift_sku"]) for d in automatic if d.kind == "gift"}
+    automatic = [
+        (d, promo) for d, promo in cat.automatic if d.live(at) and _targeted(d, cmd, segments, tier) is None
+    ]
+    gift_skus = {str(d.params["gift_sku"]) for d, _ in automatic if d.kind == "gift"}
     coupon_promos, rejected = _coupons(uow, cmd, cat, at, segments, tier)
     gift_skus |= {str(p.params["gift_sku"]) for p in coupon_promos if p.kind == "gift"}
     skus = list(dict.fromkeys([line.sku for line in cmd.lines] + sorted(gift_skus)))
@@ -259,7 +261,7 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
             )
         )
 
-    promos = [d.to_promo() for d in automatic] + coupon_promos
+    promos = [promo for _, promo in automatic] + coupon_promos
     shipping = cmd.shipping.amount if cmd.shipping else None
     outcome = policies.apply_promotions(
         lines, promos, shipping, cmd.shipping.method if cmd.shipping else None
@@ -281,10 +283,21 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
             first = min(m for m in moments if m is not None)
             starts[line.sku] = min(first, starts.get(line.sku, first))
     references: dict[str, Decimal | None] = {}
-    if starts:
-        history = _history(uow, sorted(starts), list_ids, min(starts.values()))
-        for sku, started in starts.items():
+    context_key = (cmd.currency, cmd.channel, cmd.store_id, segments, tuple(list_ids))
+    to_look_up: dict[str, datetime] = {}
+    for sku, started in starts.items():
+        key = (sku, started, context_key)
+        if key in cat.references:
+            references[sku] = cat.references[key]
+        else:
+            to_look_up[sku] = started
+    if to_look_up:
+        history = _history(uow, sorted(to_look_up), list_ids, min(to_look_up.values()))
+        for sku, started in to_look_up.items():
             lowest = policies.lowest_price_before(history.get(sku, []), cat.lists, ctx, started)
+            # The 30 days before a past start are history that no later change rewrites.
+            if lowest is not None and started <= clock.now() and len(cat.references) < 100_000:
+                cat.references[(sku, started, context_key)] = lowest
             if lowest is None:
                 # Not sold in the 30 days before: the reference is the regular price it starts from.
                 res = resolved[sku]
@@ -298,9 +311,7 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
         if res is None:
             continue  # a gift with no price here cannot be given; the promotion says nothing
         gift = policies.Line(f"gift:{promo.id}", sku, 1, res.unit_price, (), res.vat_rate)
-        gift.adjustments.append(
-            policies.Applied(promo.id, promo.code, promo.kind, promo.label, -res.unit_price)
-        )
+        gift.add(policies.Applied(promo.id, promo.code, promo.kind, promo.label, -res.unit_price))
         gift_lines.append(_priced_line(gift, res, None, is_gift=True))
 
     subtotal = sum((line.base for line in lines), ZERO)

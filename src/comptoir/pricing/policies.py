@@ -216,6 +216,7 @@ class Line:
     vat_rate: Decimal = VAT_RATES["standard"]
     adjustments: list[Applied] = field(default_factory=list)
     cart_share: Decimal = ZERO
+    discount: Decimal = ZERO  # sum of the adjustments (kept, not recomputed: the hot path reads it a lot)
 
     @property
     def base(self) -> Decimal:
@@ -223,7 +224,11 @@ class Line:
 
     @property
     def total(self) -> Decimal:
-        return self.base + sum((a.amount for a in self.adjustments), ZERO)
+        return self.unit_price * self.quantity + self.discount
+
+    def add(self, adjustment: Applied) -> None:
+        self.adjustments.append(adjustment)
+        self.discount += adjustment.amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +241,23 @@ class Promo:
     params: dict[str, Any] = field(default_factory=dict)
     code: str | None = None  # the coupon that unlocked it
     starts_at: datetime | None = None
+    # Derived from params once (the engine tests them against every line of every cart).
+    skus: frozenset[str] = field(default=frozenset(), compare=False)
+    category_ids: frozenset[str] = field(default=frozenset(), compare=False)
+    excluded: frozenset[str] = field(default=frozenset(), compare=False)
+    min_subtotal: Decimal | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        p = self.params
+        object.__setattr__(self, "skus", frozenset(p.get("skus") or ()))
+        object.__setattr__(self, "category_ids", frozenset(p.get("category_ids") or ()))
+        object.__setattr__(self, "excluded", frozenset(p.get("exclude_skus") or ()))
+        if p.get("min_subtotal") is not None:
+            object.__setattr__(self, "min_subtotal", Decimal(str(p["min_subtotal"])))
+
+    @property
+    def targeted(self) -> bool:
+        return bool(self.skus or self.category_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,32 +279,35 @@ class Outcome:
 
 
 def _targets(promo: Promo, line: Line) -> bool:
-    p = promo.params
-    skus = p.get("skus") or []
-    cats = p.get("category_ids") or []
-    excluded = p.get("exclude_skus") or []
-    if line.sku in excluded:
+    if line.sku in promo.excluded:
         return False
-    if not skus and not cats:
+    if not promo.skus and not promo.category_ids:
         return True
-    return line.sku in skus or bool(set(cats) & set(line.category_ids))
+    return line.sku in promo.skus or not promo.category_ids.isdisjoint(line.category_ids)
 
 
 def _merch(lines: Sequence[Line]) -> Decimal:
-    return sum((line.total for line in lines), ZERO) + sum((line.cart_share for line in lines), ZERO)
+    return sum((line.total + line.cart_share for line in lines), ZERO)
 
 
 def conditions_met(promo: Promo, lines: Sequence[Line]) -> bool:
-    p = promo.params
-    min_subtotal = p.get("min_subtotal")
-    if min_subtotal is not None and _merch(lines) < Decimal(str(min_subtotal)):
+    if promo.min_subtotal is not None and _merch(lines) < promo.min_subtotal:
         return False
-    min_qty = p.get("min_quantity")
+    min_qty = promo.params.get("min_quantity")
     if min_qty is not None:
         qty = sum(line.quantity for line in lines if _targets(promo, line))
         if qty < int(min_qty):
             return False
     return True
+
+
+def relevant(promo: Promo, skus: frozenset[str], categories: frozenset[str]) -> bool:
+    """Could the promotion touch a cart of these SKUs and categories at all? (A cheap first filter.)"""
+    if promo.kind == "bundle":
+        return all(str(sku) in skus for sku in (promo.params.get("items") or {}))
+    if not promo.targeted:
+        return True
+    return not promo.skus.isdisjoint(skus) or not promo.category_ids.isdisjoint(categories)
 
 
 def allocate(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
@@ -455,7 +480,7 @@ def _apply_one(
         if shipping_left > 0 and (not methods or shipping_method in methods):
             return [Applied(promo.id, promo.code, kind, promo.label, -shipping_left)], None, ZERO
     for line, amount in found:
-        line.adjustments.append(Applied(promo.id, promo.code, kind, promo.label, amount))
+        line.add(Applied(promo.id, promo.code, kind, promo.label, amount))
     if found:
         cart.append(Applied(promo.id, promo.code, kind, promo.label, ZERO))  # marker: it applied
     return cart, None, shipping_left
@@ -472,7 +497,11 @@ def apply_promotions(
     stackable promotion applies and exclusive ones are left out. The chosen ones then apply item
     discounts first, cart discounts next, gifts and free shipping, vouchers last (each by priority).
     Every amount is rounded to the cent; nothing ever goes below zero."""
-    by_priority = sorted(promotions, key=lambda p: (-p.priority, p.id))
+    skus = frozenset(line.sku for line in lines)
+    categories = frozenset(c for line in lines for c in line.category_ids)
+    by_priority = sorted(
+        (p for p in promotions if relevant(p, skus, categories)), key=lambda p: (-p.priority, p.id)
+    )
     chosen: list[Promo] = []
     for promo in by_priority:
         trial = _copy(lines)
