@@ -11,13 +11,14 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
+from babel.numbers import format_percent
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from comptoir.core.i18n import format_money, format_when, translations
+from comptoir.core.i18n import babel_locale, format_money, format_when, translations
 from comptoir.core.web import Pages
 from comptoir.receipts.schemas import ReceiptDocument
 
@@ -39,9 +40,8 @@ METHODS = {
 
 
 def percent(rate: Decimal, lang: str) -> str:
-    value = (rate * 100).normalize()
-    text = f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
-    return (text.replace(".", ",") if lang == "fr" else text) + (" %" if lang == "fr" else "%")
+    """``0.055`` → ``5,5 %`` in French, ``5.5%`` in English."""
+    return str(format_percent(rate, locale=babel_locale(lang), decimal_quantization=False))
 
 
 def line_label(line: Any, lang: str) -> str:
@@ -162,7 +162,9 @@ def pdf(document: ReceiptDocument, lang: str) -> bytes:
     story += [table, Spacer(1, 5 * mm)]
     vat_rows: list[list[Any]] = [[_("VAT rate"), _("Excl. VAT"), _("VAT"), _("Incl. VAT")]]
     for row in document.vat:
-        vat_rows.append([percent(Decimal(row.rate), lang), money(row.base), money(row.vat), money(row.total)])
+        vat_rows.append(
+            [_pdf_text(percent(Decimal(row.rate), lang)), money(row.base), money(row.vat), money(row.total)]
+        )
     vat = Table(vat_rows, colWidths=[30 * mm, 34 * mm, 30 * mm, 34 * mm])
     vat.setStyle(
         TableStyle([("ALIGN", (0, 0), (-1, -1), "RIGHT"), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold")])

@@ -237,6 +237,16 @@ def issue_receipt(uow: UnitOfWork, settings: Settings, command: IssueReceiptIn) 
         if command.email and (
             command.email != existing.email or existing.send_status in ("not_sent", "failed")
         ):
+            if existing.customer_id is None:
+                # An anonymous sale's receipt asked for afterwards: the e-mail ties it to a customer.
+                order = orders_service.get_order(uow, command.order_id)
+                existing.customer_id = _customer_for(
+                    uow, order, command.email, existing.number, command.locale
+                )
+                consented = customers_service.may_contact(
+                    uow, existing.customer_id or "", "e-receipt", "email"
+                )
+                existing.ask_consent = command.ask_consent and policies.should_ask_consent(consented)
             return request_send(
                 uow, settings, existing.id, SendReceiptIn(email=command.email, locale=command.locale)
             )
