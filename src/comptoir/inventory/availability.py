@@ -14,7 +14,7 @@ import threading
 from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import orjson
@@ -225,7 +225,7 @@ def nearest_document(
     if at is not None and at.tzinfo is None:
         raise InvalidInput("Give the time with its offset.", field="at")
     origin_lat, origin_lon = origin_of(lat, lon, postcode)
-    now = at or clock.now()
+    now = (at or clock.now()).astimezone(UTC)
     scored = []
     found: Sequence[Any]
     if rows is not None:
@@ -325,7 +325,9 @@ def nearest_json(db: Database, sku: str, **options: Any) -> bytes:
     if quantity < 1:
         raise InvalidInput("quantity must be at least 1.", field="quantity")
     rows = prepared.rows(db.engine, sku, quantity)
-    return orjson.dumps(nearest_document(None, sku, rows=rows, engine=engine, **options))
+    return orjson.dumps(
+        nearest_document(None, sku, rows=rows, engine=engine, **options), option=orjson.OPT_UTC_Z
+    )
 
 
 def network_availability(uow: UnitOfWork, skus: Sequence[str]) -> list[NetworkAvailability]:
