@@ -36,6 +36,9 @@ def test_demo_programme_and_balances(step, db, settings, now) -> None:  # type: 
         1,
     )
     assert [t.name for t in programme.tiers] == ["Essentiel", "Privilège", "Prestige"]
-    assert [(r.code, r.points, r.amount) for r in rewards][0] == ("bon-10", 500, Decimal(10))
+    assert [(r.code, r.points, r.amount) for r in rewards] == [
+        ("bon-10", 500, Decimal(10)),
+        ("bon-25", 1200, Decimal(25)),
+    ]
     assert account.balance > 0
     assert ledger_state(db, martin) == (account.balance, account.balance, account.balance)
