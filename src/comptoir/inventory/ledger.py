@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, select, update
+from sqlalchemy import Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -249,3 +249,71 @@ def set_location(
         .where(_key(sku, place_id))
         .values(aisle=aisle, shelf=shelf, bin=bin_, updated_at=clock.now())
     )
+
+
+def set_levels(
+    uow: UnitOfWork,
+    place_id: str,
+    wanted: dict[str, int],
+    *,
+    reference: str,
+    reason: str,
+    kind: str = "adjustment",
+) -> list[Level]:
+    """Bring many SKUs of one place to the given on-hand quantities in a few statements: the place's rows
+    are locked in key order, each difference becomes one movement (idempotent by reference), rows are
+    updated with one executemany. Returns the levels that changed."""
+    if not wanted:
+        return []
+    skus = sorted(wanted)
+    ensure_rows(uow, [(sku, place_id) for sku in skus])
+    done = set()
+    for first in range(0, len(skus), 1000):
+        chunk = skus[first : first + 1000]
+        done |= set(
+            uow.session.scalars(
+                select(MOVEMENTS.c.sku).where(
+                    MOVEMENTS.c.reference == reference,
+                    MOVEMENTS.c.place_id == place_id,
+                    MOVEMENTS.c.kind == kind,
+                    MOVEMENTS.c.sku.in_(chunk),
+                )
+            )
+        )
+    stmt = select(STOCK.c.sku, *_RETURNING).where(STOCK.c.place_id == place_id).order_by(STOCK.c.sku)
+    if uow.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    current_rows = {r.sku: r for r in uow.session.execute(stmt) if r.sku in wanted}
+    now = clock.now()
+    changes = []
+    for sku in skus:
+        row = current_rows[sku]
+        delta = wanted[sku] - row.on_hand
+        if delta != 0 and sku not in done:
+            changes.append(Level(sku, place_id, wanted[sku], row.reserved, row.safety_stock))
+    if not changes:
+        return []
+    uow.session.execute(
+        update(STOCK)
+        .where(STOCK.c.sku == bindparam("b_sku"), STOCK.c.place_id == place_id)
+        .values(on_hand=bindparam("b_on_hand"), updated_at=now),
+        [{"b_sku": c.sku, "b_on_hand": c.on_hand} for c in changes],
+    )
+    uow.session.execute(
+        insert(MOVEMENTS),
+        [
+            movement_row(
+                uow,
+                kind=kind,
+                sku=c.sku,
+                place_id=place_id,
+                delta=c.on_hand - current_rows[c.sku].on_hand,
+                on_hand_after=c.on_hand,
+                reference=reference,
+                reason=reason,
+                at=now,
+            )
+            for c in changes
+        ],
+    )
+    return changes
