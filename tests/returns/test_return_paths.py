@@ -251,3 +251,33 @@ def test_a_customer_sees_only_their_own_returns(
     )
     assert client.get(f"/v1/returns/{created['id']}", headers=other).status_code == 404
     assert ok(client.get("/v1/returns", headers=other))["items"] == []
+
+
+def test_a_parcel_never_sent_is_cancelled_by_the_job_and_the_units_freed(  # type: ignore[no-untyped-def]
+    client, stocked, marie, web, web_returns, warehouse, warehouse_staff
+) -> None:
+    ok(
+        client.put(
+            "/v1/returns/policy",
+            json={"returns_warehouse_id": WAREHOUSE, "unsent_post_return_days": 14},
+            headers=warehouse_staff,
+        )
+    )
+    order = delivered_web_order(client, web, warehouse, [(LIN_M, 1)])
+    created = ok(start_return(client, web_returns, order, [(0, 1)], method="by_post"), 201)
+    # when the hourly job runs 13 days later, nothing happens; 15 days later, the return is cancelled
+    start = datetime.fromisoformat(created["created_at"])
+    for days, expected in ((13, 0), (15, 1)):
+        clock.set_clock(lambda d=days: start + timedelta(days=d))  # type: ignore[misc]
+        try:
+            with UnitOfWork(stocked) as uow:
+                assert service.expire_unsent(uow) == expected
+                uow.commit()
+        finally:
+            clock.set_clock(None)
+    cancelled = ok(client.get(f"/v1/returns/{created['id']}", headers=warehouse_staff))
+    assert cancelled["status"] == "cancelled" and cancelled["rejection_reason"].startswith(
+        "parcel not received"
+    )
+    # then the dress may be returned again
+    ok(start_return(client, web_returns, order, [(0, 1)], method="by_post"), 201)

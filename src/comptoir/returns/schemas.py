@@ -167,6 +167,9 @@ class ReturnPolicyIn(BaseModel):
         default=False, description="May a till sale be returned by post (to the returns warehouse)?"
     )
     returns_warehouse_id: str | None = Field(default=None, description="Where parcels are sent")
+    unsent_post_return_days: int = Field(
+        default=30, ge=1, le=365, description="A return by post never sent is cancelled after these days"
+    )
     voucher_allowed: bool = True
     condition_actions: dict[Condition, ConditionAction] = Field(
         default_factory=lambda: {  # type: ignore[arg-type]

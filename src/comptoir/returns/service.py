@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +63,7 @@ __all__ = [
     "cancel",
     "create_return",
     "customer_section",
+    "expire_unsent",
     "get_policy",
     "get_return",
     "list_returns",
@@ -735,6 +737,27 @@ def cancel(uow: UnitOfWork, return_id: str) -> ReturnOut:
     uow.session.flush()
     uow.record(ReturnCancelled(**_facts(row)))
     return _out(row, lines)
+
+
+def expire_unsent(uow: UnitOfWork, *, limit: int = 200) -> int:
+    """Cancel returns by post whose parcel never arrived within the policy's days: the units may be
+    returned again (within the window). Returns how many were cancelled."""
+    policy = current_policy(uow)
+    cutoff = clock.now() - timedelta(days=policy.unsent_post_return_days)
+    ids = uow.session.scalars(
+        select(Return.id)
+        .where(Return.status == "requested", Return.method == "by_post", Return.created_at < cutoff)
+        .order_by(Return.id)
+        .limit(limit)
+    ).all()
+    for return_id in ids:
+        row = _locked(uow, return_id, "requested")
+        _end(uow, row)
+        row.status = "cancelled"
+        row.rejection_reason = f"parcel not received within {policy.unsent_post_return_days} days"
+        uow.session.flush()
+        uow.record(ReturnCancelled(**_facts(row)))
+    return len(ids)
 
 
 # --- 360° -------------------------------------------------------------------------------------------------------
