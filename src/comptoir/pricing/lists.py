@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -253,3 +254,40 @@ def price_history(uow: UnitOfWork, sku: str, price_list: str | None, limit: int)
         )
         for r in rows
     ]
+
+
+def backfill_history(
+    uow: UnitOfWork,
+    id_or_code: str,
+    sku: str,
+    periods: Sequence[tuple[Decimal, datetime, datetime]],
+) -> int:
+    """Record prices a SKU had before Comptoir knew it (migrating from another system), so the
+    Omnibus reference looks at the real past. Periods must end before the SKU's first known price."""
+    plist = _load(uow, id_or_code)
+    first = uow.session.execute(
+        select(func.min(PriceHistory.effective_from)).where(
+            PriceHistory.price_list_id == plist.id, PriceHistory.sku == sku
+        )
+    ).scalar_one()
+    rows = []
+    for i, (amount, start, end) in enumerate(sorted(periods, key=lambda p: p[1])):
+        if end <= start or (first is not None and end > first) or end > clock.now():
+            raise InvalidInput(
+                "a past period must end after it starts, before the first known price and not in the future",
+                field=f"periods/{i}",
+            )
+        rows.append(
+            {
+                "price_list_id": plist.id,
+                "sku": sku,
+                "amount": policies.money(amount),
+                "compare_at": None,
+                "effective_from": start,
+                "effective_until": end,
+                "changed_by": "backfill",
+            }
+        )
+    if rows:
+        uow.session.execute(table(PriceHistory).insert(), rows)
+    return len(rows)
