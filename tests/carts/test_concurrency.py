@@ -56,6 +56,14 @@ def race(workers: int, work: Callable[[int], Any]) -> list[Any]:
     return results
 
 
+def start_servers(url: str, log: Path) -> tuple[Any, str]:
+    """Two API worker processes; a second try when a busy machine made the first start too slow."""
+    try:
+        return start_server(url, log, workers=2)
+    except RuntimeError:
+        return start_server(url, log, workers=2)
+
+
 def start_cart(db: Any, customer_id: str) -> str:
     with UnitOfWork(db, TABLET) as uow:
         out, _ = service.create_cart(uow, CartIn(customer_id=customer_id))
@@ -133,7 +141,7 @@ def test_api_processes_racing_on_one_cart_lose_no_update(  # type: ignore[no-unt
     # given Marie's cart started on the tablet and her web session, and two API processes
     cart = client.post("/v1/carts", json={"customer_id": marie}, headers=headers(store_key)).json()
     session = sign_up(client, web_key)
-    proc, base = start_server(pg.url, tmp_path / "server.log", workers=2)
+    proc, base = start_servers(pg.url, tmp_path / "server.log")
     try:
         channels = [headers(store_key), headers(web_key, customer_token=session["token"])]
 
