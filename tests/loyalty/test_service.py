@@ -295,3 +295,19 @@ def test_360_section(pay, step) -> None:  # type: ignore[no-untyped-def]
         section = service.customer_section(uow, "cus_a")
     assert section["balance"] == 120 and section["value"] == "2.40" and section["tier_name"] == "Essentiel"
     assert [h["kind"] for h in section["history"]] == ["earn"]
+
+
+def test_the_part_of_an_order_paid_with_points_earns_no_points(pay, step) -> None:  # type: ignore[no-untyped-def]
+    # given 1,000 points, 500 of which (10 €) pay part of a 100 € order
+    pay("ord_0", "cus_a", "1000")
+    with step() as uow:
+        service.redeem_points(
+            uow,
+            RedeemPointsIn(
+                customer_id="cus_a", points=500, reference="pay_1", channel="app", order_id="ord_1"
+            ),
+        )
+    # when the order is paid: 90 € paid otherwise, at Privilège (x1.25)
+    entry = pay("ord_1", "cus_a", "60", "40")
+    # then it earns on 90 €, not 100 €
+    assert entry is not None and entry.points == 112

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
@@ -119,6 +119,15 @@ def earn_for_order(
     points = int(sum((e.points for e in earned), Decimal(0)).to_integral_value(ROUND_FLOOR))
     qualifying = int(sum((e.base for e in earned), Decimal(0)).to_integral_value(ROUND_FLOOR))
     return Earning(points, qualifying, tuple(earned), tuple(operations))
+
+
+def without_points_paid(lines: Sequence[PaidLine], paid_with_points: Decimal) -> list[PaidLine]:
+    """The lines' amounts less the part paid with points, spread in proportion: points earn no points."""
+    total = sum((line.amount for line in lines), Decimal(0))
+    if paid_with_points <= 0 or total <= 0:
+        return list(lines)
+    share = max(total - paid_with_points, Decimal(0)) / total
+    return [replace(line, amount=line.amount * share) for line in lines]
 
 
 @dataclass(frozen=True, slots=True)

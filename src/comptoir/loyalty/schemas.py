@@ -30,6 +30,9 @@ class RedeemPointsIn(BaseModel):
     points: int = Field(gt=0, le=10_000_000)
     reference: Reference = Field(description="Caller-chosen; replaying it returns the first entry")
     channel: str = Field(min_length=1, max_length=64, description="web, app, store:<id>, call-centre, live")
+    order_id: str | None = Field(
+        default=None, max_length=40, description="The order paid with the points: it earns none on that part"
+    )
 
 
 class LedgerEntryOut(BaseModel):

@@ -485,6 +485,7 @@ def _redeem(uow: UnitOfWork, cmd: RedeemPointsIn, *, reward: str | None) -> Ledg
         -cmd.points,
         key=key,
         reference=cmd.reference,
+        order_id=cmd.order_id,
         channel=cmd.channel,
         reason=f"reward {reward}" if reward else None,
         api_key_id=uow.actor.key_id,
@@ -528,6 +529,7 @@ def refund_points(uow: UnitOfWork, reference: str) -> LedgerEntryOut | None:
         -redemption.points,
         key=key,
         reference=reference,
+        order_id=redemption.order_id,
         related_entry_id=redemption.id,
         channel=redemption.channel,
         api_key_id=uow.actor.key_id,
@@ -594,6 +596,13 @@ def earn_for_order(
     existing = _by_key(uow, key)
     if existing is not None:
         return _entry_out(existing)
+    spent_on_order = uow.session.execute(
+        select(func.coalesce(func.sum(E.c.points), 0)).where(
+            E.c.order_id == order_id, E.c.kind.in_(("redeem", "refund"))
+        )
+    ).scalar_one()
+    paid_with_points = policies.value_of(rules, -int(spent_on_order)) if spent_on_order < 0 else Decimal(0)
+    lines = policies.without_points_paid(lines, paid_with_points)
     earning = policies.earn_for_order(rules, lines, tier=acct.tier, channel=channel, at=acct.now)
     if earning.points <= 0 and earning.qualifying <= 0:
         return None
