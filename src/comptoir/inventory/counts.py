@@ -282,3 +282,10 @@ def accuracy(uow: UnitOfWork, place_id: str, *, limit: int = 50) -> AccuracyOut:
     ]
     average = round(sum(p.sku_accuracy for p in points) / len(points), 4) if points else None
     return AccuracyOut(place_id=place_id, points=points, average_sku_accuracy=average)
+
+
+def latest_count(uow: UnitOfWork, place_id: str) -> CountOut | None:
+    row = uow.session.execute(
+        select(C.c.id).where(C.c.place_id == place_id).order_by(C.c.counted_at.desc(), C.c.id.desc()).limit(1)
+    ).first()
+    return None if row is None else get_count(uow, row.id)

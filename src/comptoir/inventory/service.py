@@ -25,7 +25,7 @@ from comptoir.core.pagination import Page, paginate
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import ledger, places, policies
 from comptoir.inventory.availability import nearest_json, nearest_with_stock, network_availability
-from comptoir.inventory.counts import accuracy, get_count, ingest_count
+from comptoir.inventory.counts import accuracy, get_count, ingest_count, latest_count
 from comptoir.inventory.ledger import OutOfStock
 from comptoir.inventory.models import Movement, Stock
 from comptoir.inventory.reservations import (
@@ -58,10 +58,12 @@ __all__ = [
     "get_count",
     "get_reservation",
     "ingest_count",
+    "latest_count",
     "movements",
     "nearest_json",
     "nearest_with_stock",
     "network_availability",
+    "place_stock",
     "record_movement",
     "release",
     "reserve",
@@ -114,6 +116,17 @@ def stock_level(uow: UnitOfWork, sku: str, place_id: str) -> StockLevelOut:
     if found:
         return found[0]
     return StockLevelOut(sku=sku, place_id=place_id, on_hand=0, reserved=0, safety_stock=0, available=0)
+
+
+def place_stock(
+    uow: UnitOfWork, place_id: str, *, sku_prefix: str = "", after: str = "", limit: int = 100
+) -> list[StockLevelOut]:
+    """A place's stock rows in SKU order (a page after ``after``), optionally those starting with a
+    prefix — the staff page's list."""
+    stmt = select(S).where(S.c.place_id == place_id, S.c.sku > after).order_by(S.c.sku).limit(limit)
+    if sku_prefix:
+        stmt = stmt.where(S.c.sku.startswith(sku_prefix, autoescape=True))
+    return [level_out(row) for row in uow.session.execute(stmt)]
 
 
 def _check_places(uow: UnitOfWork, place_ids: list[str], field: str) -> None:
