@@ -31,6 +31,7 @@ from comptoir.payments.models import Payment
 log = logging.getLogger("comptoir.payments")
 
 _KEY = "payments.uncommitted_authorisations"
+RECONCILIATION_WINDOW = timedelta(days=1)
 
 
 def void_key(payment_id: str) -> str:
@@ -78,7 +79,12 @@ def void_abandoned_authorisations(uow: UnitOfWork, *, older_than: timedelta | No
     )
     provider = providers.card_provider()
     voided: list[str] = []
-    held = provider.open_authorisations(created_before=clock.now() - delay, limit=500)
+    # A window, not everything: authorisations of live orders waiting to ship pile up before it, and an
+    # abandoned one is seen within minutes (the job runs every minute; the window allows a day of outage).
+    before = clock.now() - delay
+    held = provider.open_authorisations(
+        created_after=before - RECONCILIATION_WINDOW, created_before=before, limit=500
+    )
     ids = [p.metadata.get("payment_id") for p in held]
     known: dict[str, Any] = {
         row.id: row.state
@@ -98,19 +104,16 @@ def void_abandoned_authorisations(uow: UnitOfWork, *, older_than: timedelta | No
         except Problem as exc:
             log.warning("could not void abandoned authorisation %s: %s", item.reference, exc)
             continue
-        if state is None:
-            voided.append(payment_id)
-        else:  # ours, already voided or failed here, yet still held by the provider
-            voided.append(payment_id)
-            payment = ledger.one(uow, payment_id)
-            if payment is not None:
-                ledger.journal(
-                    uow,
-                    payment,
-                    payment.state,
-                    payment.state,
-                    payment.amount,
-                    now=clock.now(),
-                    reason="provider authorisation released by reconciliation",
-                )
+        voided.append(payment_id)
+        payment = ledger.one(uow, payment_id) if state is not None else None
+        if payment is not None:  # ours, voided or failed here, yet still held by the provider
+            ledger.journal(
+                uow,
+                payment,
+                payment.state,
+                payment.state,
+                payment.amount,
+                now=clock.now(),
+                reason="provider authorisation released by reconciliation",
+            )
     return voided

@@ -107,6 +107,8 @@ def authorise(uow: UnitOfWork, cmd: AuthoriseIn) -> list[PaymentOut]:
         created.append(_take(uow, cmd, cmd.tenders[index], index))
     for p in created:
         uow.record(PaymentAuthorised(**_fact(p), state=p.state))
+        if p.state == "captured":  # stored value is taken at once
+            uow.record(PaymentCaptured(**_fact(p, p.captured_amount)))
     return [p.out() for p in sorted(created, key=lambda p: p.id)]
 
 

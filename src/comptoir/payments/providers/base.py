@@ -72,6 +72,8 @@ class CardProvider(Protocol):
 
     def retrieve(self, reference: str) -> ProviderPayment: ...
 
-    def open_authorisations(self, *, created_before: datetime, limit: int = 100) -> list[ProviderPayment]:
-        """Payments still held (requires_capture / requires_action) created before a time, oldest first."""
+    def open_authorisations(
+        self, *, created_after: datetime, created_before: datetime, limit: int = 100
+    ) -> list[ProviderPayment]:
+        """Payments still held (requires_capture / requires_action) created in a window, oldest first."""
         ...

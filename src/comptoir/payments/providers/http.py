@@ -7,7 +7,7 @@ the first answer). Amounts are decimal strings in the currency's unit.
 ``POST /v1/payment_intents``                           ``{amount, currency, token, capture_method:
                                                        "manual", metadata, return_url}`` → intent
 ``GET /v1/payment_intents/{id}``                       → intent
-``GET /v1/payment_intents?status=…&created_lte=…``     → ``{data: [intent…]}`` oldest first
+``GET /v1/payment_intents?status=…&created_gte=…&created_lte=…`` → ``{data: [intent…]}`` oldest first
 ``POST /v1/payment_intents/{id}/capture``              ``{amount}`` → intent (``succeeded``)
 ``POST /v1/payment_intents/{id}/cancel``               → intent (``canceled``)
 ``POST /v1/refunds``                                   ``{payment_intent, amount}`` → refund
@@ -146,12 +146,15 @@ class HttpCardProvider:
     def retrieve(self, reference: str) -> ProviderPayment:
         return parse_intent(self._call("GET", f"/v1/payment_intents/{reference}"))
 
-    def open_authorisations(self, *, created_before: datetime, limit: int = 100) -> list[ProviderPayment]:
+    def open_authorisations(
+        self, *, created_after: datetime, created_before: datetime, limit: int = 100
+    ) -> list[ProviderPayment]:
         body = self._call(
             "GET",
             "/v1/payment_intents",
             params={
                 "status": "requires_capture,requires_action",
+                "created_gte": str(int(created_after.timestamp())),
                 "created_lte": str(int(created_before.timestamp())),
                 "limit": str(limit),
             },

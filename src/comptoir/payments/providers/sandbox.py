@@ -198,11 +198,15 @@ class Sandbox:
         self._emit("charge.dispute.created", intent)
         return intent.view()
 
-    def list_intents(self, statuses: set[str], created_lte: int | None, limit: int) -> list[dict[str, Any]]:
+    def list_intents(
+        self, statuses: set[str], created_gte: int | None, created_lte: int | None, limit: int
+    ) -> list[dict[str, Any]]:
         found = [
             i
             for i in self.intents.values()
-            if (not statuses or i.status in statuses) and (created_lte is None or i.created <= created_lte)
+            if (not statuses or i.status in statuses)
+            and (created_lte is None or i.created <= created_lte)
+            and (created_gte is None or i.created >= created_gte)
         ]
         found.sort(key=lambda i: (i.created, i.id))
         return [i.view() for i in found[:limit]]
@@ -292,9 +296,13 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
         return reply(sandbox.idempotent(key, "create", lambda: sandbox.create_intent(body)))
 
     @app.get("/v1/payment_intents")
-    def list_(status: str = "", created_lte: int | None = None, limit: int = 100) -> JSONResponse:
+    def list_(
+        status: str = "", created_gte: int | None = None, created_lte: int | None = None, limit: int = 100
+    ) -> JSONResponse:
         with sandbox.lock:
-            data = sandbox.list_intents({s for s in status.split(",") if s}, created_lte, min(limit, 1000))
+            data = sandbox.list_intents(
+                {s for s in status.split(",") if s}, created_gte, created_lte, min(limit, 1000)
+            )
         return JSONResponse({"object": "list", "data": data})
 
     @app.get("/v1/payment_intents/{intent_id}")

@@ -1,0 +1,104 @@
+"""The HTTP adapter against the sandbox protocol: idempotency keys, refusals, unreachable provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from comptoir.core.db import Database
+from comptoir.core.settings import Settings
+from comptoir.core.uow import UnitOfWork
+from comptoir.payments import jobs, providers, service
+from comptoir.payments.config import SANDBOX_SECRET, SANDBOX_WEBHOOK_SECRET
+from comptoir.payments.providers.base import ProviderRefused, ProviderUnavailable
+from comptoir.payments.providers.http import HttpCardProvider
+from comptoir.payments.providers.sandbox import Sandbox, create_sandbox_app
+from tests.payments.conftest import authorise_in, card, gift
+
+Step = Callable[..., Any]
+
+
+def adapter(secret: str = SANDBOX_SECRET) -> tuple[Sandbox, HttpCardProvider]:
+    state = Sandbox(secret=SANDBOX_SECRET, webhook_secret=SANDBOX_WEBHOOK_SECRET)
+    return state, HttpCardProvider("sandbox", TestClient(create_sandbox_app(state)), secret)
+
+
+def test_the_idempotency_key_makes_retries_safe() -> None:
+    state, provider = adapter()
+    first = provider.authorise(
+        idempotency_key="pay_1", amount=Decimal("12.30"), currency="EUR", token="tok_visa", metadata={}
+    )
+    again = provider.authorise(
+        idempotency_key="pay_1", amount=Decimal("12.30"), currency="EUR", token="tok_visa", metadata={}
+    )
+    assert again.reference == first.reference and len(state.intents) == 1
+    provider.capture(first.reference, Decimal("12.30"), idempotency_key="capture:pay_1")
+    r1 = provider.refund(first.reference, Decimal("5"), idempotency_key="refund:ret:pay_1")
+    r2 = provider.refund(first.reference, Decimal("5"), idempotency_key="refund:ret:pay_1")
+    assert r1 == r2 and state.intents[first.reference].amount_refunded == Decimal("5")
+    with pytest.raises(ProviderRefused, match="exceeds"):
+        provider.refund(first.reference, Decimal("7.31"), idempotency_key="refund:ret2:pay_1")
+
+
+def test_refusals_and_bad_secret() -> None:
+    _, provider = adapter()
+    with pytest.raises(ProviderRefused, match="unknown test token"):
+        provider.authorise(
+            idempotency_key="p", amount=Decimal("1"), currency="EUR", token="tok_x", metadata={}
+        )
+    _, wrong = adapter(secret="sk_wrong")
+    with pytest.raises(ProviderUnavailable):
+        wrong.authorise(
+            idempotency_key="p", amount=Decimal("1"), currency="EUR", token="tok_visa", metadata={}
+        )
+
+
+def test_unreachable_provider_answers_503_and_takes_nothing(
+    client: Any, admin_headers: dict[str, str], step: Step, issue: Any
+) -> None:
+    gc = issue("20.00")
+    dead = HttpCardProvider(
+        "sandbox", httpx.Client(base_url="http://127.0.0.1:9", timeout=0.5), SANDBOX_SECRET
+    )
+    previous = providers.register_provider(dead)
+    try:
+        with pytest.raises(ProviderUnavailable) as failed, step() as uow:
+            service.authorise(uow, authorise_in("ord_1", gift("5", gc.code), card("10")))
+    finally:
+        providers.unregister_provider("sandbox", previous)
+    assert failed.value.status == 503
+    assert (
+        client.get(f"/v1/payments/gift-cards/{gc.code}", headers=admin_headers).json()["balance"] == "20.00"
+    )
+
+
+def test_stored_value_is_authorised_and_captured_at_once(db: Database, step: Step, issue: Any) -> None:
+    from sqlalchemy import select
+
+    from comptoir.core.models import OutboxEvent
+
+    gc = issue("20.00")
+    with step() as uow:
+        service.authorise(uow, authorise_in("ord_1", gift("5", gc.code)))
+    with UnitOfWork(db, read_only=True) as uow:
+        rows = uow.session.execute(
+            select(OutboxEvent.type, OutboxEvent.payload)
+            .where(OutboxEvent.type.like("payments.payment_%"))
+            .order_by(OutboxEvent.seq)
+        ).all()
+    assert [(t, p["method"], p["amount"], p["order_id"]) for t, p in rows] == [
+        ("payments.payment_authorised", "gift_card", "5.00", "ord_1"),
+        ("payments.payment_captured", "gift_card", "5.00", "ord_1"),
+    ]
+
+
+def test_the_reconciliation_job_is_registered(settings: Settings, sandbox: Sandbox, step: Step) -> None:
+    [job] = jobs.jobs(settings)
+    assert (job.name, job.every_seconds) == ("payments.void_abandoned_authorisations", 60)
+    with step() as uow:
+        job.run(uow)  # nothing held: nothing to do, no error
