@@ -13,7 +13,7 @@ from comptoir.core.errors import Problem
 from comptoir.core.uow import UnitOfWork
 from comptoir.returns import service
 from comptoir.returns.models import Claim
-from comptoir.returns.schemas import ReturnIn, ReturnLineIn
+from comptoir.returns.schemas import ReceiveIn, RefundReturnIn, ReturnIn, ReturnLineIn
 from tests.orders.conftest import LIN_M, RIVOLI
 from tests.returns.conftest import delivered_web_order
 
@@ -63,3 +63,42 @@ def test_eight_returns_of_a_line_of_three_racing_take_back_exactly_three(  # typ
     with UnitOfWork(stocked) as uow:
         assert uow.session.scalars(select(Claim.claimed).where(Claim.order_id == order["id"])).all() == [3]
         assert len(service.returns_of_order(uow, order["id"])) == 3
+
+
+@pytest.mark.postgres
+def test_two_refunds_of_one_return_racing_pay_once(client, stocked, marie, web, warehouse) -> None:  # type: ignore[no-untyped-def]
+    # given a received return of one dress
+    order = delivered_web_order(client, web, warehouse, [(LIN_M, 1)])
+    actor = Actor(key_id="key_till", channel=f"store:{RIVOLI}", scopes=frozenset({"*"}))
+    with UnitOfWork(stocked, actor) as uow:
+        created = service.create_return(
+            uow,
+            ReturnIn(
+                order_id=order["id"],
+                lines=[ReturnLineIn(line_id=order["lines"][0]["line_id"], quantity=1)],
+                method="in_store",
+            ),
+        )
+        service.receive(uow, created.id, ReceiveIn())
+        uow.commit()
+    barrier = threading.Barrier(4)
+    refunds: list[str | None] = []
+
+    def refund() -> None:
+        with UnitOfWork(stocked, actor) as uow:
+            barrier.wait(timeout=30)
+            out = service.refund(uow, created.id, RefundReturnIn())
+            uow.commit()
+        refunds.append(out.refund_id)
+
+    # when four tills press "refund" at once
+    threads = [threading.Thread(target=refund) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # then one refund was made and every till sees it
+    assert len(refunds) == 4 and len(set(refunds)) == 1 and refunds[0] is not None
+    with UnitOfWork(stocked) as uow:
+        claim = uow.session.scalars(select(Claim).where(Claim.order_id == order["id"])).one()
+        assert (claim.refunded, str(claim.refunded_amount)) == (1, order["lines"][0]["total"] + "00")

@@ -635,10 +635,9 @@ def _price_lines(uow: UnitOfWork, row: Return, lines: Sequence[ReturnLine]) -> N
 def refund(uow: UnitOfWork, return_id: str, command: RefundReturnIn) -> ReturnOut:
     """Pay back the accepted units, to the original payment or as a voucher (once: replaying a refunded
     return answers it as it is)."""
-    row = _visible(uow, uow.session.get(Return, return_id), return_id)
-    if row.status == "refunded":
+    row = _locked(uow, return_id, "received", "refunded")
+    if row.status == "refunded":  # a replay, or a second click that waited for the first
         return _out(row, _lines_of(uow, row.id))
-    row = _locked(uow, return_id, "received")
     policy = current_policy(uow)
     if command.refund_to is not None:
         refusal = policies.refund_to_refusal(policy, command.refund_to)
