@@ -160,6 +160,7 @@ def _take(uow: UnitOfWork, cmd: AuthoriseIn, tender: TenderIn, index: int) -> Pa
                 points=points,
                 reference=_points_reference(payment_id),
                 channel=cmd.channel,
+                order_id=cmd.order_id,
             ),
         )
         return ledger.create(
