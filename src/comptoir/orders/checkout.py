@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from comptoir.carts import service as carts_service
 from comptoir.catalog import service as catalog_service
@@ -33,7 +34,9 @@ from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
 from comptoir.orders import policies
 from comptoir.orders.events import OrderPlaced
-from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine, Transition
+from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
+from comptoir.orders.payment import authorise, mark_paid, settle_store_sale
+from comptoir.orders.read import order_out
 from comptoir.orders.rules import load_rules
 from comptoir.orders.schemas import CheckoutIn, OrderOut
 from comptoir.orders.sourcing import Candidate, Demand, Plan, Unservable, haversine_km, source
@@ -92,22 +95,18 @@ def _channel(uow: UnitOfWork, cart_channel: str) -> str:
 
 
 def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
-    from comptoir.orders.service import get_order  # the read model, after the writes
-
     actor = uow.actor
     now = clock.now()
     rules = load_rules(uow)
+    order_id = new_id("ord")
+    # Lock the cart first (carts.mark_ordered: SELECT … FOR UPDATE): a second checkout of the same cart
+    # waits here, then finds it ordered (409 cart-closed); and the lines read next cannot change under us.
+    carts_service.mark_ordered(uow, cmd.cart_id, order_id)
     cart = carts_service.get_cart(uow, cmd.cart_id)
-    if cart.status == "ordered":
-        raise CartAlreadyOrdered(
-            f"Cart {cart.id} was already turned into order {cart.order_id}.", order_id=cart.order_id
-        )
-    if cart.status not in ("open", "abandoned"):
-        raise Conflict(f"Cart {cart.id} is {cart.status} and cannot be ordered.", slug="cart-closed")
-    if cmd.cart_version is not None and cmd.cart_version != cart.version:
+    if cmd.cart_version is not None and cmd.cart_version != cart.version - 1:  # mark_ordered bumped it
         raise CartChanged(
-            f"The cart is at version {cart.version}, not {cmd.cart_version}: review it and confirm again.",
-            current_version=cart.version,
+            f"The cart is at version {cart.version - 1}, not {cmd.cart_version}: review it and confirm again.",
+            current_version=cart.version - 1,
         )
     if not cart.lines:
         raise InvalidInput("The cart is empty.", field="cart_id")
@@ -135,114 +134,15 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
     if cmd.seller_id and not channel.startswith("store:"):
         raise InvalidInput("Only a store channel takes orders for a seller.", field="seller_id")
 
-    # -- re-price -------------------------------------------------------------------------------
-    fee = policies.shipping_fee(rules, cmd.mode, cmd.shipping_method)
-    if fee is None:
-        raise InvalidInput(
-            f"Unknown shipping method {cmd.shipping_method!r} (known: {', '.join(sorted(rules.shipping_fees))}).",
-            field="shipping_method",
-        )
-    store_for_prices = till.id if till else cart.store_id
-    priced = pricing_service.price_cart(
-        uow,
-        pricing_schemas.PriceCartIn(
-            currency=cart.currency,
-            channel=channel,
-            store_id=store_for_prices,
-            customer_id=customer_id,
-            lines=[
-                pricing_schemas.CartLineIn(line_id=line.line_id, sku=line.sku, quantity=line.quantity)
-                for line in cart.lines
-            ],
-            coupons=list(cart.coupons),
-            shipping=pricing_schemas.ShippingIn(method=cmd.shipping_method, amount=fee)
-            if cmd.mode == "home_delivery"
-            else None,
-        ),
-    )
+    # -- re-price for the mode (the cart's own prices serve when nothing differs) ------------------
+    priced = _reprice(uow, cmd, rules, cart, channel, customer_id, till)
     lines = _order_lines(priced, cart.currency)
     demand = [Demand(line.line_id, line.sku, line.quantity) for line in lines]
 
-    # -- source -----------------------------------------------------------------------------------
+    # -- source and hold the stock ---------------------------------------------------------------
     plan = _source(uow, cmd, rules, demand, pickup, till)
-
-    # -- the order row first: the unique cart_id serialises two checkouts of one cart -----------------
-    order_id = new_id("ord")
-    number = policies.order_number(os.urandom(5))
-    categories = {
-        sku: v.category_ids
-        for sku, v in catalog_service.get_variants(uow, sorted({line.sku for line in lines})).items()
-    }
-    total = policies.money(priced.total, cart.currency)
     fulfilment_rows, fulfilment_lines, reservations = _fulfilments(
         order_id, cmd, plan, pickup, till, rules, now, demand
-    )
-    address = cmd.address.model_dump(mode="json") if cmd.address else None
-    uow.session.execute(
-        insert(Order).values(
-            id=order_id,
-            number=number,
-            customer_id=customer_id,
-            channel=channel,
-            currency=cart.currency,
-            mode=cmd.mode,
-            status=policies.order_status(str(f["status"]) for f in fulfilment_rows),
-            payment_status="pending",
-            cart_id=cart.id,
-            seller_id=cmd.seller_id,
-            email=str(cmd.email) if cmd.email else None,
-            receipt_by_email=cmd.receipt_by_email,
-            address=address,
-            pickup_place_id=pickup.id if pickup else (till.id if till else None),
-            subtotal=priced.subtotal,
-            discount_total=-abs(Decimal(priced.discount_total)),
-            shipping_total=priced.shipping_total,
-            tax_total=priced.tax_total,
-            total=total,
-            sourcing=plan.explanation(_strategy(cmd.mode)),
-            note=cmd.note,
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
-    )
-    uow.session.execute(
-        insert(OrderLine),
-        [
-            {
-                "order_id": order_id,
-                "line_id": line.line_id,
-                "position": position,
-                "sku": line.sku,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "discount": line.discount,
-                "total": line.total,
-                "vat_rate": line.vat_rate,
-                "category_ids": categories.get(line.sku, []),
-                "returned_quantity": 0,
-            }
-            for position, line in enumerate(lines)
-        ],
-    )
-
-    # -- fulfilments and their stock -------------------------------------------------------------------
-    uow.session.execute(insert(Fulfilment), fulfilment_rows)
-    uow.session.execute(insert(FulfilmentLine), fulfilment_lines)
-    uow.session.execute(
-        insert(Transition),
-        [
-            {
-                "order_id": order_id,
-                "fulfilment_id": f["id"],
-                "from_status": None,
-                "to_status": f["status"],
-                "at": now,
-                "channel": channel,
-                "note": "checkout",
-            }
-            for f in fulfilment_rows
-        ],
     )
     from comptoir.inventory import schemas as inventory_schemas
     from comptoir.inventory import service as inventory_service
@@ -263,11 +163,67 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
     _pause_for_tests()
 
     # -- promotions and payment -------------------------------------------------------------------
+    total = policies.money(priced.total, cart.currency)
     pricing_service.commit_promotions(uow, order_id, customer_id, priced)
-    from comptoir.orders.payment import authorise, settle_store_sale
+    payments = authorise(uow, order_id, customer_id, channel, cart.currency, cmd, total, rules)
 
-    authorise(uow, order_id, customer_id, channel, cart.currency, cmd, total, rules)
-    carts_service.mark_ordered(uow, cart.id, order_id)
+    # -- the order ----------------------------------------------------------------------------------
+    number = policies.order_number(os.urandom(5))
+    categories = {
+        sku: v.category_ids
+        for sku, v in catalog_service.get_variants(uow, sorted({line.sku for line in lines})).items()
+    }
+    row: dict[str, Any] = {
+        "id": order_id,
+        "number": number,
+        "customer_id": customer_id,
+        "channel": channel,
+        "currency": cart.currency,
+        "mode": cmd.mode,
+        "status": policies.order_status(str(f["status"]) for f in fulfilment_rows),
+        "payment_status": policies.payment_status([p.state for p in payments]) if payments else "paid",
+        "cart_id": cart.id,
+        "seller_id": cmd.seller_id,
+        "email": str(cmd.email) if cmd.email else None,
+        "receipt_by_email": cmd.receipt_by_email,
+        "address": cmd.address.model_dump(mode="json") if cmd.address else None,
+        "pickup_place_id": pickup.id if pickup else (till.id if till else None),
+        "subtotal": policies.money(priced.subtotal, cart.currency),
+        "discount_total": policies.money(-abs(Decimal(priced.discount_total)), cart.currency),
+        "shipping_total": policies.money(priced.shipping_total, cart.currency),
+        "tax_total": policies.money(priced.tax_total, cart.currency),
+        "total": total,
+        "sourcing": plan.explanation(_strategy(cmd.mode)),
+        "note": cmd.note,
+        "created_at": now,
+        "updated_at": now,
+        "paid_at": None,
+        "cancelled_at": None,
+        "version": 1,
+    }
+    line_rows = [
+        {
+            "order_id": order_id,
+            "line_id": line.line_id,
+            "position": position,
+            "sku": line.sku,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "total": line.total,
+            "vat_rate": line.vat_rate,
+            "category_ids": categories.get(line.sku, []),
+            "returned_quantity": 0,
+        }
+        for position, line in enumerate(lines)
+    ]
+    try:
+        uow.session.execute(insert(Order).values(**row))
+    except IntegrityError:  # the same cart ordered by a racing checkout (a safety net behind the cart lock)
+        raise CartAlreadyOrdered(f"Cart {cart.id} is already an order.") from None
+    uow.session.execute(insert(OrderLine), line_rows)
+    uow.session.execute(insert(Fulfilment), fulfilment_rows)
+    uow.session.execute(insert(FulfilmentLine), fulfilment_lines)
     uow.record(
         OrderPlaced(
             order_id=order_id,
@@ -277,13 +233,60 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
             mode=cmd.mode,
             currency=cart.currency,
             total=str(total),
-            email=str(cmd.email) if cmd.email else None,
+            email=row["email"],
             seller_id=cmd.seller_id,
         )
     )
+    if row["payment_status"] == "paid":
+        row["paid_at"] = now if mark_paid(uow, order_id) else None
     if cmd.mode == "store_sale":
-        settle_store_sale(uow, order_id, [str(f["id"]) for f in fulfilment_rows])
-    return get_order(uow, order_id)
+        payments = settle_store_sale(uow, order_id, [str(f["id"]) for f in fulfilment_rows])
+        row["status"], row["payment_status"] = (
+            "completed",
+            policies.payment_status([p.state for p in payments]),
+        )
+        row["paid_at"] = now if row["payment_status"] == "paid" else None
+    return order_out(row, line_rows, fulfilment_rows, fulfilment_lines, payments)
+
+
+def _reprice(
+    uow: UnitOfWork,
+    cmd: CheckoutIn,
+    rules: policies.OrdersRules,
+    cart: Any,
+    channel: str,
+    customer_id: str | None,
+    till: PlaceOut | None,
+) -> pricing_schemas.PricedCart:
+    fee = policies.shipping_fee(rules, cmd.mode, cmd.shipping_method)
+    if fee is None:
+        raise InvalidInput(
+            f"Unknown shipping method {cmd.shipping_method!r} (known: {', '.join(sorted(rules.shipping_fees))}).",
+            field="shipping_method",
+        )
+    request = pricing_schemas.PriceCartIn(
+        currency=cart.currency,
+        channel=channel,
+        store_id=till.id if till else cart.store_id,
+        customer_id=customer_id,
+        lines=[
+            pricing_schemas.CartLineIn(line_id=line.line_id, sku=line.sku, quantity=line.quantity)
+            for line in cart.lines
+        ],
+        coupons=list(cart.coupons),
+        shipping=pricing_schemas.ShippingIn(method=cmd.shipping_method, amount=fee)
+        if cmd.mode == "home_delivery"
+        else None,
+    )
+    known = cart.priced
+    if (
+        known is not None
+        and request.shipping is None
+        and (known.channel, known.store_id, known.customer_id, known.currency)
+        == (request.channel, request.store_id, request.customer_id, request.currency)
+    ):
+        return known  # priced moments ago by get_cart, for exactly this request
+    return pricing_service.price_cart(uow, request)
 
 
 def _strategy(mode: str) -> str:

@@ -13,7 +13,7 @@ from comptoir.core.errors import InvalidInput
 from comptoir.core.uow import UnitOfWork
 from comptoir.orders import policies
 from comptoir.orders.events import OrderPaid, PaidLine, StoreSaleCompleted
-from comptoir.orders.models import Fulfilment, Order, OrderLine, Transition
+from comptoir.orders.models import Fulfilment, Order, OrderLine
 from comptoir.orders.schemas import CheckoutIn
 from comptoir.payments import schemas as payments_schemas
 from comptoir.payments import service as payments_service
@@ -28,8 +28,10 @@ def authorise(
     cmd: CheckoutIn,
     total: Decimal,
     rules: policies.OrdersRules,
-) -> None:
-    """Authorise the tenders (stored value is debited, cards authorised, till payments pending)."""
+) -> list[Any]:
+    """Authorise the tenders (stored value is debited, cards authorised, till payments pending).
+
+    The order row does not exist yet: the caller writes it with the payment status these give."""
     try:
         tenders = policies.split_tenders(
             cmd.mode, total, [(t.method, t.amount, t.details) for t in cmd.tenders], rules
@@ -37,9 +39,8 @@ def authorise(
     except policies.TenderProblem as problem:
         raise InvalidInput(str(problem), field=problem.field) from None
     if not tenders:
-        _set_payment_status(uow, order_id, [])
-        return
-    payments = payments_service.authorise(
+        return []
+    return payments_service.authorise(
         uow,
         payments_schemas.AuthoriseIn(
             order_id=order_id,
@@ -52,7 +53,6 @@ def authorise(
             channel=channel,
         ),
     )
-    settle(uow, order_id, payments)
 
 
 def _set_payment_status(uow: UnitOfWork, order_id: str, states: Sequence[str]) -> str:
@@ -121,13 +121,14 @@ def capture(uow: UnitOfWork, order_id: str) -> str:
     return settle(uow, order_id, payments)
 
 
-def settle_store_sale(uow: UnitOfWork, order_id: str, fulfilment_ids: list[str]) -> None:
+def settle_store_sale(uow: UnitOfWork, order_id: str, fulfilment_ids: list[str]) -> list[Any]:
     """A till sale: the goods leave now, the payment is captured, the sale is complete."""
     from comptoir.inventory import service as inventory_service
 
     for fulfilment_id in fulfilment_ids:
         inventory_service.fulfil(uow, fulfilment_id, movement_reference=f"{order_id}:{fulfilment_id}")
-    capture(uow, order_id)
+    payments = payments_service.capture_order(uow, order_id)
+    settle(uow, order_id, payments)
     now = clock.now()
     uow.session.execute(update(Order).where(Order.id == order_id).values(status="completed", updated_at=now))
     order = uow.session.execute(
@@ -145,7 +146,6 @@ def settle_store_sale(uow: UnitOfWork, order_id: str, fulfilment_ids: list[str])
     place_id = uow.session.execute(
         select(Fulfilment.place_id).where(Fulfilment.order_id == order_id).limit(1)
     ).scalar_one()
-    uow.session.execute(update(Transition).where(Transition.order_id == order_id).values(note="store sale"))
     uow.record(
         StoreSaleCompleted(
             order_id=order_id,
@@ -158,6 +158,7 @@ def settle_store_sale(uow: UnitOfWork, order_id: str, fulfilment_ids: list[str])
             currency=order.currency,
         )
     )
+    return list(payments)
 
 
 def void(uow: UnitOfWork, order_id: str) -> str:

@@ -219,3 +219,78 @@ def pick_list(uow: UnitOfWork, place_id: str, statuses: tuple[str, ...] = PICKAB
     ]
     lines.sort(key=lambda line: (line.location or "~", line.sku, line.fulfilment_id))
     return PickListOut(place_id=place_id, fulfilments=fulfilments, lines=lines)
+
+
+def order_out(
+    row: dict[str, Any],
+    line_rows: list[dict[str, Any]],
+    fulfilment_rows: list[dict[str, Any]],
+    fulfilment_lines: list[dict[str, Any]],
+    payments: list[Any],
+) -> OrderOut:
+    """The read model from the rows a checkout just wrote (no second trip to the database)."""
+    cur = row["currency"]
+    by_fulfilment: dict[str, list[FulfilmentLineOut]] = defaultdict(list)
+    for line in fulfilment_lines:
+        by_fulfilment[line["fulfilment_id"]].append(
+            FulfilmentLineOut(line_id=line["line_id"], sku=line["sku"], quantity=line["quantity"])
+        )
+    return OrderOut(
+        id=row["id"],
+        number=row["number"],
+        customer_id=row["customer_id"],
+        channel=row["channel"],
+        currency=cur,
+        status=row["status"],
+        mode=row["mode"],
+        payment_status=row["payment_status"],
+        lines=[
+            OrderLineOut(
+                line_id=x["line_id"],
+                sku=x["sku"],
+                quantity=x["quantity"],
+                unit_price=x["unit_price"],
+                discount=x["discount"],
+                total=x["total"],
+                vat_rate=x["vat_rate"].normalize(),
+                category_ids=list(x["category_ids"]),
+                returned_quantity=0,
+            )
+            for x in line_rows
+        ],
+        fulfilments=[
+            FulfilmentOut(
+                id=f["id"],
+                kind=f["kind"],
+                place_id=f["place_id"],
+                source_place_id=f["source_place_id"],
+                status=f["status"],
+                lines=sorted(by_fulfilment[f["id"]], key=lambda x: x.line_id),
+                reservation_reference=f["reservation_reference"],
+                pickup_expires_at=f["pickup_expires_at"],
+                tracking_number=None,
+                updated_at=f["updated_at"],
+            )
+            for f in sorted(fulfilment_rows, key=lambda f: str(f["id"]))
+        ],
+        totals=OrderTotalsOut(
+            subtotal=row["subtotal"],
+            discount_total=row["discount_total"],
+            shipping_total=row["shipping_total"],
+            tax_total=row["tax_total"],
+            total=row["total"],
+        ),
+        payments=[
+            OrderPaymentOut(payment_id=p.id, method=p.method, amount=p.amount, state=p.state)
+            for p in payments
+        ],
+        cart_id=row["cart_id"],
+        seller_id=row["seller_id"],
+        email=row["email"],
+        address=row["address"],
+        pickup_place_id=row["pickup_place_id"],
+        sourcing=SourcingDecisionOut.model_validate(row["sourcing"]),
+        created_at=row["created_at"],
+        paid_at=row["paid_at"],
+        version=row["version"],
+    )
