@@ -322,7 +322,8 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
     tax_total = sum((pl.tax_amount for pl in priced_lines), ZERO) + policies.tax_in(
         shipping_total, policies.SHIPPING_VAT_RATE
     )
-    return PricedCart(
+    # Built from values this module computed and checked: no second validation on the hot path.
+    return PricedCart.model_construct(
         currency=cmd.currency,
         channel=cmd.channel,
         store_id=cmd.store_id,
@@ -343,10 +344,10 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
 
 
 def _adjustment(a: policies.Applied) -> Adjustment:
-    return Adjustment(
+    return Adjustment.model_construct(
         promotion_id=a.promotion_id,
         code=a.code,
-        kind=a.kind,
+        kind=a.kind,  # type: ignore[arg-type]
         label=a.label,
         amount=a.amount,
     )
@@ -357,7 +358,7 @@ def _priced_line(
 ) -> PricedLine:
     total = policies.money(line.total)
     payable = policies.money(line.total + line.cart_share)
-    return PricedLine(
+    return PricedLine.model_construct(
         line_id=line.line_id,
         sku=line.sku,
         quantity=line.quantity,

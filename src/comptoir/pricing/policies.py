@@ -267,6 +267,7 @@ class Applied:
     kind: str
     label: str
     amount: Decimal  # negative
+    items_amount: Decimal = ZERO  # on the marker of an item promotion: what it took off the lines
 
 
 @dataclass(slots=True)
@@ -290,8 +291,9 @@ def _merch(lines: Sequence[Line]) -> Decimal:
     return sum((line.total + line.cart_share for line in lines), ZERO)
 
 
-def conditions_met(promo: Promo, lines: Sequence[Line]) -> bool:
-    if promo.min_subtotal is not None and _merch(lines) < promo.min_subtotal:
+def conditions_met(promo: Promo, lines: Sequence[Line], merch: Decimal | None = None) -> bool:
+    """``merch``: what the lines cost now, when the caller keeps it (else summed here)."""
+    if promo.min_subtotal is not None and (_merch(lines) if merch is None else merch) < promo.min_subtotal:
         return False
     min_qty = promo.params.get("min_quantity")
     if min_qty is not None:
@@ -451,10 +453,17 @@ def _copy(lines: Sequence[Line]) -> list[Line]:
 
 
 def _apply_one(
-    promo: Promo, lines: list[Line], shipping_left: Decimal, shipping_method: str | None
+    promo: Promo,
+    lines: list[Line],
+    shipping_left: Decimal,
+    shipping_method: str | None,
+    merch: Decimal | None = None,
 ) -> tuple[list[Applied], str | None, Decimal]:
-    """Apply one promotion in place: (cart adjustments, gift sku, shipping left); lines get theirs."""
-    if not conditions_met(promo, lines):
+    """Apply one promotion in place: (cart adjustments, gift sku, shipping left); lines get theirs.
+    Item and cart discounts come back in the cart list too (item ones with amount 0, as a marker)."""
+    if promo.kind == "free_shipping" and shipping_left <= 0:
+        return [], None, shipping_left
+    if not conditions_met(promo, lines, merch):
         return [], None, shipping_left
     cart: list[Applied] = []
     kind = promo.kind
@@ -479,10 +488,12 @@ def _apply_one(
         methods = promo.params.get("methods") or []
         if shipping_left > 0 and (not methods or shipping_method in methods):
             return [Applied(promo.id, promo.code, kind, promo.label, -shipping_left)], None, ZERO
+    given = ZERO
     for line, amount in found:
         line.add(Applied(promo.id, promo.code, kind, promo.label, amount))
+        given += amount
     if found:
-        cart.append(Applied(promo.id, promo.code, kind, promo.label, ZERO))  # marker: it applied
+        cart.append(Applied(promo.id, promo.code, kind, promo.label, ZERO, given))  # marker: it applied
     return cart, None, shipping_left
 
 
@@ -517,9 +528,13 @@ def apply_promotions(
     gifts: list[tuple[Promo, str]] = []
     shipping_left = shipping or ZERO
     applied: list[Promo] = []
+    merch = _merch(lines)
     for promo in sorted(chosen, key=lambda p: (stage(p), -p.priority, p.id)):
-        cart, gift, left = _apply_one(promo, lines, shipping_left, shipping_method)
+        cart, gift, left = _apply_one(promo, lines, shipping_left, shipping_method, merch)
         gave = bool(cart) or gift is not None or left != shipping_left
+        for a in cart:
+            if a.kind != "free_shipping":
+                merch += a.amount + a.items_amount
         shipping_left = left
         cart_adjustments.extend(a for a in cart if a.amount != 0)
         if gift is not None:
