@@ -193,3 +193,39 @@ def test_without_a_cart_the_anonymous_cart_becomes_the_customers(  # type: ignor
         headers=headers(app_key, customer_token=session["token"], cart_token=anon["cart_token"]),
     )
     assert again.status_code == 404 and again.json()["type"].endswith("no-anonymous-cart")
+
+
+def test_a_seller_names_the_customer_of_an_anonymous_tablet_cart(  # type: ignore[no-untyped-def]
+    client, db, marie, store_key, app_key
+) -> None:
+    # given Marie's cart from the app, and a cart the seller filled on the tablet before asking her name
+    session = sign_up(client, app_key)
+    app = headers(app_key, customer_token=session["token"])
+    hers = client.post("/v1/carts", json={"lines": [{"sku": SOIE_S, "quantity": 1}]}, headers=app).json()
+    tablet = client.post(
+        "/v1/carts", json={"lines": [{"sku": LIN_S, "quantity": 1}]}, headers=headers(store_key)
+    ).json()
+    assert tablet["customer_id"] is None
+
+    # when the seller names Marie
+    named = client.post(
+        f"/v1/carts/{tablet['id']}/customer",
+        json={"customer_id": marie},
+        headers={**headers(store_key), "If-Match": '"1"'},
+    )
+
+    # then the tablet's lines join her cart, which she sees in the app
+    assert named.status_code == 200, named.text
+    assert named.json()["merged_cart_id"] == tablet["id"] and named.json()["cart"]["id"] == hers["id"]
+    current = client.get("/v1/carts/current", headers=app).json()
+    assert lines_of(current) == [(SOIE_S, 1, "app"), (LIN_S, 1, f"store:{STORE}")]
+    assert [e["reason"] for e in recorded(db, "carts.cart_merged")] == ["customer_identified"]
+
+    # and a public key cannot name a cart's customer
+    anon = client.post("/v1/carts", json={}, headers=headers(app_key)).json()
+    refused = client.post(
+        f"/v1/carts/{anon['id']}/customer",
+        json={"customer_id": marie},
+        headers=headers(app_key, cart_token=anon["cart_token"]),
+    )
+    assert refused.status_code == 403

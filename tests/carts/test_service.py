@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from comptoir.carts import jobs, service
 from comptoir.carts.config import CartSettings
+from comptoir.carts.models import Cart
 from comptoir.carts.schemas import CartIn, LineIn
 from comptoir.core import clock
 from comptoir.core.context import Actor
@@ -78,7 +80,7 @@ def test_untouched_carts_are_marked_abandoned_and_a_change_reopens_them(db, mari
 
     # when the job runs at 11:00 with a 60-minute delay
     frozen[0] = T0 + timedelta(minutes=60)
-    [job] = jobs.jobs(Settings(), CartSettings(abandoned_after_minutes=60))
+    job = jobs.jobs(Settings(), CartSettings(abandoned_after_minutes=60))[0]
     with UnitOfWork(db) as uow:
         job.run(uow)
         uow.commit()
@@ -187,3 +189,32 @@ def test_the_360_view_shows_the_open_cart(client, db, marie) -> None:  # type: i
     assert client.get(f"/v1/customers/{marie}/360", headers=admin).json()["sections"]["carts"] == {
         "open_cart": None
     }
+
+
+def test_stale_anonymous_and_merged_carts_are_purged(db, marie, frozen) -> None:  # type: ignore[no-untyped-def]
+    # given, 31 days ago, an anonymous cart, another merged into Marie's at sign-in, and Marie's cart
+    forgotten = start(db, WEB, None, (LIN_S, 1))
+    mine = start(db, TABLET, marie, (LIN_S, 1))
+    with UnitOfWork(db, WEB) as uow:
+        anonymous, _ = service.create_cart(uow, CartIn(lines=[LineIn(sku=SOIE_S, quantity=1)]))
+        assert anonymous.cart_token is not None
+        merged = service.merge_anonymous(uow, marie, anonymous.cart_token)
+        uow.commit()
+    assert merged is not None and merged.merged_cart_id == anonymous.id
+
+    # and a recent anonymous cart
+    frozen[0] = T0 + timedelta(days=31)
+    recent = start(db, WEB, None, (LIN_S, 1))
+
+    # when the purge job runs with a 30-day retention
+    job = jobs.jobs(Settings(), CartSettings(stale_after_days=30))[1]
+    assert job.name == "carts.purge_stale_carts"
+    with UnitOfWork(db) as uow:
+        job.run(uow)
+        uow.commit()
+
+    # then the forgotten and merged carts are gone; Marie's and the recent anonymous one stay
+    with UnitOfWork(db) as uow:
+        assert set(uow.session.scalars(select(Cart.id))) == {mine, recent}
+        assert [x.sku for x in service.get_cart(uow, mine).lines] == [LIN_S, SOIE_S]
+    assert forgotten not in (mine, recent)

@@ -14,3 +14,9 @@ class CartSettings(BaseSettings):
     )
     abandonment_check_seconds: float = Field(default=60, gt=0, description="How often the job looks")
     abandonment_batch: int = Field(default=500, ge=1, le=10_000)
+    stale_after_days: int = Field(
+        default=30,
+        ge=1,
+        description="Anonymous carts nobody claimed, and carts closed as merged, are deleted after this",
+    )
+    purge_check_seconds: float = Field(default=3600, gt=0)

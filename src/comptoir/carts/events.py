@@ -29,8 +29,9 @@ class CartCreated(_CartFact):
 
 
 class CartChanged(_CartFact):
-    """``change``: line_added, line_changed, line_removed, coupon_added, coupon_removed,
-    customer_attached, customer_merged; ``sku``/``quantity`` for line changes."""
+    """``change``: line_added, line_changed, line_removed, lines_added (a cart started again for a
+    customer who had one), coupon_added, coupon_removed, customer_attached (an anonymous cart became
+    a customer's); ``sku``/``quantity`` for single line changes."""
 
     event_type: ClassVar[str] = "carts.cart_changed"
     change: str
@@ -40,7 +41,8 @@ class CartChanged(_CartFact):
 
 
 class CartMerged(_CartFact):
-    """``merged_cart_id``'s lines went into ``cart_id`` (``reason``: sign_in, customers_merged)."""
+    """``merged_cart_id``'s lines went into ``cart_id`` (``reason``: sign_in, customer_identified by
+    staff, customers_merged)."""
 
     event_type: ClassVar[str] = "carts.cart_merged"
     merged_cart_id: str

@@ -18,4 +18,12 @@ def jobs(settings: Settings, cart_settings: CartSettings | None = None) -> list[
     def abandon(uow: UnitOfWork) -> None:
         service.abandon_idle(uow, idle, limit=config.abandonment_batch)
 
-    return [Job("carts.abandon_idle_carts", config.abandonment_check_seconds, abandon)]
+    stale = timedelta(days=config.stale_after_days)
+
+    def purge(uow: UnitOfWork) -> None:
+        service.purge_stale(uow, stale, limit=config.abandonment_batch)
+
+    return [
+        Job("carts.abandon_idle_carts", config.abandonment_check_seconds, abandon),
+        Job("carts.purge_stale_carts", config.purge_check_seconds, purge),
+    ]

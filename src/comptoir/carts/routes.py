@@ -13,7 +13,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from comptoir.carts import service
-from comptoir.carts.schemas import CartCreatedOut, CartIn, CartOut, CouponIn, LineIn, LinePatch, MergeOut
+from comptoir.carts.schemas import (
+    AttachCustomerIn,
+    CartCreatedOut,
+    CartIn,
+    CartOut,
+    CouponIn,
+    LineIn,
+    LinePatch,
+    MergeOut,
+)
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
 from comptoir.core.errors import InvalidInput, NotFound
 
@@ -81,6 +90,17 @@ def merge(ctx: Writer, cart_token: CartToken = None) -> MergeOut:
         out = service.merge_anonymous(uow, ctx.actor.customer_id, cart_token)
         if out is None:
             raise NotFound("No open anonymous cart holds this token.", slug="no-anonymous-cart")
+        uow.commit()
+    return out
+
+
+@router.post(
+    "/{cart_id}/customer",
+    summary="Staff: name the customer of an anonymous cart (it joins the customer's cart if there is one)",
+)
+def attach_customer(cart_id: str, body: AttachCustomerIn, ctx: Writer, version: IfMatch) -> MergeOut:
+    with ctx.uow() as uow:
+        out = service.attach_customer(uow, cart_id, body.customer_id, expected_version=version)
         uow.commit()
     return out
 

@@ -120,6 +120,11 @@ class CartIn(BaseModel):
         return out
 
 
+class AttachCustomerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer_id: str = Field(min_length=1, max_length=64)
+
+
 class MergeOut(BaseModel):
     cart: CartOut
     merged_cart_id: str | None = Field(description="The anonymous cart closed as merged, if one was")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from comptoir.carts import policies
 from comptoir.carts.events import CartAbandoned, CartChanged, CartCreated, CartMerged, CartOrdered
@@ -659,15 +659,40 @@ def merge_anonymous(
 ) -> MergeOut | None:
     """At sign-in: the anonymous cart held with ``cart_token`` joins the customer's cart (policy in
     ``policies``). ``None`` when the token holds no open anonymous cart (unknown, or already merged)."""
-    acting = channel or _channel(uow)
-    survivor = customers_service.resolve_id(uow, customer_id)
     found = uow.session.scalar(select(Cart.id).where(Cart.token_hash == hash_token(cart_token)))
     if found is None:
         return None
+    survivor = customers_service.resolve_id(uow, customer_id)
+    return _claim(uow, found, survivor, channel or _channel(uow), "sign_in")
+
+
+def attach_customer(
+    uow: UnitOfWork, cart_id: str, customer_id: str, *, expected_version: int | None = None
+) -> MergeOut:
+    """A seller identifies the customer of an anonymous cart (on the tablet, at the call centre): it
+    becomes theirs, or joins the cart they already have, by the sign-in rules."""
+    if not policies.may_name_customer(uow.actor.channel) or uow.actor.customer_id is not None:
+        raise Forbidden("Only staff channels name the customer of a cart.", slug="forbidden")
+    cart = _lock_for_change(uow, cart_id, None, expected_version)
+    survivor = _resolve(uow, customer_id, "customer_id")
+    if cart.customer_id == survivor:
+        return MergeOut(
+            cart=_view(uow, cart), merged_cart_id=None, lines_added=0, lines_summed=0, capped_skus=[]
+        )
+    if cart.customer_id is not None:
+        raise Conflict(
+            f"Cart {cart.id} already belongs to another customer.", slug="cart-has-customer", cart_id=cart.id
+        )
+    out = _claim(uow, cart.id, survivor, _channel(uow), "customer_identified")
+    assert out is not None  # the cart is locked, open and anonymous
+    return out
+
+
+def _claim(uow: UnitOfWork, anonymous_id: str, survivor: str, acting: str, reason: str) -> MergeOut | None:
     current = _open_cart_of(uow, survivor)
-    ids = sorted({found} | ({current.id} if current is not None else set()))
+    ids = sorted({anonymous_id} | ({current.id} if current is not None else set()))
     locked = {cart_id: _lock(uow, cart_id) for cart_id in ids}  # primary-key order
-    anonymous = locked[found]
+    anonymous = locked[anonymous_id]
     if anonymous.customer_id is not None or anonymous.status not in policies.OPEN:
         return None
     target = _open_cart_of(uow, survivor)
@@ -694,9 +719,9 @@ def merge_anonymous(
             lines_summed=0,
             capped_skus=[],
         )
-    if target.id not in locked:  # opened between the two reads: lock it too
+    if target.id not in locked:  # started between the two reads: lock it too
         _lock(uow, target.id)
-    merged = _merge_into(uow, target, anonymous, "sign_in", acting)
+    merged = _merge_into(uow, target, anonymous, reason, acting)
     return MergeOut(
         cart=_view(uow, target),
         merged_cart_id=anonymous.id,
@@ -778,6 +803,31 @@ def abandon_idle(uow: UnitOfWork, idle_after: timedelta, *, limit: int = 500) ->
         )
     uow.session.flush()
     return len(carts)
+
+
+def purge_stale(uow: UnitOfWork, older_than: timedelta, *, limit: int = 500) -> int:
+    """Delete anonymous carts nobody claimed (not ordered) and carts closed as merged, unchanged for
+    ``older_than``: their lines are elsewhere or were never anyone's."""
+    cutoff = clock.now() - older_than
+    ids = list(
+        uow.session.scalars(
+            select(Cart.id)
+            .where(
+                Cart.updated_at < cutoff,
+                or_(
+                    Cart.status == "merged",
+                    and_(Cart.customer_id.is_(None), Cart.status.in_(policies.OPEN)),
+                ),
+            )
+            .order_by(Cart.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if ids:
+        uow.session.execute(delete(CartLine).where(CartLine.cart_id.in_(ids)))
+        uow.session.execute(delete(Cart).where(Cart.id.in_(ids)))
+    return len(ids)
 
 
 # -- 360° --------------------------------------------------------------------------------------------------
