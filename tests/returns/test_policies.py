@@ -193,3 +193,14 @@ def test_cumulative_claims_never_exceed_the_quantity_bought(bought: int, asks: l
         if policies.may_claim(bought, claimed, ask):
             claimed += ask
         assert 0 <= claimed <= bought
+
+
+def test_delivery_is_refunded_once_with_the_last_units_of_an_online_order() -> None:
+    policy = ReturnPolicyIn()
+    paid = Decimal("4.90")
+    assert policies.shipping_refund(policy, "online", paid, everything_back=True, already=False) == paid
+    assert policies.shipping_refund(policy, "online", paid, everything_back=False, already=False) == 0
+    assert policies.shipping_refund(policy, "online", paid, everything_back=True, already=True) == 0
+    assert policies.shipping_refund(policy, "store", paid, everything_back=True, already=False) == 0
+    off = ReturnPolicyIn(refund_shipping_on_full_return=False)
+    assert policies.shipping_refund(off, "online", paid, everything_back=True, already=False) == 0

@@ -67,6 +67,7 @@ def test_online_order_returned_in_a_store_refunded_to_the_card(  # type: ignore[
     half = f"{float(line_total) / 2:.2f}"
     assert refunded["status"] == "refunded" and refunded["total_refund"] == half
     assert refunded["refund_to"] == "original" and refunded["voucher_code"] is None
+    assert refunded["shipping_refund"] == "0.00"  # one dress of two: the delivery stays paid
     payments = ok(client.get(f"/v1/orders/{order['id']}", headers=warehouse))["payments"]
     assert [p["state"] for p in payments] == ["partially_refunded"]
     [fact] = [e for e in recorded(stocked, "returns.return_refunded") if e["return_id"] == created["id"]]
@@ -128,11 +129,11 @@ def test_online_order_returned_by_post_to_the_warehouse_as_a_voucher(  # type: i
     assert levels(stocked, LIN_S)[WAREHOUSE] == (21, 0)
     assert levels(stocked, SOIE_S)[WAREHOUSE] == (5, 0)
     assert levels(stocked, LIN_S)[RIVOLI] == (1, 0)
-    # when refunded: a voucher for the whole order's lines
+    # when refunded: a voucher for everything paid, delivery included (she withdrew from the whole order)
     refunded = ok(client.post(f"/v1/returns/{created['id']}/refund", headers=warehouse_staff))
-    lines_total = sum(float(x["total"]) for x in order["lines"])
     assert refunded["refund_to"] == "voucher" and refunded["voucher_code"]
-    assert refunded["total_refund"] == f"{lines_total:.2f}"
+    assert refunded["shipping_refund"] == order["totals"]["shipping_total"] != "0.00"
+    assert refunded["total_refund"] == order["totals"]["total"]
 
 
 def test_store_purchase_returned_in_another_store(  # type: ignore[no-untyped-def]

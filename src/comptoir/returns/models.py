@@ -33,6 +33,7 @@ class Return(Versioned, Provenance, Base):
     status: Mapped[str] = mapped_column(String(16))
     refund_to: Mapped[str] = mapped_column(String(16))
     currency: Mapped[str] = mapped_column(String(3))
+    shipping_refund: Mapped[Decimal] = mapped_column(Amount, default=Decimal(0))
     total_refund: Mapped[Decimal] = mapped_column(Amount)
     refund_id: Mapped[str | None] = mapped_column(String(64))
     voucher_code: Mapped[str | None] = mapped_column(String(64))
@@ -66,8 +67,12 @@ class ReturnLine(Base):
     inspection_comment: Mapped[str] = mapped_column(String(500), default="")
 
 
+SHIPPING_LINE = "~shipping"  # the claim row of the order's delivery costs (one "unit")
+
+
 class Claim(Base):
-    """Per order line: units bought, units claimed by live returns, units refunded and their amount."""
+    """Per order line: units bought, units claimed by live returns, units refunded and their amount.
+    The delivery costs have a row of their own (``SHIPPING_LINE``), refunded at most once."""
 
     __tablename__ = "returns_claims"
 

@@ -162,3 +162,13 @@ def window_start(created_at: datetime, handed_over: Sequence[datetime]) -> datet
     """Windows count from when the customer got the goods (delivery, collection, till); before that,
     from the order."""
     return max(handed_over) if handed_over else created_at
+
+
+def shipping_refund(
+    policy: ReturnPolicyIn, origin: Origin, shipping_paid: Decimal, *, everything_back: bool, already: bool
+) -> Decimal:
+    """The delivery paid for an online order is refunded once, with the return that brings the last
+    units back (the consumer withdrew from the whole contract); never for a till sale."""
+    if origin != "online" or not policy.refund_shipping_on_full_return or already or not everything_back:
+        return Decimal(0)
+    return shipping_paid

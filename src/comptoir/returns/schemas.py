@@ -128,7 +128,10 @@ class ReturnOut(BaseModel):
     refund_to: RefundTo
     currency: str
     lines: list[ReturnLineOut]
-    total_refund: DecimalStr
+    shipping_refund: DecimalStr = Field(
+        description="Delivery costs refunded with the last units of an online order"
+    )
+    total_refund: DecimalStr = Field(description="Lines and delivery refunded (or to refund)")
     refund_id: str | None
     voucher_code: str | None = Field(description="The voucher issued when refunded to a voucher")
     note: str
@@ -171,6 +174,10 @@ class ReturnPolicyIn(BaseModel):
         default=30, ge=1, le=365, description="A return by post never sent is cancelled after these days"
     )
     voucher_allowed: bool = True
+    refund_shipping_on_full_return: bool = Field(
+        default=True,
+        description="Withdrawal from a distance sale: the delivery paid is refunded once every unit came back",
+    )
     condition_actions: dict[Condition, ConditionAction] = Field(
         default_factory=lambda: {  # type: ignore[arg-type]
             "resaleable": "restock",

@@ -40,7 +40,7 @@ from comptoir.returns.events import (
     ReturnRefunded,
     ReturnRejected,
 )
-from comptoir.returns.models import Claim, Policy, Return, ReturnLine
+from comptoir.returns.models import SHIPPING_LINE, Claim, Policy, Return, ReturnLine
 from comptoir.returns.schemas import (
     InspectionIn,
     ReceiveIn,
@@ -179,6 +179,7 @@ def _out(row: Return, lines: Sequence[ReturnLine]) -> ReturnOut:
             )
             for line in sorted(lines, key=lambda x: x.position)
         ],
+        shipping_refund=quantize(row.shipping_refund, row.currency),
         total_refund=quantize(row.total_refund, row.currency),
         refund_id=row.refund_id,
         voucher_code=row.voucher_code,
@@ -292,6 +293,17 @@ def _ensure_claims(uow: UnitOfWork, order: OrderOut) -> dict[str, Claim]:
                 "refunded_amount": Decimal(0),
             }
             for line in order.lines
+        ]
+        + [
+            {
+                "order_id": order.id,
+                "line_id": SHIPPING_LINE,
+                "bought": 1,
+                "line_total": order.totals.shipping_total,
+                "claimed": 0,
+                "refunded": 0,
+                "refunded_amount": Decimal(0),
+            }
         ],
     )
     rows = uow.session.scalars(select(Claim).where(Claim.order_id == order.id)).all()
@@ -454,6 +466,7 @@ def create_return(uow: UnitOfWork, command: ReturnIn) -> ReturnOut:
         status="requested",
         refund_to=command.refund_to,
         currency=order.currency,
+        shipping_refund=Decimal(0),
         total_refund=Decimal(0),
         refund_id=None,
         voucher_code=None,
@@ -645,11 +658,13 @@ def refund(uow: UnitOfWork, return_id: str, command: RefundReturnIn) -> ReturnOu
             raise _refused(refusal, "Refund", "refund_to")
         row.refund_to = command.refund_to
     lines = _lines_of(uow, row.id)
+    # Every claim of the order, locked in key order: whether this return brings the last units back
+    # (and so the delivery costs) must not race another return's refund.
     claims = {
         c.line_id: c
         for c in uow.session.scalars(
             select(Claim)
-            .where(Claim.order_id == row.order_id, Claim.line_id.in_([x.line_id for x in lines]))
+            .where(Claim.order_id == row.order_id)
             .order_by(Claim.line_id)
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -674,7 +689,21 @@ def refund(uow: UnitOfWork, return_id: str, command: RefundReturnIn) -> ReturnOu
                 line_id=line.line_id, sku=line.sku, quantity=line.accepted_quantity, amount=str(amount)
             )
         )
-    total = quantize(sum((line.refund_amount for line in lines), Decimal(0)), row.currency)
+    shipping = claims.get(SHIPPING_LINE)
+    if shipping is not None:
+        goods = [c for key, c in claims.items() if key != SHIPPING_LINE]
+        row.shipping_refund = policies.shipping_refund(
+            policy,
+            row.origin,  # type: ignore[arg-type]
+            shipping.line_total,
+            everything_back=all(c.refunded == c.bought for c in goods),
+            already=shipping.refunded > 0,
+        )
+        if row.shipping_refund > 0:
+            shipping.refunded = 1
+            shipping.refunded_amount = row.shipping_refund
+    lines_total = sum((line.refund_amount for line in lines), Decimal(0))
+    total = quantize(lines_total + row.shipping_refund, row.currency)
     row.total_refund = total
     refund_id = ""
     if total > 0:

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("refund_to", sa.String(length=16), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("shipping_refund", sa.Numeric(precision=14, scale=4), nullable=False),
         sa.Column("total_refund", sa.Numeric(precision=14, scale=4), nullable=False),
         sa.Column("refund_id", sa.String(length=64), nullable=True),
         sa.Column("voucher_code", sa.String(length=64), nullable=True),
