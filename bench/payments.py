@@ -94,7 +94,7 @@ def _drop(server: str, url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _client(url: str, codes: list[str], mode: str, seconds: float, seed: int, out: Any) -> None:
+def _client(url: str, codes: list[str], mode: str, seconds: float, seed: int, out: Any, start: Any) -> None:
     from decimal import Decimal
 
     from comptoir.core.db import Database
@@ -127,6 +127,7 @@ def _client(url: str, codes: list[str], mode: str, seconds: float, seed: int, ou
                 uow.commit()
             paid.append(order_id)
     out.put(("ready", seed))
+    start.wait()
     deadline = time.monotonic() + seconds
     i = 0
     while time.monotonic() < deadline:
@@ -171,7 +172,7 @@ def _client(url: str, codes: list[str], mode: str, seconds: float, seed: int, ou
     out.put(("done", done, refused))
 
 
-def _raw_client(url: str, cards: list[str], seconds: float, seed: int, out: Any) -> None:
+def _raw_client(url: str, cards: list[str], seconds: float, seed: int, out: Any, start: Any) -> None:
     """The same writes as one gift-card checkout, in plain SQL: the ceiling of this schema on this server."""
     import json
 
@@ -185,6 +186,7 @@ def _raw_client(url: str, cards: list[str], seconds: float, seed: int, out: Any)
     ]
     conn.commit()
     out.put(("ready", seed))
+    start.wait()
     done = 0
     deadline = time.monotonic() + seconds
     i = 0
@@ -230,13 +232,15 @@ def _raw_client(url: str, cards: list[str], seconds: float, seed: int, out: Any)
 def _run(target: Any, args: tuple[Any, ...], clients: int, seconds: float) -> dict[str, float]:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args, seconds, seed, out)) for seed in range(clients)]
+    start = ctx.Event()
+    procs = [ctx.Process(target=target, args=(*args, seconds, seed, out, start)) for seed in range(clients)]
     for p in procs:
         p.start()
     ready = 0
     while ready < clients:
         kind, *_ = out.get(timeout=300)
         ready += kind == "ready"
+    start.set()
     started = time.monotonic()
     done = refused = 0
     finished = 0

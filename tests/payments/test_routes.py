@@ -236,3 +236,73 @@ def test_event_for_an_uncommitted_payment_asks_for_a_retry(client: TestClient, s
     assert client.post(EVENTS, content=body, headers=headers).status_code == 404
     # nothing was kept, so the provider's retry is processed in full later
     assert client.post(EVENTS, content=body, headers=headers).status_code == 404
+
+
+def test_block_a_lost_card_and_a_customer_s_cards(client: TestClient, admin_headers: dict[str, str]) -> None:
+    created = client.post(
+        "/v1/payments/gift-cards",
+        json={
+            "amount": "30.00",
+            "currency": "EUR",
+            "reference": "c1",
+            "customer_id": "cus_9",
+            "with_pin": False,
+        },
+        headers=admin_headers,
+    ).json()
+    code = created["code"]
+    listed = client.get(
+        "/v1/payments/gift-cards", params={"customer_id": "cus_9"}, headers=admin_headers
+    ).json()
+    assert [c["code"] for c in listed] == [code]
+    blocked = client.put(
+        f"/v1/payments/gift-cards/{code}/status", json={"status": "disabled"}, headers=admin_headers
+    )
+    assert blocked.json()["status"] == "disabled"
+    refused = client.post(
+        f"/v1/payments/gift-cards/{code}/redemptions",
+        json={"amount": "1.00", "currency": "EUR", "reference": "r1"},
+        headers=admin_headers,
+    )
+    assert refused.status_code == 409 and refused.json()["reason"] == "disabled"
+    client.put(f"/v1/payments/gift-cards/{code}/status", json={"status": "active"}, headers=admin_headers)
+    taken = client.post(
+        f"/v1/payments/gift-cards/{code}/redemptions",
+        json={"amount": "1.00", "currency": "EUR", "reference": "r1"},
+        headers=admin_headers,
+    )
+    assert taken.status_code == 201 and taken.json()["balance_after"] == "29.00"
+
+
+def test_wrong_pins_lock_the_card_until_staff_unblock_it(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    created = client.post(
+        "/v1/payments/gift-cards",
+        json={"amount": "30.00", "currency": "EUR", "reference": "c2"},
+        headers=admin_headers,
+    ).json()
+    code, pin = created["code"], created["pin"]
+    wrong = "000000" if pin != "000000" else "111111"
+    reasons = [
+        client.post(
+            f"/v1/payments/gift-cards/{code}/redemptions",
+            json={"amount": "1.00", "currency": "EUR", "pin": wrong, "reference": f"w{i}"},
+            headers=admin_headers,
+        ).json()["reason"]
+        for i in range(6)
+    ]
+    assert reasons == ["pin"] * 5 + ["locked"]
+    locked = client.post(
+        f"/v1/payments/gift-cards/{code}/redemptions",
+        json={"amount": "1.00", "currency": "EUR", "pin": pin, "reference": "ok"},
+        headers=admin_headers,
+    )
+    assert locked.json()["reason"] == "locked"
+    client.put(f"/v1/payments/gift-cards/{code}/status", json={"status": "active"}, headers=admin_headers)
+    ok = client.post(
+        f"/v1/payments/gift-cards/{code}/redemptions",
+        json={"amount": "1.00", "currency": "EUR", "pin": pin, "reference": "ok"},
+        headers=admin_headers,
+    )
+    assert ok.status_code == 201

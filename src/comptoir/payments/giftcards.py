@@ -339,3 +339,15 @@ def redeem(uow: UnitOfWork, code: str, cmd: GiftCardRedeemIn) -> GiftCardMovemen
         reference=cmd.reference,
     )
     return movement
+
+
+def set_status(uow: UnitOfWork, code: str, status: str) -> GiftCardOut:
+    """Block a lost or stolen card, or unblock it (which also clears the wrong-PIN count)."""
+    card = _by_code(uow, code)
+    if card is None:
+        raise NotFound(policies.REFUSAL_TEXT["unknown"], slug="gift-card-not-found")
+    values: dict[str, object] = {"status": status}
+    if status == "active":
+        values["pin_failures"] = 0
+    uow.session.execute(update(GiftCard).where(G.c.id == card["id"]).values(**values))
+    return _out(uow.session.execute(select(G).where(G.c.id == card["id"])).mappings().one())

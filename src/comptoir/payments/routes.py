@@ -18,6 +18,7 @@ from comptoir.payments.schemas import (
     GiftCardMovementOut,
     GiftCardOut,
     GiftCardRedeemIn,
+    GiftCardStatusIn,
     OrderPaymentsOut,
     PaymentEventOut,
     PaymentOut,
@@ -97,6 +98,22 @@ def issue_gift_card(body: GiftCardIssueIn, ctx: Writer, response: Response) -> G
         out = service.issue_gift_card(uow, body)
         uow.commit()
     response.headers["Location"] = f"/v1/payments/gift-cards/{out.code}"
+    return out
+
+
+@router.get("/gift-cards", summary="A customer's gift cards and vouchers")
+def customer_gift_cards(
+    ctx: Reader, customer_id: Annotated[str, Query(min_length=1, max_length=64)]
+) -> list[GiftCardOut]:
+    with ctx.reader() as uow:
+        return service.customer_gift_cards(uow, customer_id)
+
+
+@router.put("/gift-cards/{code}/status", summary="Block a lost card, or unblock it")
+def set_gift_card_status(code: str, body: GiftCardStatusIn, ctx: Writer) -> GiftCardOut:
+    with ctx.uow() as uow:
+        out = service.set_gift_card_status(uow, code, body)
+        uow.commit()
     return out
 
 

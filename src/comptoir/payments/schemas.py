@@ -259,3 +259,11 @@ class ProviderEventAck(BaseModel):
     duplicate: bool
     payment_id: str | None
     state: PaymentState | None
+
+
+class GiftCardStatusIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: GiftCardStatus = Field(
+        description="disabled blocks a lost card; active unblocks it and clears wrong PINs"
+    )

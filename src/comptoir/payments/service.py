@@ -37,6 +37,7 @@ from comptoir.payments.schemas import (
     GiftCardMovementOut,
     GiftCardOut,
     GiftCardRedeemIn,
+    GiftCardStatusIn,
     OrderPaymentsOut,
     PaymentEventOut,
     PaymentOut,
@@ -537,6 +538,10 @@ def gift_card_movements(uow: UnitOfWork, code: str, *, limit: int = 100) -> list
 
 def redeem_gift_card(uow: UnitOfWork, code: str, cmd: GiftCardRedeemIn) -> GiftCardMovementOut:
     return giftcards.redeem(uow, code, cmd)
+
+
+def set_gift_card_status(uow: UnitOfWork, code: str, cmd: GiftCardStatusIn) -> GiftCardOut:
+    return giftcards.set_status(uow, code, cmd.status)
 
 
 def customer_gift_cards(uow: UnitOfWork, customer_id: str) -> list[GiftCardOut]:
