@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
+from comptoir.loyalty import service as loyalty
+from comptoir.loyalty.demo import carte_comptoir
 from comptoir.receipts import service
 from tests.catalog.conftest import recorded
 from tests.orders.conftest import LIN_S, MARIE, RIVOLI, SOIE_S
@@ -20,6 +22,9 @@ def path_of(url: str) -> str:
 def test_a_till_sale_sends_its_receipt_in_french_with_the_pdf(  # type: ignore[no-untyped-def]
     client, stocked, marie, till, settings, dispatcher
 ) -> None:
+    with UnitOfWork(stocked) as uow:
+        loyalty.set_programme(uow, carte_comptoir())
+        uow.commit()
     # given Marie at the Rivoli till buying a linen dress and a silk dress, asking for an e-receipt
     sale = sell(
         client,
@@ -43,6 +48,11 @@ def test_a_till_sale_sends_its_receipt_in_french_with_the_pdf(  # type: ignore[n
         "Taux de TVA" in html and "20\u00a0%" in html and "124,08\u00a0€" in html and "24,82\u00a0€" in html
     )
     assert "148,90\u00a0€" in text
+    # with the points the sale earned and her balance (loyalty's handler ran before the e-mail left)
+    with UnitOfWork(stocked) as uow:
+        balance = loyalty.account(uow, marie).balance
+    assert balance > 0
+    assert f"Points gagnés : {balance}" in html and f"Solde de points : {balance}" in html
     [(name, pdf)] = attachments
     assert name == f"T-{sale['number']}.pdf"
     assert check_pdf(pdf) == 1
