@@ -99,6 +99,7 @@ def reserve(uow: UnitOfWork, command: ReserveIn) -> ReservationOut:
         created = uow.session.execute(
             insert_header.on_conflict_do_nothing().returning(HEADERS.c.reference), [header]
         ).first()
+        existing: Any = None
         if created is None:
             existing = _header(uow, command.reference, lock=True)
             assert existing is not None
@@ -134,7 +135,17 @@ def reserve(uow: UnitOfWork, command: ReserveIn) -> ReservationOut:
             ],
         )
         uow.record(*(level.changed("reservation") for level in levels))
-    return get_reservation(uow, command.reference)
+    created_at = now if created is not None else existing.created_at
+    return ReservationOut(
+        reference=command.reference,
+        kind=command.kind,
+        status="held",
+        lines=[ReservationLineOut(sku=s, place_id=p, quantity=q) for s, p, q in wanted],
+        expires_at=expires_at,
+        created_at=created_at,
+        updated_at=now,
+        channel=actor.channel,
+    )
 
 
 def _give_back(uow: UnitOfWork, reference: str, cause: str) -> list[Any]:
