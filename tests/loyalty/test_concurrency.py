@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
 from comptoir.loyalty import service
 from comptoir.loyalty.schemas import RedeemPointsIn
+from tests.conftest import make_key
 from tests.loyalty.conftest import ledger_state
+from tests.support.processes import comptoir_env, free_port, start, stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("programme")]
 
@@ -22,6 +28,29 @@ def pg(db: Database) -> Database:
     if not db.is_postgres:
         pytest.skip("race tests run on PostgreSQL")
     return db
+
+
+def start_server(database_url: str, log: Path, *, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """``tests.support.processes.start_server`` with a longer wait: a busy CI machine starts slowly."""
+    port = free_port()
+    proc = start(
+        ["serve", "--port", str(port), "--workers", str(workers), "--no-dispatcher"],
+        comptoir_env(database_url),
+        log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+    stop(proc)
+    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
 def race(workers: int, work: Callable[[int], Any]) -> list[Any]:
@@ -123,3 +152,29 @@ def test_redemptions_racing_a_merge_and_a_cancellation_keep_the_ledger_whole(pg,
     balance, entries, lots = ledger_state(pg, "cus_a")
     assert balance == entries == lots >= 0
     assert ledger_state(pg, "cus_b") == (0, 0, 0)
+
+
+def test_racing_requests_to_two_api_processes_spend_the_points_once(pg, pay, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # given 500 points and an API served by two worker processes
+    pay("ord_1", "cus_a", "500")
+    token = make_key(pg, ["loyalty:read", "loyalty:write"], "store:st_paris_rivoli")
+    proc, base = start_server(pg.url, tmp_path / "server.log", workers=2)
+    try:
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def post(i: int) -> int:
+            response = httpx.post(
+                f"{base}/v1/loyalty/accounts/cus_a/redemptions",
+                json={"points": 200, "reference": f"till-{i}"},
+                headers=headers,
+                timeout=30,
+            )
+            return response.status_code
+
+        # when ten tills try to spend 200 points each at the same instant
+        statuses = race(10, post)
+    finally:
+        stop(proc)
+    # then two are paid, eight refused with 409, 100 points left, the ledger whole
+    assert sorted(statuses) == [201, 201] + [409] * 8
+    assert ledger_state(pg, "cus_a") == (100, 100, 100)
