@@ -211,4 +211,15 @@ def test_sale_price_shows_the_omnibus_reference(db: Database) -> None:
         )
         history = service.price_history(uow, "ROBE-S", "base-eur", 10)
     assert why.reference_price == D("49.90") and why.discounted
+    with shop.reader() as session:
+        from sqlalchemy import select
+
+        from comptoir.core.models import OutboxEvent
+
+        changed = session.scalars(
+            select(OutboxEvent.payload)
+            .where(OutboxEvent.type == "pricing.price_changed")
+            .order_by(OutboxEvent.seq)
+        ).all()
+    assert dict(changed[-1])["reference_price"] == "49.90" and dict(changed[-1])["new_amount"] == "39.90"
     assert [h.amount for h in history] == [D("54.90"), D("49.90"), D("59.90")]

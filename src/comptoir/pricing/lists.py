@@ -116,6 +116,12 @@ def set_prices(uow: UnitOfWork, id_or_code: str, cmd: PricesIn) -> PricesSetOut:
             select(Price).where(Price.price_list_id == plist.id, Price.sku.in_(skus))
         ).scalars()
     }
+    references = _recent_lowest(
+        uow,
+        plist,
+        [p.sku for p in cmd.prices if p.amount is not None and (plist.is_sale or p.compare_at is not None)],
+        now,
+    )
     changed = unchanged = removed = 0
     history_rows: list[dict[str, object]] = []
     closing: list[str] = []
@@ -153,7 +159,7 @@ def set_prices(uow: UnitOfWork, id_or_code: str, cmd: PricesIn) -> PricesSetOut:
             }
         )
         changed += 1
-        uow.record(_event(plist, p.sku, old, amount, compare_at, p))
+        uow.record(_event(plist, p.sku, old, amount, compare_at, p, references.get(p.sku)))
     if closing:
         uow.session.execute(
             update(PriceHistory)
@@ -201,6 +207,7 @@ def _event(
     new: Decimal | None,
     compare_at: Decimal | None,
     p: PriceIn | None,
+    reference: Decimal | None = None,
 ) -> PriceChanged:
     return PriceChanged(
         price_list_id=plist.id,
@@ -209,10 +216,39 @@ def _event(
         old_amount=str(policies.money(old)) if old is not None else None,
         new_amount=str(new) if new is not None else None,
         compare_at=str(compare_at) if compare_at is not None else None,
-        reference_price=None,
+        reference_price=str(policies.money(reference)) if reference is not None else None,
         valid_from=p.valid_from.isoformat() if p and p.valid_from else None,
         valid_until=p.valid_until.isoformat() if p and p.valid_until else None,
     )
+
+
+def _recent_lowest(
+    uow: UnitOfWork, plist: PriceList, skus: Sequence[str], now: datetime
+) -> dict[str, Decimal]:
+    """For a reduction announced now: each SKU's lowest price of the last 30 days in the lists of this
+    currency open to every customer (the figure ``price_changed`` carries; the exact reference for a
+    given channel and customer is computed when a cart or a SKU is priced)."""
+    if not skus:
+        return {}
+    open_lists = [
+        r.id
+        for r in uow.session.execute(
+            select(PriceList.id, PriceList.customer_groups).where(PriceList.currency == plist.currency)
+        )
+        if not r.customer_groups
+    ]
+    h = table(PriceHistory)
+    rows = uow.session.execute(
+        select(h.c.sku, func.min(h.c.amount))
+        .where(
+            h.c.sku.in_(list(skus)),
+            h.c.price_list_id.in_(open_lists),
+            h.c.effective_from < now,
+            (h.c.effective_until.is_(None)) | (h.c.effective_until > now - policies.OMNIBUS_WINDOW),
+        )
+        .group_by(h.c.sku)
+    ).all()
+    return {sku: amount for sku, amount in rows if amount is not None}
 
 
 def prices_of(uow: UnitOfWork, id_or_code: str, skus: Sequence[str] | None, limit: int) -> list[PriceOut]:
