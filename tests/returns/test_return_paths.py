@@ -282,3 +282,20 @@ def test_a_parcel_never_sent_is_cancelled_by_the_job_and_the_units_freed(  # typ
     )
     # then the dress may be returned again
     ok(start_return(client, web_returns, order, [(0, 1)], method="by_post"), 201)
+
+
+def test_the_return_is_in_the_seller_s_360_view_at_once(  # type: ignore[no-untyped-def]
+    client, stocked, marie, web, warehouse, rivoli_staff, opera_staff
+) -> None:
+    # given a return started at Rivoli and not yet received
+    order = delivered_web_order(client, web, warehouse, [(LIN_M, 1)])
+    created = ok(start_return(client, rivoli_staff, order, [(0, 1)], method="in_store"), 201)
+    # when a seller at Opéra opens Marie's 360° view
+    view = ok(client.get(f"/v1/customers/{marie}/360", headers=opera_staff))
+    # then the returns section lists it, open, next to her orders
+    section = view["sections"]["returns"]
+    assert [(r["number"], r["status"], r["place_id"]) for r in section["recent_returns"]] == [
+        (created["number"], "requested", RIVOLI)
+    ]
+    assert section["open_returns"] == 1
+    assert order["id"] in [o["id"] for o in view["sections"]["orders"]["recent_orders"]]
