@@ -311,3 +311,22 @@ def test_the_part_of_an_order_paid_with_points_earns_no_points(pay, step) -> Non
     entry = pay("ord_1", "cus_a", "60", "40")
     # then it earns on 90 €, not 100 €
     assert entry is not None and entry.points == 112
+
+
+def test_an_undone_merge_gives_back_what_is_left_of_the_points_brought(pay, step, db) -> None:  # type: ignore[no-untyped-def]
+    # given cus_b (300 points) merged into cus_a (200 points), then 250 points spent, soonest first
+    pay("ord_b", "cus_b", "300")
+    pay("ord_a", "cus_a", "200")
+    with step() as uow:
+        service.merge_accounts(uow, "cus_a", ["cus_b"], "mrg_1")
+    redeem(step, "cus_a", 250, "pay_1")
+    # when the merge is undone (and the event delivered twice)
+    with step() as uow:
+        moved = service.unmerge_accounts(uow, "cus_a", ["cus_b"], "mrg_1")
+        assert service.unmerge_accounts(uow, "cus_a", ["cus_b"], "mrg_1") == 0
+    # then cus_b gets back the 50 points left of its lot, cus_a keeps its own 200
+    assert moved == 50
+    assert ledger_state(db, "cus_b") == (50, 50, 50)
+    assert ledger_state(db, "cus_a") == (200, 200, 200)
+    with step() as uow:
+        assert service.account(uow, "cus_b").customer_id == "cus_b"

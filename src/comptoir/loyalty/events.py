@@ -90,6 +90,16 @@ class LedgersMerged(DomainEvent):
     balance: int
 
 
+class LedgersUnmerged(DomainEvent):
+    """A customers merge was undone: what is left of the points each restored customer brought went back."""
+
+    event_type: ClassVar[str] = "loyalty.ledgers_unmerged"
+    surviving_id: str
+    restored_ids: list[str]
+    points_moved: int
+    balance: int
+
+
 class TierChanged(DomainEvent):
     event_type: ClassVar[str] = "loyalty.tier_changed"
     customer_id: str

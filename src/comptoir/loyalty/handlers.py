@@ -87,6 +87,13 @@ def merge_on_customers_merged(uow: UnitOfWork, event: DomainEvent) -> None:
     )
 
 
+def unmerge_on_customers_unmerged(uow: UnitOfWork, event: DomainEvent) -> None:
+    data = _payload(event)
+    service.unmerge_accounts(
+        uow, data["surviving_id"], data["restored_ids"], data.get("merge_id") or data["event_id"]
+    )
+
+
 def register_handlers(bus: Bus) -> None:
     bus.subscribe("orders.order_paid", earn_on_order_paid, name="loyalty.earn_on_order_paid")
     bus.subscribe(
@@ -97,4 +104,9 @@ def register_handlers(bus: Bus) -> None:
     )
     bus.subscribe(
         "customers.customers_merged", merge_on_customers_merged, name="loyalty.merge_on_customers_merged"
+    )
+    bus.subscribe(
+        "customers.customers_unmerged",
+        unmerge_on_customers_unmerged,
+        name="loyalty.unmerge_on_customers_unmerged",
     )

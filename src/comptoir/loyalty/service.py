@@ -28,6 +28,7 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.loyalty import policies
 from comptoir.loyalty.events import (
     LedgersMerged,
+    LedgersUnmerged,
     PointsAdjusted,
     PointsEarned,
     PointsExpired,
@@ -877,6 +878,83 @@ def merge_accounts(uow: UnitOfWork, surviving_id: str, merged_ids: Sequence[str]
     )
     if decision.tier != survivor.tier:
         uow.record(_tier_event(survivor, decision, rules))
+    return moved
+
+
+def unmerge_accounts(uow: UnitOfWork, surviving_id: str, restored_ids: Sequence[str], merge_id: str) -> int:
+    """A merge undone: each restored customer gets back what is left of the points they brought.
+
+    Their lots are known by the entry that credited them (still under the restored id): what those
+    lots have left goes back, with its expiry dates; points spent meanwhile stay spent, and points
+    earned after the merge stay with the survivor. Returns the points moved back.
+    """
+    restored = sorted({r for r in restored_ids if r != surviving_id})
+    if not restored:
+        return 0
+    rules = programme_rules(uow)
+    now = clock.now()
+    rows = {
+        r.customer_id: r
+        for r in uow.session.execute(
+            select(A)
+            .where(A.c.customer_id.in_([surviving_id, *restored]))
+            .order_by(A.c.customer_id)
+            .with_for_update()
+        ).all()
+    }
+    if surviving_id not in rows:
+        return 0
+    survivor = _locked(rows[surviving_id])
+    moved = 0
+    restored_now: list[str] = []
+    for rid in restored:
+        row = rows.get(rid)
+        if row is None or row.merged_into != surviving_id:
+            continue
+        key = f"unmerge:{merge_id}:{rid}"
+        if _by_key(uow, key) is not None:
+            continue
+        theirs = select(E.c.id).where(E.c.customer_id == rid)
+        lots = uow.session.execute(
+            select(L.c.id, L.c.remaining).where(L.c.customer_id == surviving_id, L.c.entry_id.in_(theirs))
+        ).all()
+        points = sum(lot.remaining for lot in lots)
+        if lots:
+            uow.session.execute(update(L).where(L.c.id.in_([lot.id for lot in lots])).values(customer_id=rid))
+        back = _locked(row)
+        out = survivor.entry(
+            "merge_out", -points, key=key, reference=merge_id, reason=f"merge undone: back to {rid}"
+        )
+        back.entry(
+            "merge_in",
+            points,
+            key=f"{key}:in",
+            reference=merge_id,
+            related_entry_id=out["id"],
+            reason=f"merge with {surviving_id} undone",
+        )
+        uow.session.execute(update(A).where(A.c.customer_id == rid).values(merged_into=None))
+        qualifying = int(
+            uow.session.execute(
+                select(func.coalesce(func.sum(E.c.qualifying), 0)).where(
+                    E.c.customer_id == rid,
+                    E.c.occurred_at >= policies.add_months(now, -rules.qualification_months),
+                )
+            ).scalar_one()
+        )
+        _write(uow, back, tier=policies.review(rules, None, None, qualifying, now))
+        moved += points
+        restored_now.append(rid)
+    if restored_now:
+        _write(uow, survivor)
+        uow.record(
+            LedgersUnmerged(
+                surviving_id=surviving_id,
+                restored_ids=restored_now,
+                points_moved=moved,
+                balance=survivor.balance,
+            )
+        )
     return moved
 
 
