@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
@@ -24,7 +26,7 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.payments import policies
 from comptoir.payments.config import get_payments_settings
 from comptoir.payments.events import GiftCardIssued
-from comptoir.payments.models import GiftCard, GiftCardMovement
+from comptoir.payments.models import GiftCard, GiftCardMovement, gift_card_movements_table, gift_cards_table
 from comptoir.payments.schemas import (
     GiftCardIssuedOut,
     GiftCardIssueIn,
@@ -77,7 +79,7 @@ def _out(row: RowMapping) -> GiftCardOut:
     )
 
 
-def _movement_out(row: RowMapping, currency: str) -> GiftCardMovementOut:
+def _movement_out(row: RowMapping | Mapping[str, Any], currency: str) -> GiftCardMovementOut:
     return GiftCardMovementOut(
         id=row["id"],
         kind=row["kind"],
@@ -134,9 +136,9 @@ def issue(uow: UnitOfWork, cmd: GiftCardIssueIn) -> GiftCardIssuedOut:
         "reference": cmd.reference,
         "created_at": now,
     }
-    uow.session.execute(insert(GiftCard), row)
+    uow.session.execute(insert(gift_cards_table), row)
     uow.session.execute(
-        insert(GiftCardMovement),
+        insert(gift_card_movements_table),
         {
             "gift_card_id": gift_card_id,
             "kind": "issue",
@@ -215,20 +217,25 @@ def debit(
     reference: str,
     payment_id: str | None = None,
     order_id: str | None = None,
-) -> tuple[str, GiftCardMovementOut]:
-    """Take ``amount`` from the card in the caller's transaction; idempotent by ``reference``."""
+    fresh_reference: bool = False,
+) -> tuple[RowMapping, GiftCardMovementOut]:
+    """Take ``amount`` from the card in the caller's transaction; idempotent by ``reference`` (a
+    ``fresh_reference``, such as a new payment id, cannot have been used: no replay check)."""
     card = _by_code(uow, code)
     if card is None:
         raise gift_card_unavailable("unknown", code)
-    done = (
-        uow.session.execute(
-            select(M).where(M.c.gift_card_id == card["id"], M.c.kind == "redeem", M.c.reference == reference)
+    if not fresh_reference:
+        done = (
+            uow.session.execute(
+                select(M).where(
+                    M.c.gift_card_id == card["id"], M.c.kind == "redeem", M.c.reference == reference
+                )
+            )
+            .mappings()
+            .first()
         )
-        .mappings()
-        .first()
-    )
-    if done is not None:
-        return card["id"], _movement_out(done, card["currency"])
+        if done is not None:
+            return card, _movement_out(done, card["currency"])
     check_pin(uow, card, pin)
     now = clock.now()
     refusal = policies.gift_card_refusal(
@@ -257,21 +264,20 @@ def debit(
     ).scalar_one_or_none()
     if left is None:  # another redemption took the balance between our read and our write
         raise gift_card_unavailable("insufficient_balance", card["code"])
-    movement_id = uow.session.execute(
-        insert(GiftCardMovement).returning(M.c.id),
-        {
-            "gift_card_id": card["id"],
-            "kind": "redeem",
-            "amount": -amount,
-            "balance_after": left,
-            "reference": reference,
-            "payment_id": payment_id,
-            "order_id": order_id,
-            "occurred_at": now,
-        },
+    movement: dict[str, Any] = {
+        "gift_card_id": card["id"],
+        "kind": "redeem",
+        "amount": -amount,
+        "balance_after": left,
+        "reference": reference,
+        "payment_id": payment_id,
+        "order_id": order_id,
+        "occurred_at": now,
+    }
+    movement["id"] = uow.session.execute(
+        insert(gift_card_movements_table).returning(M.c.id), movement
     ).scalar_one()
-    row = uow.session.execute(select(M).where(M.c.id == movement_id)).mappings().one()
-    return card["id"], _movement_out(row, card["currency"])
+    return card, _movement_out(movement, card["currency"])
 
 
 def credit(
@@ -311,7 +317,7 @@ def credit(
     if left is None:
         return None
     movement_id = uow.session.execute(
-        insert(GiftCardMovement).returning(M.c.id),
+        insert(gift_card_movements_table).returning(M.c.id),
         {
             "gift_card_id": gift_card_id,
             "kind": kind,

@@ -20,7 +20,7 @@ from comptoir.core.errors import Conflict
 from comptoir.core.money import quantize
 from comptoir.core.uow import UnitOfWork
 from comptoir.payments import policies
-from comptoir.payments.models import Payment, PaymentEvent
+from comptoir.payments.models import Payment, payment_events_table, payments_table
 from comptoir.payments.schemas import PaymentOut, PaymentState
 
 P = Payment.__table__
@@ -124,7 +124,7 @@ def journal(
     provider_event_id: str | None = None,
 ) -> None:
     uow.session.execute(
-        insert(PaymentEvent),
+        insert(payment_events_table),
         {
             "payment_id": payment.id,
             "order_id": payment.order_id,
@@ -155,7 +155,7 @@ def create(uow: UnitOfWork, values: dict[str, Any]) -> PaymentRow:
         "created_at": now,
         "updated_at": now,
     }
-    uow.session.execute(insert(Payment), row)
+    uow.session.execute(insert(payments_table), row)
     payment = PaymentRow.of(row)  # type: ignore[arg-type]
     journal(uow, payment, None, payment.state, payment.amount, now=now, reason="created")
     return payment

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -152,3 +153,12 @@ class ProviderEvent(Base):
     outcome: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column()
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Typed handles for Core statements (hot paths skip the ORM's bulk machinery).
+payments_table = cast(Table, Payment.__table__)
+payment_events_table = cast(Table, PaymentEvent.__table__)
+refunds_table = cast(Table, Refund.__table__)
+refund_parts_table = cast(Table, RefundPart.__table__)
+gift_cards_table = cast(Table, GiftCard.__table__)
+gift_card_movements_table = cast(Table, GiftCardMovement.__table__)

@@ -31,7 +31,7 @@ from comptoir.payments.events import (
     PaymentVoided,
 )
 from comptoir.payments.ledger import PaymentRow
-from comptoir.payments.models import ProviderEvent, Refund, RefundPart
+from comptoir.payments.models import ProviderEvent, refund_parts_table, refunds_table
 from comptoir.payments.schemas import PaymentState, ProviderEventAck
 
 TARGETS: dict[str, PaymentState] = {
@@ -195,7 +195,7 @@ def _refunded_at_provider(
     reference = f"provider:{event_id}"
     moved = ledger.add_refunded(uow, p, extra, reason="refunded at the provider", provider_event_id=event_id)
     uow.session.execute(
-        insert(Refund),
+        insert(refunds_table),
         {
             "id": refund_id,
             "reference": reference,
@@ -209,7 +209,7 @@ def _refunded_at_provider(
         },
     )
     uow.session.execute(
-        insert(RefundPart),
+        insert(refund_parts_table),
         {
             "refund_id": refund_id,
             "payment_id": p.id,

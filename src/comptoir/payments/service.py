@@ -28,7 +28,7 @@ from comptoir.payments.events import (
 )
 from comptoir.payments.giftcards import GiftCardUnavailable
 from comptoir.payments.ledger import PaymentRow, PaymentStateConflict
-from comptoir.payments.models import PaymentEvent, Refund, RefundPart
+from comptoir.payments.models import PaymentEvent, Refund, RefundPart, refund_parts_table, refunds_table
 from comptoir.payments.providers.base import ProviderRefused, ProviderUnavailable
 from comptoir.payments.schemas import (
     AuthoriseIn,
@@ -127,7 +127,7 @@ def _take(uow: UnitOfWork, cmd: AuthoriseIn, tender: TenderIn, index: int) -> Pa
     }
     if tender.method == "gift_card":
         try:
-            gift_card_id, _ = giftcards.debit(
+            card, _ = giftcards.debit(
                 uow,
                 code=tender.details["gift_card_code"],
                 pin=tender.details.get("gift_card_pin"),
@@ -136,19 +136,19 @@ def _take(uow: UnitOfWork, cmd: AuthoriseIn, tender: TenderIn, index: int) -> Pa
                 reference=payment_id,
                 payment_id=payment_id,
                 order_id=cmd.order_id,
+                fresh_reference=True,
             )
         except GiftCardUnavailable as exc:
             exc.errors = [{"pointer": f"#/tenders/{index}/details/gift_card_code", "detail": exc.detail}]
             raise
-        code = giftcards.balance(uow, tender.details["gift_card_code"]).code
         return ledger.create(
             uow,
             {
                 **base,
                 "state": "captured",
                 "captured_amount": amount,
-                "gift_card_id": gift_card_id,
-                "provider_reference": code,
+                "gift_card_id": card["id"],
+                "provider_reference": card["code"],
             },
         )
     if tender.method == "loyalty_points":
@@ -401,7 +401,7 @@ def refund(uow: UnitOfWork, cmd: RefundIn) -> RefundOut:
         )
         voucher_id, voucher_code = voucher.id, voucher.code
     uow.session.execute(
-        insert(Refund),
+        insert(refunds_table),
         {
             "id": refund_id,
             "reference": cmd.reference,
@@ -420,7 +420,7 @@ def refund(uow: UnitOfWork, cmd: RefundIn) -> RefundOut:
             uow, p, part, reason=f"refund {cmd.reference}", provider_reference=provider_reference
         )
         uow.session.execute(
-            insert(RefundPart),
+            insert(refund_parts_table),
             {
                 "refund_id": refund_id,
                 "payment_id": p.id,
