@@ -87,9 +87,11 @@ def _db_key(uow: UnitOfWork) -> str:
 
 
 def current_version(uow: UnitOfWork) -> int:
-    version = uow.session.execute(
-        select(PricingState.version).where(PricingState.key == STATE_KEY)
-    ).scalar_one_or_none()
+    version = (
+        uow.session.connection()
+        .execute(select(PricingState.version).where(PricingState.key == STATE_KEY))
+        .scalar_one_or_none()
+    )
     return version or 0
 
 
@@ -138,10 +140,10 @@ def _read(uow: UnitOfWork, version: int) -> Catalogue:
             valid_from=r.valid_from,
             valid_until=r.valid_until,
         )
-        for r in uow.session.execute(select(t).where(t.c.active.is_(True)))
+        for r in uow.session.connection().execute(select(t).where(t.c.active.is_(True)))
     }
     p = table(Promotion)
-    rows = uow.session.execute(
+    rows = uow.session.connection().execute(
         select(p).where(p.c.status == "active", p.c.exhausted.is_(False)).order_by(p.c.id)
     )
     promotions = {}

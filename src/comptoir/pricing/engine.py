@@ -76,22 +76,26 @@ def _price_rows(
     """Every price of these SKUs in these lists, and the SKUs' catalogue facts: one query."""
     p = table(Price)
     f = table(SkuFacts)
-    rows = uow.session.execute(
-        select(
-            p.c.sku,
-            p.c.price_list_id,
-            p.c.amount,
-            p.c.compare_at,
-            p.c.vat_rate,
-            p.c.valid_from,
-            p.c.valid_until,
-            p.c.updated_at,
-            f.c.category_ids,
-            f.c.tax_class,
+    rows = (
+        uow.session.connection()
+        .execute(
+            select(
+                p.c.sku,
+                p.c.price_list_id,
+                p.c.amount,
+                p.c.compare_at,
+                p.c.vat_rate,
+                p.c.valid_from,
+                p.c.valid_until,
+                p.c.updated_at,
+                f.c.category_ids,
+                f.c.tax_class,
+            )
+            .select_from(p.outerjoin(f, f.c.sku == p.c.sku))
+            .where(p.c.sku.in_(skus), p.c.price_list_id.in_(list_ids))
         )
-        .select_from(p.outerjoin(f, f.c.sku == p.c.sku))
-        .where(p.c.sku.in_(skus), p.c.price_list_id.in_(list_ids))
-    ).all()
+        .all()
+    )
     prices: dict[str, list[tuple[policies.PriceRow, datetime]]] = {}
     facts: dict[str, Facts] = {}
     for r in rows:
@@ -137,13 +141,17 @@ def _history(
 ) -> dict[str, list[policies.HistoryRow]]:
     h = table(PriceHistory)
     window_start = earliest - policies.OMNIBUS_WINDOW
-    rows = uow.session.execute(
-        select(h.c.sku, h.c.price_list_id, h.c.amount, h.c.effective_from, h.c.effective_until).where(
-            h.c.sku.in_(skus),
-            h.c.price_list_id.in_(list_ids),
-            or_(h.c.effective_until.is_(None), h.c.effective_until > window_start),
+    rows = (
+        uow.session.connection()
+        .execute(
+            select(h.c.sku, h.c.price_list_id, h.c.amount, h.c.effective_from, h.c.effective_until).where(
+                h.c.sku.in_(skus),
+                h.c.price_list_id.in_(list_ids),
+                or_(h.c.effective_until.is_(None), h.c.effective_until > window_start),
+            )
         )
-    ).all()
+        .all()
+    )
     out: dict[str, list[policies.HistoryRow]] = {}
     for r in rows:
         out.setdefault(r.sku, []).append(
@@ -176,13 +184,13 @@ def _coupons(
     if not cmd.coupons:
         return [], []
     c = table(Coupon)
-    found = {r.code: r for r in uow.session.execute(select(c).where(c.c.code.in_(cmd.coupons)))}
+    found = {r.code: r for r in uow.session.connection().execute(select(c).where(c.c.code.in_(cmd.coupons)))}
     own_uses: dict[str, int] = {}
     if cmd.customer_id is not None and found:
         u = table(CouponCustomerUse)
         own_uses = {
             r.code: r.uses
-            for r in uow.session.execute(
+            for r in uow.session.connection().execute(
                 select(u.c.code, u.c.uses).where(
                     u.c.code.in_(list(found)), u.c.customer_id == cmd.customer_id
                 )

@@ -514,7 +514,9 @@ def apply_promotions(
         (p for p in promotions if relevant(p, skus, categories)), key=lambda p: (-p.priority, p.id)
     )
     chosen: list[Promo] = []
-    for promo in by_priority:
+    if not any(p.stacking == "exclusive" for p in by_priority):
+        chosen = by_priority  # nothing to decide: every promotion stacks
+    for promo in by_priority if not chosen else ():
         trial = _copy(lines)
         cart, gift, left = _apply_one(promo, trial, shipping or ZERO, shipping_method)
         if cart or gift or left != (shipping or ZERO):
