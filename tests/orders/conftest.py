@@ -240,3 +240,12 @@ def levels(db: Database, sku: str) -> dict[str, tuple[int, int]]:
         return {
             lv.place_id: (lv.on_hand, lv.reserved) for lv in inventory.stock_levels(uow, [sku]).get(sku, [])
         }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rules() -> None:
+    """Each test starts from an empty database: forget the rules a previous test cached."""
+    from comptoir.orders import cache, rules
+
+    rules._cache.clear()
+    cache.clear()

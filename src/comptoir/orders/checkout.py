@@ -27,12 +27,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from comptoir.carts import service as carts_service
-from comptoir.catalog import service as catalog_service
+from comptoir.carts.schemas import CartOut
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, Forbidden, InvalidInput
 from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
-from comptoir.orders import policies
+from comptoir.inventory import schemas as inventory_schemas
+from comptoir.inventory import service as inventory_service
+from comptoir.orders import cache, policies
 from comptoir.orders.events import OrderPlaced
 from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
 from comptoir.orders.payment import authorise, mark_paid, settle_store_sale
@@ -139,14 +141,19 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
     lines = _order_lines(priced, cart.currency)
     demand = [Demand(line.line_id, line.sku, line.quantity) for line in lines]
 
-    # -- source and hold the stock ---------------------------------------------------------------
+    # -- source (reads only) ---------------------------------------------------------------
     plan = _source(uow, cmd, rules, demand, pickup, till)
     fulfilment_rows, fulfilment_lines, reservations = _fulfilments(
         order_id, cmd, plan, pickup, till, rules, now, demand
     )
-    from comptoir.inventory import schemas as inventory_schemas
-    from comptoir.inventory import service as inventory_service
+    categories = cache.categories_of(uow, (line.sku for line in lines))
 
+    # -- promotions and payment, before the stock rows are locked (they stay locked until commit) --
+    total = policies.money(priced.total, cart.currency)
+    pricing_service.commit_promotions(uow, order_id, customer_id, priced)
+    payments = authorise(uow, order_id, customer_id, channel, cart.currency, cmd, total, rules)
+
+    # -- hold the stock: the hot rows, locked as late as possible ------------------------------------
     for reference, kind, expires_at, held in reservations:
         inventory_service.reserve(
             uow,
@@ -162,17 +169,8 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
         )
     _pause_for_tests()
 
-    # -- promotions and payment -------------------------------------------------------------------
-    total = policies.money(priced.total, cart.currency)
-    pricing_service.commit_promotions(uow, order_id, customer_id, priced)
-    payments = authorise(uow, order_id, customer_id, channel, cart.currency, cmd, total, rules)
-
     # -- the order ----------------------------------------------------------------------------------
     number = policies.order_number(os.urandom(5))
-    categories = {
-        sku: v.category_ids
-        for sku, v in catalog_service.get_variants(uow, sorted({line.sku for line in lines})).items()
-    }
     row: dict[str, Any] = {
         "id": order_id,
         "number": number,
@@ -253,7 +251,7 @@ def _reprice(
     uow: UnitOfWork,
     cmd: CheckoutIn,
     rules: policies.OrdersRules,
-    cart: Any,
+    cart: CartOut,
     channel: str,
     customer_id: str | None,
     till: PlaceOut | None,
@@ -299,7 +297,7 @@ def _strategy(mode: str) -> str:
 
 
 def _place(uow: UnitOfWork, place_id: str, field: str) -> PlaceOut:
-    place = stores_service.get_places(uow, [place_id]).get(place_id)
+    place = cache.places(uow, [place_id]).get(place_id)
     if place is None:
         raise InvalidInput(f"Place {place_id} does not exist.", field=field)
     return place
@@ -364,8 +362,6 @@ def _source(
     pickup: PlaceOut | None,
     till: PlaceOut | None,
 ) -> Plan:
-    from comptoir.inventory import service as inventory_service
-
     skus = sorted({d.sku for d in demand})
     only = [pickup.id] if cmd.mode == "reserve_and_collect" and pickup else [till.id] if till else None
     levels = inventory_service.stock_levels(uow, skus, only)
@@ -378,9 +374,19 @@ def _source(
         place = pickup or till
         assert place is not None
         stock.setdefault(place.id, {})
-    places = stores_service.get_places(uow, sorted(stock))
+    known = {p.id: p for p in (pickup, till) if p is not None}
+    missing = sorted(set(stock) - set(known))
+    places = {**known, **(cache.places(uow, missing) if missing else {})}
     sr = rules.sourcing
-    load = _open_load(uow, sorted(places))
+    limited = bool(sr.capacities) or (
+        sr.default_store_capacity is not None or sr.default_warehouse_capacity is not None
+    )
+    # Capacity is about picking: goods on the shelf (reserve & collect) or in the basket need none.
+    load = (
+        _open_load(uow, sorted(places))
+        if limited and cmd.mode not in ("reserve_and_collect", "store_sale")
+        else {}
+    )
     origin: tuple[float, float] | None
     if cmd.mode == "home_delivery":
         origin = _customer_point(uow, cmd)

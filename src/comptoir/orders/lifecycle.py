@@ -16,6 +16,8 @@ from sqlalchemy import insert, select, update
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, Forbidden, not_found
 from comptoir.core.uow import UnitOfWork
+from comptoir.inventory import schemas as inventory_schemas
+from comptoir.inventory import service as inventory_service
 from comptoir.orders import events as ev
 from comptoir.orders import policies
 from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, Transition
@@ -39,18 +41,6 @@ EVENTS: dict[str, type[ev._FulfilmentEvent]] = {
 class TransitionNotAllowed(Conflict):
     slug = "transition-not-allowed"
     title = "This step is not possible now"
-
-
-def _inventory():  # type: ignore[no-untyped-def]
-    from comptoir.inventory import service
-
-    return service
-
-
-def _inventory_schemas():  # type: ignore[no-untyped-def]
-    from comptoir.inventory import schemas
-
-    return schemas
 
 
 def _check_store(uow: UnitOfWork, f: Fulfilment) -> None:
@@ -82,9 +72,9 @@ def transition(
         values["reservation_reference"] = _transfer_to_pickup(uow, f)
     _guarded(uow, f, target, values)
     if policies.goods_leave_on(f.kind, action):
-        _inventory().fulfil(uow, f.reservation_reference, movement_reference=f"{f.order_id}:{f.id}")
+        inventory_service.fulfil(uow, f.reservation_reference, movement_reference=f"{f.order_id}:{f.id}")
     if action == "expire":
-        _inventory().release(uow, f.reservation_reference)
+        inventory_service.release(uow, f.reservation_reference)
     _after(uow, f.order_id, f, previous, target, now, note or action)
     if policies.goods_leave_on(f.kind, action):
         capture(uow, f.order_id)
@@ -106,7 +96,7 @@ def _guarded(uow: UnitOfWork, f: Fulfilment, target: str, values: dict[str, obje
 def _transfer_to_pickup(uow: UnitOfWork, f: Fulfilment) -> str:
     """The goods leave the source for the pickup store: the stock moves there (booked by the place that
     sends it) and is held there for the customer, so nobody else can promise it meanwhile."""
-    inv, schemas = _inventory(), _inventory_schemas()
+    inv, schemas = inventory_service, inventory_schemas
     lines = uow.session.execute(
         select(FulfilmentLine.sku, FulfilmentLine.quantity).where(FulfilmentLine.fulfilment_id == f.id)
     ).all()
@@ -233,7 +223,7 @@ def cancel(uow: UnitOfWork, order_id: str, reason: str = "") -> None:
         previous = f.status
         policies.next_status(f.kind, f.status, "cancel")
         _guarded(uow, f, "cancelled", {"status": "cancelled", "updated_at": now, "version": f.version + 1})
-        _inventory().release(uow, f.reservation_reference)
+        inventory_service.release(uow, f.reservation_reference)
         _after(uow, order_id, f, previous, "cancelled", now, reason or "cancel")
     pricing_service.release_promotions(uow, order_id)
     void(uow, order_id)

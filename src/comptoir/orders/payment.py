@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from comptoir.core import clock
 from comptoir.core.errors import InvalidInput
 from comptoir.core.uow import UnitOfWork
+from comptoir.inventory import service as inventory_service
 from comptoir.orders import policies
 from comptoir.orders.events import OrderPaid, PaidLine, StoreSaleCompleted
 from comptoir.orders.models import Fulfilment, Order, OrderLine
@@ -123,8 +124,6 @@ def capture(uow: UnitOfWork, order_id: str) -> str:
 
 def settle_store_sale(uow: UnitOfWork, order_id: str, fulfilment_ids: list[str]) -> list[Any]:
     """A till sale: the goods leave now, the payment is captured, the sale is complete."""
-    from comptoir.inventory import service as inventory_service
-
     for fulfilment_id in fulfilment_ids:
         inventory_service.fulfil(uow, fulfilment_id, movement_reference=f"{order_id}:{fulfilment_id}")
     payments = payments_service.capture_order(uow, order_id)

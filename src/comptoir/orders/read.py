@@ -56,10 +56,10 @@ def fulfilments_of(uow: UnitOfWork, order_ids: list[str]) -> dict[str, list[Fulf
         out[r.order_id].append(
             FulfilmentOut(
                 id=r.id,
-                kind=r.kind,  # type: ignore[arg-type]
+                kind=r.kind,
                 place_id=r.place_id,
                 source_place_id=r.source_place_id,
-                status=r.status,  # type: ignore[arg-type]
+                status=r.status,
                 lines=lines[r.id],
                 reservation_reference=r.reservation_reference,
                 pickup_expires_at=r.pickup_expires_at,
@@ -95,9 +95,9 @@ def load_order(uow: UnitOfWork, order_id: str, *, with_payments: bool = True) ->
         customer_id=order.customer_id,
         channel=order.channel,
         currency=cur,
-        status=order.status,  # type: ignore[arg-type]
-        mode=order.mode,  # type: ignore[arg-type]
-        payment_status=order.payment_status,  # type: ignore[arg-type]
+        status=order.status,
+        mode=order.mode,
+        payment_status=order.payment_status,
         lines=[
             OrderLineOut(
                 line_id=line.line_id,

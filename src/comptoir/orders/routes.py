@@ -82,7 +82,7 @@ def list_orders(
 @router.get("/rules", summary="The retailer's sourcing and fulfilment rules")
 def get_rules(ctx: Reader, response: Response) -> OrdersRules:
     with ctx.reader() as uow:
-        rules, version = service.load_rules(uow), service.rules_version(uow)
+        rules, version = service.load_rules(uow, fresh=True), service.rules_version(uow)
     response.headers["ETag"] = etag(version)
     return rules
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select, update
 
 from comptoir.core import clock
@@ -12,11 +14,21 @@ from comptoir.orders.models import SourcingRules as RulesRow
 from comptoir.orders.policies import OrdersRules
 
 RULES_ID = "default"
+# Rules change a few times a year and every checkout reads them: each process keeps them this long.
+CACHE_SECONDS = 5.0
+_cache: dict[str, tuple[float, OrdersRules]] = {}
 
 
-def load_rules(uow: UnitOfWork) -> OrdersRules:
+def load_rules(uow: UnitOfWork, *, fresh: bool = False) -> OrdersRules:
+    """The rules, read at most every few seconds per process and database (``fresh``: read now)."""
+    key = uow.db.url
+    hit = _cache.get(key)
+    if hit is not None and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
     row = uow.session.execute(select(RulesRow.rules).where(RulesRow.id == RULES_ID)).scalar_one_or_none()
-    return OrdersRules() if row is None else OrdersRules.model_validate(row)
+    rules = OrdersRules() if row is None else OrdersRules.model_validate(row)
+    _cache[key] = (time.monotonic(), rules)
+    return rules
 
 
 def rules_version(uow: UnitOfWork) -> int:
@@ -43,4 +55,5 @@ def save_rules(uow: UnitOfWork, rules: OrdersRules, *, expected_version: int | N
         .where(RulesRow.id == RULES_ID)
         .values(rules=rules.model_dump(mode="json"), updated_at=now, version=int(current) + 1)
     )
+    _cache.pop(uow.db.url, None)  # this process sees its own change at once
     return int(current) + 1
