@@ -94,28 +94,46 @@ def _prepare(url: str) -> tuple[str, list[dict[str, Any]]]:
         )
         for plist in (base.id, stores.id):
             service.set_prices(uow, plist, PricesIn.model_validate({"prices": prices}))
-        kinds = ["percent_off", "fixed_off", "buy_x_get_y", "bundle", "gift", "free_shipping"]
+        # A retailer's mix: mostly reductions on items and categories, some multi-buys and bundles,
+        # few gifts and delivery offers.
+        kinds = (
+            ["percent_off"] * 7
+            + ["fixed_off"] * 4
+            + ["buy_x_get_y"] * 3
+            + ["bundle"] * 3
+            + ["gift"]
+            + ["free_shipping"] * 2
+        )
         for n in range(PROMOTIONS):
             kind = kinds[n % len(kinds)]
             c = rng.randrange(CATEGORIES)
             params: dict[str, Any]
             if kind == "percent_off":
-                params = (
-                    {"percent": str(rng.choice([5, 10, 15, 20])), "category_ids": [category_ids[c]]}
-                    if n % 4
-                    else {"percent": "5", "scope": "cart", "min_subtotal": "300"}
-                )
+                percent = str(rng.choice([5, 10, 15, 20]))
+                if n % 40 == 0:
+                    params = {"percent": "5", "scope": "cart", "min_subtotal": "300"}
+                elif n % 4 == 1:
+                    params = {"percent": percent, "category_ids": [category_ids[c]]}
+                else:
+                    params = {
+                        "percent": percent,
+                        "skus": [_sku(c, rng.randrange(SKUS_PER_CATEGORY)) for _ in range(8)],
+                    }
             elif kind == "fixed_off":
                 params = {
                     "amount": "2.00",
                     "skus": [_sku(c, rng.randrange(SKUS_PER_CATEGORY)) for _ in range(5)],
                 }
             elif kind == "buy_x_get_y":
-                params = {"buy": 2, "get": 1, "category_ids": [category_ids[c]]}
+                params = {
+                    "buy": 2,
+                    "get": 1,
+                    "skus": [_sku(c, rng.randrange(SKUS_PER_CATEGORY)) for _ in range(10)],
+                }
             elif kind == "bundle":
                 params = {"items": {_sku(c, 0): 1, _sku(c, 1): 1}, "price": "20.00"}
             elif kind == "gift":
-                params = {"gift_sku": _sku(c, 19), "min_subtotal": str(rng.choice([150, 250, 500]))}
+                params = {"gift_sku": _sku(c, 19), "min_subtotal": str(rng.choice([400, 600, 900]))}
             else:
                 params = {"min_subtotal": str(rng.choice([50, 80]))}
             promo = service.create_promotion(
@@ -166,7 +184,8 @@ def _in_process(url: str, carts: list[dict[str, Any]], count: int) -> tuple[floa
     db = Database(url)
     commands = [PriceCartIn.model_validate(c) for c in carts]
     latencies = []
-    sample: dict[str, Any] = {}
+    cpu_started = time.process_time()
+    sample: dict[str, Any] = {"gift_lines": 0}
     for n in range(count + 20):
         t0 = time.perf_counter()
         with UnitOfWork(db, read_only=True) as uow:
@@ -179,6 +198,7 @@ def _in_process(url: str, carts: list[dict[str, Any]], count: int) -> tuple[floa
                 + len(priced.cart_adjustments),
                 "discount": priced.discount_total,
             }
+    sample["cpu_ms"] = (time.process_time() - cpu_started) * 1000 / (count + 20)
     db.dispose()
     p50, p95 = _percentiles(latencies)
     return p50, p95, sample
@@ -218,6 +238,7 @@ def main() -> None:
         p50, p95, sample = _in_process(url, carts, count)
         print(f"pricing_service_p50_ms: {p50:.2f}")
         print(f"pricing_service_p95_ms: {p95:.2f}")
+        print(f"pricing_service_cpu_ms_per_cart: {sample['cpu_ms']:.2f}")
         print(f"pricing_sample_cart_adjustments: {sample['adjustments']}")
         log = Path(tmp) / "server.log"
         bare, bare_base = start_bare(log)
