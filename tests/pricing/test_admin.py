@@ -32,7 +32,9 @@ def _events(db: Database, event_type: str) -> list[dict[str, object]]:
         return [dict(r) for r in rows]
 
 
-def test_the_demo_has_lists_a_sale_with_omnibus_and_running_promotions(db: Database, settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_has_lists_a_sale_with_omnibus_and_running_promotions(
+    db: Database, settings, client
+) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(db) as uow:
         load_catalog_demo(uow, settings)
         load_demo(uow, settings)
@@ -52,6 +54,18 @@ def test_the_demo_has_lists_a_sale_with_omnibus_and_running_promotions(db: Datab
     # the sale price shows the lowest price of the 30 days before it: the short-lived lower price
     assert why.price_list_code == "soldes-hiver" and why.discounted
     assert why.reference_price == sale[0].compare_at - 5
+    # and the API returns it, for the SKU and for a cart line
+    headers = {"Authorization": f"Bearer {make_key(db, ['pricing:read'], channel='web')}"}
+    api = client.get(f"/v1/pricing/prices/{sale[0].sku}", headers=headers).json()
+    assert api["reference_price"] == str(why.reference_price) and api["compare_at_price"] == str(
+        sale[0].compare_at
+    )
+    quoted = client.post(
+        "/v1/pricing/quote",
+        json={"channel": "web", "lines": [{"line_id": "a", "sku": sale[0].sku, "quantity": 1}]},
+        headers=headers,
+    ).json()
+    assert quoted["lines"][0]["reference_price"] == str(why.reference_price)
     # the same SKU is the same price on the web and in a shop
     web = price(db, cart((sale[0].sku, 1)))
     shop = price(db, cart((sale[0].sku, 1), channel="store:st_paris_rivoli"))

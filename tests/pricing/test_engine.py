@@ -223,3 +223,26 @@ def test_sale_price_shows_the_omnibus_reference(db: Database) -> None:
         ).all()
     assert dict(changed[-1])["reference_price"] == "49.90" and dict(changed[-1])["new_amount"] == "39.90"
     assert [h.amount for h in history] == [D("54.90"), D("49.90"), D("59.90")]
+
+
+def test_a_price_list_applies_only_within_its_validity(shop: Database) -> None:
+    with UnitOfWork(shop) as uow:
+        week = service.create_price_list(
+            uow,
+            PriceListIn(
+                code="black-friday",
+                name="Black Friday",
+                channels=["web"],
+                valid_from=NOW + timedelta(days=1),
+                valid_until=NOW + timedelta(days=4),
+            ),
+        )
+        service.set_prices(
+            uow, week.id, PricesIn.model_validate({"prices": [{"sku": "COUSSIN", "amount": "15.00"}]})
+        )
+        uow.commit()
+    prices = [
+        (price(shop, cart(("COUSSIN", 1), at=(NOW + timedelta(days=d)).isoformat())).lines[0].unit_price)
+        for d in (0, 2, 5)
+    ]
+    assert prices == [D("24.00"), D("15.00"), D("24.00")]

@@ -375,7 +375,7 @@ def _priced_line(
         price_list_id=res.rule.id,
         price_list_name=res.rule.name,
         reference_price=policies.money(reference) if reference is not None else None,
-        compare_at_price=res.row.compare_at,
+        compare_at_price=_money(res.row.compare_at),
         vat_rate=res.vat_rate,
         adjustments=[_adjustment(a) for a in line.adjustments],
         total=total,
@@ -415,7 +415,7 @@ def explain_price(
             CandidatePrice(
                 price_list_id=rule.id,
                 price_list_code=rule.code,
-                amount=row.amount,
+                amount=policies.money(row.amount),
                 applies=applies,
                 chosen=res is not None and res.rule.id == rule.id,
                 specificity=policies.specificity(rule),
@@ -444,13 +444,17 @@ def explain_price(
         price_list_id=res.rule.id,
         price_list_code=res.rule.code,
         explanation=f"Most specific list that applies: {policies.why(res.rule)}",
-        compare_at_price=res.row.compare_at,
+        compare_at_price=_money(res.row.compare_at),
         discounted=res.rule.is_sale or res.row.compare_at is not None,
         discount_started_at=res.since if (res.rule.is_sale or res.row.compare_at is not None) else None,
-        reference_price=reference,
+        reference_price=_money(reference),
         candidates=candidates,
         at=at,
     )
 
 
 __all__ = ["explain_price", "price_cart"]
+
+
+def _money(amount: Decimal | None) -> Decimal | None:
+    return policies.money(amount) if amount is not None else None
