@@ -112,6 +112,13 @@ def test_import_prices_from_a_csv_all_or_nothing(
             p.sku: p.amount for p in service.prices_of(uow, "base-eur", ["ROBE-S", "ROBE-M", "TOTE"], 10)
         }
     assert prices == {"ROBE-S": D("49.90"), "ROBE-M": D("59.90")}
+    explained = CliRunner().invoke(app, ["pricing", "price", "ROBE-S"])
+    assert explained.exit_code == 0, explained.output
+    assert "ROBE-S 49.90 EUR (HT 41.58, TVA 20 %)" in explained.output
+    assert "Omnibus reference (lowest of the 30 days before the reduction): 59.90" in explained.output
+    promote(shop, name="Soldes", kind="percent_off", params={"percent": "10"}, budget="100")
+    listed = CliRunner().invoke(app, ["pricing", "promotions"])
+    assert "budget 0.00/100.00" in listed.output and "Soldes" in listed.output
     changed = _events(shop, "pricing.price_changed")
     assert {"sku": "ROBE-S", "old_amount": "59.90", "new_amount": "49.90"}.items() <= changed[-2].items()
 

@@ -433,6 +433,8 @@ def explain_price(
         applicable = [rule.id for rule in cat.lists.values() if policies.list_applies(rule, ctx)]
         history = _history(uow, [sku], applicable, res.since)
         reference = policies.lowest_price_before(history.get(sku, []), cat.lists, ctx, res.since)
+        if reference is None:  # not sold in the 30 days before: the regular price it is reduced from
+            reference = res.row.compare_at
     return PriceResolution(
         sku=sku,
         currency=currency,
