@@ -50,3 +50,13 @@ def test_giving_back_nothing_asks_for_a_quantity(client, stocked, marie, web, wa
 def test_the_page_needs_a_signed_in_seller(client, stocked) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/pages/returns", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].startswith("/pages/sign-in")
+
+
+def test_searching_an_order_reference_opens_it_at_once(client, stocked, marie, web, warehouse, db) -> None:  # type: ignore[no-untyped-def]
+    order = delivered_web_order(client, web, warehouse, [(LIN_M, 1)])
+    client.cookies.set("comptoir_key", make_key(db, STAFF, channel=f"store:{RIVOLI}"))
+    page = client.get("/pages/returns", params={"q": order["id"], "lang": "en"})
+    assert page.status_code == 200
+    assert f"Return for order {order['number']}" in page.text and "Take back and refund" in page.text
+    nothing = client.get("/pages/returns", params={"q": "zzzz-nobody", "lang": "en"})
+    assert "No order or customer matches" in nothing.text
