@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from comptoir.carts import service
+from comptoir.core.errors import Problem
 from comptoir.core.uow import UnitOfWork
 from tests.carts.conftest import COUPON, DRAFT, LIN_M, LIN_S, SOIE_S, headers, sign_up
+from tests.catalog.conftest import recorded
 from tests.conftest import make_key
 
 
@@ -46,8 +49,6 @@ def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(  # type: 
     assert [e["pointer"] for e in problem["errors"]] == [pointer]
     if detail:
         assert problem["detail"] == detail
-    from tests.catalog.conftest import recorded
-
     assert recorded(db, "carts.cart_created") == []
 
 
@@ -187,9 +188,24 @@ def test_idempotency_key_starts_one_cart(client, db, shop, web_key) -> None:  # 
 def test_an_ordered_cart_refuses_changes(client, db, shop, web_key) -> None:  # type: ignore[no-untyped-def]
     cart = anonymous_cart(client, web_key)
     with UnitOfWork(db) as uow:
-        service.mark_ordered(uow, cart["id"], "ord_1")
+        service.mark_ordered(uow, cart["id"], "ord_1", total=Decimal("59.90"))
         service.mark_ordered(uow, cart["id"], "ord_1")  # idempotent
+        with pytest.raises(Problem) as other_order:
+            service.mark_ordered(uow, cart["id"], "ord_2")
+        assert other_order.value.status == 409 and other_order.value.extensions["order_id"] == "ord_1"
         uow.commit()
+    assert recorded(db, "carts.cart_ordered") == [
+        {
+            "cart_id": cart["id"],
+            "customer_id": None,
+            "channel": "system",
+            "currency": "EUR",
+            "lines_count": 1,
+            "items_count": 1,
+            "total": "59.90",
+            "order_id": "ord_1",
+        }
+    ]
     own = headers(web_key, cart_token=cart["cart_token"])
     refused = client.post(f"/v1/carts/{cart['id']}/lines", json={"sku": LIN_S, "quantity": 1}, headers=own)
     assert refused.status_code == 409 and refused.json()["type"] == "urn:comptoir:problem:cart-closed"

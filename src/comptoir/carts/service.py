@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -565,9 +566,10 @@ def remove_coupon(
     return _changed(uow, cart, "coupon_removed")
 
 
-def mark_ordered(uow: UnitOfWork, cart_id: str, order_id: str) -> None:
+def mark_ordered(uow: UnitOfWork, cart_id: str, order_id: str, *, total: Decimal | None = None) -> None:
     """The cart became order ``order_id`` (contract): later changes are refused (409 ``cart-closed``).
-    Idempotent for the same order; another order for the same cart is refused."""
+    Idempotent for the same order; another order for the same cart is refused. ``total`` (what the
+    order charges) goes into ``carts.cart_ordered``; the cart is not priced again here."""
     cart = _lock(uow, cart_id)
     if cart.status == "ordered":
         if cart.order_id == order_id:
@@ -576,13 +578,14 @@ def mark_ordered(uow: UnitOfWork, cart_id: str, order_id: str) -> None:
     if cart.status not in policies.OPEN:
         raise CartClosed(cart.id, cart.status, merged_into=cart.merged_into)
     lines = _lines(uow, cart.id)
-    priced, _ = _try_price(uow, cart, lines)
     now = clock.now()
     cart.status, cart.order_id, cart.closed_at = "ordered", order_id, now
     cart.version += 1
     cart.updated_at, cart.updated_channel = now, _channel(uow)
     uow.session.flush()
-    uow.record(CartOrdered(**_fact(cart, lines, priced, _channel(uow)), order_id=order_id))
+    fact = _fact(cart, lines, None, _channel(uow))
+    fact["total"] = str(total) if total is not None else None
+    uow.record(CartOrdered(**fact, order_id=order_id))
 
 
 # -- merging -----------------------------------------------------------------------------------------------
