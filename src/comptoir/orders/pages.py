@@ -143,7 +143,6 @@ def recent_orders(
     ctx: Annotated[RequestContext, Depends(require_page("orders", "read"))],
     status: str | None = None,
 ) -> HTMLResponse:
-    channel = ctx.actor.channel if ctx.actor.store_id else None
     with ctx.reader() as uow:
-        orders = service.list_orders(uow, limit=100, status=status or None, channel=channel)
+        orders = service.list_orders(uow, limit=100, status=status or None, place_id=ctx.actor.store_id)
     return pages.response(request, "orders/list.html", labels=LABELS, orders=orders, status=status)

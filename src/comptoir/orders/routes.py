@@ -56,6 +56,7 @@ def list_orders(
     mode: OrderMode | None = None,
     channel: str | None = None,
     customer_id: str | None = None,
+    place_id: Annotated[str | None, Query(description="Orders taken in, or collected at, this store")] = None,
     cursor: str | None = None,
     limit: Limit = 50,
 ) -> Page[OrderSummaryOut]:

@@ -66,9 +66,17 @@ def list_orders(
     channel: str | None = None,
     customer_id: str | None = None,
     before: str | None = None,
+    place_id: str | None = None,
 ) -> list[OrderSummaryOut]:
     return order_summaries(
-        uow, limit=limit, status=status, mode=mode, channel=channel, customer_id=customer_id, before=before
+        uow,
+        limit=limit,
+        status=status,
+        mode=mode,
+        channel=channel,
+        customer_id=customer_id,
+        before=before,
+        place_id=place_id,
     )
 
 
