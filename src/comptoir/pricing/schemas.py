@@ -151,7 +151,10 @@ class PricedCart(BaseModel):
     cart_adjustments: list[Adjustment] = Field(default_factory=list)
     gift_lines: list[PricedLine] = Field(default_factory=list)
     subtotal: DecimalStr = Field(description="Sum of unit_price × quantity, before any discount")
-    discount_total: DecimalStr = Field(description="Sum of every item and cart discount (≤ 0)")
+    discount_total: DecimalStr = Field(
+        description="Sum of every item and cart discount (≤ 0); shipping offers are in shipping_total, "
+        "so total = subtotal + discount_total + shipping_total"
+    )
     shipping_total: DecimalStr = Field(description="Shipping after shipping promotions")
     tax_total: DecimalStr = Field(description="VAT contained in total")
     total: DecimalStr = Field(description="What the customer pays, VAT included")
