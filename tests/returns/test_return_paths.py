@@ -193,6 +193,9 @@ def test_refusals_name_the_rule_and_write_nothing(  # type: ignore[no-untyped-de
         headers=rivoli_staff,
     )
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["pointer"] == "#/lines/0/line_id"
+    # handed back "in store" at a warehouse
+    at_warehouse = start_return(client, rivoli_staff, order, [(0, 1)], method="in_store", place_id=WAREHOUSE)
+    assert at_warehouse.status_code == 422 and at_warehouse.json()["errors"][0]["pointer"] == "#/place_id"
     # an excluded category (hygiene, personalised…)
     category = order["lines"][0]["category_ids"][0]
     ok(client.put("/v1/returns/policy", json={"excluded_category_ids": [category]}, headers=rivoli_staff))

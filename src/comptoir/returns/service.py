@@ -397,7 +397,14 @@ def _return_place(uow: UnitOfWork, command: ReturnIn, policy: ReturnPolicyIn) ->
                 "No returns warehouse is configured: give the place receiving the parcel (place_id).",
                 field="place_id",
             )
-    _check_place(uow, place_id, "place_id")
+    try:
+        place = stores_service.get_place(uow, place_id)
+    except NotFound as exc:
+        raise InvalidInput(f"Place {place_id} does not exist.", field="place_id") from exc
+    if command.method == "in_store" and place.kind != "store":
+        raise InvalidInput(
+            f"{place.name} is not a store: goods are handed back at a store's counter.", field="place_id"
+        )
     return place_id
 
 
