@@ -148,7 +148,7 @@ def order_page(request: Request, order_id: str, ctx: StaffReader) -> HTMLRespons
 
 @router.post("/orders/{order_id}", response_class=HTMLResponse)
 async def take_back(request: Request, order_id: str, ctx: StaffWriter) -> HTMLResponse:
-    """Create, receive here and refund at once: the customer is at the counter with the goods."""
+    """Create and receive here, then refund: the customer is at the counter with the goods."""
     form = await request.form()
     lines: list[ReturnLineIn] = []
     inspections: list[InspectionIn] = []
@@ -182,10 +182,14 @@ async def take_back(request: Request, order_id: str, ctx: StaffWriter) -> HTMLRe
                 ),
             )
             received = service.receive(uow, created.id, ReceiveIn(inspections=inspections))
-            done = received
-            if received.status == "received":
-                done = service.refund(uow, created.id, RefundReturnIn())
             uow.commit()
+        done = received
+        if received.status == "received":
+            # Its own transaction: the goods are back whatever the card provider says, and the stock
+            # rows are not held while the provider answers. A failed refund is retried from the page.
+            with ctx.uow() as uow:
+                done = service.refund(uow, created.id, RefundReturnIn())
+                uow.commit()
     except (ValueError, Problem) as exc:
         detail = exc.detail if isinstance(exc, Problem) else str(exc)
         if isinstance(exc, NotFound):
