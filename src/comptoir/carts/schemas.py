@@ -48,7 +48,7 @@ class CartOut(BaseModel):
     anonymous: bool = Field(description="Reached with its cart token until a customer claims it")
     currency: str
     channel_started: str
-    store_id: str | None = Field(description="The store whose prices apply (the store it was started in)")
+    store_id: str | None = Field(description="The store it was started in (store keys), else null")
     key_started: str | None = None
     lines: list[CartLineOut]
     coupons: list[str]
