@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -16,13 +17,38 @@ from comptoir.inventory import service
 from comptoir.inventory.schemas import ReserveIn, ReserveLine
 from tests.conftest import make_key
 from tests.inventory.factories import ledger_balances, level, network, receive
-from tests.support.processes import start_server, stop
+from tests.support.processes import comptoir_env, free_port, start, stop
 
 pytestmark = pytest.mark.postgres
 
 SKU = "ROBE-LIN-S-BLEU"
 CLIENTS = 16
 SERVERS = 3
+
+
+def _start_servers(url: str, tmp_path: Path, count: int) -> list[tuple[subprocess.Popen[bytes], str]]:
+    """API servers started together (the shared helper's 30 s start deadline is short on a busy machine)."""
+    servers = []
+    for i in range(count):
+        port = free_port()
+        args = ["serve", "--port", str(port), "--workers", "1", "--no-dispatcher"]
+        servers.append(
+            (start(args, comptoir_env(url), tmp_path / f"server-{i}.log"), f"http://127.0.0.1:{port}")
+        )
+    deadline = time.monotonic() + 180
+    for proc, base in servers:
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                for other, _ in servers:
+                    stop(other)
+                raise RuntimeError(f"server {base} did not start")
+            time.sleep(0.2)
+    return servers
 
 
 def _last_five_units(db: Database) -> None:
@@ -47,7 +73,7 @@ def test_sixteen_clients_on_three_api_processes_take_exactly_the_last_five_units
     # Given the last 5 units of a SKU at a store, and three API server processes
     _last_five_units(db)
     headers = {"Authorization": f"Bearer {make_key(db, ['inventory:read', 'inventory:write'])}"}
-    servers: list = []  # type: ignore[type-arg]
+    servers: list[tuple[subprocess.Popen[bytes], str]] = []
     barrier = threading.Barrier(CLIENTS)
     outcomes: list[tuple[int, int | None]] = [(0, None)] * CLIENTS
     negative_seen: list[tuple[int, int]] = []
@@ -91,8 +117,7 @@ def test_sixteen_clients_on_three_api_processes_take_exactly_the_last_five_units
     watcher = threading.Thread(target=watch)
     threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
     try:
-        for i in range(SERVERS):
-            servers.append(start_server(db.url, tmp_path / f"server-{i}.log"))
+        servers.extend(_start_servers(db.url, tmp_path, SERVERS))
         watcher.start()
         for t in threads:
             t.start()
