@@ -8,7 +8,8 @@ Figures:
 * ``spread``: each order pays with a random card among many (the usual case);
 * ``hot``: every client pays with the same card (they queue on one row);
 * ``raw_ceiling``: the same SQL writes sent directly (one guarded UPDATE and four INSERTs per
-  transaction, psycopg, no ORM) by as many clients, measured in the same run;
+  transaction, psycopg, no ORM) by as many clients, measured in the same run, in rounds alternating
+  with the service's (best round of each kept: the machine may be shared);
 * ``refunds``: ``payments.refund`` of a captured order, spread over orders.
 
 At the end, every card's balance is checked against its movements (never negative, never drifted).
@@ -179,6 +180,7 @@ def _raw_client(url: str, cards: list[str], seconds: float, seed: int, out: Any,
     import psycopg
 
     rng = random.Random(seed)
+    run = uuid.uuid4().hex[:6]
     conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
     ids = [
         r[0]
@@ -193,7 +195,7 @@ def _raw_client(url: str, cards: list[str], seconds: float, seed: int, out: Any,
     while time.monotonic() < deadline:
         i += 1
         card = rng.choice(ids)
-        pid = f"pay_raw_{seed}_{i}"
+        pid = f"pay_raw_{run}_{seed}_{i}"
         with conn.transaction():
             left = conn.execute(
                 "UPDATE payments_gift_cards SET balance = round(balance - 1.25, 3) "
@@ -275,14 +277,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs (< 60 s)")
     args = parser.parse_args()
-    seconds = 4.0 if args.quick else 15.0
+    seconds = 3.0 if args.quick else 10.0
     server = _server_url()
     url, codes = _prepare(server, 50 if args.quick else 500)
     try:
-        spread = _run(_client, (url, codes, "spread"), CLIENTS, seconds)
+        # The machine may be shared: the ceiling and the service are measured in alternating rounds and
+        # the best round of each is kept, so both saw the same conditions at their best.
+        raws: list[float] = []
+        spreads: list[float] = []
+        refused = 0.0
+        for _ in range(2 if args.quick else 3):
+            raws.append(_run(_raw_client, (url, codes), CLIENTS, seconds)["per_second"])
+            round_ = _run(_client, (url, codes, "spread"), CLIENTS, seconds)
+            spreads.append(round_["per_second"])
+            refused += round_["refused"]
+        spread = {"per_second": max(spreads), "refused": refused}
+        raw = {"per_second": max(raws)}
         hot = _run(_client, (url, codes, "hot"), CLIENTS, seconds)
         refunds = _run(_client, (url, codes, "refunds"), CLIENTS, seconds)
-        raw = _run(_raw_client, (url, codes), CLIENTS, seconds)
         print(f"clients: {CLIENTS}")
         print(f"checkout_payments_per_second_spread: {spread['per_second']:.1f}")
         print(f"checkout_payments_per_second_hot_card: {hot['per_second']:.1f}")

@@ -93,11 +93,16 @@ def _movement_out(row: RowMapping | Mapping[str, Any], currency: str) -> GiftCar
 
 
 def _by_code(uow: UnitOfWork, code: str) -> RowMapping | None:
-    return uow.session.execute(select(G).where(G.c.code == policies.normalise_code(code))).mappings().first()
+    return (
+        uow.session.connection()
+        .execute(select(G).where(G.c.code == policies.normalise_code(code)))
+        .mappings()
+        .first()
+    )
 
 
 def _by_id(uow: UnitOfWork, gift_card_id: str) -> RowMapping:
-    row = uow.session.execute(select(G).where(G.c.id == gift_card_id)).mappings().first()
+    row = uow.session.connection().execute(select(G).where(G.c.id == gift_card_id)).mappings().first()
     if row is None:
         raise NotFound(f"Gift card {gift_card_id} does not exist.", slug="gift-card-not-found")
     return row
@@ -108,7 +113,9 @@ def _by_id(uow: UnitOfWork, gift_card_id: str) -> RowMapping:
 
 def issue(uow: UnitOfWork, cmd: GiftCardIssueIn) -> GiftCardIssuedOut:
     """Issue a card or voucher; idempotent by ``reference`` (a replay returns the card without its PIN)."""
-    existing = uow.session.execute(select(G).where(G.c.reference == cmd.reference)).mappings().first()
+    existing = (
+        uow.session.connection().execute(select(G).where(G.c.reference == cmd.reference)).mappings().first()
+    )
     if existing is not None:
         return GiftCardIssuedOut(**_out(existing).model_dump(), pin=None)
     settings = get_payments_settings()
@@ -136,8 +143,8 @@ def issue(uow: UnitOfWork, cmd: GiftCardIssueIn) -> GiftCardIssuedOut:
         "reference": cmd.reference,
         "created_at": now,
     }
-    uow.session.execute(insert(gift_cards_table), row)
-    uow.session.execute(
+    uow.session.connection().execute(insert(gift_cards_table), row)
+    uow.session.connection().execute(
         insert(gift_card_movements_table),
         {
             "gift_card_id": gift_card_id,
@@ -162,7 +169,9 @@ def issue(uow: UnitOfWork, cmd: GiftCardIssueIn) -> GiftCardIssuedOut:
         )
     )
     return GiftCardIssuedOut(
-        **_out(uow.session.execute(select(G).where(G.c.id == gift_card_id)).mappings().one()).model_dump(),
+        **_out(
+            uow.session.connection().execute(select(G).where(G.c.id == gift_card_id)).mappings().one()
+        ).model_dump(),
         pin=pin,
     )
 
@@ -176,9 +185,11 @@ def balance(uow: UnitOfWork, code: str) -> GiftCardOut:
 
 def movements(uow: UnitOfWork, code: str, *, limit: int = 100) -> list[GiftCardMovementOut]:
     card = balance(uow, code)
-    rows = uow.session.execute(
-        select(M).where(M.c.gift_card_id == card.id).order_by(M.c.id.desc()).limit(limit)
-    ).mappings()
+    rows = (
+        uow.session.connection()
+        .execute(select(M).where(M.c.gift_card_id == card.id).order_by(M.c.id.desc()).limit(limit))
+        .mappings()
+    )
     return [_movement_out(r, card.currency) for r in rows]
 
 
@@ -194,7 +205,7 @@ def _record_pin_failure(uow: UnitOfWork, gift_card_id: str) -> None:
         with uow.db.engine.begin() as conn:
             conn.execute(stmt)
     else:
-        uow.session.execute(stmt)
+        uow.session.connection().execute(stmt)
 
 
 def check_pin(uow: UnitOfWork, card: RowMapping, pin: str | None) -> None:
@@ -226,7 +237,8 @@ def debit(
         raise gift_card_unavailable("unknown", code)
     if not fresh_reference:
         done = (
-            uow.session.execute(
+            uow.session.connection()
+            .execute(
                 select(M).where(
                     M.c.gift_card_id == card["id"], M.c.kind == "redeem", M.c.reference == reference
                 )
@@ -250,18 +262,22 @@ def debit(
     )
     if refusal is not None:
         raise gift_card_unavailable(refusal, card["code"])
-    left = uow.session.execute(
-        update(GiftCard)
-        .where(
-            G.c.id == card["id"],
-            G.c.status == "active",
-            G.c.currency == currency,
-            or_(G.c.expires_at.is_(None), G.c.expires_at > now),
-            func.round(G.c.balance - amount, 3) >= 0,
+    left = (
+        uow.session.connection()
+        .execute(
+            update(GiftCard)
+            .where(
+                G.c.id == card["id"],
+                G.c.status == "active",
+                G.c.currency == currency,
+                or_(G.c.expires_at.is_(None), G.c.expires_at > now),
+                func.round(G.c.balance - amount, 3) >= 0,
+            )
+            .values(balance=func.round(G.c.balance - amount, 3))
+            .returning(G.c.balance)
         )
-        .values(balance=func.round(G.c.balance - amount, 3))
-        .returning(G.c.balance)
-    ).scalar_one_or_none()
+        .scalar_one_or_none()
+    )
     if left is None:  # another redemption took the balance between our read and our write
         raise gift_card_unavailable("insufficient_balance", card["code"])
     movement: dict[str, Any] = {
@@ -274,9 +290,11 @@ def debit(
         "order_id": order_id,
         "occurred_at": now,
     }
-    movement["id"] = uow.session.execute(
-        insert(gift_card_movements_table).returning(M.c.id), movement
-    ).scalar_one()
+    movement["id"] = (
+        uow.session.connection()
+        .execute(insert(gift_card_movements_table).returning(M.c.id), movement)
+        .scalar_one()
+    )
     return card, _movement_out(movement, card["currency"])
 
 
@@ -294,7 +312,8 @@ def credit(
     take it (expired or disabled: the caller pays it out another way). Idempotent by (kind, reference)."""
     card = _by_id(uow, gift_card_id)
     done = (
-        uow.session.execute(
+        uow.session.connection()
+        .execute(
             select(M).where(M.c.gift_card_id == gift_card_id, M.c.kind == kind, M.c.reference == reference)
         )
         .mappings()
@@ -303,34 +322,43 @@ def credit(
     if done is not None:
         return _movement_out(done, card["currency"])
     now = clock.now()
-    left = uow.session.execute(
-        update(GiftCard)
-        .where(
-            G.c.id == gift_card_id,
-            G.c.status == "active",
-            or_(G.c.expires_at.is_(None), G.c.expires_at > now),
-            func.round(G.c.initial_amount - G.c.balance - amount, 3) >= 0,
+    left = (
+        uow.session.connection()
+        .execute(
+            update(GiftCard)
+            .where(
+                G.c.id == gift_card_id,
+                G.c.status == "active",
+                or_(G.c.expires_at.is_(None), G.c.expires_at > now),
+                func.round(G.c.initial_amount - G.c.balance - amount, 3) >= 0,
+            )
+            .values(balance=func.round(G.c.balance + amount, 3))
+            .returning(G.c.balance)
         )
-        .values(balance=func.round(G.c.balance + amount, 3))
-        .returning(G.c.balance)
-    ).scalar_one_or_none()
+        .scalar_one_or_none()
+    )
     if left is None:
         return None
-    movement_id = uow.session.execute(
-        insert(gift_card_movements_table).returning(M.c.id),
-        {
-            "gift_card_id": gift_card_id,
-            "kind": kind,
-            "amount": amount,
-            "balance_after": left,
-            "reference": reference,
-            "payment_id": payment_id,
-            "order_id": order_id,
-            "occurred_at": now,
-        },
-    ).scalar_one()
+    movement_id = (
+        uow.session.connection()
+        .execute(
+            insert(gift_card_movements_table).returning(M.c.id),
+            {
+                "gift_card_id": gift_card_id,
+                "kind": kind,
+                "amount": amount,
+                "balance_after": left,
+                "reference": reference,
+                "payment_id": payment_id,
+                "order_id": order_id,
+                "occurred_at": now,
+            },
+        )
+        .scalar_one()
+    )
     return _movement_out(
-        uow.session.execute(select(M).where(M.c.id == movement_id)).mappings().one(), card["currency"]
+        uow.session.connection().execute(select(M).where(M.c.id == movement_id)).mappings().one(),
+        card["currency"],
     )
 
 
@@ -355,5 +383,5 @@ def set_status(uow: UnitOfWork, code: str, status: str) -> GiftCardOut:
     values: dict[str, object] = {"status": status}
     if status == "active":
         values["pin_failures"] = 0
-    uow.session.execute(update(GiftCard).where(G.c.id == card["id"]).values(**values))
-    return _out(uow.session.execute(select(G).where(G.c.id == card["id"])).mappings().one())
+    uow.session.connection().execute(update(GiftCard).where(G.c.id == card["id"]).values(**values))
+    return _out(uow.session.connection().execute(select(G).where(G.c.id == card["id"])).mappings().one())

@@ -94,7 +94,7 @@ def load(uow: UnitOfWork, *conditions: Any, lock: bool = False) -> list[PaymentR
     stmt = select(P).where(*conditions).order_by(P.c.id)
     if lock and uow.dialect == "postgresql":
         stmt = stmt.with_for_update()
-    return [PaymentRow.of(r) for r in uow.session.execute(stmt).mappings()]
+    return [PaymentRow.of(r) for r in uow.session.connection().execute(stmt).mappings()]
 
 
 def of_order(uow: UnitOfWork, order_id: str, *, lock: bool = False) -> list[PaymentRow]:
@@ -123,7 +123,7 @@ def journal(
     provider_reference: str | None = None,
     provider_event_id: str | None = None,
 ) -> None:
-    uow.session.execute(
+    uow.session.connection().execute(
         insert(payment_events_table),
         {
             "payment_id": payment.id,
@@ -155,7 +155,7 @@ def create(uow: UnitOfWork, values: dict[str, Any]) -> PaymentRow:
         "created_at": now,
         "updated_at": now,
     }
-    uow.session.execute(insert(payments_table), row)
+    uow.session.connection().execute(insert(payments_table), row)
     payment = PaymentRow.of(row)  # type: ignore[arg-type]
     journal(uow, payment, None, payment.state, payment.amount, now=now, reason="created")
     return payment
@@ -181,12 +181,12 @@ def move(
             state=payment.state,
         ) from exc
     now = clock.now()
-    result = uow.session.execute(
+    result = uow.session.connection().execute(
         update(Payment)
         .where(P.c.id == payment.id, P.c.state == payment.state)
         .values(state=target, updated_at=now, **values)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise PaymentStateConflict(
             f"Payment {payment.id} changed at the same time; read it again.", payment_id=payment.id
         )
@@ -222,7 +222,7 @@ def add_refunded(
             f"Payment {payment.id} is {payment.state}; nothing can be refunded on it.", payment_id=payment.id
         ) from exc
     now = clock.now()
-    result = uow.session.execute(
+    result = uow.session.connection().execute(
         update(Payment)
         .where(
             P.c.id == payment.id,
@@ -231,7 +231,7 @@ def add_refunded(
         )
         .values(refunded_amount=func.round(P.c.refunded_amount + amount, 3), state=target, updated_at=now)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise PaymentStateConflict(
             f"Payment {payment.id} cannot take a refund of {amount}: it changed or has less left.",
             payment_id=payment.id,
