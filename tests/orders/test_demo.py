@@ -23,7 +23,12 @@ def test_demo_orders_cover_every_mode_and_load_once(stocked, marie, settings) ->
     past = [r for r in rows if r.cart_id is None]
     live = [r for r in rows if r.cart_id is not None]
     assert len(past) == demo.PAST_ORDERS
-    assert set(Counter(r.mode for r in past)) == {"home_delivery", "click_and_collect", "reserve_and_collect", "store_sale"}
+    assert set(Counter(r.mode for r in past)) == {
+        "home_delivery",
+        "click_and_collect",
+        "reserve_and_collect",
+        "store_sale",
+    }
     assert {r.status for r in past} == {"completed", "cancelled"}
     assert live, "some live orders went through checkout"
     assert {r.status for r in live} <= {"placed", "in_progress", "ready_for_pickup"}

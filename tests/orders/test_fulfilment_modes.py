@@ -9,6 +9,8 @@ from typing import Any
 from comptoir.core import clock
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
+from comptoir.inventory import service as inventory
+from comptoir.inventory.schemas import SettingsIn
 from comptoir.orders import service
 from tests.catalog.conftest import recorded
 from tests.orders.conftest import (
@@ -99,9 +101,18 @@ def test_ship_from_store(client, stocked, marie, web, rivoli) -> None:  # type: 
     assert kinds(order) == [("ship_from_store", RIVOLI, RIVOLI, "placed")]
     assert order["sourcing"]["parcels"] == 1
     assert levels(stocked, LIN_S)[RIVOLI] == (2, 1)
-    # and it shows on Rivoli's pick list, which the store works through
+    # and it shows on Rivoli's pick list, in the order of the shelves
+    with UnitOfWork(stocked) as uow:
+        inventory.set_stock_settings(
+            uow, LIN_S, RIVOLI, SettingsIn(location={"aisle": "B", "shelf": "2", "bin": "07"})
+        )
+        inventory.set_stock_settings(uow, SOIE_S, RIVOLI, SettingsIn(location={"aisle": "A", "shelf": "4"}))
+        uow.commit()
     picks = client.get(f"/v1/orders/pick-lists/{RIVOLI}", headers=rivoli).json()
-    assert [(x["sku"], x["quantity"]) for x in picks["lines"]] == [(LIN_S, 1), (SOIE_S, 1)]
+    assert [(x["location"], x["sku"], x["quantity"]) for x in picks["lines"]] == [
+        ("A-4", SOIE_S, 1),
+        ("B-2-07", LIN_S, 1),
+    ]
     fulfilment = order["fulfilments"][0]["id"]
     for action in ("allocate", "pick", "ship"):
         final = step(client, rivoli, fulfilment, action)

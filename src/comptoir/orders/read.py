@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from comptoir.core.uow import UnitOfWork
+from comptoir.inventory import service as inventory_service
 from comptoir.orders import policies
 from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
 from comptoir.orders.schemas import (
@@ -203,6 +204,18 @@ def pick_list(uow: UnitOfWork, place_id: str, statuses: tuple[str, ...] = PICKAB
     by_order = fulfilments_of(uow, sorted(numbers))
     wanted = {r.id for r in rows}
     fulfilments = [f for fs in by_order.values() for f in fs if f.id in wanted]
+    # Where each SKU sits in this place (aisle-shelf-bin), so the pick list walks the shop floor in order.
+    skus = sorted({line.sku for f in fulfilments for line in f.lines})
+    shelves: dict[str, str] = {}
+    for sku, levels in (inventory_service.stock_levels(uow, skus, [place_id]) if skus else {}).items():
+        for level in levels:
+            if level.location is not None:
+                shelves[sku] = "-".join(
+                    p for p in (level.location.aisle, level.location.shelf, level.location.bin) if p
+                )
+    for f in fulfilments:
+        for line in f.lines:
+            line.location = shelves.get(line.sku) or None
     fulfilments.sort(key=lambda f: f.id)
     lines = [
         PickListLineOut(
