@@ -14,6 +14,7 @@ PostgreSQL. Prints ``name: value`` lines; ``--quick`` measures fewer carts (unde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -268,7 +269,9 @@ def main() -> None:
         redemptions = None  # type: ignore[assignment]
     if redemptions is not None:
         try:
-            figures = redemptions(args.quick)
+            # Its progress notes go to stderr: stdout stays ``name: value`` lines.
+            with contextlib.redirect_stdout(sys.stderr):
+                figures = redemptions(args.quick)
         except Exception as exc:  # the loyalty figures are that helper's; ours stand on their own
             print(f"loyalty_redemptions_error: {type(exc).__name__}")
         else:
