@@ -99,3 +99,25 @@ def test_cli_issues_a_gift_card(db: Database, monkeypatch: Any) -> None:
     assert (issued["balance"], issued["has_pin"], len(issued["pin"])) == ("30.00", True, 6)
     with UnitOfWork(db, read_only=True) as uow:
         assert str(service.gift_card(uow, issued["code"]).balance) == "30.00"
+
+
+def test_merged_customers_gift_cards_and_payments_follow_the_survivor(
+    db: Database, step: Step, issue: Any
+) -> None:
+    from comptoir.customers.events import CustomersMerged
+    from comptoir.payments.handlers import customers_merged
+
+    gc = issue("10.00", customer_id="cus_old")
+    with step() as uow:
+        service.authorise(uow, authorise_in("ord_1", till("5"), customer_id="cus_old"))
+    with step() as uow:
+        customers_merged(
+            uow,
+            CustomersMerged(
+                surviving_id="cus_new", merged_ids=["cus_old"], merge_id="m1", reason="same e-mail"
+            ),
+        )
+    with step() as uow:
+        assert [c.code for c in service.customer_gift_cards(uow, "cus_new")] == [gc.code]
+        assert service.customer_gift_cards(uow, "cus_old") == []
+        assert service.payments_of(uow, "ord_1")[0].customer_id == "cus_new"
