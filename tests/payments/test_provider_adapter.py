@@ -102,3 +102,27 @@ def test_the_reconciliation_job_is_registered(settings: Settings, sandbox: Sandb
     assert (job.name, job.every_seconds) == ("payments.void_abandoned_authorisations", 60)
     with step() as uow:
         job.run(uow)  # nothing held: nothing to do, no error
+
+
+def test_production_refuses_the_sandbox_and_its_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from comptoir.core.settings import get_settings
+    from comptoir.payments.config import PaymentsSettings
+
+    monkeypatch.setenv("COMPTOIR_ENV", "production")
+    monkeypatch.setenv("COMPTOIR_SECRET_KEY", "a-production-secret-key-0123456789-0123456789")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ProviderUnavailable, match="COMPTOIR_PAYMENTS_PROVIDER_URL"):
+            providers.provider_for(PaymentsSettings(provider_url="embedded"))
+        with pytest.raises(ProviderUnavailable):
+            providers.provider_for(PaymentsSettings(provider_url="https://psp.example"))  # sandbox secrets
+        real = providers.provider_for(
+            PaymentsSettings(
+                provider_url="https://psp.example",
+                provider_secret="sk_live_x",
+                provider_webhook_secret="whsec_bGl2ZQ==",
+            )
+        )
+        assert isinstance(real, HttpCardProvider)
+    finally:
+        get_settings.cache_clear()

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import threading
 
-from comptoir.payments.config import PaymentsSettings, get_payments_settings
-from comptoir.payments.providers.base import CardProvider
+from comptoir.core.settings import get_settings
+from comptoir.payments.config import (
+    SANDBOX_SECRET,
+    SANDBOX_WEBHOOK_SECRET,
+    PaymentsSettings,
+    get_payments_settings,
+)
+from comptoir.payments.providers.base import CardProvider, ProviderUnavailable
 from comptoir.payments.providers.http import HttpCardProvider
 
 _lock = threading.Lock()
@@ -14,6 +20,16 @@ _providers: dict[str, CardProvider] = {}
 
 
 def provider_for(settings: PaymentsSettings) -> CardProvider:
+    if get_settings().env == "production" and (
+        settings.provider_url == "embedded"
+        or SANDBOX_SECRET in (settings.provider_secret, settings.provider_webhook_secret)
+        or settings.provider_webhook_secret == SANDBOX_WEBHOOK_SECRET
+    ):
+        # Never take real customers' cards through the test provider, nor with its published secrets.
+        raise ProviderUnavailable(
+            "Card payments are not configured: set COMPTOIR_PAYMENTS_PROVIDER_URL, "
+            "COMPTOIR_PAYMENTS_PROVIDER_SECRET and COMPTOIR_PAYMENTS_PROVIDER_WEBHOOK_SECRET."
+        )
     if settings.provider_url == "embedded":
         from comptoir.payments.providers.sandbox import embedded_client
 
