@@ -126,3 +126,23 @@ def test_production_refuses_the_sandbox_and_its_secrets(monkeypatch: pytest.Monk
         assert isinstance(real, HttpCardProvider)
     finally:
         get_settings.cache_clear()
+
+
+def test_the_sandbox_challenge_page_authenticates() -> None:
+    state, provider = adapter()
+    intent = provider.authorise(
+        idempotency_key="p3", amount=Decimal("9.90"), currency="EUR", token="tok_3ds", metadata={}
+    )
+    assert intent.status == "requires_action" and intent.next_action is not None
+    browser = provider.client
+    page = browser.get(f"/3ds/{intent.reference}")
+    assert page.status_code == 200 and "9.90 EUR" in page.text
+    done = browser.post(
+        f"/3ds/{intent.reference}/complete",
+        content=b"outcome=success",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert done.status_code == 200 and "Authenticated" in done.text
+    assert state.intents[intent.reference].status == "requires_capture"
+    assert state.events[-1]["type"] == "payment_intent.amount_capturable_updated"
+    assert browser.get(f"/3ds/{intent.reference}").status_code == 404

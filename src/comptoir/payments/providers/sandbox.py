@@ -17,6 +17,7 @@ State lives in memory: a sandbox restart forgets its payments, as a test environ
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import queue
@@ -28,7 +29,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from comptoir.core.ids import new_id
 from comptoir.core.webhooks import signature_headers
@@ -339,6 +340,34 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
     def events(limit: int = 100) -> JSONResponse:
         with sandbox.lock:
             return JSONResponse({"object": "list", "data": sandbox.events[-limit:]})
+
+    @app.get("/3ds/{intent_id}", response_class=HTMLResponse)
+    def challenge_page(intent_id: str) -> HTMLResponse:
+        """Where ``next_action.url`` sends the customer: the bank's challenge, simulated."""
+        with sandbox.lock:
+            intent = sandbox.intents.get(intent_id)
+            if intent is None or intent.status != "requires_action":
+                return HTMLResponse("<p>No authentication pending.</p>", status_code=404)
+            amount = f"{intent.amount} {intent.currency}"
+        safe = html.escape(intent_id)
+        return HTMLResponse(
+            f"<!doctype html><title>3-D Secure (sandbox)</title><h1>3-D Secure (sandbox)</h1>"
+            f"<p>Confirm the payment of {html.escape(amount)}?</p>"
+            f'<form method="post" action="/3ds/{safe}/complete"><button name="outcome" value="success">'
+            f'Authenticate</button> <button name="outcome" value="failure">Fail</button></form>'
+        )
+
+    @app.post("/3ds/{intent_id}/complete", response_class=HTMLResponse)
+    async def challenge_done(intent_id: str, request: Request) -> HTMLResponse:
+        form = (await request.body()).decode()
+        outcome = "success" if "outcome=success" in form else "failure"
+        status, body = sandbox.idempotent(None, "3ds", lambda: sandbox.authenticate(intent_id, outcome))
+        text = (
+            "Authenticated: you may close this page."
+            if body.get("status") == "requires_capture"
+            else "Not authenticated."
+        )
+        return HTMLResponse(f"<!doctype html><p>{text}</p>", status_code=status)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
