@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from comptoir.loyalty import service
 from comptoir.loyalty.schemas import RedeemPointsIn
 from tests.conftest import make_key
 from tests.loyalty.conftest import ledger_state
-from tests.support.processes import comptoir_env, free_port, start, stop
+from tests.support.processes import ROOT, comptoir_env, free_port, stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("programme")]
 
@@ -31,15 +32,25 @@ def pg(db: Database) -> Database:
 
 
 def start_server(database_url: str, log: Path, *, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    """``tests.support.processes.start_server`` with a longer wait: a busy CI machine starts slowly."""
+    """API worker processes as ``comptoir serve --workers N --no-dispatcher`` runs them, given time to start.
+
+    uvicorn's supervisor kills a worker that does not answer its health check within 5 s, which on a
+    busy machine includes the import of the application: wait for it instead.
+    """
     port = free_port()
-    proc = start(
-        ["serve", "--port", str(port), "--workers", str(workers), "--no-dispatcher"],
-        comptoir_env(database_url),
-        log,
+    code = (
+        "import uvicorn; uvicorn.run('comptoir.app:create_app_from_env', factory=True, host='127.0.0.1', "
+        f"port={port}, workers={workers}, log_config=None, access_log=False, timeout_worker_healthcheck=120)"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        env=comptoir_env(database_url, COMPTOIR_DISPATCHER="off"),
+        cwd=ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
