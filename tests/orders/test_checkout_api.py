@@ -152,6 +152,13 @@ def test_a_store_acts_only_on_its_own_fulfilments(client, stocked, web, opera) -
     )
     assert response.status_code == 403
     assert client.get(f"/v1/orders/pick-lists/{RIVOLI}", headers=opera).status_code == 403
+    # and a shop front (the website) never moves goods
+    moved = client.post(
+        f"/v1/orders/fulfilments/{order['fulfilments'][0]['id']}/transitions",
+        json={"action": "allocate"},
+        headers=web,
+    )
+    assert moved.status_code == 403 and moved.json()["type"] == "urn:comptoir:problem:wrong-channel"
 
 
 def test_rules_are_read_and_replaced_with_if_match(client, stocked, warehouse, rivoli) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,9 @@ from comptoir.core.db import Database
 from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
 
-orders_app = typer.Typer(help="Orders: expire uncollected pickups, explain an order's sourcing, show the rules.")
+orders_app = typer.Typer(
+    help="Orders: expire uncollected pickups, explain an order's sourcing, show the rules."
+)
 
 
 def _db() -> Database:

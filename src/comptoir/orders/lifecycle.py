@@ -264,5 +264,6 @@ def expire_uncollected(uow: UnitOfWork, *, now: datetime | None = None, limit: i
         if policies.order_status(statuses) == "cancelled":  # nothing of the order will be handed over
             pricing_service.release_promotions(uow, order_id)
             void(uow, order_id)
+            uow.session.execute(update(Order).where(Order.id == order_id).values(cancelled_at=now))
         expired += 1
     return expired

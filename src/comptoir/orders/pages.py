@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
 from comptoir.core.api import RequestContext
+from comptoir.core.auth import require_channel_kind
 from comptoir.core.errors import InvalidInput, Problem
 from comptoir.core.web import Pages, require_page
 from comptoir.orders import policies, service
@@ -75,6 +76,7 @@ NEXT_ACTION = {
 
 
 def _place_of(ctx: RequestContext, place_id: str | None) -> str:
+    require_channel_kind(ctx.actor, "store", "back-office", "call-centre")
     place = ctx.actor.store_id or place_id
     if not place:
         raise InvalidInput("Choose a store (?place_id=…) or sign in with a store key.", field="place_id")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.auth import require_channel_kind
 from comptoir.core.errors import Forbidden, not_found
 from comptoir.core.pagination import Page, decode_cursor, encode_cursor
 from comptoir.orders import service
@@ -27,6 +28,8 @@ router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=PROBLEM_RESPO
 Reader = Annotated[RequestContext, Depends(require("orders", "read"))]
 Writer = Annotated[RequestContext, Depends(require("orders", "write"))]
 Limit = Annotated[int, Query(ge=1, le=200)]
+# Who moves goods: stores, warehouses and the back office (the systems behind them), never a shop front.
+STAFF = ("store", "back-office", "call-centre")
 
 
 def _visible(ctx: RequestContext, order: OrderOut) -> OrderOut:
@@ -90,8 +93,7 @@ def get_rules(ctx: Reader, response: Response) -> OrdersRules:
 
 @router.put("/rules", summary="Replace the sourcing and fulfilment rules (If-Match)")
 def put_rules(body: OrdersRules, ctx: Writer, if_match: IfMatch, response: Response) -> OrdersRules:
-    if ctx.actor.store_id is not None:
-        raise Forbidden("A store key cannot change the retailer's rules.")
+    require_channel_kind(ctx.actor, "back-office")
     with ctx.uow() as uow:
         version = service.save_rules(uow, body, expected_version=if_match)
         uow.commit()
@@ -103,6 +105,7 @@ def put_rules(body: OrdersRules, ctx: Writer, if_match: IfMatch, response: Respo
 def pick_list(
     place_id: str, ctx: Reader, status: Annotated[list[FulfilmentStatus] | None, Query()] = None
 ) -> PickListOut:
+    require_channel_kind(ctx.actor, *STAFF)
     if ctx.actor.store_id is not None and ctx.actor.store_id != place_id:
         raise Forbidden("A store key sees its own pick list only.")
     with ctx.reader() as uow:
@@ -118,6 +121,7 @@ def pick_list(
 def fulfilment_transition(
     fulfilment_id: str, body: FulfilmentTransitionIn, ctx: Writer, response: Response
 ) -> OrderOut:
+    require_channel_kind(ctx.actor, *STAFF)
     with ctx.uow() as uow:
         order_id = service.transition(uow, fulfilment_id, body.action, tracking_number=body.tracking_number)
         uow.commit()
