@@ -21,7 +21,6 @@ from sqlalchemy.engine import CursorResult, Row
 from comptoir.core import clock
 from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, InvalidInput, NotFound, check_version
-from comptoir.core.events import DomainEvent
 from comptoir.core.ids import new_id
 from comptoir.core.pagination import Page, decode_cursor, encode_cursor
 from comptoir.core.uow import UnitOfWork
@@ -236,7 +235,9 @@ class _Locked:
             self.lot_deltas.append({"lot": lot_id, "n": sign * n})
             self.uses.append({"entry_id": entry["id"], "lot_id": lot_id, "points": n})
 
-    def expire_due(self, lots: list[policies.LotState]) -> tuple[list[policies.LotState], DomainEvent | None]:
+    def expire_due(
+        self, lots: list[policies.LotState]
+    ) -> tuple[list[policies.LotState], PointsExpired | None]:
         """Expire what is due before anything else, so expiry is exact whenever the job last ran."""
         due, live = policies.split_due(lots, self.now)
         total = sum(lot.remaining for lot in due)
@@ -986,7 +987,7 @@ def expire_points(uow: UnitOfWork, *, now: datetime | None = None, limit: int = 
             continue
         _write(uow, acct)
         uow.record(expired)
-        total += expired.points  # type: ignore[attr-defined]
+        total += expired.points
     return ExpiryRunOut(accounts=len(customers), points=total)
 
 
