@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from comptoir.core.uow import UnitOfWork
+from comptoir.inventory import service as inventory
+from comptoir.inventory.schemas import Location, MovementIn, SettingsIn
+from comptoir.stores import service as stores
 from tests.carts.conftest import LIN_S, SOIE_S, STORE, headers, sign_up
+from tests.stores.factories import place_in
 
 
 def test_a_seller_starts_a_cart_on_the_tablet_that_the_customer_finds_on_the_website(  # type: ignore[no-untyped-def]
@@ -55,6 +60,35 @@ def test_a_seller_starts_a_cart_on_the_tablet_that_the_customer_finds_on_the_web
     assert removed.status_code == 200
     after: dict[str, Any] = client.get(f"/v1/carts/{cart['id']}", headers=headers(store_key)).json()
     assert [x["sku"] for x in after["lines"]] == [LIN_S]
+
+
+def test_the_tablet_shows_what_the_shop_has_on_its_shelves(client, db, marie, store_key) -> None:  # type: ignore[no-untyped-def]
+    # given the Rivoli shop holds 3 linen dresses on aisle B, shelf 2, bin 14, and no silk ones
+    with UnitOfWork(db) as uow:
+        stores.create_place(uow, place_in(STORE))
+        inventory.record_movement(
+            uow,
+            MovementIn(kind="receipt", sku=LIN_S, place_id=STORE, quantity=3, reference="rcv-1", reason=""),
+        )
+        inventory.set_stock_settings(
+            uow, LIN_S, STORE, SettingsIn(location=Location(aisle="B", shelf="2", bin="14"))
+        )
+        uow.commit()
+    client.post("/pages/sign-in", data={"api_key": store_key, "next": "/pages/carts"})
+
+    # when the seller opens Marie's cart holding both dresses
+    client.post(
+        "/v1/carts",
+        json={"customer_id": marie, "lines": [{"sku": LIN_S, "quantity": 1}, {"sku": SOIE_S, "quantity": 1}]},
+        headers=headers(store_key),
+    )
+    page = client.get("/pages/carts", params={"customer_id": marie, "lang": "fr"})
+
+    # then each line says what the shop has and where
+    assert page.status_code == 200
+    assert "Dans ce magasin" in page.text
+    assert "3 disponibles" in page.text and "Allée B, étagère 2, bac 14" in page.text
+    assert "Pas en stock ici" in page.text
 
 
 def test_the_page_needs_a_signed_in_key(client) -> None:  # type: ignore[no-untyped-def]

@@ -18,6 +18,8 @@ from comptoir.core.errors import NotFound, Problem
 from comptoir.core.i18n import translations
 from comptoir.core.web import Pages, page_language, require_page
 from comptoir.customers import service as customers_service
+from comptoir.inventory import service as inventory_service
+from comptoir.inventory.schemas import StockLevelOut
 
 pages = Pages(__package__ or "comptoir.carts")
 router = APIRouter(prefix="/pages/carts", include_in_schema=False)
@@ -55,6 +57,7 @@ def _render(
     customer = None
     cart = None
     names: dict[str, str] = {}
+    here: dict[str, StockLevelOut] = {}
     hits: list[Any] = []
     with ctx.reader() as uow:
         if customer_id:
@@ -65,8 +68,12 @@ def _render(
             if customer is not None:
                 cart = service.current_cart(uow, customer.id)
                 if cart is not None:
-                    variants = catalog_service.get_variants(uow, [x.sku for x in cart.lines], lang)
+                    skus = [x.sku for x in cart.lines]
+                    variants = catalog_service.get_variants(uow, skus, lang)
                     names = {sku: v.name for sku, v in variants.items()}
+                    if ctx.actor.store_id is not None:  # the seller's shop: what is on its shelves
+                        levels = inventory_service.stock_levels(uow, skus, [ctx.actor.store_id])
+                        here = {sku: rows[0] for sku, rows in levels.items() if rows}
         elif q.strip():
             hits = customers_service.search(uow, q.strip(), limit=10)
     line_totals = {p.line_id: p.total for p in cart.priced.lines} if cart and cart.priced else {}
@@ -77,6 +84,8 @@ def _render(
         customer=customer,
         cart=cart,
         names=names,
+        here=here,
+        store_id=ctx.actor.store_id,
         line_totals=line_totals,
         hits=hits,
         q=q,
