@@ -188,3 +188,16 @@ def test_sku_facts_follow_the_catalogue(shop: Database) -> None:
     moved = price(shop, cart(("TOTE", 1)))
     assert (moved.total, moved.lines[0].vat_rate) == (D("9.00"), D("2.1"))
     assert books
+
+
+def test_a_customer_sees_their_vouchers_through_the_api(client, shop) -> None:  # type: ignore[no-untyped-def]
+    with UnitOfWork(shop) as uow:
+        service.issue_coupon(
+            uow,
+            IssueCouponIn(customer_id="cus_a", amount=Decimal("10"), label="Avoir retour", reference="ret-1"),
+        )
+        uow.commit()
+    headers = {"Authorization": f"Bearer {make_key(shop, ['pricing:read'], channel='store:st_lyon')}"}
+    listed = client.get("/v1/pricing/coupons", params={"customer_id": "cus_a"}, headers=headers).json()
+    assert [(c["label"], c["amount"], c["status"]) for c in listed] == [("Avoir retour", "10.00", "active")]
+    assert client.get("/v1/pricing/coupons", params={"customer_id": "cus_b"}, headers=headers).json() == []

@@ -208,6 +208,14 @@ def create_coupon_batch(promotion_id: str, body: CouponBatchIn, ctx: Writer) -> 
     return out
 
 
+@router.get("/coupons", summary="A customer's personal coupons and vouchers (usable on every channel)")
+def customer_coupons(ctx: Reader, customer_id: str) -> list[CouponOut]:
+    if ctx.actor.customer_id is not None and ctx.actor.customer_id != customer_id:
+        raise InvalidInput("A signed-in customer sees only their own coupons.", field="customer_id")
+    with ctx.reader() as uow:
+        return service.coupons_of(uow, customer_id)
+
+
 @router.get("/coupons/{code}", summary="A coupon and how often it was used")
 def get_coupon(code: str, ctx: Reader) -> CouponOut:
     with ctx.reader() as uow:
