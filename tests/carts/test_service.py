@@ -160,6 +160,12 @@ def test_merged_customers_keep_one_open_cart(client, db, marie, store_key, dispa
         (mine, theirs, "customers_merged")
     ]
 
+    # and the duplicate's customer token, issued before the merge, reaches the surviving cart
+    with UnitOfWork(db, app) as uow:
+        current = service.current_cart(uow)
+        assert current is not None and current.id == mine
+        assert service.read_cart(uow, mine).id == mine
+
 
 def test_an_erased_customer_s_carts_go(client, db, marie, store_key, dispatcher) -> None:  # type: ignore[no-untyped-def]
     cart_id = start(db, TABLET, marie, (LIN_S, 1))

@@ -156,7 +156,10 @@ def _get(uow: UnitOfWork, cart_id: str) -> Cart:
 
 
 def _check_reach(uow: UnitOfWork, cart: Cart, cart_token: str | None) -> None:
-    actor_customer = _actor_customer(uow)
+    actor_customer = uow.actor.customer_id
+    if actor_customer is not None and actor_customer != cart.customer_id:
+        # The token may carry an id merged away since sign-in: compare with the surviving one.
+        actor_customer = _actor_customer(uow)
     matches = (
         cart_token is not None
         and cart.token_hash is not None
