@@ -142,3 +142,18 @@ def test_network_availability_counts_warehouses_and_ship_from_store_places(stock
     assert by_sku[SKU].available == 41
     assert [(p.place_id, p.available) for p in by_sku[SKU].places] == [("st_bastille", 1), ("wh_orleans", 40)]
     assert (by_sku["NOPE"].available, by_sku["NOPE"].places) == (0, [])
+
+
+def test_the_hourly_job_brings_back_places_the_read_model_missed(stocked) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from comptoir.inventory.jobs import jobs, refresh_places
+
+    with stocked.engine.begin() as conn:
+        conn.execute(text("DELETE FROM inventory_places"))
+    assert _nearest(stocked, lat=OPERA[0], lon=OPERA[1], at=MONDAY_NOON_PARIS).places == []
+    with UnitOfWork(stocked) as uow:
+        refresh_places(uow)
+        uow.commit()
+    assert len(_nearest(stocked, lat=OPERA[0], lon=OPERA[1], at=MONDAY_NOON_PARIS).places) == 3
+    assert [job.name for job in jobs(None)] == ["inventory.release_lapsed_holds", "inventory.refresh_places"]  # type: ignore[arg-type]

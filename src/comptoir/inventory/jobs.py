@@ -16,5 +16,14 @@ def release_lapsed_holds(uow: UnitOfWork) -> None:
     service.expire_due(uow, limit=EXPIRY_BATCH)
 
 
+def refresh_places(uow: UnitOfWork) -> None:
+    """A safety net under the ``stores.place_*`` handler: places created before inventory was deployed,
+    or events lost to a restored backup, reach the availability read within the hour."""
+    service.sync_places(uow)
+
+
 def jobs(settings: Settings) -> list[Job]:
-    return [Job("inventory.release_lapsed_holds", 30, release_lapsed_holds)]
+    return [
+        Job("inventory.release_lapsed_holds", 30, release_lapsed_holds),
+        Job("inventory.refresh_places", 3600, refresh_places),
+    ]
