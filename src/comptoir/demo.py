@@ -18,12 +18,12 @@ DEMO_KEYS = [
     ApiKeyCreate(name="demo: back office", scopes=["*"]),
     ApiKeyCreate(
         name="demo: website",
-        scopes=["*:read", "carts:write", "orders:write", "customers:write"],
+        scopes=["*:read", "carts:write", "orders:write", "customers:write", "returns:write"],
         channel="web",
     ),
     ApiKeyCreate(
         name="demo: mobile app",
-        scopes=["*:read", "carts:write", "orders:write", "customers:write"],
+        scopes=["*:read", "carts:write", "orders:write", "customers:write", "returns:write"],
         channel="app",
     ),
     ApiKeyCreate(name="demo: call centre", scopes=["*:read", "*:write"], channel="call-centre"),
