@@ -1,7 +1,7 @@
 """Pricing a 20-line cart with 200 active promotions: p50/p95 through the HTTP API and in process.
 
-A catalogue of 400 SKUs in 20 categories, one price list for every channel and one for the stores,
-200 running promotions of every kind (percent and fixed off items, categories and the cart, buy X get
+A catalogue of 400 SKUs in 20 categories (200 in 10 with ``--quick``), one price list for every
+channel and one for the stores, 200 running promotions of every kind (percent and fixed off items, categories and the cart, buy X get
 Y, bundles, gifts, free shipping; some coupon-only, some for a segment or a channel), and carts of 20
 lines with a coupon. The API figure is ``POST /v1/pricing/quote`` on a ``comptoir serve`` process,
 one keep-alive client sending carts one after another (latency, not throughput); the baseline is
@@ -49,7 +49,7 @@ def _sku(c: int, i: int) -> str:
     return f"SKU-{c:02d}-{i:03d}"
 
 
-def _prepare(url: str) -> tuple[str, list[dict[str, Any]]]:
+def _prepare(url: str, categories: int = CATEGORIES) -> tuple[str, list[dict[str, Any]]]:
     """The catalogue, prices and promotions; returns an API key and the carts to price."""
     from comptoir.catalog import service as catalog
     from comptoir.catalog.schemas import CategoryIn, FamilyIn, ProductIn
@@ -66,7 +66,7 @@ def _prepare(url: str) -> tuple[str, list[dict[str, Any]]]:
     rng = random.Random(5)
     with UnitOfWork(db) as uow:
         catalog.create_family(uow, FamilyIn(code="goods", label={"fr_FR": "Articles"}))
-        for c in range(CATEGORIES):
+        for c in range(categories):
             catalog.create_category(uow, CategoryIn(code=f"cat-{c:02d}", name={"fr_FR": f"Rayon {c}"}))
             for i in range(SKUS_PER_CATEGORY):
                 catalog.create_product(
@@ -83,10 +83,10 @@ def _prepare(url: str) -> tuple[str, list[dict[str, Any]]]:
                         }
                     ),
                 )
-        category_ids = [catalog.get_category(uow, f"cat-{c:02d}").id for c in range(CATEGORIES)]
+        category_ids = [catalog.get_category(uow, f"cat-{c:02d}").id for c in range(categories)]
         prices = [
             {"sku": _sku(c, i), "amount": f"{rng.randint(300, 15000) / 100:.2f}"}
-            for c in range(CATEGORIES)
+            for c in range(categories)
             for i in range(SKUS_PER_CATEGORY)
         ]
         base = service.create_price_list(uow, PriceListIn(code="base", name="Base", channels=["web", "app"]))
@@ -107,7 +107,7 @@ def _prepare(url: str) -> tuple[str, list[dict[str, Any]]]:
         )
         for n in range(PROMOTIONS):
             kind = kinds[n % len(kinds)]
-            c = rng.randrange(CATEGORIES)
+            c = rng.randrange(categories)
             params: dict[str, Any]
             if kind == "percent_off":
                 percent = str(rng.choice([5, 10, 15, 20]))
@@ -160,7 +160,7 @@ def _prepare(url: str) -> tuple[str, list[dict[str, Any]]]:
     db.dispose()
     carts = []
     for n in range(50):
-        chosen = rng.sample([(c, i) for c in range(CATEGORIES) for i in range(SKUS_PER_CATEGORY)], LINES)
+        chosen = rng.sample([(c, i) for c in range(categories) for i in range(SKUS_PER_CATEGORY)], LINES)
         carts.append(
             {
                 "channel": "web" if n % 2 else "store:st_bench",
@@ -232,9 +232,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench-pricing.db"
         t0 = time.perf_counter()
-        token, carts = _prepare(url)
+        token, carts = _prepare(url, 10 if args.quick else CATEGORIES)
         print(f"pricing_setup_s: {time.perf_counter() - t0:.1f}")
         print(f"pricing_active_promotions: {PROMOTIONS}")
+        print(f"pricing_catalogue_skus: {(10 if args.quick else CATEGORIES) * SKUS_PER_CATEGORY}")
         print(f"pricing_cart_lines: {LINES}")
         p50, p95, sample = _in_process(url, carts, count)
         print(f"pricing_service_p50_ms: {p50:.2f}")
