@@ -184,6 +184,10 @@ def test_reserve_and_collect_is_held_then_paid_at_the_till(client, stocked, mari
     assert order["status"] == "ready_for_pickup" and order["payment_status"] == "pending"
     assert [(p["method"], p["state"]) for p in order["payments"]] == [("pay_in_store", "pending")]
     assert levels(stocked, SOIE_S)[RIVOLI] == (1, 1)
+    [held] = [
+        e for e in recorded(stocked, "orders.fulfilment_ready_for_pickup") if e["order_id"] == order["id"]
+    ]
+    assert held["kind"] == "reserve_and_collect" and held["pickup_expires_at"] is not None
     # when she comes and pays at the till
     done = step(client, rivoli, order["fulfilments"][0]["id"], "collect")
     # then the sale is complete and paid

@@ -35,7 +35,7 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import schemas as inventory_schemas
 from comptoir.inventory import service as inventory_service
 from comptoir.orders import cache, policies
-from comptoir.orders.events import OrderPlaced
+from comptoir.orders.events import FulfilmentReadyForPickup, OrderPlaced
 from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, OrderLine
 from comptoir.orders.payment import authorise, mark_paid, settle_store_sale
 from comptoir.orders.read import order_out
@@ -235,6 +235,20 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
             seller_id=cmd.seller_id,
         )
     )
+    for f in fulfilment_rows:
+        if f["status"] == "ready_for_pickup":  # reserve & collect: held on the shelf from the start
+            uow.record(
+                FulfilmentReadyForPickup(
+                    order_id=order_id,
+                    customer_id=customer_id,
+                    channel=channel,
+                    fulfilment_id=f["id"],
+                    kind=f["kind"],
+                    place_id=f["place_id"],
+                    source_place_id=f["source_place_id"],
+                    pickup_expires_at=f["pickup_expires_at"].isoformat() if f["pickup_expires_at"] else None,
+                )
+            )
     if row["payment_status"] == "paid":
         row["paid_at"] = now if mark_paid(uow, order_id) else None
     if cmd.mode == "store_sale":
