@@ -246,3 +246,17 @@ def test_a_price_list_applies_only_within_its_validity(shop: Database) -> None:
         for d in (0, 2, 5)
     ]
     assert prices == [D("24.00"), D("15.00"), D("24.00")]
+
+
+def test_a_promotion_is_not_offered_when_its_budget_left_cannot_cover_the_cart(shop: Database) -> None:
+    promote(
+        shop, name="10 € la robe", kind="fixed_off", params={"amount": "10", "skus": ["ROBE-S"]}, budget="15"
+    )
+    first = price(shop, cart(("ROBE-S", 1)))
+    assert first.discount_total == D("-10.00")
+    with UnitOfWork(shop) as uow:
+        service.commit_promotions(uow, "ord_1", None, first)
+        uow.commit()
+    # 5 € left: one dress (10 €) is no longer covered, so the quote does not promise it
+    assert price(shop, cart(("ROBE-S", 1))).discount_total == D("0.00")
+    assert price(shop, cart(("TSHIRT-M", 1))).discount_total == D("0.00")

@@ -23,7 +23,7 @@ from comptoir.loyalty import service as loyalty
 from comptoir.pricing import catalogue, policies
 from comptoir.pricing.catalogue import Catalogue, PromoDef
 from comptoir.pricing.errors import SkuNotPriced
-from comptoir.pricing.models import Coupon, CouponCustomerUse, Price, PriceHistory, SkuFacts, table
+from comptoir.pricing.models import Coupon, CouponCustomerUse, Price, PriceHistory, Promotion, SkuFacts, table
 from comptoir.pricing.schemas import (
     Adjustment,
     CandidatePrice,
@@ -235,6 +235,34 @@ def _coupons(
     return promos, rejected
 
 
+def _over_budget(uow: UnitOfWork, cat: Catalogue, outcome: policies.Outcome) -> set[str]:
+    """Promotions with a budget whose discount in this cart exceeds what is left of it (read fresh:
+    the cached set knows only that the budget was not spent when it was loaded)."""
+    capped = (
+        {p.id for p in outcome.applied if cat.promotions[p.id].budget is not None}
+        if outcome.applied
+        else set()
+    )
+    if not capped:
+        return set()
+    given: dict[str, Decimal] = dict.fromkeys(capped, ZERO)
+    for line in outcome.lines:
+        for a in line.adjustments:
+            if a.promotion_id in given:
+                given[a.promotion_id] -= a.amount
+    for a in outcome.cart_adjustments:
+        if a.promotion_id in given:
+            given[a.promotion_id] -= a.amount
+    p = table(Promotion)
+    left = {
+        r.id: r.budget - r.budget_used
+        for r in uow.session.connection().execute(
+            select(p.c.id, p.c.budget, p.c.budget_used).where(p.c.id.in_(sorted(capped)))
+        )
+    }
+    return {pid for pid, amount in given.items() if pid in left and amount > left[pid]}
+
+
 def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
     at = cmd.at or clock.now()
     cat = catalogue.load(uow)
@@ -271,9 +299,16 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
 
     promos = [promo for _, promo in automatic] + coupon_promos
     shipping = cmd.shipping.amount if cmd.shipping else None
-    outcome = policies.apply_promotions(
-        lines, promos, shipping, cmd.shipping.method if cmd.shipping else None
-    )
+    method = cmd.shipping.method if cmd.shipping else None
+    pristine = [
+        policies.Line(x.line_id, x.sku, x.quantity, x.unit_price, x.category_ids, x.vat_rate) for x in lines
+    ]
+    outcome = policies.apply_promotions(lines, promos, shipping, method)
+    over = _over_budget(uow, cat, outcome)
+    if over:
+        # A promotion whose budget left cannot cover this cart is not offered (its order would be refused).
+        lines = pristine
+        outcome = policies.apply_promotions(lines, [p for p in promos if p.id not in over], shipping, method)
     applied_codes = [p.code for p in outcome.applied if p.code]
     for p in coupon_promos:
         if p.code not in applied_codes:
