@@ -25,7 +25,7 @@ def _db() -> Database:
 
 @loyalty_app.command("expire")
 def expire(batch: Annotated[int, typer.Option(help="Members per transaction")] = 500) -> None:
-    """Expire every lot of points whose date has passed (the dispatcher also does it every 15 min)."""
+    """Expire every lot of points whose date has passed (the dispatcher also does it every minute)."""
     db = _db()
     accounts = points = 0
     while True:
