@@ -20,11 +20,11 @@ def expire_points(uow: UnitOfWork) -> None:
 
 
 def review_tiers(uow: UnitOfWork) -> None:
-    service.review_tiers(uow)
+    service.review_tiers(uow, limit=1000)
 
 
 def jobs(settings: Settings) -> list[Job]:
     return [
         Job("loyalty.expire_points", 60, expire_points),
-        Job("loyalty.review_tiers", 3600, review_tiers),
+        Job("loyalty.review_tiers", 600, review_tiers),
     ]
