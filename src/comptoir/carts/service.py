@@ -20,9 +20,9 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import and_, delete, or_, select, update
 
@@ -82,7 +82,51 @@ def _channel(uow: UnitOfWork) -> str:
     return policies.channel_of(uow.actor.channel)
 
 
-def _price(uow: UnitOfWork, cart: Cart, lines: Sequence[CartLine]) -> PricedCart:
+class CartLike(Protocol):
+    """A cart as an ORM object (changes) or a Core row (reads)."""
+
+    id: str
+    customer_id: str | None
+    token_hash: str | None
+    currency: str
+    channel_started: str
+    key_started: str | None
+    store_id: str | None
+    status: str
+    coupons: list[Any]
+    version: int
+    merged_into: str | None
+    order_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LineLike(Protocol):
+    id: str
+    sku: str
+    quantity: int
+    channel_added: str
+    key_added: str | None
+    channel_updated: str
+    added_at: datetime
+    updated_at: datetime
+
+
+def _read(uow: UnitOfWork, cart_id: str) -> tuple[CartLike, list[LineLike]]:
+    """The cart and its lines in two Core queries (the read path every channel hits)."""
+    carts, lines = Cart.__table__, CartLine.__table__
+    if uow.session.new or uow.session.dirty or uow.session.deleted:
+        uow.session.flush()  # a caller's pending change in this unit of work is part of the cart
+    row = uow.session.execute(select(carts).where(carts.c.id == cart_id)).first()
+    if row is None:
+        raise NotFound(f"No cart {cart_id}.")
+    rows = uow.session.execute(
+        select(lines).where(lines.c.cart_id == cart_id).order_by(lines.c.position, lines.c.id)
+    ).all()
+    return cast(CartLike, row), [cast(LineLike, r) for r in rows]
+
+
+def _price(uow: UnitOfWork, cart: CartLike, lines: Sequence[LineLike]) -> PricedCart:
     """Price for the acting channel (a store key prices with its store); raises pricing's refusal."""
     channel = _channel(uow)
     if channel in ("back-office", "system"):  # staff looking from the back office: the cart's own channel
@@ -100,7 +144,7 @@ def _price(uow: UnitOfWork, cart: Cart, lines: Sequence[CartLine]) -> PricedCart
 
 
 def _try_price(
-    uow: UnitOfWork, cart: Cart, lines: Sequence[CartLine]
+    uow: UnitOfWork, cart: CartLike, lines: Sequence[LineLike]
 ) -> tuple[PricedCart | None, str | None]:
     try:
         return _price(uow, cart, lines), None
@@ -108,7 +152,9 @@ def _try_price(
         return None, problem.detail
 
 
-def _out(cart: Cart, lines: Sequence[CartLine], priced: PricedCart | None, problem: str | None) -> CartOut:
+def _out(
+    cart: CartLike, lines: Sequence[LineLike], priced: PricedCart | None, problem: str | None
+) -> CartOut:
     return CartOut(
         id=cart.id,
         customer_id=cart.customer_id,
@@ -155,7 +201,7 @@ def _get(uow: UnitOfWork, cart_id: str) -> Cart:
     return cart
 
 
-def _check_reach(uow: UnitOfWork, cart: Cart, cart_token: str | None) -> None:
+def _check_reach(uow: UnitOfWork, cart: CartLike, cart_token: str | None) -> None:
     actor_customer = uow.actor.customer_id
     if actor_customer is not None and actor_customer != cart.customer_id:
         # The token may carry an id merged away since sign-in: compare with the surviving one.
@@ -183,24 +229,23 @@ def _actor_customer(uow: UnitOfWork) -> str | None:
 def get_cart(uow: UnitOfWork, cart_id: str) -> CartOut:
     """The cart priced now (contract). Raises pricing's refusal (e.g. ``sku-not-priced``) when a line
     cannot be priced, so a checkout never goes ahead on an unpriced cart. No access rule is applied."""
-    cart = _get(uow, cart_id)
-    lines = _lines(uow, cart.id)
+    cart, lines = _read(uow, cart_id)
     return _out(cart, lines, _price(uow, cart, lines), None)
 
 
 def reach_cart(uow: UnitOfWork, cart_id: str, cart_token: str | None = None) -> CartOut:
     """``get_cart`` for the acting key and customer token: 404 when they may not reach it."""
-    cart = _get(uow, cart_id)
+    cart, lines = _read(uow, cart_id)
     _check_reach(uow, cart, cart_token)
-    lines = _lines(uow, cart.id)
     return _out(cart, lines, _price(uow, cart, lines), None)
 
 
 def read_cart(uow: UnitOfWork, cart_id: str, cart_token: str | None = None) -> CartOut:
     """What the API shows: the cart even when it cannot be priced (``pricing_problem`` says why)."""
-    cart = _get(uow, cart_id)
+    cart, lines = _read(uow, cart_id)
     _check_reach(uow, cart, cart_token)
-    return _view(uow, cart)
+    priced, problem = _try_price(uow, cart, lines)
+    return _out(cart, lines, priced, problem)
 
 
 def _open_cart_of(uow: UnitOfWork, customer_id: str, *, lock: bool = False) -> Cart | None:
@@ -328,7 +373,9 @@ def _add(uow: UnitOfWork, cart: Cart, existing: list[CartLine], line: LineIn, fi
     return new
 
 
-def _fact(cart: Cart, lines: Sequence[CartLine], priced: PricedCart | None, channel: str) -> dict[str, Any]:
+def _fact(
+    cart: CartLike, lines: Sequence[LineLike], priced: PricedCart | None, channel: str
+) -> dict[str, Any]:
     return {
         "cart_id": cart.id,
         "customer_id": cart.customer_id,
