@@ -260,3 +260,23 @@ def test_a_promotion_is_not_offered_when_its_budget_left_cannot_cover_the_cart(s
     # 5 € left: one dress (10 €) is no longer covered, so the quote does not promise it
     assert price(shop, cart(("ROBE-S", 1))).discount_total == D("0.00")
     assert price(shop, cart(("TSHIRT-M", 1))).discount_total == D("0.00")
+
+
+def test_a_list_kept_excluding_tax_is_shown_both_ways(shop: Database) -> None:
+    with UnitOfWork(shop) as uow:
+        pro = service.create_price_list(
+            uow, PriceListIn(code="pro-ht", name="Pro HT", customer_groups=["pro"], prices_include_tax=False)
+        )
+        service.set_prices(
+            uow, pro.id, PricesIn.model_validate({"prices": [{"sku": "CONFITURE", "amount": "3.00"}]})
+        )
+        uow.commit()
+        why = service.explain_price(
+            uow, "CONFITURE", currency="EUR", channel="web", store_id=None, customer_id=None, at=None
+        )
+    assert (why.price, why.price_excl_tax, why.vat_rate) == (D("4.50"), D("4.27"), D("5.5"))
+    from comptoir.pricing import policies
+
+    # 3.00 excluding tax at 5.5 % is 3.17 including tax, and back
+    assert policies.including_tax(D("3.00"), D("5.5")) == D("3.17")
+    assert policies.excluding_tax(D("3.17"), D("5.5")) == D("3.00")

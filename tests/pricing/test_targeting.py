@@ -83,3 +83,22 @@ def test_channel_targeting_defaults_to_every_channel(shop: Database) -> None:
         "store:st_lyon": ["Magasin Lyon -2 €", "Partout -1 €"],
         "store:st_paris": ["Partout -1 €"],
     }
+
+
+def test_a_pro_list_kept_excluding_tax_prices_a_pro_customer(shop: Database) -> None:
+    pro = _customer(shop, "pro@example.fr", ["pro"])
+    with UnitOfWork(shop) as uow:
+        plist = service.create_price_list(
+            uow, PriceListIn(code="pro-ht", name="Pro HT", customer_groups=["pro"], prices_include_tax=False)
+        )
+        service.set_prices(
+            uow, plist.id, PricesIn.model_validate({"prices": [{"sku": "CONFITURE", "amount": "3.00"}]})
+        )
+        uow.commit()
+    line = price(shop, cart(("CONFITURE", 2), customer_id=pro)).lines[0]
+    assert (line.price_list_name, line.unit_price, line.unit_price_excl_tax, line.total) == (
+        "Pro HT",
+        D("3.17"),
+        D("3.00"),
+        D("6.34"),
+    )
