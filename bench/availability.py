@@ -1,5 +1,6 @@
 """Inventory's hot paths: the nearest-stores availability call over HTTP next to a bare FastAPI endpoint,
-and reservations per second on PostgreSQL.
+and reservations per second on PostgreSQL. ``GET /v1/me`` on the same server is measured too: it is
+the foundation's ceiling for any authenticated endpoint (key check, rate limit, metrics, middleware).
 
 Availability: 20 stores and 2 warehouses around Paris, 100,000 SKUs each stocked in ~60 % of the places
 (1.3 M stock rows; ``--quick``: 10,000 SKUs), SQLite as embedded by default (``--availability-url``
@@ -286,12 +287,10 @@ def main() -> None:
             target = (
                 f"{base}/v1/inventory/availability/nearest?sku={sku}&lat={ORIGIN[0]}&lon={ORIGIN[1]}&limit=5"
             )
-            avail = load(
-                target,
-                headers={"Authorization": f"Bearer {token}"},
-                duration=duration,
-                connections=args.connections,
-            )
+            auth = {"Authorization": f"Bearer {token}"}
+            avail = load(target, headers=auth, duration=duration, connections=args.connections)
+            # The foundation's own ceiling: an authenticated endpoint that does no domain work.
+            me = load(f"{base}/v1/me", headers=auth, duration=duration, connections=args.connections)
         finally:
             stop(server)
 
@@ -304,6 +303,9 @@ def main() -> None:
     print(f"availability_nearest_p99_ms: {avail.p99_ms:.2f}")
     print(f"availability_nearest_errors: {avail.errors}")
     print(f"ratio_rps_availability_to_bare: {avail.rps / bare.rps:.2f}")
+    print(f"authenticated_me_rps: {me.rps:.0f}")
+    print(f"ratio_rps_authenticated_me_to_bare: {me.rps / bare.rps:.2f}")
+    print(f"ratio_rps_availability_to_authenticated_me: {avail.rps / me.rps:.2f}")
     if args.pg_url:
         rate, refused = reservations_per_second(args.pg_url, 3.0 if args.quick else 8.0)
         print(f"reservations_per_s_postgresql: {rate:.0f}")
