@@ -25,6 +25,7 @@ operation = st.one_of(
     st.tuples(st.just("adjust"), st.integers(-300, 300).filter(bool), st.booleans()),
     st.tuples(st.just("age"), st.integers(1, 400), st.booleans()),
     st.tuples(st.just("merge"), st.integers(1, 500), st.booleans()),
+    st.tuples(st.just("unmerge"), st.integers(0, 20), st.booleans()),
 )
 
 
@@ -35,6 +36,7 @@ def test_the_balance_is_the_sum_of_the_ledger_under_any_operations(db, now, ops)
     customer = f"cus_{uuid.uuid4().hex[:12]}"
     orders: list[str] = []
     redemptions: list[str] = []
+    merges: list[tuple[str, str]] = []
 
     def step() -> UnitOfWork:
         return UnitOfWork(db)
@@ -97,12 +99,17 @@ def test_the_balance_is_the_sum_of_the_ledger_under_any_operations(db, now, ops)
                         lines=[PaidLine("l1", "SKU", 1, Decimal(value))],
                     )
                     service.merge_accounts(uow, customer, [other], f"mrg-{ref}")
+                    merges.append((other, f"mrg-{ref}"))
+                elif kind == "unmerge" and merges:
+                    other, merge_id = merges[value % len(merges)]
+                    service.unmerge_accounts(uow, customer, [other], merge_id)
                 uow.commit()
             except service.InsufficientPoints:
                 uow.rollback()
-        balance, entries, lots = ledger_state(db, customer)
-        assert balance == entries == lots
-        assert balance >= 0
+        for member in [customer, *(other for other, _ in merges)]:
+            balance, entries, lots = ledger_state(db, member)
+            assert balance == entries == lots
+            assert balance >= 0
 
 
 @given(

@@ -330,3 +330,19 @@ def test_an_undone_merge_gives_back_what_is_left_of_the_points_brought(pay, step
     assert ledger_state(db, "cus_a") == (200, 200, 200)
     with step() as uow:
         assert service.account(uow, "cus_b").customer_id == "cus_b"
+
+
+def test_refunding_after_an_undone_merge_keeps_both_ledgers_whole(pay, step, db) -> None:  # type: ignore[no-untyped-def]
+    # given cus_b merged into cus_a, then a redemption taken from the points cus_b brought
+    pay("ord_b", "cus_b", "300")
+    with step() as uow:
+        service.merge_accounts(uow, "cus_a", ["cus_b"], "mrg_1")
+    redeem(step, "cus_a", 200, "pay_1")
+    with step() as uow:
+        service.unmerge_accounts(uow, "cus_a", ["cus_b"], "mrg_1")
+    # when the redemption is refunded
+    with step() as uow:
+        service.refund_points(uow, "pay_1")
+    # then the payer (cus_a) gets the points back, cus_b keeps the 100 left of its lot
+    assert ledger_state(db, "cus_a") == (200, 200, 200)
+    assert ledger_state(db, "cus_b") == (100, 100, 100)

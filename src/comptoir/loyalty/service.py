@@ -525,7 +525,11 @@ def refund_points(uow: UnitOfWork, reference: str) -> LedgerEntryOut | None:
     existing = _by_key(uow, key)
     if existing is not None:
         return _entry_out(existing)
-    uses = uow.session.execute(select(U.c.lot_id, U.c.points).where(U.c.entry_id == redemption.id)).all()
+    uses = uow.session.execute(
+        select(U.c.lot_id, U.c.points, L.c.customer_id, L.c.expires_at)
+        .join(L, L.c.id == U.c.lot_id)
+        .where(U.c.entry_id == redemption.id)
+    ).all()
     entry = acct.entry(
         "refund",
         -redemption.points,
@@ -536,7 +540,11 @@ def refund_points(uow: UnitOfWork, reference: str) -> LedgerEntryOut | None:
         channel=redemption.channel,
         api_key_id=uow.actor.key_id,
     )
-    acct.move(entry, [(u.lot_id, u.points) for u in uses], sign=+1)
+    acct.move(entry, [(u.lot_id, u.points) for u in uses if u.customer_id == acct.customer_id], sign=+1)
+    for use in uses:
+        if use.customer_id != acct.customer_id:
+            # The lot went back to another customer since (a merge undone): a new lot, same expiry.
+            acct.credit_lot(entry, use.points, use.expires_at)
     _write(uow, acct)
     uow.record(
         PointsRefunded(
