@@ -58,7 +58,7 @@ def drop_database(url: str) -> None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def seed(url: str, carts_per_client: int) -> list[list[tuple[str, str]]]:
+def seed(url: str, carts_per_client: int) -> list[list[tuple[str, str, str]]]:
     """Places, 40 products in stock everywhere, prices, and (cart id, mode) per client."""
     from comptoir.carts import service as carts
     from comptoir.carts.schemas import CartIn, LineIn
@@ -150,7 +150,7 @@ def seed(url: str, carts_per_client: int) -> list[list[tuple[str, str]]]:
                     ),
                 )
         uow.commit()
-    plan: list[list[tuple[str, str]]] = []
+    plan: list[list[tuple[str, str, str]]] = []
     web = Actor(key_id=None, channel="web", scopes=frozenset({"*"}))
     with UnitOfWork(db, web) as uow:
         for client in range(CLIENTS):
@@ -159,7 +159,9 @@ def seed(url: str, carts_per_client: int) -> list[list[tuple[str, str]]]:
                 a, b = skus[(client * 7 + i * 3) % len(skus)], skus[(client * 11 + i * 5 + 1) % len(skus)]
                 lines = [LineIn(sku=a, quantity=1)] + ([LineIn(sku=b, quantity=2)] if b != a else [])
                 cart, _ = carts.create_cart(uow, CartIn(lines=lines))
-                mine.append((cart.id, "home_delivery" if i % 2 == 0 else "click_and_collect"))
+                mine.append(
+                    (cart.id, "home_delivery" if i % 2 == 0 else "click_and_collect", cart.cart_token or "")
+                )
             plan.append(mine)
         uow.commit()
     db.dispose()
@@ -173,8 +175,8 @@ def command(cart_id: str, mode: str, client: int) -> Any:
         return CheckoutIn(
             cart_id=cart_id,
             mode="home_delivery",
-            address=ADDRESS,  # type: ignore[arg-type]
-            tenders=[{"method": "card", "details": {"card_token": "tok_visa"}}],  # type: ignore[list-item]
+            address=ADDRESS,
+            tenders=[{"method": "card", "details": {"card_token": "tok_visa"}}],
         )
     return CheckoutIn(cart_id=cart_id, mode="click_and_collect", pickup_place_id=STORES[client % len(STORES)])
 
@@ -185,7 +187,7 @@ def _is_write(statement: str) -> bool:
     return head in ("INSERT", "UPDATE", "DELETE") or (head == "SELECT" and "FOR UPDATE" in statement.upper())
 
 
-def checkout_client(url: str, client: int, carts: list[tuple[str, str]], barrier: Any, out: Any) -> None:
+def checkout_client(url: str, client: int, carts: list[tuple[str, str, str]], barrier: Any, out: Any) -> None:
     try:
         _checkout_client(url, client, carts, barrier, out)
     except Exception as exc:
@@ -194,7 +196,9 @@ def checkout_client(url: str, client: int, carts: list[tuple[str, str]], barrier
         raise
 
 
-def _checkout_client(url: str, client: int, carts: list[tuple[str, str]], barrier: Any, out: Any) -> None:
+def _checkout_client(
+    url: str, client: int, carts: list[tuple[str, str, str]], barrier: Any, out: Any
+) -> None:
     from comptoir.core.context import Actor
     from comptoir.core.db import Database
     from comptoir.core.uow import UnitOfWork
@@ -213,18 +217,18 @@ def _checkout_client(url: str, client: int, carts: list[tuple[str, str]], barrie
             captured.append((statement, parameters, executemany))
 
     event.listen(db.engine, "before_cursor_execute", capture)
-    first_id, first_mode = carts[0]
+    first_id, first_mode, first_token = carts[0]
     with UnitOfWork(db, web) as uow:
-        service.checkout(uow, command(first_id, first_mode, client))
+        service.checkout(uow, command(first_id, first_mode, client), cart_token=first_token)
         uow.commit()
     event.remove(db.engine, "before_cursor_execute", capture)
     barrier.wait(timeout=300)
     t0 = time.perf_counter()
     failures = 0
-    for cart_id, mode in carts[1:]:
+    for cart_id, mode, token in carts[1:]:
         try:
             with UnitOfWork(db, web) as uow:
-                service.checkout(uow, command(cart_id, mode, client))
+                service.checkout(uow, command(cart_id, mode, client), cart_token=token)
                 uow.commit()
         except Exception as exc:
             failures += 1

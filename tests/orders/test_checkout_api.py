@@ -208,3 +208,36 @@ def test_the_store_tablet_pick_list_page_in_french(client, stocked, web, rivoli,
     assert "Fait : Affecter" in done.text
     listing = client.get("/pages/orders?lang=en")
     assert listing.status_code == 200 and order["number"] in listing.text
+
+
+def test_an_anonymous_web_cart_checks_out_with_its_cart_token(client, stocked, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_key
+    from tests.orders.conftest import headers
+
+    shop_front = headers(
+        make_key(db, ["*:read", "carts:write", "orders:write", "payments:write"], channel="web")
+    )
+    started = client.post("/v1/carts", json={"lines": [{"sku": LIN_S, "quantity": 1}]}, headers=shop_front)
+    assert started.status_code == 201, started.text
+    cart = started.json()
+    body = {"cart_id": cart["id"], "mode": "click_and_collect", "pickup_place_id": RIVOLI}
+    without = client.post("/v1/orders/checkout", json=body, headers=shop_front)
+    assert without.status_code == 404
+    placed = client.post(
+        "/v1/orders/checkout", json=body, headers={**shop_front, "X-Cart-Token": cart["cart_token"]}
+    )
+    assert placed.status_code == 201, placed.text
+    assert placed.json()["customer_id"] is None and placed.json()["channel"] == "web"
+
+
+def test_find_an_order_by_the_number_on_the_receipt(client, stocked, web) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.core.uow import UnitOfWork
+    from comptoir.orders import service
+
+    cart = new_cart(client, web, [(LIN_S, 1)])
+    order = checkout(client, web, cart, mode="click_and_collect", pickup_place_id=RIVOLI).json()
+    spoken = order["number"].removeprefix("CMD-").lower()
+    with UnitOfWork(stocked) as uow:
+        found = service.find_order_by_number(uow, spoken)
+        assert found is not None and found.id == order["id"]
+        assert service.find_order_by_number(uow, "CMD-00000000") is None

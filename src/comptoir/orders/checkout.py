@@ -96,7 +96,8 @@ def _channel(uow: UnitOfWork, cart_channel: str) -> str:
     return channel
 
 
-def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
+def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None) -> OrderOut:
+    """``cart_token``: an anonymous cart's ``X-Cart-Token`` (shop fronts reach their carts only with it)."""
     actor = uow.actor
     now = clock.now()
     rules = load_rules(uow)
@@ -104,7 +105,7 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn) -> OrderOut:
     # Lock the cart first (carts.mark_ordered: SELECT … FOR UPDATE): a second checkout of the same cart
     # waits here, then finds it ordered (409 cart-closed); and the lines read next cannot change under us.
     carts_service.mark_ordered(uow, cmd.cart_id, order_id)
-    cart = carts_service.get_cart(uow, cmd.cart_id)
+    cart = carts_service.reach_cart(uow, cmd.cart_id, cart_token)  # the acting key's access rules
     if cmd.cart_version is not None and cmd.cart_version != cart.version - 1:  # mark_ordered bumped it
         raise CartChanged(
             f"The cart is at version {cart.version - 1}, not {cmd.cart_version}: review it and confirm again.",

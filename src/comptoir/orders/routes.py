@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
 from comptoir.core.auth import require_channel_kind
@@ -43,9 +43,14 @@ def _visible(ctx: RequestContext, order: OrderOut) -> OrderOut:
 @router.post(
     "/checkout", status_code=201, summary="Turn a cart into an order (all or nothing; send Idempotency-Key)"
 )
-def checkout(body: CheckoutIn, ctx: Writer, response: Response) -> OrderOut:
+def checkout(
+    body: CheckoutIn,
+    ctx: Writer,
+    response: Response,
+    x_cart_token: Annotated[str | None, Header(description="An anonymous cart's token")] = None,
+) -> OrderOut:
     with ctx.uow() as uow:
-        out = service.checkout(uow, body)
+        out = service.checkout(uow, body, cart_token=x_cart_token)
         uow.commit()
     response.headers["Location"] = f"/v1/orders/{out.id}"
     response.headers["ETag"] = etag(out.version)

@@ -29,6 +29,7 @@ __all__ = [
     "customer_section",
     "expire_uncollected",
     "find_order",
+    "find_order_by_number",
     "get_order",
     "list_orders",
     "load_rules",
@@ -50,6 +51,15 @@ def get_order(uow: UnitOfWork, order_id: str) -> OrderOut:
 
 def find_order(uow: UnitOfWork, order_id: str) -> OrderOut | None:
     return load_order(uow, order_id)
+
+
+def find_order_by_number(uow: UnitOfWork, number: str) -> OrderOut | None:
+    """The order whose number a customer reads out or shows ("CMD-7K2M9QXA", case and dashes forgiving)."""
+    norm = number.strip().upper().replace(" ", "")
+    if not norm.startswith("CMD-"):
+        norm = "CMD-" + norm.removeprefix("CMD")
+    order_id = uow.session.execute(select(Order.id).where(Order.number == norm)).scalar_one_or_none()
+    return None if order_id is None else load_order(uow, order_id)
 
 
 def orders_of(uow: UnitOfWork, customer_id: str, limit: int = 20) -> list[OrderSummaryOut]:
