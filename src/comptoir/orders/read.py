@@ -86,7 +86,9 @@ def load_order(uow: UnitOfWork, order_id: str, *, with_payments: bool = True) ->
     payments: list[OrderPaymentOut] = []
     if with_payments:
         payments = [
-            OrderPaymentOut(payment_id=p.id, method=p.method, amount=p.amount, state=p.state)
+            OrderPaymentOut(
+                payment_id=p.id, method=p.method, amount=p.amount, state=p.state, next_action=p.next_action
+            )
             for p in payments_service.payments_of(uow, order_id)
         ]
     cur = order.currency
@@ -297,7 +299,9 @@ def order_out(
             total=row["total"],
         ),
         payments=[
-            OrderPaymentOut(payment_id=p.id, method=p.method, amount=p.amount, state=p.state)
+            OrderPaymentOut(
+                payment_id=p.id, method=p.method, amount=p.amount, state=p.state, next_action=p.next_action
+            )
             for p in payments
         ],
         cart_id=row["cart_id"],

@@ -187,6 +187,9 @@ class OrderPaymentOut(BaseModel):
     method: str
     amount: DecimalStr
     state: str
+    next_action: dict[str, str] | None = Field(
+        default=None, description="What the customer must do to finish paying (3-D Secure: a redirect URL)"
+    )
 
 
 class OrderOut(BaseModel):
