@@ -118,6 +118,7 @@ def all_domains() -> list[Domain]:
     from comptoir.pricing import models as pricing_models
     from comptoir.pricing import pages as pricing_pages
     from comptoir.pricing import routes as pricing_routes
+    from comptoir.pricing import service as pricing_service
 
     domains.append(
         Domain(
@@ -128,6 +129,7 @@ def all_domains() -> list[Domain]:
             jobs=pricing_jobs.jobs,
             load_demo=pricing_demo.load_demo,
             register_cli=pricing_cli.register_cli,
+            customer_section=pricing_service.customer_section,
             pages=pricing_pages.PAGES,
         )
     )
