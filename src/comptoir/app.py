@@ -47,6 +47,10 @@ def dispatcher_config(settings: Settings) -> DispatcherConfig:
     )
 
 
+# The busiest API areas, matched first (see create_app).
+HOT_PREFIXES = ["/v1/inventory", "/v1/pricing", "/v1/carts", "/v1/catalog", "/v1/orders", "/v1/stores"]
+
+
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     db = db or Database(settings.database_url)
@@ -95,12 +99,22 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     openapi_security(app)
     web.install_page_handlers(app)
 
+    # Routes are matched in order, one included router after another, so the small kernel router and
+    # the API areas on the hot paths (availability, cart pricing, checkout) come first. Every domain has its own prefix
+    # (`/v1/<domain>`, `/pages/<domain>`), so the order changes no match, only how many are tried.
+    routers = [router for domain in all_domains() for router in domain.routers]
+    api = sorted(
+        (r for r in routers if r.prefix.startswith("/v1/")),
+        key=lambda r: HOT_PREFIXES.index(r.prefix) if r.prefix in HOT_PREFIXES else len(HOT_PREFIXES),
+    )
     app.include_router(core_routes.health)
     app.include_router(core_routes.router)
+    for router in api:
+        app.include_router(router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
-    for domain in all_domains():
-        for router in domain.routers:
+    for router in routers:
+        if router not in api:
             app.include_router(router)
 
     # Outermost last: request id/metrics wrap everything, idempotency wraps the routes.
