@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -66,6 +67,11 @@ def serve(
             "Several API processes on SQLite serialise on its write lock; prefer PostgreSQL.", fg="yellow"
         )
     typer.secho(f"Comptoir on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", fg="green")
+    extra: dict[str, Any] = {}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters:
+        # Recent uvicorn kills a worker that has not answered its health check within 5 s; loading
+        # every domain takes longer than that on a busy machine, and workers were restarted forever.
+        extra["timeout_worker_healthcheck"] = 120
     uvicorn.run(
         "comptoir.app:create_app_from_env",
         factory=True,
@@ -76,6 +82,7 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=True,
+        **extra,
     )
 
 
