@@ -78,12 +78,8 @@ StaffWriter = Annotated[RequestContext, Depends(require_page("returns", "write")
 
 
 def _find_by_number(uow: Any, query: str) -> OrderOut | None:
-    finder = getattr(orders_service, "find_order_by_number", None)
-    if finder is not None:
-        found: OrderOut | None = finder(uow, query)
-        if found is not None:
-            return found
-    return orders_service.find_order(uow, query)
+    """The order whose printed number (or id) the customer shows at the counter."""
+    return orders_service.find_order_by_number(uow, query) or orders_service.find_order(uow, query)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -93,7 +89,7 @@ def find(request: Request, ctx: StaffReader, q: str = "") -> HTMLResponse:
     orders: list[tuple[str, list[OrderSummaryOut]]] = []
     with ctx.reader() as uow:
         if query:
-            order = _find_by_number(uow, query) or _find_by_number(uow, query.upper())
+            order = _find_by_number(uow, query)
             if order is not None:
                 return _order_page(request, ctx, order.id)
             for hit in customers_service.search(uow, query, limit=5):
