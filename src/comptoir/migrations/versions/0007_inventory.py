@@ -51,11 +51,18 @@ def upgrade() -> None:
         sa.Column("occurred_at", UTC, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inventory_movements")),
         sa.UniqueConstraint(
-            "reference", "sku", "place_id", "kind", name=op.f("uq_inventory_movements_reference_sku_place_id_kind")
+            "reference",
+            "sku",
+            "place_id",
+            "kind",
+            name=op.f("uq_inventory_movements_reference_sku_place_id_kind"),
         ),
     )
     op.create_index(
-        "ix_inventory_movements_sku_place", "inventory_movements", ["sku", "place_id", "occurred_at"], unique=False
+        "ix_inventory_movements_sku_place",
+        "inventory_movements",
+        ["sku", "place_id", "occurred_at"],
+        unique=False,
     )
     op.create_index(
         "ix_inventory_movements_place_time", "inventory_movements", ["place_id", "occurred_at"], unique=False
