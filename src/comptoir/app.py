@@ -6,10 +6,12 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
 from comptoir.core import routes as core_routes
@@ -47,8 +49,62 @@ def dispatcher_config(settings: Settings) -> DispatcherConfig:
     )
 
 
-# The busiest API areas, matched first (see create_app).
-HOT_PREFIXES = ["/v1/inventory", "/v1/pricing", "/v1/carts", "/v1/catalog", "/v1/orders", "/v1/stores"]
+def _area(path: str) -> str | None:
+    """The first two segments of a path (`/v1/inventory`, `/pages/carts`): a domain's area."""
+    parts = path.split("/", 3)
+    return f"/{parts[1]}/{parts[2]}" if len(parts) >= 3 else None
+
+
+class _AreaDispatch:
+    """Sends a request under a domain's prefix straight to a router holding only that domain's routes.
+
+    FastAPI tries routes one included router after another, and trying a router that does not match
+    costs about 16 µs: with eleven domains, the last area's requests spent 0.4–0.6 ms only finding
+    their route. Every domain owns its prefix, so skipping the others changes no match.
+    """
+
+    def __init__(self, router: APIRouter, areas: dict[str, APIRouter]) -> None:
+        self.router = router
+        self.areas = areas
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            path: str = scope["path"]
+            root: str = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            area = _area(path)
+            sub = self.areas.get(area) if area else None
+            if sub is not None:
+                await sub(scope, receive, send)
+                return
+        await self.router(scope, receive, send)
+
+
+class ComptoirAPI(FastAPI):
+    area_routers: dict[str, APIRouter]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Starlette wraps `self.router` in the middlewares; put the area dispatch in its place.
+        real = self.router
+        self.router = cast(Any, _AreaDispatch(real, getattr(self, "area_routers", {})))
+        try:
+            return super().build_middleware_stack()
+        finally:
+            self.router = real
+
+
+def _area_routers(app: FastAPI, routers: list[APIRouter]) -> dict[str, APIRouter]:
+    areas: dict[str, APIRouter] = {}
+    for router in routers:
+        area = _area(router.prefix)
+        if area is None:
+            continue
+        sub = areas.get(area)
+        if sub is None:
+            sub = areas[area] = APIRouter(dependency_overrides_provider=app)
+        sub.include_router(router)
+    return areas
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
@@ -88,7 +144,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             if thread is not None:
                 thread.join(timeout=10)
 
-    app = FastAPI(
+    app = ComptoirAPI(
         title="Comptoir",
         version=__version__,
         description=DESCRIPTION,
@@ -99,23 +155,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     openapi_security(app)
     web.install_page_handlers(app)
 
-    # Routes are matched in order, one included router after another, so the small kernel router and
-    # the API areas on the hot paths (availability, cart pricing, checkout) come first. Every domain has its own prefix
-    # (`/v1/<domain>`, `/pages/<domain>`), so the order changes no match, only how many are tried.
-    routers = [router for domain in all_domains() for router in domain.routers]
-    api = sorted(
-        (r for r in routers if r.prefix.startswith("/v1/")),
-        key=lambda r: HOT_PREFIXES.index(r.prefix) if r.prefix in HOT_PREFIXES else len(HOT_PREFIXES),
-    )
     app.include_router(core_routes.health)
     app.include_router(core_routes.router)
-    for router in api:
-        app.include_router(router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
+    routers = [router for domain in all_domains() for router in domain.routers]
     for router in routers:
-        if router not in api:
-            app.include_router(router)
+        app.include_router(router)
+    app.area_routers = _area_routers(app, routers)
 
     # Outermost last: request id/metrics wrap everything, idempotency wraps the routes.
     app.add_middleware(
