@@ -135,6 +135,20 @@ def test_nearest_availability_through_the_api(client, stocked, reader) -> None: 
     assert missing.json()["errors"][0]["pointer"] == "#/postcode"
 
 
+def test_a_bad_nearest_query_names_each_field(client, stocked, reader) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(
+        "/v1/inventory/availability/nearest?sku=&lat=999&limit=0&kind=store&kind=warehouse", headers=reader
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    errors = response.json()["errors"]
+    assert [(e["in"], e["parameter"]) for e in errors] == [
+        ("query", "sku"),
+        ("query", "lat"),
+        ("query", "limit"),
+    ]
+
+
 def test_many_skus_at_once_and_network_availability(client, stocked, reader) -> None:  # type: ignore[no-untyped-def]
     many = client.get(f"/v1/inventory/availability?sku={SKU}&sku=NOPE", headers=reader).json()
     assert [(x["sku"], x["total_available"], len(x["levels"])) for x in many] == [("NOPE", 0, 0), (SKU, 4, 2)]
