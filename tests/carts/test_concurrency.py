@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,8 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import service as pricing
 from tests.carts.conftest import LIN_S, SOIE_S, STORE, headers, sign_up
 from tests.catalog.conftest import recorded
-from tests.support.processes import comptoir_env, free_port, start, stop
+from tests.support.concurrency import race
+from tests.support.processes import start_server, stop
 
 pytestmark = pytest.mark.postgres
 
@@ -35,45 +33,6 @@ def pg(db):  # type: ignore[no-untyped-def]
     if not db.is_postgres:
         pytest.skip("race tests run on PostgreSQL")
     return db
-
-
-def race(workers: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``workers`` threads released at the same instant; results or exceptions."""
-    barrier = threading.Barrier(workers)
-    results: list[Any] = [None] * workers
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
-def start_api(url: str, log: Path, wait_seconds: float = 180) -> tuple[Any, str]:
-    """One API process (a busy shared machine may take long to start it)."""
-    port = free_port()
-    proc = start(["serve", "--port", str(port), "--workers", "1", "--no-dispatcher"], comptoir_env(url), log)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    stop(proc)
-    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
 def start_cart(db: Any, customer_id: str) -> str:
@@ -153,7 +112,7 @@ def test_api_processes_racing_on_one_cart_lose_no_update(  # type: ignore[no-unt
     # given Marie's cart started on the tablet and her web session, and two API processes
     cart = client.post("/v1/carts", json={"customer_id": marie}, headers=headers(store_key)).json()
     session = sign_up(client, web_key)
-    servers = [start_api(pg.url, tmp_path / f"server-{n}.log") for n in range(2)]
+    servers = [start_server(pg.url, tmp_path / f"server-{n}.log") for n in range(2)]
     try:
         channels = [headers(store_key), headers(web_key, customer_token=session["token"])]
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +14,7 @@ from comptoir.customers.models import Account, Customer
 from comptoir.customers.schemas import CustomerRecord, LinkSignInIn, SignInIn, SignUpIn
 from tests.conftest import make_key
 from tests.customers.conftest import JEAN
+from tests.support.concurrency import race
 from tests.support.processes import start_server, stop
 
 pytestmark = pytest.mark.postgres
@@ -28,26 +25,6 @@ def pg(db):  # type: ignore[no-untyped-def]
     if not db.is_postgres:
         pytest.skip("race tests run on PostgreSQL")
     return db
-
-
-def race(workers: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``workers`` threads released at the same instant; results or exceptions."""
-    barrier = threading.Barrier(workers)
-    results: list[Any] = [None] * workers
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def count_customers(db) -> int:  # type: ignore[no-untyped-def]

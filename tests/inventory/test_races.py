@@ -17,7 +17,7 @@ from comptoir.inventory import service
 from comptoir.inventory.schemas import ReserveIn, ReserveLine
 from tests.conftest import make_key
 from tests.inventory.factories import ledger_balances, level, network, receive
-from tests.support.processes import comptoir_env, free_port, start, stop
+from tests.support.processes import launch_server, stop, wait_ready
 
 pytestmark = pytest.mark.postgres
 
@@ -27,27 +27,15 @@ SERVERS = 3
 
 
 def _start_servers(url: str, tmp_path: Path, count: int) -> list[tuple[subprocess.Popen[bytes], str]]:
-    """API servers started together (the shared helper's 30 s start deadline is short on a busy machine)."""
-    servers = []
-    for i in range(count):
-        port = free_port()
-        args = ["serve", "--port", str(port), "--workers", "1", "--no-dispatcher"]
-        servers.append(
-            (start(args, comptoir_env(url), tmp_path / f"server-{i}.log"), f"http://127.0.0.1:{port}")
-        )
-    deadline = time.monotonic() + 180
-    for proc, base in servers:
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                for other, _ in servers:
-                    stop(other)
-                raise RuntimeError(f"server {base} did not start")
-            time.sleep(0.2)
+    """API servers started together, then waited for."""
+    servers = [launch_server(url, tmp_path / f"server-{i}.log") for i in range(count)]
+    try:
+        for i, (proc, base) in enumerate(servers):
+            wait_ready(proc, base, tmp_path / f"server-{i}.log")
+    except RuntimeError:
+        for other, _ in servers:
+            stop(other)
+        raise
     return servers
 
 

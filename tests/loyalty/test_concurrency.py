@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +13,8 @@ from comptoir.loyalty import service
 from comptoir.loyalty.schemas import RedeemPointsIn
 from tests.conftest import make_key
 from tests.loyalty.conftest import ledger_state
-from tests.support.processes import ROOT, comptoir_env, free_port, stop
+from tests.support.concurrency import race
+from tests.support.processes import start_server, stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("programme")]
 
@@ -29,59 +24,6 @@ def pg(db: Database) -> Database:
     if not db.is_postgres:
         pytest.skip("race tests run on PostgreSQL")
     return db
-
-
-def start_server(database_url: str, log: Path, *, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    """API worker processes as ``comptoir serve --workers N --no-dispatcher`` runs them, given time to start.
-
-    uvicorn's supervisor kills a worker that does not answer its health check within 5 s, which on a
-    busy machine includes the import of the application: wait for it instead.
-    """
-    port = free_port()
-    code = (
-        "import uvicorn; uvicorn.run('comptoir.app:create_app_from_env', factory=True, host='127.0.0.1', "
-        f"port={port}, workers={workers}, log_config=None, access_log=False, timeout_worker_healthcheck=120)"
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code],
-        env=comptoir_env(database_url, COMPTOIR_DISPATCHER="off"),
-        cwd=ROOT,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    stop(proc)
-    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
-
-
-def race(workers: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run ``work(i)`` in ``workers`` threads released at the same instant; results or exceptions."""
-    barrier = threading.Barrier(workers)
-    results: list[Any] = [None] * workers
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def redeem_in_own_transaction(db: Database, customer_id: str, points: int, reference: str) -> Any:

@@ -24,7 +24,7 @@ from comptoir.orders.checkout import PAUSE_ENV
 from comptoir.orders.models import Fulfilment, Order
 from tests.conftest import make_key
 from tests.orders.conftest import LIN_S, RIVOLI, levels
-from tests.support.processes import comptoir_env, free_port, start, stop
+from tests.support.processes import start_server, stop
 
 RACERS = 8
 STORE_ACTOR = Actor(key_id=None, channel=f"store:{RIVOLI}", scopes=frozenset({"*"}))
@@ -59,27 +59,6 @@ def _race(url: str, cart_id: str, barrier: Any, results: Any) -> None:
         results.put(("crash", repr(exc)))
     finally:
         db.dispose()
-
-
-def _start_server(url: str, log: Path, **extra: str) -> tuple[Any, str]:
-    """An API process (a busy CI machine may take a while to import everything: wait up to 2 minutes)."""
-    port = free_port()
-    proc = start(
-        ["serve", "--port", str(port), "--workers", "1", "--no-dispatcher"], comptoir_env(url, **extra), log
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
-    stop(proc)
-    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
 def _orders(db: Database) -> int:
@@ -146,7 +125,7 @@ def test_a_process_killed_mid_checkout_leaves_no_order_and_no_reservation(
         pytest.skip("killing an API process needs PostgreSQL")
     # given an API process that will pause inside checkout, once the stock is held but before commit
     pause = tmp_path / "checkout-paused"
-    server, base = _start_server(stocked.url, tmp_path / "server.log", **{PAUSE_ENV: str(pause)})
+    server, base = start_server(stocked.url, tmp_path / "server.log", **{PAUSE_ENV: str(pause)})
     key = make_key(stocked, ["*"], channel=f"store:{RIVOLI}")
     [cart_id] = _store_carts(stocked, 1, LIN_S)
     body = {"cart_id": cart_id, "mode": "click_and_collect", "pickup_place_id": RIVOLI}

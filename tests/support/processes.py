@@ -46,28 +46,41 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     )
 
 
-def start_server(
+def launch_server(
     database_url: str, log: Path, *, workers: int = 1, **extra: str
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """``comptoir serve --no-dispatcher`` on a free port, not waiting for it (see ``wait_ready``)."""
     port = free_port()
     proc = start(
         ["serve", "--port", str(port), "--workers", str(workers), "--no-dispatcher"],
         comptoir_env(database_url, **extra),
         log,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def wait_ready(proc: subprocess.Popen[bytes], base: str, log: Path, wait_seconds: float = 180) -> None:
+    """Wait for ``/readyz``: a busy shared machine can take minutes to import every domain."""
+    deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return proc, base
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        time.sleep(0.1)
-    proc.kill()
+        time.sleep(0.2)
+    stop(proc)
     raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+
+
+def start_server(
+    database_url: str, log: Path, *, workers: int = 1, wait_seconds: float = 180, **extra: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    proc, base = launch_server(database_url, log, workers=workers, **extra)
+    wait_ready(proc, base, log, wait_seconds)
+    return proc, base
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
