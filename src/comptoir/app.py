@@ -76,6 +76,8 @@ class _AreaDispatch:
             area = _area(path)
             sub = self.areas.get(area) if area else None
             if sub is not None:
+                # url_for() and friends still see every route of the application.
+                scope.setdefault("router", self.router)
                 await sub(scope, receive, send)
                 return
         await self.router(scope, receive, send)
