@@ -15,7 +15,8 @@ from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.payments import jobs, providers, service
 from comptoir.payments.config import SANDBOX_SECRET, SANDBOX_WEBHOOK_SECRET
-from comptoir.payments.providers.base import ProviderRefused, ProviderUnavailable
+from comptoir.payments.providers.base import CardProvider, ProviderRefused, ProviderUnavailable
+from comptoir.payments.providers.embedded import EmbeddedCardProvider
 from comptoir.payments.providers.http import HttpCardProvider
 from comptoir.payments.providers.sandbox import Sandbox, create_sandbox_app
 from tests.payments.conftest import authorise_in, card, gift
@@ -28,8 +29,17 @@ def adapter(secret: str = SANDBOX_SECRET) -> tuple[Sandbox, HttpCardProvider]:
     return state, HttpCardProvider("sandbox", TestClient(create_sandbox_app(state)), secret)
 
 
-def test_the_idempotency_key_makes_retries_safe() -> None:
-    state, provider = adapter()
+def embedded() -> tuple[Sandbox, EmbeddedCardProvider]:
+    state = Sandbox(secret=SANDBOX_SECRET, webhook_secret=SANDBOX_WEBHOOK_SECRET)
+    return state, EmbeddedCardProvider("sandbox", state)
+
+
+both = pytest.mark.parametrize("make", [adapter, embedded], ids=["over-http", "embedded"])
+
+
+@both
+def test_the_idempotency_key_makes_retries_safe(make: Callable[[], tuple[Sandbox, CardProvider]]) -> None:
+    state, provider = make()
     first = provider.authorise(
         idempotency_key="pay_1", amount=Decimal("12.30"), currency="EUR", token="tok_visa", metadata={}
     )
@@ -43,6 +53,69 @@ def test_the_idempotency_key_makes_retries_safe() -> None:
     assert r1 == r2 and state.intents[first.reference].amount_refunded == Decimal("5")
     with pytest.raises(ProviderRefused, match="exceeds"):
         provider.refund(first.reference, Decimal("7.31"), idempotency_key="refund:ret2:pay_1")
+
+
+@both
+def test_every_operation_answers_the_same_in_process_and_over_http(
+    make: Callable[[], tuple[Sandbox, CardProvider]],
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    state, provider = make()
+    held = provider.authorise(
+        idempotency_key="p1", amount=Decimal("40"), currency="eur", token="tok_visa", metadata={"k": "v"}
+    )
+    challenged = provider.authorise(
+        idempotency_key="p2", amount=Decimal("9.90"), currency="EUR", token="tok_3ds", metadata={}
+    )
+    declined = provider.authorise(
+        idempotency_key="p3", amount=Decimal("5"), currency="EUR", token="tok_declined", metadata={}
+    )
+    assert (held.status, held.currency, held.amount, held.metadata) == (
+        "requires_capture",
+        "EUR",
+        Decimal("40"),
+        {"k": "v"},
+    )
+    assert challenged.status == "requires_action" and challenged.next_action is not None
+    assert (declined.status, declined.decline_code) == ("declined", "card_declined")
+    now = datetime.now(UTC)
+    assert [
+        p.reference
+        for p in provider.open_authorisations(
+            created_after=now - timedelta(minutes=1), created_before=now + timedelta(minutes=1)
+        )
+    ] == sorted([held.reference, challenged.reference])
+    captured = provider.capture(held.reference, Decimal("30"), idempotency_key="c1")
+    assert (captured.status, captured.amount_captured) == ("succeeded", Decimal("30"))
+    refund = provider.refund(held.reference, Decimal("10"), idempotency_key="r1")
+    assert (refund.payment_reference, refund.amount, refund.status) == (
+        held.reference,
+        Decimal("10"),
+        "succeeded",
+    )
+    assert provider.retrieve(held.reference).amount_refunded == Decimal("10")
+    assert provider.void(challenged.reference, idempotency_key="v1").status == "canceled"
+    with pytest.raises(ProviderRefused, match="cannot capture a canceled intent") as refused:
+        provider.capture(challenged.reference, Decimal("9.90"), idempotency_key="c2")
+    assert refused.value.extensions["provider_code"] == "payment_intent_unexpected_state"
+    with pytest.raises(ProviderRefused, match="no payment intent"):
+        provider.retrieve("pi_missing")
+    assert [e["type"] for e in state.events] == [
+        "payment_intent.amount_capturable_updated",
+        "payment_intent.payment_failed",
+        "payment_intent.succeeded",
+        "charge.refunded",
+        "payment_intent.canceled",
+    ]
+
+
+def test_the_embedded_setting_calls_the_sandbox_in_process() -> None:
+    from comptoir.payments.config import PaymentsSettings
+    from comptoir.payments.providers.sandbox import embedded_sandbox
+
+    provider = providers.provider_for(PaymentsSettings(provider_url="embedded"))
+    assert isinstance(provider, EmbeddedCardProvider) and provider.sandbox is embedded_sandbox()
 
 
 def test_refusals_and_bad_secret() -> None:

@@ -1,5 +1,6 @@
 """Card providers: the :class:`~comptoir.payments.providers.base.CardProvider` interface, the HTTP
-adapter that speaks the documented protocol, and the sandbox provider implementing it."""
+adapter that speaks the documented protocol, the sandbox provider implementing it, and the sandbox
+called in-process when it is embedded."""
 
 from __future__ import annotations
 
@@ -31,9 +32,10 @@ def provider_for(settings: PaymentsSettings) -> CardProvider:
             "COMPTOIR_PAYMENTS_PROVIDER_SECRET and COMPTOIR_PAYMENTS_PROVIDER_WEBHOOK_SECRET."
         )
     if settings.provider_url == "embedded":
-        from comptoir.payments.providers.sandbox import embedded_client
+        from comptoir.payments.providers.embedded import EmbeddedCardProvider
+        from comptoir.payments.providers.sandbox import embedded_state
 
-        return HttpCardProvider(settings.provider_name, embedded_client(settings), settings.provider_secret)
+        return EmbeddedCardProvider(settings.provider_name, embedded_state(settings))
     return HttpCardProvider.connect(
         settings.provider_name,
         settings.provider_url,

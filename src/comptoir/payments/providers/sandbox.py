@@ -380,17 +380,25 @@ _embedded: dict[str, Any] = {}
 _embedded_lock = threading.Lock()
 
 
+def embedded_state(settings: PaymentsSettings) -> Sandbox:
+    """The sandbox running in this process (``COMPTOIR_PAYMENTS_PROVIDER_URL=embedded``), made once."""
+    with _embedded_lock:
+        sandbox = _embedded.get("sandbox")
+        if sandbox is None:
+            sandbox = _embedded["sandbox"] = Sandbox(
+                secret=settings.provider_secret, webhook_secret=settings.provider_webhook_secret
+            )
+        return sandbox
+
+
 def embedded_client(settings: PaymentsSettings) -> httpx.Client:
-    """An HTTP client on the sandbox running in this process (``COMPTOIR_PAYMENTS_PROVIDER_URL=embedded``)."""
+    """An HTTP client on the sandbox running in this process (its pages and test helpers over HTTP)."""
     from starlette.testclient import TestClient
 
+    sandbox = embedded_state(settings)
     with _embedded_lock:
         client = _embedded.get("client")
         if client is None:
-            sandbox = Sandbox(
-                secret=settings.provider_secret, webhook_secret=settings.provider_webhook_secret
-            )
-            _embedded["sandbox"] = sandbox
             client = _embedded["client"] = TestClient(
                 create_sandbox_app(sandbox), base_url="http://sandbox.embedded"
             )
