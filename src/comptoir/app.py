@@ -11,6 +11,7 @@ from typing import Any, cast
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
@@ -96,17 +97,15 @@ class ComptoirAPI(FastAPI):
             self.router = real
 
 
-def _area_routers(app: FastAPI, routers: list[APIRouter]) -> dict[str, APIRouter]:
-    areas: dict[str, APIRouter] = {}
+def _area_routers(routers: list[APIRouter]) -> dict[str, APIRouter]:
+    """One router per area holding the area's routes themselves (full paths), not the domain routers
+    included: FastAPI keeps an included router as one more layer to match through."""
+    routes: dict[str, list[BaseRoute]] = {}
     for router in routers:
         area = _area(router.prefix)
-        if area is None:
-            continue
-        sub = areas.get(area)
-        if sub is None:
-            sub = areas[area] = APIRouter(dependency_overrides_provider=app)
-        sub.include_router(router)
-    return areas
+        if area is not None:
+            routes.setdefault(area, []).extend(router.routes)
+    return {area: APIRouter(routes=found) for area, found in routes.items()}
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
@@ -151,6 +150,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        telemetry=None
+        if settings.opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.comptoir = state
     install_problem_handlers(app)
@@ -164,7 +166,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     routers = [router for domain in all_domains() for router in domain.routers]
     for router in routers:
         app.include_router(router)
-    app.area_routers = _area_routers(app, routers)
+    app.area_routers = _area_routers(routers)
 
     # Outermost last: request id/metrics wrap everything, idempotency wraps the routes.
     app.add_middleware(

@@ -33,7 +33,7 @@ def small_app() -> ComptoirAPI:
     app.include_router(kernel)
     for router in (a, b):
         app.include_router(router)
-    app.area_routers = _area_routers(app, [a, b])
+    app.area_routers = _area_routers([a, b])
     return app
 
 

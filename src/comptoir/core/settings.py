@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     mail_from: str = "Comptoir <no-reply@comptoir.localhost>"
     log_level: str = "INFO"
     log_json: bool = True
+    # FastAPI's native OpenTelemetry (spans, metrics and logs sent to the globally configured
+    # providers). Off by default: Comptoir serves Prometheus metrics at /metrics and logs JSON with a
+    # request id; when on, every request also checks the providers and records a span.
+    opentelemetry: bool = False
 
     # Extra modules imported at start-up; each may define ``register(bus)`` to subscribe handlers.
     plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -1,17 +1,17 @@
 """Availability: the platform's hottest read. SQLAlchemy Core, no ORM session objects, one round trip.
 
 ``nearest_with_stock`` reads, in one query, the stock rows of the SKU that can promise the quantity,
-joined to the place read model's short fields (position, kind, services, status, version). Distances
-are computed in Python over those rows (a network has hundreds of places, not millions). Only the
-nearest ``limit`` places need their opening status: their hours are parsed once per place version
-and the answer kept per minute, so the steady state is one query and a few dictionary look-ups; a
-place whose version is not cached yet costs one more query.
+each with its place's version in the place read model. The place itself (name, services, position,
+hours) is kept in memory per (place, version): a version not seen yet costs one more query, so a
+change to a place shows at once in every process. Distances are computed in Python over those rows
+(a network has hundreds of places, not millions). Only the nearest ``limit`` places need their
+opening status, kept per place version and minute: the steady state is one query, a loop of
+arithmetic and a few dictionary look-ups.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import namedtuple
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -48,24 +48,36 @@ class _Hours:
     special_days: str
 
 
-class _OpeningCache:
-    """Opening answers per (place, version, minute); hours per (place, version). Thread-safe enough:
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """A place as of one version of inventory's read model: what the answer shows of it, its position
+    ready for distances, its hours. Rows of the read model change only with a new version."""
+
+    code: str
+    name: str
+    kind: str
+    services: tuple[str, ...]
+    point: policies.GeoPoint
+    hours: _Hours
+
+
+class _PlaceCache:
+    """Places per (place, version); opening answers per (place, version, minute). Thread-safe enough:
     a race computes the same value twice."""
 
     def __init__(self, max_entries: int = 20_000) -> None:
         self.max_entries = max_entries
-        self.hours: dict[tuple[str, int], _Hours] = {}
-        self.status: dict[tuple[str, int, int, int], OpeningStatus] = {}
+        self.places: dict[tuple[str, int], _Place] = {}
+        self.status: dict[tuple[str, int, int], OpeningStatus] = {}
         self.lock = threading.Lock()
 
     def clear(self) -> None:
         with self.lock:
-            self.hours.clear()
+            self.places.clear()
             self.status.clear()
 
     def opening(self, hours: _Hours, version: int, at: datetime) -> OpeningStatus:
-        minute = int(at.timestamp() // 60)
-        key = (hours.place_id, version, minute, 0)
+        key = (hours.place_id, version, int(at.timestamp() // 60))
         found = self.status.get(key)
         if found is None:
             found = stores.opening_from_snapshot(hours, at.replace(second=0, microsecond=0))
@@ -74,12 +86,40 @@ class _OpeningCache:
             self.status[key] = found
         return found
 
+    def load(self, conn: Connection, wanted: set[tuple[str, int]]) -> dict[str, _Place]:
+        """Reads the places of ``wanted`` not cached yet (one query); returns them by id, at the
+        version read now (newer than wanted if the place changed in between)."""
+        missing = wanted - self.places.keys()
+        if not missing:
+            return {}
+        if len(self.places) + len(missing) > self.max_entries:
+            self.places.clear()
+        loaded: dict[str, _Place] = {}
+        for r in conn.execute(_PLACES, {"ids": sorted({pid for pid, _ in missing})}):
+            loaded[r.place_id] = self.places[(r.place_id, r.version)] = _Place(
+                code=r.code,
+                name=r.name,
+                kind=r.kind,
+                services=tuple(s for s in r.services.split(",") if s),
+                point=policies.GeoPoint.of(r.latitude, r.longitude),
+                hours=_Hours(
+                    r.place_id, r.timezone, r.status, r.weekly_hours, r.reserved_hours, r.special_days
+                ),
+            )
+        return loaded
 
-CACHE = _OpeningCache()
+
+CACHE = _PlaceCache()
 
 
-_HOURS = select(
+_PLACES = select(
     P.c.place_id,
+    P.c.code,
+    P.c.name,
+    P.c.kind,
+    P.c.services,
+    P.c.latitude,
+    P.c.longitude,
     P.c.timezone,
     P.c.status,
     P.c.weekly_hours,
@@ -88,23 +128,18 @@ _HOURS = select(
     P.c.version,
 ).where(P.c.place_id.in_(bindparam("ids", expanding=True)))
 
-# Built once: constructing a Core statement per request cost more than running it.
+# Built once: constructing a Core statement per request cost more than running it. The place's own
+# fields come from the cache, by the version read here.
 _NEAREST = (
     select(
         S.c.place_id,
+        P.c.version,
         S.c.on_hand,
         S.c.reserved,
         S.c.safety_stock,
         S.c.aisle,
         S.c.shelf,
         S.c.bin,
-        P.c.code,
-        P.c.kind,
-        P.c.name,
-        P.c.services,
-        P.c.latitude,
-        P.c.longitude,
-        P.c.version,
     )
     .join(P, P.c.place_id == S.c.place_id)
     .where(
@@ -113,10 +148,8 @@ _NEAREST = (
         P.c.status != "permanently_closed",
     )
 )
-
-
-# A DBAPI tuple of ``_NEAREST`` read by column name, as the SQLAlchemy row would be.
-_Row = namedtuple("_Row", [c.name for c in _NEAREST.selected_columns])  # type: ignore[misc]
+# Positions in a row of ``_NEAREST``.
+_PLACE_ID, _VERSION, _ON_HAND, _RESERVED, _SAFETY, _AISLE, _SHELF, _BIN = range(8)
 
 
 class _Prepared:
@@ -129,13 +162,13 @@ class _Prepared:
         self.defaults = compiled.construct_params(_check=False)
         self.order = compiled.positiontup if compiled.positional else None
 
-    def rows(self, engine: Engine, sku: str, quantity: int) -> list[_Row]:
+    def rows(self, engine: Engine, sku: str, quantity: int) -> list[tuple[Any, ...]]:
         params: dict[str, Any] = dict(self.defaults, sku=sku, qty=quantity)
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
             cursor.execute(self.sql, [params[k] for k in self.order] if self.order is not None else params)
-            found = [_Row._make(values) for values in cursor.fetchall()]
+            found = list(cursor.fetchall())
             cursor.close()
             if engine.dialect.name != "sqlite":
                 raw.rollback()
@@ -147,20 +180,11 @@ class _Prepared:
 _PREPARED: dict[str, _Prepared] = {}  # by dialect name
 
 
-def _load_hours(conn: Connection, wanted: list[tuple[str, int]]) -> None:
-    missing = [key for key in wanted if key not in CACHE.hours]
-    if not missing:
-        return
-    for r in conn.execute(_HOURS, {"ids": sorted({pid for pid, _ in missing})}):
-        CACHE.hours[(r.place_id, r.version)] = _Hours(
-            r.place_id, r.timezone, r.status, r.weekly_hours, r.reserved_hours, r.special_days
-        )
-
-
-def _location(row: Any) -> dict[str, str] | None:
-    if not (row.aisle or row.shelf or row.bin):
+def _location(row: Sequence[Any]) -> dict[str, str] | None:
+    aisle, shelf, bin_ = row[_AISLE], row[_SHELF], row[_BIN]
+    if not (aisle or shelf or bin_):
         return None
-    return {"aisle": row.aisle or "", "shelf": row.shelf or "", "bin": row.bin or ""}
+    return {"aisle": aisle or "", "shelf": shelf or "", "bin": bin_ or ""}
 
 
 def origin_of(lat: float | None, lon: float | None, postcode: str | None) -> tuple[float, float]:
@@ -205,7 +229,7 @@ def nearest_document(
     conn: Connection | None,
     sku: str,
     *,
-    rows: Sequence[Any] | None = None,
+    rows: Sequence[Sequence[Any]] | None = None,
     engine: Engine | None = None,
     quantity: int = 1,
     lat: float | None = None,
@@ -226,50 +250,56 @@ def nearest_document(
         raise InvalidInput("Give the time with its offset.", field="at")
     origin_lat, origin_lon = origin_of(lat, lon, postcode)
     now = (at or clock.now()).astimezone(UTC)
-    scored = []
-    found: Sequence[Any]
+    found: Sequence[Sequence[Any]]
     if rows is not None:
         found = rows
     else:
         assert conn is not None
         found = conn.execute(_NEAREST, {"sku": sku, "qty": quantity}).all()
-    for r in found:
-        if r.kind not in kinds or (service is not None and service not in r.services.split(",")):
-            continue
-        distance = policies.distance_km(origin_lat, origin_lon, r.latitude, r.longitude)
-        if max_km is None or distance <= max_km:
-            scored.append((distance, r.place_id, r))
-    scored.sort(key=lambda item: (item[0], item[1]))
-    chosen = scored[:limit]
-    wanted = [(r.place_id, r.version) for _, _, r in chosen]
-    if any(key not in CACHE.hours for key in wanted):
+    cached = CACHE.places
+    loaded: dict[str, _Place] = {}
+    if any((r[_PLACE_ID], r[_VERSION]) not in cached for r in found):
+        wanted = {(r[_PLACE_ID], r[_VERSION]) for r in found}
         if conn is not None:
-            _load_hours(conn, wanted)
+            loaded = CACHE.load(conn, wanted)
         else:
             assert engine is not None
             with engine.connect() as fresh:
-                _load_hours(fresh, wanted)
+                loaded = CACHE.load(fresh, wanted)
+    candidates = []
+    for r in found:
+        place = cached.get((r[_PLACE_ID], r[_VERSION])) or loaded.get(r[_PLACE_ID])
+        if place is None:  # gone from the read model between the two reads
+            continue
+        if place.kind in kinds and (service is None or service in place.services):
+            candidates.append((r, place))
+    distances = policies.distances_km(
+        policies.GeoPoint.of(origin_lat, origin_lon), [place.point for _, place in candidates]
+    )
+    scored = [
+        (distance, r[_PLACE_ID], r, place)
+        for distance, (r, place) in zip(distances, candidates, strict=True)
+        if max_km is None or distance <= max_km
+    ]
+    scored.sort(key=lambda item: (item[0], item[1]))
     places = []
-    for distance, place_id, r in chosen:
-        hours = CACHE.hours.get((place_id, r.version))
-        status = None if hours is None else CACHE.opening(hours, r.version, now)
+    for distance, place_id, r, place in scored[:limit]:
+        status = CACHE.opening(place.hours, r[_VERSION], now)
         places.append(
             {
                 "place_id": place_id,
-                "code": r.code,
-                "name": r.name,
-                "kind": r.kind,
+                "code": place.code,
+                "name": place.name,
+                "kind": place.kind,
                 "distance_km": round(distance, 3),
-                "available": policies.available_to_promise(r.on_hand, r.reserved, r.safety_stock),
-                "on_hand": r.on_hand,
+                "available": policies.available_to_promise(r[_ON_HAND], r[_RESERVED], r[_SAFETY]),
+                "on_hand": r[_ON_HAND],
                 "location": _location(r),
-                "services": [s for s in r.services.split(",") if s],
-                "open_now": None if status is None else status.open,
-                "next_opening": None if status is None else status.next_opening,
-                "closes_at": None if status is None else status.closes_at,
-                "pickup": None
-                if status is None or hours is None
-                else _promise(hours, r.version, status, now, preparation_minutes),
+                "services": list(place.services),
+                "open_now": status.open,
+                "next_opening": status.next_opening,
+                "closes_at": status.closes_at,
+                "pickup": _promise(place.hours, r[_VERSION], status, now, preparation_minutes),
             }
         )
     return {
