@@ -65,6 +65,30 @@ def test_the_tablet_and_the_website_adding_at_once_lose_no_update(pg, marie) -> 
     assert sorted(e["version"] for e in recorded(pg, "carts.cart_changed")) == list(range(2, 18))
 
 
+def test_racing_checkouts_of_one_cart_order_it_once(pg, marie) -> None:  # type: ignore[no-untyped-def]
+    cart_id = start_cart(pg, marie)
+    with UnitOfWork(pg, TABLET) as uow:
+        service.add_line(uow, cart_id, LineIn(sku=LIN_S, quantity=1))
+        uow.commit()
+
+    # when eight checkouts convert the cart at the same instant, each for its own order
+    def order(i: int) -> str | None:
+        with UnitOfWork(pg, TABLET) as uow:
+            out = service.order_cart(uow, cart_id, f"ord_{i}")
+            uow.commit()
+        return out.order_id
+
+    results = race(8, order)
+
+    # then one converted it; the others waited on the row and were told it is that order's
+    [winner] = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if not isinstance(r, str)]
+    assert len(refused) == 7 and {(r.slug, r.extensions["order_id"]) for r in refused} == {
+        ("cart-closed", winner)
+    }
+    assert [e["order_id"] for e in recorded(pg, "carts.cart_ordered")] == [winner]
+
+
 def test_with_if_match_exactly_one_of_the_racing_changes_wins(pg, marie) -> None:  # type: ignore[no-untyped-def]
     cart_id = start_cart(pg, marie)
 

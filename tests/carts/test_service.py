@@ -71,6 +71,60 @@ def test_get_cart_is_priced_and_refuses_an_unpriceable_cart(db, marie) -> None: 
     assert shown.priced is None and shown.pricing_problem is not None and SOIE_M in shown.pricing_problem
 
 
+def test_order_cart_converts_once_and_applies_the_access_rules(db, marie) -> None:  # type: ignore[no-untyped-def]
+    # given an anonymous web cart (version 1) and its token
+    with UnitOfWork(db, WEB) as uow:
+        created, _ = service.create_cart(uow, CartIn(lines=[LineIn(sku=LIN_S, quantity=2)]))
+        uow.commit()
+    token = created.cart_token
+    assert token is not None
+
+    # a web key without the token does not reach it (404), and nothing changes
+    with pytest.raises(Problem) as hidden, UnitOfWork(db, WEB) as uow:
+        service.order_cart(uow, created.id, "ord_1")
+    assert hidden.value.status == 404
+
+    # when the checkout converts it with the token
+    with UnitOfWork(db, WEB) as uow:
+        cart = service.order_cart(uow, created.id, "ord_1", token)
+        uow.commit()
+    # then it comes back ordered, one version on, with its lines and unpriced; one cart_ordered is recorded
+    assert (cart.status, cart.order_id, cart.version, cart.priced) == ("ordered", "ord_1", 2, None)
+    assert [(x.sku, x.quantity) for x in cart.lines] == [(LIN_S, 2)]
+    [fact] = recorded(db, "carts.cart_ordered")
+    assert (fact["cart_id"], fact["order_id"], fact["items_count"], fact["channel"]) == (
+        created.id,
+        "ord_1",
+        2,
+        "web",
+    )
+
+    # the same order again is a replay (no second event); another order is refused
+    with UnitOfWork(db, WEB) as uow:
+        assert service.order_cart(uow, created.id, "ord_1", token).version == 2
+        service.mark_ordered(uow, created.id, "ord_1")
+        uow.commit()
+    assert len(recorded(db, "carts.cart_ordered")) == 1
+    with pytest.raises(Problem) as closed, UnitOfWork(db, WEB) as uow:
+        service.order_cart(uow, created.id, "ord_2", token)
+    assert (closed.value.slug, closed.value.extensions) == (
+        "cart-closed",
+        {"cart_id": created.id, "status": "ordered", "order_id": "ord_1"},
+    )
+    with pytest.raises(Problem) as missing, UnitOfWork(db, WEB) as uow:
+        service.mark_ordered(uow, "cart_missing", "ord_3")
+    assert missing.value.status == 404
+
+
+def test_mark_ordered_refreshes_a_cart_already_loaded(db, marie) -> None:  # type: ignore[no-untyped-def]
+    cart_id = start(db, TABLET, marie, (LIN_S, 1))
+    with UnitOfWork(db, TABLET) as uow:
+        loaded = uow.session.get(Cart, cart_id)
+        assert loaded is not None and loaded.status == "open"
+        service.mark_ordered(uow, cart_id, "ord_1")
+        assert (loaded.status, loaded.order_id, loaded.version) == ("ordered", "ord_1", 2)
+
+
 def test_untouched_carts_are_marked_abandoned_and_a_change_reopens_them(db, marie, frozen) -> None:  # type: ignore[no-untyped-def]
     # given Marie's cart changed at 10:00, an empty anonymous cart, and a cart changed at 10:45
     cart_id = start(db, TABLET, marie, (LIN_S, 1), (SOIE_S, 2))

@@ -3,7 +3,8 @@
 Other domains call ``get_cart(uow, cart_id) -> CartOut`` (priced now by the pricing domain; raises
 pricing's refusal when a line cannot be priced) and ``mark_ordered(uow, cart_id, order_id)`` (the
 cart is converted; later changes are refused with 409 ``cart-closed``). ``reach_cart`` is ``get_cart``
-with the calling actor's access rules applied (see ``policies``), for a checkout a customer starts.
+with the calling actor's access rules applied (see ``policies``); ``order_cart`` is ``mark_ordered`` and
+``reach_cart`` at once, unpriced, for a checkout a customer starts.
 
 Every change locks the cart row first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are
 serialised by ``BEGIN IMMEDIATE``), checks the status and the expected version (If-Match), applies
@@ -24,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Table, and_, delete, or_, select, update
 
 from comptoir.carts import policies
 from comptoir.carts.events import CartAbandoned, CartChanged, CartCreated, CartMerged, CartOrdered
@@ -620,22 +621,66 @@ def mark_ordered(uow: UnitOfWork, cart_id: str, order_id: str, *, total: Decimal
     """The cart became order ``order_id`` (contract): later changes are refused (409 ``cart-closed``).
     Idempotent for the same order; another order for the same cart is refused. ``total`` (what the
     order charges) goes into ``carts.cart_ordered``; the cart is not priced again here."""
-    cart = _lock(uow, cart_id)
-    if cart.status == "ordered":
-        if cart.order_id == order_id:
-            return
-        raise CartClosed(cart.id, cart.status, order_id=cart.order_id)
-    if cart.status not in policies.OPEN:
-        raise CartClosed(cart.id, cart.status, merged_into=cart.merged_into)
-    lines = _lines(uow, cart.id)
-    now = clock.now()
-    cart.status, cart.order_id, cart.closed_at = "ordered", order_id, now
-    cart.version += 1
-    cart.updated_at, cart.updated_channel = now, _channel(uow)
-    uow.session.flush()
-    fact = _fact(cart, lines, None, _channel(uow))
-    fact["total"] = str(total) if total is not None else None
-    uow.record(CartOrdered(**fact, order_id=order_id))
+    _mark_ordered(uow, cart_id, order_id, total)
+
+
+def order_cart(uow: UnitOfWork, cart_id: str, order_id: str, cart_token: str | None = None) -> CartOut:
+    """``mark_ordered`` then ``reach_cart`` (the acting key's access rules, 404 when it may not reach the
+    cart), for a checkout: the cart as it is now ordered (its version bumped), **unpriced** (``priced``
+    null) — the checkout prices it for its delivery mode."""
+    cart, lines = _mark_ordered(uow, cart_id, order_id, None)
+    _check_reach(uow, cart, cart_token)
+    return _out(cart, lines, None, None)
+
+
+def _mark_ordered(
+    uow: UnitOfWork, cart_id: str, order_id: str, total: Decimal | None
+) -> tuple[CartLike, list[LineLike]]:
+    carts, lines_table = cast(Table, Cart.__table__), CartLine.__table__
+    if uow.session.new or uow.session.dirty or uow.session.deleted:
+        uow.session.flush()
+    now, channel = clock.now(), _channel(uow)
+    # One guarded UPDATE locks, checks and converts the cart (a racing checkout of the same cart waits
+    # on the row, then finds it no longer open); RETURNING gives the cart without another read.
+    row = uow.session.execute(
+        update(carts)
+        .where(carts.c.id == cart_id, carts.c.status.in_(policies.OPEN))
+        .values(
+            status="ordered",
+            order_id=order_id,
+            closed_at=now,
+            version=carts.c.version + 1,
+            updated_at=now,
+            updated_channel=channel,
+        )
+        .returning(*carts.c)
+    ).first()
+    converted = row is not None
+    if row is None:
+        row = uow.session.execute(select(carts).where(carts.c.id == cart_id)).first()
+        if row is None:
+            raise NotFound(f"No cart {cart_id}.")
+        if row.status != "ordered":
+            raise CartClosed(row.id, row.status, merged_into=row.merged_into)
+        if row.order_id != order_id:
+            raise CartClosed(row.id, row.status, order_id=row.order_id)
+    loaded = uow.session.identity_map.get(uow.session.identity_key(Cart, cart_id))
+    if loaded is not None:
+        uow.session.expire(loaded)  # an ORM copy loaded earlier in this unit of work is now stale
+    cart = cast(CartLike, row)
+    lines = [
+        cast(LineLike, r)
+        for r in uow.session.execute(
+            select(lines_table)
+            .where(lines_table.c.cart_id == cart_id)
+            .order_by(lines_table.c.position, lines_table.c.id)
+        ).all()
+    ]
+    if converted:
+        fact = _fact(cart, lines, None, channel)
+        fact["total"] = str(total) if total is not None else None
+        uow.record(CartOrdered(**fact, order_id=order_id))
+    return cart, lines
 
 
 # -- merging -----------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Checkout: a cart becomes an order in ONE unit of work — all or nothing.
 
-1. read the cart (``carts.get_cart``) and check it (still open, the version the customer saw);
+1. convert the cart (``carts.order_cart``: locked, still open, reachable by the acting key) and check
+   it is the version the customer saw;
 2. re-price it for the chosen mode (``pricing.price_cart``, shipping fee from the retailer's rules);
 3. validate the mode: delivery address, pickup place open and offering the service, till store;
 4. source every line (:mod:`comptoir.orders.sourcing` over ``inventory.stock_levels`` and places);
@@ -102,10 +103,10 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
     now = clock.now()
     rules = load_rules(uow)
     order_id = new_id("ord")
-    # Lock the cart first (carts.mark_ordered: SELECT … FOR UPDATE): a second checkout of the same cart
-    # waits here, then finds it ordered (409 cart-closed); and the lines read next cannot change under us.
-    carts_service.mark_ordered(uow, cmd.cart_id, order_id)
-    cart = carts_service.reach_cart(uow, cmd.cart_id, cart_token)  # the acting key's access rules
+    # Lock the cart first (carts.order_cart: a guarded UPDATE of its row): a second checkout of the same
+    # cart waits here, then finds it ordered (409 cart-closed); its lines cannot change under us. The
+    # acting key's access rules apply; the cart comes unpriced (priced below for the mode, once).
+    cart = carts_service.order_cart(uow, cmd.cart_id, order_id, cart_token)
     if cmd.cart_version is not None and cmd.cart_version != cart.version - 1:  # mark_ordered bumped it
         raise CartChanged(
             f"The cart is at version {cart.version - 1}, not {cmd.cart_version}: review it and confirm again.",
@@ -291,14 +292,6 @@ def _reprice(
         if cmd.mode == "home_delivery"
         else None,
     )
-    known = cart.priced
-    if (
-        known is not None
-        and request.shipping is None
-        and (known.channel, known.store_id, known.customer_id, known.currency)
-        == (request.channel, request.store_id, request.customer_id, request.currency)
-    ):
-        return known  # priced moments ago by get_cart, for exactly this request
     return pricing_service.price_cart(uow, request)
 
 
