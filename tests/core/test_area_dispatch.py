@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+import pytest
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
-from comptoir.app import ComptoirAPI, _area_routers
+from comptoir.app import ComptoirAPI, _area_routers, _hot_routes
+from comptoir.core.api import ContextRoute, install_problem_handlers
+from comptoir.core.errors import Forbidden
 
 
 def small_app() -> ComptoirAPI:
@@ -51,5 +57,68 @@ def test_links_built_inside_an_area_reach_every_route_of_the_application() -> No
     assert client.get("/v1/a/x").json() == {"link": "http://testserver/v1/b/y"}
 
 
+def test_a_parameter_in_the_first_two_segments_is_refused() -> None:
+    loose = APIRouter()
+
+    @loose.get("/v1/{anything}/x")
+    def anything(anything: str) -> dict[str, str]:
+        return {}
+
+    with pytest.raises(ValueError, match="must be fixed"):
+        _area_routers([loose])
+
+
 def test_the_application_routes_each_domain_area(app) -> None:  # type: ignore[no-untyped-def]
-    assert {"/v1/inventory", "/v1/pricing", "/v1/orders", "/pages/returns"} <= set(app.area_routers)
+    assert {"/v1/inventory", "/v1/pricing", "/v1/orders", "/pages/returns", "/v1/me", "/v1/keys"} <= set(
+        app.area_routers
+    )
+
+
+async def _context(request: Request) -> str:
+    if request.headers.get("x-deny"):
+        raise Forbidden("denied")
+    return "ctx"
+
+
+async def _hot(ctx: Annotated[str, Depends(_context)], request: Request) -> Response:
+    return JSONResponse({"ctx": ctx, "q": request.scope["query_string"].decode()})
+
+
+def hot_app() -> ComptoirAPI:
+    app = ComptoirAPI()
+    install_problem_handlers(app)
+    shadowed = APIRouter(prefix="/v1/s")
+
+    @shadowed.get("/{anything}")
+    def anything(anything: str) -> dict[str, str]:
+        return {"shadow": anything}
+
+    shadowed.add_api_route("/fast", _hot, methods=["GET"], route_class_override=ContextRoute)
+    clear = APIRouter(prefix="/v1/h")
+    clear.add_api_route("/fast", _hot, methods=["GET"], route_class_override=ContextRoute)
+    for router in (shadowed, clear):
+        app.include_router(router)
+    app.area_routers = _area_routers([shadowed, clear])
+    return app
+
+
+def test_a_hot_route_is_found_by_its_path_unless_a_route_before_it_takes_the_request() -> None:
+    app = hot_app()
+    assert set(_hot_routes(app.area_routers)) == {"/v1/h/fast"}
+    client = TestClient(app)
+    assert client.get("/v1/h/fast?x=1").json() == {"ctx": "ctx", "q": "x=1"}
+    assert client.get("/v1/s/fast").json() == {"shadow": "fast"}
+    denied = client.get("/v1/h/fast", headers={"x-deny": "1"})
+    assert denied.status_code == 403
+    assert denied.headers["content-type"].startswith("application/problem+json")
+    assert client.post("/v1/h/fast").status_code == 405
+
+
+def test_a_context_route_refuses_other_parameters() -> None:
+    router = APIRouter()
+
+    async def wrong(ctx: Annotated[str, Depends(_context)], request: Request, q: str) -> Response:
+        return Response()
+
+    with pytest.raises(TypeError, match="ContextRoute"):
+        router.add_api_route("/wrong", wrong, methods=["GET"], route_class_override=ContextRoute)

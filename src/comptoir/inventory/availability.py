@@ -15,7 +15,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from operator import itemgetter
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, select
@@ -28,7 +29,6 @@ from comptoir.inventory import policies
 from comptoir.inventory.models import PlaceView, Stock
 from comptoir.inventory.schemas import NearestOut, NetworkAvailability, PlaceAvailability
 from comptoir.stores import service as stores
-from comptoir.stores.schemas import OpeningStatus
 
 S: Table = cast(Table, Stock.__table__)
 P: Table = cast(Table, PlaceView.__table__)
@@ -61,6 +61,19 @@ class _Place:
     hours: _Hours
 
 
+class _Opening(NamedTuple):
+    """A place's opening status at one minute (times in the place's zone, as shown), and the same in
+    UTC with when it opens after the current window closes: what a pickup promise compares with the
+    request's time (UTC to UTC, without a time-zone look-up per comparison)."""
+
+    open: bool
+    next_opening: datetime | None
+    closes_at: datetime | None
+    next_opening_utc: datetime | None
+    closes_at_utc: datetime | None
+    after_close_utc: datetime | None
+
+
 class _PlaceCache:
     """Places per (place, version); opening answers per (place, version, minute). Thread-safe enough:
     a race computes the same value twice."""
@@ -68,22 +81,36 @@ class _PlaceCache:
     def __init__(self, max_entries: int = 20_000) -> None:
         self.max_entries = max_entries
         self.places: dict[tuple[str, int], _Place] = {}
-        self.status: dict[tuple[str, int, int], OpeningStatus] = {}
+        self.openings: dict[tuple[str, int, int], _Opening] = {}
         self.lock = threading.Lock()
 
     def clear(self) -> None:
         with self.lock:
             self.places.clear()
-            self.status.clear()
+            self.openings.clear()
 
-    def opening(self, hours: _Hours, version: int, at: datetime) -> OpeningStatus:
-        key = (hours.place_id, version, int(at.timestamp() // 60))
-        found = self.status.get(key)
+    def opening(self, hours: _Hours, version: int, minute: int) -> _Opening:
+        """The status at the start of ``minute`` (minutes since the epoch)."""
+        key = (hours.place_id, version, minute)
+        found = self.openings.get(key)
         if found is None:
-            found = stores.opening_from_snapshot(hours, at.replace(second=0, microsecond=0))
-            if len(self.status) >= self.max_entries:
-                self.status.clear()
-            self.status[key] = found
+            at = datetime.fromtimestamp(minute * 60, UTC)
+            status = stores.opening_from_snapshot(hours, at)
+            after_close = None
+            if status.open and status.closes_at is not None:
+                after = stores.opening_from_snapshot(hours, status.closes_at + timedelta(minutes=1))
+                after_close = after.next_opening
+            found = _Opening(
+                status.open,
+                status.next_opening,
+                status.closes_at,
+                _utc(status.next_opening),
+                _utc(status.closes_at),
+                _utc(after_close),
+            )
+            if len(self.openings) >= self.max_entries:
+                self.openings.clear()
+            self.openings[key] = found
         return found
 
     def load(self, conn: Connection, wanted: set[tuple[str, int]]) -> dict[str, _Place]:
@@ -153,8 +180,8 @@ _PLACE_ID, _VERSION, _ON_HAND, _RESERVED, _SAFETY, _AISLE, _SHELF, _BIN = range(
 
 
 class _Prepared:
-    """``_NEAREST`` compiled once per dialect, run straight on a pooled DBAPI connection: no
-    transaction begun (a single SELECT is atomic on its own), no result-proxy layers."""
+    """``_NEAREST`` compiled once per dialect, run on the database's kept read connection: no pool
+    check-out, no transaction, no result-proxy layers."""
 
     def __init__(self, engine: Engine) -> None:
         compiled = _NEAREST.compile(dialect=engine.dialect)
@@ -162,19 +189,9 @@ class _Prepared:
         self.defaults = compiled.construct_params(_check=False)
         self.order = compiled.positiontup if compiled.positional else None
 
-    def rows(self, engine: Engine, sku: str, quantity: int) -> list[tuple[Any, ...]]:
+    def rows(self, db: Database, sku: str, quantity: int) -> list[tuple[Any, ...]]:
         params: dict[str, Any] = dict(self.defaults, sku=sku, qty=quantity)
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(self.sql, [params[k] for k in self.order] if self.order is not None else params)
-            found = list(cursor.fetchall())
-            cursor.close()
-            if engine.dialect.name != "sqlite":
-                raw.rollback()
-        finally:
-            raw.close()
-        return found
+        return db.read_rows(self.sql, [params[k] for k in self.order] if self.order is not None else params)
 
 
 _PREPARED: dict[str, _Prepared] = {}  # by dialect name
@@ -202,23 +219,18 @@ def origin_of(lat: float | None, lon: float | None, postcode: str | None) -> tup
     raise InvalidInput("Give lat and lon, or a French postcode.", field="postcode")
 
 
-def _promise(
-    hours: _Hours, version: int, status: OpeningStatus, now: datetime, preparation: int
-) -> dict[str, Any] | None:
-    after_close = None
-    if (
-        status.open
-        and status.closes_at is not None
-        and now + timedelta(minutes=preparation) > status.closes_at
-    ):
-        after_close = CACHE.opening(hours, version, status.closes_at + timedelta(minutes=1)).next_opening
+def _utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+def _promise(opening: _Opening, now: datetime, preparation: int) -> dict[str, Any] | None:
     promise = policies.pickup_promise(
         now,
-        status.open,
-        status.closes_at,
-        status.next_opening,
+        opening.open,
+        opening.closes_at_utc,
+        opening.next_opening_utc,
         preparation_minutes=preparation,
-        next_after_close=after_close,
+        next_after_close=opening.after_close_utc,
     )
     if promise is None:
         return None
@@ -258,8 +270,8 @@ def nearest_document(
         found = conn.execute(_NEAREST, {"sku": sku, "qty": quantity}).all()
     cached = CACHE.places
     loaded: dict[str, _Place] = {}
-    if any((r[_PLACE_ID], r[_VERSION]) not in cached for r in found):
-        wanted = {(r[_PLACE_ID], r[_VERSION]) for r in found}
+    wanted = {(r[_PLACE_ID], r[_VERSION]) for r in found}
+    if not wanted <= cached.keys():
         if conn is not None:
             loaded = CACHE.load(conn, wanted)
         else:
@@ -281,10 +293,11 @@ def nearest_document(
         for distance, (r, place) in zip(distances, candidates, strict=True)
         if max_km is None or distance <= max_km
     ]
-    scored.sort(key=lambda item: (item[0], item[1]))
+    scored.sort(key=itemgetter(0, 1))  # by distance, then place id
+    minute = int(now.timestamp() // 60)
     places = []
     for distance, place_id, r, place in scored[:limit]:
-        status = CACHE.opening(place.hours, r[_VERSION], now)
+        status = CACHE.opening(place.hours, r[_VERSION], minute)
         places.append(
             {
                 "place_id": place_id,
@@ -299,7 +312,7 @@ def nearest_document(
                 "open_now": status.open,
                 "next_opening": status.next_opening,
                 "closes_at": status.closes_at,
-                "pickup": _promise(place.hours, r[_VERSION], status, now, preparation_minutes),
+                "pickup": _promise(status, now, preparation_minutes),
             }
         )
     return {
@@ -354,7 +367,7 @@ def nearest_json(db: Database, sku: str, **options: Any) -> bytes:
     quantity = options.get("quantity", 1)
     if quantity < 1:
         raise InvalidInput("quantity must be at least 1.", field="quantity")
-    rows = prepared.rows(db.engine, sku, quantity)
+    rows = prepared.rows(db, sku, quantity)
     return orjson.dumps(
         nearest_document(None, sku, rows=rows, engine=engine, **options), option=orjson.OPT_UTC_Z
     )

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 # How long a hold lasts when the caller gives no expiry (an order's hold is kept until fulfilled).
 DEFAULT_HOLD: dict[str, timedelta | None] = {
@@ -47,8 +48,7 @@ def merge_lines(lines: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, i
 # -- pickup promise -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Promise:
+class Promise(NamedTuple):
     kind: str  # "within" (open now, long enough) or "from" (next opening + preparation)
     ready_by: datetime
     minutes: int
