@@ -8,6 +8,7 @@ import re
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -103,6 +104,33 @@ SECURITY_SCHEMES: dict[str, Any] = {
 }
 
 
+_CREDENTIAL_HEADERS = frozenset({b"authorization", b"x-api-key", b"x-customer-token"})
+
+
+def _credential_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, str]:
+    """The credentials of a request in one pass over its headers (the first of each, as Starlette's
+    ``Headers.get`` answers)."""
+    found: dict[bytes, str] = {}
+    for name, value in raw:
+        if name in _CREDENTIAL_HEADERS and name not in found:
+            found[name] = value.decode("latin-1")
+    return found
+
+
+def query_items(query_string: bytes) -> list[tuple[str, str]]:
+    """``parse_qsl(…, keep_blank_values=True)`` of a raw query string, splitting by hand when nothing
+    is percent- or plus-encoded (the common case of a hot GET)."""
+    text = query_string.decode("latin-1")
+    if "%" in text or "+" in text:
+        return parse_qsl(text, keep_blank_values=True)
+    items = []
+    for part in text.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            items.append((name, value))
+    return items
+
+
 def require(
     area: str | None, access: Literal["read", "write"] = "read"
 ) -> Callable[..., Awaitable[RequestContext]]:
@@ -110,12 +138,12 @@ def require(
 
     async def dependency(request: Request) -> RequestContext:
         state = app_state(request)
-        headers = request.headers
-        token = parse_token(headers.get("authorization"), headers.get("x-api-key"))
+        found = _credential_headers(request.scope["headers"])
+        token = parse_token(found.get(b"authorization"), found.get(b"x-api-key"))
         actor = state.authenticator.authenticate(token, request_id=request_id_var.get())
         if area is not None:
             check_scope(actor, area, access)
-        customer_token = headers.get("x-customer-token")
+        customer_token = found.get(b"x-customer-token")
         if customer_token:
             claims = tokens.verify(state.settings.secret_key, CUSTOMER_TOKEN_PURPOSE, customer_token)
             if claims is None or "sub" not in claims:

@@ -57,6 +57,7 @@ class _Place:
     name: str
     kind: str
     services: tuple[str, ...]
+    service_list: list[str]  # the same, as the answer shows it (never changed)
     point: policies.GeoPoint
     hours: _Hours
 
@@ -128,6 +129,7 @@ class _PlaceCache:
                 name=r.name,
                 kind=r.kind,
                 services=tuple(s for s in r.services.split(",") if s),
+                service_list=[s for s in r.services.split(",") if s],
                 point=policies.GeoPoint.of(r.latitude, r.longitude),
                 hours=_Hours(
                     r.place_id, r.timezone, r.status, r.weekly_hours, r.reserved_hours, r.special_days
@@ -237,6 +239,30 @@ def _promise(opening: _Opening, now: datetime, preparation: int) -> dict[str, An
     return {"kind": promise.kind, "ready_by": promise.ready_by, "minutes": promise.minutes}
 
 
+def _candidates(
+    found: Sequence[Sequence[Any]],
+    kinds: Sequence[str],
+    service: str | None,
+    loaded: dict[str, _Place] | None = None,
+) -> list[tuple[Sequence[Any], _Place]] | None:
+    """The stock rows whose place is of the wanted kinds and offers ``service``, with their place;
+    ``None`` when a place is not cached (unless ``loaded`` gives it: the place at the version just
+    read, when it changed between the two reads)."""
+    cached = CACHE.places
+    out = []
+    for r in found:
+        place = cached.get((r[_PLACE_ID], r[_VERSION]))
+        if place is None:
+            if loaded is None:
+                return None
+            place = loaded.get(r[_PLACE_ID])
+            if place is None:  # gone from the read model between the two reads
+                continue
+        if place.kind in kinds and (service is None or service in place.services):
+            out.append((r, place))
+    return out
+
+
 def nearest_document(
     conn: Connection | None,
     sku: str,
@@ -268,23 +294,17 @@ def nearest_document(
     else:
         assert conn is not None
         found = conn.execute(_NEAREST, {"sku": sku, "qty": quantity}).all()
-    cached = CACHE.places
-    loaded: dict[str, _Place] = {}
-    wanted = {(r[_PLACE_ID], r[_VERSION]) for r in found}
-    if not wanted <= cached.keys():
+    candidates = _candidates(found, kinds, service)
+    if candidates is None:  # a place (or a version of it) not read yet
+        wanted = {(r[_PLACE_ID], r[_VERSION]) for r in found}
         if conn is not None:
             loaded = CACHE.load(conn, wanted)
         else:
             assert engine is not None
             with engine.connect() as fresh:
                 loaded = CACHE.load(fresh, wanted)
-    candidates = []
-    for r in found:
-        place = cached.get((r[_PLACE_ID], r[_VERSION])) or loaded.get(r[_PLACE_ID])
-        if place is None:  # gone from the read model between the two reads
-            continue
-        if place.kind in kinds and (service is None or service in place.services):
-            candidates.append((r, place))
+        candidates = _candidates(found, kinds, service, loaded)
+        assert candidates is not None
     distances = policies.distances_km(
         policies.GeoPoint.of(origin_lat, origin_lon), [place.point for _, place in candidates]
     )
@@ -308,7 +328,7 @@ def nearest_document(
                 "available": policies.available_to_promise(r[_ON_HAND], r[_RESERVED], r[_SAFETY]),
                 "on_hand": r[_ON_HAND],
                 "location": _location(r),
-                "services": list(place.services),
+                "services": place.service_list,
                 "open_now": status.open,
                 "next_opening": status.next_opening,
                 "closes_at": status.closes_at,

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 # How long a hold lasts when the caller gives no expiry (an order's hold is kept until fulfilled).
@@ -54,6 +55,11 @@ class Promise(NamedTuple):
     minutes: int
 
 
+@lru_cache(maxsize=64)
+def _minutes(count: int) -> timedelta:
+    return timedelta(minutes=count)
+
+
 def pickup_promise(
     now: datetime,
     open_now: bool,
@@ -69,7 +75,7 @@ def pickup_promise(
     (``next_opening`` when closed now, ``next_after_close`` when it closes too soon) plus the
     preparation. ``None`` when the place never opens again.
     """
-    preparation = timedelta(minutes=preparation_minutes)
+    preparation = _minutes(preparation_minutes)
     if open_now and (closes_at is None or now + preparation <= closes_at):
         return Promise("within", now + preparation, preparation_minutes)
     start = next_after_close if open_now else next_opening
@@ -93,8 +99,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-@dataclass(frozen=True, slots=True)
-class GeoPoint:
+class GeoPoint(NamedTuple):
     """A position with its radians and cosine computed once (a place's, reused across requests)."""
 
     lat: float  # radians
@@ -113,8 +118,8 @@ def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:
     lat0, lon0, cos0 = origin.lat, origin.lon, origin.cos_lat
     diameter = 2 * EARTH_RADIUS_KM
     out = []
-    for p in points:
-        a = sin((p.lat - lat0) / 2) ** 2 + cos0 * p.cos_lat * sin((p.lon - lon0) / 2) ** 2
+    for lat, lon, cos_lat in points:
+        a = sin((lat - lat0) / 2) ** 2 + cos0 * cos_lat * sin((lon - lon0) / 2) ** 2
         out.append(diameter * asin(min(1.0, sqrt(a))))
     return out
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, require
+from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, query_items, require
 from comptoir.core.pagination import Page
 from comptoir.inventory import service
 from comptoir.inventory.schemas import (
@@ -78,7 +77,7 @@ async def nearest(ctx: Reader, request: Request) -> Response:
     # path cost about 45 % of this route's time when profiled. Errors are the same 422 problem, each
     # failing field named as /query/<name>.
     raw: dict[str, Any] = {}
-    for name, value in parse_qsl(request.scope["query_string"].decode("latin-1"), keep_blank_values=True):
+    for name, value in query_items(request.scope["query_string"]):
         if name == "kind":
             raw.setdefault("kind", []).append(value)
         else:
