@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -125,3 +126,67 @@ def test_encoding_then_decoding_gives_back_the_gtin_and_serial(
 
 def test_distance_paris_to_lyon_is_about_391_km() -> None:
     assert round(policies.distance_km(48.8566, 2.3522, 45.7640, 4.8357)) == 391
+
+
+def _reference_promise(
+    now: datetime,
+    open_now: bool,
+    closes_at: datetime | None,
+    next_opening: datetime | None,
+    preparation_minutes: int,
+    next_after_close: datetime | None,
+) -> policies.Promise | None:
+    """The rule as first written, before it was split into a plan per minute and a comparison."""
+    preparation = timedelta(minutes=preparation_minutes)
+    if open_now and (closes_at is None or now + preparation <= closes_at):
+        return policies.Promise("within", now + preparation, preparation_minutes)
+    start = next_after_close if open_now else next_opening
+    if start is None:
+        return None
+    ready = start + preparation
+    return policies.Promise("from", ready, max(0, math.ceil((ready - now).total_seconds() / 60)))
+
+
+_MOMENT = st.one_of(
+    st.none(), st.integers(-3000, 3000).map(lambda m: NOW + timedelta(minutes=m, seconds=m % 7))
+)
+
+
+@given(
+    now_offset=st.integers(-120, 120),
+    open_now=st.booleans(),
+    closes_at=_MOMENT,
+    next_opening=_MOMENT,
+    preparation=st.integers(0, 600),
+    next_after_close=_MOMENT,
+)
+def test_the_promise_plan_gives_the_rule_s_answer_at_any_moment(
+    now_offset: int,
+    open_now: bool,
+    closes_at: datetime | None,
+    next_opening: datetime | None,
+    preparation: int,
+    next_after_close: datetime | None,
+) -> None:
+    now = NOW + timedelta(seconds=now_offset)
+    plan = policies.promise_plan(
+        open_now,
+        closes_at,
+        next_opening,
+        preparation_minutes=preparation,
+        next_after_close=next_after_close,
+    )
+    assert policies.promise_at(plan, now) == _reference_promise(
+        now, open_now, closes_at, next_opening, preparation, next_after_close
+    )
+
+
+@given(
+    points=st.lists(st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9)), min_size=0, max_size=12),
+    origin=st.tuples(st.floats(-89.9, 89.9), st.floats(-179.9, 179.9)),
+)
+def test_distances_in_one_loop_are_the_haversine_of_each_point(
+    points: list[tuple[float, float]], origin: tuple[float, float]
+) -> None:
+    got = policies.distances_km(policies.GeoPoint.of(*origin), [policies.GeoPoint.of(*p) for p in points])
+    assert got == pytest.approx([policies.distance_km(*origin, *p) for p in points], abs=1e-6)

@@ -63,16 +63,13 @@ class _Place:
 
 
 class _Opening(NamedTuple):
-    """A place's opening status at one minute (times in the place's zone, as shown), and the same in
-    UTC with when it opens after the current window closes: what a pickup promise compares with the
-    request's time (UTC to UTC, without a time-zone look-up per comparison)."""
+    """A place's opening status at one minute (times in the place's zone, as shown) and its pickup
+    promise plan for one preparation time (in UTC, compared with the request's time)."""
 
     open: bool
     next_opening: datetime | None
     closes_at: datetime | None
-    next_opening_utc: datetime | None
-    closes_at_utc: datetime | None
-    after_close_utc: datetime | None
+    plan: policies.PromisePlan
 
 
 class _PlaceCache:
@@ -82,7 +79,7 @@ class _PlaceCache:
     def __init__(self, max_entries: int = 20_000) -> None:
         self.max_entries = max_entries
         self.places: dict[tuple[str, int], _Place] = {}
-        self.openings: dict[tuple[str, int, int], _Opening] = {}
+        self.openings: dict[tuple[str, int, int, int], _Opening] = {}
         self.lock = threading.Lock()
 
     def clear(self) -> None:
@@ -90,9 +87,9 @@ class _PlaceCache:
             self.places.clear()
             self.openings.clear()
 
-    def opening(self, hours: _Hours, version: int, minute: int) -> _Opening:
+    def opening(self, hours: _Hours, version: int, minute: int, preparation: int) -> _Opening:
         """The status at the start of ``minute`` (minutes since the epoch)."""
-        key = (hours.place_id, version, minute)
+        key = (hours.place_id, version, minute, preparation)
         found = self.openings.get(key)
         if found is None:
             at = datetime.fromtimestamp(minute * 60, UTC)
@@ -101,14 +98,14 @@ class _PlaceCache:
             if status.open and status.closes_at is not None:
                 after = stores.opening_from_snapshot(hours, status.closes_at + timedelta(minutes=1))
                 after_close = after.next_opening
-            found = _Opening(
+            plan = policies.promise_plan(
                 status.open,
-                status.next_opening,
-                status.closes_at,
-                _utc(status.next_opening),
                 _utc(status.closes_at),
-                _utc(after_close),
+                _utc(status.next_opening),
+                preparation_minutes=preparation,
+                next_after_close=_utc(after_close),
             )
+            found = _Opening(status.open, status.next_opening, status.closes_at, plan)
             if len(self.openings) >= self.max_entries:
                 self.openings.clear()
             self.openings[key] = found
@@ -225,15 +222,8 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(UTC)
 
 
-def _promise(opening: _Opening, now: datetime, preparation: int) -> dict[str, Any] | None:
-    promise = policies.pickup_promise(
-        now,
-        opening.open,
-        opening.closes_at_utc,
-        opening.next_opening_utc,
-        preparation_minutes=preparation,
-        next_after_close=opening.after_close_utc,
-    )
+def _promise(opening: _Opening, now: datetime) -> dict[str, Any] | None:
+    promise = policies.promise_at(opening.plan, now)
     if promise is None:
         return None
     return {"kind": promise.kind, "ready_by": promise.ready_by, "minutes": promise.minutes}
@@ -317,7 +307,7 @@ def nearest_document(
     minute = int(now.timestamp() // 60)
     places = []
     for distance, place_id, r, place in scored[:limit]:
-        status = CACHE.opening(place.hours, r[_VERSION], minute)
+        status = CACHE.opening(place.hours, r[_VERSION], minute, preparation_minutes)
         places.append(
             {
                 "place_id": place_id,
@@ -332,7 +322,7 @@ def nearest_document(
                 "open_now": status.open,
                 "next_opening": status.next_opening,
                 "closes_at": status.closes_at,
-                "pickup": _promise(status, now, preparation_minutes),
+                "pickup": _promise(status, now),
             }
         )
     return {

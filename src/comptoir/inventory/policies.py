@@ -60,6 +60,47 @@ def _minutes(count: int) -> timedelta:
     return timedelta(minutes=count)
 
 
+class PromisePlan(NamedTuple):
+    """A place's pickup promise worked out for a stretch of time in which its opening status holds
+    (e.g. one minute): what is left to do per order is one comparison."""
+
+    within_until: datetime | None  # orders placed until then are ready within the preparation time
+    open_ended: bool  # open with no closing time: always ready within the preparation time
+    later_ready: datetime | None  # otherwise ready then; None when the place never opens again
+    preparation_minutes: int
+
+
+def promise_plan(
+    open_now: bool,
+    closes_at: datetime | None,
+    next_opening: datetime | None,
+    *,
+    preparation_minutes: int = DEFAULT_PREPARATION_MINUTES,
+    next_after_close: datetime | None = None,
+) -> PromisePlan:
+    """Open now and still open ``preparation`` later: ready within that time. Otherwise: the next
+    opening (``next_opening`` when closed now, ``next_after_close`` when it closes too soon) plus the
+    preparation; never when the place never opens again."""
+    preparation = _minutes(preparation_minutes)
+    start = next_after_close if open_now else next_opening
+    return PromisePlan(
+        within_until=closes_at - preparation if open_now and closes_at is not None else None,
+        open_ended=open_now and closes_at is None,
+        later_ready=None if start is None else start + preparation,
+        preparation_minutes=preparation_minutes,
+    )
+
+
+def promise_at(plan: PromisePlan, now: datetime) -> Promise | None:
+    """When an order placed at ``now`` can be collected, by ``plan``."""
+    if plan.open_ended or (plan.within_until is not None and now <= plan.within_until):
+        return Promise("within", now + _minutes(plan.preparation_minutes), plan.preparation_minutes)
+    ready = plan.later_ready
+    if ready is None:
+        return None
+    return Promise("from", ready, max(0, math.ceil((ready - now).total_seconds() / 60)))
+
+
 def pickup_promise(
     now: datetime,
     open_now: bool,
@@ -69,20 +110,15 @@ def pickup_promise(
     preparation_minutes: int = DEFAULT_PREPARATION_MINUTES,
     next_after_close: datetime | None = None,
 ) -> Promise | None:
-    """When an order placed at ``now`` can be collected.
-
-    Open now and still open ``preparation`` later: ready within that time. Otherwise: the next opening
-    (``next_opening`` when closed now, ``next_after_close`` when it closes too soon) plus the
-    preparation. ``None`` when the place never opens again.
-    """
-    preparation = _minutes(preparation_minutes)
-    if open_now and (closes_at is None or now + preparation <= closes_at):
-        return Promise("within", now + preparation, preparation_minutes)
-    start = next_after_close if open_now else next_opening
-    if start is None:
-        return None
-    ready = start + preparation
-    return Promise("from", ready, max(0, math.ceil((ready - now).total_seconds() / 60)))
+    """When an order placed at ``now`` can be collected (:func:`promise_plan` at ``now``)."""
+    plan = promise_plan(
+        open_now,
+        closes_at,
+        next_opening,
+        preparation_minutes=preparation_minutes,
+        next_after_close=next_after_close,
+    )
+    return promise_at(plan, now)
 
 
 # -- distance ----------------------------------------------------------------------------------------------------
