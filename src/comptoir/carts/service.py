@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, or_, select, update
 
 from comptoir.carts import policies
 from comptoir.carts.events import CartAbandoned, CartChanged, CartCreated, CartMerged, CartOrdered
@@ -633,49 +633,56 @@ def order_cart(uow: UnitOfWork, cart_id: str, order_id: str, cart_token: str | N
     return _out(cart, lines, None, None)
 
 
+_CARTS = cast(Table, Cart.__table__)
+_LINES = cast(Table, CartLine.__table__)
+# Built once: checkout runs these on every order, and building a statement costs as much as running it.
+_ORDER_CART = (
+    update(_CARTS)
+    .where(_CARTS.c.id == bindparam("cart_id"), _CARTS.c.status.in_(policies.OPEN))
+    .values(
+        status="ordered",
+        order_id=bindparam("new_order_id"),
+        closed_at=bindparam("now"),
+        version=_CARTS.c.version + 1,
+        updated_at=bindparam("now"),
+        updated_channel=bindparam("channel"),
+    )
+    .returning(*_CARTS.c)
+)
+_CART = select(_CARTS).where(_CARTS.c.id == bindparam("cart_id"))
+_CART_LINES = (
+    select(_LINES).where(_LINES.c.cart_id == bindparam("cart_id")).order_by(_LINES.c.position, _LINES.c.id)
+)
+
+
 def _mark_ordered(
     uow: UnitOfWork, cart_id: str, order_id: str, total: Decimal | None
 ) -> tuple[CartLike, list[LineLike]]:
-    carts, lines_table = cast(Table, Cart.__table__), CartLine.__table__
-    if uow.session.new or uow.session.dirty or uow.session.deleted:
-        uow.session.flush()
-    now, channel = clock.now(), _channel(uow)
+    session = uow.session
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    channel = _channel(uow)
     # One guarded UPDATE locks, checks and converts the cart (a racing checkout of the same cart waits
     # on the row, then finds it no longer open); RETURNING gives the cart without another read.
-    row = uow.session.execute(
-        update(carts)
-        .where(carts.c.id == cart_id, carts.c.status.in_(policies.OPEN))
-        .values(
-            status="ordered",
-            order_id=order_id,
-            closed_at=now,
-            version=carts.c.version + 1,
-            updated_at=now,
-            updated_channel=channel,
-        )
-        .returning(*carts.c)
+    conn = session.connection()
+    row = conn.execute(
+        _ORDER_CART, {"cart_id": cart_id, "new_order_id": order_id, "now": clock.now(), "channel": channel}
     ).first()
     converted = row is not None
     if row is None:
-        row = uow.session.execute(select(carts).where(carts.c.id == cart_id)).first()
+        row = conn.execute(_CART, {"cart_id": cart_id}).first()
         if row is None:
             raise NotFound(f"No cart {cart_id}.")
         if row.status != "ordered":
             raise CartClosed(row.id, row.status, merged_into=row.merged_into)
         if row.order_id != order_id:
             raise CartClosed(row.id, row.status, order_id=row.order_id)
-    loaded = uow.session.identity_map.get(uow.session.identity_key(Cart, cart_id))
-    if loaded is not None:
-        uow.session.expire(loaded)  # an ORM copy loaded earlier in this unit of work is now stale
+    if session.identity_map:
+        loaded = session.identity_map.get(session.identity_key(Cart, cart_id))
+        if loaded is not None:
+            session.expire(loaded)  # an ORM copy loaded earlier in this unit of work is now stale
     cart = cast(CartLike, row)
-    lines = [
-        cast(LineLike, r)
-        for r in uow.session.execute(
-            select(lines_table)
-            .where(lines_table.c.cart_id == cart_id)
-            .order_by(lines_table.c.position, lines_table.c.id)
-        ).all()
-    ]
+    lines = [cast(LineLike, r) for r in conn.execute(_CART_LINES, {"cart_id": cart_id}).all()]
     if converted:
         fact = _fact(cart, lines, None, channel)
         fact["total"] = str(total) if total is not None else None

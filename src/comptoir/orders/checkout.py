@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from comptoir.carts import service as carts_service
@@ -52,6 +52,13 @@ from comptoir.stores.schemas import PlaceOut
 # test can SIGKILL the process in the middle of the transaction (tests/orders/test_checkout_races.py).
 PAUSE_ENV = "COMPTOIR_ORDERS_TEST_PAUSE_FILE"
 OPEN_LOAD_STATUSES = ("placed", "in_transit", "allocated", "picking")
+
+
+# Core inserts built once (the ORM's bulk path re-coerced every value of every row on each checkout).
+_INSERT_ORDER = insert(cast(Table, Order.__table__))
+_INSERT_LINES = insert(cast(Table, OrderLine.__table__))
+_INSERT_FULFILMENTS = insert(cast(Table, Fulfilment.__table__))
+_INSERT_FULFILMENT_LINES = insert(cast(Table, FulfilmentLine.__table__))
 
 
 class OutOfStockForOrder(Conflict):
@@ -217,13 +224,14 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
         }
         for position, line in enumerate(lines)
     ]
+    conn = uow.session.connection()
     try:
-        uow.session.execute(insert(Order).values(**row))
+        conn.execute(_INSERT_ORDER, row)
     except IntegrityError:  # the same cart ordered by a racing checkout (a safety net behind the cart lock)
         raise CartAlreadyOrdered(f"Cart {cart.id} is already an order.") from None
-    uow.session.execute(insert(OrderLine), line_rows)
-    uow.session.execute(insert(Fulfilment), fulfilment_rows)
-    uow.session.execute(insert(FulfilmentLine), fulfilment_lines)
+    conn.execute(_INSERT_LINES, line_rows)
+    conn.execute(_INSERT_FULFILMENTS, fulfilment_rows)
+    conn.execute(_INSERT_FULFILMENT_LINES, fulfilment_lines)
     uow.record(
         OrderPlaced(
             order_id=order_id,

@@ -53,6 +53,7 @@ def authorise(
             currency=currency,
             channel=channel,
         ),
+        new_order=True,  # order_id was made by this checkout
     )
 
 

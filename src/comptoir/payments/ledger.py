@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from comptoir.core import clock
@@ -97,8 +97,18 @@ def load(uow: UnitOfWork, *conditions: Any, lock: bool = False) -> list[PaymentR
     return [PaymentRow.of(r) for r in uow.session.connection().execute(stmt).mappings()]
 
 
+# Built once: every checkout and capture reads an order's payments.
+_OF_ORDER = select(P).where(P.c.order_id == bindparam("order_id")).order_by(P.c.id)
+_OF_ORDER_LOCKED = _OF_ORDER.with_for_update()
+_INSERT_PAYMENT = insert(payments_table)
+_INSERT_EVENT = insert(payment_events_table)
+
+
 def of_order(uow: UnitOfWork, order_id: str, *, lock: bool = False) -> list[PaymentRow]:
-    return load(uow, P.c.order_id == order_id, lock=lock)
+    stmt = _OF_ORDER_LOCKED if lock and uow.dialect == "postgresql" else _OF_ORDER
+    return [
+        PaymentRow.of(r) for r in uow.session.connection().execute(stmt, {"order_id": order_id}).mappings()
+    ]
 
 
 def one(uow: UnitOfWork, payment_id: str, *, lock: bool = False) -> PaymentRow | None:
@@ -124,7 +134,7 @@ def journal(
     provider_event_id: str | None = None,
 ) -> None:
     uow.session.connection().execute(
-        insert(payment_events_table),
+        _INSERT_EVENT,
         {
             "payment_id": payment.id,
             "order_id": payment.order_id,
@@ -155,7 +165,7 @@ def create(uow: UnitOfWork, values: dict[str, Any]) -> PaymentRow:
         "created_at": now,
         "updated_at": now,
     }
-    uow.session.connection().execute(insert(payments_table), row)
+    uow.session.connection().execute(_INSERT_PAYMENT, row)
     payment = PaymentRow.of(row)  # type: ignore[arg-type]
     journal(uow, payment, None, payment.state, payment.amount, now=now, reason="created")
     return payment

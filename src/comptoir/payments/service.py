@@ -94,12 +94,14 @@ def _points_reference(payment_id: str) -> str:
 # -- authorise -----------------------------------------------------------------------------------------------
 
 
-def authorise(uow: UnitOfWork, cmd: AuthoriseIn) -> list[PaymentOut]:
+def authorise(uow: UnitOfWork, cmd: AuthoriseIn, *, new_order: bool = False) -> list[PaymentOut]:
     """Take or record every tender of an order, all or nothing. Idempotent by ``order_id``: when the order
-    already has live payments, they are returned as they are."""
-    existing = ledger.of_order(uow, cmd.order_id)
-    if any(p.state in policies.LIVE for p in existing):
-        return [p.out() for p in existing]
+    already has live payments, they are returned as they are. ``new_order``: the caller made ``order_id``
+    in this very transaction (a checkout), so it has no payments yet and they are not looked for."""
+    if not new_order:
+        existing = ledger.of_order(uow, cmd.order_id)
+        if any(p.state in policies.LIVE for p in existing):
+            return [p.out() for p in existing]
     methods = [t.method for t in cmd.tenders]
     if any(m == "loyalty_points" for m in methods) and not cmd.customer_id:
         raise InvalidInput("Paying with loyalty points needs a known customer.", field="customer_id")

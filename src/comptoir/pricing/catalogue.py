@@ -86,12 +86,12 @@ def _db_key(uow: UnitOfWork) -> str:
     return uow.db.url
 
 
+# Built once: every priced cart reads it.
+_VERSION = select(table(PricingState).c.version).where(table(PricingState).c.key == STATE_KEY)
+
+
 def current_version(uow: UnitOfWork) -> int:
-    version = (
-        uow.session.connection()
-        .execute(select(PricingState.version).where(PricingState.key == STATE_KEY))
-        .scalar_one_or_none()
-    )
+    version = uow.session.connection().execute(_VERSION).scalar_one_or_none()
     return version or 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from comptoir.catalog import service as catalog
 from comptoir.core import clock
@@ -70,31 +70,33 @@ def _customer_context(
     return segments, tier
 
 
+_P, _F = table(Price), table(SkuFacts)
+# Built once (with expanding IN lists): every priced cart runs it.
+_PRICE_ROWS = (
+    select(
+        _P.c.sku,
+        _P.c.price_list_id,
+        _P.c.amount,
+        _P.c.compare_at,
+        _P.c.vat_rate,
+        _P.c.valid_from,
+        _P.c.valid_until,
+        _P.c.updated_at,
+        _F.c.category_ids,
+        _F.c.tax_class,
+    )
+    .select_from(_P.outerjoin(_F, _F.c.sku == _P.c.sku))
+    .where(_P.c.sku.in_(bindparam("skus", expanding=True)))
+    .where(_P.c.price_list_id.in_(bindparam("list_ids", expanding=True)))
+)
+
+
 def _price_rows(
     uow: UnitOfWork, skus: Sequence[str], list_ids: Sequence[str]
 ) -> tuple[dict[str, list[tuple[policies.PriceRow, datetime]]], dict[str, Facts]]:
     """Every price of these SKUs in these lists, and the SKUs' catalogue facts: one query."""
-    p = table(Price)
-    f = table(SkuFacts)
     rows = (
-        uow.session.connection()
-        .execute(
-            select(
-                p.c.sku,
-                p.c.price_list_id,
-                p.c.amount,
-                p.c.compare_at,
-                p.c.vat_rate,
-                p.c.valid_from,
-                p.c.valid_until,
-                p.c.updated_at,
-                f.c.category_ids,
-                f.c.tax_class,
-            )
-            .select_from(p.outerjoin(f, f.c.sku == p.c.sku))
-            .where(p.c.sku.in_(skus), p.c.price_list_id.in_(list_ids))
-        )
-        .all()
+        uow.session.connection().execute(_PRICE_ROWS, {"skus": list(skus), "list_ids": list(list_ids)}).all()
     )
     prices: dict[str, list[tuple[policies.PriceRow, datetime]]] = {}
     facts: dict[str, Facts] = {}
