@@ -160,6 +160,13 @@ def require(
     return dependency
 
 
+def _raising(error: Exception) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise error
+
+    return app
+
+
 class ContextRoute(APIRoute):
     """A hot read route called without FastAPI's dependency solver.
 
@@ -178,12 +185,14 @@ class ContextRoute(APIRoute):
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             request = Request(scope, receive, send)
-
-            async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+            try:
                 response = await handler(request)
-                await response(scope, receive, send)
-
-            await wrap_app_handling_exceptions(respond, request)(scope, receive, send)
+            except Exception as exc:
+                # Nothing is sent yet: the application's handlers answer (problem documents) as
+                # Starlette's wrapper does for every other route, or the error propagates.
+                await wrap_app_handling_exceptions(_raising(exc), request)(scope, receive, send)
+                return
+            await response(scope, receive, send)
 
         self.app = app
 

@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from pydantic import BaseModel, Field, field_validator
@@ -37,6 +38,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@lru_cache(maxsize=4096)  # a few keys' scope sets × areas × two accesses
 def scope_allows(scopes: frozenset[str], area: str, access: str) -> bool:
     """``write`` implies ``read``; ``*`` allows everything; ``*:read`` reads every area."""
     if "*" in scopes:

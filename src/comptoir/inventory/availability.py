@@ -63,13 +63,12 @@ class _Place:
 
 
 class _Opening(NamedTuple):
-    """A place's opening status at one minute (times in the place's zone, as shown) and its pickup
-    promise plan for one preparation time (in UTC, compared with the request's time)."""
+    """A place's opening status at one minute and its pickup promise plan for one preparation time
+    (in UTC, compared with the request's time), with the place's entry in the answer as far as it is
+    known then: an answer copies it and fills in the stock, the distance and the promise."""
 
-    open: bool
-    next_opening: datetime | None
-    closes_at: datetime | None
     plan: policies.PromisePlan
+    entry: dict[str, Any]
 
 
 class _PlaceCache:
@@ -87,8 +86,9 @@ class _PlaceCache:
             self.places.clear()
             self.openings.clear()
 
-    def opening(self, hours: _Hours, version: int, minute: int, preparation: int) -> _Opening:
+    def opening(self, place: _Place, version: int, minute: int, preparation: int) -> _Opening:
         """The status at the start of ``minute`` (minutes since the epoch)."""
+        hours = place.hours
         key = (hours.place_id, version, minute, preparation)
         found = self.openings.get(key)
         if found is None:
@@ -105,7 +105,22 @@ class _PlaceCache:
                 preparation_minutes=preparation,
                 next_after_close=_utc(after_close),
             )
-            found = _Opening(status.open, status.next_opening, status.closes_at, plan)
+            entry = {
+                "place_id": hours.place_id,
+                "code": place.code,
+                "name": place.name,
+                "kind": place.kind,
+                "distance_km": None,
+                "available": None,
+                "on_hand": None,
+                "location": None,
+                "services": place.service_list,
+                "open_now": status.open,
+                "next_opening": status.next_opening,
+                "closes_at": status.closes_at,
+                "pickup": None,
+            }
+            found = _Opening(plan, entry)
             if len(self.openings) >= self.max_entries:
                 self.openings.clear()
             self.openings[key] = found
@@ -306,25 +321,15 @@ def nearest_document(
     scored.sort(key=itemgetter(0, 1))  # by distance, then place id
     minute = int(now.timestamp() // 60)
     places = []
-    for distance, place_id, r, place in scored[:limit]:
-        status = CACHE.opening(place.hours, r[_VERSION], minute, preparation_minutes)
-        places.append(
-            {
-                "place_id": place_id,
-                "code": place.code,
-                "name": place.name,
-                "kind": place.kind,
-                "distance_km": round(distance, 3),
-                "available": policies.available_to_promise(r[_ON_HAND], r[_RESERVED], r[_SAFETY]),
-                "on_hand": r[_ON_HAND],
-                "location": _location(r),
-                "services": place.service_list,
-                "open_now": status.open,
-                "next_opening": status.next_opening,
-                "closes_at": status.closes_at,
-                "pickup": _promise(status, now),
-            }
-        )
+    for distance, _, r, place in scored[:limit]:
+        status = CACHE.opening(place, r[_VERSION], minute, preparation_minutes)
+        entry = status.entry.copy()
+        entry["distance_km"] = round(distance, 3)
+        entry["available"] = policies.available_to_promise(r[_ON_HAND], r[_RESERVED], r[_SAFETY])
+        entry["on_hand"] = r[_ON_HAND]
+        entry["location"] = _location(r)
+        entry["pickup"] = _promise(status, now)
+        places.append(entry)
     return {
         "sku": sku,
         "quantity": quantity,
