@@ -28,6 +28,14 @@ HEADERS: Table = cast(Table, Reservation.__table__)
 LINES: Table = cast(Table, ReservationLine.__table__)
 
 
+# Built once: every reservation runs them.
+_INSERT_HEADER: dict[str, Any] = {
+    "postgresql": pg_insert(HEADERS).on_conflict_do_nothing().returning(HEADERS.c.reference),
+    "sqlite": sqlite_insert(HEADERS).on_conflict_do_nothing().returning(HEADERS.c.reference),
+}
+_INSERT_LINES = insert(LINES)
+
+
 class ReservationMismatch(Conflict):
     slug = "reservation-mismatch"
     title = "This reference already holds other lines"
@@ -93,12 +101,9 @@ def reserve(uow: UnitOfWork, command: ReserveIn) -> ReservationOut:
         "created_at": now,
         "updated_at": now,
     }
-    insert_header: Any = (pg_insert if uow.dialect == "postgresql" else sqlite_insert)(HEADERS)
     with uow.savepoint():
         # A concurrent reserve with the same reference waits here on PostgreSQL until the first commits.
-        created = uow.session.execute(
-            insert_header.on_conflict_do_nothing().returning(HEADERS.c.reference), [header]
-        ).first()
+        created = uow.session.connection().execute(_INSERT_HEADER[uow.dialect], header).first()
         existing: Any = None
         if created is None:
             existing = _header(uow, command.reference, lock=True)
@@ -127,8 +132,8 @@ def reserve(uow: UnitOfWork, command: ReserveIn) -> ReservationOut:
                 )
             )
         levels = [ledger.hold(uow, sku, place_id, qty) for sku, place_id, qty in wanted]
-        uow.session.execute(
-            insert(LINES),
+        uow.session.connection().execute(
+            _INSERT_LINES,
             [
                 {"reference": command.reference, "sku": s, "place_id": p, "quantity": q, "fulfilled": 0}
                 for s, p, q in wanted

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 
 from comptoir.core.errors import Forbidden, InvalidInput
 from comptoir.core.pagination import Page, paginate
@@ -93,6 +93,11 @@ def level_out(row: Any) -> StockLevelOut:
     )
 
 
+# Built once: every checkout reads its SKUs' levels.
+_LEVELS = select(S).where(S.c.sku.in_(bindparam("skus", expanding=True))).order_by(S.c.sku, S.c.place_id)
+_LEVELS_AT = _LEVELS.where(S.c.place_id.in_(bindparam("place_ids", expanding=True)))
+
+
 def stock_levels(
     uow: UnitOfWork, skus: Sequence[str], place_ids: Sequence[str] | None = None
 ) -> dict[str, list[StockLevelOut]]:
@@ -101,11 +106,14 @@ def stock_levels(
     wanted = sorted(set(skus))
     if not wanted:
         return {}
-    stmt = select(S).where(S.c.sku.in_(wanted)).order_by(S.c.sku, S.c.place_id)
-    if place_ids is not None:
-        stmt = stmt.where(S.c.place_id.in_(sorted(set(place_ids))))
+    if place_ids is None:
+        rows = uow.session.connection().execute(_LEVELS, {"skus": wanted})
+    else:
+        rows = uow.session.connection().execute(
+            _LEVELS_AT, {"skus": wanted, "place_ids": sorted(set(place_ids))}
+        )
     out: dict[str, list[StockLevelOut]] = {sku: [] for sku in wanted}
-    for row in uow.session.execute(stmt):
+    for row in rows:
         out[row.sku].append(level_out(row))
     return out
 
