@@ -12,6 +12,7 @@ import asyncio
 import multiprocessing as mp
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -219,3 +220,45 @@ def load(
         p95_ms=_percentile(latencies, 0.95),
         p99_ms=_percentile(latencies, 0.99),
     )
+
+
+@dataclass(frozen=True)
+class Interleaved:
+    """One endpoint's rounds of :func:`interleaved`."""
+
+    rounds: list[LoadResult]
+
+    @property
+    def rps(self) -> float:
+        """Median requests/s over the rounds."""
+        return statistics.median(r.rps for r in self.rounds)
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(r.p50_ms for r in self.rounds)
+
+    @property
+    def p99_ms(self) -> float:
+        """The worst round's 99th percentile."""
+        return max(r.p99_ms for r in self.rounds)
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.rounds)
+
+
+def interleaved(
+    targets: dict[str, tuple[str, dict[str, str]]],
+    *,
+    rounds: int,
+    duration: float,
+    connections: int,
+) -> dict[str, Interleaved]:
+    """Load each target (name → (url, headers)) for ``duration`` seconds, one after the other, and do
+    that ``rounds`` times: every endpoint meets the same drift of a shared machine (other work, CPU
+    frequency), so the ratio of medians compares like with like."""
+    results: dict[str, list[LoadResult]] = {name: [] for name in targets}
+    for _ in range(rounds):
+        for name, (url, headers) in targets.items():
+            results[name].append(load(url, headers=headers, duration=duration, connections=connections))
+    return {name: Interleaved(found) for name, found in results.items()}
