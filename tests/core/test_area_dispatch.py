@@ -122,3 +122,50 @@ def test_a_context_route_refuses_other_parameters() -> None:
 
     with pytest.raises(TypeError, match="ContextRoute"):
         router.add_api_route("/wrong", wrong, methods=["GET"], route_class_override=ContextRoute)
+
+
+NEAREST = "/v1/inventory/availability/nearest?sku=NONE-1&lat=48.85&lon=2.35"
+
+
+def test_the_hot_lane_serves_a_hot_route_with_the_request_middleware_s_work(client, admin_headers) -> None:  # type: ignore[no-untyped-def]
+    answer = client.get(NEAREST, headers={**admin_headers, "X-Request-ID": "req-hot-1"})
+    assert answer.status_code == 200
+    assert answer.json()["places"] == []
+    assert answer.headers["x-request-id"] == "req-hot-1"
+    assert client.app.hot_lane is not None  # no CORS and no plugin middleware in the test settings
+    metrics = client.get("/metrics").text
+    assert 'route="/v1/inventory/availability/nearest",status="200"' in metrics
+
+
+def test_the_hot_lane_answers_errors_as_the_stack_does(client, admin_headers, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    unauthenticated = client.get(NEAREST)
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.headers["content-type"].startswith("application/problem+json")
+    invalid = client.get("/v1/inventory/availability/nearest?sku=X&lat=999&lon=2", headers=admin_headers)
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"] == [
+        {"detail": "Input should be less than or equal to 90", "parameter": "lat", "in": "query"}
+    ]
+
+    from comptoir.inventory import service
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(service, "nearest_json", broken)
+    crashed = TestClient(client.app, raise_server_exceptions=False).get(NEAREST, headers=admin_headers)
+    assert crashed.status_code == 500
+    assert crashed.headers["content-type"].startswith("application/problem+json")
+    assert "disk on fire" not in crashed.text
+    assert crashed.headers["x-request-id"] in crashed.json()["detail"]
+
+
+def test_no_hot_lane_when_another_middleware_must_see_every_request(settings, db) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.app import create_app
+
+    app = create_app(settings.model_copy(update={"cors_origins": ["https://shop.example"]}), db=db)
+    with TestClient(app) as client:
+        answer = client.get(NEAREST, headers={"Origin": "https://shop.example"})
+        assert answer.status_code == 401
+        assert answer.headers["access-control-allow-origin"] == "https://shop.example"
+    assert app.hot_lane is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from comptoir.core import auth, webhooks
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, app_state, etag, require
@@ -31,7 +31,7 @@ def readyz(request: Request) -> dict[str, str]:
 
 @health.get("/metrics", summary="Prometheus metrics", response_class=Response)
 async def metrics(request: Request) -> Response:
-    return Response(generate_latest(app_state(request).metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(app_state(request).metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
