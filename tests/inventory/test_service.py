@@ -198,6 +198,26 @@ def test_a_refused_line_leaves_nothing_even_if_the_caller_carries_on(stocked) ->
         service.get_reservation(uow, "c")
 
 
+def test_without_its_savepoint_a_hold_is_the_same_and_a_refusal_is_undone_by_the_caller(stocked) -> None:  # type: ignore[no-untyped-def]
+    lines = [
+        ReserveLine(sku="JUPE-M", place_id="st_opera", quantity=1),
+        ReserveLine(sku=SKU, place_id="st_opera", quantity=99),
+    ]
+    # a caller that rolls back on a refusal (a checkout): nothing is left
+    with pytest.raises(service.OutOfStock), UnitOfWork(stocked) as uow:
+        service.reserve(uow, ReserveIn(reference="c", lines=lines), savepoint=False)
+        uow.commit()
+    assert level(stocked, "JUPE-M", "st_opera") == (2, 0, 2)
+    # and a hold that fits is the same as with the savepoint
+    with UnitOfWork(stocked) as uow:
+        out = service.reserve(uow, ReserveIn(reference="c", lines=lines[:1]), savepoint=False)
+        uow.commit()
+    assert (out.status, [(x.sku, x.quantity) for x in out.lines]) == ("held", [("JUPE-M", 1)])
+    assert level(stocked, "JUPE-M", "st_opera") == (2, 1, 1)
+    assert [(e.sku, e.reserved) for e in _events(stocked, "inventory.stock_changed")][-1] == ("JUPE-M", 1)
+    assert ledger_balances(stocked)
+
+
 def test_reserving_again_with_the_same_reference_returns_the_first_hold(stocked) -> None:  # type: ignore[no-untyped-def]
     first = _reserve(stocked, "cart-1", (SKU, "st_opera", 2))
     again = _reserve(stocked, "cart-1", (SKU, "st_opera", 2))

@@ -1,14 +1,16 @@
 """Reservations: holds on stock for carts, checkouts, orders and reserve & collect.
 
 A reservation is idempotent by its reference: the first ``reserve`` holds every line or none (inside
-a savepoint, so a refused line leaves nothing behind even when the caller carries on); a replay with
-the same lines returns the hold as it is. ``release`` and expiry move the header out of ``held`` with
+a savepoint, so a refused line leaves nothing behind even when the caller carries on; a caller that
+rolls everything back on a refusal may do without it); a replay with the same lines returns the hold
+as it is. ``release`` and expiry move the header out of ``held`` with
 one guarded UPDATE first, so of two concurrent releasers only one gives the units back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, cast
 
@@ -84,7 +86,9 @@ def get_reservation(uow: UnitOfWork, reference: str) -> ReservationOut:
     return _out(header, _lines(uow, reference))
 
 
-def reserve(uow: UnitOfWork, command: ReserveIn) -> ReservationOut:
+def reserve(uow: UnitOfWork, command: ReserveIn, *, savepoint: bool = True) -> ReservationOut:
+    """Hold every line or none. ``savepoint=False``: the caller rolls its whole unit of work back when
+    this raises (a checkout), so the hold needs no savepoint of its own (two statements fewer)."""
     now = clock.now()
     expires_at = policies.hold_expiry(command.kind, now, command.expires_at)
     if expires_at is not None and expires_at <= now:
@@ -101,7 +105,7 @@ def reserve(uow: UnitOfWork, command: ReserveIn) -> ReservationOut:
         "created_at": now,
         "updated_at": now,
     }
-    with uow.savepoint():
+    with uow.savepoint() if savepoint else nullcontext():
         # A concurrent reserve with the same reference waits here on PostgreSQL until the first commits.
         created = uow.session.connection().execute(_INSERT_HEADER[uow.dialect], header).first()
         existing: Any = None

@@ -3,8 +3,9 @@
 Other domains call (see ``docs/domain-contracts.md``):
 
 * ``stock_levels(uow, skus, place_ids=None) -> dict[sku, list[StockLevelOut]]``;
-* ``reserve(uow, ReserveIn) -> ReservationOut`` — all lines or none, idempotent by reference, raises
-  :class:`OutOfStock` (409 ``out-of-stock``) naming the SKU and place;
+* ``reserve(uow, ReserveIn, savepoint=True) -> ReservationOut`` — all lines or none, idempotent by
+  reference, raises :class:`OutOfStock` (409 ``out-of-stock``) naming the SKU and place
+  (``savepoint=False`` when the caller rolls back everything on a refusal);
 * ``release(uow, reference)`` (idempotent), ``confirm(uow, reference, expires_at=)``,
   ``fulfil(uow, reference, lines=None, movement_reference=)``;
 * ``record_movement(uow, MovementIn)`` (idempotent by reference, sku, place, kind),

@@ -175,6 +175,7 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
                 kind=kind,
                 expires_at=expires_at,
             ),
+            savepoint=False,  # a refusal fails the whole checkout: its unit of work is rolled back
         )
     _pause_for_tests()
 
