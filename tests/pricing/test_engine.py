@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from comptoir.core.db import Database
+from comptoir.core.errors import Problem
 from comptoir.core.uow import UnitOfWork
-from comptoir.pricing import service
+from comptoir.pricing import catalogue, service
 from comptoir.pricing.schemas import PriceListIn, PricesIn
 from tests.pricing.conftest import NOW, D, build_shop, cart, category_id, price, promote
 
@@ -50,6 +53,33 @@ def test_most_specific_list_wins_and_says_which(shop: Database) -> None:
         ("lyon", True, True),
         ("base-eur", True, False),
     ]
+
+
+def test_a_set_cached_before_a_change_elsewhere_is_never_priced_with(shop: Database) -> None:
+    # given this process priced (and cached the price lists) before a web list and a dollar list existed
+    assert price(shop, cart(("ROBE-S", 1))).lines[0].unit_price == D("59.90")
+    with pytest.raises(Problem):
+        price(shop, cart(("ROBE-S", 1), currency="USD"))
+    with UnitOfWork(shop) as uow:
+        stale = catalogue.cached(uow)
+    # when they are created (as by another process: only the version row tells)
+    with UnitOfWork(shop) as uow:
+        web = service.create_price_list(uow, PriceListIn(code="web", name="Web", channels=["web"]))
+        service.set_prices(
+            uow, web.id, PricesIn.model_validate({"prices": [{"sku": "ROBE-S", "amount": "49.90"}]})
+        )
+        usd = service.create_price_list(uow, PriceListIn(code="usd", name="Dollars", currency="USD"))
+        service.set_prices(
+            uow, usd.id, PricesIn.model_validate({"prices": [{"sku": "ROBE-S", "amount": "65.00"}]})
+        )
+        uow.commit()
+        assert catalogue.cached(uow) is stale
+    # then the version read with the prices (or, after a refusal, on its own) has the set loaded again
+    assert price(shop, cart(("ROBE-S", 1), currency="USD")).lines[0].unit_price == D("65.00")
+    with UnitOfWork(shop) as uow:
+        assert catalogue.cached(uow) is not stale
+        catalogue._cache[shop.url] = stale  # (the stale set once more, for the other path)
+    assert price(shop, cart(("ROBE-S", 1))).lines[0].unit_price == D("49.90")
 
 
 def test_percent_off_a_category_and_a_cart_discount_are_explained_per_line(shop: Database) -> None:

@@ -1,7 +1,8 @@
 """The price lists and live promotions, cached in each process and checked against a version row.
 
-Every pricing reads ``pricing_state.version`` (one primary-key read). When it differs from the cached
-one the whole set is loaded again with two Core queries; every change of a price list, promotion or
+Every pricing reads ``pricing_state.version`` (one primary-key read, in the same statement as the
+prices when there are some). When it differs from the cached one the whole set is loaded again with
+two Core queries; every change of a price list, promotion or
 coupon definition bumps the version in the same transaction, so another process never prices with a
 stale set once the change is committed.
 """
@@ -86,12 +87,12 @@ def _db_key(uow: UnitOfWork) -> str:
     return uow.db.url
 
 
-# Built once: every priced cart reads it.
-_VERSION = select(table(PricingState).c.version).where(table(PricingState).c.key == STATE_KEY)
+# Built once: every priced cart reads it (alone, or as a column of the prices it reads).
+VERSION = select(table(PricingState).c.version).where(table(PricingState).c.key == STATE_KEY)
 
 
 def current_version(uow: UnitOfWork) -> int:
-    version = uow.session.connection().execute(_VERSION).scalar_one_or_none()
+    version = uow.session.connection().execute(VERSION).scalar_one_or_none()
     return version or 0
 
 
@@ -104,6 +105,11 @@ def bump(uow: UnitOfWork) -> None:
     if result.rowcount == 0:  # type: ignore[attr-defined]
         insert_ignore(uow.session, PricingState, [{"key": STATE_KEY, "version": new}])
         uow.session.execute(update(PricingState).where(PricingState.key == STATE_KEY).values(version=new))
+
+
+def cached(uow: UnitOfWork) -> Catalogue | None:
+    """The set this process holds, unchecked (the caller compares its version with one read later)."""
+    return _cache.get(_db_key(uow))
 
 
 def load(uow: UnitOfWork) -> Catalogue:

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, or_, select
 
 from comptoir.catalog import service as catalog
 from comptoir.core import clock
-from comptoir.core.errors import InvalidInput, NotFound
+from comptoir.core.errors import InvalidInput, NotFound, Problem
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.loyalty import service as loyalty
@@ -86,6 +86,7 @@ _PRICE_ROWS = (
         _F.c.tax_class,
     )
     .select_from(_P.outerjoin(_F, _F.c.sku == _P.c.sku))
+    .add_columns(catalogue.VERSION.scalar_subquery().label("catalogue_version"))
     .where(_P.c.sku.in_(bindparam("skus", expanding=True)))
     .where(_P.c.price_list_id.in_(bindparam("list_ids", expanding=True)))
 )
@@ -93,11 +94,13 @@ _PRICE_ROWS = (
 
 def _price_rows(
     uow: UnitOfWork, skus: Sequence[str], list_ids: Sequence[str]
-) -> tuple[dict[str, list[tuple[policies.PriceRow, datetime]]], dict[str, Facts]]:
-    """Every price of these SKUs in these lists, and the SKUs' catalogue facts: one query."""
+) -> tuple[dict[str, list[tuple[policies.PriceRow, datetime]]], dict[str, Facts], int | None]:
+    """Every price of these SKUs in these lists, the SKUs' catalogue facts, and the catalogue version
+    read in the same statement (None without rows): one query."""
     rows = (
         uow.session.connection().execute(_PRICE_ROWS, {"skus": list(skus), "list_ids": list(list_ids)}).all()
     )
+    version = (rows[0].catalogue_version or 0) if rows else None
     prices: dict[str, list[tuple[policies.PriceRow, datetime]]] = {}
     facts: dict[str, Facts] = {}
     for r in rows:
@@ -116,7 +119,7 @@ def _price_rows(
         # Not yet in our copy (the catalogue's events are on their way): ask the catalogue.
         for sku, v in catalog.get_variants(uow, missing).items():
             facts[sku] = Facts(tuple(v.category_ids), v.tax_class)
-    return prices, facts
+    return prices, facts, version
 
 
 def _resolve(
@@ -266,8 +269,24 @@ def _over_budget(uow: UnitOfWork, cat: Catalogue, outcome: policies.Outcome) -> 
 
 
 def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
+    # The cached lists and promotions are checked against the version read with the prices (a round trip
+    # fewer than reading it first); a pricing made with a stale set, or refused, is checked and redone.
+    cat = catalogue.cached(uow)
+    if cat is not None:
+        try:
+            priced, seen = _price_cart(uow, cmd, cat)
+        except Problem:
+            if catalogue.current_version(uow) == cat.version:
+                raise
+        else:
+            if (seen if seen is not None else catalogue.current_version(uow)) == cat.version:
+                return priced
+    return _price_cart(uow, cmd, catalogue.load(uow))[0]
+
+
+def _price_cart(uow: UnitOfWork, cmd: PriceCartIn, cat: Catalogue) -> tuple[PricedCart, int | None]:
+    """The cart priced with ``cat``, and the catalogue version read with the prices (None: not read)."""
     at = cmd.at or clock.now()
-    cat = catalogue.load(uow)
     segments, tier = _customer_context(uow, cat, cmd.customer_id)
     ctx = policies.PriceContext(cmd.currency, cmd.channel, cmd.store_id, segments, at)
     list_ids = [rule.id for rule in cat.lists.values() if policies.list_applies(rule, ctx)]
@@ -278,7 +297,7 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
     coupon_promos, rejected = _coupons(uow, cmd, cat, at, segments, tier)
     gift_skus |= {str(p.params["gift_sku"]) for p in coupon_promos if p.kind == "gift"}
     skus = list(dict.fromkeys([line.sku for line in cmd.lines] + sorted(gift_skus)))
-    rows, facts = _price_rows(uow, skus, list_ids) if skus and list_ids else ({}, {})
+    rows, facts, seen = _price_rows(uow, skus, list_ids) if skus and list_ids else ({}, {}, None)
 
     resolved: dict[str, Resolved] = {}
     lines: list[policies.Line] = []
@@ -368,7 +387,7 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
         shipping_total, policies.SHIPPING_VAT_RATE
     )
     # Built from values this module computed and checked: no second validation on the hot path.
-    return PricedCart.model_construct(
+    priced = PricedCart.model_construct(
         currency=cmd.currency,
         channel=cmd.channel,
         store_id=cmd.store_id,
@@ -386,6 +405,7 @@ def price_cart(uow: UnitOfWork, cmd: PriceCartIn) -> PricedCart:
         priced_at=at,
         promotions_version=cat.version,
     )
+    return priced, seen
 
 
 def _adjustment(a: policies.Applied) -> Adjustment:
@@ -442,7 +462,7 @@ def explain_price(
         store_id = channel.split(":", 1)[1]
     ctx = policies.PriceContext(currency, channel, store_id, segments, at)
     same_currency = [rule.id for rule in cat.lists.values() if rule.currency == currency]
-    rows, facts = _price_rows(uow, [sku], same_currency) if same_currency else ({}, {})
+    rows, facts, _ = _price_rows(uow, [sku], same_currency) if same_currency else ({}, {}, None)
     res = _resolve(rows.get(sku), cat, ctx, facts.get(sku))
     candidates = []
     for row, _ in rows.get(sku, []):
