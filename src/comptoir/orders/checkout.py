@@ -91,7 +91,9 @@ def _pause_for_tests() -> None:
     target = os.environ.get(PAUSE_ENV)
     if not target:
         return
-    Path(target).write_text(str(os.getpid()))
+    written = Path(target + ".tmp")
+    written.write_text(str(os.getpid()))
+    written.replace(target)  # appears with its content: the test reads it as soon as it exists
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and Path(target).exists():
         time.sleep(0.05)
