@@ -11,10 +11,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from comptoir.core import clock
@@ -22,6 +22,8 @@ from comptoir.core.context import SYSTEM, Actor
 from comptoir.core.db import Database, Provenance
 from comptoir.core.events import DomainEvent
 from comptoir.core.models import OutboxEvent
+
+_OUTBOX_INSERT = insert(cast(Table, OutboxEvent.__table__))
 
 # Set whenever a commit wrote events, so an in-process dispatcher wakes up at once.
 events_written = threading.Event()
@@ -111,7 +113,8 @@ class UnitOfWork:
             }
             for e in events
         ]
-        self.session.execute(insert(OutboxEvent), rows)
+        # A plain table insert: the ORM's bulk path cost a sixth of a checkout's CPU for the same rows.
+        self.session.connection().execute(_OUTBOX_INSERT, rows)
         self._events = [[]]
         return len(rows)
 
