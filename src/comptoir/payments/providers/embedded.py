@@ -13,8 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from comptoir.payments.providers.base import ProviderPayment, ProviderRefund, ProviderRefused
-from comptoir.payments.providers.http import parse_intent
+from comptoir.payments.providers.base import ProviderPayment, ProviderRefund
+from comptoir.payments.providers.http import intent_request, parse_intent, parse_refund, refusal
 from comptoir.payments.providers.sandbox import Sandbox
 
 
@@ -26,11 +26,7 @@ class EmbeddedCardProvider:
     def _call(self, scope: str, key: str | None, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         status, body = self.sandbox.idempotent(key, scope, run)
         if status >= 400:
-            error = body.get("error") or {}
-            raise ProviderRefused(
-                f"The card provider {self.name} refused: {error.get('message', status)}",
-                provider_code=error.get("code"),
-            )
+            raise refusal(self.name, status, body)
         return body
 
     def authorise(
@@ -43,14 +39,9 @@ class EmbeddedCardProvider:
         metadata: dict[str, str],
         return_url: str | None = None,
     ) -> ProviderPayment:
-        body = {
-            "amount": str(amount),
-            "currency": currency,
-            "token": token,
-            "capture_method": "manual",
-            "metadata": dict(metadata),
-            "return_url": return_url,
-        }
+        body = intent_request(
+            amount=amount, currency=currency, token=token, metadata=metadata, return_url=return_url
+        )
         return _intent(self._call("create", idempotency_key, lambda: self.sandbox.create_intent(body)))
 
     def capture(self, reference: str, amount: Decimal, *, idempotency_key: str) -> ProviderPayment:
@@ -66,15 +57,10 @@ class EmbeddedCardProvider:
             idempotency_key,
             lambda: self.sandbox.refund({"payment_intent": reference, "amount": str(amount)}),
         )
-        return ProviderRefund(
-            reference=str(body["id"]),
-            payment_reference=str(body["payment_intent"]),
-            amount=Decimal(str(body["amount"])),
-            status=body["status"],
-        )
+        return parse_refund(body)
 
     def retrieve(self, reference: str) -> ProviderPayment:
-        return _intent(self._call("get", None, lambda: self.sandbox._intent(reference).view()))
+        return _intent(self._call("get", None, lambda: self.sandbox.retrieve(reference)))
 
     def open_authorisations(
         self, *, created_after: datetime, created_before: datetime, limit: int = 100

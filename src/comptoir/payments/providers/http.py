@@ -59,6 +59,38 @@ def parse_intent(body: dict[str, Any]) -> ProviderPayment:
     )
 
 
+def intent_request(
+    *, amount: Decimal, currency: str, token: str, metadata: dict[str, str], return_url: str | None
+) -> dict[str, Any]:
+    """The body of ``POST /v1/payment_intents``: a manual-capture authorisation."""
+    return {
+        "amount": str(amount),
+        "currency": currency,
+        "token": token,
+        "capture_method": "manual",
+        "metadata": dict(metadata),
+        "return_url": return_url,
+    }
+
+
+def parse_refund(body: dict[str, Any]) -> ProviderRefund:
+    return ProviderRefund(
+        reference=str(body["id"]),
+        payment_reference=str(body["payment_intent"]),
+        amount=Decimal(str(body["amount"])),
+        status=body["status"],
+    )
+
+
+def refusal(provider: str, status: int, body: dict[str, Any]) -> ProviderRefused:
+    """The provider's 4xx error document as the refusal the payments domain answers with."""
+    error = body.get("error") or {}
+    return ProviderRefused(
+        f"The card provider {provider} refused: {error.get('message', status)}",
+        provider_code=error.get("code"),
+    )
+
+
 class HttpCardProvider:
     def __init__(self, name: str, client: httpx.Client, secret: str) -> None:
         self.name = name
@@ -91,11 +123,7 @@ class HttpCardProvider:
             )
         body: dict[str, Any] = response.json()
         if response.status_code >= 400:
-            error = body.get("error") or {}
-            raise ProviderRefused(
-                f"The card provider {self.name} refused: {error.get('message', response.status_code)}",
-                provider_code=error.get("code"),
-            )
+            raise refusal(self.name, response.status_code, body)
         return body
 
     def authorise(
@@ -108,14 +136,9 @@ class HttpCardProvider:
         metadata: dict[str, str],
         return_url: str | None = None,
     ) -> ProviderPayment:
-        body = {
-            "amount": str(amount),
-            "currency": currency,
-            "token": token,
-            "capture_method": "manual",
-            "metadata": metadata,
-            "return_url": return_url,
-        }
+        body = intent_request(
+            amount=amount, currency=currency, token=token, metadata=metadata, return_url=return_url
+        )
         return parse_intent(self._call("POST", "/v1/payment_intents", json=body, key=idempotency_key))
 
     def capture(self, reference: str, amount: Decimal, *, idempotency_key: str) -> ProviderPayment:
@@ -136,12 +159,7 @@ class HttpCardProvider:
             json={"payment_intent": reference, "amount": str(amount)},
             key=idempotency_key,
         )
-        return ProviderRefund(
-            reference=str(body["id"]),
-            payment_reference=str(body["payment_intent"]),
-            amount=Decimal(str(body["amount"])),
-            status=body["status"],
-        )
+        return parse_refund(body)
 
     def retrieve(self, reference: str) -> ProviderPayment:
         return parse_intent(self._call("GET", f"/v1/payment_intents/{reference}"))

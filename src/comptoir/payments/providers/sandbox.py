@@ -133,6 +133,9 @@ class Sandbox:
             raise SandboxError(404, "resource_missing", f"no payment intent {intent_id}")
         return intent
 
+    def retrieve(self, intent_id: str) -> dict[str, Any]:
+        return self._intent(intent_id).view()
+
     def capture(self, intent_id: str, body: dict[str, Any]) -> dict[str, Any]:
         intent = self._intent(intent_id)
         if intent.status == "succeeded":
@@ -308,7 +311,7 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
 
     @app.get("/v1/payment_intents/{intent_id}")
     def get(intent_id: str) -> JSONResponse:
-        return reply(sandbox.idempotent(None, "get", lambda: sandbox._intent(intent_id).view()))
+        return reply(sandbox.idempotent(None, "get", lambda: sandbox.retrieve(intent_id)))
 
     @app.post("/v1/payment_intents/{intent_id}/capture")
     async def capture(intent_id: str, request: Request) -> JSONResponse:
@@ -389,20 +392,6 @@ def embedded_state(settings: PaymentsSettings) -> Sandbox:
                 secret=settings.provider_secret, webhook_secret=settings.provider_webhook_secret
             )
         return sandbox
-
-
-def embedded_client(settings: PaymentsSettings) -> httpx.Client:
-    """An HTTP client on the sandbox running in this process (its pages and test helpers over HTTP)."""
-    from starlette.testclient import TestClient
-
-    sandbox = embedded_state(settings)
-    with _embedded_lock:
-        client = _embedded.get("client")
-        if client is None:
-            client = _embedded["client"] = TestClient(
-                create_sandbox_app(sandbox), base_url="http://sandbox.embedded"
-            )
-        return client
 
 
 def embedded_sandbox() -> Sandbox | None:
