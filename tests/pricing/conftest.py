@@ -93,6 +93,17 @@ def promote(db: Database, **data: Any) -> str:
     return out.id
 
 
+def pro_list_excluding_tax(uow: UnitOfWork):  # type: ignore[no-untyped-def]
+    """The professionals' list, kept excluding tax: the jam at 3.00 HT."""
+    plist = service.create_price_list(
+        uow, PriceListIn(code="pro-ht", name="Pro HT", customer_groups=["pro"], prices_include_tax=False)
+    )
+    service.set_prices(
+        uow, plist.id, PricesIn.model_validate({"prices": [{"sku": "CONFITURE", "amount": "3.00"}]})
+    )
+    return plist
+
+
 def cart(*lines: tuple[str, int], **extra: Any) -> PriceCartIn:
     data: dict[str, Any] = {"channel": "web", "currency": "EUR"}
     data.update(extra)

@@ -11,7 +11,16 @@ from comptoir.core.errors import Problem
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import catalogue, service
 from comptoir.pricing.schemas import PriceListIn, PricesIn
-from tests.pricing.conftest import NOW, D, build_shop, cart, category_id, price, promote
+from tests.pricing.conftest import (
+    NOW,
+    D,
+    build_shop,
+    cart,
+    category_id,
+    price,
+    pro_list_excluding_tax,
+    promote,
+)
 
 
 def test_a_cart_without_promotions_is_priced_from_the_base_list(shop: Database) -> None:
@@ -294,12 +303,7 @@ def test_a_promotion_is_not_offered_when_its_budget_left_cannot_cover_the_cart(s
 
 def test_a_list_kept_excluding_tax_is_shown_both_ways(shop: Database) -> None:
     with UnitOfWork(shop) as uow:
-        pro = service.create_price_list(
-            uow, PriceListIn(code="pro-ht", name="Pro HT", customer_groups=["pro"], prices_include_tax=False)
-        )
-        service.set_prices(
-            uow, pro.id, PricesIn.model_validate({"prices": [{"sku": "CONFITURE", "amount": "3.00"}]})
-        )
+        pro_list_excluding_tax(uow)
         uow.commit()
         why = service.explain_price(
             uow, "CONFITURE", currency="EUR", channel="web", store_id=None, customer_id=None, at=None

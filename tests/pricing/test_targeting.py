@@ -10,7 +10,7 @@ from comptoir.customers.schemas import CustomerRecord
 from comptoir.loyalty import service as loyalty
 from comptoir.pricing import service
 from comptoir.pricing.schemas import PriceListIn, PricesIn
-from tests.pricing.conftest import D, cart, price, promote
+from tests.pricing.conftest import D, cart, price, pro_list_excluding_tax, promote
 
 
 def _customer(db: Database, email: str, segments: list[str]) -> str:
@@ -88,12 +88,7 @@ def test_channel_targeting_defaults_to_every_channel(shop: Database) -> None:
 def test_a_pro_list_kept_excluding_tax_prices_a_pro_customer(shop: Database) -> None:
     pro = _customer(shop, "pro@example.fr", ["pro"])
     with UnitOfWork(shop) as uow:
-        plist = service.create_price_list(
-            uow, PriceListIn(code="pro-ht", name="Pro HT", customer_groups=["pro"], prices_include_tax=False)
-        )
-        service.set_prices(
-            uow, plist.id, PricesIn.model_validate({"prices": [{"sku": "CONFITURE", "amount": "3.00"}]})
-        )
+        pro_list_excluding_tax(uow)
         uow.commit()
     line = price(shop, cart(("CONFITURE", 2), customer_id=pro)).lines[0]
     assert (line.price_list_name, line.unit_price, line.unit_price_excl_tax, line.total) == (
