@@ -127,14 +127,6 @@ def pickup_promise(
 EARTH_RADIUS_KM = 6371.0088  # mean radius
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
-
 class GeoPoint(NamedTuple):
     """A position with its radians and cosine computed once (a place's, reused across requests)."""
 
@@ -149,7 +141,7 @@ class GeoPoint(NamedTuple):
 
 
 def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:
-    """:func:`distance_km` from ``origin`` to each point, the same haversine in one loop."""
+    """Great-circle distances (haversine, mean Earth radius) from ``origin`` to each point, in one loop."""
     sin, asin, sqrt = math.sin, math.asin, math.sqrt
     lat0, lon0, cos0 = origin.lat, origin.lon, origin.cos_lat
     diameter = 2 * EARTH_RADIUS_KM
