@@ -11,7 +11,6 @@ arithmetic and a few dictionary look-ups.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -72,19 +71,13 @@ class _Opening(NamedTuple):
 
 
 class _PlaceCache:
-    """Places per (place, version); opening answers per (place, version, minute). Thread-safe enough:
-    a race computes the same value twice."""
+    """Places per (place, version); opening answers per (place, version, minute, preparation).
+    Thread-safe enough without a lock: a race computes the same value twice."""
 
     def __init__(self, max_entries: int = 20_000) -> None:
         self.max_entries = max_entries
         self.places: dict[tuple[str, int], _Place] = {}
         self.openings: dict[tuple[str, int, int, int], _Opening] = {}
-        self.lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self.lock:
-            self.places.clear()
-            self.openings.clear()
 
     def opening(self, place: _Place, version: int, minute: int, preparation: int) -> _Opening:
         """The status at the start of ``minute`` (minutes since the epoch)."""
