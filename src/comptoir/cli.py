@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import os
@@ -12,12 +13,73 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+import typer.main
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from comptoir.core.db import Database
     from comptoir.core.settings import Settings
 
+
+@functools.cache
+def _domain_commands(name: str) -> TyperGroup:
+    """One domain's commands, imported on first use: its group and its ``import`` sub-commands."""
+    from comptoir.domains import declaration
+
+    group, imports = typer.Typer(), typer.Typer()
+    declaration(name).register_cli(group, imports)
+    group.add_typer(imports, name="import")
+    return typer.main.get_group(group)
+
+
+class _DomainGroups(TyperGroup):
+    """The ``comptoir`` command: ``comptoir <domain> …`` imports that domain's command-line module only
+    when it is named (or when the help lists every command), never for ``serve`` or ``worker``."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from comptoir.domains import NAMES
+
+        for name in NAMES:
+            self.get_command(ctx, name)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from comptoir.domains import NAMES
+
+        if cmd_name not in self.commands and cmd_name in NAMES:
+            command = _domain_commands(cmd_name).commands.get(cmd_name)
+            if command is not None:
+                self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+class _DomainImports(TyperGroup):
+    """``comptoir import <name> FILE``: the command comes from the domain declaring ``<name>`` among its
+    ``import_commands``, whose command-line module is imported then."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        from comptoir.domains import all_domains
+
+        for domain in all_domains():
+            for name in domain.import_commands:
+                self.get_command(ctx, name)
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from comptoir.domains import all_domains
+
+        if cmd_name not in self.commands:
+            for domain in all_domains():
+                if cmd_name in domain.import_commands:
+                    imports = _domain_commands(domain.name).commands["import"]
+                    command = imports.commands.get(cmd_name) if isinstance(imports, TyperGroup) else None
+                    if command is not None:
+                        self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
+    cls=_DomainGroups,
     name="comptoir",
     help=(
         "Comptoir unified commerce platform.\n\n"
@@ -30,7 +92,8 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Create, list and revoke API keys (channel keys for web, app, stores, …).")
 app.add_typer(keys_app, name="keys")
-import_app = typer.Typer(help="Import data files (CSV or JSON Lines) into a domain.")
+import_app = typer.Typer(cls=_DomainImports, help="Import data files (CSV or JSON Lines) into a domain.")
+app.add_typer(import_app, name="import")
 
 
 def _settings() -> Settings:
@@ -210,19 +273,6 @@ def _redact(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
-
-
-def _register_domain_commands() -> None:
-    from comptoir.domains import all_domains
-
-    for domain in all_domains():
-        if domain.register_cli is not None:
-            domain.register_cli(app, import_app)
-    if import_app.registered_commands or import_app.registered_groups:
-        app.add_typer(import_app, name="import")
-
-
-_register_domain_commands()
 
 
 def main() -> None:

@@ -50,7 +50,7 @@ def load_demo(db: Database, settings: Settings, *, keys_file: Path) -> Iterator[
     else:
         yield f"demo API keys already exist (tokens in {keys_file})"
     for domain in all_domains():
-        if domain.load_demo is not None:
+        if domain.demo is not None:
             with UnitOfWork(db) as uow:
                 domain.load_demo(uow, settings)
                 uow.commit()

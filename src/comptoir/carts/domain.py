@@ -1,0 +1,16 @@
+"""What the carts domain plugs into the application, the worker and the ``comptoir`` command."""
+
+from comptoir.carts import handlers, jobs, models, pages, routes, service
+from comptoir.core.registry import Domain
+
+DOMAIN = Domain(
+    name="carts",
+    models=models,
+    routers=[routes.router, pages.router],
+    register_handlers=handlers.register_handlers,
+    jobs=jobs.jobs,
+    customer_section=service.customer_section,
+    pages=pages.PAGES,
+    cli="comptoir.carts.cli",
+    demo="comptoir.carts.demo",
+)

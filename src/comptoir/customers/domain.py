@@ -1,0 +1,16 @@
+"""What the customers domain plugs into the application, the worker and the ``comptoir`` command."""
+
+from comptoir.core.registry import Domain
+from comptoir.customers import handlers, models, pages, profiles, routes
+
+DOMAIN = Domain(
+    name="customers",
+    models=models,
+    routers=[routes.router, pages.router],
+    register_handlers=handlers.register_handlers,
+    customer_section=profiles.customer_section,
+    pages=[("Customers", "/pages/customers"), ("Possible duplicates", "/pages/customers/reviews")],
+    cli="comptoir.customers.cli",
+    import_commands=("customers",),
+    demo="comptoir.customers.demo",
+)
