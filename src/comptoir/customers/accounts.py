@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,9 +46,22 @@ from comptoir.customers.schemas import (
 )
 
 hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a failed sign-in takes as long either way.
-_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+_dummy: str | None = None
+_dummy_lock = threading.Lock()
 WRONG_CREDENTIALS = "The e-mail address or the password is not right."
+
+
+def dummy_hash() -> str:
+    """A hash verified against when the e-mail is unknown, so a failed sign-in takes as long either way.
+
+    Computed once per process, on first use rather than at import: hashing is deliberately slow, and
+    processes that never sign anyone in (workers, commands) should not pay for it."""
+    global _dummy
+    if _dummy is None:
+        with _dummy_lock:
+            if _dummy is None:
+                _dummy = hasher.hash(secrets.token_urlsafe(16))
+    return _dummy
 
 
 def _email(raw: str, field: str = "email") -> str:
@@ -132,7 +146,7 @@ def sign_in(uow: UnitOfWork, body: SignInIn, settings: Settings) -> SignInOutcom
     account = uow.session.scalar(select(Account).where(Account.email == email)) if email else None
     now = clock.now()
     if account is None or account.password_hash is None:
-        _verify(_DUMMY_HASH, body.password)
+        _verify(dummy_hash(), body.password)
         return SignInOutcome(problem=Unauthorized(WRONG_CREDENTIALS))
     if account.locked_until is not None and account.locked_until > now:
         return SignInOutcome(problem=RateLimited(int((account.locked_until - now).total_seconds()) + 1))

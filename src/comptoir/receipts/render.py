@@ -12,11 +12,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from babel.numbers import format_percent
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from comptoir.core.i18n import babel_locale, format_money, format_when, translations
 from comptoir.core.web import Pages
@@ -95,6 +90,13 @@ def _pdf_text(value: str) -> str:
 
 def pdf(document: ReceiptDocument, lang: str) -> bytes:
     """An A4 PDF of the receipt (uncompressed and reproducible, so the same receipt gives the same bytes)."""
+    # Imported here: the PDF library is only needed when a receipt is rendered, not to start a process.
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     t = translations(PACKAGE, lang)
     _ = t.gettext
     cur = document.currency
