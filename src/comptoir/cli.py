@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import os
 import signal
@@ -130,11 +129,6 @@ def serve(
             "Several API processes on SQLite serialise on its write lock; prefer PostgreSQL.", fg="yellow"
         )
     typer.secho(f"Comptoir on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", fg="green")
-    extra: dict[str, Any] = {}
-    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.run).parameters:
-        # Recent uvicorn kills a worker that has not answered its health check within 5 s; loading
-        # every domain takes longer than that on a busy machine, and workers were restarted forever.
-        extra["timeout_worker_healthcheck"] = 120
     uvicorn.run(
         "comptoir.app:create_app_from_env",
         factory=True,
@@ -145,7 +139,6 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=True,
-        **extra,
     )
 
 

@@ -7,11 +7,14 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 from argon2 import PasswordHasher
 
 from comptoir.customers import accounts
+from tests.support.processes import comptoir_env, start_server, stop
 
 BUILD_APP_AND_WORKER = """
 from comptoir.app import create_app
@@ -81,3 +84,36 @@ def test_the_dummy_hash_is_computed_once_when_many_threads_first_need_it(
     assert results[0].startswith("$argon2id$")
     assert accounts.dummy_hash() == results[0]
     assert hasher.calls == 1
+
+
+def _children(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in path.read_text().split()} if path.exists() else set()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child processes from /proc")
+def test_serve_with_two_workers_keeps_them_without_a_health_check_grace(tmp_path: Path) -> None:
+    # given `comptoir serve --workers 2` with uvicorn's default worker health check (5 s)
+    database_url = f"sqlite:///{tmp_path}/serve.db"
+    subprocess.run(
+        [sys.executable, "-m", "comptoir.cli", "migrate"],
+        env=comptoir_env(database_url),
+        check=True,
+        capture_output=True,
+    )
+    proc, base = start_server(database_url, tmp_path / "serve.log", workers=2)
+    try:
+        workers = _children(proc.pid)
+        # when it has served for longer than that health check's timeout
+        deadline = time.monotonic() + 7
+        statuses = []
+        while time.monotonic() < deadline:
+            statuses.append(httpx.get(f"{base}/healthz", timeout=5).status_code)
+            time.sleep(0.2)
+        # then every request was answered and no worker was killed and replaced
+        assert statuses and set(statuses) == {200}
+        assert len(workers) >= 2
+        assert _children(proc.pid) == workers
+    finally:
+        stop(proc)
