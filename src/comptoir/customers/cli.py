@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -23,28 +20,6 @@ def _overrides(columns: list[str]) -> dict[str, str]:
             raise typer.BadParameter(f"use field=header, not {item!r}", param_hint="--column")
         out[name.strip()] = header.strip()
     return out
-
-
-def read_rows(path: Path) -> tuple[list[str], Iterator[dict[str, Any]]]:
-    """The headers and rows of a CSV (delimiter and encoding sniffed) or JSON Lines file."""
-    from comptoir.customers.dedupe import _dialect, _open_text
-
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        rows = []
-        with path.open(encoding="utf-8") as fh:
-            for number, line in enumerate(fh, start=1):
-                if line.strip():
-                    try:
-                        value = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise ValueError(f"line {number} is not JSON: {exc.msg}") from exc
-                    rows.append(value if isinstance(value, dict) else {"_line": value})
-        headers = list(dict.fromkeys(k for row in rows for k in row))
-        return headers, iter(rows)
-    text, _ = _open_text(path)
-    reader = csv.DictReader(text.splitlines(), dialect=_dialect(text[:65536]))
-    headers = list(reader.fieldnames or [])
-    return headers, iter(reader)
 
 
 def register_cli(app: typer.Typer, import_app: typer.Typer) -> None:

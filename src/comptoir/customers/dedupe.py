@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from comptoir.customers.files import csv_dialect, open_text
 from comptoir.customers.matching import (
     AUTO_MERGE_SCORE,
     Encoded,
@@ -110,24 +111,6 @@ def map_columns(headers: Sequence[str], overrides: Mapping[str, str] | None = No
     return mapping
 
 
-def _open_text(path: Path) -> tuple[str, str]:
-    """The file's text and its encoding: UTF-8 (with or without BOM), else Windows-1252 (French Excel)."""
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any byte string")
-
-
-def _dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
-
-
 @dataclass
 class PersonFile:
     ids: list[str]
@@ -141,8 +124,8 @@ class PersonFile:
 
 
 def read_person_file(path: Path, id_column: str, overrides: Mapping[str, str] | None = None) -> PersonFile:
-    text, encoding = _open_text(path)
-    reader = csv.reader(io.StringIO(text), _dialect(text[:65536]))
+    text, encoding = open_text(path)
+    reader = csv.reader(io.StringIO(text), csv_dialect(text[:65536]))
     try:
         headers = next(reader)
     except StopIteration:

@@ -22,6 +22,7 @@ from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import bulk, ingestion
 from comptoir.customers.dedupe import map_columns
+from comptoir.customers.files import is_json_lines, read_rows
 from comptoir.customers.schemas import CustomerRecord
 
 REPORT_COLUMNS = ["row", "source_ref", "status", "customer_id", "decision", "flags", "error"]
@@ -43,10 +44,6 @@ def _problem_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _is_csv(path: Path) -> bool:
-    return path.suffix.lower() not in (".jsonl", ".ndjson", ".json")
-
-
 def run(
     path: Path,
     *,
@@ -58,8 +55,6 @@ def run(
     batch_size: int,
     db: Database | None = None,
 ) -> str:
-    from comptoir.customers.cli import read_rows
-
     settings = get_settings()
     db = db or Database(settings.database_url)
     headers, rows = read_rows(path)
@@ -74,7 +69,7 @@ def run(
             db, list(rows), source, id_column, mapping, report, settings.default_region, actor, started
         )
     counts = {"imported": 0, "error": 0, "flagged": 0, "new": 0, "matched": 0}
-    first_line = 2 if _is_csv(path) else 1  # the CSV header is line 1
+    first_line = 1 if is_json_lines(path) else 2  # the CSV header is line 1
     with report.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(REPORT_COLUMNS)
