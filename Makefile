@@ -5,17 +5,30 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DOMAINS := stores catalog customers pricing loyalty inventory carts orders payments returns receipts
 
-.PHONY: run test lint typecheck contracts pytest bench bench-quick migration i18n install clean
+.PHONY: run test lint typecheck contracts pytest bench bench-quick migration i18n install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The exact versions (and their hashes) come from the lock files; the package itself is installed without
+# resolving anything again. requirements.lock: what runs Comptoir, with the demo and redis extras;
+# requirements-dev.lock: the same versions plus the test and lint tools.
+$(STAMP): $(BIN)/python pyproject.toml requirements.lock requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: re-resolve both lock files after a change of dependencies in pyproject.toml
+LOCK_TOOLS := var/lock-tools
+LOCK_FLAGS := --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	test -x $(LOCK_TOOLS)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install --quiet pip-tools)
+	$(LOCK_TOOLS)/bin/pip-compile $(LOCK_FLAGS) --extra demo --extra redis -o requirements.lock pyproject.toml
+	$(LOCK_TOOLS)/bin/pip-compile $(LOCK_FLAGS) --extra demo --extra redis --extra dev -c requirements.lock \
+		-o requirements-dev.lock pyproject.toml
 
 ## make run: install, migrate the SQLite database, load the demo retailer, serve on :8000
 run: $(STAMP)

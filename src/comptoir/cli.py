@@ -188,8 +188,14 @@ def demo() -> None:
     from comptoir.demo import load_demo
 
     settings = _settings()
-    for line in load_demo(_db(), settings, keys_file=Path("var/demo-keys.txt")):
-        typer.echo(line)
+    try:
+        for line in load_demo(_db(), settings, keys_file=Path("var/demo-keys.txt")):
+            typer.echo(line)
+    except ModuleNotFoundError as exc:
+        if exc.name != "faker":
+            raise
+        typer.secho("The demo data needs the demo extra: pip install 'comptoir[demo]'.", fg="red", err=True)
+        raise typer.Exit(2) from exc
 
 
 @keys_app.command("create")

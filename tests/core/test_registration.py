@@ -7,6 +7,7 @@ import importlib
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -14,6 +15,7 @@ import typer.main
 
 from comptoir.core.registry import Domain
 from comptoir.domains import NAMES, all_domains, declaration
+from tests.support.processes import comptoir_env
 
 EXPECTED_ORDER = (
     "stores",
@@ -125,3 +127,31 @@ def test_the_help_lists_every_domains_group_and_import() -> None:
     imports = CliRunner().invoke(app, ["import", "--help"])
     for name in ("stores", "catalog", "customers", "prices", "stock", "count"):
         assert f" {name} " in imports.output
+
+
+DEMO_WITHOUT_FAKER = """
+import sys
+sys.modules["faker"] = None  # as if the demo extra were not installed
+from comptoir.core.migrate import upgrade
+from comptoir.core.settings import get_settings
+upgrade(get_settings().database_url)
+from typer.testing import CliRunner
+from comptoir.cli import app
+result = CliRunner().invoke(app, ["demo"])
+print(result.exit_code)
+print(result.output)
+"""
+
+
+@pytest.mark.slow
+def test_the_demo_without_its_extra_says_which_extra_to_install(tmp_path: Path) -> None:
+    # given an installation without faker / when `comptoir demo` runs
+    env = comptoir_env(f"sqlite:///{tmp_path}/demo.db")
+    out = subprocess.run(
+        [sys.executable, "-c", DEMO_WITHOUT_FAKER], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    # then it stops with exit code 2 and names the extra, rather than a traceback
+    assert out.returncode == 0, out.stderr
+    code, *message = out.stdout.strip().splitlines()
+    assert code == "2"
+    assert message[-1] == "The demo data needs the demo extra: pip install 'comptoir[demo]'."
