@@ -45,40 +45,10 @@ def product_view(
         raise NotFound(
             f"Product {id_or_code} is not published on {channel} in {locale}.", slug="product-not-found"
         )
-    attributes = {a.code: a for a in uow.session.scalars(select(Attribute))}
-
-    def shown(values: dict[str, Any]) -> dict[str, str]:
-        out = {}
-        for code, value in values.items():
-            attribute = attributes.get(code)
-            label = (policies.localised(attribute.label, locale) if attribute else "") or code
-            text = _display(value, attribute, locale)
-            if text:
-                out[label] = text
-        return out
-
-    category_path: list[str] = []
-    if product.category_id:
-        path = uow.session.scalar(select(Category.path).where(Category.id == product.category_id))
-        ids = str(path).split("/") if path else []
-        names: dict[str, dict[str, str]] = {
-            cid: name
-            for cid, name in uow.session.execute(
-                select(Category.id, Category.name).where(Category.id.in_(ids))
-            )
-        }
-        category_path = [policies.localised(names.get(cid), locale) for cid in ids]
+    shown = _Shown({a.code: a for a in uow.session.scalars(select(Attribute))}, locale)
     variants = uow.session.scalars(
         select(Variant).where(Variant.product_id == product.id).order_by(Variant.position, Variant.sku)
     )
-    now = clock.now()
-    assets = [
-        a
-        for a in uow.session.scalars(
-            select(Asset).where(Asset.product_id == product.id).order_by(Asset.position, Asset.id)
-        )
-        if policies.rights_refusal(rights_of(a), channel_kind=channel, territory=territory, at=now) is None
-    ]
     related: dict[str, list[str]] = defaultdict(list)
     for r in get_relations(uow, product.id, published_on=(channel, locale)):
         related[r.kind].append(r.product_id)
@@ -91,36 +61,78 @@ def product_view(
         brand=product.brand,
         origin=product.origin,
         tax_class=product.tax_class,
-        category_path=category_path,
+        category_path=_category_path(uow, product.category_id, locale),
         attributes=shown(product.attributes),
         composition=list(product.composition),
         labels=list(product.labels),
         axes=list(product.axes),
-        variants=[
-            DeliveredVariant(
-                sku=v.sku,
-                gtin=v.gtin,
-                size=v.size,
-                colour=v.colour,
-                weight_g=v.weight_g,
-                dimensions_mm=[v.length_mm, v.width_mm, v.height_mm]
-                if v.length_mm is not None and v.width_mm is not None and v.height_mm is not None
-                else None,
-                attributes=shown(v.attributes),
-            )
-            for v in variants
-        ],
-        assets=[
-            DeliveredAsset(
-                id=a.id,
-                kind=a.kind,
-                role=a.role,
-                title=a.title,
-                colour=a.colour,
-                url=media_url(a.id),
-                renditions={name: media_url(a.id, name) for name in sorted(a.renditions)},
-            )
-            for a in assets
-        ],
+        variants=[_delivered_variant(v, shown) for v in variants],
+        assets=_licensed_assets(uow, product.id, channel=channel, territory=territory),
         related=dict(related),
     )
+
+
+class _Shown:
+    """Attribute values as the channel shows them: localised label → display text (empty ones left out)."""
+
+    def __init__(self, attributes: dict[str, Attribute], locale: str) -> None:
+        self.attributes, self.locale = attributes, locale
+
+    def __call__(self, values: dict[str, Any]) -> dict[str, str]:
+        out = {}
+        for code, value in values.items():
+            attribute = self.attributes.get(code)
+            label = (policies.localised(attribute.label, self.locale) if attribute else "") or code
+            text = _display(value, attribute, self.locale)
+            if text:
+                out[label] = text
+        return out
+
+
+def _category_path(uow: UnitOfWork, category_id: str | None, locale: str) -> list[str]:
+    """The names of the product's category and its ancestors, from the root."""
+    if not category_id:
+        return []
+    path = uow.session.scalar(select(Category.path).where(Category.id == category_id))
+    ids = str(path).split("/") if path else []
+    names: dict[str, dict[str, str]] = {
+        cid: name
+        for cid, name in uow.session.execute(select(Category.id, Category.name).where(Category.id.in_(ids)))
+    }
+    return [policies.localised(names.get(cid), locale) for cid in ids]
+
+
+def _delivered_variant(v: Variant, shown: _Shown) -> DeliveredVariant:
+    return DeliveredVariant(
+        sku=v.sku,
+        gtin=v.gtin,
+        size=v.size,
+        colour=v.colour,
+        weight_g=v.weight_g,
+        dimensions_mm=[v.length_mm, v.width_mm, v.height_mm]
+        if v.length_mm is not None and v.width_mm is not None and v.height_mm is not None
+        else None,
+        attributes=shown(v.attributes),
+    )
+
+
+def _licensed_assets(
+    uow: UnitOfWork, product_id: str, *, channel: str, territory: str
+) -> list[DeliveredAsset]:
+    """The product's assets whose usage rights allow this channel and territory now."""
+    now = clock.now()
+    return [
+        DeliveredAsset(
+            id=a.id,
+            kind=a.kind,
+            role=a.role,
+            title=a.title,
+            colour=a.colour,
+            url=media_url(a.id),
+            renditions={name: media_url(a.id, name) for name in sorted(a.renditions)},
+        )
+        for a in uow.session.scalars(
+            select(Asset).where(Asset.product_id == product_id).order_by(Asset.position, Asset.id)
+        )
+        if policies.rights_refusal(rights_of(a), channel_kind=channel, territory=territory, at=now) is None
+    ]

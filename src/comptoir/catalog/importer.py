@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -226,6 +227,41 @@ class Importer:
 
     def _write(self, uow: UnitOfWork, products: list[_Product]) -> _Outcome:
         out = _Outcome()
+        known = _Known.load(uow, products)
+        batch = _Batch(now=clock.now(), channel=uow.actor.channel, key_id=uow.actor.key_id)
+        for p in products:
+            assert p.values is not None
+            current = known.products.get(p.code)
+            product_id = current.id if current else new_id("prd")
+            kept = _checked_variants(p, product_id, known, out)
+            if kept:
+                batch.plan(p, current, product_id, kept, known, out)
+        batch.write(uow)
+        updated_ids = [e.product_id for e in batch.events if isinstance(e, ProductUpdated)]
+        for product in batch.withdraw_archived:
+            publishing.withdraw(uow, product, reason="archived")
+        if updated_ids:
+            publishing.withdraw_incomplete(uow, updated_ids)
+        indexing.reindex_products(uow, batch.touched, self._index)
+        uow.record(*batch.events)
+        return out
+
+
+Kept = list[tuple[int, dict[str, Any], Variant | None]]  # (line, the variant's values, its row if known)
+
+
+@dataclass
+class _Known:
+    """What the database holds for a chunk's products: the products by code, the variants by SKU (or
+    by GTIN), which SKU owns each GTIN, and each known product's variants."""
+
+    products: dict[str, Product]
+    by_sku: dict[str, Variant]
+    gtin_owner: dict[str, str]
+    siblings: dict[str, list[Variant]]
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, products: list[_Product]) -> _Known:
         session = uow.session
         codes = [p.code for p in products]
         existing = {
@@ -239,188 +275,189 @@ class Importer:
                 select(Variant).where(Variant.sku.in_(skus) | (Variant.gtin.in_(gtins) if gtins else False))
             )
         }
-        gtin_owner = {r.gtin: r.sku for r in by_sku.values() if r.gtin}
         siblings: dict[str, list[Variant]] = {}
         if existing:
             for sibling in session.scalars(
                 select(Variant).where(Variant.product_id.in_([p.id for p in existing.values()]))
             ):
                 siblings.setdefault(sibling.product_id, []).append(sibling)
+        gtin_owner = {r.gtin: r.sku for r in by_sku.values() if r.gtin}
+        return cls(existing, by_sku, gtin_owner, siblings)
 
-        now = clock.now()
-        actor = uow.actor
-        stamp = {
-            "created_at": now,
-            "updated_at": now,
-            "created_channel": actor.channel,
-            "created_by_key": actor.key_id,
-            "updated_channel": actor.channel,
-            "updated_by_key": actor.key_id,
+
+def _checked_variants(p: _Product, product_id: str, known: _Known, out: _Outcome) -> Kept:
+    """The product's variant rows that may be written: their SKU and GTIN are not another's, and their
+    axis values (size, colour…) are given and not already another SKU's. The others fail their line."""
+    assert p.values is not None
+    axes = p.values["axes"]
+    taken = {tuple(getattr(v, a) for a in axes): v.sku for v in known.siblings.get(product_id, [])}
+    kept: Kept = []
+    for line, v in p.variants:
+        old = known.by_sku.get(v["sku"])
+        if old is not None and old.product_id != product_id:
+            out.fail(line, v["sku"], f"SKU {v['sku']} belongs to another product")
+            continue
+        owner = known.gtin_owner.get(v["gtin"]) if v["gtin"] else None
+        if owner is not None and owner != v["sku"]:
+            out.fail(line, v["sku"], f"GTIN {v['gtin']} is already used by SKU {owner}")
+            continue
+        missing = [a for a in axes if not v.get(a)]
+        if missing:
+            out.fail(line, v["sku"], f"{missing[0]}: required (an axis of {p.code})")
+            continue
+        key = tuple(v.get(a) for a in axes)
+        if axes and taken.get(key, v["sku"]) != v["sku"]:
+            combo = ", ".join(f"{a}={x}" for a, x in zip(axes, key, strict=True))
+            out.fail(line, v["sku"], f"SKU {taken[key]} already has {combo}")
+            continue
+        taken[key] = v["sku"]
+        if v["gtin"]:
+            known.gtin_owner[v["gtin"]] = v["sku"]
+        kept.append((line, v, old))
+    return kept
+
+
+@dataclass
+class _Batch:
+    """What one chunk writes: rows to insert and to update, products touched, events, withdrawals."""
+
+    now: datetime
+    channel: str | None
+    key_id: str | None
+    new_products: list[dict[str, Any]] = field(default_factory=list)
+    changed_products: list[dict[str, Any]] = field(default_factory=list)
+    new_variants: list[dict[str, Any]] = field(default_factory=list)
+    changed_variants: list[dict[str, Any]] = field(default_factory=list)
+    touched: list[str] = field(default_factory=list)
+    events: list[Any] = field(default_factory=list)
+    withdraw_archived: list[Product] = field(default_factory=list)
+
+    @property
+    def updated(self) -> dict[str, Any]:
+        return {"updated_at": self.now, "updated_channel": self.channel, "updated_by_key": self.key_id}
+
+    @property
+    def stamp(self) -> dict[str, Any]:
+        return {
+            "created_at": self.now,
+            "created_channel": self.channel,
+            "created_by_key": self.key_id,
+            **self.updated,
         }
-        new_products: list[dict[str, Any]] = []
-        changed_products: list[dict[str, Any]] = []
-        new_variants: list[dict[str, Any]] = []
-        changed_variants: list[dict[str, Any]] = []
-        touched: list[str] = []
-        events: list[Any] = []
-        withdraw_archived: list[Product] = []
 
-        for p in products:
-            assert p.values is not None
-            current = existing.get(p.code)
-            product_id = current.id if current else new_id("prd")
-            family_siblings = siblings.get(product_id, [])
-            axes = p.values["axes"]
-            taken = {tuple(getattr(v, a) for a in axes): v.sku for v in family_siblings}  # axis values → SKU
-            positions = len(family_siblings)
-            kept: list[tuple[int, dict[str, Any], Variant | None]] = []
-            for line, v in p.variants:
-                old = by_sku.get(v["sku"])
-                if old is not None and old.product_id != product_id:
-                    out.fail(line, v["sku"], f"SKU {v['sku']} belongs to another product")
-                    continue
-                owner = gtin_owner.get(v["gtin"]) if v["gtin"] else None
-                if owner is not None and owner != v["sku"]:
-                    out.fail(line, v["sku"], f"GTIN {v['gtin']} is already used by SKU {owner}")
-                    continue
-                missing = [a for a in axes if not v.get(a)]
-                if missing:
-                    out.fail(line, v["sku"], f"{missing[0]}: required (an axis of {p.code})")
-                    continue
-                key = tuple(v.get(a) for a in axes)
-                if axes and taken.get(key, v["sku"]) != v["sku"]:
-                    combo = ", ".join(f"{a}={x}" for a, x in zip(axes, key, strict=True))
-                    out.fail(line, v["sku"], f"SKU {taken[key]} already has {combo}")
-                    continue
-                taken[key] = v["sku"]
-                if v["gtin"]:
-                    gtin_owner[v["gtin"]] = v["sku"]
-                kept.append((line, v, old))
-            if not kept:
-                continue
+    def plan(
+        self, p: _Product, current: Product | None, product_id: str, kept: Kept, known: _Known, out: _Outcome
+    ) -> None:
+        """Plan one product's writes and events: created, or its changed fields, status and variants."""
+        assert p.values is not None
+        status = p.status
+        if current is None:
+            status = status or "draft"
+            self._created(p, product_id, status, kept)
+            out.products_created += 1
+        product_changes = [k for k in PRODUCT_FIELDS if p.values[k] != getattr(current, k)] if current else []
+        if current is not None and status is not None and status != current.status:
+            problem = policies.transition_problem(current.status, status)
+            if problem:
+                for line, v, _ in kept:
+                    out.fail(line, v["sku"], f"status: {problem}")
+                return
+            product_changes.append("status")
+        positions = len(known.siblings.get(product_id, []))
+        added, changed = self._variants(
+            product_id, kept, positions, quiet=current is not None and not product_changes, out=out
+        )
+        out.variants_created += len(added)
+        out.variants_updated += len(changed)
+        if current is None or not (product_changes or added or changed):
+            return
+        new_status = status or current.status
+        self.changed_products.append({"b_id": current.id, **p.values, "status": new_status, **self.updated})
+        out.products_updated += 1
+        self.touched.append(current.id)
+        self.events.append(
+            ProductUpdated(
+                product_id=current.id,
+                code=current.code,
+                version=current.version + 1,
+                fields=product_changes + (["variants"] if added or changed else []),
+                skus_added=added,
+                skus_changed=changed,
+            )
+        )
+        skus_now = [v.sku for v in known.siblings.get(current.id, [])] + added
+        if "status" in product_changes and new_status == "active":
+            self.events.append(ProductActivated(product_id=current.id, code=current.code, skus=skus_now))
+        if "status" in product_changes and new_status == "archived":
+            self.events.append(ProductArchived(product_id=current.id, code=current.code, skus=skus_now))
+            self.withdraw_archived.append(current)
 
-            status = p.status
-            if current is None:
-                status = status or "draft"
-                new_products.append(
-                    {"id": product_id, "code": p.code, "status": status, "version": 1, **p.values, **stamp}
-                )
-                out.products_created += 1
-                touched.append(product_id)
-                events.append(
-                    ProductCreated(
-                        product_id=product_id,
-                        code=p.code,
-                        family=p.values["family_code"],
-                        category_id=p.values["category_id"],
-                        brand=p.values["brand"],
-                        status=status,
-                        skus=[v["sku"] for _, v, _ in kept],
-                    )
-                )
-                if status == "active":
-                    events.append(
-                        ProductActivated(
-                            product_id=product_id, code=p.code, skus=[v["sku"] for _, v, _ in kept]
-                        )
-                    )
-            product_changes = (
-                [k for k in PRODUCT_FIELDS if p.values[k] != getattr(current, k)] if current else []
+    def _created(self, p: _Product, product_id: str, status: str, kept: Kept) -> None:
+        assert p.values is not None
+        self.new_products.append(
+            {"id": product_id, "code": p.code, "status": status, "version": 1, **p.values, **self.stamp}
+        )
+        self.touched.append(product_id)
+        skus = [v["sku"] for _, v, _ in kept]
+        self.events.append(
+            ProductCreated(
+                product_id=product_id,
+                code=p.code,
+                family=p.values["family_code"],
+                category_id=p.values["category_id"],
+                brand=p.values["brand"],
+                status=status,
+                skus=skus,
             )
-            if current is not None and status is not None and status != current.status:
-                problem = policies.transition_problem(current.status, status)
-                if problem:
-                    for line, v, _ in kept:
-                        out.fail(line, v["sku"], f"status: {problem}")
-                    continue
-                product_changes.append("status")
-            added: list[str] = []
-            changed: list[str] = []
-            for _line, v, old in kept:
-                if old is None:
-                    new_variants.append(
-                        {"id": new_id("var"), "product_id": product_id, "position": positions, **v, **stamp}
-                    )
-                    positions += 1
-                    added.append(v["sku"])
-                elif any(v[k] != getattr(old, k) for k in VARIANT_FIELDS):
-                    changed_variants.append(
-                        {
-                            "b_id": old.id,
-                            **{k: v[k] for k in VARIANT_FIELDS},
-                            "updated_at": now,
-                            "updated_channel": actor.channel,
-                            "updated_by_key": actor.key_id,
-                        }
-                    )
-                    changed.append(v["sku"])
-                elif current is not None and not product_changes:
-                    out.unchanged += 1
-            out.variants_created += len(added)
-            out.variants_updated += len(changed)
-            if current is None or not (product_changes or added or changed):
-                continue
-            new_status = status or current.status
-            changed_products.append(
-                {
-                    "b_id": current.id,
-                    **p.values,
-                    "status": new_status,
-                    "updated_at": now,
-                    "updated_channel": actor.channel,
-                    "updated_by_key": actor.key_id,
-                }
-            )
-            out.products_updated += 1
-            touched.append(current.id)
-            fields_changed = product_changes + (["variants"] if added or changed else [])
-            events.append(
-                ProductUpdated(
-                    product_id=current.id,
-                    code=current.code,
-                    version=current.version + 1,
-                    fields=fields_changed,
-                    skus_added=added,
-                    skus_changed=changed,
-                )
-            )
-            skus_now = [v.sku for v in siblings.get(current.id, [])] + added
-            if "status" in product_changes and new_status == "active":
-                events.append(ProductActivated(product_id=current.id, code=current.code, skus=skus_now))
-            if "status" in product_changes and new_status == "archived":
-                events.append(ProductArchived(product_id=current.id, code=current.code, skus=skus_now))
-                withdraw_archived.append(current)
+        )
+        if status == "active":
+            self.events.append(ProductActivated(product_id=product_id, code=p.code, skus=skus))
 
-        # Core statements on the session's connection: executemany, no ORM bookkeeping per row.
-        connection = session.connection()
+    def _variants(
+        self, product_id: str, kept: Kept, positions: int, *, quiet: bool, out: _Outcome
+    ) -> tuple[list[str], list[str]]:
+        """The SKUs added and changed; a variant unchanged (its product unchanged too) counts as such."""
+        added: list[str] = []
+        changed: list[str] = []
+        for _line, v, old in kept:
+            if old is None:
+                self.new_variants.append(
+                    {"id": new_id("var"), "product_id": product_id, "position": positions, **v, **self.stamp}
+                )
+                positions += 1
+                added.append(v["sku"])
+            elif any(v[k] != getattr(old, k) for k in VARIANT_FIELDS):
+                self.changed_variants.append(
+                    {"b_id": old.id, **{k: v[k] for k in VARIANT_FIELDS}, **self.updated}
+                )
+                changed.append(v["sku"])
+            elif quiet:
+                out.unchanged += 1
+        return added, changed
+
+    def write(self, uow: UnitOfWork) -> None:
+        """Core statements on the session's connection: executemany, no ORM bookkeeping per row."""
+        connection = uow.session.connection()
         products_table, variants_table = cast(Table, Product.__table__), cast(Table, Variant.__table__)
-        if new_products:
-            bulk_insert(uow, products_table, new_products)
-        if changed_products:
-            product_set: dict[str, Any] = {k: bindparam(k) for k in changed_products[0] if k != "b_id"}
+        if self.new_products:
+            bulk_insert(uow, products_table, self.new_products)
+        if self.changed_products:
+            product_set: dict[str, Any] = {k: bindparam(k) for k in self.changed_products[0] if k != "b_id"}
             connection.execute(
                 update(products_table)
                 .where(products_table.c.id == bindparam("b_id"))
                 .values(version=products_table.c.version + 1, **product_set),
-                changed_products,
+                self.changed_products,
             )
-        if new_variants:
-            bulk_insert(uow, variants_table, new_variants)
-        if changed_variants:
-            variant_set: dict[str, Any] = {k: bindparam(k) for k in changed_variants[0] if k != "b_id"}
+        if self.new_variants:
+            bulk_insert(uow, variants_table, self.new_variants)
+        if self.changed_variants:
+            variant_set: dict[str, Any] = {k: bindparam(k) for k in self.changed_variants[0] if k != "b_id"}
             connection.execute(
                 update(variants_table).where(variants_table.c.id == bindparam("b_id")).values(**variant_set),
-                changed_variants,
+                self.changed_variants,
             )
-        session.expire_all()
-        for product in withdraw_archived:
-            publishing.withdraw(uow, product, reason="archived")
-        updated_ids = [e.product_id for e in events if isinstance(e, ProductUpdated)]
-        if updated_ids:
-            publishing.withdraw_incomplete(uow, updated_ids)
-        indexing.reindex_products(uow, touched, self._index)
-        uow.record(*events)
-        return out
+        uow.session.expire_all()
 
 
 def bulk_insert(uow: UnitOfWork, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -2,7 +2,7 @@
 
 The ledger (:class:`LedgerEntry`) is append-only: rows are inserted, never updated or deleted. Two
 pieces of state are kept consistent with it in the same transaction, always under the account's
-row lock (see ``service._lock``): the account's ``balance`` (= the sum of the entries of the
+row lock (see ``ledger.lock``): the account's ``balance`` (= the sum of the entries of the
 account and the accounts merged into it) and the lots (:class:`Lot`), one per credit, whose
 ``remaining`` points are spent first-expiring-first, so expiry takes exactly what is left of
 each credit. :class:`LotUse` says which lots a debit took, so a refunded redemption goes back

@@ -2,7 +2,7 @@
 
 Find the order (by its number, its id, or the customer), see what may come back and why not the rest,
 enter the units given back with their condition, pick the refund method, and the return is created,
-received at this store (restocked here) and refunded in one go.
+received at this store (restocked here) and refunded in one go (``service.take_back_in_store``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from comptoir.customers import service as customers_service
 from comptoir.orders import service as orders_service
 from comptoir.orders.schemas import OrderOut, OrderSummaryOut
 from comptoir.returns import service
-from comptoir.returns.schemas import InspectionIn, ReceiveIn, RefundReturnIn, ReturnIn, ReturnLineIn
+from comptoir.returns.schemas import CounterLineIn, TakeBackIn
 
 pages = Pages(__package__ or "comptoir.returns")
 router = APIRouter(prefix="/pages/returns", include_in_schema=False)
@@ -144,48 +144,35 @@ def order_page(request: Request, order_id: str, ctx: StaffReader) -> HTMLRespons
 
 @router.post("/orders/{order_id}", response_class=HTMLResponse)
 async def take_back(request: Request, order_id: str, ctx: StaffWriter) -> HTMLResponse:
-    """Create and receive here, then refund: the customer is at the counter with the goods."""
+    """The customer is at the counter with the goods: the return is created, received here, refunded."""
     form = await request.form()
-    lines: list[ReturnLineIn] = []
-    inspections: list[InspectionIn] = []
+    lines: list[CounterLineIn] = []
     try:
         for key, value in form.multi_items():
             if not key.startswith("qty:") or not str(value).strip() or str(value).strip() == "0":
                 continue
             line_id = key[4:]
-            quantity = int(str(value))
-            reason = str(form.get(f"reason:{line_id}") or "changed_mind")
-            condition = str(form.get(f"condition:{line_id}") or "resaleable")
             lines.append(
-                ReturnLineIn.model_validate({"line_id": line_id, "quantity": quantity, "reason": reason})
+                CounterLineIn.model_validate(
+                    {
+                        "line_id": line_id,
+                        "quantity": int(str(value)),
+                        "reason": str(form.get(f"reason:{line_id}") or "changed_mind"),
+                        "condition": str(form.get(f"condition:{line_id}") or "resaleable"),
+                    }
+                )
             )
-            inspections.append(InspectionIn.model_validate({"line_id": line_id, "condition": condition}))
         if not lines:
             return _order_page(request, ctx, order_id, error="nothing", status_code=422)
-        refund_to = str(form.get("refund_to") or "original")
-        place_id = ctx.actor.store_id or (str(form.get("place_id") or "") or None)
-        with ctx.uow() as uow:
-            created = service.create_return(
-                uow,
-                ReturnIn.model_validate(
-                    {
-                        "order_id": order_id,
-                        "lines": [x.model_dump() for x in lines],
-                        "method": "in_store",
-                        "place_id": place_id,
-                        "refund_to": refund_to,
-                    }
-                ),
-            )
-            received = service.receive(uow, created.id, ReceiveIn(inspections=inspections))
-            uow.commit()
-        done = received
-        if received.status == "received":
-            # Its own transaction: the goods are back whatever the card provider says, and the stock
-            # rows are not held while the provider answers. A failed refund is retried from the page.
-            with ctx.uow() as uow:
-                done = service.refund(uow, created.id, RefundReturnIn())
-                uow.commit()
+        command = TakeBackIn.model_validate(
+            {
+                "order_id": order_id,
+                "lines": lines,
+                "place_id": ctx.actor.store_id or (str(form.get("place_id") or "") or None),
+                "refund_to": str(form.get("refund_to") or "original"),
+            }
+        )
+        done = service.take_back_in_store(ctx.uow, command)
     except (ValueError, Problem) as exc:
         detail = exc.detail if isinstance(exc, Problem) else str(exc)
         if isinstance(exc, NotFound):

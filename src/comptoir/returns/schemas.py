@@ -14,7 +14,7 @@ Vocabulary:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -59,12 +59,24 @@ class ReturnIn(BaseModel):
     @field_validator("lines")
     @classmethod
     def _distinct_lines(cls, value: list[ReturnLineIn]) -> list[ReturnLineIn]:
-        seen: set[str] = set()
-        for line in value:
-            if line.line_id in seen:
-                raise ValueError(f"line {line.line_id} is given twice; give each line once with its quantity")
-            seen.add(line.line_id)
-        return value
+        return _distinct_lines(value)
+
+
+class _OrderLineRef(Protocol):
+    @property
+    def line_id(self) -> str: ...
+
+
+_Line = TypeVar("_Line", bound=_OrderLineRef)
+
+
+def _distinct_lines(lines: list[_Line]) -> list[_Line]:
+    seen: set[str] = set()
+    for line in lines:
+        if line.line_id in seen:
+            raise ValueError(f"line {line.line_id} is given twice; give each line once with its quantity")
+        seen.add(line.line_id)
+    return lines
 
 
 # --- receive and inspect -----------------------------------------------------------------------------
@@ -96,6 +108,32 @@ class RefundReturnIn(BaseModel):
 class RejectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=200)
+
+
+# --- at a store's counter ---------------------------------------------------------------------------------
+class CounterLineIn(BaseModel):
+    """One line handed back at the counter, as the seller found it."""
+
+    model_config = ConfigDict(extra="forbid")
+    line_id: str = Field(min_length=1, max_length=64, description="The order line given back")
+    quantity: int = Field(gt=0, le=10_000)
+    reason: ReturnReason = "changed_mind"
+    condition: Condition = "resaleable"
+
+
+class TakeBackIn(BaseModel):
+    """The customer is at a store's counter with the goods: returned, received there and refunded at once."""
+
+    model_config = ConfigDict(extra="forbid")
+    order_id: str = Field(min_length=1, max_length=64)
+    lines: list[CounterLineIn] = Field(min_length=1, max_length=200)
+    place_id: str | None = Field(default=None, description="The store (default: the key's store)")
+    refund_to: RefundTo = "original"
+
+    @field_validator("lines")
+    @classmethod
+    def _distinct_lines(cls, value: list[CounterLineIn]) -> list[CounterLineIn]:
+        return _distinct_lines(value)
 
 
 # --- read model ----------------------------------------------------------------------------------------

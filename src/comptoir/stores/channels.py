@@ -158,13 +158,14 @@ def _time(minutes: int) -> str:
     return policies.format_hhmm(minutes)
 
 
-def render_jsonld(place: PlaceOut, today: date) -> dict[str, Any]:
+def _jsonld_weekly(place: PlaceOut) -> list[dict[str, Any]]:
+    """The weekly hours, one specification per time range with the days it applies to."""
     hours = hours_of(place)
     by_range: dict[tuple[int, int], list[str]] = {}
     for day in range(7):
         for r in hours.weekly.get(day, ()):
             by_range.setdefault((r.start, r.end), []).append(SCHEMA_DAYS[day])
-    opening = [
+    return [
         {
             "@type": "OpeningHoursSpecification",
             "dayOfWeek": days,
@@ -174,6 +175,10 @@ def render_jsonld(place: PlaceOut, today: date) -> dict[str, Any]:
         }
         for (start, end), days in sorted(by_range.items())
     ]
+
+
+def _jsonld_special(place: PlaceOut, today: date) -> list[dict[str, Any]]:
+    """A closure since the status changed, then each upcoming exceptional day (closed, or its ranges)."""
     special: list[dict[str, Any]] = []
     if place.status != "open":
         special.append(
@@ -206,7 +211,11 @@ def render_jsonld(place: PlaceOut, today: date) -> dict[str, Any]:
                     "validThrough": iso,
                 }
             )
-    features = [
+    return special
+
+
+def _jsonld_features(place: PlaceOut) -> list[dict[str, Any]]:
+    return [
         {
             "@type": "LocationFeatureSpecification",
             "propertyID": f"service:{s}",
@@ -223,6 +232,12 @@ def render_jsonld(place: PlaceOut, today: date) -> dict[str, Any]:
         }
         for a in place.attributes
     ]
+
+
+def render_jsonld(place: PlaceOut, today: date) -> dict[str, Any]:
+    opening = _jsonld_weekly(place)
+    special = _jsonld_special(place, today)
+    features = _jsonld_features(place)
     doc: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Store",

@@ -443,6 +443,13 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
         return
     today = clock.now().date()
     christmas, new_year = _next(12, 25, today), _next(1, 1, today)
+    _load_stores(uow, today, christmas, new_year)
+    _load_warehouses_and_pickup_points(uow, christmas, new_year)
+    rouen = service.get_place(uow, "st_rouen")
+    service.set_status(uow, rouen.id, CloseIn(reason="Travaux de rénovation"), expected_version=rouen.version)
+
+
+def _load_stores(uow: UnitOfWork, today: date, christmas: date, new_year: date) -> None:
     holidays = f"{christmas - timedelta(days=1)} 10:00-17:00; {christmas} closed; {new_year} closed"
     strike = today + timedelta(days=10)
     for (
@@ -484,6 +491,9 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
             special=special,
         )
         service.create_place(uow, place)
+
+
+def _load_warehouses_and_pickup_points(uow: UnitOfWork, christmas: date, new_year: date) -> None:
     for ident, name, street, postcode, locality, region, lat, lon, phone in WAREHOUSES:
         service.create_place(
             uow,
@@ -524,5 +534,3 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
                 special="",
             ),
         )
-    rouen = service.get_place(uow, "st_rouen")
-    service.set_status(uow, rouen.id, CloseIn(reason="Travaux de rénovation"), expected_version=rouen.version)

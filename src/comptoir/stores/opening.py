@@ -1,0 +1,157 @@
+"""stores: opening hours questions — open now, next opening, closing time, the week ahead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from comptoir.core import clock
+from comptoir.core.errors import InvalidInput
+from comptoir.core.uow import UnitOfWork
+from comptoir.stores import policies
+from comptoir.stores.models import Place
+from comptoir.stores.places import load
+from comptoir.stores.schemas import (
+    Audience,
+    DayOut,
+    OpeningOut,
+    OpeningStatus,
+    PlaceSnapshot,
+    ReservedSpan,
+    TimeRange,
+    WeekOut,
+)
+
+
+def hours_from_row(row: Any) -> policies.Hours:
+    weekly: dict[int, list[policies.Range]] = {}
+    for w in row.weekly:
+        weekly.setdefault(policies.WEEKDAYS.index(w["day"]), []).append(
+            policies.Range.parse(w["opens"], w["closes"])
+        )
+    reserved: dict[int, list[policies.Reserved]] = {}
+    for r in row.reserved:
+        reserved.setdefault(policies.WEEKDAYS.index(r["day"]), []).append(
+            policies.Reserved(policies.Range.parse(r["opens"], r["closes"]), r["audience"])
+        )
+    special = {}
+    for d in row.special_days:
+        day = date.fromisoformat(d["date"])
+        special[day] = policies.SpecialDay(
+            day,
+            d["closed"],
+            tuple(sorted(policies.Range.parse(r["opens"], r["closes"]) for r in d.get("ranges", []))),
+            tuple(
+                policies.Reserved(policies.Range.parse(r["opens"], r["closes"]), r["audience"])
+                for r in d.get("reserved", [])
+            ),
+            d.get("reason", ""),
+        )
+    return policies.Hours(
+        timezone=row.timezone,
+        weekly={d: tuple(sorted(r)) for d, r in weekly.items()},
+        reserved={d: tuple(r) for d, r in reserved.items()},
+        special=special,
+        status=row.status,
+    )
+
+
+def status_of(place_id: str, hours: policies.Hours, at: datetime, audience: str | None) -> OpeningStatus:
+    window = policies.next_opening(hours, at, audience)
+    if window is None:
+        return OpeningStatus(place_id=place_id, open=False, next_opening=None, closes_at=None)
+    is_open = window.opens_at <= at and (window.closes_at is None or at < window.closes_at)
+    return OpeningStatus(
+        place_id=place_id,
+        open=is_open,
+        next_opening=None if is_open else window.opens_at,
+        closes_at=window.closes_at,
+    )
+
+
+def aware(at: datetime | None) -> datetime:
+    if at is None:
+        return clock.now()
+    if at.tzinfo is None:
+        raise InvalidInput("Give the time with its offset, e.g. 2026-03-29T10:00:00+02:00.", field="at")
+    return at
+
+
+_HOURS_COLUMNS = (Place.id, Place.timezone, Place.status, Place.weekly, Place.reserved, Place.special_days)
+
+
+def opening_status(
+    uow: UnitOfWork, place_ids: Iterable[str], at: datetime | None = None, *, audience: str | None = None
+) -> dict[str, OpeningStatus]:
+    """Open now? next opening? closing time? — for many places in one query (unknown ids left out)."""
+    when = aware(at)
+    wanted = sorted(set(place_ids))
+    if not wanted:
+        return {}
+    rows = uow.session.execute(select(*_HOURS_COLUMNS).where(Place.id.in_(wanted))).all()
+    return {row.id: status_of(row.id, hours_from_row(row), when, audience) for row in rows}
+
+
+def opening_from_snapshot(
+    snap: PlaceSnapshot | Any, at: datetime | None = None, *, audience: str | None = None
+) -> OpeningStatus:
+    """The same answer as :func:`opening_status`, computed from a place snapshot (or a ``stores.place_*``
+    event) alone — for domains that keep their own read model of places."""
+    special = {s.day: s for s in policies.parse_special(snap.special_days)}
+    hours = policies.Hours(
+        timezone=snap.timezone,
+        weekly=policies.parse_weekly(snap.weekly_hours),
+        reserved=policies.parse_reserved(snap.reserved_hours),
+        special=special,
+        status=snap.status,
+    )
+    return status_of(snap.place_id, hours, aware(at), audience)
+
+
+def opening(
+    uow: UnitOfWork, place_id: str, at: datetime | None, audience: Audience | None = None
+) -> OpeningOut:
+    when = aware(at)
+    hours = hours_from_row(load(uow, place_id))
+    window = policies.next_opening(hours, when, audience)
+    return OpeningOut(
+        place_id=place_id,
+        at=when,
+        audience=audience,
+        open_now=policies.is_open_at(hours, when, audience),
+        opens_at=window.opens_at if window else None,
+        closes_at=window.closes_at if window else None,
+    )
+
+
+def week(uow: UnitOfWork, place_id: str, any_day: date | None = None) -> WeekOut:
+    row = load(uow, place_id)
+    hours = hours_from_row(row)
+    day = any_day or clock.now().astimezone(ZoneInfo(row.timezone)).date()
+    days = [
+        DayOut(
+            date=s.day,
+            weekday=policies.WEEKDAYS[s.day.weekday()],
+            closed=s.closed,
+            special=s.special,
+            reason=s.reason,
+            ranges=[
+                TimeRange(opens=policies.format_hhmm(r.start), closes=policies.format_hhmm(r.end))
+                for r in s.ranges
+            ],
+            reserved=[
+                ReservedSpan(
+                    opens=policies.format_hhmm(r.range.start),
+                    closes=policies.format_hhmm(r.range.end),
+                    audience=r.audience,
+                )
+                for r in s.reserved
+            ],
+        )
+        for s in policies.week_days(hours, day)
+    ]
+    return WeekOut(place_id=place_id, timezone=row.timezone, days=days)
