@@ -137,11 +137,21 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
 
 def make_key(
-    db: Database, scopes: list[str], channel: str | None = None, rate_limit: int | None = None
+    db: Database,
+    scopes: list[str],
+    channel: str | None = None,
+    rate_limit: int | None = None,
+    *,
+    shop_id: str | None = None,
 ) -> str:
+    """A key of the kind its channel implies: publishable for web/app/live, shop for store:<id>, secret
+    otherwise (bound to ``shop_id`` if given)."""
     with UnitOfWork(db) as uow:
         created = create_key(
-            uow, ApiKeyCreate(name="test", scopes=scopes, channel=channel, rate_limit_per_minute=rate_limit)
+            uow,
+            ApiKeyCreate(
+                name="test", scopes=scopes, channel=channel, shop_id=shop_id, rate_limit_per_minute=rate_limit
+            ),
         )
         uow.commit()
     return created.token

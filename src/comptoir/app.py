@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
 from comptoir.core import routes as core_routes
-from comptoir.core import web
+from comptoir.core import staff_routes, web
 from comptoir.core.api import AppState, ContextRoute, install_problem_handlers, openapi_security
 from comptoir.core.auth import Authenticator, RedisRateLimiter
 from comptoir.core.db import Database
@@ -260,7 +260,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     web.install_page_handlers(app)
 
     app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
-    routers = [core_routes.health, core_routes.router, web.router]
+    routers = [core_routes.health, core_routes.router, staff_routes.router, web.router]
     routers += [router for domain in all_domains() for router in domain.routers]
     for router in routers:
         app.include_router(router)

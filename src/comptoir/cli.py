@@ -208,6 +208,11 @@ def keys_create(
     channel: Annotated[
         str | None, typer.Option(help="Bind to a channel: web, app, store:<store id>, call-centre, live")
     ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="secret (systems), shop (a shop's devices) or publishable (browsers and apps)"),
+    ] = None,
+    shop: Annotated[str | None, typer.Option(help="Bind a secret key to one shop")] = None,
     rate_limit: Annotated[
         int | None, typer.Option(help="Requests per minute (default from settings)")
     ] = None,
@@ -219,7 +224,16 @@ def keys_create(
     from comptoir.core.uow import UnitOfWork
 
     try:
-        command = ApiKeyCreate(name=name, scopes=scope, channel=channel, rate_limit_per_minute=rate_limit)
+        command = ApiKeyCreate.model_validate(
+            {
+                "name": name,
+                "scopes": scope,
+                "channel": channel,
+                "kind": kind,
+                "shop_id": shop,
+                "rate_limit_per_minute": rate_limit,
+            }
+        )
     except ValidationError as exc:
         for err in exc.errors():
             typer.secho(f"{'.'.join(map(str, err['loc']))}: {err['msg']}", fg="red", err=True)
@@ -228,7 +242,8 @@ def keys_create(
         created = create_key(uow, command)
         uow.commit()
     typer.echo(
-        f"id:      {created.id}\nchannel: {created.channel or 'back office'}\nscopes:  {' '.join(created.scopes)}"
+        f"id:      {created.id}\nkind:    {created.kind}\nchannel: {created.channel or 'back office'}\n"
+        f"scopes:  {' '.join(created.scopes)}"
     )
     typer.secho(f"token:   {created.token}", fg="green")
     typer.echo("The token is shown only now.")
@@ -288,3 +303,57 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+staff_app = typer.Typer(
+    help="Employees who sign in as themselves: roles, shops, passwords.", no_args_is_help=True
+)
+app.add_typer(staff_app, name="staff")
+
+
+@staff_app.command("create")
+def staff_create(
+    email: Annotated[str, typer.Option(help="Their sign-in e-mail address")],
+    name: Annotated[str, typer.Option(help="Their name, as colleagues see it")],
+    role: Annotated[
+        str, typer.Option(help="seller, shop_manager, advisor, service_agent, back_office or admin")
+    ],
+    shop: Annotated[list[str] | None, typer.Option(help="Repeatable: a shop they work in")] = None,
+) -> None:
+    """Add an employee; the password is asked for (at least 12 characters) and never printed."""
+    from pydantic import ValidationError
+
+    from comptoir.core import staff
+    from comptoir.core.errors import Problem
+    from comptoir.core.uow import UnitOfWork
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        command = staff.StaffPersonIn.model_validate(
+            {"email": email, "name": name, "role": role, "shops": shop or [], "password": password}
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.secho(f"{'.'.join(map(str, err['loc']))}: {err['msg']}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        with UnitOfWork(_db()) as uow:
+            person = staff.create_person(uow, command)
+            uow.commit()
+    except Problem as exc:
+        typer.secho(exc.detail, fg="red", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{person.id}  {person.role.value}  {' '.join(person.shops) or 'every shop'}  {person.email}")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """Every employee with their role and shops."""
+    from comptoir.core import staff
+    from comptoir.core.uow import UnitOfWork
+
+    with UnitOfWork(_db(), read_only=True) as uow:
+        people = staff.list_people(uow)
+    for p in people:
+        state = "blocked" if p.blocked else "active"
+        typer.echo(f"{p.id}  {state:<8} {p.role.value:<14} {' '.join(p.shops) or 'every shop':<24} {p.email}")

@@ -10,13 +10,14 @@ from comptoir.inventory.schemas import Location, MovementIn, SettingsIn
 from comptoir.stores import service as stores
 from tests.carts.conftest import LIN_S, SOIE_S, STORE, headers, sign_up
 from tests.stores.factories import place_in
+from tests.support.staff import sign_in_pages
 
 
 def test_a_seller_starts_a_cart_on_the_tablet_that_the_customer_finds_on_the_website(  # type: ignore[no-untyped-def]
-    client, marie, store_key, web_key
+    client, db, marie, store_key, web_key
 ) -> None:
     # given a seller signed in on the tablet with the store's key
-    client.post("/pages/sign-in", data={"api_key": store_key, "next": "/pages/carts"})
+    sign_in_pages(client, db, "seller", [STORE])
     found = client.get("/pages/carts", params={"q": "Marie Curie", "lang": "fr"})
     assert found.status_code == 200
     assert "Paniers clients" in found.text and f"/pages/carts?customer_id={marie}" in found.text
@@ -74,7 +75,7 @@ def test_the_tablet_shows_what_the_shop_has_on_its_shelves(client, db, marie, st
             uow, LIN_S, STORE, SettingsIn(location=Location(aisle="B", shelf="2", bin="14"))
         )
         uow.commit()
-    client.post("/pages/sign-in", data={"api_key": store_key, "next": "/pages/carts"})
+    sign_in_pages(client, db, "seller", [STORE])
 
     # when the seller opens Marie's cart holding both dresses
     client.post(

@@ -214,11 +214,9 @@ def test_an_ordered_cart_refuses_changes(client, db, shop, web_key) -> None:  # 
 
 
 def test_current_cart_needs_a_customer(client, shop, web_key, store_key) -> None:  # type: ignore[no-untyped-def]
-    assert client.get("/v1/carts/current", headers=headers(web_key)).status_code == 422
+    assert client.get("/v1/carts/current", headers=headers(web_key)).status_code == 401
     session = sign_up(client, web_key)
     none = client.get("/v1/carts/current", headers=headers(web_key, customer_token=session["token"]))
     assert none.status_code == 404 and none.json()["type"].endswith("no-open-cart")
     merge = client.post("/v1/carts/merge", headers=headers(web_key))
-    assert merge.status_code == 422 and merge.json()["errors"] == [
-        {"header": "X-Customer-Token", "detail": "required"}
-    ]
+    assert merge.status_code == 401 and "X-Customer-Token" in merge.json()["detail"]

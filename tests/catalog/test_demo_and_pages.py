@@ -13,7 +13,7 @@ from comptoir.catalog.models import Asset, Product, Publication
 from comptoir.catalog.schemas import SearchQuery
 from comptoir.core.uow import UnitOfWork
 from tests.catalog.test_publishing import active_dress, upload_image
-from tests.conftest import make_key
+from tests.support.staff import sign_in_pages
 
 
 def _load(db, settings) -> float:  # type: ignore[no-untyped-def]
@@ -66,8 +66,7 @@ def test_staff_pages(db, client, admin_headers, taxonomy) -> None:  # type: igno
         rights_channels="web",
         rights_valid_until=soon,
     )
-    token = make_key(db, ["catalog:read"])
-    client.post("/pages/sign-in", data={"api_key": token, "next": "/pages/catalog"})
+    sign_in_pages(client, db)
 
     page = client.get("/pages/catalog")
     assert page.status_code == 200

@@ -8,7 +8,7 @@ import pytest
 
 from comptoir.core.i18n import format_money, negotiate, untranslated
 from comptoir.domains import all_domains
-from tests.conftest import make_key
+from tests.support.staff import PASSWORD, make_person
 
 PACKAGES = ["comptoir.core", *(d.package for d in all_domains())]
 
@@ -45,34 +45,47 @@ def test_language_negotiation(header: str | None, expected: str) -> None:
     assert negotiate(header) == expected
 
 
+def _form(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Open the sign-in form: its CSRF token (the same value is set as a cookie)."""
+    page = client.get("/pages/sign-in")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return {"csrf_token": token}
+
+
 def test_pages_ask_for_sign_in_then_greet_in_the_chosen_language(client, db) -> None:  # type: ignore[no-untyped-def]
     first = client.get("/pages/", follow_redirects=False)
     assert first.status_code == 303
     assert first.headers["location"] == "/pages/sign-in?next=/pages/"
 
-    refused = client.post("/pages/sign-in", data={"api_key": "cpt_000000000000.nope-nope-nope-nope-nope"})
+    person = make_person(db, "seller", ["st_lyon"])
+    refused = client.post(
+        "/pages/sign-in", data={**_form(client), "email": person.email, "password": "not the one"}
+    )
     assert refused.status_code == 401
-    assert "Cette clé est inconnue ou révoquée." in refused.text
+    assert "L’adresse e-mail, le mot de passe ou le code n’est pas correct." in refused.text
 
-    token = make_key(db, ["*:read"], channel="store:st_lyon")
     signed_in = client.post(
-        "/pages/sign-in", data={"api_key": token, "next": "/pages/"}, follow_redirects=False
+        "/pages/sign-in",
+        data={**_form(client), "email": person.email, "password": PASSWORD, "next": "/pages/"},
+        follow_redirects=False,
     )
     assert signed_in.status_code == 303
     assert "httponly" in signed_in.headers["set-cookie"].lower()
     assert "samesite=strict" in signed_in.headers["set-cookie"].lower()
 
     french = client.get("/pages/")
-    assert "Connecté sur le canal store:st_lyon." in french.text
+    assert "Connecté au magasin st_lyon." in french.text
     english = client.get("/pages/?lang=en")
-    assert "Signed in on channel store:st_lyon." in english.text
-    assert client.get("/pages/").text.count("Signed in on channel") == 1  # the choice is remembered
+    assert "Signed in at st_lyon." in english.text
+    assert client.get("/pages/").text.count("Signed in at") == 1  # the choice is remembered
 
 
 def test_sign_in_never_redirects_to_another_site(client, db) -> None:  # type: ignore[no-untyped-def]
-    token = make_key(db, ["*:read"])
+    person = make_person(db)
     response = client.post(
-        "/pages/sign-in", data={"api_key": token, "next": "//evil.example/"}, follow_redirects=False
+        "/pages/sign-in",
+        data={**_form(client), "email": person.email, "password": PASSWORD, "next": "//evil.example/"},
+        follow_redirects=False,
     )
     assert response.headers["location"] == "/pages/"
 

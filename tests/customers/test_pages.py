@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_key
 from tests.customers.conftest import JEAN
 from tests.customers.test_routes import ingest
+from tests.support.staff import sign_in_pages
 
 
 @pytest.fixture
 def seller(client, db):
-    token = make_key(db, ["customers:read", "customers:write"], channel="store:paris-1")
-    client.cookies.set("comptoir_key", token)
+    sign_in_pages(client, db, "service_agent")
     return client
 
 
@@ -65,6 +64,6 @@ def test_reviews_are_decided_in_place_and_merges_undone(seller, admin_headers) -
 
 def test_a_read_only_key_cannot_decide(client, db, admin_headers) -> None:
     ingest(client, admin_headers, "web", **JEAN)
-    client.cookies.set("comptoir_key", make_key(db, ["customers:read"], channel="store:paris-1"))
+    sign_in_pages(client, db, "seller", ["paris-1"])
     response = client.post("/pages/customers/reviews/rev_x/accept")
     assert response.status_code == 403

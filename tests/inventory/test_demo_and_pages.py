@@ -9,8 +9,8 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import demo, service
 from comptoir.inventory.models import Movement, Stock
 from comptoir.stores import demo as stores_demo
-from tests.conftest import make_key
 from tests.inventory.factories import ledger_balances
+from tests.support.staff import sign_in_pages
 
 
 def _load(db, settings) -> None:  # type: ignore[no-untyped-def]
@@ -49,8 +49,7 @@ def test_the_demo_stocks_every_store_and_warehouse_and_shelves_rivoli(db, settin
     assert near.places and near.places[0].distance_km < 5
     assert ledger_balances(db)
 
-    headers_key = make_key(db, ["inventory:read"])
-    client.post("/pages/sign-in", data={"api_key": headers_key, "next": "/pages/inventory"})
+    sign_in_pages(client, db)
     page = client.get(f"/pages/inventory?place_id={demo.RIVOLI}&lang=fr")
     assert page.status_code == 200
     assert "Stock du magasin" in page.text and "Allée" in page.text and rivoli[0].sku in page.text

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_key
 from tests.loyalty.conftest import ledger_state
+from tests.support.staff import sign_in_pages
 
 pytestmark = pytest.mark.usefixtures("programme")
 
 
 @pytest.fixture
 def seller(client, db):  # type: ignore[no-untyped-def]
-    token = make_key(db, ["loyalty:read", "loyalty:write", "customers:read"], channel="store:st_paris_rivoli")
-    client.cookies.set("comptoir_key", token)
+    sign_in_pages(client, db, "service_agent")
     return client
 
 

@@ -158,7 +158,7 @@ def test_a_store_acts_only_on_its_own_fulfilments(client, stocked, web, opera) -
         json={"action": "allocate"},
         headers=web,
     )
-    assert moved.status_code == 403 and moved.json()["type"] == "urn:comptoir:problem:wrong-channel"
+    assert moved.status_code == 403 and moved.json()["type"] == "urn:comptoir:problem:wrong-principal"
 
 
 def test_rules_are_read_and_replaced_with_if_match(client, stocked, warehouse, rivoli) -> None:  # type: ignore[no-untyped-def]
@@ -193,12 +193,11 @@ def test_without_ship_from_store_the_warehouse_ships(client, stocked, web, wareh
 
 
 def test_the_store_tablet_pick_list_page_in_french(client, stocked, web, rivoli, db) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import make_key
-
     cart = new_cart(client, web, [(LIN_S, 1)])
     order = checkout(client, web, cart, mode="click_and_collect", pickup_place_id=RIVOLI).json()
-    key = make_key(db, ["*:read", "orders:write"], channel=f"store:{RIVOLI}")
-    client.cookies.set("comptoir_key", key)
+    from tests.support.staff import sign_in_pages
+
+    sign_in_pages(client, db, "seller", [RIVOLI])
     page = client.get("/pages/orders/picking?lang=fr")
     assert page.status_code == 200, page.text
     assert "Commandes à préparer" in page.text and order["number"] in page.text

@@ -16,13 +16,13 @@ from comptoir.payments import demo, service
 from comptoir.payments.providers.sandbox import Sandbox
 from tests.conftest import make_key
 from tests.payments.conftest import authorise_in, card, till
+from tests.support.staff import sign_in_pages
 
 Step = Callable[..., Any]
 
 
 def sign_in(client: TestClient, db: Database) -> None:
-    token = make_key(db, ["payments:read"])
-    client.post("/pages/sign-in", data={"api_key": token, "next": "/pages/payments"})
+    sign_in_pages(client, db)
 
 
 def test_gift_card_lookup_page_in_french_and_english(
@@ -60,10 +60,9 @@ def test_order_payments_page(client: TestClient, db: Database, step: Step, sandb
     )
 
 
-def test_page_needs_a_key_with_the_scope(client: TestClient, db: Database) -> None:
-    token = make_key(db, ["stores:read"])
-    client.post("/pages/sign-in", data={"api_key": token, "next": "/pages/payments"})
-    assert client.get("/pages/payments", follow_redirects=False).status_code in (302, 303, 403)
+def test_page_needs_a_signed_in_employee_not_a_key(client: TestClient, db: Database) -> None:
+    client.cookies.set("comptoir_staff", make_key(db, ["*"]))
+    assert client.get("/pages/payments", follow_redirects=False).status_code == 303
 
 
 def test_demo_cards_are_loaded_once(db: Database, settings: Settings) -> None:

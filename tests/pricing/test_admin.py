@@ -22,6 +22,7 @@ from comptoir.pricing.demo import load_demo
 from comptoir.pricing.schemas import IssueCouponIn
 from tests.conftest import make_key
 from tests.pricing.conftest import NOW, D, cart, price, promote
+from tests.support.staff import sign_in_pages
 
 
 def _events(db: Database, event_type: str) -> list[dict[str, object]]:
@@ -74,8 +75,7 @@ def test_the_demo_has_lists_a_sale_with_omnibus_and_running_promotions(
 
 def test_staff_page_in_french_and_stopping_a_promotion(client, shop) -> None:  # type: ignore[no-untyped-def]
     pid = promote(shop, name="Robes -20 %", kind="percent_off", params={"percent": "20"}, budget="1000")
-    token = make_key(shop, ["pricing:read", "pricing:write"])
-    client.post("/pages/sign-in", data={"api_key": token, "next": "/pages/pricing"})
+    sign_in_pages(client, shop)
     page = client.get("/pages/pricing?lang=fr")
     assert page.status_code == 200
     assert "Promotions et prix" in page.text and "Robes -20 %" in page.text and "Budget consommé" in page.text

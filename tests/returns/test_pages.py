@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from comptoir.core.uow import UnitOfWork
-from tests.conftest import make_key
 from tests.orders.conftest import LIN_M, RIVOLI, levels
-from tests.returns.conftest import STAFF, delivered_web_order
+from tests.returns.conftest import delivered_web_order
+from tests.support.staff import sign_in_pages
 
 
 def test_a_seller_takes_back_a_web_order_at_the_counter(client, stocked, marie, web, warehouse, db) -> None:  # type: ignore[no-untyped-def]
     # given Marie's delivered web order and a seller signed in at Rivoli, in French
     order = delivered_web_order(client, web, warehouse, [(LIN_M, 2)])
-    client.cookies.set("comptoir_key", make_key(db, STAFF, channel=f"store:{RIVOLI}"))
+    sign_in_pages(client, db, "seller", [RIVOLI])
     # when the seller searches Marie and opens her order
     found = client.get("/pages/returns", params={"q": "marie.curie@orange.fr", "lang": "fr"})
     assert found.status_code == 200
@@ -38,7 +38,7 @@ def test_a_seller_takes_back_a_web_order_at_the_counter(client, stocked, marie, 
 
 def test_giving_back_nothing_asks_for_a_quantity(client, stocked, marie, web, warehouse, db) -> None:  # type: ignore[no-untyped-def]
     order = delivered_web_order(client, web, warehouse, [(LIN_M, 1)])
-    client.cookies.set("comptoir_key", make_key(db, STAFF, channel=f"store:{RIVOLI}"))
+    sign_in_pages(client, db, "seller", [RIVOLI])
     response = client.post(f"/pages/returns/orders/{order['id']}?lang=en", data={"refund_to": "original"})
     assert response.status_code == 422 and "Enter how many units the customer gives back." in response.text
     with UnitOfWork(stocked) as uow:
@@ -54,7 +54,7 @@ def test_the_page_needs_a_signed_in_seller(client, stocked) -> None:  # type: ig
 
 def test_searching_an_order_reference_opens_it_at_once(client, stocked, marie, web, warehouse, db) -> None:  # type: ignore[no-untyped-def]
     order = delivered_web_order(client, web, warehouse, [(LIN_M, 1)])
-    client.cookies.set("comptoir_key", make_key(db, STAFF, channel=f"store:{RIVOLI}"))
+    sign_in_pages(client, db, "seller", [RIVOLI])
     page = client.get("/pages/returns", params={"q": order["id"], "lang": "en"})
     assert page.status_code == 200
     assert f"Return for order {order['number']}" in page.text and "Take back and refund" in page.text

@@ -13,8 +13,9 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.loyalty import service as loyalty
 from comptoir.returns import service
 from tests.catalog.conftest import recorded
-from tests.orders.conftest import LIN_M, LIN_S, OPERA, RIVOLI, SOIE_S, WAREHOUSE, levels
-from tests.returns.conftest import delivered_web_order, store_sale
+from tests.conftest import make_key
+from tests.orders.conftest import LIN_M, LIN_S, OPERA, RIVOLI, SOIE_S, WAREHOUSE, headers, levels
+from tests.returns.conftest import STAFF, delivered_web_order, store_sale
 
 
 def start_return(
@@ -194,14 +195,15 @@ def test_refusals_name_the_rule_and_write_nothing(  # type: ignore[no-untyped-de
     )
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["pointer"] == "#/lines/0/line_id"
     # handed back "in store" at a warehouse
-    at_warehouse = start_return(client, rivoli_staff, order, [(0, 1)], method="in_store", place_id=WAREHOUSE)
+    back_office = headers(make_key(stocked, STAFF))
+    at_warehouse = start_return(client, back_office, order, [(0, 1)], method="in_store", place_id=WAREHOUSE)
     assert at_warehouse.status_code == 422 and at_warehouse.json()["errors"][0]["pointer"] == "#/place_id"
     # an excluded category (hygiene, personalised…)
     category = order["lines"][0]["category_ids"][0]
-    ok(client.put("/v1/returns/policy", json={"excluded_category_ids": [category]}, headers=rivoli_staff))
+    ok(client.put("/v1/returns/policy", json={"excluded_category_ids": [category]}, headers=back_office))
     excluded = start_return(client, rivoli_staff, order, [(0, 1)], method="in_store")
     assert excluded.status_code == 409 and excluded.json()["reason"] == "excluded-category"
-    ok(client.put("/v1/returns/policy", json={"online_window_days": 30}, headers=rivoli_staff))
+    ok(client.put("/v1/returns/policy", json={"online_window_days": 30}, headers=back_office))
     # the window passed
     delivered_at = datetime.fromisoformat(order["fulfilments"][0]["updated_at"])
     clock.set_clock(lambda: delivered_at + timedelta(days=31))

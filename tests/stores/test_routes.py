@@ -12,6 +12,7 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.stores import service
 from tests.conftest import make_key
 from tests.stores.factories import WEEKDAYS_10_19
+from tests.support.staff import sign_in_pages
 
 BODY = {
     "id": "st_lyon_republique",
@@ -211,8 +212,7 @@ def test_cli_import_and_bulk_close(db, settings, tmp_path: Path, monkeypatch) ->
 
 def test_the_back_office_page_lists_and_closes(client, admin_headers, db) -> None:  # type: ignore[no-untyped-def]
     client.post("/v1/stores/places", json=BODY, headers=admin_headers)
-    token = make_key(db, ["stores:write"])
-    client.post("/pages/sign-in", data={"api_key": token, "next": "/pages/stores"})
+    sign_in_pages(client, db)
     page = client.get("/pages/stores?lang=fr")
     assert page.status_code == 200
     assert "Comptoir Lyon République" in page.text

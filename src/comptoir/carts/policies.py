@@ -30,7 +30,7 @@ MAX_LINES = 100
 MAX_COUPONS = 10
 
 # Channels whose keys are public (embedded in a website or an app): they need a token to reach a cart.
-CUSTOMER_FACING = ("web", "app")
+CUSTOMER_FACING = ("web", "app", "live")
 
 # Reasons pricing gives for a coupon that may still apply later (the cart or the customer changes):
 # such a coupon is kept on the cart; any other reason refuses it when it is added.

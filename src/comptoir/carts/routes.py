@@ -23,12 +23,23 @@ from comptoir.carts.schemas import (
     LinePatch,
     MergeOut,
 )
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/v1/carts", tags=["carts"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("carts", "read"))]
-Writer = Annotated[RequestContext, Depends(require("carts", "write"))]
+# A cart is reached by anyone shopping with its token (anonymous) or the customer's token (theirs), and
+# by staff, shop and secret keys by id; the service checks the reach (``carts.policies.may_reach``).
+Reader = Annotated[
+    RequestContext, Depends(allow("carts", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+Writer = Annotated[
+    RequestContext, Depends(allow("carts", "write", "publishable", "customer", "staff", "shop", "secret"))
+]
+CustomerReader = Annotated[
+    RequestContext, Depends(allow("carts", "read", "customer", "staff", "shop", "secret"))
+]
+CustomerWriter = Annotated[RequestContext, Depends(allow("carts", "write", "customer"))]
+StaffWriter = Annotated[RequestContext, Depends(allow("carts", "write", "staff", "shop", "secret"))]
 CartToken = Annotated[
     str | None,
     Header(
@@ -61,10 +72,11 @@ def create_cart(body: CartIn, ctx: Writer, response: Response) -> CartCreatedOut
 
 @router.get("/current", summary="The customer's open cart, whichever channel started it")
 def current_cart(
-    ctx: Reader,
+    ctx: CustomerReader,
     response: Response,
     customer_id: Annotated[str | None, Query(max_length=64, description="Staff channels")] = None,
 ) -> CartOut:
+    customer_id = ctx.customer_filter(customer_id)
     with ctx.reader() as uow:
         out = service.current_cart(uow, customer_id)
     if out is None:
@@ -76,7 +88,7 @@ def current_cart(
     "/merge",
     summary="Sign-in: merge the anonymous cart (X-Cart-Token) into the signed-in customer's cart",
 )
-def merge(ctx: Writer, cart_token: CartToken = None) -> MergeOut:
+def merge(ctx: CustomerWriter, cart_token: CartToken = None) -> MergeOut:
     if ctx.actor.customer_id is None:
         raise InvalidInput(
             "Send the customer token (X-Customer-Token) of the customer who signed in.",
@@ -98,7 +110,7 @@ def merge(ctx: Writer, cart_token: CartToken = None) -> MergeOut:
     "/{cart_id}/customer",
     summary="Staff: name the customer of an anonymous cart (it joins the customer's cart if there is one)",
 )
-def attach_customer(cart_id: str, body: AttachCustomerIn, ctx: Writer, version: IfMatch) -> MergeOut:
+def attach_customer(cart_id: str, body: AttachCustomerIn, ctx: StaffWriter, version: IfMatch) -> MergeOut:
     with ctx.uow() as uow:
         out = service.attach_customer(uow, cart_id, body.customer_id, expected_version=version)
         uow.commit()

@@ -15,14 +15,18 @@ from comptoir.catalog.assets import MAX_UPLOAD_BYTES
 from comptoir.catalog.route_helpers import delivery_channel, territory_of
 from comptoir.catalog.schemas import AssetIn, AssetOut, AssetPatch
 from comptoir.catalog.storage import iter_file, storage_for
-from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
+from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.pagination import Page
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog assets"], responses=PROBLEM_RESPONSES)
 
-Reader = Annotated[RequestContext, Depends(require("catalog", "read"))]
-Writer = Annotated[RequestContext, Depends(require("catalog", "write"))]
+# Anyone shopping browses the catalogue with a key; staff and secret keys of the whole retailer edit it.
+Reader = Annotated[
+    RequestContext, Depends(allow("catalog", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+StaffReader = Annotated[RequestContext, Depends(allow("catalog", "read", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("catalog", "write", "staff", "secret", retailer_wide=True))]
 OptionalForm = Annotated[str | None, Form()]
 
 
@@ -101,7 +105,7 @@ async def upload_asset(
 
 @router.get("/assets", summary="Assets; `expiring_within_days` lists those whose rights lapse soon")
 def list_assets(
-    ctx: Reader,
+    ctx: StaffReader,
     product: str | None = None,
     kind: Literal["image", "video", "document", "audio"] | None = None,
     expiring_within_days: Annotated[int | None, Query(ge=0, le=3650)] = None,
@@ -120,7 +124,7 @@ def list_assets(
 
 
 @router.get("/assets/{asset_id}", summary="One asset with its rights and renditions")
-def get_asset(asset_id: str, ctx: Reader) -> AssetOut:
+def get_asset(asset_id: str, ctx: StaffReader) -> AssetOut:
     with ctx.reader() as uow:
         return service.get_asset(uow, asset_id)
 

@@ -36,13 +36,17 @@ from comptoir.catalog.schemas import (
     VariantIn,
     VariantSummary,
 )
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.pagination import Page
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"], responses=PROBLEM_RESPONSES)
 
-Reader = Annotated[RequestContext, Depends(require("catalog", "read"))]
-Writer = Annotated[RequestContext, Depends(require("catalog", "write"))]
+# Anyone shopping browses the catalogue with a key; staff and secret keys of the whole retailer edit it.
+Reader = Annotated[
+    RequestContext, Depends(allow("catalog", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+StaffReader = Annotated[RequestContext, Depends(allow("catalog", "read", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("catalog", "write", "staff", "secret", retailer_wide=True))]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 

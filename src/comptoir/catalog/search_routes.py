@@ -14,13 +14,17 @@ from starlette.concurrency import run_in_threadpool
 from comptoir.catalog import exchange, service
 from comptoir.catalog.route_helpers import content_locale, delivery_channel, territory_of
 from comptoir.catalog.schemas import ImportReport, ProductView, SearchQuery, SearchResult
-from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
+from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
 from comptoir.core.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog search and files"], responses=PROBLEM_RESPONSES)
 
-Reader = Annotated[RequestContext, Depends(require("catalog", "read"))]
-Writer = Annotated[RequestContext, Depends(require("catalog", "write"))]
+# Anyone shopping browses the catalogue with a key; staff and secret keys of the whole retailer edit it.
+Reader = Annotated[
+    RequestContext, Depends(allow("catalog", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+StaffReader = Annotated[RequestContext, Depends(allow("catalog", "read", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("catalog", "write", "staff", "secret", retailer_wide=True))]
 Values = Annotated[list[str], Query()]
 
 
@@ -134,7 +138,7 @@ async def import_file(
 
 
 @router.get("/export", summary="The whole catalogue as a file that imports back unchanged")
-def export_file(ctx: Reader, format: Literal["csv", "json", "jsonl"] = "csv") -> StreamingResponse:
+def export_file(ctx: StaffReader, format: Literal["csv", "json", "jsonl"] = "csv") -> StreamingResponse:
     def chunks() -> Iterator[bytes]:
         # Spooled: small catalogues stay in memory, big ones go to a temporary file, never all in RAM.
         with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024, mode="w+b") as spool:

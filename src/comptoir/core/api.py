@@ -5,8 +5,8 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qsl
 
@@ -17,12 +17,14 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette._exception_handler import wrap_app_handling_exceptions
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from comptoir.core import tokens
-from comptoir.core.auth import Authenticator, check_scope, parse_token
+from comptoir.core import access, staff, tokens
+from comptoir.core.access import Policy, Role, Who, policy
+from comptoir.core.auth import Authenticator, parse_token
 from comptoir.core.context import Actor
 from comptoir.core.db import Database
 from comptoir.core.errors import (
@@ -58,6 +60,9 @@ class AppState:
     customer_sections: dict[str, CustomerSection] = field(default_factory=dict)
     # Entry points of the reference pages: (title message id, path, package holding the translation).
     page_links: list[tuple[str, str, str]] = field(default_factory=list)
+    # Whether a customer session is still valid (sign-out everywhere, password reset, erasure, block):
+    # (database, the token's claims) -> bool, set by the customers domain; None accepts any signed token.
+    customer_session_check: Callable[[Database, dict[str, Any]], bool] | None = None
 
 
 class RequestContext:
@@ -78,6 +83,19 @@ class RequestContext:
 
     def reader(self) -> UnitOfWork:
         return UnitOfWork(self.state.db, self.actor, read_only=True)
+
+    # Ownership and shop binding of the resource a route touches (see comptoir.core.access).
+    def own_customer(self, customer_id: str | None, resource: str = "Resource", rid: str = "") -> None:
+        access.own_customer(self.actor, customer_id, resource=resource, rid=rid)
+
+    def customer_filter(self, requested: str | None) -> str | None:
+        return access.customer_filter(self.actor, requested)
+
+    def own_shop(self, place_id: str | None) -> None:
+        access.own_shop(self.actor, place_id)
+
+    def shop_filter(self, requested: str | None) -> tuple[str, ...] | None:
+        return access.shop_filter(self.actor, requested)
 
 
 def app_state(request: Request) -> AppState:
@@ -131,33 +149,104 @@ def query_items(query_string: bytes) -> list[tuple[str, str]]:
     return items
 
 
-def require(
-    area: str | None, access: Literal["read", "write"] = "read"
-) -> Callable[..., Awaitable[RequestContext]]:
-    """Dependency: a valid API key holding ``<area>:<access>`` (any valid key when ``area`` is None)."""
+class PolicyDependency:
+    """The context dependency of one route: authenticates the caller and applies its :class:`Policy`.
 
-    async def dependency(request: Request) -> RequestContext:
+    API keys are verified from this process's cache without I/O; a cache miss, a staff session and a
+    customer session's revocation check read the database in the thread pool, never on the event loop.
+    """
+
+    def __init__(self, rule: Policy, *, declared: bool = True) -> None:
+        self.policy = rule
+        self.declared = declared  # False only for the legacy ``require()`` (the tests refuse it)
+
+    async def __call__(self, request: Request) -> RequestContext:
         state = app_state(request)
-        found = _credential_headers(request.scope["headers"])
-        token = parse_token(found.get(b"authorization"), found.get(b"x-api-key"))
-        actor = state.authenticator.authenticate(token, request_id=request_id_var.get())
-        if area is not None:
-            check_scope(actor, area, access)
-        customer_token = found.get(b"x-customer-token")
-        if customer_token:
-            claims = tokens.verify(state.settings.secret_key, CUSTOMER_TOKEN_PURPOSE, customer_token)
-            if claims is None or "sub" not in claims:
-                raise Unauthorized("The customer token is invalid or has expired; sign in again.")
-            actor = Actor(
-                key_id=actor.key_id,
-                channel=actor.channel,
-                scopes=actor.scopes,
-                customer_id=str(claims["sub"]),
-                request_id=actor.request_id,
-            )
+        actor = await authenticate_request(state, request.scope["headers"], self.policy)
+        self.policy.admits(actor)
         return RequestContext(state, actor)
 
-    return dependency
+
+async def authenticate_request(
+    state: AppState, raw_headers: list[tuple[bytes, bytes]], rule: Policy
+) -> Actor:
+    found = _credential_headers(raw_headers)
+    token = parse_token(found.get(b"authorization"), found.get(b"x-api-key"))
+    request_id = request_id_var.get()
+    customer_token = found.get(b"x-customer-token")
+    if not token:
+        if customer_token:
+            raise Unauthorized("A customer token goes with the channel's publishable key.")
+        return Actor(kind="public", request_id=request_id)
+    if token.startswith(staff.SESSION_PREFIX):
+        actor = await run_in_threadpool(staff.actor_for, state.db, token, request_id=request_id)
+    else:
+        key = state.authenticator.cached(token)
+        if key is None:
+            key = await run_in_threadpool(state.authenticator.verify, token)
+        await state.authenticator.hit_async(key)
+        actor = key.actor(request_id)
+    if customer_token:
+        actor = await _with_customer(state, actor, customer_token)
+    return actor
+
+
+async def _with_customer(state: AppState, actor: Actor, customer_token: str) -> Actor:
+    if actor.kind != "publishable":
+        raise Unauthorized("A customer token goes with the channel's publishable key, not this one.")
+    claims = tokens.verify(state.settings.secret_key, CUSTOMER_TOKEN_PURPOSE, customer_token)
+    if claims is None or "sub" not in claims:
+        raise Unauthorized("The customer token is invalid or has expired; sign in again.")
+    check = state.customer_session_check
+    if check is not None and not await run_in_threadpool(check, state.db, claims):
+        raise Unauthorized("The customer token is invalid or has expired; sign in again.")
+    return replace(actor, kind="customer", customer_id=str(claims["sub"]))
+
+
+def allow(
+    area: str | None,
+    access: Literal["read", "write"] = "read",
+    *who: Who,
+    roles: Iterable[Role] | None = None,
+    retailer_wide: bool = False,
+) -> PolicyDependency:
+    """A route's access policy as its context dependency: ``ctx: Annotated[RequestContext,
+    Depends(allow("orders", "read", "staff", "secret", "shop", "customer"))]``. See
+    :mod:`comptoir.core.access` for the principals and the ownership checks the route then makes."""
+    return PolicyDependency(policy(area, access, *who, roles=roles, retailer_wide=retailer_wide))
+
+
+def require(area: str | None, access: Literal["read", "write"] = "read") -> PolicyDependency:
+    """Legacy: any key holding ``<area>:<access>``. Not a declared policy: the route tests refuse it."""
+    legacy = policy(area, access, "publishable", "customer", "shop", "secret", "staff")
+    return PolicyDependency(legacy, declared=False)
+
+
+def api_routes(routes: Iterable[Any]) -> Iterable[APIRoute]:
+    """Every API route of an application, through the routers it included (each keeps its routes)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        else:
+            inner = getattr(getattr(route, "original_router", None), "routes", None) or getattr(
+                route, "routes", None
+            )
+            if inner:
+                yield from api_routes(inner)
+
+
+def route_policy(route: Any) -> PolicyDependency | None:
+    """The policy a route declared (its one context dependency), for the OpenAPI document and tests."""
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return None
+    stack = list(dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if isinstance(dep.call, PolicyDependency):
+            return dep.call
+        stack.extend(dep.dependencies)
+    return None
 
 
 def _raising(error: Exception) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
@@ -213,7 +302,7 @@ class ContextRoute(APIRoute):
             or dependant.response_param_name is not None
             or dependant.background_tasks_param_name is not None
             or not inspect.iscoroutinefunction(self.endpoint)
-            or not inspect.iscoroutinefunction(deps[0].call)
+            or not (inspect.iscoroutinefunction(deps[0].call) or isinstance(deps[0].call, PolicyDependency))
         ):
             raise TypeError(
                 f"{self.path}: a ContextRoute endpoint is `async def (ctx: <require()>, request: Request)`."
@@ -231,7 +320,8 @@ class ContextRoute(APIRoute):
 
 
 def openapi_security(app: FastAPI) -> None:
-    """Declare the API-key schemes in the OpenAPI document so /docs offers "Authorize"."""
+    """Declare the credentials in the OpenAPI document so /docs offers "Authorize", and each operation's
+    access policy (``x-comptoir-access``: who may call it, with which scope) and accepted schemes."""
     from fastapi.openapi.utils import get_openapi
 
     def build() -> dict[str, Any]:
@@ -241,14 +331,35 @@ def openapi_security(app: FastAPI) -> None:
             )
             schema.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
             schema["security"] = [{"bearer": []}, {"apiKey": []}]
+            policies = {
+                (r.path, method.lower()): dep.policy
+                for r in api_routes(app.routes)
+                if (dep := route_policy(r)) is not None
+                for method in r.methods or ()
+            }
             for path, operations in schema.get("paths", {}).items():
-                if not path.startswith("/v1/"):  # health, metrics: open
-                    for operation in operations.values():
-                        operation["security"] = []
+                for method, operation in operations.items():
+                    rule = policies.get((path, method))
+                    if rule is None:
+                        operation["security"] = []  # health, metrics: open
+                        continue
+                    operation["x-comptoir-access"] = rule.describe()
+                    operation["security"] = _security_of(rule)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def _security_of(rule: Policy) -> list[dict[str, list[str]]]:
+    schemes: list[dict[str, list[str]]] = []
+    if "public" in rule.who:
+        schemes.append({})
+    if rule.who - {"public", "customer"}:
+        schemes += [{"bearer": []}, {"apiKey": []}]
+    if "customer" in rule.who:
+        schemes += [{"bearer": [], "customerToken": []}, {"apiKey": [], "customerToken": []}]
+    return schemes
 
 
 _ETAG_RE = re.compile(r'^(?:W/)?"(\d+)"$')

@@ -120,6 +120,10 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(128))
     scopes: Mapped[list[Any]]
     channel: Mapped[str | None] = mapped_column(String(64))
+    # secret (systems), shop (a shop's devices) or publishable (browsers and apps: safe to ship in a page)
+    kind: Mapped[str] = mapped_column(String(16), default="secret", server_default="secret")
+    shop_id: Mapped[str | None] = mapped_column(String(40))  # a shop key's shop, or a bound secret key's
+    created_by: Mapped[str | None] = mapped_column(String(40))  # the key or employee that minted it
     rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
@@ -153,3 +157,55 @@ class JobLease(Base):
     holder: Mapped[str | None] = mapped_column(String(120))
     lease_until: Mapped[datetime | None]
     last_run_at: Mapped[datetime | None]
+
+
+class StaffPerson(Base):
+    """An employee who signs in as themselves: a role, the shops they work in, an optional TOTP factor."""
+
+    __tablename__ = "core_staff_people"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    shops: Mapped[list[Any]]
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    blocked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class StaffSession(Base):
+    """A signed-in employee's session (pages cookie or tablet bearer token); ended on sign-out or block."""
+
+    __tablename__ = "core_staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    person_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("core_staff_people.id", ondelete="CASCADE"), index=True
+    )
+    secret_hash: Mapped[str] = mapped_column(String(128))
+    shop_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    client: Mapped[str | None] = mapped_column(String(200))
+
+
+class StaffAudit(Base):
+    """What each employee did: one row per committed unit of work of a staff person."""
+
+    __tablename__ = "core_staff_audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    person_id: Mapped[str] = mapped_column(String(40), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    events: Mapped[list[Any]]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from comptoir.core import auth, webhooks
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, app_state, etag, require
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, app_state, etag
 from comptoir.core.errors import Unavailable
 from comptoir.core.pagination import Page
 
@@ -36,20 +36,37 @@ async def metrics(request: Request) -> Response:
 
 router = APIRouter(prefix="/v1", responses=PROBLEM_RESPONSES)
 
-KeysWriter = Annotated[RequestContext, Depends(require("keys", "write"))]
-KeysReader = Annotated[RequestContext, Depends(require("keys", "read"))]
-WebhooksWriter = Annotated[RequestContext, Depends(require("webhooks", "write"))]
-WebhooksReader = Annotated[RequestContext, Depends(require("webhooks", "read"))]
-EventsReader = Annotated[RequestContext, Depends(require("events", "read"))]
+# Keys, webhooks and the event log are the retailer's systems' business: employees and secret keys only,
+# unbound ones for webhooks and the event log (they carry every shop's and customer's events).
+KeysWriter = Annotated[RequestContext, Depends(allow("keys", "write", "staff", "secret"))]
+KeysReader = Annotated[RequestContext, Depends(allow("keys", "read", "staff", "secret"))]
+WebhooksWriter = Annotated[
+    RequestContext, Depends(allow("webhooks", "write", "staff", "secret", retailer_wide=True))
+]
+WebhooksReader = Annotated[
+    RequestContext, Depends(allow("webhooks", "read", "staff", "secret", retailer_wide=True))
+]
+EventsReader = Annotated[
+    RequestContext, Depends(allow("events", "read", "staff", "secret", retailer_wide=True))
+]
+Anyone = Annotated[
+    RequestContext, Depends(allow(None, "read", "publishable", "customer", "shop", "secret", "staff"))
+]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-@router.get("/me", tags=["auth"], summary="The calling key: id, channel and scopes")
-async def whoami(ctx: Annotated[RequestContext, Depends(require(None))]) -> dict[str, object]:
+@router.get(
+    "/me", tags=["auth"], summary="Who is calling: the principal, its key or person, channel, scopes, shops"
+)
+async def whoami(ctx: Anyone) -> dict[str, object]:
     a = ctx.actor
     return {
+        "principal": a.kind,
         "key_id": a.key_id,
+        "staff_id": a.staff_id,
+        "role": a.role,
         "channel": a.channel,
+        "shops": sorted(a.shops) if a.shops is not None else None,
         "scopes": sorted(a.scopes),
         "customer_id": a.customer_id,
     }
@@ -58,7 +75,7 @@ async def whoami(ctx: Annotated[RequestContext, Depends(require(None))]) -> dict
 @router.post("/keys", tags=["auth"], status_code=201, summary="Create an API key (the token is shown once)")
 def create_key(body: auth.ApiKeyCreate, ctx: KeysWriter) -> auth.ApiKeyCreated:
     with ctx.uow() as uow:
-        created = auth.create_key(uow, body)
+        created = auth.create_key(uow, body, minter=ctx.actor)
         uow.commit()
     return created
 
@@ -66,13 +83,13 @@ def create_key(body: auth.ApiKeyCreate, ctx: KeysWriter) -> auth.ApiKeyCreated:
 @router.get("/keys", tags=["auth"], summary="List API keys (never their secrets)")
 def list_keys(ctx: KeysReader) -> list[auth.ApiKeyOut]:
     with ctx.reader() as uow:
-        return auth.list_keys(uow)
+        return auth.list_keys(uow, shops=ctx.actor.shops)
 
 
 @router.post("/keys/{key_id}/revoke", tags=["auth"], summary="Revoke an API key")
 def revoke_key(key_id: str, ctx: KeysWriter) -> auth.ApiKeyOut:
     with ctx.uow() as uow:
-        out = auth.revoke_key(uow, key_id)
+        out = auth.revoke_key(uow, key_id, by=ctx.actor)
         uow.commit()
     return out
 

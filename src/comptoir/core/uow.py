@@ -21,9 +21,10 @@ from comptoir.core import clock
 from comptoir.core.context import SYSTEM, Actor
 from comptoir.core.db import Database, Provenance
 from comptoir.core.events import DomainEvent
-from comptoir.core.models import OutboxEvent
+from comptoir.core.models import OutboxEvent, StaffAudit
 
 _OUTBOX_INSERT = insert(cast(Table, OutboxEvent.__table__))
+_AUDIT_INSERT = insert(cast(Table, StaffAudit.__table__))
 
 # Set whenever a commit wrote events, so an in-process dispatcher wakes up at once.
 events_written = threading.Event()
@@ -106,7 +107,7 @@ class UnitOfWork:
                 "occurred_at": e.occurred_at,
                 "recorded_at": recorded_at,
                 "channel": self.actor.channel,
-                "api_key_id": self.actor.key_id,
+                "api_key_id": self.actor.principal_id,  # the key, or the employee acting
                 "request_id": self.actor.request_id,
                 "payload": e.data(),
                 "fanned_out": False,
@@ -119,11 +120,28 @@ class UnitOfWork:
         return len(rows)
 
     def commit(self) -> None:
+        if self.actor.staff_id is not None:
+            self._audit()
         written = self.flush_events()
         self.session.commit()
         self.committed = True
         if written:
             events_written.set()
+
+    def _audit(self) -> None:
+        """Every write of an employee records who they are, with the facts it recorded."""
+        events = [{"type": e.event_type, "id": e.event_id} for e in self.pending_events]
+        self.session.connection().execute(
+            _AUDIT_INSERT,
+            {
+                "at": clock.now(),
+                "person_id": self.actor.staff_id,
+                "role": self.actor.role or "",
+                "channel": self.actor.channel,
+                "request_id": self.actor.request_id,
+                "events": events,
+            },
+        )
 
     def rollback(self) -> None:
         self._events = [[]]
@@ -140,12 +158,12 @@ def _stamp_provenance(session: Session, _flush_context: Any, _instances: Any) ->
                 obj.created_at = now
             obj.updated_at = now
             obj.created_channel = obj.updated_channel = actor.channel
-            obj.created_by_key = obj.updated_by_key = actor.key_id
+            obj.created_by_key = obj.updated_by_key = actor.principal_id
     for obj in session.dirty:
         if isinstance(obj, Provenance) and session.is_modified(obj, include_collections=False):
             obj.updated_at = now
             obj.updated_channel = actor.channel
-            obj.updated_by_key = actor.key_id
+            obj.updated_by_key = actor.principal_id
 
 
 sa_event.listen(Session, "before_flush", _stamp_provenance)

@@ -1,30 +1,41 @@
 """Reference web pages (seller tablet, back office, storefront) on the same services as the API.
 
 Each domain renders its own templates with :class:`Pages`; they extend the kernel's ``base.html``
-(HTMX is served from ``/static``, no CDN). Staff sign in to pages with an API key (the same keys,
-scopes and channel bindings as the API), kept in an HttpOnly, SameSite=Strict cookie. The language
+(HTMX is served from ``/static``, no CDN). Employees sign in as themselves (e-mail, password, TOTP code
+when enabled); the session token is kept in an HttpOnly, SameSite=Strict cookie, and every form carries
+a CSRF token bound to the session (``csrf_field()`` in templates; HTMX sends it as ``X-CSRF-Token``). The language
 comes from ``?lang=``, then the ``comptoir_lang`` cookie, then ``Accept-Language``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
+import segno
 from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from markupsafe import Markup
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from comptoir.core.api import AppState, RequestContext, app_state, problem_response
-from comptoir.core.auth import check_scope
-from comptoir.core.errors import Problem
+from comptoir.core import staff
+from comptoir.core.access import Role, policy
+from comptoir.core.api import AppState, PolicyDependency, RequestContext, app_state, problem_response
+from comptoir.core.context import Actor
+from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.i18n import format_money, format_number, format_when, negotiate, translations
 from comptoir.core.observability import request_id_var
+from comptoir.core.uow import UnitOfWork
 
-KEY_COOKIE = "comptoir_key"
+STAFF_COOKIE = "comptoir_staff"
+ANON_CSRF_COOKIE = "comptoir_csrf"
 LANG_COOKIE = "comptoir_lang"
 STATIC_VERSION = "htmx-2.0.11.min.js"
 
@@ -75,7 +86,11 @@ class Pages:
         self.env.globals["htmx_src"] = f"/static/{STATIC_VERSION}"
 
     def render(self, name: str, *, lang: str, **context: Any) -> str:
+        request = context.get("request")
+        token = getattr(request.state, "csrf", "") if request is not None else ""
         helpers: dict[str, Any] = {
+            "csrf_token": token,
+            "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="%s">') % token,
             "lang": lang,
             "money": lambda amount, currency: format_money(amount, currency, lang),
             "number": lambda value: format_number(value, lang),
@@ -90,6 +105,11 @@ class Pages:
         lang = page_language(request)
         html = self.render(name, lang=lang, request=request, **context)
         response = HTMLResponse(html, status_code=status_code)
+        anonymous_csrf = getattr(request.state, "set_csrf_cookie", None)
+        if anonymous_csrf:
+            response.set_cookie(
+                ANON_CSRF_COOKIE, anonymous_csrf, httponly=True, samesite="strict", max_age=3600
+            )
         if request.query_params.get("lang") in ("fr", "en"):
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
         return response
@@ -102,75 +122,194 @@ class SignInRequired(Exception):
         self.next_url = next_url
 
 
-def require_page(
-    area: str | None, access: Literal["read", "write"] = "read"
-) -> Callable[..., Awaitable[RequestContext]]:
-    """Dependency for pages: the staff member's key from the cookie, with ``<area>:<access>``."""
+def csrf_token(secret: str, session_id: str) -> str:
+    """The form token of one staff session: forms posted from another site cannot know it."""
+    return hmac.new(secret.encode(), f"csrf:{session_id}".encode(), hashlib.sha256).hexdigest()
 
-    async def dependency(request: Request) -> RequestContext:
+
+class PagePolicy(PolicyDependency):
+    """A page's access policy: signed-in employees only (cookie session), under the same roles and
+    scopes as the API, and a CSRF token on every request that changes something."""
+
+    async def __call__(self, request: Request) -> RequestContext:
         state = app_state(request)
-        token = request.cookies.get(KEY_COOKIE)
+        token = request.cookies.get(STAFF_COOKIE)
         if not token:
             raise SignInRequired(str(request.url.path))
         try:
-            actor = state.authenticator.authenticate(token, request_id=request_id_var.get())
+            actor = await run_in_threadpool(staff.actor_for, state.db, token, request_id=request_id_var.get())
         except Problem as exc:
             if exc.status == 401:
                 raise SignInRequired(str(request.url.path)) from exc
             raise
-        if area is not None:
-            check_scope(actor, area, access)
+        session_id = staff.session_id_of(token) or ""
+        expected = csrf_token(state.settings.secret_key, session_id)
+        request.state.csrf = expected
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            await _check_csrf(request, expected)
+        self.policy.admits(actor)
         return RequestContext(state, actor)
 
-    return dependency
+
+async def _check_csrf(request: Request, expected: str) -> None:
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            value = (await request.form()).get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    if sent is None or not expected or not hmac.compare_digest(sent, expected):
+        raise Forbidden("This form has expired or comes from another site: reload the page.", slug="csrf")
+
+
+class PublicPage(PolicyDependency):
+    """A page anyone may open (a signed link, the sign-in form): no credentials are read. Its forms carry
+    a double-submit CSRF token (a cookie and the same value in the form), there being no session."""
+
+    def __init__(self) -> None:
+        super().__init__(policy(None, "read", "public"))
+
+    async def __call__(self, request: Request) -> RequestContext:
+        token = request.cookies.get(ANON_CSRF_COOKIE)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            await _check_csrf(request, token or "")
+        elif not token:
+            token = secrets.token_urlsafe(24)
+            request.state.set_csrf_cookie = token
+        request.state.csrf = token
+        return RequestContext(app_state(request), Actor(kind="public", request_id=request_id_var.get()))
+
+
+Public = Annotated[RequestContext, Depends(PublicPage())]
+
+
+def require_page(
+    area: str | None,
+    access: Literal["read", "write"] = "read",
+    *,
+    roles: Iterable[Role] | None = None,
+    retailer_wide: bool = False,
+) -> PagePolicy:
+    """Dependency for pages: a signed-in employee whose role holds ``<area>:<access>`` (and is one of
+    ``roles``; and bound to no shop when ``retailer_wide``), as the matching API route requires."""
+    return PagePolicy(policy(area, access, "staff", roles=roles, retailer_wide=retailer_wide))
 
 
 _pages = Pages("comptoir.core")
 router = APIRouter(prefix="/pages", include_in_schema=False)
+Employee = Annotated[RequestContext, Depends(require_page(None))]
+
+
+def _sign_in_page(request: Request, next: str, error: str | None, status_code: int = 200) -> HTMLResponse:
+    """The sign-in form with a double-submit CSRF token (no session yet: a cookie and the same value)."""
+    token = request.cookies.get(ANON_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    request.state.csrf = token
+    response = _pages.response(
+        request, "sign_in.html", status_code=status_code, next=_safe_next(next), error=error
+    )
+    response.set_cookie(ANON_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
+    return response
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
-async def sign_in_form(request: Request, next: str = "/pages/") -> HTMLResponse:
-    return _pages.response(request, "sign_in.html", next=_safe_next(next), error=None)
+async def sign_in_form(request: Request, _: Public, next: str = "/pages/") -> HTMLResponse:
+    return _sign_in_page(request, next, None)
 
 
 @router.post("/sign-in", response_model=None)
-async def sign_in(
-    request: Request, api_key: Annotated[str, Form()], next: Annotated[str, Form()] = "/pages/"
+def sign_in(
+    request: Request,
+    _: Public,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=200)],
+    totp_code: Annotated[str, Form(max_length=6)] = "",
+    next: Annotated[str, Form()] = "/pages/",
 ) -> HTMLResponse | RedirectResponse:
     state: AppState = app_state(request)
     try:
-        state.authenticator.authenticate(api_key.strip())
-    except Problem:
-        return _pages.response(
-            request, "sign_in.html", status_code=401, next=_safe_next(next), error="invalid"
-        )
+        command = staff.StaffSignIn(email=email, password=password, totp_code=totp_code.strip() or None)
+    except ValidationError:
+        return _sign_in_page(request, next, "invalid", 401)
+    with UnitOfWork(state.db) as uow:
+        try:
+            session = staff.sign_in(uow, command, client=request.headers.get("user-agent"))
+        except Problem:
+            uow.commit()  # the failed attempt is counted
+            return _sign_in_page(request, next, "invalid", 401)
+        uow.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        KEY_COOKIE,
-        api_key.strip(),
+        STAFF_COOKIE,
+        session.token,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
-        max_age=12 * 3600,
+        max_age=staff.SESSION_HOURS * 3600,
     )
     return response
 
 
 @router.post("/sign-out")
-async def sign_out() -> RedirectResponse:
+def sign_out(request: Request, ctx: Employee) -> RedirectResponse:
+    token = request.cookies.get(STAFF_COOKIE) or ""
+    session_id = staff.session_id_of(token)
+    with ctx.uow() as uow:
+        if session_id and ctx.actor.staff_id:
+            staff.end_session(uow, ctx.actor.staff_id, session_id)
+        uow.commit()
     response = RedirectResponse("/pages/sign-in", status_code=303)
-    response.delete_cookie(KEY_COOKIE)
+    response.delete_cookie(STAFF_COOKIE)
+    return response
+
+
+@router.post("/sign-out-everywhere")
+def sign_out_everywhere(ctx: Employee) -> RedirectResponse:
+    assert ctx.actor.staff_id is not None
+    with ctx.uow() as uow:
+        staff.end_sessions(uow, ctx.actor.staff_id)
+        uow.commit()
+    response = RedirectResponse("/pages/sign-in", status_code=303)
+    response.delete_cookie(STAFF_COOKIE)
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, ctx: Annotated[RequestContext, Depends(require_page(None))]) -> HTMLResponse:
+async def home(request: Request, ctx: Employee) -> HTMLResponse:
     lang = page_language(request)
     links = [
         (translations(package, lang).gettext(title), path) for title, path, package in ctx.state.page_links
     ]
     return _pages.response(request, "home.html", links=links, actor=ctx.actor)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, ctx: Employee) -> HTMLResponse:
+    assert ctx.actor.staff_id is not None
+    token = request.cookies.get(STAFF_COOKIE) or ""
+    with ctx.reader() as uow:
+        person = staff.get_person(uow, ctx.actor.staff_id)
+        sessions = staff.list_sessions(uow, ctx.actor.staff_id, staff.session_id_of(token))
+    return _pages.response(request, "account.html", person=person, sessions=sessions, enrolment=None)
+
+
+@router.post("/account/totp", response_class=HTMLResponse)
+def start_totp(request: Request, ctx: Employee) -> HTMLResponse:
+    assert ctx.actor.staff_id is not None
+    with ctx.uow() as uow:
+        enrolment = staff.start_totp(uow, ctx.actor.staff_id)
+        person = staff.get_person(uow, ctx.actor.staff_id)
+        uow.commit()
+    qr = Markup(segno.make(enrolment.otpauth_uri, error="m").svg_inline(scale=4))
+    return _pages.response(request, "account.html", person=person, sessions=[], enrolment=enrolment, qr=qr)
+
+
+@router.post("/account/totp/confirm")
+def confirm_totp(ctx: Employee, code: Annotated[str, Form(max_length=6)]) -> RedirectResponse:
+    assert ctx.actor.staff_id is not None
+    with ctx.uow() as uow:
+        staff.confirm_totp(uow, ctx.actor.staff_id, code.strip())
+        uow.commit()
+    return RedirectResponse("/pages/account", status_code=303)
 
 
 def _safe_next(url: str) -> str:

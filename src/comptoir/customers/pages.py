@@ -12,6 +12,7 @@ import phonenumbers
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from comptoir.core.access import Role
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import NotFound
 from comptoir.core.i18n import translations
@@ -22,7 +23,11 @@ from comptoir.customers.normalisation import PERSON_FIELDS
 pages = Pages(__package__ or "comptoir.customers")
 router = APIRouter(prefix="/pages/customers", include_in_schema=False)
 PageReader = Annotated[RequestContext, Depends(require_page("customers", "read"))]
-PageWriter = Annotated[RequestContext, Depends(require_page("customers", "write"))]
+# Deciding duplicates and undoing merges is the back office's and the service desk's, as in the API.
+DeskWriter = Annotated[
+    RequestContext,
+    Depends(require_page("customers", "write", roles=[Role.BACK_OFFICE, Role.ADMIN, Role.SERVICE_AGENT])),
+]
 
 
 def labels(lang: str) -> dict[str, dict[str, str]]:
@@ -127,7 +132,7 @@ def reviews_page(request: Request, ctx: PageReader, cursor: str | None = None) -
 
 
 @router.post("/reviews/{review_id}/{decision}", response_model=None)
-def decide_review(request: Request, review_id: str, decision: str, ctx: PageWriter) -> Response:
+def decide_review(request: Request, review_id: str, decision: str, ctx: DeskWriter) -> Response:
     if decision not in ("accept", "reject"):
         raise NotFound(f"No decision {decision!r}: accept or reject.")
     with ctx.uow() as uow:
@@ -143,7 +148,7 @@ def decide_review(request: Request, review_id: str, decision: str, ctx: PageWrit
 
 
 @router.post("/merges/{merge_id}/undo", response_model=None)
-def undo_merge(request: Request, merge_id: str, ctx: PageWriter) -> Response:
+def undo_merge(request: Request, merge_id: str, ctx: DeskWriter) -> Response:
     with ctx.uow() as uow:
         row = merging.unmerge(uow, merge_id)
         survivor = row.survivor_id

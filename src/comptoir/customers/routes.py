@@ -13,12 +13,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.access import Role
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.pagination import Page
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import accounts, consents, gdpr, ingestion, merging, profiles, records, search
-from comptoir.customers.policies import CUSTOMER_FACING, may_access_customer
+from comptoir.customers.policies import may_access_customer
 from comptoir.customers.schemas import (
     Accepted,
     BatchRowResult,
@@ -55,8 +56,30 @@ from comptoir.customers.schemas import (
 )
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("customers", "read"))]
-Writer = Annotated[RequestContext, Depends(require("customers", "write"))]
+# A customer reaches their own record; a publishable key alone reaches nobody's (it signs up and in);
+# staff, shop and secret keys reach every customer. Merges, reviews, segments and erasure by staff are
+# for the back office and the service desk.
+Reader = Annotated[RequestContext, Depends(allow("customers", "read", "customer", "staff", "shop", "secret"))]
+Writer = Annotated[
+    RequestContext, Depends(allow("customers", "write", "customer", "staff", "shop", "secret"))
+]
+StaffReader = Annotated[RequestContext, Depends(allow("customers", "read", "staff", "shop", "secret"))]
+StaffWriter = Annotated[RequestContext, Depends(allow("customers", "write", "staff", "shop", "secret"))]
+Ingest = Annotated[
+    RequestContext, Depends(allow("customers", "write", "publishable", "staff", "shop", "secret"))
+]
+Bulk = Annotated[RequestContext, Depends(allow("customers", "write", "staff", "secret", retailer_wide=True))]
+Shopper = Annotated[RequestContext, Depends(allow("customers", "write", "publishable", "customer"))]
+Myself = Annotated[RequestContext, Depends(allow("customers", "read", "customer"))]
+_DESK = [Role.BACK_OFFICE, Role.ADMIN, Role.SERVICE_AGENT]
+DeskReader = Annotated[RequestContext, Depends(allow("customers", "read", "staff", "secret", roles=_DESK))]
+DeskWriter = Annotated[RequestContext, Depends(allow("customers", "write", "staff", "secret", roles=_DESK))]
+Erasure = Annotated[
+    RequestContext, Depends(allow("customers", "write", "customer", "staff", "secret", roles=_DESK))
+]
+Export = Annotated[
+    RequestContext, Depends(allow("customers", "read", "customer", "staff", "secret", roles=_DESK))
+]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
@@ -64,10 +87,9 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 def staff_only(ctx: RequestContext) -> None:
-    if ctx.actor.customer_id is not None or ctx.actor.channel_kind in CUSTOMER_FACING:
-        raise Forbidden(
-            "This operation is for staff channels (back office, stores, call centre).", slug="staff-only"
-        )
+    """Belt and braces under the route's policy: never a shopper."""
+    if not ctx.actor.is_staff_side:
+        raise Forbidden("This operation is for staff.", slug="staff-only")
 
 
 def no_customer_token(ctx: RequestContext) -> None:
@@ -76,11 +98,13 @@ def no_customer_token(ctx: RequestContext) -> None:
 
 
 def reachable(ctx: RequestContext, uow: UnitOfWork, customer_id: str) -> str:
-    """The surviving id of ``customer_id`` if the caller may act on it (403 otherwise)."""
+    """The surviving id of ``customer_id`` if the caller may act on it (a customer: their own only)."""
     target = records.resolve(uow, customer_id).id
     signed_in = records.resolve(uow, ctx.actor.customer_id).id if ctx.actor.customer_id else None
     if (problem := may_access_customer(ctx.actor.channel_kind, signed_in, target)) is not None:
         raise Forbidden(problem, slug="not-your-customer-data")
+    if ctx.actor.kind in ("customer", "publishable", "public") and signed_in != target:
+        raise Forbidden("A customer may only act on their own data.", slug="not-your-customer-data")
     return target
 
 
@@ -93,7 +117,7 @@ def consent_source(ctx: RequestContext) -> str:
 
 
 @router.post("/ingest", status_code=201, summary="Ingest one source record (dirty data accepted and flagged)")
-def ingest_record(body: IngestIn, ctx: Writer) -> IngestResult:
+def ingest_record(body: IngestIn, ctx: Ingest) -> IngestResult:
     no_customer_token(ctx)
     with ctx.uow() as uow:
         out = ingestion.ingest(uow, body.source, body, region=ctx.settings.default_region)
@@ -102,7 +126,7 @@ def ingest_record(body: IngestIn, ctx: Writer) -> IngestResult:
 
 
 @router.post("/ingest/batch", summary="Ingest up to 1000 records; each row succeeds or fails on its own")
-def ingest_batch(body: IngestBatchIn, ctx: Writer) -> IngestBatchOut:
+def ingest_batch(body: IngestBatchIn, ctx: Bulk) -> IngestBatchOut:
     no_customer_token(ctx)
     results: list[BatchRowResult] = []
     with ctx.uow() as uow:
@@ -130,7 +154,7 @@ class CreatedCustomer(BaseModel):
 @router.post(
     "", status_code=201, summary="Create a customer directly (invalid input refused; duplicates found)"
 )
-def create_customer(body: CustomerCreate, ctx: Writer, response: Response) -> CreatedCustomer:
+def create_customer(body: CustomerCreate, ctx: StaffWriter, response: Response) -> CreatedCustomer:
     staff_only(ctx)
     with ctx.uow() as uow:
         result = profiles.create_customer(uow, body, region=ctx.settings.default_region)
@@ -145,7 +169,7 @@ def create_customer(body: CustomerCreate, ctx: Writer, response: Response) -> Cr
 
 @router.get("", summary="List customers, optionally those of a segment")
 def list_customers(
-    ctx: Reader, segment: str | None = None, cursor: str | None = None, limit: Limit = 50
+    ctx: StaffReader, segment: str | None = None, cursor: str | None = None, limit: Limit = 50
 ) -> Page[CustomerSummary]:
     staff_only(ctx)
     with ctx.reader() as uow:
@@ -154,7 +178,7 @@ def list_customers(
 
 @router.get("/search", summary="Staff search by name (typos forgiven), e-mail, phone, card or receipt number")
 def search_customers(
-    ctx: Reader,
+    ctx: StaffReader,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> list[SearchHit]:
@@ -164,7 +188,7 @@ def search_customers(
 
 
 @router.get("/me", summary="The signed-in customer's own record")
-def me(ctx: Reader, response: Response) -> CustomerOut:
+def me(ctx: Myself, response: Response) -> CustomerOut:
     if ctx.actor.customer_id is None:
         raise Forbidden("Send the signed-in customer's X-Customer-Token.", slug="customer-token-required")
     with ctx.reader() as uow:
@@ -178,7 +202,7 @@ def me(ctx: Reader, response: Response) -> CustomerOut:
 
 @router.get("/reviews", summary="Possible duplicates waiting for staff")
 def list_reviews(
-    ctx: Reader,
+    ctx: DeskReader,
     status: Literal["open", "accepted", "rejected", "obsolete"] = "open",
     cursor: str | None = None,
     limit: Limit = 50,
@@ -189,14 +213,14 @@ def list_reviews(
 
 
 @router.get("/reviews/{review_id}", summary="One possible duplicate")
-def get_review(review_id: str, ctx: Reader) -> ReviewOut:
+def get_review(review_id: str, ctx: DeskReader) -> ReviewOut:
     staff_only(ctx)
     with ctx.reader() as uow:
         return merging.get_review(uow, review_id)
 
 
 @router.post("/reviews/{review_id}/accept", summary="Same person: merge the two customers")
-def accept_review(review_id: str, ctx: Writer) -> ReviewOut:
+def accept_review(review_id: str, ctx: DeskWriter) -> ReviewOut:
     staff_only(ctx)
     with ctx.uow() as uow:
         out = merging.accept_review(uow, review_id)
@@ -205,7 +229,7 @@ def accept_review(review_id: str, ctx: Writer) -> ReviewOut:
 
 
 @router.post("/reviews/{review_id}/reject", summary="Two different people: never propose them again")
-def reject_review(review_id: str, ctx: Writer) -> ReviewOut:
+def reject_review(review_id: str, ctx: DeskWriter) -> ReviewOut:
     staff_only(ctx)
     with ctx.uow() as uow:
         out = merging.reject_review(uow, review_id)
@@ -214,7 +238,7 @@ def reject_review(review_id: str, ctx: Writer) -> ReviewOut:
 
 
 @router.post("/merges", status_code=201, summary="Merge customers into a survivor (audited, can be undone)")
-def merge_customers(body: MergeIn, ctx: Writer) -> MergeOut:
+def merge_customers(body: MergeIn, ctx: DeskWriter) -> MergeOut:
     staff_only(ctx)
     with ctx.uow() as uow:
         survivor = records.resolve(uow, body.survivor_id).id
@@ -225,14 +249,14 @@ def merge_customers(body: MergeIn, ctx: Writer) -> MergeOut:
 
 
 @router.get("/merges/{merge_id}", summary="One merge and what it moved")
-def get_merge(merge_id: str, ctx: Reader) -> MergeOut:
+def get_merge(merge_id: str, ctx: DeskReader) -> MergeOut:
     staff_only(ctx)
     with ctx.reader() as uow:
         return merging.get_merge(uow, merge_id)
 
 
 @router.post("/merges/{merge_id}/undo", summary="Unmerge: each customer gets back exactly what it brought")
-def undo_merge(merge_id: str, ctx: Writer) -> MergeOut:
+def undo_merge(merge_id: str, ctx: DeskWriter) -> MergeOut:
     staff_only(ctx)
     with ctx.uow() as uow:
         row = merging.unmerge(uow, merge_id)
@@ -246,7 +270,7 @@ def undo_merge(merge_id: str, ctx: Writer) -> MergeOut:
 @router.post(
     "/accounts", status_code=201, tags=["customer accounts"], summary="Sign up (returns a customer token)"
 )
-def sign_up(body: SignUpIn, ctx: Writer) -> SessionOut:
+def sign_up(body: SignUpIn, ctx: Shopper) -> SessionOut:
     no_customer_token(ctx)
     with ctx.uow() as uow:
         out = accounts.sign_up(uow, body, ctx.settings)
@@ -255,7 +279,7 @@ def sign_up(body: SignUpIn, ctx: Writer) -> SessionOut:
 
 
 @router.post("/sessions", tags=["customer accounts"], summary="Sign in with e-mail and password")
-def sign_in(body: SignInIn, ctx: Writer) -> SessionOut:
+def sign_in(body: SignInIn, ctx: Shopper) -> SessionOut:
     with ctx.uow() as uow:
         outcome = accounts.sign_in(uow, body, ctx.settings)
         uow.commit()  # a failure is counted (throttling) even though the request fails
@@ -268,7 +292,7 @@ def sign_in(body: SignInIn, ctx: Writer) -> SessionOut:
 @router.post(
     "/sign-in-links", status_code=202, tags=["customer accounts"], summary="E-mail a one-time sign-in link"
 )
-def request_sign_in_link(body: LinkRequestIn, ctx: Writer) -> Accepted:
+def request_sign_in_link(body: LinkRequestIn, ctx: Shopper) -> Accepted:
     with ctx.uow() as uow:
         accounts.request_sign_in_link(uow, body, ctx.settings)
         uow.commit()
@@ -278,7 +302,7 @@ def request_sign_in_link(body: LinkRequestIn, ctx: Writer) -> Accepted:
 @router.post(
     "/sessions/link", tags=["customer accounts"], summary="Sign in with the token of an e-mailed link"
 )
-def sign_in_with_link(body: LinkSignInIn, ctx: Writer) -> SessionOut:
+def sign_in_with_link(body: LinkSignInIn, ctx: Shopper) -> SessionOut:
     with ctx.uow() as uow:
         out = accounts.sign_in_with_link(uow, body, ctx.settings)
         uow.commit()
@@ -288,7 +312,7 @@ def sign_in_with_link(body: LinkSignInIn, ctx: Writer) -> SessionOut:
 @router.post(
     "/password-resets", status_code=202, tags=["customer accounts"], summary="E-mail a password reset link"
 )
-def request_password_reset(body: LinkRequestIn, ctx: Writer) -> Accepted:
+def request_password_reset(body: LinkRequestIn, ctx: Shopper) -> Accepted:
     with ctx.uow() as uow:
         accounts.request_password_reset(uow, body, ctx.settings)
         uow.commit()
@@ -298,7 +322,7 @@ def request_password_reset(body: LinkRequestIn, ctx: Writer) -> Accepted:
 @router.post(
     "/password-resets/confirm", tags=["customer accounts"], summary="Choose a new password (signs in)"
 )
-def confirm_password_reset(body: PasswordResetConfirmIn, ctx: Writer) -> SessionOut:
+def confirm_password_reset(body: PasswordResetConfirmIn, ctx: Shopper) -> SessionOut:
     with ctx.uow() as uow:
         out = accounts.reset_password(uow, body, ctx.settings)
         uow.commit()
@@ -332,7 +356,7 @@ def rectify(
 
 
 @router.delete("/{customer_id}", summary="Erase the person (GDPR): anonymised here, erased by every domain")
-def erase(customer_id: str, ctx: Writer) -> ErasureOut:
+def erase(customer_id: str, ctx: Erasure) -> ErasureOut:
     with ctx.uow() as uow:
         target = reachable(ctx, uow, customer_id)
         out = gdpr.erase(uow, target)
@@ -341,28 +365,28 @@ def erase(customer_id: str, ctx: Writer) -> ErasureOut:
 
 
 @router.get("/{customer_id}/export", summary="Everything held on the person (GDPR), in one document")
-def export(customer_id: str, ctx: Reader) -> ExportOut:
+def export(customer_id: str, ctx: Export) -> ExportOut:
     with ctx.reader() as uow:
         target = reachable(ctx, uow, customer_id)
         return gdpr.export(uow, target, ctx.state.customer_sections)
 
 
 @router.get("/{customer_id}/360", summary="360° view: the golden record and every domain's section")
-def view_360(customer_id: str, ctx: Reader) -> CustomerView:
+def view_360(customer_id: str, ctx: StaffReader) -> CustomerView:
     staff_only(ctx)
     with ctx.reader() as uow:
         return profiles.view_360(uow, customer_id, ctx.state.customer_sections)
 
 
 @router.get("/{customer_id}/sources", summary="The source records, verbatim, with flags and match decisions")
-def sources(customer_id: str, ctx: Reader) -> list[SourceRecordOut]:
+def sources(customer_id: str, ctx: StaffReader) -> list[SourceRecordOut]:
     staff_only(ctx)
     with ctx.reader() as uow:
         return profiles.sources_of(uow, records.resolve(uow, customer_id).id)
 
 
 @router.get("/{customer_id}/merges", summary="Merges into this customer, newest first")
-def merges(customer_id: str, ctx: Reader) -> list[MergeOut]:
+def merges(customer_id: str, ctx: StaffReader) -> list[MergeOut]:
     staff_only(ctx)
     with ctx.reader() as uow:
         return merging.merges_of(uow, records.resolve(uow, customer_id).id)
@@ -404,7 +428,7 @@ def contact_permission(
 
 
 @router.put("/{customer_id}/segments", summary="Set the customer's segments (vip, staff, pro…)")
-def set_segments(customer_id: str, body: SegmentsIn, ctx: Writer, response: Response) -> CustomerOut:
+def set_segments(customer_id: str, body: SegmentsIn, ctx: DeskWriter, response: Response) -> CustomerOut:
     staff_only(ctx)
     with ctx.uow() as uow:
         out = profiles.set_segments(uow, customer_id, body.segments)
@@ -414,14 +438,14 @@ def set_segments(customer_id: str, body: SegmentsIn, ctx: Writer, response: Resp
 
 
 @router.get("/{customer_id}/identifiers", summary="External identifiers (receipt numbers, cards…)")
-def identifiers(customer_id: str, ctx: Reader) -> list[IdentifierOut]:
+def identifiers(customer_id: str, ctx: StaffReader) -> list[IdentifierOut]:
     staff_only(ctx)
     with ctx.reader() as uow:
         return profiles.identifiers_of(uow, records.resolve(uow, customer_id).id)
 
 
 @router.post("/{customer_id}/identifiers", status_code=201, summary="Add an external identifier")
-def add_identifier(customer_id: str, body: IdentifierIn, ctx: Writer) -> IdentifierOut:
+def add_identifier(customer_id: str, body: IdentifierIn, ctx: StaffWriter) -> IdentifierOut:
     staff_only(ctx)
     with ctx.uow() as uow:
         out = profiles.add_identifier(uow, customer_id, body.kind, body.value)

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, query_items, require
+from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, allow, query_items
+from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.pagination import Page
 from comptoir.inventory import service
 from comptoir.inventory.schemas import (
@@ -37,8 +38,23 @@ from comptoir.inventory.schemas import (
 )
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("inventory", "read"))]
-Writer = Annotated[RequestContext, Depends(require("inventory", "write"))]
+# Anyone shopping reads availability; stock is moved and held by staff, shop and secret keys, each for
+# its own shops (``ctx.own_shop``) when bound.
+Reader = Annotated[
+    RequestContext, Depends(allow("inventory", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+StaffReader = Annotated[RequestContext, Depends(allow("inventory", "read", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("inventory", "write", "staff", "shop", "secret"))]
+Sync = Annotated[RequestContext, Depends(allow("inventory", "write", "staff", "secret", retailer_wide=True))]
+
+
+def _own_reservation(ctx: RequestContext, out: ReservationOut) -> ReservationOut:
+    """A shop-bound caller reaches the holds on its own shops' stock only (others answer 404)."""
+    if ctx.actor.shops is not None and not {line.place_id for line in out.lines} <= ctx.actor.shops:
+        raise NotFound(f"Reservation {out.reference} does not exist.", slug="reservation-not-found")
+    return out
+
+
 Skus = Annotated[list[str], Query(alias="sku", min_length=1, max_length=200, description="One or more SKUs")]
 PlaceIds = Annotated[list[str] | None, Query(alias="place_id", max_length=500)]
 
@@ -142,6 +158,7 @@ def stock_level(place_id: str, sku: str, ctx: Reader) -> StockLevelOut:
 
 @router.put("/stock/{place_id}/{sku}", summary="Set safety stock and/or shelf location of a SKU at a place")
 def stock_settings(place_id: str, sku: str, body: SettingsIn, ctx: Writer) -> StockLevelOut:
+    ctx.own_shop(place_id)
     with ctx.uow() as uow:
         out = service.set_stock_settings(uow, sku, place_id, body)
         uow.commit()
@@ -152,6 +169,7 @@ def stock_settings(place_id: str, sku: str, body: SettingsIn, ctx: Writer) -> St
     "/movements", status_code=201, summary="Record a receipt, sale, return, transfer leg or adjustment"
 )
 def record_movement(body: MovementIn, ctx: Writer) -> StockLevelOut:
+    ctx.own_shop(body.place_id)
     with ctx.uow() as uow:
         service.record_movement(uow, body)
         out = service.stock_level(uow, body.sku, body.place_id)
@@ -161,19 +179,24 @@ def record_movement(body: MovementIn, ctx: Writer) -> StockLevelOut:
 
 @router.get("/movements", summary="The stock ledger, newest first")
 def list_movements(
-    ctx: Reader,
+    ctx: StaffReader,
     sku: str | None = None,
     place_id: str | None = None,
     kind: MovementKind | None = None,
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[MovementOut]:
+    if ctx.actor.shops is not None:
+        if place_id is None:
+            raise InvalidInput("Name one of your shops (place_id).", field="place_id")
+        ctx.own_shop(place_id)
     with ctx.reader() as uow:
         return service.movements(uow, sku=sku, place_id=place_id, kind=kind, cursor=cursor, limit=limit)
 
 
 @router.post("/transfers", status_code=201, summary="Move units from one place to another")
 def transfer(body: TransferIn, ctx: Writer) -> list[StockLevelOut]:
+    ctx.own_shop(body.from_place_id)
     with ctx.uow() as uow:
         service.transfer(uow, body)
         levels = service.stock_levels(uow, [body.sku], [body.from_place_id, body.to_place_id])[body.sku]
@@ -188,6 +211,8 @@ def transfer(body: TransferIn, ctx: Writer) -> list[StockLevelOut]:
     "/reservations", status_code=201, summary="Hold stock (all lines or none; idempotent by reference)"
 )
 def reserve(body: ReserveIn, ctx: Writer) -> ReservationOut:
+    for line in body.lines:
+        ctx.own_shop(line.place_id)
     with ctx.uow() as uow:
         out = service.reserve(uow, body)
         uow.commit()
@@ -195,14 +220,16 @@ def reserve(body: ReserveIn, ctx: Writer) -> ReservationOut:
 
 
 @router.get("/reservations/{reference}", summary="A reservation")
-def get_reservation(reference: str, ctx: Reader) -> ReservationOut:
+def get_reservation(reference: str, ctx: StaffReader) -> ReservationOut:
     with ctx.reader() as uow:
-        return service.get_reservation(uow, reference)
+        return _own_reservation(ctx, service.get_reservation(uow, reference))
 
 
 @router.post("/reservations/{reference}/release", summary="Give the held units back (idempotent)")
 def release(reference: str, ctx: Writer) -> Response:
     with ctx.uow() as uow:
+        if ctx.actor.shops is not None:
+            _own_reservation(ctx, service.get_reservation(uow, reference))
         service.release(uow, reference)
         uow.commit()
     return Response(status_code=204)
@@ -211,6 +238,7 @@ def release(reference: str, ctx: Writer) -> Response:
 @router.post("/reservations/{reference}/confirm", summary="Keep a hold (an order was placed)")
 def confirm(reference: str, body: ConfirmIn, ctx: Writer) -> ReservationOut:
     with ctx.uow() as uow:
+        _own_reservation(ctx, service.get_reservation(uow, reference))
         out = service.confirm(uow, reference, expires_at=body.expires_at)
         uow.commit()
     return out
@@ -219,6 +247,7 @@ def confirm(reference: str, body: ConfirmIn, ctx: Writer) -> ReservationOut:
 @router.post("/reservations/{reference}/fulfil", summary="The held units leave (shipped, collected, sold)")
 def fulfil(reference: str, body: FulfilIn, ctx: Writer) -> ReservationOut:
     with ctx.uow() as uow:
+        _own_reservation(ctx, service.get_reservation(uow, reference))
         service.fulfil(uow, reference, body.lines, movement_reference=body.movement_reference)
         out = service.get_reservation(uow, reference)
         uow.commit()
@@ -232,6 +261,7 @@ def fulfil(reference: str, body: FulfilIn, ctx: Writer) -> ReservationOut:
     "/counts", status_code=201, summary="Ingest a full count of a place (quantities or RFID EPC reads)"
 )
 def ingest_count(body: CountIn, ctx: Writer) -> CountOut:
+    ctx.own_shop(body.place_id)
     with ctx.uow() as uow:
         out = service.ingest_count(uow, body)
         uow.commit()
@@ -239,19 +269,23 @@ def ingest_count(body: CountIn, ctx: Writer) -> CountOut:
 
 
 @router.get("/counts/{count_id}", summary="A count and its variance report")
-def get_count(count_id: str, ctx: Reader) -> CountOut:
+def get_count(count_id: str, ctx: StaffReader) -> CountOut:
     with ctx.reader() as uow:
-        return service.get_count(uow, count_id)
+        out = service.get_count(uow, count_id)
+    if ctx.actor.shops is not None and out.place_id not in ctx.actor.shops:
+        raise NotFound(f"Count {count_id} does not exist.", slug="count-not-found")
+    return out
 
 
 @router.get("/places/{place_id}/accuracy", summary="Stock accuracy of a place over its counts")
-def accuracy(place_id: str, ctx: Reader, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> AccuracyOut:
+def accuracy(place_id: str, ctx: StaffReader, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> AccuracyOut:
+    ctx.own_shop(place_id)
     with ctx.reader() as uow:
         return service.accuracy(uow, place_id, limit=limit)
 
 
 @router.post("/places/sync", summary="Rebuild inventory's copy of the places from the stores domain")
-def sync_places(ctx: Writer) -> dict[str, int]:
+def sync_places(ctx: Sync) -> dict[str, int]:
     with ctx.uow() as uow:
         count = service.sync_places(uow)
         uow.commit()

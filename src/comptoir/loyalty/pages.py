@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from comptoir.core.access import Role
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import Forbidden
 from comptoir.core.i18n import translations
@@ -20,7 +21,11 @@ from comptoir.loyalty.schemas import AdjustmentIn
 pages = Pages(__package__ or "comptoir.loyalty")
 router = APIRouter(prefix="/pages/loyalty", include_in_schema=False)
 PageReader = Annotated[RequestContext, Depends(require_page("loyalty", "read"))]
-PageWriter = Annotated[RequestContext, Depends(require_page("loyalty", "write"))]
+# Points are adjusted by hand by the back office and the service desk only, as in the API.
+PageWriter = Annotated[
+    RequestContext,
+    Depends(require_page("loyalty", "write", roles=[Role.BACK_OFFICE, Role.ADMIN, Role.SERVICE_AGENT])),
+]
 
 # (title message id, path) of this domain's entry pages, linked from the page menu.
 PAGES: list[tuple[str, str]] = [("Loyalty accounts", "/pages/loyalty")]

@@ -11,7 +11,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.access import RETAILER_ROLES, Role
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import Forbidden, NotFound
 from comptoir.core.pagination import Page
 from comptoir.core.uow import UnitOfWork
@@ -30,8 +31,24 @@ from comptoir.loyalty.schemas import (
 )
 
 router = APIRouter(prefix="/v1/loyalty", tags=["loyalty"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("loyalty", "read"))]
-Writer = Annotated[RequestContext, Depends(require("loyalty", "write"))]
+# The programme is public to anyone shopping; a customer reaches their own account; staff, shop and secret
+# keys every member's. Rules and manual adjustments are the back office's.
+Anyone = Annotated[
+    RequestContext, Depends(allow("loyalty", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+Reader = Annotated[RequestContext, Depends(allow("loyalty", "read", "customer", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("loyalty", "write", "customer", "staff", "shop", "secret"))]
+StaffWriter = Annotated[RequestContext, Depends(allow("loyalty", "write", "staff", "shop", "secret"))]
+Adjuster = Annotated[
+    RequestContext,
+    Depends(
+        allow("loyalty", "write", "staff", "secret", roles=[Role.BACK_OFFICE, Role.ADMIN, Role.SERVICE_AGENT])
+    ),
+]
+RulesWriter = Annotated[
+    RequestContext,
+    Depends(allow("loyalty", "write", "staff", "secret", roles=RETAILER_ROLES, retailer_wide=True)),
+]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
@@ -40,13 +57,16 @@ def _member(ctx: RequestContext, uow: UnitOfWork, customer_id: str) -> str:
     target = service.resolve_customer(uow, customer_id)
     signed_in = service.resolve_customer(uow, ctx.actor.customer_id) if ctx.actor.customer_id else None
     problem = policies.may_reach_account(ctx.actor.channel_kind, signed_in, target)
+    if problem is None and ctx.actor.kind in ("customer", "publishable") and signed_in != target:
+        problem = "A customer reaches only their own account."
     if problem is not None:
         raise Forbidden(problem, slug="not-your-loyalty-account")
     return target
 
 
 def _staff_only(ctx: RequestContext) -> None:
-    if ctx.actor.customer_id is not None or ctx.actor.channel_kind in policies.CUSTOMER_FACING:
+    """Belt and braces under the route's policy: never a shopper."""
+    if not ctx.actor.is_staff_side:
         raise Forbidden("This operation is for staff (back office, stores, call centre).", slug="staff-only")
 
 
@@ -58,7 +78,7 @@ def _channel(ctx: RequestContext) -> str:
 
 
 @router.get("/programme", summary="The programme's rules: earning, tiers, rewards, expiry (ETag = version)")
-def get_programme(ctx: Reader, response: Response) -> ProgrammeOut:
+def get_programme(ctx: Anyone, response: Response) -> ProgrammeOut:
     with ctx.reader() as uow:
         out = service.get_programme(uow)
     response.headers["ETag"] = etag(out.version)
@@ -66,7 +86,9 @@ def get_programme(ctx: Reader, response: Response) -> ProgrammeOut:
 
 
 @router.put("/programme", summary="Replace the programme's rules (staff; send If-Match)")
-def set_programme(body: ProgrammeRules, ctx: Writer, version: IfMatch, response: Response) -> ProgrammeOut:
+def set_programme(
+    body: ProgrammeRules, ctx: RulesWriter, version: IfMatch, response: Response
+) -> ProgrammeOut:
     _staff_only(ctx)
     with ctx.uow() as uow:
         out = service.set_programme(uow, body, expected_version=version)
@@ -76,7 +98,7 @@ def set_programme(body: ProgrammeRules, ctx: Writer, version: IfMatch, response:
 
 
 @router.get("/rewards", summary="The rewards catalogue: vouchers to exchange for points")
-def list_rewards(ctx: Reader) -> list[RewardOut]:
+def list_rewards(ctx: Anyone) -> list[RewardOut]:
     with ctx.reader() as uow:
         return service.rewards(uow)
 
@@ -120,7 +142,7 @@ def redeem(customer_id: str, body: RedeemIn, ctx: Writer) -> LedgerEntryOut:
     "/accounts/{customer_id}/redemptions/{reference}/refund",
     summary="Give back a redemption's points (staff); idempotent",
 )
-def refund(customer_id: str, reference: str, ctx: Writer) -> LedgerEntryOut:
+def refund(customer_id: str, reference: str, ctx: StaffWriter) -> LedgerEntryOut:
     _staff_only(ctx)
     with ctx.uow() as uow:
         _member(ctx, uow, customer_id)
@@ -149,7 +171,7 @@ def exchange_reward(customer_id: str, body: RewardExchangeIn, ctx: Writer) -> Re
     status_code=201,
     summary="Add or remove points by hand, with a reason (staff)",
 )
-def adjust(customer_id: str, body: AdjustmentIn, ctx: Writer) -> LedgerEntryOut:
+def adjust(customer_id: str, body: AdjustmentIn, ctx: Adjuster) -> LedgerEntryOut:
     _staff_only(ctx)
     with ctx.uow() as uow:
         out = service.adjust(uow, customer_id, body)

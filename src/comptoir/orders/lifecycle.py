@@ -44,8 +44,10 @@ class TransitionNotAllowed(Conflict):
 
 
 def _check_store(uow: UnitOfWork, f: Fulfilment) -> None:
-    store = uow.actor.store_id
-    if store is not None and store not in (f.place_id, f.source_place_id):
+    shops = uow.actor.shops
+    if shops is None and uow.actor.store_id is not None:
+        shops = frozenset({uow.actor.store_id})
+    if shops is not None and not {f.place_id, f.source_place_id} & shops:
         raise Forbidden(f"Fulfilment {f.id} is handled by another place.")
 
 

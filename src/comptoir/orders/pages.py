@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
 from comptoir.core.api import RequestContext
-from comptoir.core.auth import require_channel_kind
 from comptoir.core.errors import InvalidInput, Problem
 from comptoir.core.web import Pages, require_page
 from comptoir.orders import policies, service
@@ -76,10 +75,10 @@ NEXT_ACTION = {
 
 
 def _place_of(ctx: RequestContext, place_id: str | None) -> str:
-    require_channel_kind(ctx.actor, "store", "back-office", "call-centre")
-    place = ctx.actor.store_id or place_id
+    place = place_id or ctx.actor.store_id
     if not place:
-        raise InvalidInput("Choose a store (?place_id=…) or sign in with a store key.", field="place_id")
+        raise InvalidInput("Choose a store (?place_id=…) or sign in at a store.", field="place_id")
+    ctx.own_shop(place)
     return place
 
 
@@ -146,5 +145,7 @@ def recent_orders(
     status: str | None = None,
 ) -> HTMLResponse:
     with ctx.reader() as uow:
-        orders = service.list_orders(uow, limit=100, status=status or None, place_id=ctx.actor.store_id)
+        shops = ctx.shop_filter(ctx.actor.store_id)
+        place = shops[0] if shops else None
+        orders = service.list_orders(uow, limit=100, status=status or None, place_id=place)
     return pages.response(request, "orders/list.html", labels=LABELS, orders=orders, status=status)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
-from comptoir.core.auth import require_channel_kind
-from comptoir.core.errors import Forbidden, not_found
+from comptoir.core import staff
+from comptoir.core.access import RETAILER_ROLES
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
+from comptoir.core.errors import Forbidden, InvalidInput, NotFound, not_found
 from comptoir.core.pagination import Page, decode_cursor, encode_cursor
 from comptoir.orders import service
 from comptoir.orders.policies import OrdersRules
@@ -25,19 +26,59 @@ from comptoir.orders.schemas import (
 )
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("orders", "read"))]
-Writer = Annotated[RequestContext, Depends(require("orders", "write"))]
+# Anyone shopping checks out; a customer reads and cancels their own orders; staff, shop and secret keys
+# the orders of their shops (all of them when unbound). Goods are moved by staff and shop keys only.
+Buyer = Annotated[
+    RequestContext, Depends(allow("orders", "write", "publishable", "customer", "staff", "shop", "secret"))
+]
+Reader = Annotated[RequestContext, Depends(allow("orders", "read", "customer", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("orders", "write", "customer", "staff", "shop", "secret"))]
+StaffReader = Annotated[RequestContext, Depends(allow("orders", "read", "staff", "shop", "secret"))]
+StaffWriter = Annotated[RequestContext, Depends(allow("orders", "write", "staff", "shop", "secret"))]
+RulesWriter = Annotated[
+    RequestContext,
+    Depends(allow("orders", "write", "staff", "secret", roles=RETAILER_ROLES, retailer_wide=True)),
+]
 Limit = Annotated[int, Query(ge=1, le=200)]
-# Who moves goods: stores, warehouses and the back office (the systems behind them), never a shop front.
-STAFF = ("store", "back-office", "call-centre")
+
+
+def order_shops(order: OrderOut) -> set[str]:
+    """The shops an order concerns: where it was taken, collected, and fulfilled from."""
+    shops = {p for f in order.fulfilments for p in (f.place_id, f.source_place_id)}
+    if order.pickup_place_id:
+        shops.add(order.pickup_place_id)
+    if order.channel.startswith("store:"):
+        shops.add(order.channel.split(":", 1)[1])
+    return shops
 
 
 def _visible(ctx: RequestContext, order: OrderOut) -> OrderOut:
-    """A signed-in customer sees only their orders; a store key sees the orders its store handles."""
+    """A customer sees their own orders only; a shop-bound caller the orders its shops handle."""
     actor = ctx.actor
-    if actor.customer_id is not None and order.customer_id != actor.customer_id:
+    if actor.kind == "customer":
+        ctx.own_customer(order.customer_id, "Order", order.id)
+    elif actor.shops is not None and not order_shops(order) & actor.shops:
         raise not_found("Order", order.id)
     return order
+
+
+def _with_seller(ctx: RequestContext, body: CheckoutIn) -> CheckoutIn:
+    """The seller of an order taken in a shop is an employee: the one signed in, or — from a shop's
+    till — one who works in that shop. Never free text."""
+    actor = ctx.actor
+    if actor.kind == "staff":
+        if body.seller_id not in (None, actor.staff_id):
+            raise InvalidInput("You sell as yourself: leave seller_id out.", field="seller_id")
+        return body.model_copy(update={"seller_id": actor.staff_id}) if actor.store_id else body
+    if body.seller_id is not None:
+        with ctx.reader() as uow:
+            try:
+                person = staff.get_person(uow, body.seller_id)
+            except NotFound:
+                raise InvalidInput("No employee has this id.", field="seller_id") from None
+        if person.blocked or (actor.store_id and person.shops and actor.store_id not in person.shops):
+            raise InvalidInput("This employee does not work in this shop.", field="seller_id")
+    return body
 
 
 @router.post(
@@ -45,10 +86,19 @@ def _visible(ctx: RequestContext, order: OrderOut) -> OrderOut:
 )
 def checkout(
     body: CheckoutIn,
-    ctx: Writer,
+    ctx: Buyer,
     response: Response,
     x_cart_token: Annotated[str | None, Header(description="An anonymous cart's token")] = None,
 ) -> OrderOut:
+    if ctx.actor.kind in ("customer", "publishable") and body.customer_id not in (
+        None,
+        ctx.actor.customer_id,
+    ):
+        raise Forbidden(
+            "A shopper checks out for themselves: leave customer_id out (the customer token says who).",
+            slug="other-customer",
+        )
+    body = _with_seller(ctx, body)
     with ctx.uow() as uow:
         out = service.checkout(uow, body, cart_token=x_cart_token)
         uow.commit()
@@ -68,8 +118,11 @@ def list_orders(
     cursor: str | None = None,
     limit: Limit = 50,
 ) -> Page[OrderSummaryOut]:
-    if ctx.actor.customer_id is not None:
-        customer_id = ctx.actor.customer_id
+    customer_id = ctx.customer_filter(customer_id)
+    shops = ctx.shop_filter(place_id)
+    if shops is not None and len(shops) > 1:
+        raise Forbidden("Name one of your shops with place_id.", slug="place-required")
+    place_id = shops[0] if shops else place_id
     before = decode_cursor(cursor) if cursor else None
     with ctx.reader() as uow:
         items = service.list_orders(
@@ -80,6 +133,7 @@ def list_orders(
             channel=channel,
             customer_id=customer_id,
             before=before,
+            place_id=place_id,
         )
     more = len(items) > limit
     items = items[:limit]
@@ -89,7 +143,7 @@ def list_orders(
 
 
 @router.get("/rules", summary="The retailer's sourcing and fulfilment rules")
-def get_rules(ctx: Reader, response: Response) -> OrdersRules:
+def get_rules(ctx: StaffReader, response: Response) -> OrdersRules:
     with ctx.reader() as uow:
         rules, version = service.load_rules(uow, fresh=True), service.rules_version(uow)
     response.headers["ETag"] = etag(version)
@@ -97,8 +151,7 @@ def get_rules(ctx: Reader, response: Response) -> OrdersRules:
 
 
 @router.put("/rules", summary="Replace the sourcing and fulfilment rules (If-Match)")
-def put_rules(body: OrdersRules, ctx: Writer, if_match: IfMatch, response: Response) -> OrdersRules:
-    require_channel_kind(ctx.actor, "back-office")
+def put_rules(body: OrdersRules, ctx: RulesWriter, if_match: IfMatch, response: Response) -> OrdersRules:
     with ctx.uow() as uow:
         version = service.save_rules(uow, body, expected_version=if_match)
         uow.commit()
@@ -108,11 +161,9 @@ def put_rules(body: OrdersRules, ctx: Writer, if_match: IfMatch, response: Respo
 
 @router.get("/pick-lists/{place_id}", summary="What a store or warehouse has to prepare, by shelf location")
 def pick_list(
-    place_id: str, ctx: Reader, status: Annotated[list[FulfilmentStatus] | None, Query()] = None
+    place_id: str, ctx: StaffReader, status: Annotated[list[FulfilmentStatus] | None, Query()] = None
 ) -> PickListOut:
-    require_channel_kind(ctx.actor, *STAFF)
-    if ctx.actor.store_id is not None and ctx.actor.store_id != place_id:
-        raise Forbidden("A store key sees its own pick list only.")
+    ctx.own_shop(place_id)
     with ctx.reader() as uow:
         if status:
             return service.pick_list(uow, place_id, tuple(status))
@@ -124,9 +175,8 @@ def pick_list(
     summary="Move a fulfilment on: allocate, pick, ready, collect, ship, deliver, dispatch/receive a transfer",
 )
 def fulfilment_transition(
-    fulfilment_id: str, body: FulfilmentTransitionIn, ctx: Writer, response: Response
+    fulfilment_id: str, body: FulfilmentTransitionIn, ctx: StaffWriter, response: Response
 ) -> OrderOut:
-    require_channel_kind(ctx.actor, *STAFF)
     with ctx.uow() as uow:
         order_id = service.transition(uow, fulfilment_id, body.action, tracking_number=body.tracking_number)
         uow.commit()

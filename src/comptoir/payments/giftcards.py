@@ -229,6 +229,8 @@ def debit(
     payment_id: str | None = None,
     order_id: str | None = None,
     fresh_reference: bool = False,
+    payer: str | None = None,
+    check_owner: bool = False,
 ) -> tuple[RowMapping, GiftCardMovementOut]:
     """Take ``amount`` from the card in the caller's transaction; idempotent by ``reference`` (a
     ``fresh_reference``, such as a new payment id, cannot have been used: no replay check)."""
@@ -249,6 +251,10 @@ def debit(
         if done is not None:
             return card, _movement_out(done, card["currency"])
     check_pin(uow, card, pin)
+    if check_owner:
+        owned = policies.owner_refusal(card["customer_id"], card["pin_hash"] is not None, payer)
+        if owned is not None:
+            raise gift_card_unavailable(owned, card["code"])
     now = clock.now()
     refusal = policies.gift_card_refusal(
         status=card["status"],

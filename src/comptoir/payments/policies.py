@@ -212,4 +212,13 @@ REFUSAL_TEXT = {
     "expired": "This gift card has expired.",
     "currency": "This gift card is in another currency.",
     "insufficient_balance": "The gift card balance is lower than the amount asked.",
+    "not_owner": "This voucher is personal: it pays its owner's orders only.",
 }
+
+
+def owner_refusal(card_owner: str | None, has_pin: bool, payer: str | None) -> str | None:
+    """A personal or refund voucher without a PIN pays only its owner's orders (its code alone, seen
+    on a screen or a receipt, must not pay someone else's); a PIN proves the holder."""
+    if card_owner is None or has_pin:
+        return None
+    return None if payer == card_owner else "not_owner"

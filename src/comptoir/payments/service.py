@@ -139,6 +139,8 @@ def _take(uow: UnitOfWork, cmd: AuthoriseIn, tender: TenderIn, index: int) -> Pa
                 payment_id=payment_id,
                 order_id=cmd.order_id,
                 fresh_reference=True,
+                payer=cmd.customer_id,
+                check_owner=True,
             )
         except GiftCardUnavailable as exc:
             exc.errors = [{"pointer": f"#/tenders/{index}/details/gift_card_code", "detail": exc.detail}]

@@ -56,7 +56,7 @@ def promotions_page(
 def stop_promotion(
     request: Request,
     promotion_id: str,
-    ctx: Annotated[RequestContext, Depends(require_page("pricing", "write"))],
+    ctx: Annotated[RequestContext, Depends(require_page("pricing", "write", retailer_wide=True))],
     confirm: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     if confirm != "yes":

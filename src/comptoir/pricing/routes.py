@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import InvalidInput
 from comptoir.pricing import service
 from comptoir.pricing.schemas import (
@@ -31,8 +31,14 @@ from comptoir.pricing.schemas import (
 )
 
 router = APIRouter(prefix="/v1/pricing", tags=["pricing"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("pricing", "read"))]
-Writer = Annotated[RequestContext, Depends(require("pricing", "write"))]
+# Anyone shopping prices a cart and reads a SKU's price; price lists, promotions and coupons are managed by
+# the retailer's back office and systems (retailer-wide); a customer reads their own coupons.
+Anyone = Annotated[
+    RequestContext, Depends(allow("pricing", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+Reader = Annotated[RequestContext, Depends(allow("pricing", "read", "customer", "staff", "shop", "secret"))]
+StaffReader = Annotated[RequestContext, Depends(allow("pricing", "read", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("pricing", "write", "staff", "secret", retailer_wide=True))]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
@@ -42,13 +48,13 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
     summary="Price a cart: every line, every promotion, coupons, shipping, VAT, Omnibus",
     response_model=PricedCart,
 )
-def quote(body: PriceCartIn, ctx: Reader) -> Response:
+def quote(body: PriceCartIn, ctx: Anyone) -> Response:
     """The answer depends only on the request (channel, store, customer, coupons), never on the key
     that asks, so a web key and a store key get the same prices for the same cart. A signed-in
     customer's token fills ``customer_id`` when the body leaves it out."""
     if body.customer_id is None and ctx.actor.customer_id is not None:
         body = body.model_copy(update={"customer_id": ctx.actor.customer_id})
-    elif ctx.actor.customer_id is not None and body.customer_id != ctx.actor.customer_id:
+    elif ctx.actor.kind in ("customer", "publishable") and body.customer_id != ctx.actor.customer_id:
         raise InvalidInput("customer_id must be the signed-in customer's.", field="customer_id")
     with ctx.reader() as uow:
         priced = service.price_cart(uow, body)
@@ -60,7 +66,7 @@ def quote(body: PriceCartIn, ctx: Reader) -> Response:
 @router.get("/prices/{sku}", summary="Which price applies to a SKU here, from which list and why (Omnibus)")
 def explain_price(
     sku: str,
-    ctx: Reader,
+    ctx: Anyone,
     channel: Annotated[str, Query(description="web, app, store:<id>, call-centre, live")] = "web",
     currency: Annotated[str, Query(min_length=3, max_length=3)] = "EUR",
     store_id: str | None = None,
@@ -81,7 +87,7 @@ def explain_price(
 
 @router.get("/prices/{sku}/history", summary="Every price the SKU had (per list), newest first")
 def price_history(
-    sku: str, ctx: Reader, price_list: str | None = None, limit: Limit = 100
+    sku: str, ctx: Anyone, price_list: str | None = None, limit: Limit = 100
 ) -> list[PriceHistoryOut]:
     with ctx.reader() as uow:
         return service.price_history(uow, sku, price_list, limit)
@@ -99,13 +105,13 @@ def create_price_list(body: PriceListIn, ctx: Writer, response: Response) -> Pri
 
 
 @router.get("/price-lists", summary="Every price list with its number of prices")
-def list_price_lists(ctx: Reader) -> list[PriceListOut]:
+def list_price_lists(ctx: StaffReader) -> list[PriceListOut]:
     with ctx.reader() as uow:
         return service.list_price_lists(uow)
 
 
 @router.get("/price-lists/{id_or_code}", summary="One price list (ETag = its version)")
-def get_price_list(id_or_code: str, ctx: Reader, response: Response) -> PriceListOut:
+def get_price_list(id_or_code: str, ctx: StaffReader, response: Response) -> PriceListOut:
     with ctx.reader() as uow:
         out = service.get_price_list(uow, id_or_code)
     response.headers["ETag"] = etag(out.version)
@@ -137,7 +143,7 @@ def set_prices(id_or_code: str, body: PricesIn, ctx: Writer) -> PricesSetOut:
 @router.get("/price-lists/{id_or_code}/prices", summary="Prices of a list (filter by SKU)")
 def prices_of(
     id_or_code: str,
-    ctx: Reader,
+    ctx: StaffReader,
     sku: Annotated[list[str] | None, Query()] = None,
     limit: Limit = 200,
 ) -> list[PriceOut]:
@@ -157,13 +163,13 @@ def create_promotion(body: PromotionIn, ctx: Writer, response: Response) -> Prom
 
 
 @router.get("/promotions", summary="Promotions, highest priority first (running=true: only those live now)")
-def list_promotions(ctx: Reader, status: str | None = None, running: bool = False) -> list[PromotionOut]:
+def list_promotions(ctx: StaffReader, status: str | None = None, running: bool = False) -> list[PromotionOut]:
     with ctx.reader() as uow:
         return service.list_promotions(uow, status=status, running_only=running)
 
 
 @router.get("/promotions/{promotion_id}", summary="One promotion with its budget used")
-def get_promotion(promotion_id: str, ctx: Reader, response: Response) -> PromotionOut:
+def get_promotion(promotion_id: str, ctx: StaffReader, response: Response) -> PromotionOut:
     with ctx.reader() as uow:
         out = service.get_promotion(uow, promotion_id)
     response.headers["ETag"] = etag(out.version)
@@ -210,14 +216,14 @@ def create_coupon_batch(promotion_id: str, body: CouponBatchIn, ctx: Writer) -> 
 
 @router.get("/coupons", summary="A customer's personal coupons and vouchers (usable on every channel)")
 def customer_coupons(ctx: Reader, customer_id: str) -> list[CouponOut]:
-    if ctx.actor.customer_id is not None and ctx.actor.customer_id != customer_id:
+    if ctx.actor.kind == "customer" and ctx.actor.customer_id != customer_id:
         raise InvalidInput("A signed-in customer sees only their own coupons.", field="customer_id")
     with ctx.reader() as uow:
         return service.coupons_of(uow, customer_id)
 
 
 @router.get("/coupons/{code}", summary="A coupon and how often it was used")
-def get_coupon(code: str, ctx: Reader) -> CouponOut:
+def get_coupon(code: str, ctx: StaffReader) -> CouponOut:
     with ctx.reader() as uow:
         return service.get_coupon(uow, code)
 

@@ -16,7 +16,7 @@ from comptoir.core.api import RequestContext, app_state
 from comptoir.core.context import Actor
 from comptoir.core.errors import NotFound
 from comptoir.core.uow import UnitOfWork
-from comptoir.core.web import Pages, require_page
+from comptoir.core.web import Pages, Public, require_page
 from comptoir.receipts import render, service
 
 pages = Pages(__package__ or "comptoir.receipts")
@@ -36,7 +36,7 @@ def _lang(request: Request, default: str) -> str:
 
 
 @router.get("/r/{token}.pdf")
-def receipt_pdf(request: Request, token: str) -> Response:
+def receipt_pdf(request: Request, token: str, _: Public) -> Response:
     state = app_state(request)
     with UnitOfWork(state.db, PUBLIC, read_only=True) as uow:
         found = service.receipt_by_token(uow, state.settings, token)
@@ -51,7 +51,7 @@ def receipt_pdf(request: Request, token: str) -> Response:
 
 
 @router.get("/r/{token}", response_class=HTMLResponse)
-def receipt_html(request: Request, token: str) -> HTMLResponse:
+def receipt_html(request: Request, token: str, _: Public) -> HTMLResponse:
     state = app_state(request)
     with UnitOfWork(state.db, PUBLIC, read_only=True) as uow:
         found = service.receipt_by_token(uow, state.settings, token)
@@ -62,7 +62,7 @@ def receipt_html(request: Request, token: str) -> HTMLResponse:
 
 
 @router.get("/consent/{token}", response_class=HTMLResponse)
-def consent_form(request: Request, token: str) -> HTMLResponse:
+def consent_form(request: Request, token: str, _: Public) -> HTMLResponse:
     state = app_state(request)
     if service.consent_claims(state.settings, token) is None:
         raise _invalid()
@@ -70,7 +70,7 @@ def consent_form(request: Request, token: str) -> HTMLResponse:
 
 
 @router.post("/consent/{token}", response_class=HTMLResponse)
-def consent_given(request: Request, token: str) -> HTMLResponse:
+def consent_given(request: Request, token: str, _: Public) -> HTMLResponse:
     state = app_state(request)
     with UnitOfWork(state.db, PUBLIC) as uow:
         service.grant_consent(uow, state.settings, token)

@@ -11,20 +11,31 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
-from comptoir.core.errors import not_found
+from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
+from comptoir.core.errors import Forbidden, Problem, not_found
 from comptoir.receipts import service
 from comptoir.receipts.schemas import IssueReceiptIn, ReceiptOut, SendReceiptIn
 
 router = APIRouter(prefix="/v1/receipts", tags=["receipts"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("receipts", "read"))]
-Writer = Annotated[RequestContext, Depends(require("receipts", "write"))]
+# Tills (shop keys, sellers) issue receipts for their shop; a customer reads and re-sends their own;
+# staff and secret keys read every shop's (a shop-bound one: its shops' only).
+Reader = Annotated[RequestContext, Depends(allow("receipts", "read", "customer", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("receipts", "write", "customer", "staff", "shop", "secret"))]
+TillWriter = Annotated[RequestContext, Depends(allow("receipts", "write", "staff", "shop", "secret"))]
+
+
+def _own(ctx: RequestContext, out: ReceiptOut) -> ReceiptOut:
+    if ctx.actor.kind == "customer":
+        ctx.own_customer(out.customer_id, "Receipt", out.id)
+    elif ctx.actor.shops is not None and out.place_id not in ctx.actor.shops:
+        raise not_found("Receipt", out.id)
+    return out
 
 
 @router.post("", status_code=201, summary="Issue a sale's receipt (from the till) and e-mail it if asked")
-def issue(body: IssueReceiptIn, ctx: Writer, response: Response) -> ReceiptOut:
+def issue(body: IssueReceiptIn, ctx: TillWriter, response: Response) -> ReceiptOut:
     with ctx.uow() as uow:
-        out = service.issue_receipt(uow, ctx.settings, body)
+        out = _own(ctx, service.issue_receipt(uow, ctx.settings, body))
         uow.commit()
     response.headers["Location"] = f"/v1/receipts/{out.id}"
     return out
@@ -38,22 +49,37 @@ def list_receipts(
     place_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ReceiptOut]:
+    customer_id = ctx.customer_filter(customer_id)
+    shops = ctx.shop_filter(place_id)
     with ctx.reader() as uow:
         if order_id is not None:
             found = service.receipt_for_order(uow, order_id, ctx.settings)
-            return [found] if found is not None else []
-        return service.receipts_of(uow, ctx.settings, customer_id=customer_id, place_id=place_id, limit=limit)
+            try:
+                return [_own(ctx, found)] if found is not None else []
+            except Problem:
+                return []
+        if shops is None:
+            return service.receipts_of(uow, ctx.settings, customer_id=customer_id, place_id=None, limit=limit)
+        found_all: list[ReceiptOut] = []
+        for shop in shops:
+            found_all += service.receipts_of(
+                uow, ctx.settings, customer_id=customer_id, place_id=shop, limit=limit
+            )
+        return sorted(found_all, key=lambda r: r.id, reverse=True)[:limit]
 
 
 @router.get("/{receipt_id}", summary="One receipt: the document as printed, its signed links")
 def get_receipt(receipt_id: str, ctx: Reader) -> ReceiptOut:
     with ctx.reader() as uow:
-        return service.get_receipt(uow, receipt_id, ctx.settings)
+        return _own(ctx, service.get_receipt(uow, receipt_id, ctx.settings))
 
 
 @router.post("/{receipt_id}/send", summary="E-mail the receipt (again), to its e-mail or another")
 def send(receipt_id: str, body: SendReceiptIn, ctx: Writer) -> ReceiptOut:
+    if ctx.actor.kind == "customer" and body.email is not None:
+        raise Forbidden("A customer's receipt goes to the address it was issued to.", slug="own-address")
     with ctx.uow() as uow:
+        _own(ctx, service.get_receipt(uow, receipt_id, ctx.settings))
         out = service.request_send(uow, ctx.settings, receipt_id, body)
         uow.commit()
     return out
@@ -65,4 +91,4 @@ def receipt_of_order(order_id: str, ctx: Reader) -> ReceiptOut:
         found = service.receipt_for_order(uow, order_id, ctx.settings)
     if found is None:
         raise not_found("Receipt of order", order_id)
-    return found
+    return _own(ctx, found)

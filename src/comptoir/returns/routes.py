@@ -11,7 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.access import RETAILER_ROLES
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
+from comptoir.core.errors import InvalidInput, NotFound
+from comptoir.orders import service as orders_service
 from comptoir.returns import service
 from comptoir.returns.schemas import (
     ReceiveIn,
@@ -27,8 +30,28 @@ from comptoir.returns.schemas import (
 )
 
 router = APIRouter(prefix="/v1/returns", tags=["returns"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("returns", "read"))]
-Writer = Annotated[RequestContext, Depends(require("returns", "write"))]
+# A customer starts, reads and cancels returns of their own orders; receiving goods, refunding and
+# refusing are staff work (shops for the returns they take, the warehouse and back office for all); the
+# return policy is the retailer's (back office, retailer-wide).
+Reader = Annotated[RequestContext, Depends(allow("returns", "read", "customer", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("returns", "write", "customer", "staff", "shop", "secret"))]
+StaffWriter = Annotated[RequestContext, Depends(allow("returns", "write", "staff", "shop", "secret"))]
+PolicyReader = Annotated[
+    RequestContext, Depends(allow("returns", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+PolicyWriter = Annotated[
+    RequestContext,
+    Depends(allow("returns", "write", "staff", "secret", roles=RETAILER_ROLES, retailer_wide=True)),
+]
+
+
+def _own(ctx: RequestContext, out: ReturnOut) -> ReturnOut:
+    """A customer reaches their own returns; a shop-bound caller the returns its shops take."""
+    if ctx.actor.kind == "customer":
+        ctx.own_customer(out.customer_id, "Return", out.id)
+    elif ctx.actor.shops is not None and out.place_id not in ctx.actor.shops:
+        raise NotFound(f"Return {out.id} does not exist.", slug="not-found")
+    return out
 
 
 def _tagged(response: Response, out: ReturnOut) -> ReturnOut:
@@ -38,8 +61,10 @@ def _tagged(response: Response, out: ReturnOut) -> ReturnOut:
 
 @router.post("", status_code=201, summary="Start a return of an order's lines (in a store or by post)")
 def create_return(body: ReturnIn, ctx: Writer, response: Response) -> ReturnOut:
+    if body.place_id is not None:
+        ctx.own_shop(body.place_id)
     with ctx.uow() as uow:
-        out = service.create_return(uow, body)
+        out = _own(ctx, service.create_return(uow, body))  # checked before anything is committed
         uow.commit()
     response.headers["Location"] = f"/v1/returns/{out.id}"
     return _tagged(response, out)
@@ -54,6 +79,11 @@ def list_returns(
     place_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ReturnListOut:
+    customer_id = ctx.customer_filter(customer_id)
+    shops = ctx.shop_filter(place_id)
+    if shops is not None and len(shops) > 1:
+        raise InvalidInput("Name one of your shops (place_id).", field="place_id")
+    place_id = shops[0] if shops else place_id
     with ctx.reader() as uow:
         items = service.list_returns(
             uow, customer_id=customer_id, order_id=order_id, status=status, place_id=place_id, limit=limit
@@ -62,7 +92,7 @@ def list_returns(
 
 
 @router.get("/policy", summary="The retailer's return policy (ETag = its version)")
-def get_policy(ctx: Reader, response: Response) -> ReturnPolicyOut:
+def get_policy(ctx: PolicyReader, response: Response) -> ReturnPolicyOut:
     with ctx.reader() as uow:
         out = service.get_policy(uow)
     response.headers["ETag"] = etag(out.version)
@@ -70,7 +100,9 @@ def get_policy(ctx: Reader, response: Response) -> ReturnPolicyOut:
 
 
 @router.put("/policy", summary="Replace the return policy (windows, exclusions, conditions; send If-Match)")
-def set_policy(body: ReturnPolicyIn, ctx: Writer, version: IfMatch, response: Response) -> ReturnPolicyOut:
+def set_policy(
+    body: ReturnPolicyIn, ctx: PolicyWriter, version: IfMatch, response: Response
+) -> ReturnPolicyOut:
     with ctx.uow() as uow:
         out = service.set_policy(uow, body, expected_version=version)
         uow.commit()
@@ -81,36 +113,43 @@ def set_policy(body: ReturnPolicyIn, ctx: Writer, version: IfMatch, response: Re
 @router.get("/orders/{order_id}", summary="What of an order may be returned now, how, and why not the rest")
 def returnability(order_id: str, ctx: Reader) -> ReturnabilityOut:
     with ctx.reader() as uow:
+        if ctx.actor.kind == "customer":
+            ctx.own_customer(orders_service.get_order(uow, order_id).customer_id, "Order", order_id)
         return service.returnability(uow, order_id)
 
 
 @router.get("/{return_id}", summary="One return")
 def get_return(return_id: str, ctx: Reader, response: Response) -> ReturnOut:
     with ctx.reader() as uow:
-        return _tagged(response, service.get_return(uow, return_id))
+        return _tagged(response, _own(ctx, service.get_return(uow, return_id)))
 
 
 @router.post(
     "/{return_id}/receive", summary="The goods arrived: inspect each line (restock, write off, refuse)"
 )
-def receive(return_id: str, body: ReceiveIn, ctx: Writer, response: Response) -> ReturnOut:
+def receive(return_id: str, body: ReceiveIn, ctx: StaffWriter, response: Response) -> ReturnOut:
     with ctx.uow() as uow:
+        _own(ctx, service.get_return(uow, return_id))
         out = service.receive(uow, return_id, body)
         uow.commit()
     return _tagged(response, out)
 
 
 @router.post("/{return_id}/refund", summary="Refund the accepted units (original payment or voucher)")
-def refund(return_id: str, ctx: Writer, response: Response, body: RefundReturnIn | None = None) -> ReturnOut:
+def refund(
+    return_id: str, ctx: StaffWriter, response: Response, body: RefundReturnIn | None = None
+) -> ReturnOut:
     with ctx.uow() as uow:
+        _own(ctx, service.get_return(uow, return_id))
         out = service.refund(uow, return_id, body or RefundReturnIn())
         uow.commit()
     return _tagged(response, out)
 
 
 @router.post("/{return_id}/reject", summary="Refuse a return not yet received")
-def reject(return_id: str, body: RejectIn, ctx: Writer, response: Response) -> ReturnOut:
+def reject(return_id: str, body: RejectIn, ctx: StaffWriter, response: Response) -> ReturnOut:
     with ctx.uow() as uow:
+        _own(ctx, service.get_return(uow, return_id))
         out = service.reject(uow, return_id, body)
         uow.commit()
     return _tagged(response, out)
@@ -119,6 +158,7 @@ def reject(return_id: str, body: RejectIn, ctx: Writer, response: Response) -> R
 @router.post("/{return_id}/cancel", summary="Cancel a return not yet sent or handed over")
 def cancel(return_id: str, ctx: Writer, response: Response) -> ReturnOut:
     with ctx.uow() as uow:
+        _own(ctx, service.get_return(uow, return_id))
         out = service.cancel(uow, return_id)
         uow.commit()
     return _tagged(response, out)

@@ -51,7 +51,7 @@ def store_list(
 @router.post("/bulk-status", response_class=HTMLResponse)
 def bulk_status(
     request: Request,
-    ctx: Annotated[RequestContext, Depends(require_page("stores", "write"))],
+    ctx: Annotated[RequestContext, Depends(require_page("stores", "write", retailer_wide=True))],
     status: Annotated[str, Form()],
     region: Annotated[str, Form()] = "",
     place_ids: Annotated[list[str] | None, Form()] = None,

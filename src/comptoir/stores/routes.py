@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import PlainTextResponse
 
 from comptoir.core import clock
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, etag, require
+from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import InvalidInput
 from comptoir.core.pagination import Page
 from comptoir.stores import audit as audit_service
@@ -45,8 +45,16 @@ from comptoir.stores.schemas import (
 )
 
 router = APIRouter(prefix="/v1/stores", tags=["stores"], responses=PROBLEM_RESPONSES)
-Reader = Annotated[RequestContext, Depends(require("stores", "read"))]
-Writer = Annotated[RequestContext, Depends(require("stores", "write"))]
+# Store information is for everyone with a key; a shop (its key, its manager) keeps its own hours and
+# closures; places are created, closed in bulk, imported and published to channels by the retailer.
+Reader = Annotated[
+    RequestContext, Depends(allow("stores", "read", "publishable", "customer", "staff", "shop", "secret"))
+]
+StaffReader = Annotated[RequestContext, Depends(allow("stores", "read", "staff", "shop", "secret"))]
+Writer = Annotated[RequestContext, Depends(allow("stores", "write", "staff", "shop", "secret"))]
+RetailerWriter = Annotated[
+    RequestContext, Depends(allow("stores", "write", "staff", "secret", retailer_wide=True))
+]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
@@ -59,7 +67,7 @@ def _with_etag(response: Response, out: PlaceOut) -> PlaceOut:
 
 
 @router.post("/places", status_code=201, summary="Create a store, warehouse or pickup point")
-def create_place(body: PlaceIn, ctx: Writer, response: Response) -> PlaceOut:
+def create_place(body: PlaceIn, ctx: RetailerWriter, response: Response) -> PlaceOut:
     with ctx.uow() as uow:
         out = service.create_place(uow, body)
         uow.commit()
@@ -101,6 +109,7 @@ def get_place(place_id: str, ctx: Reader, response: Response) -> PlaceOut:
 def update_place(
     place_id: str, body: PlacePatch, ctx: Writer, version: IfMatch, response: Response
 ) -> PlaceOut:
+    ctx.own_shop(place_id)
     with ctx.uow() as uow:
         out = service.update_place(uow, place_id, body, expected_version=version)
         uow.commit()
@@ -109,6 +118,7 @@ def update_place(
 
 @router.put("/places/{place_id}/hours", summary="Replace the weekly and reserved hours")
 def set_hours(place_id: str, body: HoursIn, ctx: Writer, version: IfMatch, response: Response) -> PlaceOut:
+    ctx.own_shop(place_id)
     with ctx.uow() as uow:
         out = service.set_hours(uow, place_id, body, expected_version=version)
         uow.commit()
@@ -122,6 +132,7 @@ def set_hours(place_id: str, body: HoursIn, ctx: Writer, version: IfMatch, respo
 def set_special_days(
     place_id: str, body: list[SpecialDayIn], ctx: Writer, version: IfMatch, response: Response
 ) -> PlaceOut:
+    ctx.own_shop(place_id)
     if not body:
         raise InvalidInput("Give at least one day.", field="0")
     with ctx.uow() as uow:
@@ -134,6 +145,7 @@ def set_special_days(
 def delete_special_day(
     place_id: str, day: date, ctx: Writer, version: IfMatch, response: Response
 ) -> PlaceOut:
+    ctx.own_shop(place_id)
     with ctx.uow() as uow:
         out = service.delete_special_day(uow, place_id, day, expected_version=version)
         uow.commit()
@@ -142,6 +154,7 @@ def delete_special_day(
 
 @router.post("/places/{place_id}/close", summary="Close a place temporarily or permanently")
 def close_place(place_id: str, body: CloseIn, ctx: Writer, version: IfMatch, response: Response) -> PlaceOut:
+    ctx.own_shop(place_id)
     with ctx.uow() as uow:
         out = service.set_status(uow, place_id, body, expected_version=version)
         uow.commit()
@@ -150,6 +163,7 @@ def close_place(place_id: str, body: CloseIn, ctx: Writer, version: IfMatch, res
 
 @router.post("/places/{place_id}/reopen", summary="Reopen a closed place")
 def reopen_place(place_id: str, ctx: Writer, version: IfMatch, response: Response) -> PlaceOut:
+    ctx.own_shop(place_id)
     with ctx.uow() as uow:
         out = service.set_status(uow, place_id, None, expected_version=version)
         uow.commit()
@@ -173,7 +187,7 @@ def week(place_id: str, ctx: Reader, day: Annotated[date | None, Query(alias="da
 
 
 @router.get("/places/{place_id}/publications", summary="Sync status of the place on each channel")
-def place_publications(place_id: str, ctx: Reader) -> list[PublicationOut]:
+def place_publications(place_id: str, ctx: StaffReader) -> list[PublicationOut]:
     with ctx.reader() as uow:
         service.get_place(uow, place_id)
         return publishing.publications_of(uow, place_id)
@@ -183,7 +197,7 @@ def place_publications(place_id: str, ctx: Reader) -> list[PublicationOut]:
     "/places/{place_id}/render/{channel}",
     summary="The place rendered for a channel now (schema.org JSON-LD, GBP payload, locator, CSV row)",
 )
-def render(place_id: str, channel: Channel, ctx: Reader) -> dict[str, Any]:
+def render(place_id: str, channel: Channel, ctx: StaffReader) -> dict[str, Any]:
     with ctx.reader() as uow:
         place = service.get_place(uow, place_id)
     return channels.render(channel, place, publishing.local_today(place, clock.now()))
@@ -254,7 +268,7 @@ def locator_entry(store_code: str, ctx: Reader) -> dict[str, Any]:
 @router.post(
     "/bulk/status", summary="Close or reopen many places at once (by ids, codes, region, department)"
 )
-def bulk_status(body: BulkStatusIn, ctx: Writer) -> BulkOut:
+def bulk_status(body: BulkStatusIn, ctx: RetailerWriter) -> BulkOut:
     with ctx.uow() as uow:
         out = bulk.bulk_status(uow, body)
         uow.commit()
@@ -262,7 +276,7 @@ def bulk_status(body: BulkStatusIn, ctx: Writer) -> BulkOut:
 
 
 @router.post("/bulk/hours", summary="Replace the weekly hours of many places at once")
-def bulk_hours(body: BulkHoursIn, ctx: Writer) -> BulkOut:
+def bulk_hours(body: BulkHoursIn, ctx: RetailerWriter) -> BulkOut:
     with ctx.uow() as uow:
         out = bulk.bulk_hours(uow, body)
         uow.commit()
@@ -272,7 +286,7 @@ def bulk_hours(body: BulkHoursIn, ctx: Writer) -> BulkOut:
 @router.post(
     "/bulk/special-days", summary="Add exceptional days (closures, other hours) to many places at once"
 )
-def bulk_special_days(body: BulkSpecialDaysIn, ctx: Writer) -> BulkOut:
+def bulk_special_days(body: BulkSpecialDaysIn, ctx: RetailerWriter) -> BulkOut:
     with ctx.uow() as uow:
         out = bulk.bulk_special_days(uow, body)
         uow.commit()
@@ -280,7 +294,7 @@ def bulk_special_days(body: BulkSpecialDaysIn, ctx: Writer) -> BulkOut:
 
 
 @router.post("/import", summary="Import places from a CSV (the CSV channel's columns) or JSON Lines file")
-async def import_places(ctx: Writer, file: Annotated[UploadFile, File()]) -> ImportReport:
+async def import_places(ctx: RetailerWriter, file: Annotated[UploadFile, File()]) -> ImportReport:
     content = (await file.read()).decode("utf-8-sig", errors="replace")
     with ctx.uow() as uow:
         report = bulk.import_places(uow, file.filename or "upload.csv", content)
@@ -292,14 +306,18 @@ async def import_places(ctx: Writer, file: Annotated[UploadFile, File()]) -> Imp
 
 
 @router.get("/channels/sync", summary="Publications per channel and sync status")
-def sync_summary(ctx: Reader) -> dict[str, dict[str, int]]:
+def sync_summary(ctx: StaffReader) -> dict[str, dict[str, int]]:
     with ctx.reader() as uow:
         return publishing.sync_summary(uow)
 
 
 @router.get("/channels/{channel}/publications", summary="Latest publication of each place on a channel")
 def channel_publications(
-    channel: Channel, ctx: Reader, status: str | None = None, cursor: str | None = None, limit: Limit = 50
+    channel: Channel,
+    ctx: StaffReader,
+    status: str | None = None,
+    cursor: str | None = None,
+    limit: Limit = 50,
 ) -> Page[PublicationOut]:
     with ctx.reader() as uow:
         return publishing.list_publications(uow, channel, status=status, cursor=cursor, limit=limit)
@@ -308,7 +326,7 @@ def channel_publications(
 @router.post(
     "/channels/{channel}/confirmations", summary="A connector reports publications applied or failed"
 )
-def confirm(channel: Channel, body: ConfirmationsIn, ctx: Writer) -> list[ConfirmationResult]:
+def confirm(channel: Channel, body: ConfirmationsIn, ctx: RetailerWriter) -> list[ConfirmationResult]:
     with ctx.uow() as uow:
         out = publishing.confirm(uow, channel, body)
         uow.commit()
@@ -316,7 +334,7 @@ def confirm(channel: Channel, body: ConfirmationsIn, ctx: Writer) -> list[Confir
 
 
 @router.put("/channels/{channel}/snapshots", summary="Upload what a channel currently shows (its own shape)")
-def put_snapshots(channel: Channel, body: SnapshotsIn, ctx: Writer) -> SnapshotsOut:
+def put_snapshots(channel: Channel, body: SnapshotsIn, ctx: RetailerWriter) -> SnapshotsOut:
     with ctx.uow() as uow:
         out = publishing.store_snapshots(uow, channel, body)
         uow.commit()
@@ -326,14 +344,14 @@ def put_snapshots(channel: Channel, body: SnapshotsIn, ctx: Writer) -> Snapshots
 @router.get(
     "/channels/csv/file", response_class=PlainTextResponse, summary="The CSV bulk file of every place"
 )
-def get_csv_file(ctx: Reader) -> PlainTextResponse:
+def get_csv_file(ctx: StaffReader) -> PlainTextResponse:
     with ctx.reader() as uow:
         text = publishing.csv_file(uow)
     return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
 
 
 @router.put("/channels/csv/file", summary="Upload the CSV file a partner currently holds (a CSV snapshot)")
-async def put_csv_file(request: Request, ctx: Writer) -> SnapshotsOut:
+async def put_csv_file(request: Request, ctx: RetailerWriter) -> SnapshotsOut:
     rows = publishing.parse_csv_file((await request.body()).decode("utf-8-sig", errors="replace"))
     items = [SnapshotItem(store_code=row["store_code"], payload=row) for row in rows if row.get("store_code")]
     with ctx.uow() as uow:
@@ -343,6 +361,6 @@ async def put_csv_file(request: Request, ctx: Writer) -> SnapshotsOut:
 
 
 @router.get("/audit", summary="Every contradiction between what channels show and the source of truth")
-def audit(ctx: Reader, channel: Annotated[list[Channel] | None, Query()] = None) -> AuditOut:
+def audit(ctx: StaffReader, channel: Annotated[list[Channel] | None, Query()] = None) -> AuditOut:
     with ctx.reader() as uow:
         return audit_service.audit(uow, channel)
