@@ -47,6 +47,7 @@ def dispatcher_config(settings: Settings) -> DispatcherConfig:
         webhook_timeout_seconds=settings.webhook_timeout_seconds,
         backoff_base_seconds=settings.webhook_backoff_base_seconds,
         backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        mail_max_attempts=settings.mail_max_attempts,
     )
 
 

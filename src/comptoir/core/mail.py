@@ -2,17 +2,20 @@
 
 ``COMPTOIR_MAIL_URL`` chooses the transport: ``smtp://user:password@host:587?starttls=1`` (or
 ``smtps://…:465``) in production; ``file://var/mail`` (the default) writes each message as an ``.eml``
-file that any mail client opens, so nothing leaves a developer's machine. Send from event handlers,
-never inside the transaction that caused the message.
+file that any mail client opens, so nothing leaves a developer's machine.
+
+Domains never send directly: a handler records the message with ``comptoir.core.outbound.queue_mail``
+in its transaction, and the dispatcher hands the rendered bytes to a :class:`Mailer` after commit.
 """
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlparse
@@ -65,9 +68,19 @@ def compose(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
+def render(message: EmailMessage) -> bytes:
+    """The message as sent over SMTP (CRLF line endings), the same bytes whatever the transport."""
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def envelope_sender(sender: str) -> str:
+    """The bare address of a ``From`` such as ``Comptoir <no-reply@shop.fr>`` (the SMTP ``MAIL FROM``)."""
+    return parseaddr(sender)[1] or sender
+
+
 class Mailer(Protocol):
-    def send(self, mail: Mail) -> str:
-        """Send one message; returns its Message-ID."""
+    def deliver(self, message: bytes, recipient: str) -> None:
+        """Hand one rendered message (RFC 5322 bytes) to the transport; raises when it is refused."""
         ...
 
 
@@ -78,11 +91,15 @@ class FileMailer:
         self.directory = directory
         self.sender = sender
 
-    def send(self, mail: Mail) -> str:
-        message = compose(mail, self.sender)
+    def deliver(self, message: bytes, recipient: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{clock.now():%Y%m%dT%H%M%S}-{new_id('mail')}.eml"
-        (self.directory / name).write_bytes(bytes(message))
+        (self.directory / name).write_bytes(message)
+
+    def send(self, mail: Mail) -> str:
+        """Compose and write at once (tools and tests; domains queue through ``core.outbound``)."""
+        message = compose(mail, self.sender)
+        self.deliver(render(message), mail.to)
         return str(message["Message-ID"])
 
 
@@ -98,8 +115,7 @@ class SmtpMailer:
         self.sender = sender
         self.timeout = timeout
 
-    def send(self, mail: Mail) -> str:
-        message = compose(mail, self.sender)
+    def deliver(self, message: bytes, recipient: str) -> None:
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if self.implicit_tls:
@@ -111,7 +127,12 @@ class SmtpMailer:
                 smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+            smtp.sendmail(envelope_sender(self.sender), [recipient], message)
+
+    def send(self, mail: Mail) -> str:
+        """Compose and send at once (tools and tests; domains queue through ``core.outbound``)."""
+        message = compose(mail, self.sender)
+        self.deliver(render(message), mail.to)
         return str(message["Message-ID"])
 
 
