@@ -18,11 +18,12 @@ from comptoir import __version__
 from comptoir.core import routes as core_routes
 from comptoir.core import web
 from comptoir.core.api import AppState, ContextRoute, install_problem_handlers, openapi_security
-from comptoir.core.auth import Authenticator, RedisRateLimiter
+from comptoir.core.auth import Authenticator
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.idempotency import IdempotencyMiddleware
 from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
+from comptoir.core.ratelimit import RedisRateLimiter
 from comptoir.core.settings import Settings, get_settings
 from comptoir.domains import all_domains, build_bus, build_jobs, customer_sections, page_links
 
@@ -222,7 +223,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             db,
             cache_seconds=settings.api_key_cache_seconds,
             default_rate_limit=settings.default_rate_limit_per_minute,
-            limiter=RedisRateLimiter(settings.redis_url) if settings.redis_url else None,
+            limiter=RedisRateLimiter(settings.redis_url, errors=metrics.ratelimit_store_errors)
+            if settings.redis_url
+            else None,
         ),
         metrics=metrics,
         customer_sections=customer_sections(),

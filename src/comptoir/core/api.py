@@ -140,7 +140,7 @@ def require(
         state = app_state(request)
         found = _credential_headers(request.scope["headers"])
         token = parse_token(found.get(b"authorization"), found.get(b"x-api-key"))
-        actor = state.authenticator.authenticate(token, request_id=request_id_var.get())
+        actor = await state.authenticator.authenticate(token, request_id=request_id_var.get())
         if area is not None:
             check_scope(actor, area, access)
         customer_token = found.get(b"x-customer-token")

@@ -80,6 +80,11 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        self.ratelimit_store_errors = Counter(
+            "comptoir_ratelimit_store_errors",
+            "Calls to the shared rate limit store (Redis) that failed; requests were let through",
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._pending: deque[tuple[str, str, int, float]] = deque()
 

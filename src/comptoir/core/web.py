@@ -113,7 +113,7 @@ def require_page(
         if not token:
             raise SignInRequired(str(request.url.path))
         try:
-            actor = state.authenticator.authenticate(token, request_id=request_id_var.get())
+            actor = await state.authenticator.authenticate(token, request_id=request_id_var.get())
         except Problem as exc:
             if exc.status == 401:
                 raise SignInRequired(str(request.url.path)) from exc
@@ -140,7 +140,7 @@ async def sign_in(
 ) -> HTMLResponse | RedirectResponse:
     state: AppState = app_state(request)
     try:
-        state.authenticator.authenticate(api_key.strip())
+        await state.authenticator.authenticate(api_key.strip())
     except Problem:
         return _pages.response(
             request, "sign_in.html", status_code=401, next=_safe_next(next), error="invalid"
