@@ -22,6 +22,7 @@ from comptoir.core.auth import Authenticator
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.idempotency import IdempotencyMiddleware
+from comptoir.core.limits import BodyLimitMiddleware
 from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
 from comptoir.core.ratelimit import RedisRateLimiter
 from comptoir.core.settings import Settings, get_settings
@@ -132,7 +133,7 @@ class _HotLane:
         await route.app(scope, receive, send)
 
 
-_LANE_MIDDLEWARE: set[Any] = {IdempotencyMiddleware, RequestMiddleware}
+_LANE_MIDDLEWARE: set[Any] = {BodyLimitMiddleware, IdempotencyMiddleware, RequestMiddleware}
 
 
 class ComptoirAPI(FastAPI):
@@ -276,6 +277,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         db=db,
         ttl_hours=settings.idempotency_ttl_hours,
         wait_seconds=settings.idempotency_wait_seconds,
+        verify=state.authenticator.verify,
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
     if settings.cors_origins:
         app.add_middleware(
