@@ -7,6 +7,7 @@ requests go to an in-memory transport that records them.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -238,3 +239,41 @@ def test_deleting_a_subscription_while_its_delivery_is_in_flight_drops_only_that
         rows = conn.execute(select(WebhookDelivery.subscription_id, WebhookDelivery.status)).all()
     assert [tuple(r) for r in rows] == [(kept, "succeeded")]
     assert [a[0] for a in attempts(db)] == [200]
+
+
+@pytest.mark.postgres
+def test_a_subscription_deleted_during_fan_out_gets_no_delivery_and_fails_nothing(db) -> None:  # type: ignore[no-untyped-def]
+    if not db.is_postgres:
+        pytest.skip("the interleaving needs PostgreSQL's row locks")
+    guard = TargetGuard(
+        (), resolver({"a.erp.example": ["93.184.216.34"], "b.erp.example": ["93.184.216.35"]})
+    )
+    doomed = subscribe(db, "https://a.erp.example/h", guard)
+    kept = subscribe(db, "https://b.erp.example/h", guard)
+    with UnitOfWork(db) as uow:
+        uow.record(ParcelShipped(parcel_id="p1"))
+        uow.commit()
+    dispatcher = Dispatcher(db, Bus(), DispatcherConfig(), guard=guard)
+    outcome: dict[str, Any] = {}
+
+    def fan_out() -> None:
+        try:
+            outcome["events"] = dispatcher.fan_out()
+        except Exception as exc:
+            outcome["error"] = exc
+
+    # given the subscription being deleted by a transaction not yet committed
+    with UnitOfWork(db) as deleting:
+        delete_subscription(deleting, doomed, expected_version=None)
+        deleting.session.flush()
+        # when the event fans out meanwhile, and the deletion then commits
+        thread = threading.Thread(target=fan_out)
+        thread.start()
+        thread.join(0.5)  # lets the fan-out reach the deleted row
+        deleting.commit()
+    thread.join(30)
+    # then the fan-out succeeded, with a delivery for the remaining subscription only
+    assert outcome == {"events": 1}
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(WebhookDelivery.subscription_id)).scalars().all()
+    assert rows == [kept]

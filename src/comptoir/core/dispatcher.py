@@ -184,11 +184,14 @@ class Dispatcher:
             events = session.execute(self._lock(stmt, OutboxEvent)).all()
             if not events:
                 return 0
-            subs = session.execute(
-                select(WebhookSubscription.id, WebhookSubscription.event_types).where(
-                    WebhookSubscription.active.is_(True)
-                )
-            ).all()
+            # Shared locks: a subscription deleted meanwhile waits for this fan-out (and then cascades
+            # over its deliveries) instead of failing the delivery inserts on their foreign key.
+            subs_stmt = select(WebhookSubscription.id, WebhookSubscription.event_types).where(
+                WebhookSubscription.active.is_(True)
+            )
+            if self.db.is_postgres:
+                subs_stmt = subs_stmt.with_for_update(read=True)
+            subs = session.execute(subs_stmt).all()
             now = clock.now()
             handler_rows: list[dict[str, Any]] = []
             webhook_rows: list[dict[str, Any]] = []

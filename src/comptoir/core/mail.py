@@ -73,9 +73,9 @@ def render(message: EmailMessage) -> bytes:
     return message.as_bytes(policy=email.policy.SMTP)
 
 
-def envelope_sender(sender: str) -> str:
-    """The bare address of a ``From`` such as ``Comptoir <no-reply@shop.fr>`` (the SMTP ``MAIL FROM``)."""
-    return parseaddr(sender)[1] or sender
+def bare_address(address: str) -> str:
+    """``no-reply@shop.fr`` of ``Comptoir <no-reply@shop.fr>``: what SMTP's ``MAIL FROM``/``RCPT TO`` take."""
+    return parseaddr(address)[1] or address
 
 
 class Mailer(Protocol):
@@ -127,7 +127,7 @@ class SmtpMailer:
                 smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.sendmail(envelope_sender(self.sender), [recipient], message)
+            smtp.sendmail(bare_address(self.sender), [bare_address(recipient)], message)
 
     def send(self, mail: Mail) -> str:
         """Compose and send at once (tools and tests; domains queue through ``core.outbound``)."""

@@ -84,8 +84,8 @@ def _event_spec(factory: EventFactory | None, message_id: str) -> dict[str, Any]
 class OutboundConfig:
     batch_size: int = 50
     max_attempts: int = 8
-    # How long a lease lasts: longer than the mail transport's own timeout.
-    lease_seconds: float = 60.0
+    # How long a lease lasts: well past the SMTP transport's 30 s timeout per step.
+    lease_seconds: float = 180.0
 
 
 @dataclass(frozen=True)
