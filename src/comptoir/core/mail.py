@@ -87,20 +87,13 @@ class Mailer(Protocol):
 class FileMailer:
     """Development transport: every message becomes ``<dir>/<time>-<id>.eml``."""
 
-    def __init__(self, directory: Path, sender: str) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.sender = sender
 
     def deliver(self, message: bytes, recipient: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{clock.now():%Y%m%dT%H%M%S}-{new_id('mail')}.eml"
         (self.directory / name).write_bytes(message)
-
-    def send(self, mail: Mail) -> str:
-        """Compose and write at once (tools and tests; domains queue through ``core.outbound``)."""
-        message = compose(mail, self.sender)
-        self.deliver(render(message), mail.to)
-        return str(message["Message-ID"])
 
 
 class SmtpMailer:
@@ -129,17 +122,11 @@ class SmtpMailer:
                 smtp.login(self.username, self.password or "")
             smtp.sendmail(bare_address(self.sender), [bare_address(recipient)], message)
 
-    def send(self, mail: Mail) -> str:
-        """Compose and send at once (tools and tests; domains queue through ``core.outbound``)."""
-        message = compose(mail, self.sender)
-        self.deliver(render(message), mail.to)
-        return str(message["Message-ID"])
-
 
 def mailer_from_settings(settings: Settings) -> Mailer:
     url = settings.mail_url
     if url.startswith("file://"):
-        return FileMailer(Path(url[len("file://") :]), settings.mail_from)
+        return FileMailer(Path(url[len("file://") :]))
     if url.startswith(("smtp://", "smtps://")):
         return SmtpMailer(url, settings.mail_from)
     raise ValueError(f"COMPTOIR_MAIL_URL must start with file://, smtp:// or smtps://, not {url!r}")
