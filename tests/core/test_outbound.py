@@ -243,3 +243,23 @@ def test_a_slow_mail_server_does_not_block_api_writes(effects, settings, stuck_s
     assert status == "sent"
     [message] = smtp.received
     assert b"Subject: Votre colis" in message
+
+
+def test_forgetting_a_recipient_deletes_their_messages_sent_or_pending(effects, settings) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.core.outbound import forget_recipient
+
+    # given a message sent to Claire, one still pending for her, and one for someone else
+    with UnitOfWork(effects) as uow:
+        for to in ("Claire Martin <Claire.Martin@example.fr>", "claire.martin@example.fr", "paul@example.fr"):
+            queue_mail(uow, settings, Mail(to=to, subject="Votre colis", text="Expédié."))
+        uow.commit()
+    Dispatcher(
+        effects, Bus(settings), DispatcherConfig(batch_size=1), mailer=RecordingMailer(effects)
+    ).outbound.run()
+    # when her data is erased
+    with UnitOfWork(effects) as uow:
+        assert forget_recipient(uow, "CLAIRE.MARTIN@example.fr") == 2
+        uow.commit()
+    # then only the other person's message remains
+    with effects.engine.connect() as conn:
+        assert conn.execute(select(OutboundMessage.recipient)).scalars().all() == ["paul@example.fr"]

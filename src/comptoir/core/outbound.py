@@ -18,14 +18,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from comptoir.core import clock
 from comptoir.core.context import SYSTEM
 from comptoir.core.db import Database
 from comptoir.core.events import DomainEvent, parse_event
 from comptoir.core.ids import new_id
-from comptoir.core.mail import Mail, Mailer, compose, render
+from comptoir.core.mail import Mail, Mailer, bare_address, compose, render
 from comptoir.core.models import OutboundMessage
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
@@ -55,7 +55,7 @@ def queue_mail(
     uow.session.add(
         OutboundMessage(
             kind="mail",
-            recipient=mail.to,
+            recipient=bare_address(mail.to),
             subject=mail.subject[:500],
             message_id=message_id[:255],
             content=render(message),
@@ -71,6 +71,15 @@ def queue_mail(
         )
     )
     return message_id
+
+
+def forget_recipient(uow: UnitOfWork, address: str) -> int:
+    """Erasure: deletes every message to ``address`` (sent ones keep recipient and subject), pending
+    ones included — nothing more goes to an erased person. Returns how many were deleted."""
+    result = uow.session.execute(
+        delete(OutboundMessage).where(func.lower(OutboundMessage.recipient) == bare_address(address).lower())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _event_spec(factory: EventFactory | None, message_id: str) -> dict[str, Any] | None:
