@@ -16,13 +16,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
 from comptoir.core import routes as core_routes
-from comptoir.core import staff_routes, web
+from comptoir.core import staff, staff_routes, web
 from comptoir.core.api import AppState, ContextRoute, install_problem_handlers, openapi_security
-from comptoir.core.auth import Authenticator, RedisRateLimiter
+from comptoir.core.auth import Authenticator
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.idempotency import IdempotencyMiddleware
+from comptoir.core.limits import BodyLimitMiddleware
 from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
+from comptoir.core.ratelimit import RedisRateLimiter
 from comptoir.core.settings import Settings, get_settings
 from comptoir.domains import all_domains, build_bus, build_jobs, customer_sections, page_links
 
@@ -47,6 +49,7 @@ def dispatcher_config(settings: Settings) -> DispatcherConfig:
         webhook_timeout_seconds=settings.webhook_timeout_seconds,
         backoff_base_seconds=settings.webhook_backoff_base_seconds,
         backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        mail_max_attempts=settings.mail_max_attempts,
     )
 
 
@@ -130,7 +133,7 @@ class _HotLane:
         await route.app(scope, receive, send)
 
 
-_LANE_MIDDLEWARE: set[Any] = {IdempotencyMiddleware, RequestMiddleware}
+_LANE_MIDDLEWARE: set[Any] = {BodyLimitMiddleware, IdempotencyMiddleware, RequestMiddleware}
 
 
 class ComptoirAPI(FastAPI):
@@ -221,7 +224,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             db,
             cache_seconds=settings.api_key_cache_seconds,
             default_rate_limit=settings.default_rate_limit_per_minute,
-            limiter=RedisRateLimiter(settings.redis_url) if settings.redis_url else None,
+            limiter=RedisRateLimiter(settings.redis_url, errors=metrics.ratelimit_store_errors)
+            if settings.redis_url
+            else None,
         ),
         metrics=metrics,
         customer_sections=customer_sections(),
@@ -272,6 +277,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         db=db,
         ttl_hours=settings.idempotency_ttl_hours,
         wait_seconds=settings.idempotency_wait_seconds,
+        verify=lambda token: (
+            staff.actor_for(db, token)
+            if token.startswith(staff.SESSION_PREFIX)
+            else state.authenticator.verify(token)
+        ),
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -128,6 +128,8 @@ def serve(
         typer.secho(
             "Several API processes on SQLite serialise on its write lock; prefer PostgreSQL.", fg="yellow"
         )
+    if workers > 1:
+        _metrics_directory()
     typer.secho(f"Comptoir on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", fg="green")
     uvicorn.run(
         "comptoir.app:create_app_from_env",
@@ -140,6 +142,22 @@ def serve(
         access_log=False,
         proxy_headers=True,
     )
+
+
+def _metrics_directory() -> Path:
+    """Where the API processes keep their metrics so that any of them answers ``/metrics`` for all:
+    ``PROMETHEUS_MULTIPROC_DIR`` if set, else a new directory for this server; emptied now, since
+    files left by an earlier server would be added to this one's figures. The processes started
+    after this read it when they import ``prometheus_client`` (this one has already: it serves none)."""
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="comptoir-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
 
 
 @app.command()

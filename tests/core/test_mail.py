@@ -7,7 +7,7 @@ import socket
 import threading
 from email import policy
 
-from comptoir.core.mail import Attachment, FileMailer, Mail, SmtpMailer, mailer_from_settings
+from comptoir.core.mail import Attachment, FileMailer, Mail, SmtpMailer, compose, mailer_from_settings, render
 from comptoir.core.settings import Settings
 
 RECEIPT = Mail(
@@ -24,7 +24,9 @@ def test_file_transport_writes_a_complete_message(tmp_path) -> None:  # type: ig
         Settings(mail_url=f"file://{tmp_path}", mail_from="Boutique <ticket@shop.fr>")
     )
     assert isinstance(mailer, FileMailer)
-    message_id = mailer.send(RECEIPT)
+    message = compose(RECEIPT, "Boutique <ticket@shop.fr>")
+    mailer.deliver(render(message), RECEIPT.to)
+    message_id = message["Message-ID"]
     (path,) = list(tmp_path.glob("*.eml"))
     parsed = email.message_from_bytes(path.read_bytes(), policy=policy.default)
     assert parsed["Message-ID"] == message_id
@@ -79,7 +81,9 @@ def test_smtp_transport_talks_to_a_real_smtp_server() -> None:
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    SmtpMailer(f"smtp://127.0.0.1:{port}", "Boutique <ticket@shop.fr>", timeout=5).send(RECEIPT)
+    SmtpMailer(f"smtp://127.0.0.1:{port}", "Boutique <ticket@shop.fr>", timeout=5).deliver(
+        render(compose(RECEIPT, "Boutique <ticket@shop.fr>")), "Claire Martin <claire.martin@example.fr>"
+    )
     thread.join(timeout=5)
     server.close()
     parsed = email.message_from_bytes(received[0], policy=policy.default)

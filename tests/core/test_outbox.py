@@ -11,10 +11,17 @@ from comptoir.core import clock
 from comptoir.core.context import Actor
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig, backoff_seconds
 from comptoir.core.events import Bus
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.core.webhooks import verify
+from comptoir.core.webhooks import TargetGuard, verify
 from tests.support.events import EFFECTS_DDL, ParcelShipped, record_effect
-from tests.support.webhook_receiver import webhook_receiver
+from tests.support.webhook_receiver import LOCAL_NETWORKS, webhook_receiver
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The test receiver listens on 127.0.0.1: its network is allowed explicitly."""
+    return settings.model_copy(update={"webhook_allowed_networks": LOCAL_NETWORKS})
 
 
 @pytest.fixture
@@ -35,7 +42,7 @@ def make_dispatcher(db, bus: Bus, **overrides) -> Dispatcher:  # type: ignore[no
     config = DispatcherConfig(
         **{"webhook_max_attempts": 3, "webhook_timeout_seconds": 2, "backoff_base_seconds": 0.0, **overrides}
     )
-    return Dispatcher(db, bus, config)
+    return Dispatcher(db, bus, config, guard=TargetGuard(LOCAL_NETWORKS))
 
 
 def test_events_are_written_only_when_the_transaction_commits(db) -> None:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from comptoir.core.uow import UnitOfWork
 from tests.conftest import create_empty_database, drop_database
 from tests.support.events import EFFECTS_DDL, ParcelShipped
 from tests.support.processes import comptoir_env, start, stop
-from tests.support.webhook_receiver import webhook_receiver
+from tests.support.webhook_receiver import LOCAL_NETWORKS, webhook_receiver
 
 EVENTS = 300
 
@@ -45,9 +45,13 @@ def test_killed_worker_loses_nothing_and_duplicates_no_handler_effect(tmp_path) 
         with webhook_receiver() as receiver:
             receiver.delay = 0.01
             with UnitOfWork(db) as uow:
-                from comptoir.core.webhooks import SubscriptionIn, create_subscription
+                from comptoir.core.webhooks import SubscriptionIn, TargetGuard, create_subscription
 
-                create_subscription(uow, SubscriptionIn(url=receiver.url, event_types=["testing.*"]))
+                create_subscription(
+                    uow,
+                    SubscriptionIn(url=receiver.url, event_types=["testing.*"]),
+                    guard=TargetGuard(LOCAL_NETWORKS),
+                )
                 uow.commit()
             events = [ParcelShipped(parcel_id=f"parcel-{i}") for i in range(EVENTS)]
             with UnitOfWork(db) as uow:
@@ -62,6 +66,7 @@ def test_killed_worker_loses_nothing_and_duplicates_no_handler_effect(tmp_path) 
                 COMPTOIR_DISPATCHER_POLL_SECONDS="0.05",
                 COMPTOIR_WEBHOOK_BACKOFF_BASE_SECONDS="0.05",
                 COMPTOIR_WEBHOOK_TIMEOUT_SECONDS="2",
+                COMPTOIR_WEBHOOK_ALLOWED_NETWORKS=",".join(LOCAL_NETWORKS),
             )
             workers = [start(["worker"], env, tmp_path / f"worker-{n}.log") for n in range(2)]
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import email
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from comptoir.core.settings import get_settings
+from comptoir.core.settings import Settings
 from tests.conftest import make_key
 from tests.customers.conftest import JEAN, MARIE
 from tests.customers.test_ingestion import events
@@ -25,13 +24,9 @@ def web(db: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def mailbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Handlers read the process settings: point their mail transport at a temporary directory."""
-    folder = tmp_path / "mailbox"
-    monkeypatch.setenv("COMPTOIR_MAIL_URL", f"file://{folder}")
-    get_settings.cache_clear()
-    yield folder
-    get_settings.cache_clear()
+def mailbox(settings: Settings) -> Path:
+    """The folder the app's dispatcher writes its e-mails to (the test settings' file transport)."""
+    return Path(settings.mail_url[len("file://") :])
 
 
 def sign_up(client: Any, web: dict[str, str], **extra: Any) -> dict[str, Any]:

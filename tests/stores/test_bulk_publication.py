@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from comptoir.core.models import OutboxEvent
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.stores import service
 from tests.stores.factories import place_in
-from tests.support.webhook_receiver import webhook_receiver
+from tests.support.webhook_receiver import LOCAL_NETWORKS, webhook_receiver
 
 CONNECTOR_TYPES = ["stores.published_to_jsonld", "stores.published_to_gbp", "stores.published_to_csv"]
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The connectors' receiver listens on 127.0.0.1: its network is allowed explicitly."""
+    return settings.model_copy(update={"webhook_allowed_networks": LOCAL_NETWORKS})
 
 
 def _create_stores(db, count: int) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,8 @@
-"""A real HTTP server on 127.0.0.1 that records webhook deliveries (for tests)."""
+"""A real HTTP server on 127.0.0.1 that records webhook deliveries (for tests).
+
+Webhooks refuse loopback targets by default: a test delivering to this receiver allows its network
+explicitly (``LOCAL_NETWORKS`` in ``COMPTOIR_WEBHOOK_ALLOWED_NETWORKS`` or a ``TargetGuard``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+LOCAL_NETWORKS = ["127.0.0.0/8"]
 
 
 class Receiver:

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
 import re
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import select
@@ -33,8 +31,9 @@ from comptoir.core import clock
 from comptoir.core.access import scope_allows, scopes_cover
 from comptoir.core.context import Actor, valid_channel
 from comptoir.core.db import Database
-from comptoir.core.errors import Forbidden, NotFound, RateLimited, Unauthorized
+from comptoir.core.errors import Forbidden, NotFound, Unauthorized
 from comptoir.core.models import ApiKey
+from comptoir.core.ratelimit import Limiter, RateLimiter
 from comptoir.core.uow import UnitOfWork
 
 __all__ = ["scope_allows"]
@@ -225,83 +224,6 @@ class VerifiedKey:
         )
 
 
-class _Bucket:
-    __slots__ = ("tokens", "updated")
-
-    def __init__(self, capacity: float) -> None:
-        self.tokens = capacity
-        self.updated = time.monotonic()
-
-
-class RateLimiter:
-    """Token bucket per key, in this process: a key may burst up to its per-minute limit."""
-
-    blocking = False
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, _Bucket] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key_id: str, per_minute: int) -> None:
-        rate = per_minute / 60.0
-        with self._lock:
-            bucket = self._buckets.get(key_id)
-            if bucket is None:
-                bucket = self._buckets[key_id] = _Bucket(per_minute)
-            now = time.monotonic()
-            bucket.tokens = min(per_minute, bucket.tokens + (now - bucket.updated) * rate)
-            bucket.updated = now
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return
-            retry_after = max(1, math.ceil((1 - bucket.tokens) / rate))
-        raise RateLimited(retry_after)
-
-
-class Limiter(Protocol):
-    def hit(self, key_id: str, per_minute: int) -> None:
-        """Count one request of ``key_id``; raise :class:`RateLimited` when over ``per_minute``."""
-        ...
-
-
-# GCRA (the generic cell rate algorithm): one key per API key holding its "theoretical arrival time".
-# Atomic in Redis, so every API process shares each key's budget. Returns 0 (allowed) or ms to wait.
-_GCRA = """
-local now = tonumber(ARGV[1])
-local interval = tonumber(ARGV[2])
-local burst = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - burst * interval
-if now < allow_at then
-  return math.ceil(allow_at - now)
-end
-redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil(new_tat - now) + 1000)
-return 0
-"""
-
-
-class RedisRateLimiter:
-    """The same per-minute budget shared by every API process, kept in Redis (``COMPTOIR_REDIS_URL``)."""
-
-    blocking = True  # network I/O: called from the thread pool
-
-    def __init__(self, url: str, *, prefix: str = "comptoir:ratelimit:") -> None:
-        import redis
-
-        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._script = self._redis.register_script(_GCRA)
-        self._prefix = prefix
-
-    def hit(self, key_id: str, per_minute: int) -> None:
-        interval_ms = 60_000 / per_minute
-        now_ms = time.time() * 1000
-        wait_ms = int(self._script(keys=[self._prefix + key_id], args=[now_ms, interval_ms, per_minute]))
-        if wait_ms > 0:
-            raise RateLimited(max(1, math.ceil(wait_ms / 1000)))
-
-
 class Authenticator:
     """Verifies API keys (cached briefly) and rate-limits them. Staff sessions are verified by
     :mod:`comptoir.core.staff` on every request (an ended session stops at once)."""
@@ -347,22 +269,18 @@ class Authenticator:
         self._cache[digest] = (verified, time.monotonic() + self.cache_seconds)
         return verified
 
-    def authenticate(self, token: str | None, *, request_id: str | None = None) -> Actor:
+    async def authenticate(self, token: str | None, *, request_id: str | None = None) -> Actor:
         if not token:
             raise Unauthorized()
-        key = self.verify(token)
-        self.hit(key)
+        key = self.cached(token)
+        if key is None:
+            key = await run_in_threadpool(self.verify, token)
+        await self.hit_async(key)
         return key.actor(request_id)
 
-    def hit(self, key: VerifiedKey) -> None:
-        self.limiter.hit(key.key_id, key.rate_limit_per_minute or self.default_rate_limit)
-
     async def hit_async(self, key: VerifiedKey) -> None:
-        """Count a request on the event loop: a limiter that does network I/O runs in the thread pool."""
-        if getattr(self.limiter, "blocking", False):
-            await run_in_threadpool(self.hit, key)
-        else:
-            self.hit(key)
+        """Count a request (the limiter awaits its store; a store that is down lets requests through)."""
+        await self.limiter.hit(key.key_id, key.rate_limit_per_minute or self.default_rate_limit)
 
 
 def check_scope(actor: Actor, area: str, access: str) -> None:

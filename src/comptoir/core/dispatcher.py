@@ -9,8 +9,13 @@ serialises them.
 * Handlers: a delivery row stays locked while its handler runs, and is marked done in the same
   transaction as the handler's own writes. A worker killed mid-handler loses its transaction, the
   lock goes with its connection, and another worker runs the handler afresh: exactly-once effects.
-* Webhooks: a delivery is leased (committed) before the HTTP call, so a killed worker's delivery is
-  retried when the lease lapses: at least once, always with the same ``webhook-id``.
+* Handlers run one delivery per transaction. A handler with an outside effect does not perform it:
+  it records an outbound message (``core.outbound``) with its writes, sent after the commit.
+* Outbound messages and webhooks: leased (committed) before the I/O, the outcome recorded after it
+  in a new transaction, so no database lock is held while a remote server answers, and a killed
+  worker's message is retried when the lease lapses: at least once, with a stable id.
+* Webhook targets are checked again at each delivery (``webhooks.TargetGuard``), after resolving
+  their host, and the request goes to the checked address.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from comptoir.core import clock
 from comptoir.core.context import SYSTEM
 from comptoir.core.db import Database, insert_ignore
 from comptoir.core.events import Bus, parse_event
+from comptoir.core.mail import Mailer, mailer_from_settings
 from comptoir.core.models import (
     HandlerDelivery,
     JobLease,
@@ -44,8 +50,18 @@ from comptoir.core.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from comptoir.core.outbound import OutboundConfig, OutboundSender
+from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork, events_written
-from comptoir.core.webhooks import signature_headers, type_matches
+from comptoir.core.webhooks import (
+    REFUSED,
+    UNREACHABLE,
+    TargetGuard,
+    TargetRefused,
+    TargetUnreachable,
+    signature_headers,
+    type_matches,
+)
 
 log = logging.getLogger("comptoir.dispatcher")
 
@@ -59,6 +75,7 @@ class DispatcherConfig:
     webhook_timeout_seconds: float = 10.0
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0
+    mail_max_attempts: int = 8
 
 
 @dataclass(frozen=True)
@@ -85,19 +102,42 @@ class Dispatcher:
         *,
         jobs: list[Job] | None = None,
         http: httpx.Client | None = None,
+        guard: TargetGuard | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         self.db = db
         self.bus = bus
         self.config = config
         self.jobs = jobs or []
-        self.http = http or httpx.Client(timeout=config.webhook_timeout_seconds, follow_redirects=False)
+        # No proxy from the environment: a delivery connects to the address its guard checked.
+        self.http = http or httpx.Client(
+            timeout=config.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+        )
+        settings = bus.settings or get_settings()
+        self.guard = guard or TargetGuard.from_settings(settings)
+        self._mailer = mailer
+        self.outbound = OutboundSender(
+            db,
+            self._mail_transport,
+            OutboundConfig(batch_size=config.batch_size, max_attempts=config.mail_max_attempts),
+            backoff=lambda attempt: backoff_seconds(
+                attempt, config.backoff_base_seconds, config.backoff_max_seconds
+            ),
+            lock=self._lock,
+        )
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
+    def _mail_transport(self) -> Mailer:
+        if self._mailer is None:
+            self._mailer = mailer_from_settings(self.bus.settings or get_settings())
+        return self._mailer
 
     # -- one round ------------------------------------------------------------------------------
     def run_once(self) -> int:
         """Do one batch of each kind of work; returns how many items were processed."""
         done = self.fan_out()
         done += self.deliver_to_handlers()
+        done += self.outbound.run()
         done += self.deliver_webhooks()
         done += self.run_due_jobs()
         return done
@@ -144,11 +184,14 @@ class Dispatcher:
             events = session.execute(self._lock(stmt, OutboxEvent)).all()
             if not events:
                 return 0
-            subs = session.execute(
-                select(WebhookSubscription.id, WebhookSubscription.event_types).where(
-                    WebhookSubscription.active.is_(True)
-                )
-            ).all()
+            # Shared locks: a subscription deleted meanwhile waits for this fan-out (and then cascades
+            # over its deliveries) instead of failing the delivery inserts on their foreign key.
+            subs_stmt = select(WebhookSubscription.id, WebhookSubscription.event_types).where(
+                WebhookSubscription.active.is_(True)
+            )
+            if self.db.is_postgres:
+                subs_stmt = subs_stmt.with_for_update(read=True)
+            subs = session.execute(subs_stmt).all()
             now = clock.now()
             handler_rows: list[dict[str, Any]] = []
             webhook_rows: list[dict[str, Any]] = []
@@ -188,50 +231,77 @@ class Dispatcher:
 
     # -- handlers -----------------------------------------------------------------------------------
     def deliver_to_handlers(self) -> int:
+        """Each due delivery in a transaction of its own: no handler waits on, or rolls back, another's
+        work, and on SQLite the write lock is given up between deliveries."""
         known = self.bus.handler_names
         if not known:
             return 0
-        uow = UnitOfWork(self.db, SYSTEM)
-        with uow:
+        with self.db.reader() as session:
+            ids = list(
+                session.scalars(
+                    select(HandlerDelivery.id)
+                    .where(
+                        HandlerDelivery.status == "pending",
+                        HandlerDelivery.next_attempt_at <= clock.now(),
+                        HandlerDelivery.handler.in_(known),
+                    )
+                    .order_by(HandlerDelivery.id)
+                    .limit(self.config.batch_size)
+                )
+            )
+        done = 0
+        for delivery_id in ids:
+            try:
+                done += self._deliver_one(delivery_id)
+            except Exception:  # the commit itself failed: count an attempt in a new transaction
+                log.exception("handler delivery failed", extra={"delivery_id": delivery_id})
+                self._record_handler_failure(delivery_id, traceback.format_exc(limit=20))
+                done += 1
+        return done
+
+    def _deliver_one(self, delivery_id: int) -> int:
+        """Runs one delivery's handler and marks it done, in one transaction; 0 when another
+        dispatcher took it meanwhile."""
+        with UnitOfWork(self.db, SYSTEM) as uow:
             session = uow.session
             stmt = (
                 select(HandlerDelivery, OutboxEvent)
                 .join(OutboxEvent, OutboxEvent.seq == HandlerDelivery.event_seq)
-                .where(
-                    HandlerDelivery.status == "pending",
-                    HandlerDelivery.next_attempt_at <= clock.now(),
-                    HandlerDelivery.handler.in_(known),
-                )
-                .order_by(HandlerDelivery.id)
-                .limit(self.config.batch_size)
+                .where(HandlerDelivery.id == delivery_id, HandlerDelivery.status == "pending")
             )
-            rows = session.execute(self._lock(stmt, HandlerDelivery)).all()
-            if not rows:
+            row = session.execute(self._lock(stmt, HandlerDelivery)).first()
+            if row is None:
                 return 0
-            failures: list[tuple[HandlerDelivery, str]] = []
-            for delivery, event_row in rows:
-                handler = self.bus.handler(delivery.handler)
-                assert handler is not None
-                try:
-                    with uow.savepoint():
-                        event = parse_event(
-                            event_row.type, event_row.event_id, event_row.occurred_at, event_row.payload
-                        )
-                        handler(uow, event)
-                        session.flush()
-                except Exception:
-                    failures.append((delivery, traceback.format_exc(limit=20)))
-                    log.exception(
-                        "handler failed", extra={"handler": delivery.handler, "event_id": event_row.event_id}
+            delivery, event_row = row
+            handler = self.bus.handler(delivery.handler)
+            assert handler is not None
+            try:
+                with uow.savepoint():
+                    event = parse_event(
+                        event_row.type, event_row.event_id, event_row.occurred_at, event_row.payload
                     )
-                    continue
+                    handler(uow, event)
+                    session.flush()
+            except Exception:
+                log.exception(
+                    "handler failed", extra={"handler": delivery.handler, "event_id": event_row.event_id}
+                )
+                self._handler_failed(delivery, traceback.format_exc(limit=20))
+            else:
                 delivery.status = "done"
                 delivery.attempts += 1
                 delivery.completed_at = clock.now()
-            for delivery, error in failures:
-                self._handler_failed(delivery, error)
             uow.commit()
-            return len(rows)
+        return 1
+
+    def _record_handler_failure(self, delivery_id: int, error: str) -> None:
+        with self.db.writer() as session, session.begin():
+            stmt = select(HandlerDelivery).where(
+                HandlerDelivery.id == delivery_id, HandlerDelivery.status == "pending"
+            )
+            delivery = session.scalars(self._lock(stmt)).first()
+            if delivery is not None:
+                self._handler_failed(delivery, error)
 
     def _handler_failed(self, delivery: HandlerDelivery, error: str) -> None:
         delivery.attempts += 1
@@ -246,7 +316,10 @@ class Dispatcher:
     def deliver_webhooks(self) -> int:
         claimed = self._claim_webhooks()
         for item in claimed:
-            self._post(item)
+            try:
+                self._post(item)
+            except Exception:  # one delivery's failure never holds up the others claimed with it
+                log.exception("webhook delivery failed", extra={"delivery_id": item["id"]})
         return len(claimed)
 
     def _claim_webhooks(self) -> list[dict[str, Any]]:
@@ -309,13 +382,22 @@ class Dispatcher:
         excerpt: str | None = None
         try:
             headers = signature_headers(item["secret"], item["event_id"], int(started.timestamp()), body)
-            response = self.http.post(item["url"], content=body, headers=headers)
+            request = self.guard.pinned_request(self.http, item["url"], body, headers)
+            response = self.http.send(request)
             status_code = response.status_code
             excerpt = response.text[:1000]
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:2000]
+        except TargetRefused:
+            # One answer whatever the address or port, and no timing: the log is no scanner.
+            self._record_webhook_result(item, started, 0, None, REFUSED, None)
+            return
+        except TargetUnreachable:
+            error = UNREACHABLE
+        except httpx.TimeoutException:
+            error = "timed out"
+        except httpx.HTTPError:
+            error = UNREACHABLE
         duration_ms = int((time.perf_counter() - t0) * 1000)
         self._record_webhook_result(item, started, duration_ms, status_code, error, excerpt)
 
@@ -330,6 +412,14 @@ class Dispatcher:
     ) -> None:
         attempt = int(item["attempts"])
         with self.db.writer() as session, session.begin():
+            # Locked, so a subscription deleted meanwhile either went first (nothing to record: only
+            # this delivery is dropped) or waits for this outcome and then cascades over it.
+            alive = session.scalars(
+                select(WebhookDelivery.id).where(WebhookDelivery.id == item["id"]).with_for_update()
+            ).first()
+            if alive is None:
+                log.info("webhook delivery deleted during its attempt", extra={"delivery_id": item["id"]})
+                return
             session.execute(
                 insert(WebhookAttempt).values(
                     delivery_id=item["id"],

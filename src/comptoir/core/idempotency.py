@@ -4,7 +4,8 @@ The first request with a key claims it (a unique row per API key and key), runs,
 response; a replay gets that response back with ``Idempotent-Replayed: true``. The same key with a
 different request is refused (422). A racing duplicate waits for the first to finish and gets its
 response, so two identical requests create one resource. A 5xx answer releases the key so the
-client may retry.
+client may retry. Only an authenticated request claims a key: the API key is verified first, so a
+missing, malformed, unknown or revoked key stores nothing (the route answers its 401).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +22,7 @@ from sqlalchemy import delete, select, update
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from comptoir.core import clock
-from comptoir.core.auth import hash_token
+from comptoir.core.auth import hash_token, parse_token
 from comptoir.core.db import Database, insert_ignore
 from comptoir.core.errors import PROBLEM_CONTENT_TYPE, Conflict, InvalidInput, Problem
 from comptoir.core.models import IdempotencyRecord
@@ -37,9 +39,18 @@ def _problem_response(problem: Problem) -> tuple[int, list[tuple[bytes, bytes]],
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, db: Database, *, ttl_hours: int, wait_seconds: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        db: Database,
+        *,
+        ttl_hours: int,
+        wait_seconds: float,
+        verify: Callable[[str], object],
+    ) -> None:
         self.app = app
         self.db = db
+        self.verify = verify  # the app's authenticator: raises a 401 problem for a key it refuses
         self.ttl = timedelta(hours=ttl_hours)
         self.wait_seconds = wait_seconds
 
@@ -49,8 +60,8 @@ class IdempotencyMiddleware:
             return
         headers = dict(scope["headers"])
         key_bytes = headers.get(HEADER)
-        credential = headers.get(b"x-api-key") or headers.get(b"authorization")
-        if key_bytes is None or credential is None:
+        token = await self._verified_token(headers) if key_bytes is not None else None
+        if key_bytes is None or token is None:
             await self.app(scope, receive, send)
             return
         key = key_bytes.decode("latin-1").strip()
@@ -67,8 +78,10 @@ class IdempotencyMiddleware:
             return
 
         body = await _read_body(receive)
-        token = credential.decode("latin-1").removeprefix("Bearer ").removeprefix("bearer ").strip()
-        scope_hash = hash_token(token)[:32]
+        # One key space per credential and signed-in customer: customers sharing a publishable key never
+        # meet each other's keys (nor replay each other's responses).
+        customer = headers.get(b"x-customer-token", b"").decode("latin-1")
+        scope_hash = hash_token(f"{token}\n{customer}")[:32]
         digest = hashlib.sha256(
             b"\n".join(
                 [scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body]
@@ -110,6 +123,21 @@ class IdempotencyMiddleware:
             await anyio.to_thread.run_sync(self._release, scope_hash, key)
         else:
             await anyio.to_thread.run_sync(self._complete, scope_hash, key, captured)
+
+    async def _verified_token(self, headers: dict[bytes, bytes]) -> str | None:
+        """The request's API key if the authenticator accepts it, else None (the route answers 401)."""
+        authorization, api_key = headers.get(b"authorization"), headers.get(b"x-api-key")
+        try:
+            token = parse_token(
+                authorization.decode("latin-1") if authorization else None,
+                api_key.decode("latin-1") if api_key else None,
+            )
+            if token is None:
+                return None
+            await anyio.to_thread.run_sync(self.verify, token)
+        except Problem:
+            return None
+        return token
 
     # -- database steps (run in a thread) ------------------------------------------------------
     def _claim(self, scope_hash: str, key: str, method: str, path: str, digest: str) -> bool:

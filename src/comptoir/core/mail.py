@@ -2,17 +2,20 @@
 
 ``COMPTOIR_MAIL_URL`` chooses the transport: ``smtp://user:password@host:587?starttls=1`` (or
 ``smtps://…:465``) in production; ``file://var/mail`` (the default) writes each message as an ``.eml``
-file that any mail client opens, so nothing leaves a developer's machine. Send from event handlers,
-never inside the transaction that caused the message.
+file that any mail client opens, so nothing leaves a developer's machine.
+
+Domains never send directly: a handler records the message with ``comptoir.core.outbound.queue_mail``
+in its transaction, and the dispatcher hands the rendered bytes to a :class:`Mailer` after commit.
 """
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlparse
@@ -65,25 +68,32 @@ def compose(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
+def render(message: EmailMessage) -> bytes:
+    """The message as sent over SMTP (CRLF line endings), the same bytes whatever the transport."""
+    return message.as_bytes(policy=email.policy.SMTP)
+
+
+def bare_address(address: str) -> str:
+    """``no-reply@shop.fr`` of ``Comptoir <no-reply@shop.fr>``: what SMTP's ``MAIL FROM``/``RCPT TO`` take."""
+    return parseaddr(address)[1] or address
+
+
 class Mailer(Protocol):
-    def send(self, mail: Mail) -> str:
-        """Send one message; returns its Message-ID."""
+    def deliver(self, message: bytes, recipient: str) -> None:
+        """Hand one rendered message (RFC 5322 bytes) to the transport; raises when it is refused."""
         ...
 
 
 class FileMailer:
     """Development transport: every message becomes ``<dir>/<time>-<id>.eml``."""
 
-    def __init__(self, directory: Path, sender: str) -> None:
+    def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.sender = sender
 
-    def send(self, mail: Mail) -> str:
-        message = compose(mail, self.sender)
+    def deliver(self, message: bytes, recipient: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{clock.now():%Y%m%dT%H%M%S}-{new_id('mail')}.eml"
-        (self.directory / name).write_bytes(bytes(message))
-        return str(message["Message-ID"])
+        (self.directory / name).write_bytes(message)
 
 
 class SmtpMailer:
@@ -98,8 +108,7 @@ class SmtpMailer:
         self.sender = sender
         self.timeout = timeout
 
-    def send(self, mail: Mail) -> str:
-        message = compose(mail, self.sender)
+    def deliver(self, message: bytes, recipient: str) -> None:
         context = ssl.create_default_context()
         smtp: smtplib.SMTP
         if self.implicit_tls:
@@ -111,14 +120,13 @@ class SmtpMailer:
                 smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
-        return str(message["Message-ID"])
+            smtp.sendmail(bare_address(self.sender), [bare_address(recipient)], message)
 
 
 def mailer_from_settings(settings: Settings) -> Mailer:
     url = settings.mail_url
     if url.startswith("file://"):
-        return FileMailer(Path(url[len("file://") :]), settings.mail_from)
+        return FileMailer(Path(url[len("file://") :]))
     if url.startswith(("smtp://", "smtps://")):
         return SmtpMailer(url, settings.mail_from)
     raise ValueError(f"COMPTOIR_MAIL_URL must start with file://, smtp:// or smtps://, not {url!r}")

@@ -209,3 +209,29 @@ class StaffAudit(Base):
     channel: Mapped[str | None] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64))
     events: Mapped[list[Any]]
+
+
+class OutboundMessage(Base):
+    """A message to the outside world (e-mail) recorded by a handler in its own transaction and sent
+    by the dispatcher only after that transaction committed: leased, sent, then its outcome recorded
+    (retried with backoff, then dead-lettered). The content is dropped once sent."""
+
+    __tablename__ = "core_outbound_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # mail
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    message_id: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rendered message, attachments included
+    on_sent: Mapped[dict[str, Any] | None]  # {"type": event type, "data": fields}: published once sent
+    on_failed: Mapped[dict[str, Any] | None]  # published when dead-lettered
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_core_outbound_messages_due", "status", "next_attempt_at"),)

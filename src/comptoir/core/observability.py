@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import json
 import logging
 import os
 import sys
+import threading
 import time
+import weakref
 from collections import deque
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -55,17 +58,24 @@ def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
 
 
 class Metrics:
-    """The request counter and latency histogram.
+    """The request counter and latency histogram, and the kernel's other counters.
 
     A request only appends its figures to a queue (one atomic append); they are folded into the
     Prometheus series when ``/metrics`` is read, or every few thousand requests: updating a
     histogram and a counter, each behind its own lock, cost a fifth of the hottest route's
     middleware. Labelled children are kept by label values (``labels()`` costs more than the update).
+
+    With several API processes (``comptoir serve --workers N`` sets ``PROMETHEUS_MULTIPROC_DIR``),
+    ``prometheus_client``'s multiprocess mode keeps each process's series in files of that directory
+    and ``/metrics`` sums every process's, whichever answers the scrape. Each process then also folds
+    its queue every ``FOLD_SECONDS``, so a scrape sees the others' requests within that delay.
     """
 
     FOLD_EVERY = 4096
+    FOLD_SECONDS = 0.25
 
     def __init__(self) -> None:
+        self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "comptoir_http_requests_total",
@@ -80,8 +90,17 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+        self.ratelimit_store_errors = Counter(
+            "comptoir_ratelimit_store_errors",
+            "Calls to the shared rate limit store (Redis) that failed; requests were let through",
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._pending: deque[tuple[str, str, int, float]] = deque()
+        self._fold_lock = threading.Lock()
+        if self.multiprocess_dir:
+            _start_folding(self)
+            atexit.register(multiprocess.mark_process_dead, os.getpid(), self.multiprocess_dir)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         pending = self._pending
@@ -92,25 +111,46 @@ class Metrics:
     def fold(self) -> None:
         """Moves the queued figures into the Prometheus series (any thread; each figure once)."""
         pending, children = self._pending, self._children
-        while True:
-            try:
-                method, route, status, seconds = pending.popleft()
-            except IndexError:
-                return
-            key = (method, route, status)
-            found = children.get(key)
-            if found is None:
-                found = children[key] = (
-                    self.requests.labels(method, route, str(status)),
-                    self.latency.labels(method, route),
-                )
-            found[0].inc()
-            found[1].observe(seconds)
+        with self._fold_lock:  # two threads never create the same labelled child twice
+            while True:
+                try:
+                    method, route, status, seconds = pending.popleft()
+                except IndexError:
+                    return
+                key = (method, route, status)
+                found = children.get(key)
+                if found is None:
+                    found = children[key] = (
+                        self.requests.labels(method, route, str(status)),
+                        self.latency.labels(method, route),
+                    )
+                found[0].inc()
+                found[1].observe(seconds)
 
     def exposition(self) -> bytes:
-        """The Prometheus text format, every request so far included."""
+        """The Prometheus text format, every request so far included (of every process)."""
         self.fold()
+        if self.multiprocess_dir:
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+            return generate_latest(registry)
         return generate_latest(self.registry)
+
+
+def _start_folding(metrics: Metrics) -> None:
+    """A daemon thread folding ``metrics``'s queue every ``FOLD_SECONDS`` while it is alive."""
+    ref = weakref.ref(metrics)
+
+    def run() -> None:
+        while True:
+            time.sleep(Metrics.FOLD_SECONDS)
+            alive = ref()
+            if alive is None:
+                return
+            alive.fold()
+            del alive
+
+    threading.Thread(target=run, name="metrics-fold", daemon=True).start()
 
 
 access_log = logging.getLogger("comptoir.access")

@@ -94,6 +94,10 @@ def revoke_key(key_id: str, ctx: KeysWriter) -> auth.ApiKeyOut:
     return out
 
 
+def _guard(ctx: RequestContext) -> webhooks.TargetGuard:
+    return webhooks.TargetGuard.from_settings(ctx.state.settings)
+
+
 @router.post(
     "/webhooks/subscriptions", tags=["webhooks"], status_code=201, summary="Subscribe an endpoint to events"
 )
@@ -101,7 +105,7 @@ def create_subscription(
     body: webhooks.SubscriptionIn, ctx: WebhooksWriter, response: Response
 ) -> webhooks.SubscriptionCreated:
     with ctx.uow() as uow:
-        out = webhooks.create_subscription(uow, body)
+        out = webhooks.create_subscription(uow, body, guard=_guard(ctx))
         uow.commit()
     response.headers["ETag"] = etag(out.version)
     response.headers["Location"] = f"/v1/webhooks/subscriptions/{out.id}"
@@ -139,7 +143,9 @@ def update_subscription(
     response: Response,
 ) -> webhooks.SubscriptionOut:
     with ctx.uow() as uow:
-        out = webhooks.update_subscription(uow, subscription_id, body, expected_version=expected)
+        out = webhooks.update_subscription(
+            uow, subscription_id, body, expected_version=expected, guard=_guard(ctx)
+        )
         uow.commit()
     response.headers["ETag"] = etag(out.version)
     return out

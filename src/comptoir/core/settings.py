@@ -6,6 +6,7 @@ process, no CORS origin. Production mode refuses to start with the default secre
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -41,6 +42,15 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base_seconds: float = 5.0
     webhook_backoff_max_seconds: float = 3600.0
+    # Networks webhooks may reach although they are not public (refused by default: loopback, private,
+    # link-local …), e.g. "127.0.0.0/8,::1/128" for a receiver on a developer's machine.
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = []
+    # E-mail: attempts before a message is dead-lettered (retried with the webhooks' backoff).
+    mail_max_attempts: int = 8
+
+    # Request bodies above these sizes are refused with 413 (multipart uploads: files, imports).
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
 
     default_rate_limit_per_minute: int = 1200
     # Optional: share each key's rate limit across every API process (otherwise counted per process).
@@ -63,11 +73,21 @@ class Settings(BaseSettings):
     # Extra modules imported at start-up; each may define ``register(bus)`` to subscribe handlers.
     plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("cors_origins", "plugins", "locales", mode="before")
+    @field_validator("cors_origins", "plugins", "locales", "webhook_allowed_networks", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not a network such as 127.0.0.0/8 or ::1/128") from None
         return value
 
     @model_validator(mode="after")

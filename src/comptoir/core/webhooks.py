@@ -4,6 +4,12 @@ Each delivery is signed like https://www.standardwebhooks.com: headers ``webhook
 id, stable across retries, so receivers de-duplicate), ``webhook-timestamp`` and
 ``webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` with the subscription's
 ``whsec_`` secret.
+
+Targets are checked against server-side request forgery (:class:`TargetGuard`): loopback, private,
+link-local, multicast, unspecified and reserved addresses (IPv4 and IPv6, IPv4 embedded in IPv6, and
+IPv4 written as one integer, in hexadecimal or octal) are refused when subscribing and again at each
+delivery, after resolving the host name; the delivery then connects to the address that was checked.
+``COMPTOIR_WEBHOOK_ALLOWED_NETWORKS`` lists networks allowed anyway (development: ``127.0.0.0/8``).
 """
 
 from __future__ import annotations
@@ -11,11 +17,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
+import re
 import secrets
+import socket
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Literal
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
+import httpx
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
@@ -25,6 +36,7 @@ from comptoir.core.events import EVENT_TYPES
 from comptoir.core.ids import new_id
 from comptoir.core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from comptoir.core.pagination import Page, keyset_page, paginate
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 
 # -- signatures -----------------------------------------------------------------------------------
@@ -79,6 +91,137 @@ def type_matches(patterns: list[str], event_type: str) -> bool:
     return False
 
 
+# -- targets: no server-side request forgery --------------------------------------------------------
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# host, port -> the addresses it resolves to (``getaddrinfo`` in production; tests inject their own).
+Resolver = Callable[[str, int], list[str]]
+
+_FORBIDDEN = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+        "::/96", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/23", "2001:db8::/32",
+        "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    )
+]  # fmt: skip
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_NUMERIC = re.compile(r"^(0[xX][0-9a-fA-F]+|[0-9]+)(\.(0[xX][0-9a-fA-F]+|[0-9]+)){0,3}$")
+
+REFUSED = "refused: the target address is not allowed"
+UNREACHABLE = "could not connect"
+
+
+class TargetRefused(Exception):
+    """The target resolves to an address webhooks may not reach (one message, no detail)."""
+
+
+class TargetUnreachable(Exception):
+    """The target's host name does not resolve."""
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The address a host written as an IP literal stands for, in every form a resolver accepts:
+    ``127.0.0.1``, ``2130706433``, ``0x7f000001``, ``0177.1``, ``[::ffff:127.0.0.1]``, ``fe80::1%eth0``."""
+    text = unquote(host).strip("[]").split("%", 1)[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    if _IPV4_NUMERIC.match(text):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(text))
+        except OSError:
+            return None
+    return None
+
+
+def _embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
+    if isinstance(ip, ipaddress.IPv4Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+class TargetGuard:
+    """Decides which addresses webhooks may reach, and pins each delivery to a checked address."""
+
+    def __init__(self, allowed_networks: Iterable[str] = (), resolver: Resolver = system_resolver) -> None:
+        self.allowed = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
+        self.resolver = resolver
+
+    @classmethod
+    def from_settings(cls, settings: Settings, resolver: Resolver = system_resolver) -> TargetGuard:
+        return cls(settings.webhook_allowed_networks, resolver)
+
+    def allows(self, ip: IPAddress) -> bool:
+        embedded = _embedded_ipv4(ip)
+        if any(ip in net or (embedded is not None and embedded in net) for net in self.allowed):
+            return True
+        if embedded is not None:
+            return self.allows(embedded)
+        return ip.is_global and not ip.is_multicast and not any(ip in net for net in _FORBIDDEN)
+
+    def addresses(self, host: str, port: int) -> list[IPAddress]:
+        """Every address ``host`` stands for, all allowed; raises :class:`TargetRefused` if one is not."""
+        literal = literal_address(host)
+        if literal is not None:
+            found: list[IPAddress] = [literal]
+        else:
+            try:
+                found = [ipaddress.ip_address(a.split("%", 1)[0]) for a in self.resolver(host, port)]
+            except (OSError, UnicodeError, ValueError) as exc:
+                raise TargetUnreachable() from exc
+            if not found:
+                raise TargetUnreachable()
+        if not all(self.allows(ip) for ip in found):
+            raise TargetRefused()
+        return found
+
+    def check_subscription(self, url: str) -> None:
+        """A 422 naming ``url`` when it points at a refused address (a name that does not resolve yet
+        is accepted: each delivery checks again)."""
+        parsed = httpx.URL(url)
+        try:
+            self.addresses(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
+        except TargetRefused:
+            raise InvalidInput(
+                "Webhooks may not target loopback, private, link-local, multicast or reserved addresses.",
+                field="url",
+                slug="webhook-target-refused",
+            ) from None
+        except TargetUnreachable:
+            pass
+
+    def pinned_request(
+        self, client: httpx.Client, url: str, body: bytes, headers: dict[str, str]
+    ) -> httpx.Request:
+        """The POST to ``url``, addressed to a checked address of its host (no second resolution): the
+        ``Host`` header and the TLS server name keep the host name, so certificates are verified as usual."""
+        parsed = httpx.URL(url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        ip = self.addresses(parsed.host, port)[0]
+        extensions = {"sni_hostname": parsed.host} if parsed.scheme == "https" else {}
+        return client.build_request(
+            "POST",
+            parsed.copy_with(host=str(ip)),
+            content=body,
+            headers={**headers, "host": parsed.netloc.decode("ascii")},
+            extensions=extensions,
+        )
+
+
 # -- schemas --------------------------------------------------------------------------------------
 
 
@@ -93,6 +236,10 @@ class SubscriptionIn(BaseModel):
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError("must be an absolute http(s) URL")
+        try:
+            httpx.URL(value)  # what deliveries will parse (it refuses some forms urlparse accepts)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"must be a valid http(s) URL: {exc}") from None
         return value
 
     @field_validator("event_types")
@@ -178,7 +325,10 @@ def _sub_out(row: WebhookSubscription) -> SubscriptionOut:
     )
 
 
-def create_subscription(uow: UnitOfWork, command: SubscriptionIn) -> SubscriptionCreated:
+def create_subscription(
+    uow: UnitOfWork, command: SubscriptionIn, *, guard: TargetGuard
+) -> SubscriptionCreated:
+    guard.check_subscription(command.url)  # before any statement: no lock held while it resolves
     row = WebhookSubscription(
         id=new_id("whs"),
         url=command.url,
@@ -215,8 +365,15 @@ def list_subscriptions(uow: UnitOfWork, *, cursor: str | None, limit: int) -> Pa
 
 
 def update_subscription(
-    uow: UnitOfWork, subscription_id: str, patch: SubscriptionPatch, *, expected_version: int | None
+    uow: UnitOfWork,
+    subscription_id: str,
+    patch: SubscriptionPatch,
+    *,
+    expected_version: int | None,
+    guard: TargetGuard,
 ) -> SubscriptionOut:
+    if patch.url is not None:  # before any statement: no lock is held while the name resolves
+        guard.check_subscription(patch.url)
     row = _get_subscription(uow, subscription_id)
     check_version(row.version, expected_version)
     for field, value in patch.model_dump(exclude_unset=True).items():

@@ -1,8 +1,9 @@
 """Reactions to this domain's own events: e-mail the one-time links, outside the request transaction.
 
 Each handler runs once per event in its own transaction: it makes the token (only its hash is
-stored) and sends the message; if sending fails the transaction rolls back and the dispatcher
-retries, so a customer never holds a link whose token was not saved.
+stored) and records the message (``core.outbound``) in that transaction; the dispatcher sends it
+once the transaction committed, so a customer never holds a link whose token was not saved, and no
+lock is held while the mail server answers.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from urllib.parse import urlencode
 
 from comptoir.core.events import Bus
 from comptoir.core.i18n import format_when, translations
-from comptoir.core.mail import Mail, mailer_from_settings
-from comptoir.core.settings import get_settings
+from comptoir.core.mail import Mail
+from comptoir.core.outbound import queue_mail
+from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import Pages
 from comptoir.customers import accounts
@@ -26,11 +28,17 @@ def _link(return_url: str, token: str) -> str:
     return f"{return_url}{'&' if '?' in return_url else '?'}{urlencode({'token': token})}"
 
 
-def _send(uow: UnitOfWork, account_id: str, purpose: str, return_url: str, locale: str | None) -> None:
+def _send(
+    uow: UnitOfWork,
+    settings: Settings,
+    account_id: str,
+    purpose: str,
+    return_url: str,
+    locale: str | None,
+) -> None:
     account = uow.session.get(Account, account_id)
     if account is None:  # erased in the meantime: nothing to send
         return
-    settings = get_settings()
     lang = locale or account.locale or settings.default_locale
     token, expires_at = accounts.make_one_time_token(uow, account.id, purpose)
     t = translations(__package__, lang)
@@ -40,24 +48,26 @@ def _send(uow: UnitOfWork, account_id: str, purpose: str, return_url: str, local
         "link": _link(return_url, token),
         "expires": format_when(expires_at, lang, "short", settings.timezone),
     }
-    mailer_from_settings(settings).send(
+    queue_mail(
+        uow,
+        settings,
         Mail(
             to=account.email,
             subject=subject,
             text=pages.render("customers/mail/link.txt", lang=lang, **context),
             html=pages.render("customers/mail/link.html", lang=lang, **context),
-        )
+        ),
     )
 
 
-def on_sign_in_link_requested(uow: UnitOfWork, event: SignInLinkRequested) -> None:
-    _send(uow, event.account_id, "sign-in", event.return_url, event.locale)
-
-
-def on_password_reset_requested(uow: UnitOfWork, event: PasswordResetRequested) -> None:
-    _send(uow, event.account_id, "reset", event.return_url, event.locale)
-
-
 def register_handlers(bus: Bus) -> None:
+    settings: Settings = bus.settings or get_settings()
+
+    def on_sign_in_link_requested(uow: UnitOfWork, event: SignInLinkRequested) -> None:
+        _send(uow, settings, event.account_id, "sign-in", event.return_url, event.locale)
+
+    def on_password_reset_requested(uow: UnitOfWork, event: PasswordResetRequested) -> None:
+        _send(uow, settings, event.account_id, "reset", event.return_url, event.locale)
+
     bus.subscribe(SignInLinkRequested, on_sign_in_link_requested, name="customers.send_sign_in_link")
     bus.subscribe(PasswordResetRequested, on_password_reset_requested, name="customers.send_password_reset")

@@ -30,6 +30,16 @@ class ReceiptSent(DomainEvent):
     message_id: str
 
 
+class ReceiptSendFailed(DomainEvent):
+    """The receipt's e-mail was given up after its retries (the mail server kept refusing it)."""
+
+    event_type: ClassVar[str] = "receipts.receipt_send_failed"
+    receipt_id: str
+    number: str
+    email: str
+    message_id: str
+
+
 class EReceiptConsentGiven(DomainEvent):
     """The customer followed the e-mail's link: future receipts go to their e-mail."""
 

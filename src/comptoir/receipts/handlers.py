@@ -1,19 +1,19 @@
 """receipts: reactions to other domains' events, and the sending of its own receipts.
 
 ``orders.store_sale_completed`` is subscribed by its type string and read from its primitive fields
-(``order_id``, ``receipt_email``): receipts needs none of orders' classes. Mail goes out in the
-handler of ``receipts.receipt_issued``, after the sale's transaction committed; a failed send raises
-so the dispatcher retries it.
+(``order_id``, ``receipt_email``): receipts needs none of orders' classes. The handler of
+``receipts.receipt_issued`` renders the e-mail (PDF attached) and queues it in its transaction; the
+dispatcher sends it after that commit and publishes ``receipts.receipt_sent`` (or
+``receipts.receipt_send_failed`` once it gives up), which mark the receipt here.
 """
 
 from __future__ import annotations
 
 from comptoir.core.events import Bus, DomainEvent
-from comptoir.core.mail import mailer_from_settings
 from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.receipts import service
-from comptoir.receipts.events import ReceiptIssued
+from comptoir.receipts.events import ReceiptIssued, ReceiptSendFailed, ReceiptSent
 from comptoir.receipts.schemas import IssueReceiptIn
 
 
@@ -29,7 +29,17 @@ def register_handlers(bus: Bus) -> None:
     def send_on_issued(uow: UnitOfWork, event: DomainEvent) -> None:
         assert isinstance(event, ReceiptIssued)
         if event.email:
-            service.send_receipt(uow, settings, mailer_from_settings(settings), event.receipt_id, event.email)
+            service.queue_receipt(uow, settings, event.receipt_id, event.email)
+
+    def mark_sent(uow: UnitOfWork, event: DomainEvent) -> None:
+        assert isinstance(event, ReceiptSent)
+        service.mark_sent(uow, event)
+
+    def mark_send_failed(uow: UnitOfWork, event: DomainEvent) -> None:
+        assert isinstance(event, ReceiptSendFailed)
+        service.mark_send_failed(uow, event)
 
     bus.subscribe("orders.store_sale_completed", issue_on_store_sale, name="receipts.issue_on_store_sale")
     bus.subscribe(ReceiptIssued, send_on_issued, name="receipts.send_on_issued")
+    bus.subscribe(ReceiptSent, mark_sent, name="receipts.mark_sent")
+    bus.subscribe(ReceiptSendFailed, mark_send_failed, name="receipts.mark_send_failed")

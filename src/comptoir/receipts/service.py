@@ -4,8 +4,9 @@ A receipt is issued once per store sale — when orders publishes ``orders.store
 when the till asks — as a frozen document. Issuing ties the sale to the customer record (by the
 customer on the sale, or by the e-mail typed at the till through ``customers.ingest`` with source
 ``eticket``) and decides whether to send it: the e-mail typed at the till always gets *this* receipt;
-otherwise only customers who consented to e-receipts get it. Sending happens later, in the handler of
-``receipts.receipt_issued`` — never inside the transaction that made the sale.
+otherwise only customers who consented to e-receipts get it. The handler of ``receipts.receipt_issued``
+renders the e-mail and queues it (``core.outbound``); the dispatcher sends it after that handler's
+transaction committed — never inside a transaction, let alone the one that made the sale.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 
 from comptoir.catalog import service as catalog_service
-from comptoir.core import clock, tokens
+from comptoir.core import clock, outbound, tokens
 from comptoir.core.errors import InvalidInput, NotFound, not_found
 from comptoir.core.ids import new_id
-from comptoir.core.mail import Attachment, Mail, Mailer
+from comptoir.core.mail import Attachment, Mail
 from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers_service
@@ -28,7 +29,7 @@ from comptoir.loyalty import service as loyalty_service
 from comptoir.orders import service as orders_service
 from comptoir.orders.schemas import OrderOut
 from comptoir.receipts import policies, render
-from comptoir.receipts.events import EReceiptConsentGiven, ReceiptIssued, ReceiptSent
+from comptoir.receipts.events import EReceiptConsentGiven, ReceiptIssued, ReceiptSendFailed, ReceiptSent
 from comptoir.receipts.models import Receipt
 from comptoir.receipts.schemas import (
     IssueReceiptIn,
@@ -52,11 +53,13 @@ __all__ = [
     "get_receipt",
     "grant_consent",
     "issue_receipt",
+    "mark_send_failed",
+    "mark_sent",
+    "queue_receipt",
     "receipt_by_token",
     "receipt_for_order",
     "receipts_of",
     "request_send",
-    "send_receipt",
 ]
 
 
@@ -343,28 +346,52 @@ def compose(uow: UnitOfWork, settings: Settings, row: Receipt) -> Mail:
     )
 
 
-def send_receipt(uow: UnitOfWork, settings: Settings, mailer: Mailer, receipt_id: str, email: str) -> bool:
-    """Send the receipt if it is still waiting to go to ``email``; True when a message left."""
+def queue_receipt(uow: UnitOfWork, settings: Settings, receipt_id: str, email: str) -> bool:
+    """Record the receipt's e-mail, sent once this transaction committed, if the receipt is still
+    waiting to go to ``email``; True when a message was queued. ``receipts.receipt_sent`` follows when
+    the mail server accepted it, ``receipts.receipt_send_failed`` when it gave up."""
     row = uow.session.scalars(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
     if row is None or row.send_status != "pending" or row.email != email:
         return False
     row.send_attempts += 1
-    message_id = mailer.send(compose(uow, settings, row))
-    row.send_status = "sent"
-    row.message_id = message_id[:255]
-    row.sent_at = row.updated_at = clock.now()
-    uow.session.flush()
-    uow.record(
-        ReceiptSent(
-            receipt_id=row.id,
-            number=row.number,
-            order_id=row.order_id,
-            customer_id=row.customer_id,
+    row.updated_at = clock.now()
+    number, order_id, customer_id = row.number, row.order_id, row.customer_id
+    outbound.queue_mail(
+        uow,
+        settings,
+        compose(uow, settings, row),
+        on_sent=lambda message_id: ReceiptSent(
+            receipt_id=receipt_id,
+            number=number,
+            order_id=order_id,
+            customer_id=customer_id,
             email=email,
-            message_id=row.message_id,
-        )
+            message_id=message_id[:255],
+        ),
+        on_failed=lambda message_id: ReceiptSendFailed(
+            receipt_id=receipt_id, number=number, email=email, message_id=message_id[:255]
+        ),
     )
     return True
+
+
+def mark_sent(uow: UnitOfWork, event: ReceiptSent) -> None:
+    """The mail server accepted the receipt's e-mail (unless it was since re-sent to another address)."""
+    row = uow.session.scalars(select(Receipt).where(Receipt.id == event.receipt_id).with_for_update()).first()
+    if row is None or row.email != event.email:
+        return
+    row.send_status = "sent"
+    row.message_id = event.message_id
+    row.sent_at = row.updated_at = event.occurred_at
+
+
+def mark_send_failed(uow: UnitOfWork, event: ReceiptSendFailed) -> None:
+    """The e-mail was given up after its retries; staff may send it again."""
+    row = uow.session.scalars(select(Receipt).where(Receipt.id == event.receipt_id).with_for_update()).first()
+    if row is None or row.email != event.email or row.send_status != "pending":
+        return
+    row.send_status = "failed"
+    row.updated_at = clock.now()
 
 
 # --- consent ----------------------------------------------------------------------------------------------------------

@@ -1,0 +1,265 @@
+"""Outside effects after commit: a handler records its e-mail, the dispatcher sends it once the handler's
+transaction committed, one transaction per handler delivery, and a slow mail server holds no lock."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import smtplib
+import threading
+import time
+from collections.abc import Iterator
+from email import policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, text
+
+from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
+from comptoir.core.events import Bus
+from comptoir.core.mail import Mail
+from comptoir.core.models import HandlerDelivery, OutboundMessage, OutboxEvent
+from comptoir.core.outbound import queue_mail
+from comptoir.core.settings import Settings
+from comptoir.core.uow import UnitOfWork
+from tests.support.events import EFFECTS_DDL, ParcelShipped
+from tests.support.mail_events import ParcelMailFailed, queue_with_outcomes
+from tests.support.processes import free_port
+
+
+class RecordingMailer:
+    """A transport that looks at the database, from its own connection, when asked to send."""
+
+    def __init__(self, db: Any, fail_times: int = 0) -> None:
+        self.db = db
+        self.fail_times = fail_times
+        self.sent: list[tuple[str, bytes, tuple[str, ...], int]] = []
+
+    def deliver(self, message: bytes, recipient: str) -> None:
+        if self.fail_times:
+            self.fail_times -= 1
+            raise smtplib.SMTPRecipientsRefused({recipient: (450, b"mailbox busy")})
+        with self.db.engine.connect() as conn:
+            statuses = tuple(conn.execute(text("SELECT status FROM core_handler_deliveries")).scalars())
+            effects = conn.execute(text("SELECT count(*) FROM test_effects")).scalar_one()
+        self.sent.append((recipient, message, statuses, int(effects)))
+
+
+@pytest.fixture
+def effects(db):  # type: ignore[no-untyped-def]
+    with db.engine.begin() as conn:
+        conn.execute(text(EFFECTS_DDL))
+        conn.execute(text("DELETE FROM test_effects"))
+    return db
+
+
+def parcel_mail(settings: Settings, *, fail: bool = False):  # type: ignore[no-untyped-def]
+    """A handler with a write and an e-mail (and, when ``fail``, an error after queueing it)."""
+
+    def handler(uow: UnitOfWork, event: ParcelShipped) -> None:
+        uow.session.execute(
+            text("INSERT INTO test_effects (event_id, handler) VALUES (:e, 'mail')"), {"e": event.event_id}
+        )
+        queue_mail(
+            uow,
+            settings,
+            Mail(
+                to="claire.martin@example.fr", subject="Votre colis", text=f"Colis {event.parcel_id} expédié."
+            ),
+        )
+        if fail:
+            raise RuntimeError("the handler fails after queueing its mail")
+
+    return handler
+
+
+def ship(db: Any, *parcels: str) -> None:
+    with UnitOfWork(db) as uow:
+        uow.record(*(ParcelShipped(parcel_id=p) for p in parcels))
+        uow.commit()
+
+
+def dispatcher(db: Any, bus: Bus, mailer: RecordingMailer, **config: Any) -> Dispatcher:
+    settings = {"handler_max_attempts": 1, "backoff_base_seconds": 0.0, "mail_max_attempts": 3, **config}
+    return Dispatcher(db, bus, DispatcherConfig(**settings), mailer=mailer)
+
+
+def test_a_handlers_mail_is_sent_only_after_its_transaction_committed(effects, settings) -> None:  # type: ignore[no-untyped-def]
+    # given a handler that writes a row and queues an e-mail
+    bus = Bus(settings)
+    bus.subscribe(ParcelShipped, parcel_mail(settings), name="tests.parcel_mail")
+    mailer = RecordingMailer(effects)
+    ship(effects, "p1")
+    # when the dispatcher delivers the event
+    dispatcher(effects, bus, mailer).drain()
+    # then the mail left once, and when it left the handler's delivery and row were already committed
+    [(recipient, message, statuses, rows)] = mailer.sent
+    assert (recipient, statuses, rows) == ("claire.martin@example.fr", ("done",), 1)
+    parsed = email.message_from_bytes(message, policy=policy.default)
+    assert parsed["Subject"] == "Votre colis"
+    assert parsed.get_body(("plain",)).get_content().strip() == "Colis p1 expédié."  # type: ignore[union-attr]
+    # and the outbound record keeps the envelope, not the content
+    with effects.engine.connect() as conn:
+        row = conn.execute(
+            select(OutboundMessage.status, OutboundMessage.content, OutboundMessage.attempts)
+        ).one()
+    assert tuple(row) == ("sent", None, 1)
+
+
+def test_a_handler_that_fails_after_queueing_sends_nothing(effects, settings) -> None:  # type: ignore[no-untyped-def]
+    # given a handler that queues an e-mail and then fails
+    bus = Bus(settings)
+    bus.subscribe(ParcelShipped, parcel_mail(settings, fail=True), name="tests.parcel_mail")
+    mailer = RecordingMailer(effects)
+    ship(effects, "p1")
+    # when the dispatcher delivers the event (one attempt allowed: dead-lettered at once)
+    dispatcher(effects, bus, mailer).drain()
+    # then no mail was sent, and neither the mail nor the handler's row was kept
+    assert mailer.sent == []
+    with effects.engine.connect() as conn:
+        assert conn.execute(select(OutboundMessage.id)).all() == []
+        assert conn.execute(text("SELECT count(*) FROM test_effects")).scalar_one() == 0
+        assert conn.execute(select(HandlerDelivery.status)).scalars().all() == ["dead"]
+
+
+def test_each_handler_delivery_commits_on_its_own(effects, settings) -> None:  # type: ignore[no-untyped-def]
+    # given two events, the second of which makes the handler fail
+    def sometimes_fails(uow: UnitOfWork, event: ParcelShipped) -> None:
+        uow.session.execute(text("INSERT INTO test_effects VALUES (:e, 'x')"), {"e": event.event_id})
+        if event.parcel_id == "bad":
+            raise RuntimeError("no such parcel")
+
+    bus = Bus(settings)
+    bus.subscribe(ParcelShipped, sometimes_fails, name="tests.sometimes_fails")
+    ship(effects, "good", "bad")
+    # when one dispatcher round delivers both
+    worker = dispatcher(effects, bus, RecordingMailer(effects), handler_max_attempts=5)
+    worker.fan_out()
+    assert worker.deliver_to_handlers() == 2
+    # then the good one is done and kept, the bad one waits for a retry with nothing kept
+    with effects.engine.connect() as conn:
+        statuses = conn.execute(
+            select(HandlerDelivery.status, HandlerDelivery.attempts).order_by(HandlerDelivery.id)
+        ).all()
+        assert conn.execute(text("SELECT count(*) FROM test_effects")).scalar_one() == 1
+    assert [tuple(s) for s in statuses] == [("done", 1), ("pending", 1)]
+
+
+def test_a_refused_mail_is_retried_then_dead_lettered_with_its_failure_event(effects, settings) -> None:  # type: ignore[no-untyped-def]
+    # given a handler whose mail is refused by the server three times (three attempts allowed)
+    bus = Bus(settings)
+    bus.subscribe(ParcelShipped, queue_with_outcomes(settings), name="tests.parcel_mail")
+    mailer = RecordingMailer(effects, fail_times=3)
+    ship(effects, "p1")
+    # when the dispatcher runs until nothing is due
+    dispatcher(effects, bus, mailer).drain()
+    # then the message is dead after three attempts, its content dropped, its failure published
+    with effects.engine.connect() as conn:
+        row = conn.execute(
+            select(
+                OutboundMessage.status,
+                OutboundMessage.attempts,
+                OutboundMessage.content,
+                OutboundMessage.message_id,
+                OutboundMessage.last_error,
+            )
+        ).one()
+        published = conn.execute(
+            select(OutboxEvent.payload).where(OutboxEvent.type == ParcelMailFailed.event_type)
+        ).scalar_one()
+    assert row[:3] == ("dead", 3, None)
+    assert row.last_error.startswith("SMTPRecipientsRefused")
+    assert published == {"parcel_id": "p1", "message_id": row.message_id}
+    assert mailer.sent == []
+
+
+# -- a slow mail server --------------------------------------------------------------------------------------
+
+
+class StuckSmtp:
+    """An SMTP server (aiosmtpd) that accepts a message only when the test releases it."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.entered.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
+        self.received.append(envelope.content)
+        return "250 queued"
+
+
+@pytest.fixture
+def stuck_smtp() -> Iterator[tuple[StuckSmtp, int]]:
+    handler = StuckSmtp()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        handler.release.set()
+        controller.stop()
+
+
+def test_a_slow_mail_server_does_not_block_api_writes(effects, settings, stuck_smtp, admin_headers) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from comptoir.app import create_app
+
+    smtp, port = stuck_smtp
+    # given the API with its in-process dispatcher, mail going to an SMTP server that does not answer
+    live = settings.model_copy(
+        update={
+            "dispatcher": "inprocess",
+            "dispatcher_poll_seconds": 0.05,
+            "mail_url": f"smtp://127.0.0.1:{port}",
+        }
+    )
+    app = create_app(live, db=effects)
+    app.state.comptoir.bus.subscribe(ParcelShipped, parcel_mail(live), name="tests.parcel_mail")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ship(effects, "p1")
+        assert smtp.entered.wait(30), "the dispatcher never reached the mail server"
+        # when an API write arrives while the mail server holds the message
+        created = client.post(
+            "/v1/keys", json={"name": "caisse 2", "scopes": ["orders:read"]}, headers=admin_headers
+        )
+        # then the write completed, the mail still being stuck
+        assert created.status_code == 201, created.text
+        assert smtp.received == []
+        # and once the server answers, the mail is recorded as sent
+        smtp.release.set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with effects.engine.connect() as conn:
+                status = conn.execute(select(OutboundMessage.status)).scalar_one()
+            if status == "sent":
+                break
+            time.sleep(0.05)
+    assert status == "sent"
+    [message] = smtp.received
+    assert b"Subject: Votre colis" in message
+
+
+def test_forgetting_a_recipient_deletes_their_messages_sent_or_pending(effects, settings) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.core.outbound import forget_recipient
+
+    # given a message sent to Claire, one still pending for her, and one for someone else
+    with UnitOfWork(effects) as uow:
+        for to in ("Claire Martin <Claire.Martin@example.fr>", "claire.martin@example.fr", "paul@example.fr"):
+            queue_mail(uow, settings, Mail(to=to, subject="Votre colis", text="Expédié."))
+        uow.commit()
+    Dispatcher(
+        effects, Bus(settings), DispatcherConfig(batch_size=1), mailer=RecordingMailer(effects)
+    ).outbound.run()
+    # when her data is erased
+    with UnitOfWork(effects) as uow:
+        assert forget_recipient(uow, "CLAIRE.MARTIN@example.fr") == 2
+        uow.commit()
+    # then only the other person's message remains
+    with effects.engine.connect() as conn:
+        assert conn.execute(select(OutboundMessage.recipient)).scalars().all() == ["paul@example.fr"]
