@@ -29,6 +29,7 @@ from tests.orders.conftest import (
     new_cart,
     step,
 )
+from tests.support.staff import make_person
 
 
 def kinds(order: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -219,6 +220,7 @@ def test_an_uncollected_reservation_expires_and_restocks(client, stocked, marie,
 
 
 def test_order_in_store_for_home_delivery(client, stocked, marie, rivoli) -> None:  # type: ignore[no-untyped-def]
+    seller = make_person(stocked, "seller", [RIVOLI]).id
     # given a seller at Rivoli builds a cart for Marie on the tablet with a dress the store does not hold
     cart = new_cart(client, rivoli, [(LIN_M, 1)], customer_id=marie)
     # when the seller orders it for delivery to Marie's home, Marie paying by card on the tablet
@@ -229,23 +231,24 @@ def test_order_in_store_for_home_delivery(client, stocked, marie, rivoli) -> Non
         mode="home_delivery",
         address=PARIS_ADDRESS,
         tenders=[CARD],
-        seller_id="vendeuse-042",
+        seller_id=seller,
     )
     assert response.status_code == 201, response.text
     order = response.json()
     # then the endless aisle ships from the warehouse, and the order belongs to the store and its seller
-    assert order["channel"] == f"store:{RIVOLI}" and order["seller_id"] == "vendeuse-042"
+    assert order["channel"] == f"store:{RIVOLI}" and order["seller_id"] == seller
     assert order["customer_id"] == marie
     assert kinds(order) == [("ship_from_warehouse", WAREHOUSE, WAREHOUSE, "placed")]
     placed = [e for e in recorded(stocked, "orders.order_placed") if e["order_id"] == order["id"]]
-    assert placed[0]["seller_id"] == "vendeuse-042" and placed[0]["channel"] == f"store:{RIVOLI}"
+    assert placed[0]["seller_id"] == seller and placed[0]["channel"] == f"store:{RIVOLI}"
 
 
 def test_order_in_store_for_later_pickup(client, stocked, marie, rivoli) -> None:  # type: ignore[no-untyped-def]
+    seller = make_person(stocked, "seller", [RIVOLI]).id
     # given the seller orders a linen M for Marie to collect at Rivoli next week (not on its shelves)
     cart = new_cart(client, rivoli, [(LIN_M, 1)], customer_id=marie)
     order = checkout(
-        client, rivoli, cart, mode="click_and_collect", pickup_place_id=RIVOLI, seller_id="vendeuse-042"
+        client, rivoli, cart, mode="click_and_collect", pickup_place_id=RIVOLI, seller_id=seller
     ).json()
     # then it comes from the warehouse to Rivoli, paid when Marie collects
     assert kinds(order) == [("pickup_after_transfer", WAREHOUSE, RIVOLI, "placed")]

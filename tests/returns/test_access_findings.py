@@ -22,6 +22,7 @@ from tests.orders.conftest import (
     PARIS_ADDRESS,
     RIVOLI,
     SOIE_M,
+    WAREHOUSE,
     checkout,
     customer_token,
     headers,
@@ -126,15 +127,15 @@ def test_a_customer_cannot_receive_or_refund_their_own_return(  # type: ignore[n
         "/v1/returns",
         json={
             "order_id": order["id"],
-            "method": "post",
+            "method": "by_post",
+            "place_id": WAREHOUSE,
             "lines": [{"line_id": order["lines"][0]["line_id"], "quantity": 1}],
         },
         headers=web_returns,
     )
     assert started.status_code == 201, started.text
     return_id = started.json()["id"]
-    line = started.json()["lines"][0]["id"]
-    receive = {"lines": [{"line_id": line, "quantity": 1, "condition": "resaleable"}]}
+    receive: dict[str, list[object]] = {"inspections": []}  # all resaleable
     assert (
         client.post(f"/v1/returns/{return_id}/receive", json=receive, headers=web_returns).status_code == 403
     )
@@ -183,7 +184,9 @@ def test_another_customers_order_is_not_found(client, stocked, web, attacker) ->
 def test_a_shop_key_acts_for_its_own_shop_only(client, stocked, rivoli, opera, web) -> None:  # type: ignore[no-untyped-def]
     # an order collected at Opéra, held on Opéra's stock
     cart = new_cart(client, web, [(SOIE_M, 1)])
-    order = checkout(client, web, cart, mode="reserve_and_collect", pickup_place_id=OPERA).json()
+    placed = checkout(client, web, cart, mode="click_and_collect", pickup_place_id=OPERA, tenders=[CARD])
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
     fulfilment = order["fulfilments"][0]["id"]
     # Rivoli's key may not move Opéra's goods, read or release its hold, nor reserve Opéra's stock
     moved = client.post(
