@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.types import Omittable
 
 # What an adjustment (or a promotion) does.
 PromotionKind = Literal[
@@ -274,16 +275,18 @@ class PriceListIn(BaseModel):
 
 
 class PriceListPatch(BaseModel):
+    """Only the fields given change; ``null`` clears the validity dates and nothing else."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    channels: list[str] | None = None
-    store_ids: list[str] | None = None
-    customer_groups: list[str] | None = None
-    priority: int | None = Field(default=None, ge=-1000, le=1000)
-    is_sale: bool | None = None
+    name: Omittable[str] = Field(default=None, min_length=1, max_length=200)
+    channels: Omittable[list[str]] = None
+    store_ids: Omittable[list[str]] = None
+    customer_groups: Omittable[list[str]] = None
+    priority: Omittable[int] = Field(default=None, ge=-1000, le=1000)
+    is_sale: Omittable[bool] = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
-    active: bool | None = None
+    active: Omittable[bool] = None
 
     @field_validator("channels")
     @classmethod
@@ -422,20 +425,22 @@ class PromotionIn(BaseModel):
 
 
 class PromotionPatch(BaseModel):
+    """Only the fields given change; ``null`` clears the dates, the budget and the use cap only."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    label: str | None = Field(default=None, max_length=200)
-    params: dict[str, Any] | None = None
+    name: Omittable[str] = Field(default=None, min_length=1, max_length=200)
+    label: Omittable[str] = Field(default=None, max_length=200)
+    params: Omittable[dict[str, Any]] = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    priority: int | None = Field(default=None, ge=-1000, le=1000)
-    stacking: Stacking | None = None
-    channels: list[str] | None = None
-    segments: list[str] | None = None
-    tiers: list[str] | None = None
+    priority: Omittable[int] = Field(default=None, ge=-1000, le=1000)
+    stacking: Omittable[Stacking] = None
+    channels: Omittable[list[str]] = None
+    segments: Omittable[list[str]] = None
+    tiers: Omittable[list[str]] = None
     budget: DecimalStr | None = Field(default=None, gt=0)
     max_uses: int | None = Field(default=None, ge=1)
-    status: Literal["draft", "active", "stopped"] | None = None
+    status: Omittable[Literal["draft", "active", "stopped"]] = None
 
     _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
 
