@@ -4,6 +4,7 @@ be left out but not set to null.
 * :data:`AwareDatetime` — a datetime with its offset, between years 1900 and 2200. Wider values are
   schema-valid ISO 8601 but overflow when converted to UTC or stored (``9999-12-31T23:59:59Z``,
   ``0001-01-01T00:00:00+14:00``): they answer 422 naming the field instead of a 500.
+* :data:`BoundedDate` — a calendar date in the same years (a week view of 9999-12-31 overflows).
 * :data:`Omittable` — a PATCH field for a value the resource always has: absent means unchanged,
   ``null`` is a 422 naming the field (not a database NOT NULL error). The OpenAPI document does not
   offer ``null`` for it.
@@ -11,7 +12,7 @@ be left out but not set to null.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -40,6 +41,16 @@ def _bounded(value: datetime) -> datetime:
 
 AwareDatetime = Annotated[datetime, AfterValidator(_bounded)]
 """A timezone-aware datetime between 1900-01-01 and 2199-12-31 UTC."""
+
+
+def _bounded_date(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise PydanticCustomError("date_out_of_range", "The date must fall between 1900-01-01 and 2199-12-31")
+    return value
+
+
+BoundedDate = Annotated[date, AfterValidator(_bounded_date)]
+"""A calendar date between 1900-01-01 and 2199-12-31."""
 
 
 class _NotNull:

@@ -7,7 +7,6 @@ writes the JSON itself (no second validation of the response model).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, query_items, require
 from comptoir.core.pagination import Page
+from comptoir.core.types import AwareDatetime
 from comptoir.inventory import service
 from comptoir.inventory.schemas import (
     AccuracyOut,
@@ -60,7 +60,7 @@ class NearestQuery(BaseModel):
     service: str | None = None
     kind: list[str] | None = None
     max_km: float | None = Field(None, gt=0, le=2000)
-    at: datetime | None = None
+    at: AwareDatetime | None = None
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
