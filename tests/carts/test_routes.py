@@ -209,6 +209,7 @@ def test_an_ordered_cart_refuses_changes(client, db, shop, web_key) -> None:  # 
     own = headers(web_key, cart_token=cart["cart_token"])
     refused = client.post(f"/v1/carts/{cart['id']}/lines", json={"sku": LIN_S, "quantity": 1}, headers=own)
     assert refused.status_code == 409 and refused.json()["type"] == "urn:comptoir:problem:cart-closed"
+    assert (refused.json()["status"], refused.json()["state"]) == (409, "ordered")
     read = client.get(f"/v1/carts/{cart['id']}", headers=own).json()
     assert read["status"] == "ordered" and read["order_id"] == "ord_1" and read["version"] == 2
 

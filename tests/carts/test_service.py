@@ -109,7 +109,7 @@ def test_order_cart_converts_once_and_applies_the_access_rules(db, marie) -> Non
         service.order_cart(uow, created.id, "ord_2", token)
     assert (closed.value.slug, closed.value.extensions) == (
         "cart-closed",
-        {"cart_id": created.id, "status": "ordered", "order_id": "ord_1"},
+        {"cart_id": created.id, "state": "ordered", "order_id": "ord_1"},
     )
     with pytest.raises(Problem) as missing, UnitOfWork(db, WEB) as uow:
         service.mark_ordered(uow, "cart_missing", "ord_3")

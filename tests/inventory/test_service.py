@@ -263,8 +263,10 @@ def test_lapsed_holds_are_released_by_the_job_and_announced(stocked) -> None:  #
     ]
     with UnitOfWork(stocked, read_only=True) as uow:
         assert service.get_reservation(uow, "cart-1").status == "expired"
-    with UnitOfWork(stocked) as uow, pytest.raises(service.ReservationNotHeld):
+    with UnitOfWork(stocked) as uow, pytest.raises(service.ReservationNotHeld) as refused:
         service.confirm(uow, "cart-1")
+    body = refused.value.to_dict()
+    assert (body["status"], body["state"], body["reference"]) == (409, "expired", "cart-1")
 
 
 def test_confirm_keeps_the_hold_and_fulfil_takes_the_units_out(stocked) -> None:  # type: ignore[no-untyped-def]

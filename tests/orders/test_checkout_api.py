@@ -134,7 +134,13 @@ def test_shipped_goods_cannot_be_cancelled_and_steps_follow_the_machine(
         f"/v1/orders/fulfilments/{fulfilment}/transitions", json={"action": "ship"}, headers=warehouse
     )
     assert skipped.status_code == 409
-    assert skipped.json()["allowed"] == ["allocate", "cancel"]
+    # RFC 9457: `status` is the HTTP status; the fulfilment's own state has its own member, and only
+    # the steps this route takes are offered ("cancel" is POST /orders/{id}/cancel).
+    assert (skipped.json()["status"], skipped.json()["state"]) == (409, "placed")
+    assert skipped.json()["allowed"] == ["allocate"]
+    assert skipped.json()["detail"] == (
+        "A ship_from_warehouse fulfilment in status placed cannot ship (allowed: allocate)."
+    )
     for action in ("allocate", "pick", "ship"):
         step(client, warehouse, fulfilment, action)
     refused = client.post(f"/v1/orders/{order['id']}/cancel", json={}, headers=web)

@@ -241,6 +241,7 @@ def test_a_refused_or_cancelled_return_gives_the_units_back(  # type: ignore[no-
     assert levels(stocked, LIN_M)[WAREHOUSE] == (19, 0)
     refund = client.post(f"/v1/returns/{second['id']}/refund", headers=warehouse_staff)
     assert refund.status_code == 409 and refund.json()["type"].endswith("return-state-conflict")
+    assert (refund.json()["status"], refund.json()["state"]) == (409, "rejected")
 
 
 def test_a_customer_sees_only_their_own_returns(

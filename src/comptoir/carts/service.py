@@ -59,7 +59,7 @@ class CartClosed(Conflict):
         super().__init__(
             f"Cart {cart_id} is {status}; it can no longer be changed.",
             cart_id=cart_id,
-            status=status,
+            state=status,
             **kwargs,
         )
 

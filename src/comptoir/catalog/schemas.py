@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from comptoir.catalog import policies
+from comptoir.core.types import AwareDatetime
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
 SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
@@ -344,8 +345,8 @@ class RelatedProduct(BaseModel):
 
 class RightsIn(_In):
     holder: str | None = Field(default=None, max_length=200)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
     channels: list[Channel] | None = Field(default=None, description="None: every channel")
     territories: list[str] | None = Field(default=None, description="ISO 3166 codes; None: worldwide")
 

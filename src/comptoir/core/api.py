@@ -415,6 +415,19 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+_SQLITE_NOT_NULL = re.compile(r"NOT NULL constraint failed: \w+\.(\w+)")
+
+
+def not_null_column(exc: IntegrityError) -> str | None:
+    """The column a NOT NULL violation is about (SQLite's message, PostgreSQL's SQLSTATE 23502)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23502":
+        diag = getattr(orig, "diag", None)
+        return getattr(diag, "column_name", None) or None
+    found = _SQLITE_NOT_NULL.search(str(orig))
+    return found.group(1) if found else None
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -445,6 +458,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, IntegrityError)
+        column = not_null_column(exc)
+        if column is not None:  # a null the schema let through: the client's mistake, not a race
+            return problem_response(
+                InvalidInput(f"{column} may not be null.", field=column),
+                request,
+            )
         log.warning(
             "integrity error", extra={"path": request.url.path, "error": str(exc.__cause__ or exc)[:500]}
         )

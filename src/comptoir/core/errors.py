@@ -12,6 +12,9 @@ from typing import Any
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:comptoir:problem:"
 
+# RFC 9457's own members: an extension never takes their names (a domain state goes under ``state``).
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "errors"})
+
 
 class Problem(Exception):
     """A failure the client can act on. ``slug`` becomes the stable type ``urn:comptoir:problem:<slug>``."""
@@ -35,6 +38,10 @@ class Problem(Exception):
         self.headers = dict(headers or {})
         if slug is not None:
             self.slug = slug
+        clashing = RESERVED_MEMBERS.intersection(extensions)
+        if clashing:
+            # A programming error, caught by the tests that raise it: `status` is the HTTP status.
+            raise TypeError(f"problem extensions may not be named {sorted(clashing)}; use e.g. `state`")
         self.extensions = extensions
 
     @property

@@ -37,6 +37,7 @@ from comptoir.core.ids import new_id
 from comptoir.core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from comptoir.core.pagination import Page, keyset_page, paginate
 from comptoir.core.settings import Settings
+from comptoir.core.types import Omittable
 from comptoir.core.uow import UnitOfWork
 
 # -- signatures -----------------------------------------------------------------------------------
@@ -254,10 +255,12 @@ class SubscriptionIn(BaseModel):
 
 
 class SubscriptionPatch(BaseModel):
-    url: str | None = None
-    event_types: list[str] | None = None
-    description: str | None = None
-    active: bool | None = None
+    """Only the fields given change; none of them may be null."""
+
+    url: Omittable[str] = None
+    event_types: Omittable[list[str]] = None
+    description: Omittable[str] = None
+    active: Omittable[bool] = None
 
     _check_url = field_validator("url")(lambda cls, v: v if v is None else SubscriptionIn._url(v))
     _check_types = field_validator("event_types")(lambda cls, v: v if v is None else SubscriptionIn._types(v))

@@ -7,7 +7,6 @@ up and in, not read anyone; staff keys (back office, stores, call centre, live) 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -17,6 +16,7 @@ from comptoir.core.access import Role
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.pagination import Page
+from comptoir.core.types import AwareDatetime
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import accounts, consents, gdpr, ingestion, merging, profiles, records, search
 from comptoir.customers.policies import may_access_customer
@@ -419,7 +419,7 @@ def add_consents(customer_id: str, body: ConsentsIn, ctx: Writer) -> ConsentsOut
     "/{customer_id}/contact-permission", summary="May we contact them for this purpose on this channel?"
 )
 def contact_permission(
-    customer_id: str, purpose: Purpose, channel: ConsentChannel, ctx: Reader, at: datetime | None = None
+    customer_id: str, purpose: Purpose, channel: ConsentChannel, ctx: Reader, at: AwareDatetime | None = None
 ) -> ContactPermission:
     with ctx.reader() as uow:
         target = reachable(ctx, uow, customer_id)

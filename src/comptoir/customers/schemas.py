@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from comptoir.core.types import AwareDatetime, BoundedDate
 from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES, clean_segments
 
 Source = Literal["pos", "web", "app", "call-centre", "eticket", "account", "staff", "rectification"]
@@ -29,7 +30,9 @@ class ConsentIn(BaseModel):
     purpose: Purpose
     channel: ConsentChannel
     granted: bool
-    stated_at: datetime | None = Field(default=None, description="When the person said it (default: now)")
+    stated_at: AwareDatetime | None = Field(
+        default=None, description="When the person said it (default: now)"
+    )
     proof: dict[str, Any] = Field(
         default_factory=dict, description='How it was collected, e.g. {"form": "checkout-v3", "ip": "…"}'
     )
@@ -76,7 +79,7 @@ class CustomerRecord(BaseModel):
     source_ref: Annotated[str | None, StringConstraints(max_length=200)] = Field(
         default=None, description="The record's id in its source system (a re-sent record replaces it)"
     )
-    received_at: datetime | None = None
+    received_at: AwareDatetime | None = None
     given_name: Field1000 = None
     family_name: Field1000 = None
     email: Field1000 = None
@@ -200,7 +203,7 @@ class CustomerCreate(BaseModel):
     family_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     email: Annotated[str | None, StringConstraints(max_length=320)] = None
     phone: Annotated[str | None, StringConstraints(max_length=40)] = None
-    birth_date: date | None = None
+    birth_date: BoundedDate | None = None
     address: AddressIn | None = None
     loyalty_card: Annotated[str | None, StringConstraints(max_length=64)] = None
     locale: Literal["fr", "en"] | None = None
@@ -214,7 +217,7 @@ class CustomerPatch(BaseModel):
     family_name: Annotated[str | None, StringConstraints(min_length=1, max_length=200)] = None
     email: Annotated[str | None, StringConstraints(max_length=320)] = None
     phone: Annotated[str | None, StringConstraints(max_length=40)] = None
-    birth_date: date | None = None
+    birth_date: BoundedDate | None = None
     address: AddressIn | None = None
     locale: Literal["fr", "en"] | None = None
 
@@ -345,7 +348,7 @@ class SignUpIn(BaseModel):
     given_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     family_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     phone: Annotated[str | None, StringConstraints(max_length=40)] = None
-    birth_date: date | None = None
+    birth_date: BoundedDate | None = None
     locale: Literal["fr", "en"] | None = None
     consents: list[ConsentIn] = Field(default_factory=list, max_length=50)
     anonymous_token: Annotated[str | None, StringConstraints(max_length=200)] = None

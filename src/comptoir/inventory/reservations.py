@@ -197,7 +197,7 @@ def confirm(uow: UnitOfWork, reference: str, *, expires_at: datetime | None = No
         raise ReservationNotHeld(
             f"Reservation {reference} is {header.status}: hold the stock again.",
             reference=reference,
-            status=header.status,
+            state=header.status,
         )
     return get_reservation(uow, reference)
 
@@ -227,7 +227,7 @@ def fulfil(
         raise ReservationNotHeld(
             f"Reservation {reference} is {header.status}; its units can no longer be fulfilled from it.",
             reference=reference,
-            status=header.status,
+            state=header.status,
         )
     changed = []
     for index, (sku, place_id, qty) in enumerate(pending):

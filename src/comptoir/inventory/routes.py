@@ -7,7 +7,6 @@ writes the JSON itself (no second validation of the response model).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, allow, query_items
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.pagination import Page
+from comptoir.core.types import AwareDatetime
 from comptoir.inventory import service
 from comptoir.inventory.schemas import (
     AccuracyOut,
@@ -76,7 +76,7 @@ class NearestQuery(BaseModel):
     service: str | None = None
     kind: list[str] | None = None
     max_km: float | None = Field(None, gt=0, le=2000)
-    at: datetime | None = None
+    at: AwareDatetime | None = None
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:

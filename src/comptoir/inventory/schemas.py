@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from comptoir.core.types import AwareDatetime
+
 SKU = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
 PLACE = Field(min_length=1, max_length=40)
 REFERENCE = Field(min_length=1, max_length=120)
@@ -65,7 +67,7 @@ class ReserveIn(BaseModel):
     reference: str = REFERENCE
     lines: list[ReserveLine] = Field(min_length=1, max_length=500)
     kind: ReservationKind = "cart"
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
 
     @field_validator("expires_at")
     @classmethod
@@ -95,7 +97,7 @@ class ReservationOut(BaseModel):
 
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
 
 
 class FulfilIn(BaseModel):
@@ -185,7 +187,7 @@ class CountIn(BaseModel):
     reference: str = REFERENCE
     lines: list[CountLine] = Field(default_factory=list, max_length=200_000)
     epcs: list[str] = Field(default_factory=list, max_length=2_000_000)
-    counted_at: datetime | None = None
+    counted_at: AwareDatetime | None = None
     reason: str = Field(default="", max_length=200)
 
     @model_validator(mode="after")

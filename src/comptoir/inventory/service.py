@@ -209,6 +209,10 @@ def transfer(uow: UnitOfWork, command: TransferIn) -> None:
 def set_stock_settings(uow: UnitOfWork, sku: str, place_id: str, command: SettingsIn) -> StockLevelOut:
     """Safety stock and shelf location of a SKU at a place (creates the row at zero stock if needed)."""
     _check_places(uow, [place_id], "place_id")
+    if command.safety_stock is None and command.location is None and not command.clear_location:
+        raise InvalidInput(
+            "Give safety_stock, location or clear_location: there is nothing to set.", field="safety_stock"
+        )
     if command.safety_stock is not None:
         ledger.set_safety(uow, sku, place_id, command.safety_stock)
     if command.clear_location:
@@ -219,7 +223,7 @@ def set_stock_settings(uow: UnitOfWork, sku: str, place_id: str, command: Settin
     level = ledger.current(uow, sku, place_id)
     if command.safety_stock is not None:
         uow.record(level.changed("settings"))
-    return stock_levels(uow, [sku], [place_id])[sku][0]
+    return stock_level(uow, sku, place_id)
 
 
 def _movement_out(row: Any) -> MovementOut:

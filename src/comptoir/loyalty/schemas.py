@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.types import AwareDatetime
 
 EntryKind = Literal["earn", "redeem", "refund", "expire", "reverse", "adjust", "merge_in", "merge_out"]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
@@ -94,8 +95,8 @@ class OperationRule(BaseModel):
     code: Code
     label: Label
     multiplier: Decimal = Field(gt=0, le=100)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     channels: list[str] = Field(default_factory=list, description="Empty: every channel")
     tiers: list[str] = Field(default_factory=list, description="Empty: every tier")
     category_ids: list[str] = Field(default_factory=list, description="Empty: every category")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import get_args
 
 from sqlalchemy import insert, select, update
 
@@ -23,7 +24,11 @@ from comptoir.orders import policies
 from comptoir.orders.models import Fulfilment, FulfilmentLine, Order, Transition
 from comptoir.orders.payment import capture, void
 from comptoir.orders.rules import load_rules
+from comptoir.orders.schemas import Transition as TransitionAction
 from comptoir.pricing import service as pricing_service
+
+# What POST /fulfilments/{id}/transitions accepts: "cancel" is the order's own route, "expire" the job's.
+STAFF_ACTIONS: frozenset[str] = frozenset(get_args(TransitionAction))
 
 EVENTS: dict[str, type[ev._FulfilmentEvent]] = {
     "allocated": ev.FulfilmentAllocated,
@@ -63,7 +68,13 @@ def transition(
     try:
         target = policies.next_status(f.kind, f.status, action)
     except policies.TransitionRefused as refused:
-        raise TransitionNotAllowed(str(refused), status=f.status, allowed=refused.allowed) from None
+        allowed = [a for a in refused.allowed if a in STAFF_ACTIONS]
+        raise TransitionNotAllowed(
+            f"A {f.kind} fulfilment in status {f.status} cannot {action}"
+            + (f" (allowed: {', '.join(allowed)})." if allowed else " (no step is possible from here)."),
+            state=f.status,
+            allowed=allowed,
+        ) from None
     now = clock.now()
     values: dict[str, object] = {"status": target, "updated_at": now, "version": f.version + 1}
     if target == "ready_for_pickup":

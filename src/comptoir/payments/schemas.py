@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.types import AwareDatetime
 
 Method = Literal["card", "pay_in_store", "pay_at_pickup", "gift_card", "loyalty_points"]
 METHODS: tuple[Method, ...] = ("card", "pay_in_store", "pay_at_pickup", "gift_card", "loyalty_points")
@@ -183,7 +184,9 @@ class GiftCardIssueIn(BaseModel):
         default=None, description="Printed on a physical card; generated when absent"
     )
     with_pin: bool = Field(default=True, description="Generate a PIN the holder must give to pay")
-    expires_at: datetime | None = Field(default=None, description="Null: the retailer's default validity")
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="Null: the retailer's default validity"
+    )
     customer_id: str | None = Field(default=None, max_length=64)
     reference: Reference = Field(
         description="Caller-chosen; replaying returns the first card (without its PIN)"

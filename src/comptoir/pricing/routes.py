@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import InvalidInput
+from comptoir.core.types import AwareDatetime
 from comptoir.pricing import service
 from comptoir.pricing.schemas import (
     CouponBatchIn,
@@ -71,7 +71,7 @@ def explain_price(
     currency: Annotated[str, Query(min_length=3, max_length=3)] = "EUR",
     store_id: str | None = None,
     customer_id: str | None = None,
-    at: datetime | None = None,
+    at: AwareDatetime | None = None,
 ) -> PriceResolution:
     with ctx.reader() as uow:
         return service.explain_price(

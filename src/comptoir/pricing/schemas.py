@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.types import AwareDatetime, Omittable
 
 # What an adjustment (or a promotion) does.
 PromotionKind = Literal[
@@ -71,7 +72,7 @@ class PriceCartIn(BaseModel):
     lines: list[CartLineIn] = Field(default_factory=list, max_length=500)
     coupons: list[str] = Field(default_factory=list, max_length=10)
     shipping: ShippingIn | None = None
-    at: datetime | None = Field(default=None, description="Price as of this instant (default: now)")
+    at: AwareDatetime | None = Field(default=None, description="Price as of this instant (default: now)")
 
     _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
 
@@ -259,8 +260,8 @@ class PriceListIn(BaseModel):
     priority: int = Field(default=0, ge=-1000, le=1000)
     prices_include_tax: bool = True
     is_sale: bool = Field(default=False, description="Its prices are reductions (Omnibus reference shown)")
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
     active: bool = True
 
     _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
@@ -274,16 +275,18 @@ class PriceListIn(BaseModel):
 
 
 class PriceListPatch(BaseModel):
+    """Only the fields given change; ``null`` clears the validity dates and nothing else."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    channels: list[str] | None = None
-    store_ids: list[str] | None = None
-    customer_groups: list[str] | None = None
-    priority: int | None = Field(default=None, ge=-1000, le=1000)
-    is_sale: bool | None = None
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
-    active: bool | None = None
+    name: Omittable[str] = Field(default=None, min_length=1, max_length=200)
+    channels: Omittable[list[str]] = None
+    store_ids: Omittable[list[str]] = None
+    customer_groups: Omittable[list[str]] = None
+    priority: Omittable[int] = Field(default=None, ge=-1000, le=1000)
+    is_sale: Omittable[bool] = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    active: Omittable[bool] = None
 
     @field_validator("channels")
     @classmethod
@@ -315,8 +318,8 @@ class PriceIn(BaseModel):
     amount: DecimalStr | None = Field(ge=0, description="null removes the SKU from the list")
     compare_at: DecimalStr | None = Field(default=None, ge=0, description="The crossed-out regular price")
     vat_rate: DecimalStr | None = Field(default=None, description="Overrides the product's tax class")
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
 
     _float = field_validator("amount", "compare_at", "vat_rate", mode="before")(
         classmethod(lambda cls, v: _no_float(v))
@@ -398,8 +401,8 @@ class PromotionIn(BaseModel):
     kind: Literal["percent_off", "fixed_off", "buy_x_get_y", "bundle", "gift", "free_shipping"]
     currency: str = Field(default="EUR", min_length=3, max_length=3)
     params: dict[str, Any] = Field(default_factory=dict)
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
     priority: int = Field(default=0, ge=-1000, le=1000)
     stacking: Stacking = "stackable"
     channels: list[str] = Field(default_factory=list, description="Empty: every channel")
@@ -422,20 +425,22 @@ class PromotionIn(BaseModel):
 
 
 class PromotionPatch(BaseModel):
+    """Only the fields given change; ``null`` clears the dates, the budget and the use cap only."""
+
     model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    label: str | None = Field(default=None, max_length=200)
-    params: dict[str, Any] | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    priority: int | None = Field(default=None, ge=-1000, le=1000)
-    stacking: Stacking | None = None
-    channels: list[str] | None = None
-    segments: list[str] | None = None
-    tiers: list[str] | None = None
+    name: Omittable[str] = Field(default=None, min_length=1, max_length=200)
+    label: Omittable[str] = Field(default=None, max_length=200)
+    params: Omittable[dict[str, Any]] = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    priority: Omittable[int] = Field(default=None, ge=-1000, le=1000)
+    stacking: Omittable[Stacking] = None
+    channels: Omittable[list[str]] = None
+    segments: Omittable[list[str]] = None
+    tiers: Omittable[list[str]] = None
     budget: DecimalStr | None = Field(default=None, gt=0)
     max_uses: int | None = Field(default=None, ge=1)
-    status: Literal["draft", "active", "stopped"] | None = None
+    status: Omittable[Literal["draft", "active", "stopped"]] = None
 
     _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
 
@@ -482,8 +487,8 @@ class CouponIn(BaseModel):
     customer_id: str | None = Field(default=None, description="A personal coupon")
     max_uses: int | None = Field(default=None, ge=1, description="None: unlimited (multi-use)")
     max_uses_per_customer: int | None = Field(default=None, ge=1)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
 
 
 class CouponBatchIn(BaseModel):
@@ -492,8 +497,8 @@ class CouponBatchIn(BaseModel):
     prefix: str = Field(default="", max_length=12, pattern=r"^[A-Z0-9-]*$")
     max_uses: int | None = Field(default=1, ge=1)
     max_uses_per_customer: int | None = Field(default=None, ge=1)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
 
 
 class CouponBatchOut(BaseModel):

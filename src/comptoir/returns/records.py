@@ -196,7 +196,7 @@ def locked(uow: UnitOfWork, return_id: str, *allowed: str) -> Return:
     row = visible(uow, row, return_id)
     if row.status not in allowed:
         raise ReturnStateConflict(
-            f"Return {row.number} is {row.status}; this needs it {' or '.join(allowed)}.", status=row.status
+            f"Return {row.number} is {row.status}; this needs it {' or '.join(allowed)}.", state=row.status
         )
     return row
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -12,6 +11,7 @@ from comptoir.core import clock
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import InvalidInput
 from comptoir.core.pagination import Page
+from comptoir.core.types import AwareDatetime, BoundedDate
 from comptoir.stores import audit as audit_service
 from comptoir.stores import bulk, channels, publishing, service
 from comptoir.stores.schemas import (
@@ -143,7 +143,7 @@ def set_special_days(
 
 @router.delete("/places/{place_id}/special-days/{day}", summary="Remove an exceptional day")
 def delete_special_day(
-    place_id: str, day: date, ctx: Writer, version: IfMatch, response: Response
+    place_id: str, day: BoundedDate, ctx: Writer, version: IfMatch, response: Response
 ) -> PlaceOut:
     ctx.own_shop(place_id)
     with ctx.uow() as uow:
@@ -174,14 +174,16 @@ def reopen_place(place_id: str, ctx: Writer, version: IfMatch, response: Respons
     "/places/{place_id}/opening", summary="Is it open at a time (default now)? When does it open or close?"
 )
 def opening(
-    place_id: str, ctx: Reader, at: datetime | None = None, audience: Audience | None = None
+    place_id: str, ctx: Reader, at: AwareDatetime | None = None, audience: Audience | None = None
 ) -> OpeningOut:
     with ctx.reader() as uow:
         return service.opening(uow, place_id, at, audience)
 
 
 @router.get("/places/{place_id}/week", summary="The hours of the week containing a date (default today)")
-def week(place_id: str, ctx: Reader, day: Annotated[date | None, Query(alias="date")] = None) -> WeekOut:
+def week(
+    place_id: str, ctx: Reader, day: Annotated[BoundedDate | None, Query(alias="date")] = None
+) -> WeekOut:
     with ctx.reader() as uow:
         return service.week(uow, place_id, day)
 
@@ -207,7 +209,7 @@ def render(place_id: str, channel: Channel, ctx: StaffReader) -> dict[str, Any]:
 def opening_status(
     ctx: Reader,
     ids: Annotated[str, Query(description="Comma-separated place ids", max_length=20000)],
-    at: datetime | None = None,
+    at: AwareDatetime | None = None,
     audience: Audience | None = None,
 ) -> dict[str, OpeningStatus]:
     with ctx.reader() as uow:
@@ -221,7 +223,7 @@ def nearest(
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     postcode: Annotated[str | None, Query(max_length=10)] = None,
     service_: Annotated[Service | None, Query(alias="service")] = None,
-    open_at: Annotated[datetime | None, Query(description="Only places open at this time")] = None,
+    open_at: Annotated[AwareDatetime | None, Query(description="Only places open at this time")] = None,
     kind: Annotated[list[Kind] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     max_km: Annotated[float | None, Query(gt=0, le=20000)] = None,

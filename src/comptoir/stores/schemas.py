@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from comptoir.core.types import BoundedDate
 from comptoir.stores import policies
 
 Kind = Literal["store", "warehouse", "pickup_point"]
@@ -64,7 +65,7 @@ class SpecialDayIn(BaseModel):
     """An exceptional date: closed (holiday, strike, lockdown) or open with other hours."""
 
     model_config = ConfigDict(extra="forbid")
-    date: date
+    date: BoundedDate
     closed: bool = False
     ranges: list[TimeRange] = Field(default_factory=list)
     reserved: list[ReservedSpan] = Field(default_factory=list, description="Hours kept for a public that day")
