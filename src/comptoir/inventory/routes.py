@@ -200,10 +200,13 @@ def get_reservation(reference: str, ctx: Reader) -> ReservationOut:
         return service.get_reservation(uow, reference)
 
 
-@router.post("/reservations/{reference}/release", summary="Give the held units back (idempotent)")
+@router.post(
+    "/reservations/{reference}/release",
+    summary="Give the held units back (idempotent; 404 when the reservation does not exist)",
+)
 def release(reference: str, ctx: Writer) -> Response:
     with ctx.uow() as uow:
-        service.release(uow, reference)
+        service.release(uow, reference, must_exist=True)
         uow.commit()
     return Response(status_code=204)
 
