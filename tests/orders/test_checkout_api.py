@@ -241,3 +241,30 @@ def test_find_an_order_by_the_number_on_the_receipt(client, stocked, web) -> Non
         found = service.find_order_by_number(uow, spoken)
         assert found is not None and found.id == order["id"]
         assert service.find_order_by_number(uow, "CMD-00000000") is None
+
+
+def test_the_order_list_filters_by_store_and_by_number(client, stocked, web, warehouse) -> None:  # type: ignore[no-untyped-def]
+    # given one order to collect at Rivoli and one delivered home from the warehouse
+    at_rivoli = checkout(
+        client, web, new_cart(client, web, [(LIN_S, 1)]), mode="click_and_collect", pickup_place_id=RIVOLI
+    ).json()
+    at_home = checkout(
+        client,
+        web,
+        new_cart(client, web, [(LIN_M, 1)]),
+        mode="home_delivery",
+        address=PARIS_ADDRESS,
+        tenders=[CARD],
+    ).json()
+
+    # when staff list the orders of Rivoli, then by each number (as read out, lower case, no prefix)
+    by_store = client.get("/v1/orders", params={"place_id": RIVOLI}, headers=warehouse)
+    by_number = client.get(
+        "/v1/orders", params={"number": at_home["number"].removeprefix("CMD-").lower()}, headers=warehouse
+    )
+    by_unknown = client.get("/v1/orders", params={"number": "CMD-00000000"}, headers=warehouse)
+
+    # then each filter keeps exactly the matching orders
+    assert [o["id"] for o in by_store.json()["items"]] == [at_rivoli["id"]]
+    assert [o["id"] for o in by_number.json()["items"]] == [at_home["id"]]
+    assert by_unknown.status_code == 200 and by_unknown.json()["items"] == []

@@ -254,3 +254,11 @@ def order_number(random_bytes: bytes) -> str:
         chars.append(alphabet[value & 31])
         value >>= 5
     return "CMD-" + "".join(reversed(chars))
+
+
+def normalise_order_number(number: str) -> str:
+    """An order number as read out or typed ("cmd 7k2m9qxa", "7K2M9QXA") in its stored form."""
+    norm = number.strip().upper().replace(" ", "")
+    if not norm.startswith("CMD-"):
+        norm = "CMD-" + norm.removeprefix("CMD")
+    return norm
