@@ -3,7 +3,7 @@ payment and events as the customer and the retailer expect them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from comptoir.core import clock
@@ -291,3 +291,29 @@ def test_in_store_sale_without_a_known_customer(client, stocked, rivoli) -> None
     assert sale["customer_id"] is None and sale["status"] == "completed"
     [completed] = [e for e in recorded(stocked, "orders.store_sale_completed") if e["order_id"] == sale["id"]]
     assert completed["receipt_email"] is None and completed["customer_id"] is None
+
+
+def test_a_reserve_and_collect_hold_lasts_the_retailers_hours_even_beyond_72(
+    client, stocked, web, warehouse
+) -> None:  # type: ignore[no-untyped-def]
+    # given the retailer holds reserved goods for 96 hours (inventory's own default is 72)
+    rules = client.get("/v1/orders/rules", headers=warehouse).json()
+    rules["reserve_hold_hours"] = 96
+    put = client.put("/v1/orders/rules", json=rules, headers={**warehouse, "If-Match": '"0"'})
+    assert put.status_code == 200, put.text
+    # when Marie reserves the silk S on Rivoli's shelf
+    before = clock.now()
+    cart = new_cart(client, web, [(SOIE_S, 1)])
+    order = checkout(client, web, cart, mode="reserve_and_collect", pickup_place_id=RIVOLI).json()
+    [fulfilment] = order["fulfilments"]
+    # then inventory holds the units exactly until the order's pickup deadline, 96 hours on
+    held = client.get(
+        f"/v1/inventory/reservations/{fulfilment['reservation_reference']}", headers=warehouse
+    ).json()
+    assert held["expires_at"] == fulfilment["pickup_expires_at"]
+    expires = datetime.fromisoformat(held["expires_at"])
+    assert timedelta(hours=96) <= expires - before < timedelta(hours=96, minutes=1)
+    # and the stock expiry job run 80 hours on (past inventory's 72) still finds it held
+    with UnitOfWork(stocked) as uow:
+        assert inventory.expire_due(uow, now=before + timedelta(hours=80)) == 0
+    assert levels(stocked, SOIE_S)[RIVOLI] == (1, 1)

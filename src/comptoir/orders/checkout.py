@@ -564,7 +564,7 @@ def _fulfilments(
             (
                 fulfilment_id,
                 reserve_kind,
-                None,
+                expires_at,  # reserve & collect: the retailer's hold, not inventory's default
                 [(sku, source_place_id, qty) for sku, qty in sorted(per_sku.items())],
             )
         )
