@@ -13,7 +13,7 @@ from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, InvalidInput, check_version, not_found
 from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
-from comptoir.pricing import catalogue, policies
+from comptoir.pricing import catalogue, policies, promotion_rules
 from comptoir.pricing.events import CouponIssued, PromotionEnded, PromotionStarted
 from comptoir.pricing.models import Coupon, Promotion, table
 from comptoir.pricing.schemas import (
@@ -29,7 +29,7 @@ from comptoir.pricing.schemas import (
 
 
 def _check_params(kind: str, params: dict[str, object]) -> None:
-    errors = policies.validate_params(kind, params)
+    errors = promotion_rules.validate_params(kind, params)
     if errors:
         raise InvalidInput(
             errors[0][1], errors=[{"pointer": "#/" + name, "detail": message} for name, message in errors]
