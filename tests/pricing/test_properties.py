@@ -63,7 +63,9 @@ def promos_st(draw: st.DrawFn) -> list[Promo]:
 def test_a_price_never_goes_negative_and_the_parts_add_up(
     lines: list[Line], promos: list[Promo], shipping: Decimal | None
 ) -> None:
-    outcome = promotion_rules.apply_promotions(lines, promos, shipping, "home_delivery")
+    outcome = promotion_rules.apply_promotions(
+        lines, promos, shipping, promotion_rules.Delivery("home_delivery", "standard")
+    )
     for line in outcome.lines:
         assert line.total >= 0
         assert line.total + line.cart_share >= 0

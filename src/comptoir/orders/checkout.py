@@ -299,7 +299,7 @@ def _reprice(
             for line in cart.lines
         ],
         coupons=list(cart.coupons),
-        shipping=pricing_schemas.ShippingIn(method=cmd.shipping_method, amount=fee)
+        shipping=pricing_schemas.ShippingIn(mode=cmd.mode, method=cmd.shipping_method, amount=fee)
         if cmd.mode == "home_delivery"
         else None,
     )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from comptoir.core.money import DecimalStr, quantize
 from comptoir.orders.sourcing import SourcingRules
+from comptoir.pricing.schemas import DeliveryMethod, DeliveryMode
 
 OPEN_ORDER_STATUSES = ("placed", "in_progress", "ready_for_pickup")
 TERMINAL = frozenset({"collected", "delivered", "cancelled", "expired"})
@@ -162,6 +163,12 @@ def payment_status(states: Iterable[str]) -> str:
     return "authorised"
 
 
+DEFAULT_SHIPPING_FEES: dict[DeliveryMethod, Decimal] = {
+    "standard": Decimal("4.90"),
+    "express": Decimal("9.90"),
+}
+
+
 # --- retailer rules ---------------------------------------------------------------------------------
 class OrdersRules(BaseModel):
     """The retailer's order rules (``GET/PUT /v1/orders/rules``), stored as one JSON row."""
@@ -172,15 +179,15 @@ class OrdersRules(BaseModel):
     reserve_hold_hours: int = Field(
         default=48, ge=1, le=24 * 14, description="Hours goods are held for reserve & collect"
     )
-    shipping_fees: dict[str, DecimalStr] = Field(
-        default_factory=lambda: {"standard": Decimal("4.90"), "express": Decimal("9.90")},
+    shipping_fees: dict[DeliveryMethod, DecimalStr] = Field(
+        default_factory=lambda: dict(DEFAULT_SHIPPING_FEES),
         description="Shipping fee per method for home delivery (before shipping promotions)",
     )
     card_required_for_delivery: bool = Field(default=True, description="Home delivery must be paid online")
 
 
-def shipping_fee(rules: OrdersRules, mode: str, method: str) -> Decimal | None:
-    """The shipping fee for a mode and method; None when the method is unknown."""
+def shipping_fee(rules: OrdersRules, mode: DeliveryMode, method: DeliveryMethod) -> Decimal | None:
+    """The shipping fee for a mode and method; None when the retailer does not offer the method."""
     if mode != "home_delivery":
         return Decimal("0")
     return rules.shipping_fees.get(method)

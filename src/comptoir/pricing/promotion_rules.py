@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from comptoir.pricing.policies import CENT, HUNDRED, ZERO, Applied, Line, Outcome, Promo, money
+from comptoir.pricing.schemas import DELIVERY_METHODS, DELIVERY_MODES
 
 
 def _targets(promo: Promo, line: Line) -> bool:
@@ -187,11 +188,25 @@ def _copy(lines: Sequence[Line]) -> list[Line]:
     ]
 
 
+class Delivery(NamedTuple):
+    """How the customer gets the goods (``pricing.schemas.DeliveryMode``) and how fast (``DeliveryMethod``)."""
+
+    mode: str
+    method: str
+
+
+def ships_free(promo: Promo, delivery: Delivery) -> bool:
+    """A free-shipping promotion's targets: its ``modes`` and ``methods`` (each empty or absent: any)."""
+    modes = promo.params.get("modes") or ()
+    methods = promo.params.get("methods") or ()
+    return (not modes or delivery.mode in modes) and (not methods or delivery.method in methods)
+
+
 def _apply_one(
     promo: Promo,
     lines: list[Line],
     shipping_left: Decimal,
-    shipping_method: str | None,
+    delivery: Delivery | None,
     merch: Decimal | None = None,
 ) -> tuple[list[Applied], str | None, Decimal]:
     """Apply one promotion in place: (cart adjustments, gift sku, shipping left); lines get theirs.
@@ -219,10 +234,8 @@ def _apply_one(
         gift_sku = promo.params.get("gift_sku")
         if gift_sku and lines:
             return [], str(gift_sku), shipping_left
-    elif kind == "free_shipping":
-        methods = promo.params.get("methods") or []
-        if shipping_left > 0 and (not methods or shipping_method in methods):
-            return [Applied(promo.id, promo.code, kind, promo.label, -shipping_left)], None, ZERO
+    elif kind == "free_shipping" and shipping_left > 0 and delivery and ships_free(promo, delivery):
+        return [Applied(promo.id, promo.code, kind, promo.label, -shipping_left)], None, ZERO
     given = ZERO
     for line, amount in found:
         line.add(Applied(promo.id, promo.code, kind, promo.label, amount))
@@ -236,7 +249,7 @@ def apply_promotions(
     lines: list[Line],
     promotions: Sequence[Promo],
     shipping: Decimal | None = None,
-    shipping_method: str | None = None,
+    delivery: Delivery | None = None,
 ) -> Outcome:
     """Apply promotions and explain them. Stacking: walking by priority (highest first, then id), the
     first promotion that gives something decides — if it is exclusive it applies alone, otherwise every
@@ -253,7 +266,7 @@ def apply_promotions(
         chosen = by_priority  # nothing to decide: every promotion stacks
     for promo in by_priority if not chosen else ():
         trial = _copy(lines)
-        cart, gift, left = _apply_one(promo, trial, shipping or ZERO, shipping_method)
+        cart, gift, left = _apply_one(promo, trial, shipping or ZERO, delivery)
         if cart or gift or left != (shipping or ZERO):
             chosen = (
                 [promo]
@@ -267,7 +280,7 @@ def apply_promotions(
     applied: list[Promo] = []
     merch = _merch(lines)
     for promo in sorted(chosen, key=lambda p: (stage(p), -p.priority, p.id)):
-        cart, gift, left = _apply_one(promo, lines, shipping_left, shipping_method, merch)
+        cart, gift, left = _apply_one(promo, lines, shipping_left, delivery, merch)
         gave = bool(cart) or gift is not None or left != shipping_left
         for a in cart:
             if a.kind != "free_shipping":
@@ -324,6 +337,26 @@ def validate_params(kind: str, params: dict[str, Any]) -> list[tuple[str, str]]:
             errors.append(("params/gift_sku", "gift_sku names the product given"))
         if params.get("min_subtotal") is None:
             errors.append(("params/min_subtotal", "a gift needs a spend threshold (min_subtotal)"))
+    elif kind == "free_shipping":
+        errors += _delivery_targets(params)
     if params.get("min_subtotal") is not None:
         amount("min_subtotal", positive=False)
+    return errors
+
+
+def _delivery_targets(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """A free-shipping promotion's ``modes`` and ``methods`` use the shared delivery vocabulary."""
+    errors: list[tuple[str, str]] = []
+    for name, known in (("modes", DELIVERY_MODES), ("methods", DELIVERY_METHODS)):
+        values = params.get(name)
+        if values is None:
+            continue
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            errors.append((f"params/{name}", f"{name} must be a list of names"))
+            continue
+        for index, value in enumerate(values):
+            if value in known:
+                continue
+            hint = " (it is a delivery mode: list it in modes)" if value in DELIVERY_MODES else ""
+            errors.append((f"params/{name}/{index}", f"{value!r} is not one of {', '.join(known)}{hint}"))
     return errors
