@@ -6,8 +6,9 @@
 3. validate the mode: delivery address, pickup place open and offering the service, till store;
 4. source every line (:mod:`comptoir.orders.sourcing` over ``inventory.stock_levels`` and places);
 5. insert the order (its ``cart_id`` is unique: a second checkout of the cart waits, then fails);
-6. hold stock (``inventory.reserve`` per fulfilment), commit promotions (``pricing.commit_promotions``),
-   take payment (``payments.authorise``), mark the cart ordered, record events.
+6. take payment (``payments.authorise``), then commit promotions (``pricing.commit_promotions``: only
+   capped ones lock, after the authorisation), hold stock (``inventory.reserve`` per fulfilment),
+   record events.
 
 Any refusal (out of stock, coupon used up, card declined) raises and the caller's unit of work rolls
 everything back: no order, no reservation, no coupon use, no debit.
@@ -159,10 +160,12 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
     )
     categories = cache.categories_of(uow, (line.sku for line in lines))
 
-    # -- promotions and payment, before the stock rows are locked (they stay locked until commit) --
+    # -- payment, then promotions: nothing is locked while the card provider answers (up to its
+    # timeout); a capped promotion's guarded counter is locked from here to the commit, and a refusal
+    # rolls back the unit of work, whose compensation voids the card authorised above.
     total = policies.money(priced.total, cart.currency)
-    pricing_service.commit_promotions(uow, order_id, customer_id, priced)
     payments = authorise(uow, order_id, customer_id, channel, cart.currency, cmd, total, rules)
+    pricing_service.commit_promotions(uow, order_id, customer_id, priced)
 
     # -- hold the stock: the hot rows, locked as late as possible ------------------------------------
     for reference, kind, expires_at, held in reservations:
