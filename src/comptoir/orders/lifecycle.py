@@ -43,10 +43,18 @@ class TransitionNotAllowed(Conflict):
     title = "This step is not possible now"
 
 
-def _check_store(uow: UnitOfWork, f: Fulfilment) -> None:
+def _check_store(uow: UnitOfWork, f: Fulfilment, action: str | None = None) -> None:
+    """A store's key acts only on its own fulfilments, and only for the steps its staff take."""
     store = uow.actor.store_id
-    if store is not None and store not in (f.place_id, f.source_place_id):
+    if store is None:
+        return
+    if store not in (f.place_id, f.source_place_id):
         raise Forbidden(f"Fulfilment {f.id} is handled by another place.")
+    if action is None:
+        return
+    acting = policies.acting_place(f.kind, action, f.place_id, f.source_place_id)
+    if acting is not None and acting != store:
+        raise Forbidden(f"{action.replace('_', ' ').capitalize()} is done at {acting}, not {store}.")
 
 
 def transition(
@@ -56,7 +64,7 @@ def transition(
     f = uow.session.get(Fulfilment, fulfilment_id)
     if f is None:
         raise not_found("Fulfilment", fulfilment_id)
-    _check_store(uow, f)
+    _check_store(uow, f, action)
     previous = f.status
     try:
         target = policies.next_status(f.kind, f.status, action)

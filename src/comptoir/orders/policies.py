@@ -110,6 +110,18 @@ def next_status(kind: str, status: str, action: str) -> str:
     raise TransitionRefused(kind, status, action, allowed_actions(kind, status))
 
 
+def acting_place(kind: str, action: str, place_id: str, source_place_id: str) -> str | None:
+    """The place whose staff take ``action`` on a fulfilment (None: either place, e.g. cancelling).
+
+    The source sends a transfer; everything after it happens at the pickup store; every other kind is
+    handled where its stock is (a shipping place, or a store serving its own counter)."""
+    if action == "cancel":
+        return None
+    if action == "dispatch_transfer":
+        return source_place_id
+    return place_id if kind == "pickup_after_transfer" else source_place_id
+
+
 def goods_leave_on(kind: str, action: str) -> bool:
     """When stock physically leaves the business: ``inventory.fulfil`` and payment capture happen then."""
     return action in ("ship", "collect")
@@ -145,6 +157,13 @@ def fulfilment_kind(mode: str, source_kind: str, source_place_id: str, pickup_pl
     if mode == "click_and_collect":
         return "pickup_from_store_stock" if source_place_id == pickup_place_id else "pickup_after_transfer"
     return "ship_from_warehouse" if source_kind == "warehouse" else "ship_from_store"
+
+
+def hold_kind(fulfilment_kind: str) -> str:
+    """The kind of inventory hold a fulfilment takes (inventory's vocabulary)."""
+    if fulfilment_kind == "reserve_and_collect":
+        return "reserve_collect"
+    return "checkout" if fulfilment_kind == "carry_out" else "order"
 
 
 def payment_status(states: Iterable[str]) -> str:
