@@ -170,7 +170,7 @@ def _prepare(url: str, categories: int = CATEGORIES) -> tuple[str, list[dict[str
                     for k, (c, i) in enumerate(chosen)
                 ],
                 "coupons": ["BENCH10"] if n % 5 == 0 else [],
-                "shipping": {"method": "home_delivery", "amount": "4.90"},
+                "shipping": {"mode": "home_delivery", "method": "standard", "amount": "4.90"},
             }
         )
     return token, carts

@@ -69,6 +69,18 @@ def test_receipts_reservations_and_the_409_when_stock_runs_out(client, stocked, 
     assert client.get(f"/v1/inventory/stock/st_opera/{SKU}", headers=writer).json()["available"] == 3
 
 
+def test_releasing_an_unknown_reservation_is_a_404_and_changes_nothing(client, stocked, writer) -> None:  # type: ignore[no-untyped-def]
+    # given stock at the Opéra and no reservation called "never-held"
+    # when it is released
+    response = client.post("/v1/inventory/reservations/never-held/release", headers=writer)
+    # then a 404 problem names the reservation, and the stock is untouched
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "never-held" in response.json()["detail"]
+    level = client.get(f"/v1/inventory/stock/st_opera/{SKU}", headers=writer).json()
+    assert (level["on_hand"], level["reserved"], level["available"]) == (3, 0, 3)
+
+
 def test_fulfilment_through_the_api_writes_a_sale(client, stocked, writer) -> None:  # type: ignore[no-untyped-def]
     line = {"sku": SKU, "place_id": "st_opera", "quantity": 1}
     client.post(

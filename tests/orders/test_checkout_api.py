@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import pytest
 from sqlalchemy import func, select
 
 from comptoir.core.db import Database
+from comptoir.core.uow import UnitOfWork
 from comptoir.orders.models import Order
+from comptoir.pricing import service as pricing
+from comptoir.pricing.demo import FREE_DELIVERY_FROM_60
+from comptoir.pricing.schemas import PriceIn, PricesIn
 from tests.catalog.conftest import recorded
 from tests.orders.conftest import (
     CARD,
@@ -246,3 +253,64 @@ def test_find_an_order_by_the_number_on_the_receipt(client, stocked, web) -> Non
         found = service.find_order_by_number(uow, spoken)
         assert found is not None and found.id == order["id"]
         assert service.find_order_by_number(uow, "CMD-00000000") is None
+
+
+def test_the_order_list_filters_by_store_and_by_number(client, stocked, web, warehouse) -> None:  # type: ignore[no-untyped-def]
+    # given one order to collect at Rivoli and one delivered home from the warehouse
+    at_rivoli = checkout(
+        client, web, new_cart(client, web, [(LIN_S, 1)]), mode="click_and_collect", pickup_place_id=RIVOLI
+    ).json()
+    at_home = checkout(
+        client,
+        web,
+        new_cart(client, web, [(LIN_M, 1)]),
+        mode="home_delivery",
+        address=PARIS_ADDRESS,
+        tenders=[CARD],
+    ).json()
+
+    # when staff list the orders of Rivoli, then by each number (as read out, lower case, no prefix)
+    by_store = client.get("/v1/orders", params={"place_id": RIVOLI}, headers=warehouse)
+    by_number = client.get(
+        "/v1/orders", params={"number": at_home["number"].removeprefix("CMD-").lower()}, headers=warehouse
+    )
+    by_unknown = client.get("/v1/orders", params={"number": "CMD-00000000"}, headers=warehouse)
+
+    # then each filter keeps exactly the matching orders
+    assert [o["id"] for o in by_store.json()["items"]] == [at_rivoli["id"]]
+    assert [o["id"] for o in by_number.json()["items"]] == [at_home["id"]]
+    assert by_unknown.status_code == 200 and by_unknown.json()["items"] == []
+
+
+@pytest.mark.parametrize("method", ["standard", "express"])
+def test_the_demos_free_delivery_from_60_applies_at_checkout(client, stocked, web, method) -> None:  # type: ignore[no-untyped-def]
+    # given the demo's "Livraison offerte dès 60 €" on the website, and a linen M at 69.70
+    with UnitOfWork(stocked) as uow:
+        pricing.create_promotion(uow, FREE_DELIVERY_FROM_60)
+        pricing.set_prices(uow, "base", PricesIn(prices=[PriceIn(sku=LIN_M, amount=Decimal("69.70"))]))
+        uow.commit()
+    cart = new_cart(client, web, [(SOIE_S, 1), (LIN_M, 1)])
+    # when Marie has the 158.70 € order delivered home
+    response = checkout(
+        client,
+        web,
+        cart,
+        mode="home_delivery",
+        shipping_method=method,
+        address=PARIS_ADDRESS,
+        tenders=[CARD],
+    )
+    # then she pays no shipping
+    assert response.status_code == 201, response.text
+    totals = response.json()["totals"]
+    assert (totals["subtotal"], totals["shipping_total"], totals["total"]) == ("158.70", "0.00", "158.70")
+
+
+def test_checkout_refuses_a_delivery_method_outside_the_vocabulary(client, stocked, web) -> None:  # type: ignore[no-untyped-def]
+    cart = new_cart(client, web, [(LIN_S, 1)])
+    response = checkout(
+        client, web, cart, mode="home_delivery", shipping_method="home_delivery", address=PARIS_ADDRESS
+    )
+    assert response.status_code == 422
+    assert "shipping_method" in response.text
+    assert orders_count(stocked) == 0

@@ -3,7 +3,7 @@ payment and events as the customer and the retailer expect them."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from comptoir.core import clock
@@ -294,3 +294,67 @@ def test_in_store_sale_without_a_known_customer(client, stocked, rivoli) -> None
     assert sale["customer_id"] is None and sale["status"] == "completed"
     [completed] = [e for e in recorded(stocked, "orders.store_sale_completed") if e["order_id"] == sale["id"]]
     assert completed["receipt_email"] is None and completed["customer_id"] is None
+
+
+def test_a_reserve_and_collect_hold_lasts_the_retailers_hours_even_beyond_72(
+    client, stocked, web, warehouse
+) -> None:  # type: ignore[no-untyped-def]
+    # given the retailer holds reserved goods for 96 hours (inventory's own default is 72)
+    rules = client.get("/v1/orders/rules", headers=warehouse).json()
+    rules["reserve_hold_hours"] = 96
+    put = client.put("/v1/orders/rules", json=rules, headers={**warehouse, "If-Match": '"0"'})
+    assert put.status_code == 200, put.text
+    # when Marie reserves the silk S on Rivoli's shelf
+    before = clock.now()
+    cart = new_cart(client, web, [(SOIE_S, 1)])
+    order = checkout(client, web, cart, mode="reserve_and_collect", pickup_place_id=RIVOLI).json()
+    [fulfilment] = order["fulfilments"]
+    # then inventory holds the units exactly until the order's pickup deadline, 96 hours on
+    held = client.get(
+        f"/v1/inventory/reservations/{fulfilment['reservation_reference']}", headers=warehouse
+    ).json()
+    assert held["expires_at"] == fulfilment["pickup_expires_at"]
+    expires = datetime.fromisoformat(held["expires_at"])
+    assert timedelta(hours=96) <= expires - before < timedelta(hours=96, minutes=1)
+    # and the stock expiry job run 80 hours on (past inventory's 72) still finds it held
+    with UnitOfWork(stocked) as uow:
+        assert inventory.expire_due(uow, now=before + timedelta(hours=80)) == 0
+    assert levels(stocked, SOIE_S)[RIVOLI] == (1, 1)
+
+
+def test_each_place_sees_only_the_transfer_steps_its_staff_take(client, stocked, web, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_key
+    from tests.orders.conftest import headers
+
+    # given a click & collect at Opéra of a linen M only the warehouse holds: a transfer
+    cart = new_cart(client, web, [(LIN_M, 1)])
+    order = checkout(
+        client, web, cart, mode="click_and_collect", pickup_place_id=OPERA, tenders=[CARD]
+    ).json()
+    assert kinds(order) == [("pickup_after_transfer", WAREHOUSE, OPERA, "placed")]
+    fulfilment = order["fulfilments"][0]["id"]
+    opera_key = make_key(db, ["*:read", "orders:write", "inventory:write"], channel=f"store:{OPERA}")
+    warehouse_key = make_key(db, ["*:read", "orders:write", "inventory:write"], channel=f"store:{WAREHOUSE}")
+
+    # when Opéra opens its picking page
+    client.cookies.set("comptoir_key", opera_key)
+    opera_page = client.get("/pages/orders/picking?lang=en")
+    # then the order is listed, without the "Send the transfer" button Opéra's key may not use
+    assert opera_page.status_code == 200 and order["number"] in opera_page.text
+    assert "Send the transfer" not in opera_page.text
+    refused = client.post(
+        f"/v1/orders/fulfilments/{fulfilment}/transitions",
+        json={"action": "dispatch_transfer"},
+        headers=headers(opera_key),
+    )
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == f"Dispatch transfer is done at {WAREHOUSE}, not {OPERA}."
+
+    # and the warehouse's page has the button; once sent, Opéra's page offers to receive it
+    client.cookies.set("comptoir_key", warehouse_key)
+    warehouse_page = client.get("/pages/orders/picking?lang=en")
+    assert "Send the transfer" in warehouse_page.text
+    sent = client.post(f"/pages/orders/picking/{fulfilment}", data={"action": "dispatch_transfer"})
+    assert sent.status_code == 200 and "Done: Send the transfer" in sent.text
+    client.cookies.set("comptoir_key", opera_key)
+    assert "Transfer received" in client.get("/pages/orders/picking?lang=en").text

@@ -11,10 +11,10 @@ from comptoir.orders.sourcing import (
     Demand,
     SourcingRules,
     Unservable,
-    exhaustive,
     plan_cost,
     source,
 )
+from tests.orders.sourcing_reference import exhaustive
 
 SKUS = ["A", "B", "C"]
 

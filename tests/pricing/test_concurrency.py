@@ -116,3 +116,18 @@ def test_a_promotion_budget_is_never_exceeded(shop: Database) -> None:
         promo = service.get_promotion(uow, pid)
     assert (promo.budget_used, promo.uses, promo.exhausted) == (Decimal("40.00"), 4, False)
     assert price(shop, cart(("ROBE-S", 1))).discount_total == Decimal("-10.00")
+
+
+def test_a_use_cap_is_never_exceeded(shop: Database) -> None:
+    # given 10 % off the cart for the first three orders
+    pid = promote(
+        shop, name="Trois premiers", kind="percent_off", params={"percent": "10", "scope": "cart"}, max_uses=3
+    )
+    priced = price(shop, cart(("ROBE-S", 1)))
+    # when eight orders commit it at once
+    won, refused = _race(shop, 8, lambda uow, i: service.commit_promotions(uow, f"ord_{i}", None, priced))
+    # then exactly three get it
+    assert len(won) == 3 and refused == ["promotion-budget-exhausted"] * 5
+    with UnitOfWork(shop) as uow:
+        promo = service.get_promotion(uow, pid)
+    assert (promo.uses, promo.budget_used, promo.exhausted) == (3, Decimal("17.97"), True)

@@ -148,13 +148,18 @@ def test_spend_threshold_gift_and_free_shipping(shop: Database) -> None:
         shop, name="Tote offert dès 100 €", kind="gift", params={"gift_sku": "TOTE", "min_subtotal": "100"}
     )
     promote(shop, name="Livraison offerte", kind="free_shipping", params={"min_subtotal": "50"})
-    priced = price(shop, cart(("ROBE-S", 2), shipping={"method": "home_delivery", "amount": "4.90"}))
+    priced = price(
+        shop, cart(("ROBE-S", 2), shipping={"mode": "home_delivery", "method": "standard", "amount": "4.90"})
+    )
     assert [(g.sku, g.unit_price, g.total, g.gift) for g in priced.gift_lines] == [
         ("TOTE", D("9.00"), D("0.00"), True)
     ]
     assert priced.shipping_total == D("0.00")
     assert priced.total == D("119.80")
-    small = price(shop, cart(("TSHIRT-M", 1), shipping={"method": "home_delivery", "amount": "4.90"}))
+    small = price(
+        shop,
+        cart(("TSHIRT-M", 1), shipping={"mode": "home_delivery", "method": "standard", "amount": "4.90"}),
+    )
     assert small.gift_lines == [] and small.shipping_total == D("4.90") and small.total == D("24.80")
 
 

@@ -168,8 +168,9 @@ def _give_back(uow: UnitOfWork, reference: str, cause: str) -> list[Any]:
     return lines
 
 
-def release(uow: UnitOfWork, reference: str) -> None:
-    """Give the open units back. A no-op when unknown, already released, expired or fulfilled."""
+def release(uow: UnitOfWork, reference: str, *, must_exist: bool = False) -> None:
+    """Give the open units back. A no-op when already released, expired or fulfilled, and when unknown
+    unless ``must_exist`` (the API's caller names a reservation: an unknown one is a 404)."""
     moved = uow.session.execute(
         update(HEADERS)
         .where(HEADERS.c.reference == reference, HEADERS.c.status == "held")
@@ -178,6 +179,8 @@ def release(uow: UnitOfWork, reference: str) -> None:
     ).first()
     if moved is not None:
         _give_back(uow, reference, "release")
+    elif must_exist and _header(uow, reference) is None:
+        raise not_found("Reservation", reference)
 
 
 def confirm(uow: UnitOfWork, reference: str, *, expires_at: datetime | None = None) -> ReservationOut:

@@ -225,12 +225,15 @@ def get_reservation(reference: str, ctx: StaffReader) -> ReservationOut:
         return _own_reservation(ctx, service.get_reservation(uow, reference))
 
 
-@router.post("/reservations/{reference}/release", summary="Give the held units back (idempotent)")
+@router.post(
+    "/reservations/{reference}/release",
+    summary="Give the held units back (idempotent; 404 when the reservation does not exist)",
+)
 def release(reference: str, ctx: Writer) -> Response:
     with ctx.uow() as uow:
         if ctx.actor.shops is not None:
             _own_reservation(ctx, service.get_reservation(uow, reference))
-        service.release(uow, reference)
+        service.release(uow, reference, must_exist=True)
         uow.commit()
     return Response(status_code=204)
 

@@ -48,12 +48,21 @@ class TransitionNotAllowed(Conflict):
     title = "This step is not possible now"
 
 
-def _check_store(uow: UnitOfWork, f: Fulfilment) -> None:
+def _check_store(uow: UnitOfWork, f: Fulfilment, action: str | None = None) -> None:
+    """A shop-bound caller acts only on its shops' fulfilments, and only for the steps its staff take."""
     shops = uow.actor.shops
     if shops is None and uow.actor.store_id is not None:
         shops = frozenset({uow.actor.store_id})
-    if shops is not None and not {f.place_id, f.source_place_id} & shops:
+    if shops is None:
+        return
+    if not {f.place_id, f.source_place_id} & shops:
         raise Forbidden(f"Fulfilment {f.id} is handled by another place.")
+    if action is None:
+        return
+    acting = policies.acting_place(f.kind, action, f.place_id, f.source_place_id)
+    if acting is not None and acting not in shops:
+        where = ", ".join(sorted(shops))
+        raise Forbidden(f"{action.replace('_', ' ').capitalize()} is done at {acting}, not {where}.")
 
 
 def transition(
@@ -63,7 +72,7 @@ def transition(
     f = uow.session.get(Fulfilment, fulfilment_id)
     if f is None:
         raise not_found("Fulfilment", fulfilment_id)
-    _check_store(uow, f)
+    _check_store(uow, f, action)
     previous = f.status
     try:
         target = policies.next_status(f.kind, f.status, action)

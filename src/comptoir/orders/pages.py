@@ -93,8 +93,14 @@ def _render_picking(
     with ctx.reader() as uow:
         picks = service.pick_list(uow, place_id)
         numbers = {line.fulfilment_id: line.order_number for line in picks.lines}
+    # Only the steps this place's staff take (the source sends a transfer, the pickup store receives it).
     actions = {
-        f.id: [a for a in NEXT_ACTION.get(f.status, ()) if a in policies.allowed_actions(f.kind, f.status)]
+        f.id: [
+            a
+            for a in NEXT_ACTION.get(f.status, ())
+            if a in policies.allowed_actions(f.kind, f.status)
+            and policies.acting_place(f.kind, a, f.place_id, f.source_place_id) in (None, place_id)
+        ]
         for f in picks.fulfilments
     }
     return pages.response(

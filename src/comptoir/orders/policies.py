@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from comptoir.core.money import DecimalStr, quantize
 from comptoir.orders.sourcing import SourcingRules
+from comptoir.pricing.schemas import DeliveryMethod, DeliveryMode
 
 OPEN_ORDER_STATUSES = ("placed", "in_progress", "ready_for_pickup")
 TERMINAL = frozenset({"collected", "delivered", "cancelled", "expired"})
@@ -109,6 +110,18 @@ def next_status(kind: str, status: str, action: str) -> str:
     raise TransitionRefused(kind, status, action, allowed_actions(kind, status))
 
 
+def acting_place(kind: str, action: str, place_id: str, source_place_id: str) -> str | None:
+    """The place whose staff take ``action`` on a fulfilment (None: either place, e.g. cancelling).
+
+    The source sends a transfer; everything after it happens at the pickup store; every other kind is
+    handled where its stock is (a shipping place, or a store serving its own counter)."""
+    if action == "cancel":
+        return None
+    if action == "dispatch_transfer":
+        return source_place_id
+    return place_id if kind == "pickup_after_transfer" else source_place_id
+
+
 def goods_leave_on(kind: str, action: str) -> bool:
     """When stock physically leaves the business: ``inventory.fulfil`` and payment capture happen then."""
     return action in ("ship", "collect")
@@ -146,6 +159,13 @@ def fulfilment_kind(mode: str, source_kind: str, source_place_id: str, pickup_pl
     return "ship_from_warehouse" if source_kind == "warehouse" else "ship_from_store"
 
 
+def hold_kind(fulfilment_kind: str) -> str:
+    """The kind of inventory hold a fulfilment takes (inventory's vocabulary)."""
+    if fulfilment_kind == "reserve_and_collect":
+        return "reserve_collect"
+    return "checkout" if fulfilment_kind == "carry_out" else "order"
+
+
 def payment_status(states: Iterable[str]) -> str:
     """The order's payment status from its payments' states (payments domain vocabulary)."""
     live = [s for s in states if s not in ("voided", "failed")]
@@ -162,6 +182,12 @@ def payment_status(states: Iterable[str]) -> str:
     return "authorised"
 
 
+DEFAULT_SHIPPING_FEES: dict[DeliveryMethod, Decimal] = {
+    "standard": Decimal("4.90"),
+    "express": Decimal("9.90"),
+}
+
+
 # --- retailer rules ---------------------------------------------------------------------------------
 class OrdersRules(BaseModel):
     """The retailer's order rules (``GET/PUT /v1/orders/rules``), stored as one JSON row."""
@@ -172,15 +198,15 @@ class OrdersRules(BaseModel):
     reserve_hold_hours: int = Field(
         default=48, ge=1, le=24 * 14, description="Hours goods are held for reserve & collect"
     )
-    shipping_fees: dict[str, DecimalStr] = Field(
-        default_factory=lambda: {"standard": Decimal("4.90"), "express": Decimal("9.90")},
+    shipping_fees: dict[DeliveryMethod, DecimalStr] = Field(
+        default_factory=lambda: dict(DEFAULT_SHIPPING_FEES),
         description="Shipping fee per method for home delivery (before shipping promotions)",
     )
     card_required_for_delivery: bool = Field(default=True, description="Home delivery must be paid online")
 
 
-def shipping_fee(rules: OrdersRules, mode: str, method: str) -> Decimal | None:
-    """The shipping fee for a mode and method; None when the method is unknown."""
+def shipping_fee(rules: OrdersRules, mode: DeliveryMode, method: DeliveryMethod) -> Decimal | None:
+    """The shipping fee for a mode and method; None when the retailer does not offer the method."""
     if mode != "home_delivery":
         return Decimal("0")
     return rules.shipping_fees.get(method)
@@ -254,3 +280,11 @@ def order_number(random_bytes: bytes) -> str:
         chars.append(alphabet[value & 31])
         value >>= 5
     return "CMD-" + "".join(reversed(chars))
+
+
+def normalise_order_number(number: str) -> str:
+    """An order number as read out or typed ("cmd 7k2m9qxa", "7K2M9QXA") in its stored form."""
+    norm = number.strip().upper().replace(" ", "")
+    if not norm.startswith("CMD-"):
+        norm = "CMD-" + norm.removeprefix("CMD")
+    return norm

@@ -147,6 +147,7 @@ def order_summaries(
     channel: str | None = None,
     before: str | None = None,
     place_id: str | None = None,
+    number: str | None = None,
 ) -> list[OrderSummaryOut]:
     items = (
         select(func.coalesce(func.sum(OrderLine.quantity), 0))
@@ -169,6 +170,8 @@ def order_summaries(
         query = query.where(Order.id < before)
     if place_id is not None:  # a store's orders: taken there, or to be collected there
         query = query.where((Order.channel == f"store:{place_id}") | (Order.pickup_place_id == place_id))
+    if number is not None:
+        query = query.where(Order.number == number)
     rows = uow.session.execute(query.order_by(Order.id.desc()).limit(limit)).all()
     return [
         OrderSummaryOut(

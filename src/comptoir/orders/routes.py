@@ -107,7 +107,7 @@ def checkout(
     return out
 
 
-@router.get("", summary="Orders, newest first (filter by status, mode, channel, customer)")
+@router.get("", summary="Orders, newest first (filter by status, mode, channel, customer, store, number)")
 def list_orders(
     ctx: Reader,
     status: OrderStatus | None = None,
@@ -115,6 +115,9 @@ def list_orders(
     channel: str | None = None,
     customer_id: str | None = None,
     place_id: Annotated[str | None, Query(description="Orders taken in, or collected at, this store")] = None,
+    number: Annotated[
+        str | None, Query(max_length=40, description="The order number staff see (CMD-…, case forgiving)")
+    ] = None,
     cursor: str | None = None,
     limit: Limit = 50,
 ) -> Page[OrderSummaryOut]:
@@ -134,6 +137,7 @@ def list_orders(
             customer_id=customer_id,
             before=before,
             place_id=place_id,
+            number=number,
         )
     more = len(items) > limit
     items = items[:limit]

@@ -2,7 +2,8 @@
 
 Vocabulary:
 
-- an **order** has one ``mode`` chosen by the customer (how they get the goods): ``home_delivery``,
+- an **order** has one ``mode`` chosen by the customer (how they get the goods; pricing's
+  ``DeliveryMode``, with the ``shipping_method`` of a home delivery its ``DeliveryMethod``): ``home_delivery``,
   ``click_and_collect``, ``reserve_and_collect`` or ``store_sale`` (a till basket carried out at once);
 - the sourcing engine splits it into **fulfilments**, one per place that serves lines. A fulfilment's
   ``kind`` says how it reaches the customer: ``ship_from_warehouse``, ``ship_from_store``,
@@ -19,14 +20,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr
+from comptoir.pricing.schemas import DELIVERY_MODES, DeliveryMethod, DeliveryMode
 
-OrderMode = Literal["home_delivery", "click_and_collect", "reserve_and_collect", "store_sale"]
-ORDER_MODES: tuple[OrderMode, ...] = (
-    "home_delivery",
-    "click_and_collect",
-    "reserve_and_collect",
-    "store_sale",
-)
+# The delivery vocabulary is pricing's (its free-shipping promotions name the same modes and methods).
+OrderMode = DeliveryMode
+ORDER_MODES: tuple[OrderMode, ...] = DELIVERY_MODES
 FulfilmentKind = Literal[
     "ship_from_warehouse",
     "ship_from_store",
@@ -98,7 +96,7 @@ class CheckoutIn(BaseModel):
     place_id: str | None = Field(
         default=None, description="The till's store for a store_sale (default: the key's store)"
     )
-    shipping_method: str = Field(default="standard", max_length=40)
+    shipping_method: DeliveryMethod = Field(default="standard", description="How fast a home delivery goes")
     tenders: list[TenderIn] = Field(default_factory=list, max_length=8)
     customer_id: str | None = Field(
         default=None, description="Link a till sale or a tablet order to a known customer"

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, InvalidInput, not_found
 from comptoir.core.uow import UnitOfWork
+from comptoir.orders import policies
 from comptoir.orders.checkout import checkout
 from comptoir.orders.events import OrderLinesReturned
 from comptoir.orders.lifecycle import cancel, expire_uncollected, transition
@@ -55,9 +56,7 @@ def find_order(uow: UnitOfWork, order_id: str) -> OrderOut | None:
 
 def find_order_by_number(uow: UnitOfWork, number: str) -> OrderOut | None:
     """The order whose number a customer reads out or shows ("CMD-7K2M9QXA", case and dashes forgiving)."""
-    norm = number.strip().upper().replace(" ", "")
-    if not norm.startswith("CMD-"):
-        norm = "CMD-" + norm.removeprefix("CMD")
+    norm = policies.normalise_order_number(number)
     order_id = uow.session.execute(select(Order.id).where(Order.number == norm)).scalar_one_or_none()
     return None if order_id is None else load_order(uow, order_id)
 
@@ -77,6 +76,7 @@ def list_orders(
     customer_id: str | None = None,
     before: str | None = None,
     place_id: str | None = None,
+    number: str | None = None,
 ) -> list[OrderSummaryOut]:
     return order_summaries(
         uow,
@@ -87,6 +87,7 @@ def list_orders(
         customer_id=customer_id,
         before=before,
         place_id=place_id,
+        number=None if number is None else policies.normalise_order_number(number),
     )
 
 

@@ -13,7 +13,9 @@ Search: candidate places are ranked and the best ``max_candidates`` kept; every 
 most ``max_parcels`` of them is evaluated with an exact min-cost assignment of units to places
 (a small min-cost flow, since stock is per SKU and capacity per place). Within the kept candidates
 this is optimal; the ranking cut is what the configured ``tolerance`` bounds, and
-``tests/orders/test_sourcing_exhaustive.py`` checks the engine against an exhaustive search.
+``tests/orders/test_sourcing.py`` checks the engine against an exhaustive search.
+Which places may serve an order of each mode, and the pickup store's precedence for click & collect,
+are :mod:`comptoir.orders.sourcing_policy`'s.
 Every candidate gets a reason, chosen or not.
 """
 
@@ -257,7 +259,7 @@ def _assign_whole_lines(
     return best
 
 
-def _covers(c: Candidate, demand: Sequence[Demand]) -> int:
+def covers(c: Candidate, demand: Sequence[Demand]) -> int:
     wanted: dict[str, int] = {}
     for d in demand:
         wanted[d.sku] = wanted.get(d.sku, 0) + d.quantity
@@ -266,7 +268,7 @@ def _covers(c: Candidate, demand: Sequence[Demand]) -> int:
 
 
 def _rank_key(c: Candidate, demand: Sequence[Demand], rules: SourcingRules) -> tuple[float, float]:
-    covered = _covers(c, demand)
+    covered = covers(c, demand)
     # Best first: whoever covers most units, then cheapest per unit it covers.
     per_unit = (place_cost(c, rules) + covered * unit_cost(c, rules)) / max(covered, 1)
     return (-covered, per_unit)
@@ -275,7 +277,7 @@ def _rank_key(c: Candidate, demand: Sequence[Demand], rules: SourcingRules) -> t
 def source(demand: Sequence[Demand], candidates: Sequence[Candidate], rules: SourcingRules) -> Plan:
     """The cheapest plan (within the rules) serving every unit of ``demand``; raises :class:`Unservable`."""
     demand = [d for d in demand if d.quantity > 0]
-    eligible = [c for c in candidates if c.excluded is None and _covers(c, demand) > 0]
+    eligible = [c for c in candidates if c.excluded is None and covers(c, demand) > 0]
     eligible.sort(key=lambda c: (_rank_key(c, demand, rules), c.place_id))
     kept = eligible[: rules.max_candidates]
     best: tuple[float, list[Allocation], tuple[Candidate, ...]] | None = None
@@ -287,7 +289,7 @@ def source(demand: Sequence[Demand], candidates: Sequence[Candidate], rules: Sou
         if best is not None and (size * rules.parcel_cost + total_units * cheapest_unit) * slack >= best[0]:
             break  # every larger combination pays at least this many parcels
         for combo in itertools.combinations(kept, size):
-            if sum(_covers(c, demand) for c in combo) < total_units:
+            if sum(covers(c, demand) for c in combo) < total_units:
                 continue
             bound = sum(place_cost(c, rules) for c in combo) + total_units * min(
                 unit_cost(c, rules) for c in combo
@@ -346,11 +348,11 @@ def _explain(
     total_units = sum(d.quantity for d in demand)
     out: list[dict[str, Any]] = []
     for c in candidates:
-        covers = _covers(c, demand)
-        score = round(place_cost(c, rules) + covers * unit_cost(c, rules), 4) if c.excluded is None else None
+        held = covers(c, demand)
+        score = round(place_cost(c, rules) + held * unit_cost(c, rules), 4) if c.excluded is None else None
         if c.excluded is not None:
             reason = f"excluded: {c.excluded}"
-        elif covers == 0:
+        elif held == 0:
             reason = "no stock for this order" if c.capacity != 0 else "no picking capacity left today"
         elif c.place_id in chosen_ids:
             reason = (
@@ -359,10 +361,10 @@ def _explain(
             )
         elif c.place_id not in kept_ids:
             reason = f"not chosen: {rules.max_candidates} places covering more units or cheaper were compared first"
-        elif covers < total_units and not chosen_ids:
+        elif held < total_units and not chosen_ids:
             reason = "not chosen: cannot complete the order within the parcel limit"
-        elif covers < total_units:
-            reason = f"not chosen: holds {covers} of {total_units} unit(s); combinations with it cost more"
+        elif held < total_units:
+            reason = f"not chosen: holds {held} of {total_units} unit(s); combinations with it cost more"
         else:
             reason = "not chosen: could serve everything, but the chosen plan costs less"
         out.append(
@@ -371,7 +373,7 @@ def _explain(
                 "kind": c.kind,
                 "score": score,
                 "distance_km": None if c.distance_km is None else round(c.distance_km, 1),
-                "covers": covers,
+                "covers": held,
                 "chosen": c.place_id in chosen_ids,
                 "reason": reason,
             }
@@ -390,57 +392,3 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(min(1.0, math.sqrt(a)))
-
-
-def exhaustive(
-    demand: Sequence[Demand], candidates: Sequence[Candidate], rules: SourcingRules
-) -> float | None:
-    """The true optimum by enumerating every split of every line over every eligible place.
-
-    Exponential: for tests on small instances only. Respects stock, capacity, ``max_parcels`` and
-    ``split_lines``. Returns the optimal cost, or None when nothing serves the order.
-    """
-    eligible = [c for c in candidates if c.excluded is None]
-    by_id = {c.place_id: c for c in eligible}
-    per_line: list[list[tuple[int, ...]]] = []
-    for d in demand:
-        splits: list[tuple[int, ...]] = []
-        for split in _compositions(d.quantity, len(eligible)):
-            if not rules.split_lines and sum(1 for q in split if q) > 1:
-                continue
-            if all(q <= eligible[j].stock.get(d.sku, 0) for j, q in enumerate(split)):
-                splits.append(split)
-        if not splits:
-            return None
-        per_line.append(splits)
-    best: float | None = None
-    for choice in itertools.product(*per_line):
-        load = [sum(s[j] for s in choice) for j in range(len(eligible))]
-        if any(c.capacity is not None and load[j] > c.capacity for j, c in enumerate(eligible)):
-            continue
-        per_sku: dict[tuple[int, str], int] = {}
-        for d, split in zip(demand, choice, strict=True):
-            for j, q in enumerate(split):
-                per_sku[j, d.sku] = per_sku.get((j, d.sku), 0) + q
-        if any(q > eligible[j].stock.get(sku, 0) for (j, sku), q in per_sku.items()):
-            continue
-        if sum(1 for q in load if q) > rules.max_parcels:
-            continue
-        allocations = [
-            Allocation(eligible[j].place_id, d.line_id, d.sku, q)
-            for d, split in zip(demand, choice, strict=True)
-            for j, q in enumerate(split)
-            if q
-        ]
-        c = plan_cost(allocations, by_id, rules)
-        if best is None or c < best:
-            best = c
-    return best
-
-
-def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
-    if parts == 0:
-        return [()] if total == 0 else []
-    if parts == 1:
-        return [(total,)]
-    return [(first, *rest) for first in range(total + 1) for rest in _compositions(total - first, parts - 1)]

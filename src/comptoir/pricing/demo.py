@@ -27,6 +27,14 @@ BANDS = {
     "accessoires": (19, 89),
     "maison": (15, 129),
 }
+# Online orders delivered home from 60 € ship free, whatever the method (tests/orders check it at checkout).
+FREE_DELIVERY_FROM_60 = PromotionIn(
+    name="Livraison offerte dès 60 €",
+    label="Livraison offerte",
+    kind="free_shipping",
+    params={"min_subtotal": "60", "modes": ["home_delivery"]},
+    channels=["web", "app"],
+)
 
 
 def demo_price(sku: str, band: tuple[int, int]) -> Decimal:
@@ -155,16 +163,7 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
                 priority=10,
             ),
         )
-    promotions.create_promotion(
-        uow,
-        PromotionIn(
-            name="Livraison offerte dès 60 €",
-            label="Livraison offerte",
-            kind="free_shipping",
-            params={"min_subtotal": "60", "methods": ["home_delivery"]},
-            channels=["web", "app"],
-        ),
-    )
+    promotions.create_promotion(uow, FREE_DELIVERY_FROM_60)
     promotions.create_promotion(
         uow,
         PromotionIn(

@@ -20,7 +20,7 @@ from comptoir.core.errors import InvalidInput, NotFound, Problem
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.loyalty import service as loyalty
-from comptoir.pricing import catalogue, policies
+from comptoir.pricing import catalogue, policies, promotion_rules
 from comptoir.pricing.catalogue import Catalogue, PromoDef
 from comptoir.pricing.errors import SkuNotPriced
 from comptoir.pricing.models import Coupon, CouponCustomerUse, Price, PriceHistory, Promotion, SkuFacts, table
@@ -320,16 +320,18 @@ def _price_cart(uow: UnitOfWork, cmd: PriceCartIn, cat: Catalogue) -> tuple[Pric
 
     promos = [promo for _, promo in automatic] + coupon_promos
     shipping = cmd.shipping.amount if cmd.shipping else None
-    method = cmd.shipping.method if cmd.shipping else None
+    delivery = promotion_rules.Delivery(cmd.shipping.mode, cmd.shipping.method) if cmd.shipping else None
     pristine = [
         policies.Line(x.line_id, x.sku, x.quantity, x.unit_price, x.category_ids, x.vat_rate) for x in lines
     ]
-    outcome = policies.apply_promotions(lines, promos, shipping, method)
+    outcome = promotion_rules.apply_promotions(lines, promos, shipping, delivery)
     over = _over_budget(uow, cat, outcome)
     if over:
         # A promotion whose budget left cannot cover this cart is not offered (its order would be refused).
         lines = pristine
-        outcome = policies.apply_promotions(lines, [p for p in promos if p.id not in over], shipping, method)
+        outcome = promotion_rules.apply_promotions(
+            lines, [p for p in promos if p.id not in over], shipping, delivery
+        )
     applied_codes = [p.code for p in outcome.applied if p.code]
     for p in coupon_promos:
         if p.code not in applied_codes:

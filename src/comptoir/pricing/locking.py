@@ -4,6 +4,11 @@ Every counter moves by a guarded ``UPDATE … WHERE <still allowed>`` whose row 
 fixed order (promotions by id, then coupons by code, then per-customer rows by code) so concurrent
 orders never deadlock. On PostgreSQL a racing UPDATE waits for the other transaction and re-checks
 its WHERE against the committed row: the last use or the last euro of budget goes to exactly one order.
+
+Only a promotion with a budget or a use cap has something to guard: its row is updated (and so locked
+until the order commits). A promotion without either — a site-wide sale, free delivery — is never
+locked: every order using it writes only its own redemption rows, the ledger its usage is read from
+(:func:`comptoir.pricing.promotions.ledger_usage`), so checkouts using it do not wait for each other.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ def commit_promotions(uow: UnitOfWork, order_id: str, customer_id: str | None, p
         return
     p = table(Promotion)
     limited: list[str] = []
-    for promotion_id in sorted(amounts):
+    for promotion_id in _capped(uow, sorted(amounts)):
         amount = policies.money(amounts[promotion_id])
         result = uow.session.execute(
             update(p)
@@ -136,6 +141,18 @@ def commit_promotions(uow: UnitOfWork, order_id: str, customer_id: str | None, p
     )
 
 
+def _capped(uow: UnitOfWork, promotion_ids: list[str]) -> list[str]:
+    """The promotions among these with a budget or a use cap (a plain read: nothing is locked)."""
+    p = table(Promotion)
+    return list(
+        uow.session.scalars(
+            select(p.c.id)
+            .where(p.c.id.in_(promotion_ids), p.c.budget.is_not(None) | p.c.max_uses.is_not(None))
+            .order_by(p.c.id)
+        )
+    )
+
+
 def release_promotions(uow: UnitOfWork, order_id: str) -> None:
     """Give back what a cancelled order consumed (budget, promotion and coupon uses); idempotent."""
     r = table(Redemption)
@@ -151,7 +168,7 @@ def release_promotions(uow: UnitOfWork, order_id: str) -> None:
     for row in rows:
         back = uow.session.execute(
             update(p)
-            .where(p.c.id == row.promotion_id)
+            .where(p.c.id == row.promotion_id, p.c.budget.is_not(None) | p.c.max_uses.is_not(None))
             .values(budget_used=p.c.budget_used - row.amount, uses=p.c.uses - 1)
             .returning(p.c.exhausted, p.c.budget, p.c.budget_used, p.c.max_uses, p.c.uses)
         ).first()

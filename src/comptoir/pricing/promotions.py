@@ -6,16 +6,17 @@ import os
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from comptoir.core import clock
 from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, InvalidInput, check_version, not_found
 from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
-from comptoir.pricing import catalogue, policies
+from comptoir.pricing import catalogue, policies, promotion_rules
 from comptoir.pricing.events import CouponIssued, PromotionEnded, PromotionStarted
-from comptoir.pricing.models import Coupon, Promotion, table
+from comptoir.pricing.models import Coupon, Promotion, Redemption, table
+from comptoir.pricing.policies import ZERO
 from comptoir.pricing.schemas import (
     CouponBatchIn,
     CouponBatchOut,
@@ -29,7 +30,7 @@ from comptoir.pricing.schemas import (
 
 
 def _check_params(kind: str, params: dict[str, object]) -> None:
-    errors = policies.validate_params(kind, params)
+    errors = promotion_rules.validate_params(kind, params)
     if errors:
         raise InvalidInput(
             errors[0][1], errors=[{"pointer": "#/" + name, "detail": message} for name, message in errors]
@@ -40,7 +41,33 @@ def running(row: Promotion, at: datetime) -> bool:
     return row.status == "active" and not row.exhausted and policies.in_window(at, row.starts_at, row.ends_at)
 
 
-def to_out(row: Promotion) -> PromotionOut:
+def capped(row: Promotion) -> bool:
+    """A budget or a use cap: its counters are kept on the row, guarded (pricing.locking)."""
+    return row.budget is not None or row.max_uses is not None
+
+
+def ledger_usage(uow: UnitOfWork, promotion_ids: list[str]) -> dict[str, tuple[int, Decimal]]:
+    """Orders using each promotion and the discount they got, from its redemptions not given back."""
+    if not promotion_ids:
+        return {}
+    r = table(Redemption)
+    rows = uow.session.execute(
+        select(r.c.promotion_id, func.count(), func.coalesce(func.sum(r.c.amount), 0))
+        .where(r.c.promotion_id.in_(promotion_ids), r.c.released_at.is_(None))
+        .group_by(r.c.promotion_id)
+    ).all()
+    return {pid: (int(n), Decimal(amount)) for pid, n, amount in rows}
+
+
+def _outs(uow: UnitOfWork, rows: list[Promotion]) -> list[PromotionOut]:
+    """Uncapped promotions keep no counters (nothing locks them): their usage is read from the ledger."""
+    usage = ledger_usage(uow, [r.id for r in rows if not capped(r)])
+    return [to_out(r, None if capped(r) else usage.get(r.id, (0, ZERO))) for r in rows]
+
+
+def to_out(row: Promotion, usage: tuple[int, Decimal] | None = None) -> PromotionOut:
+    """``usage``: (uses, discount given) of an uncapped promotion, from :func:`ledger_usage`."""
+    uses, budget_used = usage if usage is not None else (row.uses, row.budget_used)
     return PromotionOut(
         id=row.id,
         name=row.name,
@@ -59,9 +86,9 @@ def to_out(row: Promotion) -> PromotionOut:
         tiers=list(row.tiers),
         requires_coupon=row.requires_coupon,
         budget=policies.money(row.budget) if row.budget is not None else None,
-        budget_used=policies.money(row.budget_used),
+        budget_used=policies.money(budget_used),
         max_uses=row.max_uses,
-        uses=row.uses,
+        uses=uses,
         exhausted=row.exhausted,
         version=row.version,
     )
@@ -141,6 +168,9 @@ def update_promotion(
         setattr(row, name, value)
     if row.starts_at and row.ends_at and row.ends_at <= row.starts_at:
         raise InvalidInput("ends_at must come after starts_at", field="ends_at")
+    if capped(row) and ("budget" in values or "max_uses" in values):
+        # An uncapped promotion kept no counters: a new cap starts from what its orders already used.
+        row.uses, row.budget_used = ledger_usage(uow, [row.id]).get(row.id, (0, ZERO))
     if row.budget is not None:
         row.exhausted = row.budget_used >= row.budget
     uow.session.flush()
@@ -151,7 +181,7 @@ def update_promotion(
         row.ended_announced = False
         _announce_if_running(uow, row)
     catalogue.bump(uow)
-    return to_out(row)
+    return _outs(uow, [row])[0]
 
 
 def stop_promotion(uow: UnitOfWork, promotion_id: str) -> PromotionOut:
@@ -159,7 +189,7 @@ def stop_promotion(uow: UnitOfWork, promotion_id: str) -> PromotionOut:
 
 
 def get_promotion(uow: UnitOfWork, promotion_id: str) -> PromotionOut:
-    return to_out(_load(uow, promotion_id))
+    return _outs(uow, [_load(uow, promotion_id)])[0]
 
 
 def list_promotions(
@@ -169,7 +199,7 @@ def list_promotions(
     if status:
         q = q.where(Promotion.status == status)
     rows = uow.session.execute(q.order_by(Promotion.priority.desc(), Promotion.id)).scalars()
-    outs = [to_out(r) for r in rows]
+    outs = _outs(uow, list(rows))
     return [o for o in outs if o.running] if running_only else outs
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -28,6 +28,14 @@ PromotionKind = Literal[
 ]
 Stacking = Literal["stackable", "exclusive"]
 VatRate = Decimal
+
+# The delivery vocabulary, one for carts, pricing and orders (orders' ``OrderMode`` is this type). The
+# **mode** is how the customer gets the goods; the **method** is the speed of a home delivery. A
+# free-shipping promotion targets modes (``params.modes``) and methods (``params.methods``) by these names.
+DeliveryMode = Literal["home_delivery", "click_and_collect", "reserve_and_collect", "store_sale"]
+DeliveryMethod = Literal["standard", "express"]
+DELIVERY_MODES: tuple[DeliveryMode, ...] = get_args(DeliveryMode)
+DELIVERY_METHODS: tuple[DeliveryMethod, ...] = get_args(DeliveryMethod)
 
 
 def _currency(value: str) -> str:
@@ -54,8 +62,11 @@ class CartLineIn(BaseModel):
 
 
 class ShippingIn(BaseModel):
+    """What the customer pays to get the goods: the delivery mode, its method, and the fee."""
+
     model_config = ConfigDict(extra="forbid")
-    method: str = Field(min_length=1, max_length=40, examples=["home_delivery"])
+    mode: DeliveryMode = "home_delivery"
+    method: DeliveryMethod = "standard"
     amount: DecimalStr = Field(ge=0, description="Shipping cost, VAT included")
 
     _float = field_validator("amount", mode="before")(classmethod(lambda cls, v: _no_float(v)))
@@ -389,7 +400,8 @@ class PromotionIn(BaseModel):
     * buy_x_get_y: ``{"buy": 2, "get": 1, "percent": "100", ...targets}`` (cheapest units free)
     * bundle: ``{"items": {"SKU-A": 1, "SKU-B": 1}, "price": "49.90"}``
     * gift: ``{"gift_sku": "SKU-G", "min_subtotal": "80.00"}``
-    * free_shipping: ``{"min_subtotal": "50.00", "methods": ["home_delivery"]}``
+    * free_shipping: ``{"min_subtotal": "50.00", "modes": ["home_delivery"], "methods": ["standard"]}``
+      (``modes`` among ``DELIVERY_MODES``, ``methods`` among ``DELIVERY_METHODS``; empty or left out: any)
 
     Every kind accepts ``min_subtotal`` (merchandise after earlier discounts) and ``min_quantity``."""
 
