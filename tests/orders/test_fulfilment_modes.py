@@ -325,6 +325,7 @@ def test_a_reserve_and_collect_hold_lasts_the_retailers_hours_even_beyond_72(
 def test_each_place_sees_only_the_transfer_steps_its_staff_take(client, stocked, web, db) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import make_key
     from tests.orders.conftest import headers
+    from tests.support.staff import sign_in_pages
 
     # given a click & collect at Opéra of a linen M only the warehouse holds: a transfer
     cart = new_cart(client, web, [(LIN_M, 1)])
@@ -334,10 +335,9 @@ def test_each_place_sees_only_the_transfer_steps_its_staff_take(client, stocked,
     assert kinds(order) == [("pickup_after_transfer", WAREHOUSE, OPERA, "placed")]
     fulfilment = order["fulfilments"][0]["id"]
     opera_key = make_key(db, ["*:read", "orders:write", "inventory:write"], channel=f"store:{OPERA}")
-    warehouse_key = make_key(db, ["*:read", "orders:write", "inventory:write"], channel=f"store:{WAREHOUSE}")
 
-    # when Opéra opens its picking page
-    client.cookies.set("comptoir_key", opera_key)
+    # when a seller at Opéra opens its picking page
+    opera_seller = sign_in_pages(client, db, "shop_manager", [OPERA])
     opera_page = client.get("/pages/orders/picking?lang=en")
     # then the order is listed, without the "Send the transfer" button Opéra's key may not use
     assert opera_page.status_code == 200 and order["number"] in opera_page.text
@@ -351,10 +351,11 @@ def test_each_place_sees_only_the_transfer_steps_its_staff_take(client, stocked,
     assert refused.json()["detail"] == f"Dispatch transfer is done at {WAREHOUSE}, not {OPERA}."
 
     # and the warehouse's page has the button; once sent, Opéra's page offers to receive it
-    client.cookies.set("comptoir_key", warehouse_key)
+    sign_in_pages(client, db, "shop_manager", [WAREHOUSE])
     warehouse_page = client.get("/pages/orders/picking?lang=en")
     assert "Send the transfer" in warehouse_page.text
     sent = client.post(f"/pages/orders/picking/{fulfilment}", data={"action": "dispatch_transfer"})
     assert sent.status_code == 200 and "Done: Send the transfer" in sent.text
-    client.cookies.set("comptoir_key", opera_key)
+    client.cookies.set("comptoir_staff", opera_seller.token)
+    client.headers.pop("X-CSRF-Token", None)
     assert "Transfer received" in client.get("/pages/orders/picking?lang=en").text

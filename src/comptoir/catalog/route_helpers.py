@@ -8,11 +8,13 @@ from comptoir.core.errors import Forbidden, InvalidInput
 
 
 def delivery_channel(ctx: RequestContext, requested: str | None) -> str | None:
-    """A channel key sees its own channel (``store:<id>`` keys see ``store``); a back-office key sees
-    the channel it asks for, or everything when it asks for none."""
+    """A browser or app key sees its own channel; staff, shop and secret keys see the channel they ask
+    for — a shop's by default (``store:<id>`` sees ``store``), everything from the back office."""
     kind = ctx.actor.channel_kind
     if kind == "back-office":
         return requested
+    if ctx.actor.is_staff_side:
+        return requested or kind
     if requested is not None and requested != kind:
         raise Forbidden(f"This key is bound to the {kind} channel, not {requested}.", slug="wrong-channel")
     return kind

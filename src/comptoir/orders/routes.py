@@ -42,22 +42,12 @@ RulesWriter = Annotated[
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 
-def order_shops(order: OrderOut) -> set[str]:
-    """The shops an order concerns: where it was taken, collected, and fulfilled from."""
-    shops = {p for f in order.fulfilments for p in (f.place_id, f.source_place_id)}
-    if order.pickup_place_id:
-        shops.add(order.pickup_place_id)
-    if order.channel.startswith("store:"):
-        shops.add(order.channel.split(":", 1)[1])
-    return shops
-
-
 def _visible(ctx: RequestContext, order: OrderOut) -> OrderOut:
     """A customer sees their own orders only; a shop-bound caller the orders its shops handle."""
     actor = ctx.actor
     if actor.kind == "customer":
         ctx.own_customer(order.customer_id, "Order", order.id)
-    elif actor.shops is not None and not order_shops(order) & actor.shops:
+    elif actor.shops is not None and not service.order_shops(order) & actor.shops:
         raise not_found("Order", order.id)
     return order
 

@@ -43,6 +43,17 @@ __all__ = [
 ]
 
 
+def order_shops(order: OrderOut) -> set[str]:
+    """The shops an order concerns: where it was taken, collected, and fulfilled from (a shop-bound
+    caller reaches the orders of its shops only)."""
+    shops = {p for f in order.fulfilments for p in (f.place_id, f.source_place_id)}
+    if order.pickup_place_id:
+        shops.add(order.pickup_place_id)
+    if order.channel.startswith("store:"):
+        shops.add(order.channel.split(":", 1)[1])
+    return shops
+
+
 def get_order(uow: UnitOfWork, order_id: str) -> OrderOut:
     order = load_order(uow, order_id)
     if order is None:

@@ -215,11 +215,12 @@ def create_coupon_batch(promotion_id: str, body: CouponBatchIn, ctx: Writer) -> 
 
 
 @router.get("/coupons", summary="A customer's personal coupons and vouchers (usable on every channel)")
-def customer_coupons(ctx: Reader, customer_id: str) -> list[CouponOut]:
-    if ctx.actor.kind == "customer" and ctx.actor.customer_id != customer_id:
-        raise InvalidInput("A signed-in customer sees only their own coupons.", field="customer_id")
+def customer_coupons(ctx: Reader, customer_id: str | None = None) -> list[CouponOut]:
+    owner = ctx.customer_filter(customer_id)  # a signed-in customer's own, whatever was asked
+    if owner is None:
+        raise InvalidInput("Name the customer (customer_id).", field="customer_id")
     with ctx.reader() as uow:
-        return service.coupons_of(uow, customer_id)
+        return service.coupons_of(uow, owner)
 
 
 @router.get("/coupons/{code}", summary="A coupon and how often it was used")

@@ -113,8 +113,12 @@ def set_policy(
 @router.get("/orders/{order_id}", summary="What of an order may be returned now, how, and why not the rest")
 def returnability(order_id: str, ctx: Reader) -> ReturnabilityOut:
     with ctx.reader() as uow:
-        if ctx.actor.kind == "customer":
-            ctx.own_customer(orders_service.get_order(uow, order_id).customer_id, "Order", order_id)
+        if ctx.actor.kind == "customer" or ctx.actor.shops is not None:
+            order = orders_service.get_order(uow, order_id)
+            if ctx.actor.kind == "customer":
+                ctx.own_customer(order.customer_id, "Order", order_id)
+            elif not orders_service.order_shops(order) & ctx.actor.shops:  # type: ignore[operator]
+                raise NotFound(f"Order {order_id} does not exist.", slug="not-found")
         return service.returnability(uow, order_id)
 
 

@@ -1,0 +1,280 @@
+"""The matrix's world: two customers (Marie, the owner; Paul, another), two shops (Rivoli, shop A; Opéra,
+shop B), a warehouse, a catalogue with stock and prices, and a real resource of each kind owned by Marie
+or by Opéra — orders, a store sale with its receipt, payments, a return, a voucher, a cart, a count, a
+reservation, keys, employees, webhooks — plus every principal's credentials."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from comptoir.core.access import Role
+from comptoir.core.uow import UnitOfWork
+from comptoir.customers import service as customers
+from comptoir.customers.schemas import CustomerRecord
+from comptoir.inventory import service as inventory
+from comptoir.inventory.schemas import MovementIn
+from comptoir.loyalty import service as loyalty
+from comptoir.loyalty.demo import carte_comptoir
+from comptoir.loyalty.schemas import AdjustmentIn
+from tests.conftest import make_key
+from tests.orders.conftest import (
+    CARD,
+    LIN_M,
+    LIN_S,
+    OPERA,
+    PARIS_ADDRESS,
+    RIVOLI,
+    SOIE_M,
+    SOIE_S,
+    WAREHOUSE,
+    customer_token,
+    headers,
+)
+from tests.support.staff import PASSWORD, make_person, open_session
+
+SHOPPING = [
+    "catalog:read",
+    "stores:read",
+    "pricing:read",
+    "inventory:read",
+    "carts:write",
+    "orders:write",
+    "customers:write",
+    "loyalty:write",
+    "payments:read",
+    "receipts:read",
+    "returns:write",
+]
+PAUL = {"given_name": "Paul", "family_name": "Autre", "email": "paul.autre@example.org", "postcode": "69001"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """One column of the matrix: who calls, as the policy sees them."""
+
+    name: str
+    kind: str
+    headers: dict[str, str]
+    scopes: frozenset[str] = frozenset()
+    role: str | None = None
+    shops: frozenset[str] | None = None
+    customer: str | None = None
+    email: str | None = None  # an employee's, to sign in again
+
+
+@dataclass
+class World:
+    ids: dict[str, Any] = field(default_factory=dict)
+    principals: list[Principal] = field(default_factory=list)
+    admin: dict[str, str] = field(default_factory=dict)
+    owner: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.ids[name]
+
+    def sign_in_again(self, db: Any) -> None:
+        """New sessions for the employees (after a call that ends their sessions)."""
+        from dataclasses import replace
+
+        from comptoir.core import staff
+        from tests.support.staff import PASSWORD
+
+        renewed = []
+        for who in self.principals:
+            if who.email is not None:
+                with UnitOfWork(db) as uow:
+                    token = staff.sign_in(uow, staff.StaffSignIn(email=who.email, password=PASSWORD)).token
+                    uow.commit()
+                who = replace(who, headers={"Authorization": f"Bearer {token}"})
+            renewed.append(who)
+        self.principals = renewed
+
+
+def _ok(response: Any) -> dict[str, Any]:
+    assert response.status_code < 300, response.text
+    return dict(response.json()) if response.content else {}
+
+
+def build(client: Any, db: Any, settings: Any, marie: str) -> World:
+    from comptoir.core.access import ROLE_SCOPES
+
+    w = World()
+    with UnitOfWork(db) as uow:
+        paul = customers.ingest(uow, "pos", CustomerRecord(**PAUL)).customer_id
+        loyalty.set_programme(uow, carte_comptoir())
+        uow.commit()
+    with UnitOfWork(db) as uow:
+        loyalty.adjust(uow, marie, AdjustmentIn(points=2000, reason="matrix"))
+        uow.commit()
+    admin_key = make_key(db, ["*"])
+    w.admin = headers(admin_key)
+    web_key = make_key(db, SHOPPING, channel="web")
+    w.owner = headers(web_key, customer_token(settings, marie))
+    other = headers(web_key, customer_token(settings, paul))
+    opera_till = headers(make_key(db, ["*:read", "*:write"], channel=f"store:{OPERA}"))
+    rivoli_key = make_key(db, ["*:read", "*:write"], channel=f"store:{RIVOLI}")
+    w.principals = [
+        Principal("no key", "public", {}),
+        Principal("read-only secret key", "secret", headers(make_key(db, ["*:read"])), frozenset({"*:read"})),
+        Principal("owner's token", "customer", w.owner, frozenset(SHOPPING), customer=marie),
+        Principal("another customer's token", "customer", other, frozenset(SHOPPING), customer=paul),
+        Principal(
+            "shop A's key",
+            "shop",
+            headers(rivoli_key),
+            frozenset({"*:read", "*:write"}),
+            shops=frozenset({RIVOLI}),
+        ),
+    ]
+    for role in Role:
+        bound = role in (Role.SELLER, Role.SHOP_MANAGER)
+        person = make_person(db, role, [RIVOLI] if bound else [])
+        token = open_session(db, person).token
+        w.principals.append(
+            Principal(
+                f"{role.value}{' of shop A' if bound else ''}",
+                "staff",
+                {"Authorization": f"Bearer {token}"},
+                ROLE_SCOPES[role],
+                role=role.value,
+                shops=frozenset({RIVOLI}) if bound else None,
+                email=person.email,
+            )
+        )
+    ids: dict[str, Any] = {"marie": marie, "paul": paul, "A": RIVOLI, "B": OPERA, "sku": LIN_S}
+    # Marie's click & collect at Opéra (its stock), paid by card: an order, a fulfilment, a reservation
+    cart = _ok(client.post("/v1/carts", json={"lines": [{"sku": SOIE_M, "quantity": 1}]}, headers=w.owner))
+    order = _ok(
+        client.post(
+            "/v1/orders/checkout",
+            json={
+                "cart_id": cart["id"],
+                "cart_version": cart["version"],
+                "mode": "click_and_collect",
+                "pickup_place_id": OPERA,
+                "tenders": [CARD],
+            },
+            headers=w.owner,
+        )
+    )
+    ids.update(order_B=order["id"], fulfilment_B=order["fulfilments"][0]["id"], reservation_B=order["id"])
+    # Marie's purchase at Opéra's till, with its receipt, its payment and a return of it
+    sale_cart = _ok(
+        client.post(
+            "/v1/carts",
+            json={"lines": [{"sku": SOIE_M, "quantity": 1}], "customer_id": marie},
+            headers=opera_till,
+        )
+    )
+    sale = _ok(
+        client.post(
+            "/v1/orders/checkout",
+            json={
+                "cart_id": sale_cart["id"],
+                "cart_version": sale_cart["version"],
+                "mode": "store_sale",
+                "tenders": [CARD],
+            },
+            headers=opera_till,
+        )
+    )
+    ids.update(
+        sale_B=sale["id"], payment_B=sale["payments"][0]["payment_id"], sale_line=sale["lines"][0]["line_id"]
+    )
+    receipt = _ok(
+        client.post(
+            "/v1/receipts",
+            json={"order_id": sale["id"], "email": "marie.curie@orange.fr"},
+            headers=opera_till,
+        )
+    )
+    ids["receipt_B"] = receipt["id"]
+    ret = _ok(
+        client.post(
+            "/v1/returns",
+            json={
+                "order_id": sale["id"],
+                "method": "in_store",
+                "place_id": OPERA,
+                "lines": [{"line_id": sale["lines"][0]["line_id"], "quantity": 1, "comment": "trop petit"}],
+            },
+            headers=opera_till,
+        )
+    )
+    ids["return_B"] = ret["id"]
+    # Marie's voucher, her open cart, her coupon
+    voucher = _ok(
+        client.post(
+            "/v1/payments/gift-cards",
+            json={
+                "amount": "20.00",
+                "currency": "EUR",
+                "kind": "voucher",
+                "with_pin": False,
+                "customer_id": marie,
+                "reference": "matrix-voucher",
+            },
+            headers=w.admin,
+        )
+    )
+    ids["voucher_V"] = voucher["code"]
+    open_cart = _ok(
+        client.post("/v1/carts", json={"lines": [{"sku": LIN_S, "quantity": 1}]}, headers=w.owner)
+    )
+    ids.update(cart_V=open_cart["id"], line_V=open_cart["lines"][0]["line_id"])
+    # Opéra's operational records: a count, a key, an employee
+    count = _ok(
+        client.post(
+            "/v1/inventory/counts",
+            json={"place_id": OPERA, "reference": "matrix-count", "lines": [{"sku": LIN_M, "quantity": 0}]},
+            headers=opera_till,
+        )
+    )
+    ids["count_B"] = count["id"]  # a full count: what it does not list is now zero at Opéra
+    with UnitOfWork(db) as uow:
+        for sku in (SOIE_M, LIN_S, LIN_M):
+            inventory.record_movement(
+                uow,
+                MovementIn(kind="receipt", sku=sku, place_id=OPERA, quantity=10, reference=f"matrix-{sku}"),
+            )
+        uow.commit()
+    key_b = _ok(
+        client.post(
+            "/v1/keys",
+            json={"name": "Opéra kiosk", "scopes": ["catalog:read"], "channel": f"store:{OPERA}"},
+            headers=w.admin,
+        )
+    )
+    ids["key_B"] = key_b["id"]
+    ids["person_B"] = make_person(db, "seller", [OPERA]).id
+    signing_in = make_person(db, "seller", [RIVOLI])
+    ids.update(staff_email=signing_in.email, staff_password=PASSWORD)
+    # retailer-wide things: a promotion with a coupon, a webhook subscription
+    promo = _ok(
+        client.post(
+            "/v1/pricing/promotions",
+            json={
+                "name": "Matrice",
+                "label": "Matrice -10 %",
+                "kind": "percent_off",
+                "params": {"percent": "10"},
+                "starts_at": "2026-01-01T00:00:00Z",
+                "requires_coupon": True,
+            },
+            headers=w.admin,
+        )
+    )
+    ids["promotion"] = promo["id"]
+    coupon = _ok(
+        client.post(
+            f"/v1/pricing/promotions/{promo['id']}/coupons", json={"customer_id": marie}, headers=w.admin
+        )
+    )
+    ids["coupon_V"] = coupon["code"]
+    ids["price_list"] = "base"
+    ids["unique"] = uuid.uuid4().hex[:8]
+    _ = (LIN_M, SOIE_S, WAREHOUSE, PARIS_ADDRESS)
+    w.ids = ids
+    return w
