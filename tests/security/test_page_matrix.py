@@ -1,0 +1,53 @@
+"""Every page under the same rules: no session → the sign-in page; each staff role admitted or refused as
+its page policy says; every form post without the session's CSRF token refused."""
+
+from __future__ import annotations
+
+import re
+
+from comptoir.core.access import ROLE_SCOPES, Role, scope_allows
+from comptoir.core.api import api_routes, route_policy
+from tests.support.staff import make_person, open_session
+
+
+def pages(app):  # type: ignore[no-untyped-def]
+    for route in api_routes(app.routes):
+        dep = route_policy(route)
+        if route.path.startswith("/pages") and dep is not None and dep.policy.who == {"staff"}:
+            yield route, dep.policy
+
+
+def _url(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def test_every_page_under_its_policy(client, db) -> None:  # type: ignore[no-untyped-def]
+    sessions = {}
+    for role in Role:
+        person = make_person(db, role)
+        sessions[role] = open_session(db, person).token
+    failures = []
+    for route, rule in pages(client.app):
+        for method in sorted(route.methods or ()):
+            url = _url(route.path)
+            client.cookies.clear()
+            anonymous = client.request(method, url, follow_redirects=False)
+            if anonymous.status_code != 303 or "/pages/sign-in" not in anonymous.headers.get("location", ""):
+                failures.append(f"{method} {route.path} without a session: {anonymous.status_code}")
+            for role, token in sessions.items():
+                client.cookies.set("comptoir_staff", token)
+                answer = client.request(method, url, follow_redirects=False)
+                admitted = (
+                    rule.area is None or scope_allows(ROLE_SCOPES[role], rule.area, rule.access)
+                ) and (rule.roles is None or role in rule.roles)
+                if method != "GET":
+                    if answer.status_code != 403:  # no CSRF token sent
+                        failures.append(f"{method} {route.path} as {role} without CSRF: {answer.status_code}")
+                elif admitted and answer.status_code in (401, 403):
+                    failures.append(
+                        f"{method} {route.path} as {role}: {answer.status_code}, expected admitted"
+                    )
+                elif not admitted and answer.status_code != 403:
+                    failures.append(f"{method} {route.path} as {role}: {answer.status_code}, expected 403")
+    client.cookies.clear()
+    assert failures == [], "\n".join(failures)
