@@ -263,3 +263,36 @@ def test_forgetting_a_recipient_deletes_their_messages_sent_or_pending(effects, 
     # then only the other person's message remains
     with effects.engine.connect() as conn:
         assert conn.execute(select(OutboundMessage.recipient)).scalars().all() == ["paul@example.fr"]
+
+
+def test_housekeeping_deletes_finished_messages_after_the_retention(effects, settings) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from comptoir.core import clock
+    from comptoir.core.jobs import core_jobs
+
+    # given a message sent, one dead-lettered and one still pending, all 31 days old
+    then = clock.now() - timedelta(days=31)
+    clock.set_clock(lambda: then)
+    try:
+        with UnitOfWork(effects) as uow:
+            for to in ("sent@example.fr", "dead@example.fr", "pending@example.fr"):
+                queue_mail(uow, settings, Mail(to=to, subject="Votre colis", text="Expédié."))
+            uow.commit()
+    finally:
+        clock.set_clock(None)
+    with effects.engine.begin() as conn:
+        for status, to in (("sent", "sent@example.fr"), ("dead", "dead@example.fr")):
+            conn.execute(
+                OutboundMessage.__table__.update()
+                .where(OutboundMessage.recipient == to)
+                .values(status=status)
+            )
+    # when the kernel's housekeeping job runs (30 days kept)
+    [purge] = [job for job in core_jobs(settings) if job.name == "core.purge_outbound_messages"]
+    with UnitOfWork(effects) as uow:
+        purge.run(uow)
+        uow.commit()
+    # then only the pending message is left
+    with effects.engine.connect() as conn:
+        assert conn.execute(select(OutboundMessage.recipient)).scalars().all() == ["pending@example.fr"]

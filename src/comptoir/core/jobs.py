@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from comptoir.core import clock
+from comptoir.core import clock, outbound
 from comptoir.core.dispatcher import Job
 from comptoir.core.models import IdempotencyRecord
 from comptoir.core.settings import Settings
@@ -20,4 +20,12 @@ def purge_expired_idempotency_keys(uow: UnitOfWork) -> None:
 
 
 def core_jobs(settings: Settings) -> list[Job]:
-    return [Job("core.purge_idempotency_keys", 3600, purge_expired_idempotency_keys)]
+    keep_mail = timedelta(days=settings.outbound_retention_days)
+
+    def purge_outbound_messages(uow: UnitOfWork) -> None:
+        outbound.purge_finished(uow, keep_mail)
+
+    return [
+        Job("core.purge_idempotency_keys", 3600, purge_expired_idempotency_keys),
+        Job("core.purge_outbound_messages", 3600, purge_outbound_messages),
+    ]

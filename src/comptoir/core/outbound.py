@@ -82,6 +82,17 @@ def forget_recipient(uow: UnitOfWork, address: str) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def purge_finished(uow: UnitOfWork, older_than: timedelta) -> int:
+    """Housekeeping: deletes sent and dead-lettered messages recorded more than ``older_than`` ago."""
+    result = uow.session.execute(
+        delete(OutboundMessage).where(
+            OutboundMessage.status.in_(("sent", "dead")),
+            OutboundMessage.created_at < clock.now() - older_than,
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def _event_spec(factory: EventFactory | None, message_id: str) -> dict[str, Any] | None:
     if factory is None:
         return None

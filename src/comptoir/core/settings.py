@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     webhook_allowed_networks: Annotated[list[str], NoDecode] = []
     # E-mail: attempts before a message is dead-lettered (retried with the webhooks' backoff).
     mail_max_attempts: int = 8
+    # Sent and dead-lettered e-mails (recipient and subject; their content is dropped once sent) are
+    # deleted after this many days.
+    outbound_retention_days: int = Field(default=30, ge=1)
 
     # Request bodies above these sizes are refused with 413 (multipart uploads: files, imports).
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
