@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.money import DecimalStr, iso_currency, no_float
 
 # What an adjustment (or a promotion) does.
 PromotionKind = Literal[
@@ -27,19 +27,6 @@ PromotionKind = Literal[
 ]
 Stacking = Literal["stackable", "exclusive"]
 VatRate = Decimal
-
-
-def _currency(value: str) -> str:
-    code = value.upper()
-    if not is_currency(code):
-        raise ValueError(f"unknown ISO 4217 currency {value!r}")
-    return code
-
-
-def _no_float(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("amounts must be strings or integers, not floats")
-    return value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,7 +44,7 @@ class ShippingIn(BaseModel):
     method: str = Field(min_length=1, max_length=40, examples=["home_delivery"])
     amount: DecimalStr = Field(ge=0, description="Shipping cost, VAT included")
 
-    _float = field_validator("amount", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+    _float = field_validator("amount", mode="before")(no_float)
 
 
 class PriceCartIn(BaseModel):
@@ -73,7 +60,7 @@ class PriceCartIn(BaseModel):
     shipping: ShippingIn | None = None
     at: datetime | None = Field(default=None, description="Price as of this instant (default: now)")
 
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _cur = field_validator("currency")(iso_currency)
 
     @field_validator("coupons")
     @classmethod
@@ -178,8 +165,8 @@ class IssueCouponIn(BaseModel):
         min_length=1, max_length=120, description="Idempotency: same reference, same coupon"
     )
 
-    _float = field_validator("amount", mode="before")(classmethod(lambda cls, v: _no_float(v)))
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _float = field_validator("amount", mode="before")(no_float)
+    _cur = field_validator("currency")(iso_currency)
 
 
 class CouponOut(BaseModel):
@@ -263,7 +250,7 @@ class PriceListIn(BaseModel):
     valid_until: datetime | None = None
     active: bool = True
 
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _cur = field_validator("currency")(iso_currency)
     _ch = field_validator("channels")(classmethod(lambda cls, v: _channels(v)))
 
     @model_validator(mode="after")
@@ -318,9 +305,7 @@ class PriceIn(BaseModel):
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
-    _float = field_validator("amount", "compare_at", "vat_rate", mode="before")(
-        classmethod(lambda cls, v: _no_float(v))
-    )
+    _float = field_validator("amount", "compare_at", "vat_rate", mode="before")(no_float)
 
     @field_validator("vat_rate")
     @classmethod
@@ -410,9 +395,9 @@ class PromotionIn(BaseModel):
     max_uses: int | None = Field(default=None, ge=1, description="Orders the promotion may be used on")
     status: Literal["draft", "active"] = "active"
 
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _cur = field_validator("currency")(iso_currency)
     _ch = field_validator("channels")(classmethod(lambda cls, v: _channels(v)))
-    _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+    _float = field_validator("budget", mode="before")(no_float)
 
     @model_validator(mode="after")
     def _window(self) -> PromotionIn:
@@ -437,7 +422,7 @@ class PromotionPatch(BaseModel):
     max_uses: int | None = Field(default=None, ge=1)
     status: Literal["draft", "active", "stopped"] | None = None
 
-    _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+    _float = field_validator("budget", mode="before")(no_float)
 
     @field_validator("channels")
     @classmethod
