@@ -16,12 +16,11 @@ everything back: no order, no reservation, no coupon use, no debit.
 from __future__ import annotations
 
 import os
-import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select
@@ -48,9 +47,9 @@ from comptoir.pricing import service as pricing_service
 from comptoir.stores import service as stores_service
 from comptoir.stores.schemas import PlaceOut
 
-# Test harness only: when set, checkout writes "<path>" once its stock is held and waits there, so a
-# test can SIGKILL the process in the middle of the transaction (tests/orders/test_checkout_races.py).
-PAUSE_ENV = "COMPTOIR_ORDERS_TEST_PAUSE_FILE"
+# Called once the stock is held, before the order is written, inside the checkout's transaction. Empty in
+# production; a test process appends to it (e.g. to be killed there: tests/support/paused_checkout.py).
+STOCK_HELD_HOOKS: list[Callable[[], None]] = []
 OPEN_LOAD_STATUSES = ("placed", "in_transit", "allocated", "picking")
 
 
@@ -85,18 +84,6 @@ class _Line:
     discount: Decimal
     total: Decimal
     vat_rate: Decimal
-
-
-def _pause_for_tests() -> None:
-    target = os.environ.get(PAUSE_ENV)
-    if not target:
-        return
-    written = Path(target + ".tmp")
-    written.write_text(str(os.getpid()))
-    written.replace(target)  # appears with its content: the test reads it as soon as it exists
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and Path(target).exists():
-        time.sleep(0.05)
 
 
 def _channel(uow: UnitOfWork, cart_channel: str) -> str:
@@ -179,7 +166,8 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
             ),
             savepoint=False,  # a refusal fails the whole checkout: its unit of work is rolled back
         )
-    _pause_for_tests()
+    for hook in STOCK_HELD_HOOKS:
+        hook()
 
     # -- the order ----------------------------------------------------------------------------------
     number = policies.order_number(os.urandom(5))
