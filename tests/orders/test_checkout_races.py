@@ -20,7 +20,6 @@ from comptoir.carts.schemas import CartIn, LineIn
 from comptoir.core.context import Actor
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
-from comptoir.orders.checkout import PAUSE_ENV
 from comptoir.orders.models import Fulfilment, Order
 from tests.conftest import make_key
 from tests.orders.conftest import LIN_S, RIVOLI, levels
@@ -125,7 +124,9 @@ def test_a_process_killed_mid_checkout_leaves_no_order_and_no_reservation(
         pytest.skip("killing an API process needs PostgreSQL")
     # given an API process that will pause inside checkout, once the stock is held but before commit
     pause = tmp_path / "checkout-paused"
-    server, base = start_server(stocked.url, tmp_path / "server.log", **{PAUSE_ENV: str(pause)})
+    server, base = start_server(
+        stocked.url, tmp_path / "server.log", launcher=("tests.support.paused_checkout", str(pause))
+    )
     key = make_key(stocked, ["*"], channel=f"store:{RIVOLI}")
     [cart_id] = _store_carts(stocked, 1, LIN_S)
     body = {"cart_id": cart_id, "mode": "click_and_collect", "pickup_place_id": RIVOLI}

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -35,10 +36,14 @@ def comptoir_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start(
+    args: list[str], env: dict[str, str], log: Path, *, launcher: Sequence[str] = ("comptoir.cli",)
+) -> subprocess.Popen[bytes]:
+    """``python -m <launcher…> <args…>``: the ``comptoir`` command, or a test wrapper that prepares the
+    process before running it (e.g. ``tests.support.paused_checkout``)."""
     handle = log.open("ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "comptoir.cli", *args],
+        [sys.executable, "-m", *launcher, *args],
         env=env,
         cwd=ROOT,
         stdout=handle,
@@ -47,7 +52,12 @@ def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
 
 
 def launch_server(
-    database_url: str, log: Path, *, workers: int = 1, **extra: str
+    database_url: str,
+    log: Path,
+    *,
+    workers: int = 1,
+    launcher: Sequence[str] = ("comptoir.cli",),
+    **extra: str,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """``comptoir serve --no-dispatcher`` on a free port, not waiting for it (see ``wait_ready``)."""
     port = free_port()
@@ -55,6 +65,7 @@ def launch_server(
         ["serve", "--port", str(port), "--workers", str(workers), "--no-dispatcher"],
         comptoir_env(database_url, **extra),
         log,
+        launcher=launcher,
     )
     return proc, f"http://127.0.0.1:{port}"
 
@@ -76,9 +87,15 @@ def wait_ready(proc: subprocess.Popen[bytes], base: str, log: Path, wait_seconds
 
 
 def start_server(
-    database_url: str, log: Path, *, workers: int = 1, wait_seconds: float = 180, **extra: str
+    database_url: str,
+    log: Path,
+    *,
+    workers: int = 1,
+    wait_seconds: float = 180,
+    launcher: Sequence[str] = ("comptoir.cli",),
+    **extra: str,
 ) -> tuple[subprocess.Popen[bytes], str]:
-    proc, base = launch_server(database_url, log, workers=workers, **extra)
+    proc, base = launch_server(database_url, log, workers=workers, launcher=launcher, **extra)
     wait_ready(proc, base, log, wait_seconds)
     return proc, base
 

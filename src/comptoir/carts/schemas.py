@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from comptoir.carts import policies
-from comptoir.core.money import is_currency
+from comptoir.core.money import iso_currency
 from comptoir.pricing.schemas import PricedCart
 
 # open: being filled; abandoned: untouched for the configured delay (any change re-opens it);
@@ -101,13 +101,7 @@ class CartIn(BaseModel):
     lines: list[LineIn] = Field(default_factory=list, max_length=policies.MAX_LINES)
     coupons: list[str] = Field(default_factory=list, max_length=policies.MAX_COUPONS)
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        code = value.upper()
-        if not is_currency(code):
-            raise ValueError(f"unknown ISO 4217 currency {value!r}")
-        return code
+    _currency = field_validator("currency")(iso_currency)
 
     @field_validator("coupons")
     @classmethod

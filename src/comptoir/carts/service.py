@@ -17,7 +17,6 @@ store's prices, the website its own. Events carry the total priced for the chann
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from comptoir.carts.schemas import (
 )
 from comptoir.catalog import service as catalog_service
 from comptoir.core import clock
+from comptoir.core.auth import hash_token
 from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, Problem
 from comptoir.core.ids import new_id
@@ -62,10 +62,6 @@ class CartClosed(Conflict):
             state=status,
             **kwargs,
         )
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # -- reading -----------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ carries the client's ``anonymous_token`` so the carts domain can merge the anony
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import threading
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sqlalchemy import select, update
 
 from comptoir.core import clock, tokens
 from comptoir.core.api import CUSTOMER_TOKEN_PURPOSE
+from comptoir.core.auth import hash_token
 from comptoir.core.errors import Conflict, InvalidInput, Problem, RateLimited, Unauthorized
 from comptoir.core.ids import new_id
 from comptoir.core.settings import Settings
@@ -213,10 +213,6 @@ def request_password_reset(uow: UnitOfWork, body: LinkRequestIn, settings: Setti
         )
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def make_one_time_token(uow: UnitOfWork, account_id: str, purpose: str) -> tuple[str, datetime]:
     """A fresh random token (returned once, for the e-mail); only its hash is stored."""
     token = secrets.token_urlsafe(32)
@@ -224,7 +220,7 @@ def make_one_time_token(uow: UnitOfWork, account_id: str, purpose: str) -> tuple
     expires_at = clock.now() + timedelta(seconds=ttl)
     uow.session.add(
         OneTimeToken(
-            token_hash=_hash(token),
+            token_hash=hash_token(token),
             purpose=purpose,
             account_id=account_id,
             expires_at=expires_at,
@@ -241,7 +237,7 @@ def _use_token(uow: UnitOfWork, token: str, purpose: str) -> Account:
     used = uow.session.execute(
         update(OneTimeToken)
         .where(
-            OneTimeToken.token_hash == _hash(token),
+            OneTimeToken.token_hash == hash_token(token),
             OneTimeToken.purpose == purpose,
             OneTimeToken.used_at.is_(None),
             OneTimeToken.expires_at > now,

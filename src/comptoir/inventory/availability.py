@@ -21,6 +21,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Table, and_, bindparam, select
 
 from comptoir.core import clock
+from comptoir.core.cache import MAX_ENTRIES, BoundedDict
 from comptoir.core.db import Database
 from comptoir.core.errors import InvalidInput
 from comptoir.core.uow import UnitOfWork
@@ -74,10 +75,9 @@ class _PlaceCache:
     """Places per (place, version); opening answers per (place, version, minute, preparation).
     Thread-safe enough without a lock: a race computes the same value twice."""
 
-    def __init__(self, max_entries: int = 20_000) -> None:
-        self.max_entries = max_entries
-        self.places: dict[tuple[str, int], _Place] = {}
-        self.openings: dict[tuple[str, int, int, int], _Opening] = {}
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.places: BoundedDict[tuple[str, int], _Place] = BoundedDict(max_entries)
+        self.openings: BoundedDict[tuple[str, int, int, int], _Opening] = BoundedDict(max_entries)
 
     def opening(self, place: _Place, version: int, minute: int, preparation: int) -> _Opening:
         """The status at the start of ``minute`` (minutes since the epoch)."""
@@ -113,10 +113,7 @@ class _PlaceCache:
                 "closes_at": status.closes_at,
                 "pickup": None,
             }
-            found = _Opening(plan, entry)
-            if len(self.openings) >= self.max_entries:
-                self.openings.clear()
-            self.openings[key] = found
+            found = self.openings.put(key, _Opening(plan, entry))
         return found
 
     def load(self, conn: Connection, wanted: set[tuple[str, int]]) -> dict[str, _Place]:
@@ -125,11 +122,9 @@ class _PlaceCache:
         missing = wanted - self.places.keys()
         if not missing:
             return {}
-        if len(self.places) + len(missing) > self.max_entries:
-            self.places.clear()
         loaded: dict[str, _Place] = {}
         for r in conn.execute(_PLACES, {"ids": sorted({pid for pid, _ in missing})}):
-            loaded[r.place_id] = self.places[(r.place_id, r.version)] = _Place(
+            loaded[r.place_id] = _Place(
                 code=r.code,
                 name=r.name,
                 kind=r.kind,
@@ -140,6 +135,7 @@ class _PlaceCache:
                     r.place_id, r.timezone, r.status, r.weekly_hours, r.reserved_hours, r.special_days
                 ),
             )
+            self.places.put((r.place_id, r.version), loaded[r.place_id])
         return loaded
 
 

@@ -9,6 +9,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
+# The kernel's great-circle distance (one copy for every domain), re-exported for this domain's callers.
+from comptoir.core.geo import EARTH_RADIUS_KM as EARTH_RADIUS_KM
+from comptoir.core.geo import GeoPoint as GeoPoint
+from comptoir.core.geo import distances_km as distances_km
+
 # How long a hold lasts when the caller gives no expiry (an order's hold is kept until fulfilled).
 DEFAULT_HOLD: dict[str, timedelta | None] = {
     "cart": timedelta(minutes=60),
@@ -122,34 +127,6 @@ def pickup_promise(
 
 
 # -- distance ----------------------------------------------------------------------------------------------------
-
-
-EARTH_RADIUS_KM = 6371.0088  # mean radius
-
-
-class GeoPoint(NamedTuple):
-    """A position with its radians and cosine computed once (a place's, reused across requests)."""
-
-    lat: float  # radians
-    lon: float  # radians
-    cos_lat: float
-
-    @classmethod
-    def of(cls, latitude: float, longitude: float) -> GeoPoint:
-        lat = math.radians(latitude)
-        return cls(lat, math.radians(longitude), math.cos(lat))
-
-
-def distances_km(origin: GeoPoint, points: Iterable[GeoPoint]) -> list[float]:
-    """Great-circle distances (haversine, mean Earth radius) from ``origin`` to each point, in one loop."""
-    sin, asin, sqrt = math.sin, math.asin, math.sqrt
-    lat0, lon0, cos0 = origin.lat, origin.lon, origin.cos_lat
-    diameter = 2 * EARTH_RADIUS_KM
-    out = []
-    for lat, lon, cos_lat in points:
-        a = sin((lat - lat0) / 2) ** 2 + cos0 * cos_lat * sin((lon - lon0) / 2) ** 2
-        out.append(diameter * asin(min(1.0, sqrt(a))))
-    return out
 
 
 # -- counts -----------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.money import DecimalStr, iso_currency
 from comptoir.core.types import AwareDatetime
 
 EntryKind = Literal["earn", "redeem", "refund", "expire", "reverse", "adjust", "merge_in", "merge_out"]
@@ -140,13 +140,7 @@ class ProgrammeRules(BaseModel):
     operations: list[OperationRule] = Field(default_factory=list)
     rewards: list[RewardRule] = Field(default_factory=list)
 
-    @field_validator("currency")
-    @classmethod
-    def _currency(cls, value: str) -> str:
-        code = value.upper()
-        if not is_currency(code):
-            raise ValueError(f"unknown ISO 4217 currency {value!r}")
-        return code
+    _currency = field_validator("currency")(iso_currency)
 
     @field_validator("tiers")
     @classmethod

@@ -7,52 +7,34 @@ the hottest path. Each process keeps them a short while (``TTL_SECONDS``), per d
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from comptoir.catalog import service as catalog_service
+from comptoir.core.cache import TtlCache
 from comptoir.core.uow import UnitOfWork
 from comptoir.stores import service as stores_service
 from comptoir.stores.schemas import PlaceOut
 
 T = TypeVar("T")
 TTL_SECONDS = 10.0
-MAX_ENTRIES = 20_000
+
+# Keyed by (database, SKU or place id): tests and tools run several databases in one process.
+_categories: TtlCache[tuple[str, str], list[str]] = TtlCache(ttl=300.0)
+_places: TtlCache[tuple[str, str], PlaceOut] = TtlCache(ttl=TTL_SECONDS)
 
 
-class TtlCache(Generic[T]):
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
-        self.ttl = ttl
-        self._entries: dict[tuple[str, str], tuple[float, T]] = {}
-
-    def get_many(
-        self, scope: str, keys: Iterable[str], load: Callable[[list[str]], dict[str, T]]
-    ) -> dict[str, T]:
-        now = time.monotonic()
-        found: dict[str, T] = {}
-        missing: list[str] = []
-        for key in keys:
-            hit = self._entries.get((scope, key))
-            if hit is not None and now - hit[0] < self.ttl:
-                found[key] = hit[1]
-            else:
-                missing.append(key)
-        if missing:
-            if len(self._entries) > MAX_ENTRIES:
-                self._entries.clear()
-            loaded = load(missing)
-            for key, value in loaded.items():
-                self._entries[(scope, key)] = (now, value)
-            found.update(loaded)
-        return found
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
-_categories: TtlCache[list[str]] = TtlCache(ttl=300.0)
-_places: TtlCache[PlaceOut] = TtlCache()
+def _in_database(
+    cache: TtlCache[tuple[str, str], T],
+    scope: str,
+    keys: list[str],
+    load: Callable[[list[str]], dict[str, T]],
+) -> dict[str, T]:
+    found = cache.get_many(
+        [(scope, key) for key in keys],
+        lambda missing: {(scope, key): value for key, value in load([key for _, key in missing]).items()},
+    )
+    return {key: value for (_, key), value in found.items()}
 
 
 def categories_of(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, list[str]]:
@@ -63,12 +45,12 @@ def categories_of(uow: UnitOfWork, skus: Iterable[str]) -> dict[str, list[str]]:
         variants = catalog_service.get_variants(uow, missing)
         return {sku: list(variants[sku].category_ids) if sku in variants else [] for sku in missing}
 
-    return _categories.get_many(uow.db.url, wanted, load)
+    return _in_database(_categories, uow.db.url, wanted, load)
 
 
 def places(uow: UnitOfWork, place_ids: Iterable[str]) -> dict[str, PlaceOut]:
-    return _places.get_many(
-        uow.db.url, sorted(set(place_ids)), lambda ids: stores_service.get_places(uow, ids)
+    return _in_database(
+        _places, uow.db.url, sorted(set(place_ids)), lambda ids: stores_service.get_places(uow, ids)
     )
 
 

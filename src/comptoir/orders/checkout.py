@@ -19,11 +19,10 @@ everything back: no order, no reservation, no coupon use, no debit.
 from __future__ import annotations
 
 import os
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -50,9 +49,9 @@ from comptoir.stores.schemas import PlaceOut
 
 __all__ = ["CartAlreadyOrdered", "CartChanged", "OutOfStockForOrder", "checkout"]
 
-# Test harness only: when set, checkout writes "<path>" once its stock is held and waits there, so a
-# test can SIGKILL the process in the middle of the transaction (tests/orders/test_checkout_races.py).
-PAUSE_ENV = "COMPTOIR_ORDERS_TEST_PAUSE_FILE"
+# Called once the stock is held, before the order is written, inside the checkout's transaction. Empty in
+# production; a test process appends to it (e.g. to be killed there: tests/support/paused_checkout.py).
+STOCK_HELD_HOOKS: list[Callable[[], None]] = []
 
 
 # Core inserts built once (the ORM's bulk path re-coerced every value of every row on each checkout).
@@ -81,18 +80,6 @@ class _Line:
     discount: Decimal
     total: Decimal
     vat_rate: Decimal
-
-
-def _pause_for_tests() -> None:
-    target = os.environ.get(PAUSE_ENV)
-    if not target:
-        return
-    written = Path(target + ".tmp")
-    written.write_text(str(os.getpid()))
-    written.replace(target)  # appears with its content: the test reads it as soon as it exists
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and Path(target).exists():
-        time.sleep(0.05)
 
 
 def _channel(uow: UnitOfWork, cart_channel: str) -> str:
@@ -128,7 +115,8 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
 
     # -- hold the stock: the hot rows, locked as late as possible (a refused hold re-plans) -----------
     plan, planned = allocation.hold(uow, order_id, cmd, rules, demand, at, plan, now)
-    _pause_for_tests()
+    for hook in STOCK_HELD_HOOKS:
+        hook()
 
     # -- the order ----------------------------------------------------------------------------------
     row = _order_row(order_id, cmd, cart, channel, customer_id, at, priced, plan, planned, payments, now)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import select, update
 
 from comptoir.core import clock
+from comptoir.core.cache import TtlCache
 from comptoir.core.db import insert_ignore
 from comptoir.core.errors import check_version
 from comptoir.core.uow import UnitOfWork
@@ -16,19 +15,17 @@ from comptoir.orders.policies import OrdersRules
 RULES_ID = "default"
 # Rules change a few times a year and every checkout reads them: each process keeps them this long.
 CACHE_SECONDS = 5.0
-_cache: dict[str, tuple[float, OrdersRules]] = {}
+_cache: TtlCache[str, OrdersRules] = TtlCache(ttl=CACHE_SECONDS)
 
 
 def load_rules(uow: UnitOfWork, *, fresh: bool = False) -> OrdersRules:
     """The rules, read at most every few seconds per process and database (``fresh``: read now)."""
     key = uow.db.url
-    hit = _cache.get(key)
-    if hit is not None and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
+    hit = None if fresh else _cache.get(key)
+    if hit is not None:
+        return hit
     row = uow.session.execute(select(RulesRow.rules).where(RulesRow.id == RULES_ID)).scalar_one_or_none()
-    rules = OrdersRules() if row is None else OrdersRules.model_validate(row)
-    _cache[key] = (time.monotonic(), rules)
-    return rules
+    return _cache.put(key, OrdersRules() if row is None else OrdersRules.model_validate(row))
 
 
 def rules_version(uow: UnitOfWork) -> int:
@@ -55,5 +52,5 @@ def save_rules(uow: UnitOfWork, rules: OrdersRules, *, expected_version: int | N
         .where(RulesRow.id == RULES_ID)
         .values(rules=rules.model_dump(mode="json"), updated_at=now, version=int(current) + 1)
     )
-    _cache.pop(uow.db.url, None)  # this process sees its own change at once
+    _cache.pop(uow.db.url)  # this process sees its own change at once
     return int(current) + 1

@@ -29,6 +29,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from comptoir.core.geo import distance_km
+
 
 class SourcingRules(BaseModel):
     """A retailer's sourcing rules (``PUT /v1/orders/sourcing-rules``)."""
@@ -386,9 +388,5 @@ def _km(distance: float | None) -> str:
     return "unknown distance" if distance is None else f"{distance:.1f} km"
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0088
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+# The kernel's great-circle distance, under the name the checkout imports it by.
+haversine_km = distance_km

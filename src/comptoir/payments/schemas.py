@@ -10,11 +10,11 @@ be taken at the till). Its ``state`` moves through the machine in :mod:`comptoir
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.money import DecimalStr, iso_currency, no_float
 from comptoir.core.types import AwareDatetime
 
 Method = Literal["card", "pay_in_store", "pay_at_pickup", "gift_card", "loyalty_points"]
@@ -35,19 +35,6 @@ GiftCardCode = Annotated[
 Pin = Annotated[str, StringConstraints(pattern=r"^\d{4,8}$")]
 
 
-def _currency(value: str) -> str:
-    code = value.upper()
-    if not is_currency(code):
-        raise ValueError(f"unknown ISO 4217 currency {value!r}")
-    return code
-
-
-def _no_float(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("amounts are strings or integers, never floats")
-    return value
-
-
 # -- operations other domains call ---------------------------------------------------------------------------
 
 
@@ -64,7 +51,7 @@ class TenderIn(BaseModel):
     amount: DecimalStr = Field(gt=0, max_digits=14, decimal_places=3)
     details: dict[str, str] = Field(default_factory=dict)
 
-    _amount_not_float = field_validator("amount", mode="before")(_no_float)
+    _amount_not_float = field_validator("amount", mode="before")(no_float)
 
     @model_validator(mode="after")
     def _details_fit_method(self) -> TenderIn:
@@ -91,7 +78,7 @@ class AuthoriseIn(BaseModel):
     currency: str = Field(min_length=3, max_length=3)
     channel: str = Field(min_length=1, max_length=64, description="web, app, store:<id>, call-centre, live")
 
-    _iso = field_validator("currency")(_currency)
+    _iso = field_validator("currency")(iso_currency)
 
 
 class PaymentOut(BaseModel):
@@ -130,8 +117,8 @@ class RefundIn(BaseModel):
     reason: str = Field(default="", max_length=200)
     customer_id: str | None = Field(default=None, max_length=64, description="Owner of a refund voucher")
 
-    _amount_not_float = field_validator("amount", mode="before")(_no_float)
-    _iso = field_validator("currency")(_currency)
+    _amount_not_float = field_validator("amount", mode="before")(no_float)
+    _iso = field_validator("currency")(iso_currency)
 
 
 class RefundPartOut(BaseModel):
@@ -192,8 +179,8 @@ class GiftCardIssueIn(BaseModel):
         description="Caller-chosen; replaying returns the first card (without its PIN)"
     )
 
-    _amount_not_float = field_validator("amount", mode="before")(_no_float)
-    _iso = field_validator("currency")(_currency)
+    _amount_not_float = field_validator("amount", mode="before")(no_float)
+    _iso = field_validator("currency")(iso_currency)
 
 
 class GiftCardRedeemIn(BaseModel):
@@ -206,8 +193,8 @@ class GiftCardRedeemIn(BaseModel):
     pin: Pin | None = None
     reference: Reference
 
-    _amount_not_float = field_validator("amount", mode="before")(_no_float)
-    _iso = field_validator("currency")(_currency)
+    _amount_not_float = field_validator("amount", mode="before")(no_float)
+    _iso = field_validator("currency")(iso_currency)
 
 
 class GiftCardMovementOut(BaseModel):

@@ -10,7 +10,6 @@ stale set once the change is committed.
 from __future__ import annotations
 
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from comptoir.core.cache import VersionedCache
 from comptoir.core.db import insert_ignore
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import policies
@@ -79,8 +79,7 @@ class Catalogue:
     references: dict[tuple[Any, ...], Decimal | None] = field(default_factory=dict)
 
 
-_lock = threading.Lock()
-_cache: dict[str, Catalogue] = {}
+_cache: VersionedCache[str, Catalogue] = VersionedCache(lambda catalogue: catalogue.version)
 
 
 def _db_key(uow: UnitOfWork) -> str:
@@ -115,18 +114,14 @@ def cached(uow: UnitOfWork) -> Catalogue | None:
 def load(uow: UnitOfWork) -> Catalogue:
     version = current_version(uow)
     key = _db_key(uow)
-    cached = _cache.get(key)
-    if cached is not None and cached.version == version:
+    cached = _cache.current(key, version)
+    if cached is not None:
         return cached
-    catalogue = _read(uow, version)
-    with _lock:
-        _cache[key] = catalogue
-    return catalogue
+    return _cache.put(key, _read(uow, version))
 
 
 def clear() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def _read(uow: UnitOfWork, version: int) -> Catalogue:

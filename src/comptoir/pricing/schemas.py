@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from comptoir.core.money import DecimalStr, is_currency
+from comptoir.core.money import DecimalStr, iso_currency, no_float
 from comptoir.core.types import AwareDatetime, Omittable
 
 # What an adjustment (or a promotion) does.
@@ -38,19 +38,6 @@ DELIVERY_MODES: tuple[DeliveryMode, ...] = get_args(DeliveryMode)
 DELIVERY_METHODS: tuple[DeliveryMethod, ...] = get_args(DeliveryMethod)
 
 
-def _currency(value: str) -> str:
-    code = value.upper()
-    if not is_currency(code):
-        raise ValueError(f"unknown ISO 4217 currency {value!r}")
-    return code
-
-
-def _no_float(value: Any) -> Any:
-    if isinstance(value, float):
-        raise ValueError("amounts must be strings or integers, not floats")
-    return value
-
-
 # ---------------------------------------------------------------------------------------------
 # price_cart: the contract
 # ---------------------------------------------------------------------------------------------
@@ -69,7 +56,7 @@ class ShippingIn(BaseModel):
     method: DeliveryMethod = "standard"
     amount: DecimalStr = Field(ge=0, description="Shipping cost, VAT included")
 
-    _float = field_validator("amount", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+    _float = field_validator("amount", mode="before")(no_float)
 
 
 class PriceCartIn(BaseModel):
@@ -85,7 +72,7 @@ class PriceCartIn(BaseModel):
     shipping: ShippingIn | None = None
     at: AwareDatetime | None = Field(default=None, description="Price as of this instant (default: now)")
 
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _cur = field_validator("currency")(iso_currency)
 
     @field_validator("coupons")
     @classmethod
@@ -190,8 +177,8 @@ class IssueCouponIn(BaseModel):
         min_length=1, max_length=120, description="Idempotency: same reference, same coupon"
     )
 
-    _float = field_validator("amount", mode="before")(classmethod(lambda cls, v: _no_float(v)))
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _float = field_validator("amount", mode="before")(no_float)
+    _cur = field_validator("currency")(iso_currency)
 
 
 class CouponOut(BaseModel):
@@ -275,7 +262,7 @@ class PriceListIn(BaseModel):
     valid_until: AwareDatetime | None = None
     active: bool = True
 
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _cur = field_validator("currency")(iso_currency)
     _ch = field_validator("channels")(classmethod(lambda cls, v: _channels(v)))
 
     @model_validator(mode="after")
@@ -332,9 +319,7 @@ class PriceIn(BaseModel):
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
 
-    _float = field_validator("amount", "compare_at", "vat_rate", mode="before")(
-        classmethod(lambda cls, v: _no_float(v))
-    )
+    _float = field_validator("amount", "compare_at", "vat_rate", mode="before")(no_float)
 
     @field_validator("vat_rate")
     @classmethod
@@ -425,9 +410,9 @@ class PromotionIn(BaseModel):
     max_uses: int | None = Field(default=None, ge=1, description="Orders the promotion may be used on")
     status: Literal["draft", "active"] = "active"
 
-    _cur = field_validator("currency")(classmethod(lambda cls, v: _currency(v)))
+    _cur = field_validator("currency")(iso_currency)
     _ch = field_validator("channels")(classmethod(lambda cls, v: _channels(v)))
-    _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+    _float = field_validator("budget", mode="before")(no_float)
 
     @model_validator(mode="after")
     def _window(self) -> PromotionIn:
@@ -454,7 +439,7 @@ class PromotionPatch(BaseModel):
     max_uses: int | None = Field(default=None, ge=1)
     status: Omittable[Literal["draft", "active", "stopped"]] = None
 
-    _float = field_validator("budget", mode="before")(classmethod(lambda cls, v: _no_float(v)))
+    _float = field_validator("budget", mode="before")(no_float)
 
     @field_validator("channels")
     @classmethod

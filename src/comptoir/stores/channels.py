@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from comptoir.core.geo import distance_km
 from comptoir.stores import policies
 from comptoir.stores.schemas import Channel, PlaceOut
 
@@ -586,7 +587,7 @@ def compare(expected: View, shown: View, today: date) -> list[tuple[str, str, An
     if expected.address != shown.address:
         out.append(("wrong_address", "address", list(expected.address or ()), list(shown.address or ())))
     if expected.location and shown.location:
-        gap = policies.distance_km(*expected.location, *shown.location)
+        gap = distance_km(*expected.location, *shown.location)
         if gap > LOCATION_TOLERANCE_KM:
             out.append(("wrong_location", "location", list(expected.location), list(shown.location)))
     return out

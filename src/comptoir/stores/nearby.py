@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from comptoir.core.errors import InvalidInput
+from comptoir.core.geo import distance_km
 from comptoir.core.uow import UnitOfWork
-from comptoir.stores import geocode, policies
+from comptoir.stores import geocode
 from comptoir.stores.models import Place
 from comptoir.stores.opening import aware, hours_from_row, status_of
 from comptoir.stores.places import filtered, to_out
@@ -57,8 +58,7 @@ def nearest(
         dlat = max_km / 111.0
         stmt = stmt.where(Place.latitude.between(lat - dlat, lat + dlat))
     scored = sorted(
-        (policies.distance_km(lat, lon, row.latitude, row.longitude), row.id)
-        for row in uow.session.execute(stmt)
+        (distance_km(lat, lon, row.latitude, row.longitude), row.id) for row in uow.session.execute(stmt)
     )
     if max_km is not None:
         scored = [(d, i) for d, i in scored if d <= max_km]

@@ -9,13 +9,15 @@ that spans the spring-forward gap is one hour shorter.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+# The kernel's great-circle distance, re-exported under the name this domain's callers know.
+from comptoir.core.geo import distance_km as distance_km
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SHORT_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -414,17 +416,6 @@ def parse_special(text: str) -> list[SpecialDay]:
 
 
 # -- geography ----------------------------------------------------------------------------------------
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle (haversine) distance on the mean Earth radius."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
-
 
 _POSTCODE = re.compile(r"^\d{5}$")
 
