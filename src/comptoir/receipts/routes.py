@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
 from comptoir.core.errors import not_found
+from comptoir.core.pagination import Page
 from comptoir.receipts import service
 from comptoir.receipts.schemas import IssueReceiptIn, ReceiptOut, SendReceiptIn
 
@@ -36,13 +37,16 @@ def list_receipts(
     order_id: str | None = None,
     customer_id: str | None = None,
     place_id: str | None = None,
+    cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[ReceiptOut]:
+) -> Page[ReceiptOut]:
     with ctx.reader() as uow:
         if order_id is not None:
             found = service.receipt_for_order(uow, order_id, ctx.settings)
-            return [found] if found is not None else []
-        return service.receipts_of(uow, ctx.settings, customer_id=customer_id, place_id=place_id, limit=limit)
+            return Page[ReceiptOut](items=[found] if found is not None else [], next_cursor=None)
+        return service.receipts_page(
+            uow, ctx.settings, customer_id=customer_id, place_id=place_id, cursor=cursor, limit=limit
+        )
 
 
 @router.get("/{receipt_id}", summary="One receipt: the document as printed, its signed links")
