@@ -46,3 +46,20 @@ def test_a_not_null_violation_that_reaches_the_database_is_a_422_naming_the_colu
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["errors"] == [{"pointer": "#/url", "detail": "url may not be null."}]
+
+
+def test_a_nul_character_in_a_query_never_answers_500(
+    client: Any, db: Database, admin_headers: dict[str, str]
+) -> None:
+    # given / when a SKU with a NUL character is asked for (a fuzzer's find on PostgreSQL)
+    response = client.get("/v1/inventory/availability/network?sku=%00.&sku=x", headers=admin_headers)
+    # then PostgreSQL, which cannot hold it, answers a 422 naming the parameter; SQLite finds no stock
+    if db.is_postgres:
+        assert response.status_code == 422, response.text
+        assert [(e["in"], e["parameter"]) for e in response.json()["errors"]] == [("query", "sku")]
+    else:
+        assert response.status_code == 200, response.text
+        assert [(r["sku"], r["available"], r["places"]) for r in response.json()] == [
+            ("\x00.", 0, []),
+            ("x", 0, []),
+        ]

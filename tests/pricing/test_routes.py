@@ -152,8 +152,9 @@ def test_price_resolution_and_promotion_admin(client, shop, admin_headers) -> No
         "49.92",
     )
     assert [c["price_list_code"] for c in why["candidates"] if c["applies"]] == ["stores-eur", "base-eur"]
-    promos = client.get("/v1/pricing/promotions", params={"running": "true"}, headers=admin_headers).json()
-    assert len(promos) == 4
+    page = client.get("/v1/pricing/promotions", params={"running": "true"}, headers=admin_headers).json()
+    promos = page["items"]
+    assert (len(promos), page["next_cursor"]) == (4, None)
     pid = promos[0]["id"]
     stale = client.patch(
         f"/v1/pricing/promotions/{pid}", json={"priority": 5}, headers={**admin_headers, "If-Match": '"9"'}

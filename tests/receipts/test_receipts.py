@@ -168,7 +168,7 @@ def test_the_staff_can_send_a_receipt_again_and_see_it(
 ) -> None:  # type: ignore[no-untyped-def]
     sale = sell(client, till, [(LIN_S, 1)])
     dispatcher.drain()
-    [receipt] = client.get(f"/v1/receipts?order_id={sale['id']}", headers=till).json()
+    [receipt] = client.get(f"/v1/receipts?order_id={sale['id']}", headers=till).json()["items"]
     assert receipt["send_status"] == "not_sent" and receipt["place_id"] == RIVOLI
     no_email = client.post(f"/v1/receipts/{receipt['id']}/send", json={}, headers=till)
     assert no_email.status_code == 422 and no_email.json()["errors"][0]["pointer"] == "#/email"

@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette.concurrency import run_in_threadpool
@@ -428,6 +428,26 @@ def not_null_column(exc: IntegrityError) -> str | None:
     return found.group(1) if found else None
 
 
+def data_error_problem(request: Request) -> InvalidInput:
+    """A 422 naming the query or path parameters holding a NUL character, when that is the cause."""
+    errors: list[dict[str, Any]] = [
+        {"parameter": name, "in": where, "detail": "must not contain a NUL character"}
+        for where, items in (
+            ("path", request.path_params.items()),
+            ("query", request.query_params.multi_items()),
+        )
+        for name, value in items
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if errors:
+        names = ", ".join(e["parameter"] for e in errors)
+        return InvalidInput(f"Invalid request: {names} must not contain a NUL character.", errors=errors)
+    return InvalidInput(
+        "A value in the request cannot be stored (a NUL character, or a number out of range).",
+        errors=[{"pointer": "#", "detail": "a value cannot be stored"}],
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_problem(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Problem)
@@ -475,6 +495,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             request,
         )
 
+    async def on_data_error(request: Request, exc: Exception) -> JSONResponse:
+        # A value the schema let through but the database cannot hold: a NUL character in text on
+        # PostgreSQL, a number out of a column's range. The client's input, so a 422, never a 500.
+        log.warning("data error", extra={"path": request.url.path, "error": str(exc.__cause__ or exc)[:500]})
+        return problem_response(data_error_problem(request), request)
+
+    app.add_exception_handler(DataError, on_data_error)
     app.add_exception_handler(StaleDataError, on_stale)
     app.add_exception_handler(IntegrityError, on_integrity)
     app.add_exception_handler(Problem, on_problem)

@@ -32,8 +32,8 @@ def decode_cursor(cursor: str, key_type: Callable[[str], Any] = str) -> Any:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.urlsafe_b64decode(padded.encode()).decode()
-        if not raw:
-            raise ValueError("empty cursor")
+        if not raw or not raw.isprintable():  # "AAAA" decodes to NULs: no id this API hands out
+            raise ValueError("not a cursor")
         return key_type(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(

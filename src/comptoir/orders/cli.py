@@ -10,6 +10,7 @@ import typer
 from comptoir.core.db import Database
 from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
+from comptoir.orders.schemas import OrderOut
 
 orders_app = typer.Typer(
     help="Orders: expire uncollected pickups, explain an order's sourcing, show the rules."
@@ -32,12 +33,25 @@ def expire_pickups(limit: Annotated[int, typer.Option(help="At most this many at
 
 
 @orders_app.command("sourcing")
-def sourcing(order_id: str) -> None:
+def sourcing(
+    order: Annotated[str, typer.Argument(help="The order's number (CMD-…) as staff see it, or its id")],
+) -> None:
     """Why the order's stock comes from where it does: every place considered and the reason."""
+    from comptoir.core.errors import NotFound
     from comptoir.orders import service
 
     with UnitOfWork(_db(), read_only=True) as uow:
-        order = service.get_order(uow, order_id)
+        found = service.find_order_by_number(uow, order)
+        if found is None:
+            try:
+                found = service.get_order(uow, order)
+            except NotFound:
+                typer.echo(f"No order has the number or id {order}.", err=True)
+                raise typer.Exit(1) from None
+    _explain(found)
+
+
+def _explain(order: OrderOut) -> None:
     if order.sourcing is None:
         typer.echo("no sourcing decision recorded")
         return

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, InvalidInput, check_version, not_found
 from comptoir.core.ids import new_id
+from comptoir.core.pagination import Page, paginate
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import catalogue, facts, policies
 from comptoir.pricing.events import PriceChanged
@@ -251,25 +252,32 @@ def _recent_lowest(
     return {sku: amount for sku, amount in rows if amount is not None}
 
 
+def _price_out(r: Price) -> PriceOut:
+    return PriceOut(
+        price_list_id=r.price_list_id,
+        sku=r.sku,
+        amount=policies.money(r.amount),
+        compare_at=policies.money(r.compare_at) if r.compare_at is not None else None,
+        vat_rate=r.vat_rate,
+        valid_from=r.valid_from,
+        valid_until=r.valid_until,
+        updated_at=r.updated_at,
+    )
+
+
 def prices_of(uow: UnitOfWork, id_or_code: str, skus: Sequence[str] | None, limit: int) -> list[PriceOut]:
+    return prices_page(uow, id_or_code, skus, cursor=None, limit=limit).items
+
+
+def prices_page(
+    uow: UnitOfWork, id_or_code: str, skus: Sequence[str] | None, *, cursor: str | None, limit: int
+) -> Page[PriceOut]:
+    """A list's prices in SKU order, a page after ``cursor``."""
     plist = _load(uow, id_or_code)
     q = select(Price).where(Price.price_list_id == plist.id)
     if skus:
         q = q.where(Price.sku.in_(list(skus)))
-    rows = uow.session.execute(q.order_by(Price.sku).limit(limit)).scalars()
-    return [
-        PriceOut(
-            price_list_id=r.price_list_id,
-            sku=r.sku,
-            amount=policies.money(r.amount),
-            compare_at=policies.money(r.compare_at) if r.compare_at is not None else None,
-            vat_rate=r.vat_rate,
-            valid_from=r.valid_from,
-            valid_until=r.valid_until,
-            updated_at=r.updated_at,
-        )
-        for r in rows
-    ]
+    return paginate(uow.session, q, Price.sku, cursor=cursor, limit=limit, convert=_price_out)
 
 
 def price_history(uow: UnitOfWork, sku: str, price_list: str | None, limit: int) -> list[PriceHistoryOut]:

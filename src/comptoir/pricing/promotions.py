@@ -6,12 +6,13 @@ import os
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from comptoir.core import clock
 from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, InvalidInput, check_version, not_found
 from comptoir.core.ids import new_id
+from comptoir.core.pagination import MAX_LIMIT, Page, decode_cursor, encode_cursor
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import catalogue, policies, promotion_rules
 from comptoir.pricing.events import CouponIssued, PromotionEnded, PromotionStarted
@@ -190,6 +191,45 @@ def stop_promotion(uow: UnitOfWork, promotion_id: str) -> PromotionOut:
 
 def get_promotion(uow: UnitOfWork, promotion_id: str) -> PromotionOut:
     return _outs(uow, [_load(uow, promotion_id)])[0]
+
+
+def promotions_page(
+    uow: UnitOfWork, *, status: str | None, running_only: bool, cursor: str | None, limit: int
+) -> Page[PromotionOut]:
+    """Promotions, highest priority first then oldest, a page after ``cursor`` (``<priority>:<id>``)."""
+    q = select(Promotion).where(Promotion.kind != "voucher")
+    if status:
+        q = q.where(Promotion.status == status)
+    if running_only:
+        now = clock.now()
+        q = q.where(
+            Promotion.status == "active",
+            Promotion.exhausted.is_(False),
+            or_(Promotion.starts_at.is_(None), Promotion.starts_at <= now),
+            or_(Promotion.ends_at.is_(None), Promotion.ends_at > now),
+        )
+    if cursor:
+        priority, _, after = decode_cursor(cursor, _promotion_key).partition(":")
+        q = q.where(
+            or_(
+                Promotion.priority < int(priority),
+                and_(Promotion.priority == int(priority), Promotion.id > after),
+            )
+        )
+    limit = max(1, min(limit, MAX_LIMIT))
+    rows = list(uow.session.scalars(q.order_by(Promotion.priority.desc(), Promotion.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(f"{rows[-1].priority}:{rows[-1].id}") if more else None
+    return Page[PromotionOut](items=[to_out(r) for r in rows], next_cursor=next_cursor)
+
+
+def _promotion_key(raw: str) -> str:
+    priority, sep, ident = raw.partition(":")
+    int(priority)  # ValueError: not a cursor of this list
+    if not sep or not ident:
+        raise ValueError("not a promotion cursor")
+    return raw
 
 
 def list_promotions(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import InvalidInput
+from comptoir.core.pagination import MAX_LIMIT, Page
 from comptoir.core.types import AwareDatetime
 from comptoir.pricing import service
 from comptoir.pricing.schemas import (
@@ -40,6 +41,7 @@ Reader = Annotated[RequestContext, Depends(allow("pricing", "read", "customer", 
 StaffReader = Annotated[RequestContext, Depends(allow("pricing", "read", "staff", "shop", "secret"))]
 Writer = Annotated[RequestContext, Depends(allow("pricing", "write", "staff", "secret", retailer_wide=True))]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+PageLimit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 # -- quote: one call prices a whole cart ------------------------------------------------------------------
@@ -145,10 +147,11 @@ def prices_of(
     id_or_code: str,
     ctx: StaffReader,
     sku: Annotated[list[str] | None, Query()] = None,
-    limit: Limit = 200,
-) -> list[PriceOut]:
+    cursor: str | None = None,
+    limit: PageLimit = 200,
+) -> Page[PriceOut]:
     with ctx.reader() as uow:
-        return service.prices_of(uow, id_or_code, sku, limit)
+        return service.prices_page(uow, id_or_code, sku, cursor=cursor, limit=limit)
 
 
 # -- promotions ------------------------------------------------------------------------------------------
@@ -163,9 +166,15 @@ def create_promotion(body: PromotionIn, ctx: Writer, response: Response) -> Prom
 
 
 @router.get("/promotions", summary="Promotions, highest priority first (running=true: only those live now)")
-def list_promotions(ctx: StaffReader, status: str | None = None, running: bool = False) -> list[PromotionOut]:
+def list_promotions(
+    ctx: StaffReader,
+    status: str | None = None,
+    running: bool = False,
+    cursor: str | None = None,
+    limit: PageLimit = 50,
+) -> Page[PromotionOut]:
     with ctx.reader() as uow:
-        return service.list_promotions(uow, status=status, running_only=running)
+        return service.promotions_page(uow, status=status, running_only=running, cursor=cursor, limit=limit)
 
 
 @router.get("/promotions/{promotion_id}", summary="One promotion with its budget used")

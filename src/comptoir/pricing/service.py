@@ -24,6 +24,7 @@ from comptoir.pricing.lists import (
     list_price_lists,
     price_history,
     prices_of,
+    prices_page,
     set_prices,
     update_price_list,
 )
@@ -39,6 +40,7 @@ from comptoir.pricing.promotions import (
     get_promotion,
     issue_coupon,
     list_promotions,
+    promotions_page,
     stop_promotion,
     update_promotion,
 )
@@ -77,6 +79,8 @@ __all__ = [
     "price_cart",
     "price_history",
     "prices_of",
+    "prices_page",
+    "promotions_page",
     "release_promotions",
     "set_prices",
     "stop_promotion",

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
 from comptoir.core.errors import Forbidden, Problem, not_found
+from comptoir.core.pagination import Page
 from comptoir.receipts import service
 from comptoir.receipts.schemas import IssueReceiptIn, ReceiptOut, SendReceiptIn
 
@@ -47,25 +48,25 @@ def list_receipts(
     order_id: str | None = None,
     customer_id: str | None = None,
     place_id: str | None = None,
+    cursor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[ReceiptOut]:
+) -> Page[ReceiptOut]:
     customer_id = ctx.customer_filter(customer_id)
     shops = ctx.shop_filter(place_id)
+    if shops is not None and len(shops) > 1:
+        raise Forbidden("Name one of your shops with place_id.", slug="place-required")
+    place_id = shops[0] if shops else place_id
     with ctx.reader() as uow:
         if order_id is not None:
             found = service.receipt_for_order(uow, order_id, ctx.settings)
             try:
-                return [_own(ctx, found)] if found is not None else []
+                items = [_own(ctx, found)] if found is not None else []
             except Problem:
-                return []
-        if shops is None:
-            return service.receipts_of(uow, ctx.settings, customer_id=customer_id, place_id=None, limit=limit)
-        found_all: list[ReceiptOut] = []
-        for shop in shops:
-            found_all += service.receipts_of(
-                uow, ctx.settings, customer_id=customer_id, place_id=shop, limit=limit
-            )
-        return sorted(found_all, key=lambda r: r.id, reverse=True)[:limit]
+                items = []
+            return Page[ReceiptOut](items=items, next_cursor=None)
+        return service.receipts_page(
+            uow, ctx.settings, customer_id=customer_id, place_id=place_id, cursor=cursor, limit=limit
+        )
 
 
 @router.get("/{receipt_id}", summary="One receipt: the document as printed, its signed links")

@@ -21,6 +21,7 @@ from comptoir.core import clock, outbound, tokens
 from comptoir.core.errors import InvalidInput, NotFound, not_found
 from comptoir.core.ids import new_id
 from comptoir.core.mail import Attachment, Mail
+from comptoir.core.pagination import Page, paginate
 from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers_service
@@ -59,6 +60,7 @@ __all__ = [
     "receipt_by_token",
     "receipt_for_order",
     "receipts_of",
+    "receipts_page",
     "request_send",
 ]
 
@@ -126,6 +128,32 @@ def receipts_of(
         query.order_by(Receipt.created_at.desc(), Receipt.id.desc()).limit(limit)
     ).all()
     return [_out(r, settings) for r in rows]
+
+
+def receipts_page(
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    customer_id: str | None = None,
+    place_id: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[ReceiptOut]:
+    """Receipts newest first (ids are time-ordered), a page after ``cursor``."""
+    query = select(Receipt)
+    if customer_id is not None:
+        query = query.where(Receipt.customer_id == customer_id)
+    if place_id is not None:
+        query = query.where(Receipt.place_id == place_id)
+    return paginate(
+        uow.session,
+        query,
+        Receipt.id,
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+        convert=lambda r: _out(r, settings),
+    )
 
 
 def receipt_by_token(uow: UnitOfWork, settings: Settings, token: str) -> ReceiptOut | None:

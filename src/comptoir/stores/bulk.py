@@ -207,7 +207,22 @@ def read_file(name: str, content: str) -> Iterator[tuple[int, dict[str, Any] | E
                 except json.JSONDecodeError as exc:
                     yield number, exc
         return
-    for number, row in enumerate(csv.DictReader(io.StringIO(content)), start=2):
+    # newline="": rows may end in \r\n, \n or an old Mac's \r, and a quoted field may hold any of them.
+    reader = csv.DictReader(io.StringIO(content, newline=""))
+    while True:
+        number = reader.line_num + 1  # the file line the next row starts on
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a NUL byte, an unterminated quote at the end of the file
+            yield number, ValueError(f"unreadable CSV row: {exc}")
+            return
+        width = len(reader.fieldnames or [])
+        if None in row or any(value is None for value in row.values()):
+            given = width + len(row.get(None) or []) - sum(1 for v in row.values() if v is None)
+            yield number, ValueError(f"the row has {given} column(s) where the header has {width}")
+            continue
         try:
             yield number, row_from_csv(row)
         except (ValueError, ValidationError) as exc:

@@ -240,13 +240,26 @@ def store_snapshots(uow: UnitOfWork, channel: Channel, command: SnapshotsIn) -> 
 
 
 def parse_csv_file(text: str) -> list[dict[str, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c for c in ("store_code", "name", "status", "weekly_hours") if c not in (reader.fieldnames or [])
-    ]
-    if missing:
-        raise InvalidInput(f"The CSV file lacks the column(s) {', '.join(missing)}.", field="file")
-    return [dict(row) for row in reader]
+    # newline="": \r\n, \n and an old Mac's \r all end a row, and a quoted field may hold them.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fieldnames = reader.fieldnames or []
+        missing = [c for c in ("store_code", "name", "status", "weekly_hours") if c not in fieldnames]
+        if missing:
+            raise InvalidInput(f"The CSV file lacks the column(s) {', '.join(missing)}.", field="file")
+        rows = []
+        for row in reader:
+            if None in row or any(value is None for value in row.values()):
+                raise InvalidInput(
+                    f"Line {reader.line_num} of the CSV file does not have the header's {len(fieldnames)} columns.",
+                    field="file",
+                )
+            rows.append(dict(row))
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"The CSV file cannot be read near line {reader.line_num}: {exc}.", field="file"
+        ) from None
+    return rows
 
 
 def csv_file(uow: UnitOfWork) -> str:
