@@ -16,11 +16,10 @@ from sqlalchemy import bindparam, or_, select
 
 from comptoir.catalog import service as catalog
 from comptoir.core import clock
-from comptoir.core.errors import InvalidInput, NotFound, Problem
+from comptoir.core.errors import NotFound, Problem
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import service as customers
-from comptoir.loyalty import service as loyalty
 from comptoir.pricing import catalogue, policies, promotion_rules
+from comptoir.pricing import customers as customer_facts
 from comptoir.pricing.catalogue import Catalogue, PromoDef
 from comptoir.pricing.errors import SkuNotPriced
 from comptoir.pricing.models import Coupon, CouponCustomerUse, Price, PriceHistory, Promotion, SkuFacts, table
@@ -56,18 +55,7 @@ class Resolved:
 def _customer_context(
     uow: UnitOfWork, cat: Catalogue, customer_id: str | None
 ) -> tuple[frozenset[str], str | None]:
-    if customer_id is None:
-        return frozenset(), None
-    segments: frozenset[str] = frozenset()
-    tier = None
-    try:
-        if cat.needs_segments:
-            segments = frozenset(customers.segments_of(uow, customer_id))
-        if cat.needs_tiers:
-            tier = loyalty.tier_of(uow, customer_id)
-    except NotFound as exc:
-        raise InvalidInput(f"Customer {customer_id} does not exist.", field="customer_id") from exc
-    return segments, tier
+    return customer_facts.targeting(uow, customer_id, segments=cat.needs_segments, tier=cat.needs_tiers)
 
 
 _P, _F = table(Price), table(SkuFacts)
