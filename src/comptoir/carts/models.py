@@ -2,7 +2,7 @@
 
 One row per cart and one per line. A customer has at most one cart in an open status (``open`` or
 ``abandoned``): a partial unique index makes that hold even when two channels start one at the same
-time. The version is bumped by a guarded UPDATE on every change (see ``service._lock``).
+time. The version is bumped by a guarded UPDATE on every change (see ``editing.lock``).
 """
 
 from __future__ import annotations

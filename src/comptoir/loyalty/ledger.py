@@ -172,7 +172,8 @@ def lock(uow: UnitOfWork, customer_id: str, *, create: bool = True) -> Locked | 
         if not create:
             return None
         now = clock.now()
-        insert_ignore(
+        tier = policies.lowest_tier(programme_rules(uow))
+        created = insert_ignore(
             session,
             Account,
             [
@@ -180,12 +181,16 @@ def lock(uow: UnitOfWork, customer_id: str, *, create: bool = True) -> Locked | 
                     "customer_id": customer_id,
                     "balance": 0,
                     "lifetime_points": 0,
-                    "tier": policies.lowest_tier(programme_rules(uow)),
+                    "tier": tier,
                     "created_at": now,
                     "updated_at": now,
                 }
             ],
         )
+        if created and tier is not None:  # a new member starts at the lowest tier (pricing keeps tiers)
+            uow.record(
+                TierChanged(customer_id=customer_id, previous_tier=None, tier=tier, direction="promotion")
+            )
     raise Conflict(f"The loyalty account of {customer_id} is being merged; try again.")
 
 

@@ -142,6 +142,35 @@ def _assign(
     skus: dict[str, int] = {}
     for d in demand:
         skus[d.sku] = skus.get(d.sku, 0) + d.quantity
+    flowed = _min_cost_flow(skus, places, rules)
+    if flowed is None:
+        return None
+    flow_cost, sent = flowed
+    allocations: list[Allocation] = []
+    used: set[int] = set()
+    for d in demand:
+        need = d.quantity
+        pool = sent.get(d.sku, [])
+        while need > 0:
+            j, q = pool[0]
+            take = min(q, need)
+            allocations.append(Allocation(places[j].place_id, d.line_id, d.sku, take))
+            used.add(j)
+            need -= take
+            if take == q:
+                pool.pop(0)
+            else:
+                pool[0] = (j, q - take)
+    if len(used) != len(places):
+        return None  # a smaller combination does the same job cheaper; it is evaluated on its own
+    return flow_cost + sum(place_cost(p, rules) for p in places), allocations
+
+
+def _min_cost_flow(
+    skus: dict[str, int], places: Sequence[Candidate], rules: SourcingRules
+) -> tuple[float, dict[str, list[tuple[int, int]]]] | None:
+    """Units per SKU to places at least handling cost: source → SKU (units wanted) → place (its stock)
+    → sink (its capacity). Returns the cost and, per SKU, (place index, units); None when infeasible."""
     sku_list = list(skus)
     n_skus, n_places = len(sku_list), len(places)
     # nodes: 0 source, 1..S skus, S+1..S+P places, S+P+1 sink
@@ -209,24 +238,7 @@ def _assign(
             j = to[e] - 1 - n_skus
             if 0 <= j < n_places and e % 2 == 0 and cap[e ^ 1] > 0:
                 sent.setdefault(sku, []).append((j, cap[e ^ 1]))
-    allocations: list[Allocation] = []
-    used: set[int] = set()
-    for d in demand:
-        need = d.quantity
-        pool = sent.get(d.sku, [])
-        while need > 0:
-            j, q = pool[0]
-            take = min(q, need)
-            allocations.append(Allocation(places[j].place_id, d.line_id, d.sku, take))
-            used.add(j)
-            need -= take
-            if take == q:
-                pool.pop(0)
-            else:
-                pool[0] = (j, q - take)
-    if len(used) != n_places:
-        return None  # a smaller combination does the same job cheaper; it is evaluated on its own
-    return flow_cost + sum(place_cost(p, rules) for p in places), allocations
+    return flow_cost, sent
 
 
 def _assign_whole_lines(

@@ -16,11 +16,10 @@ from sqlalchemy import bindparam, or_, select
 
 from comptoir.catalog import service as catalog
 from comptoir.core import clock
-from comptoir.core.errors import InvalidInput, NotFound, Problem
+from comptoir.core.errors import NotFound, Problem
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import service as customers
-from comptoir.loyalty import service as loyalty
 from comptoir.pricing import catalogue, policies, promotion_rules
+from comptoir.pricing import customers as customer_facts
 from comptoir.pricing.catalogue import Catalogue, PromoDef
 from comptoir.pricing.errors import SkuNotPriced
 from comptoir.pricing.models import Coupon, CouponCustomerUse, Price, PriceHistory, Promotion, SkuFacts, table
@@ -56,18 +55,7 @@ class Resolved:
 def _customer_context(
     uow: UnitOfWork, cat: Catalogue, customer_id: str | None
 ) -> tuple[frozenset[str], str | None]:
-    if customer_id is None:
-        return frozenset(), None
-    segments: frozenset[str] = frozenset()
-    tier = None
-    try:
-        if cat.needs_segments:
-            segments = frozenset(customers.segments_of(uow, customer_id))
-        if cat.needs_tiers:
-            tier = loyalty.tier_of(uow, customer_id)
-    except NotFound as exc:
-        raise InvalidInput(f"Customer {customer_id} does not exist.", field="customer_id") from exc
-    return segments, tier
+    return customer_facts.targeting(uow, customer_id, segments=cat.needs_segments, tier=cat.needs_tiers)
 
 
 _P, _F = table(Price), table(SkuFacts)
@@ -293,97 +281,30 @@ def _price_cart(uow: UnitOfWork, cmd: PriceCartIn, cat: Catalogue) -> tuple[Pric
     automatic = [
         (d, promo) for d, promo in cat.automatic if d.live(at) and _targeted(d, cmd, segments, tier) is None
     ]
-    gift_skus = {str(d.params["gift_sku"]) for d, _ in automatic if d.kind == "gift"}
     coupon_promos, rejected = _coupons(uow, cmd, cat, at, segments, tier)
-    gift_skus |= {str(p.params["gift_sku"]) for p in coupon_promos if p.kind == "gift"}
+    gift_skus = {
+        str(p.params["gift_sku"])
+        for p in [*(promo for _, promo in automatic), *coupon_promos]
+        if p.kind == "gift"
+    }
     skus = list(dict.fromkeys([line.sku for line in cmd.lines] + sorted(gift_skus)))
     rows, facts, seen = _price_rows(uow, skus, list_ids) if skus and list_ids else ({}, {}, None)
-
-    resolved: dict[str, Resolved] = {}
-    lines: list[policies.Line] = []
-    for i, item in enumerate(cmd.lines):
-        res = resolved.get(item.sku) or _resolve(rows.get(item.sku), cat, ctx, facts.get(item.sku))
-        if res is None:
-            raise SkuNotPriced(item.sku, field=f"lines/{i}/sku")
-        resolved[item.sku] = res
-        f = facts.get(item.sku)
-        lines.append(
-            policies.Line(
-                item.line_id,
-                item.sku,
-                item.quantity,
-                res.unit_price,
-                f.category_ids if f else (),
-                res.vat_rate,
-            )
-        )
-
-    promos = [promo for _, promo in automatic] + coupon_promos
-    shipping = cmd.shipping.amount if cmd.shipping else None
-    delivery = promotion_rules.Delivery(cmd.shipping.mode, cmd.shipping.method) if cmd.shipping else None
-    pristine = [
-        policies.Line(x.line_id, x.sku, x.quantity, x.unit_price, x.category_ids, x.vat_rate) for x in lines
-    ]
-    outcome = promotion_rules.apply_promotions(lines, promos, shipping, delivery)
-    over = _over_budget(uow, cat, outcome)
-    if over:
-        # A promotion whose budget left cannot cover this cart is not offered (its order would be refused).
-        lines = pristine
-        outcome = promotion_rules.apply_promotions(
-            lines, [p for p in promos if p.id not in over], shipping, delivery
-        )
+    resolved, lines = _resolve_lines(cmd, rows, facts, cat, ctx)
+    lines, outcome = _promote(uow, cmd, cat, lines, [promo for _, promo in automatic] + coupon_promos)
     applied_codes = [p.code for p in outcome.applied if p.code]
-    for p in coupon_promos:
-        if p.code not in applied_codes:
-            rejected.append(RejectedCoupon(code=p.code or "", reason="conditions_not_met"))
-
-    # Omnibus: for every discounted line, the lowest price of the 30 days before the discount began.
-    starts: dict[str, datetime] = {}
-    promo_start = {p.id: p.starts_at for p in outcome.applied}
-    for line in lines:
-        res = resolved[line.sku]
-        moments = [promo_start[a.promotion_id] for a in line.adjustments if promo_start.get(a.promotion_id)]
-        if res.rule.is_sale or res.row.compare_at is not None:
-            moments.append(res.since)
-        if moments:
-            first = min(m for m in moments if m is not None)
-            starts[line.sku] = min(first, starts.get(line.sku, first))
-    references: dict[str, Decimal | None] = {}
-    context_key = (cmd.currency, cmd.channel, cmd.store_id, segments, tuple(list_ids))
-    to_look_up: dict[str, datetime] = {}
-    for sku, started in starts.items():
-        key = (sku, started, context_key)
-        if key in cat.references:
-            references[sku] = cat.references[key]
-        else:
-            to_look_up[sku] = started
-    if to_look_up:
-        history = _history(uow, sorted(to_look_up), list_ids, min(to_look_up.values()))
-        for sku, started in to_look_up.items():
-            lowest = policies.lowest_price_before(history.get(sku, []), cat.lists, ctx, started)
-            # The 30 days before a past start are history that no later change rewrites.
-            if lowest is not None and started <= clock.now() and len(cat.references) < 100_000:
-                cat.references[(sku, started, context_key)] = lowest
-            if lowest is None:
-                # Not sold in the 30 days before: the reference is the regular price it starts from.
-                res = resolved[sku]
-                lowest = res.row.compare_at if res.rule.is_sale or res.row.compare_at else res.unit_price
-            references[sku] = lowest
-
+    rejected += [
+        RejectedCoupon(code=p.code or "", reason="conditions_not_met")
+        for p in coupon_promos
+        if p.code not in applied_codes
+    ]
+    references = _references(uow, cat, (cmd, ctx, list_ids), lines, resolved, outcome)
     priced_lines = [_priced_line(line, resolved[line.sku], references.get(line.sku)) for line in lines]
-    gift_lines = []
-    for promo, sku in outcome.gifts:
-        res = _resolve(rows.get(sku), cat, ctx, facts.get(sku))
-        if res is None:
-            continue  # a gift with no price here cannot be given; the promotion says nothing
-        gift = policies.Line(f"gift:{promo.id}", sku, 1, res.unit_price, (), res.vat_rate)
-        gift.add(policies.Applied(promo.id, promo.code, promo.kind, promo.label, -res.unit_price))
-        gift_lines.append(_priced_line(gift, res, None, is_gift=True))
-
+    gift_lines = _gift_lines(outcome, rows, facts, cat, ctx)
+    shipping = cmd.shipping.amount if cmd.shipping else ZERO
     subtotal = sum((line.base for line in lines), ZERO)
     item_discounts = sum((a.amount for line in lines for a in line.adjustments), ZERO)
     cart_discounts = sum((a.amount for a in outcome.cart_adjustments if a.kind != "free_shipping"), ZERO)
-    shipping_total = (shipping or ZERO) - outcome.shipping_discount
+    shipping_total = shipping - outcome.shipping_discount
     discount_total = item_discounts + cart_discounts
     tax_total = sum((pl.tax_amount for pl in priced_lines), ZERO) + policies.tax_in(
         shipping_total, policies.SHIPPING_VAT_RATE
@@ -408,6 +329,120 @@ def _price_cart(uow: UnitOfWork, cmd: PriceCartIn, cat: Catalogue) -> tuple[Pric
         promotions_version=cat.version,
     )
     return priced, seen
+
+
+def _resolve_lines(
+    cmd: PriceCartIn,
+    rows: dict[str, list[tuple[policies.PriceRow, datetime]]],
+    facts: dict[str, Facts],
+    cat: Catalogue,
+    ctx: policies.PriceContext,
+) -> tuple[dict[str, Resolved], list[policies.Line]]:
+    """Each line's price for the context (422 naming the line when its SKU has none)."""
+    resolved: dict[str, Resolved] = {}
+    lines: list[policies.Line] = []
+    for i, item in enumerate(cmd.lines):
+        res = resolved.get(item.sku) or _resolve(rows.get(item.sku), cat, ctx, facts.get(item.sku))
+        if res is None:
+            raise SkuNotPriced(item.sku, field=f"lines/{i}/sku")
+        resolved[item.sku] = res
+        f = facts.get(item.sku)
+        lines.append(
+            policies.Line(
+                item.line_id,
+                item.sku,
+                item.quantity,
+                res.unit_price,
+                f.category_ids if f else (),
+                res.vat_rate,
+            )
+        )
+    return resolved, lines
+
+
+def _promote(
+    uow: UnitOfWork,
+    cmd: PriceCartIn,
+    cat: Catalogue,
+    lines: list[policies.Line],
+    promos: list[policies.Promo],
+) -> tuple[list[policies.Line], policies.Outcome]:
+    """The promotions applied to the lines; one whose budget left cannot cover this cart is not offered
+    (its order would be refused), and the lines are promoted again without it."""
+    shipping = cmd.shipping.amount if cmd.shipping else None
+    delivery = promotion_rules.Delivery(cmd.shipping.mode, cmd.shipping.method) if cmd.shipping else None
+    pristine = [
+        policies.Line(x.line_id, x.sku, x.quantity, x.unit_price, x.category_ids, x.vat_rate) for x in lines
+    ]
+    outcome = promotion_rules.apply_promotions(lines, promos, shipping, delivery)
+    over = _over_budget(uow, cat, outcome)
+    if not over:
+        return lines, outcome
+    kept = [p for p in promos if p.id not in over]
+    return pristine, promotion_rules.apply_promotions(pristine, kept, shipping, delivery)
+
+
+def _references(
+    uow: UnitOfWork,
+    cat: Catalogue,
+    context: tuple[PriceCartIn, policies.PriceContext, list[str]],
+    lines: list[policies.Line],
+    resolved: dict[str, Resolved],
+    outcome: policies.Outcome,
+) -> dict[str, Decimal | None]:
+    """Omnibus: for every discounted line, the lowest price of the 30 days before the discount began."""
+    cmd, ctx, list_ids = context
+    starts: dict[str, datetime] = {}
+    promo_start = {p.id: p.starts_at for p in outcome.applied}
+    for line in lines:
+        res = resolved[line.sku]
+        moments = [promo_start[a.promotion_id] for a in line.adjustments if promo_start.get(a.promotion_id)]
+        if res.rule.is_sale or res.row.compare_at is not None:
+            moments.append(res.since)
+        if moments:
+            first = min(m for m in moments if m is not None)
+            starts[line.sku] = min(first, starts.get(line.sku, first))
+    references: dict[str, Decimal | None] = {}
+    context_key = (cmd.currency, cmd.channel, cmd.store_id, ctx.segments, tuple(list_ids))
+    to_look_up: dict[str, datetime] = {}
+    for sku, started in starts.items():
+        key = (sku, started, context_key)
+        if key in cat.references:
+            references[sku] = cat.references[key]
+        else:
+            to_look_up[sku] = started
+    if not to_look_up:
+        return references
+    history = _history(uow, sorted(to_look_up), list_ids, min(to_look_up.values()))
+    for sku, started in to_look_up.items():
+        lowest = policies.lowest_price_before(history.get(sku, []), cat.lists, ctx, started)
+        # The 30 days before a past start are history that no later change rewrites.
+        if lowest is not None and started <= clock.now() and len(cat.references) < 100_000:
+            cat.references[(sku, started, context_key)] = lowest
+        if lowest is None:
+            # Not sold in the 30 days before: the reference is the regular price it starts from.
+            res = resolved[sku]
+            lowest = res.row.compare_at if res.rule.is_sale or res.row.compare_at else res.unit_price
+        references[sku] = lowest
+    return references
+
+
+def _gift_lines(
+    outcome: policies.Outcome,
+    rows: dict[str, list[tuple[policies.PriceRow, datetime]]],
+    facts: dict[str, Facts],
+    cat: Catalogue,
+    ctx: policies.PriceContext,
+) -> list[PricedLine]:
+    out = []
+    for promo, sku in outcome.gifts:
+        res = _resolve(rows.get(sku), cat, ctx, facts.get(sku))
+        if res is None:
+            continue  # a gift with no price here cannot be given; the promotion says nothing
+        gift = policies.Line(f"gift:{promo.id}", sku, 1, res.unit_price, (), res.vat_rate)
+        gift.add(policies.Applied(promo.id, promo.code, promo.kind, promo.label, -res.unit_price))
+        out.append(_priced_line(gift, res, None, is_gift=True))
+    return out
 
 
 def _adjustment(a: policies.Applied) -> Adjustment:

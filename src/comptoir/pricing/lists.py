@@ -103,13 +103,7 @@ def set_prices(uow: UnitOfWork, id_or_code: str, cmd: PricesIn) -> PricesSetOut:
     a new one and records ``pricing.price_changed``. Unchanged prices write nothing."""
     plist = _load(uow, id_or_code)
     now = clock.now()
-    for i, p in enumerate(cmd.prices):
-        if p.valid_from and p.valid_until and p.valid_until <= p.valid_from:
-            raise InvalidInput("valid_until must come after valid_from", field=f"prices/{i}/valid_until")
-        if p.amount is not None and p.compare_at is not None and p.compare_at <= p.amount:
-            raise InvalidInput(
-                "compare_at (the regular price) must be above the price", field=f"prices/{i}/compare_at"
-            )
+    _check_prices(cmd)
     skus = [p.sku for p in cmd.prices]
     current = {
         r.sku: r
@@ -161,33 +155,49 @@ def set_prices(uow: UnitOfWork, id_or_code: str, cmd: PricesIn) -> PricesSetOut:
         )
         changed += 1
         uow.record(_event(plist, p.sku, old, amount, compare_at, p, references.get(p.sku)))
-    if closing:
-        uow.session.execute(
-            update(PriceHistory)
-            .where(
-                PriceHistory.price_list_id == plist.id,
-                PriceHistory.sku.in_(closing),
-                (PriceHistory.effective_until.is_(None)) | (PriceHistory.effective_until > now),
-                PriceHistory.effective_from <= now,
-            )
-            .values(effective_until=now)
-        )
-        # A scheduled price not yet in force is replaced, not closed.
-        uow.session.execute(
-            table(PriceHistory)
-            .delete()
-            .where(
-                PriceHistory.price_list_id == plist.id,
-                PriceHistory.sku.in_(closing),
-                PriceHistory.effective_from > now,
-            )
-        )
+    _close_history(uow, plist.id, closing, now)
     if history_rows:
         uow.session.execute(table(PriceHistory).insert(), history_rows)
         known = set(uow.session.execute(select(SkuFacts.sku).where(SkuFacts.sku.in_(skus))).scalars())
         facts.refresh(uow, [row["sku"] for row in history_rows if row["sku"] not in known])  # type: ignore[misc]
     uow.session.flush()
     return PricesSetOut(price_list_id=plist.id, changed=changed, unchanged=unchanged, removed=removed)
+
+
+def _check_prices(cmd: PricesIn) -> None:
+    for i, p in enumerate(cmd.prices):
+        if p.valid_from and p.valid_until and p.valid_until <= p.valid_from:
+            raise InvalidInput("valid_until must come after valid_from", field=f"prices/{i}/valid_until")
+        if p.amount is not None and p.compare_at is not None and p.compare_at <= p.amount:
+            raise InvalidInput(
+                "compare_at (the regular price) must be above the price", field=f"prices/{i}/compare_at"
+            )
+
+
+def _close_history(uow: UnitOfWork, price_list_id: str, skus: list[str], now: datetime) -> None:
+    """The prices in force of these SKUs end now; a scheduled price not yet in force is replaced."""
+    if not skus:
+        return
+    uow.session.execute(
+        update(PriceHistory)
+        .where(
+            PriceHistory.price_list_id == price_list_id,
+            PriceHistory.sku.in_(skus),
+            (PriceHistory.effective_until.is_(None)) | (PriceHistory.effective_until > now),
+            PriceHistory.effective_from <= now,
+        )
+        .values(effective_until=now)
+    )
+    # A scheduled price not yet in force is replaced, not closed.
+    uow.session.execute(
+        table(PriceHistory)
+        .delete()
+        .where(
+            PriceHistory.price_list_id == price_list_id,
+            PriceHistory.sku.in_(skus),
+            PriceHistory.effective_from > now,
+        )
+    )
 
 
 def _same(row: Price, amount: Decimal, compare_at: Decimal | None, p: PriceIn) -> bool:

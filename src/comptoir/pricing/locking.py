@@ -56,6 +56,41 @@ def commit_promotions(uow: UnitOfWork, order_id: str, customer_id: str | None, p
     ).first()
     if already is not None:
         return
+    limited = _count_capped_promotions(uow, amounts)
+    coupon_codes = sorted(set(codes.values()))
+    _count_coupon_uses(uow, coupon_codes, customer_id)
+    now = clock.now()
+    uow.session.execute(
+        table(Redemption).insert(),
+        [
+            {
+                "order_id": order_id,
+                "promotion_id": promotion_id,
+                "coupon_code": codes.get(promotion_id),
+                "customer_id": customer_id,
+                "amount": policies.money(amount),
+                "currency": priced.currency,
+                "committed_at": now,
+                "released_at": None,
+            }
+            for promotion_id, amount in sorted(amounts.items())
+        ],
+    )
+    mark_exhausted(uow, limited)
+    uow.record(
+        PromotionsCommitted(
+            order_id=order_id,
+            customer_id=customer_id,
+            promotion_ids=sorted(amounts),
+            coupons=coupon_codes,
+            discount_total=str(policies.money(sum(amounts.values(), ZERO))),
+            currency=priced.currency,
+        )
+    )
+
+
+def _count_capped_promotions(uow: UnitOfWork, amounts: dict[str, Decimal]) -> list[str]:
+    """One guarded UPDATE per capped promotion (by id); returns those whose counters moved."""
     p = table(Promotion)
     limited: list[str] = []
     for promotion_id in _capped(uow, sorted(amounts)):
@@ -74,8 +109,11 @@ def commit_promotions(uow: UnitOfWork, order_id: str, customer_id: str | None, p
             raise PromotionBudgetExhausted(promotion_id)
         if result.budget is not None or result.max_uses is not None:
             limited.append(promotion_id)
+    return limited
 
-    coupon_codes = sorted(set(codes.values()))
+
+def _count_coupon_uses(uow: UnitOfWork, coupon_codes: list[str], customer_id: str | None) -> None:
+    """Each coupon's use, then each per-customer use, guarded (by code): 409 when a racing order took it."""
     c = table(Coupon)
     rules = {r.code: r for r in uow.session.execute(select(c).where(c.c.code.in_(coupon_codes)))}
     for code in coupon_codes:
@@ -110,35 +148,6 @@ def commit_promotions(uow: UnitOfWork, order_id: str, customer_id: str | None, p
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise CouponUnavailable(code, "used_by_customer")
-
-    now = clock.now()
-    uow.session.execute(
-        table(Redemption).insert(),
-        [
-            {
-                "order_id": order_id,
-                "promotion_id": promotion_id,
-                "coupon_code": codes.get(promotion_id),
-                "customer_id": customer_id,
-                "amount": policies.money(amount),
-                "currency": priced.currency,
-                "committed_at": now,
-                "released_at": None,
-            }
-            for promotion_id, amount in sorted(amounts.items())
-        ],
-    )
-    mark_exhausted(uow, limited)
-    uow.record(
-        PromotionsCommitted(
-            order_id=order_id,
-            customer_id=customer_id,
-            promotion_ids=sorted(amounts),
-            coupons=coupon_codes,
-            discount_total=str(policies.money(sum(amounts.values(), ZERO))),
-            currency=priced.currency,
-        )
-    )
 
 
 def _capped(uow: UnitOfWork, promotion_ids: list[str]) -> list[str]:

@@ -98,6 +98,19 @@ class SkuFacts(Base):
     tax_class: Mapped[str] = mapped_column(String(20), default="standard")
 
 
+class CustomerFacts(Base):
+    """What pricing targets of a customer: the loyalty tier (from ``loyalty.tier_changed``) and the
+    segments (from ``customers.customer_updated``), kept so pricing never calls loyalty (which calls
+    pricing for its vouchers). ``segments`` None: not copied yet (pricing asks the customers domain)."""
+
+    __tablename__ = "pricing_customer_facts"
+
+    customer_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tier: Mapped[str | None] = mapped_column(String(40))
+    segments: Mapped[list[Any] | None]
+    updated_at: Mapped[datetime]
+
+
 class Promotion(Versioned, Provenance, Base):
     __tablename__ = "pricing_promotions"
 
