@@ -1,4 +1,4 @@
-"""Customer accounts: sign-up and sign-in, one-time links by e-mail, reset, throttling, the customer token."""
+"""Customer accounts: sign-up verified by e-mail, sign-in, one-time links, reset, throttling, sessions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from comptoir.core.settings import get_settings
+from comptoir.customers.accounts import SIGN_UP_ANSWER, WRONG_CREDENTIALS
+from comptoir.customers.routes import INGESTED
 from tests.conftest import make_key
 from tests.customers.conftest import JEAN, MARIE
 from tests.customers.test_ingestion import events
@@ -34,59 +36,137 @@ def mailbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
+SIGN_UP = {
+    "email": "Marie.Curie@Orange.fr",
+    "password": PASSWORD,
+    "given_name": "Marie",
+    "family_name": "Curie",
+}
+
+
 def sign_up(client: Any, web: dict[str, str], **extra: Any) -> dict[str, Any]:
-    body = {
-        "email": "Marie.Curie@Orange.fr",
-        "password": PASSWORD,
-        "given_name": "Marie",
-        "family_name": "Curie",
-    }
-    response = client.post("/v1/customers/accounts", json={**body, **extra}, headers=web)
-    assert response.status_code == 201, response.text
+    """Sign up: the same 202 whether or not the address has an account."""
+    response = client.post("/v1/customers/accounts", json={**SIGN_UP, **extra}, headers=web)
+    assert response.status_code == 202, response.text
     return response.json()
 
 
-def test_sign_up_links_the_account_to_the_customer_the_shops_know(client, db, admin_headers, web) -> None:
+def sign_in(client: Any, web: dict[str, str], password: str = PASSWORD) -> Any:
+    return client.post(
+        "/v1/customers/sessions", json={"email": "marie.curie@orange.fr", "password": password}, headers=web
+    )
+
+
+def signed_up(
+    client: Any, web: dict[str, str], dispatcher: Any, mailbox: Path, **extra: Any
+) -> dict[str, Any]:
+    """Sign up and follow the e-mailed link (which proves the address and signs in): the session."""
+    sign_up(client, web, **extra)
+    dispatcher.drain()
+    _, url = link_token(mailbox)
+    session = client.post("/v1/customers/sessions/link", json={"token": url.split("token=")[1]}, headers=web)
+    assert session.status_code == 200, session.text
+    return dict(session.json())
+
+
+def test_sign_up_joins_the_customer_the_shops_know_once_the_address_is_verified(
+    client, db, admin_headers, web, dispatcher, mailbox
+) -> None:
     known = ingest(client, admin_headers, "pos", **MARIE)["customer_id"]
-    session = sign_up(client, web, phone="07 98 76 54 32", anonymous_token="cart_anon_1")
+    session = signed_up(
+        client, web, dispatcher, mailbox, phone="07 98 76 54 32", anonymous_token="cart_anon_1"
+    )
     assert session["customer_id"] == known
     me = client.get("/v1/customers/me", headers={**web, "X-Customer-Token": session["token"]})
     assert me.status_code == 200 and me.json()["id"] == known
-    assert [p for t, p in events(db) if t == "customers.customer_signed_in"] == [
-        {"customer_id": known, "channel": "web", "anonymous_token": "cart_anon_1", "method": "sign-up"}
-    ]
+    (merge,) = client.get(f"/v1/customers/{known}/merges", headers=admin_headers).json()
+    assert merge["reason"] == "verified" and merge["survivor_id"] == known
+    assert [p["method"] for t, p in events(db) if t == "customers.customer_signed_in"] == ["link"]
 
 
-@pytest.mark.parametrize(
-    ("body", "pointer"),
-    [
+def test_signing_up_with_a_shop_customers_address_takes_nothing_over(
+    client, db, admin_headers, web, dispatcher, mailbox
+) -> None:
+    """Given a customer the shops know, when someone signs up with her e-mail and name and signs in
+    before the address is verified, then they are a separate customer who reaches none of her data."""
+    known = ingest(client, admin_headers, "pos", **MARIE, loyalty_card="29 0000 4242")["customer_id"]
+    sign_up(client, web)
+    attacker = sign_in(client, web)
+    assert attacker.status_code == 200
+    own = attacker.json()["customer_id"]
+    assert own != known
+    mine = {**web, "X-Customer-Token": attacker.json()["token"]}
+    me = client.get("/v1/customers/me", headers=mine).json()
+    assert (me["email"], me["phone"], me["loyalty_card"]) == ("marie.curie@orange.fr", None, None)
+    for path in (
+        f"/v1/customers/{known}",
+        f"/v1/customers/{known}/export",
+        f"/v1/customers/{known}/consents",
+    ):
+        assert client.get(path, headers=mine).status_code == 403
+    assert client.get(f"/v1/customers/{known}/merges", headers=admin_headers).json() == []
+    # The link went to the address: only its owner can join the two records.
+    dispatcher.drain()
+    subject, url = link_token(mailbox)
+    assert subject == "Confirm your e-mail address"
+    verified = client.post("/v1/customers/sessions/link", json={"token": url.split("token=")[1]}, headers=web)
+    assert verified.status_code == 200 and verified.json()["customer_id"] == known
+
+
+def test_ingest_through_a_customer_facing_key_reveals_no_id_and_joins_nobody(
+    client, db, admin_headers, web
+) -> None:
+    known = ingest(client, admin_headers, "pos", **MARIE)["customer_id"]
+    for source in ("web", "pos"):  # whatever source it claims
+        response = client.post("/v1/customers/ingest", json={"source": source, **MARIE}, headers=web)
+        assert response.status_code == 202
+        assert response.json() == {"status": "accepted", "detail": INGESTED}
+        assert known not in response.text
+    batch = client.post("/v1/customers/ingest/batch", json={"source": "app", "records": [MARIE]}, headers=web)
+    assert batch.status_code == 202 and known not in batch.text
+    listed = client.get("/v1/customers", headers=admin_headers).json()["items"]
+    assert len(listed) == 4
+    assert client.get(f"/v1/customers/{known}/merges", headers=admin_headers).json() == []
+
+
+def test_sign_up_answers_alike_whether_or_not_the_address_has_an_account(
+    client, web, dispatcher, mailbox
+) -> None:
+    first = client.post("/v1/customers/accounts", json=SIGN_UP, headers=web)
+    dispatcher.drain()
+    assert link_token(mailbox)[0] == "Confirm your e-mail address"
+    again = client.post(
+        "/v1/customers/accounts",
+        json={**SIGN_UP, "email": "marie.curie@orange.fr", "given_name": "M", "family_name": "C"},
+        headers=web,
+    )
+    assert (
+        (again.status_code, again.json())
+        == (first.status_code, first.json())
+        == (
+            202,
+            {"status": "accepted", "detail": SIGN_UP_ANSWER},
+        )
+    )
+    dispatcher.drain()
+    assert link_token(mailbox)[0] == "You already have an account"
+
+
+def test_sign_up_refuses_invalid_input_naming_the_field(client, web) -> None:
+    for body, pointer in (
         ({"password": "short"}, "#/password"),
         ({"email": "marie@"}, "#/email"),
         ({"phone": "12"}, "#/phone"),
-    ],
-)
-def test_sign_up_refuses_invalid_input_naming_the_field(
-    client, web, body: dict[str, Any], pointer: str
-) -> None:
-    base = {"email": "marie@example.org", "password": PASSWORD, "given_name": "Marie", "family_name": "Curie"}
-    response = client.post("/v1/customers/accounts", json={**base, **body}, headers=web)
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == pointer
+        ({"return_url": "https://evil.example/x"}, "#/return_url"),
+    ):
+        response = client.post("/v1/customers/accounts", json={**SIGN_UP, **body}, headers=web)
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == pointer
 
 
-def test_one_account_per_address(client, web) -> None:
-    sign_up(client, web)
-    again = client.post(
-        "/v1/customers/accounts",
-        json={"email": "marie.curie@orange.fr", "password": PASSWORD, "given_name": "M", "family_name": "C"},
-        headers=web,
-    )
-    assert again.status_code == 409
-
-
-def test_a_customer_token_reaches_only_its_own_data(client, admin_headers, web) -> None:
+def test_a_customer_token_reaches_only_its_own_data(client, admin_headers, web, dispatcher, mailbox) -> None:
     other = ingest(client, admin_headers, "pos", **JEAN)["customer_id"]
-    session = sign_up(client, web)
+    session = signed_up(client, web, dispatcher, mailbox)
     mine = {**web, "X-Customer-Token": session["token"]}
     own = session["customer_id"]
     assert client.get(f"/v1/customers/{own}", headers=mine).status_code == 200
@@ -113,29 +193,90 @@ def test_a_customer_token_reaches_only_its_own_data(client, admin_headers, web) 
     assert forged.status_code == 401
 
 
-def test_sign_in_and_throttling_of_failures(client, web) -> None:
+def test_sign_in_failures_and_lockout_answer_alike_for_known_and_unknown_addresses(client, web) -> None:
     sign_up(client, web)
-    ok = client.post(
-        "/v1/customers/sessions", json={"email": "marie.curie@orange.fr", "password": PASSWORD}, headers=web
+    assert sign_in(client, web).status_code == 200
+    known = [sign_in(client, web, "pas-le-bon-mot-de-passe") for _ in range(6)]
+    unknown = [
+        client.post(
+            "/v1/customers/sessions", json={"email": "nobody@example.org", "password": "x" * 12}, headers=web
+        )
+        for _ in range(6)
+    ]
+    assert (
+        [r.status_code for r in known] == [r.status_code for r in unknown] == [401, 401, 401, 401, 401, 429]
     )
-    assert ok.status_code == 200 and ok.json()["token"]
-    wrong = {"email": "marie.curie@orange.fr", "password": "pas-le-bon-mot-de-passe"}
-    statuses = [client.post("/v1/customers/sessions", json=wrong, headers=web).status_code for _ in range(6)]
-    assert statuses == [401, 401, 401, 401, 401, 429]
-    locked = client.post(
-        "/v1/customers/sessions", json={"email": "marie.curie@orange.fr", "password": PASSWORD}, headers=web
-    )
-    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
-    unknown = client.post(
-        "/v1/customers/sessions", json={"email": "nobody@example.org", "password": "x"}, headers=web
-    )
-    assert unknown.status_code == 401 and unknown.json()["detail"] == wrong_detail()
+    assert known[0].json() == unknown[0].json() and known[0].json()["detail"] == WRONG_CREDENTIALS
+    assert {k: v for k, v in known[5].json().items() if k != "detail"} == {
+        k: v for k, v in unknown[5].json().items() if k != "detail"
+    }
+    locked = sign_in(client, web)  # the right password, but the address is locked
+    assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 15 * 60 + 1
 
 
-def wrong_detail() -> str:
-    from comptoir.customers.accounts import WRONG_CREDENTIALS
+def test_a_success_gives_the_attempt_back(client, web) -> None:
+    sign_up(client, web)
+    for _ in range(4):
+        assert sign_in(client, web, "pas-le-bon-mot-de-passe").status_code == 401
+    assert sign_in(client, web).status_code == 200
+    assert [sign_in(client, web, "pas-le-bon-mot-de-passe").status_code for _ in range(5)] == [401] * 5
+    assert sign_in(client, web).status_code == 429
 
-    return WRONG_CREDENTIALS
+
+def test_one_client_address_is_limited_across_addresses(client, web) -> None:
+    """Given one client trying many addresses, after 30 attempts it is refused whatever the address."""
+    statuses = [
+        client.post(
+            "/v1/customers/sessions", json={"email": f"p{i}@example.org", "password": "x" * 12}, headers=web
+        ).status_code
+        for i in range(31)
+    ]
+    assert statuses == [401] * 30 + [429]
+
+
+def test_password_reset_requests_answer_alike(client, web) -> None:
+    sign_up(client, web)
+    known = client.post("/v1/customers/password-resets", json={"email": "marie.curie@orange.fr"}, headers=web)
+    unknown = client.post("/v1/customers/password-resets", json={"email": "nobody@example.org"}, headers=web)
+    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+    assert known.status_code == 202
+
+
+def test_sign_out_everywhere_ends_every_token(client, web, dispatcher, mailbox) -> None:
+    signed_up(client, web, dispatcher, mailbox)
+    tokens = [sign_in(client, web).json()["token"] for _ in range(2)]
+    for token in tokens:
+        assert client.get("/v1/customers/me", headers={**web, "X-Customer-Token": token}).status_code == 200
+    out = client.delete("/v1/customers/sessions", headers={**web, "X-Customer-Token": tokens[0]})
+    assert out.status_code == 204
+    for token in tokens:
+        gone = client.get("/v1/customers/me", headers={**web, "X-Customer-Token": token})
+        assert gone.status_code == 401
+    fresh = sign_in(client, web).json()["token"]
+    assert client.get("/v1/customers/me", headers={**web, "X-Customer-Token": fresh}).status_code == 200
+    assert client.delete("/v1/customers/sessions", headers=web).status_code == 403
+
+
+def test_a_staff_block_ends_every_session_and_refuses_sign_in(
+    client, admin_headers, web, dispatcher, mailbox
+) -> None:
+    session = signed_up(client, web, dispatcher, mailbox)
+    mine = {**web, "X-Customer-Token": session["token"]}
+    blocked = client.post(f"/v1/customers/{session['customer_id']}/block", headers=admin_headers)
+    assert blocked.status_code == 200 and blocked.json()["accounts_changed"] == 1
+    assert client.get("/v1/customers/me", headers=mine).status_code == 401
+    refused = sign_in(client, web)
+    assert refused.status_code == 401 and refused.json()["detail"] == WRONG_CREDENTIALS
+    assert client.post(f"/v1/customers/{session['customer_id']}/block", headers=web).status_code == 403
+    client.post(f"/v1/customers/{session['customer_id']}/unblock", headers=admin_headers)
+    assert sign_in(client, web).status_code == 200
+
+
+def test_erasure_ends_the_erased_customers_sessions(client, web, dispatcher, mailbox) -> None:
+    session = signed_up(client, web, dispatcher, mailbox)
+    mine = {**web, "X-Customer-Token": session["token"]}
+    assert client.delete(f"/v1/customers/{session['customer_id']}", headers=mine).status_code == 200
+    assert client.get("/v1/customers/me", headers=mine).status_code == 401
 
 
 def link_token(mailbox: Path) -> tuple[str, str]:
@@ -153,7 +294,7 @@ def link_token(mailbox: Path) -> tuple[str, str]:
 
 
 def test_one_time_sign_in_link_by_email(client, db, web, dispatcher, mailbox) -> None:
-    session = sign_up(client, web, password=None, locale="fr")
+    session = signed_up(client, web, dispatcher, mailbox, password=None, locale="fr")
     response = client.post(
         "/v1/customers/sign-in-links",
         json={"email": "marie.curie@orange.fr", "return_url": "http://127.0.0.1:8000/connexion"},
@@ -184,8 +325,11 @@ def test_one_time_sign_in_link_by_email(client, db, web, dispatcher, mailbox) ->
     assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["pointer"] == "#/return_url"
 
 
-def test_password_reset_by_email(client, web, dispatcher, mailbox) -> None:
+def test_password_reset_by_email_ends_the_earlier_sessions(client, web, dispatcher, mailbox) -> None:
     sign_up(client, web)
+    dispatcher.drain()
+    link_token(mailbox)  # the sign-up's link, not followed
+    before = sign_in(client, web).json()["token"]
     assert client.post("/v1/customers/password-resets", json={"email": "marie.curie@orange.fr", "locale": "en"},
                        headers=web).status_code == 202  # fmt: skip
     dispatcher.drain()
@@ -206,3 +350,6 @@ def test_password_reset_by_email(client, web, dispatcher, mailbox) -> None:
     new = client.post("/v1/customers/sessions", json={"email": "marie.curie@orange.fr", "password": new_password},
                       headers=web)  # fmt: skip
     assert new.status_code == 200
+    assert client.get("/v1/customers/me", headers={**web, "X-Customer-Token": before}).status_code == 401
+    after = done.json()["token"]
+    assert client.get("/v1/customers/me", headers={**web, "X-Customer-Token": after}).status_code == 200

@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, select, update
 from comptoir.core import clock
 from comptoir.core.api import CustomerSection
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, golden, merging, profiles, records, search
+from comptoir.customers import consents, golden, merging, profiles, records, search, sessions
 from comptoir.customers.events import CustomerErased
 from comptoir.customers.models import (
     Account,
@@ -70,6 +70,7 @@ def erase(uow: UnitOfWork, customer_id: str) -> ErasureOut:
     session.execute(delete(Segment).where(Segment.customer_id.in_(ids)))
     session.execute(delete(ConsentStatement).where(ConsentStatement.customer_id.in_(ids)))
     session.execute(delete(Account).where(Account.customer_id.in_(ids)))  # one-time tokens cascade
+    sessions.end_sessions(uow, ids)  # the erased person's tokens stop working at once
     session.execute(delete(Review).where(or_(Review.customer_a.in_(ids), Review.customer_b.in_(ids))))
     session.execute(
         delete(DistinctPair).where(or_(DistinctPair.customer_a.in_(ids), DistinctPair.customer_b.in_(ids)))

@@ -349,6 +349,9 @@ class SignUpIn(BaseModel):
     locale: Literal["fr", "en"] | None = None
     consents: list[ConsentIn] = Field(default_factory=list, max_length=50)
     anonymous_token: Annotated[str | None, StringConstraints(max_length=200)] = None
+    return_url: Annotated[str | None, StringConstraints(max_length=2000)] = Field(
+        default=None, description="Page the e-mailed link opens (?token=… is appended); same site as the API"
+    )
 
 
 class SignInIn(BaseModel):
