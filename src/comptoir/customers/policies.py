@@ -138,13 +138,6 @@ def password_problem(password: str, email: str | None) -> str | None:
     return None
 
 
-def lock_seconds_after(failures: int) -> int:
-    """No lock before ``MAX_FAILED_SIGN_INS`` failures; then 15 min, doubling with each further failure."""
-    if failures < MAX_FAILED_SIGN_INS:
-        return 0
-    return int(min(LOCK_SECONDS * 2 ** (failures - MAX_FAILED_SIGN_INS), 24 * 3600))
-
-
 # Sign-in attempts are throttled per e-mail address (whether or not an account uses it, so the
 # answers do not tell) and per client address (one machine trying many accounts). An attempt is
 # counted *before* its password is checked; a success gives the slot back.

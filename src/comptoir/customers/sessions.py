@@ -18,10 +18,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import bindparam, case, select, update
-from sqlalchemy.engine import Engine
 
 from comptoir.core import clock, tokens
 from comptoir.core.api import CUSTOMER_TOKEN_PURPOSE
@@ -37,29 +35,12 @@ _GENERATIONS = table(SessionGeneration)
 _CURRENT = select(_GENERATIONS.c.generation).where(_GENERATIONS.c.customer_id == bindparam("customer_id"))
 
 
-class _Prepared:
-    """:data:`_CURRENT` compiled once per dialect, run on the database's kept read connection."""
-
-    def __init__(self, engine: Engine) -> None:
-        compiled = _CURRENT.compile(dialect=engine.dialect)
-        self.sql = str(compiled)
-        self.positional = compiled.positional
-
-    def generation(self, db: Database, customer_id: str) -> int:
-        params: Any = [customer_id] if self.positional else {"customer_id": customer_id}
-        rows = db.read_rows(self.sql, params)
-        return int(rows[0][0]) if rows else 0
-
-
-_prepared: dict[str, _Prepared] = {}  # by dialect: the compiled SQL depends on nothing else
-
-
 def session_valid(db: Database, customer_id: str, generation: int) -> bool:
-    """Is a token of ``customer_id`` issued at session ``generation`` still good? One primary-key read."""
-    prepared = _prepared.get(db.engine.dialect.name)
-    if prepared is None:
-        prepared = _prepared[db.engine.dialect.name] = _Prepared(db.engine)
-    return prepared.generation(db, customer_id) == generation
+    """Is a token of ``customer_id`` issued at session ``generation`` still good? One primary-key read
+    on a pooled connection (the request's own unit of work is not open yet when the token is checked)."""
+    with db.engine.connect() as conn:
+        current = conn.execute(_CURRENT, {"customer_id": customer_id}).scalar()
+    return int(current or 0) == generation
 
 
 def current_generation(uow: UnitOfWork, customer_id: str) -> int:

@@ -63,10 +63,11 @@ __all__ = [
 
 # --- links --------------------------------------------------------------------------------------------
 def signed_link(settings: Settings, row: Receipt) -> str:
-    """A link that expires (``policies.LINK_SECONDS`` from now) and dies when its receipt's links are
-    revoked (the generation it carries moves on) or the receipt is erased."""
+    """A link that expires ``policies.LINK_SECONDS`` after the sale (the same link each time it is
+    given) and dies when its receipt's links are revoked (the generation it carries moves on)."""
     claims = {"r": row.id, "g": row.link_generation or 0}
-    token = tokens.sign(settings.secret_key, LINK_PURPOSE, claims, policies.LINK_SECONDS)
+    expires = int(row.created_at.timestamp()) + policies.LINK_SECONDS
+    token = tokens.sign(settings.secret_key, LINK_PURPOSE, claims, expires - int(clock.now().timestamp()))
     return f"{settings.base_url.rstrip('/')}/pages/receipts/r/{token}"
 
 
