@@ -33,6 +33,10 @@ class Domain:
     register_cli: Callable[[typer.Typer, typer.Typer], None] | None = None
     # customer_section(uow, customer_id) -> JSON-ready dict: this domain's part of the 360° view
     customer_section: CustomerSection | None = None
+    # customer_export(uow, customer_id) -> JSON-ready dict: everything this domain holds on the person,
+    # for the GDPR export (defaults to the 360° section). A domain storing personal data also erases it
+    # on ``customers.customer_erased`` (tests/test_erasure_scan.py holds every domain to both).
+    customer_export: CustomerSection | None = None
     # Entry points of this domain's reference pages: (title message id, path), e.g. ("Customers", "/pages/customers")
     pages: list[tuple[str, str]] = field(default_factory=list)
 
@@ -136,6 +140,7 @@ def all_domains() -> list[Domain]:
     # <domain:loyalty>
     from comptoir.loyalty import cli as loyalty_cli
     from comptoir.loyalty import demo as loyalty_demo
+    from comptoir.loyalty import erasure as loyalty_erasure
     from comptoir.loyalty import handlers as loyalty_handlers
     from comptoir.loyalty import jobs as loyalty_jobs
     from comptoir.loyalty import models as loyalty_models
@@ -152,6 +157,7 @@ def all_domains() -> list[Domain]:
             jobs=loyalty_jobs.jobs,
             load_demo=loyalty_demo.load_demo,
             register_cli=loyalty_cli.register_cli,
+            customer_export=loyalty_erasure.export,
             customer_section=loyalty_service.customer_section,
             pages=loyalty_pages.PAGES,
         )
@@ -203,6 +209,7 @@ def all_domains() -> list[Domain]:
     # <domain:orders>
     from comptoir.orders import cli as orders_cli
     from comptoir.orders import demo as orders_demo
+    from comptoir.orders import erasure as orders_erasure
     from comptoir.orders import handlers as orders_handlers
     from comptoir.orders import jobs as orders_jobs
     from comptoir.orders import models as orders_models
@@ -219,6 +226,7 @@ def all_domains() -> list[Domain]:
             jobs=orders_jobs.jobs,
             load_demo=orders_demo.load_demo,
             register_cli=orders_cli.register_cli,
+            customer_export=orders_erasure.export,
             customer_section=orders_service.customer_section,
             pages=orders_pages.PAGES,
         )
@@ -226,6 +234,7 @@ def all_domains() -> list[Domain]:
     # <domain:payments>
     from comptoir.payments import cli as payments_cli
     from comptoir.payments import demo as payments_demo
+    from comptoir.payments import erasure as payments_erasure
     from comptoir.payments import handlers as payments_handlers
     from comptoir.payments import jobs as payments_jobs
     from comptoir.payments import models as payments_models
@@ -241,12 +250,14 @@ def all_domains() -> list[Domain]:
             jobs=payments_jobs.jobs,
             load_demo=payments_demo.load_demo,
             register_cli=payments_cli.register_cli,
+            customer_export=payments_erasure.export,
             pages=payments_pages.PAGES,
         )
     )
     # <domain:returns>
     from comptoir.returns import cli as returns_cli
     from comptoir.returns import demo as returns_demo
+    from comptoir.returns import erasure as returns_erasure
     from comptoir.returns import handlers as returns_handlers
     from comptoir.returns import jobs as returns_jobs
     from comptoir.returns import models as returns_models
@@ -263,6 +274,7 @@ def all_domains() -> list[Domain]:
             jobs=returns_jobs.jobs,
             load_demo=returns_demo.load_demo,
             register_cli=returns_cli.register_cli,
+            customer_export=returns_erasure.export,
             customer_section=returns_service.customer_section,
             pages=returns_pages.PAGES,
         )
@@ -270,6 +282,7 @@ def all_domains() -> list[Domain]:
     # <domain:receipts>
     from comptoir.receipts import cli as receipts_cli
     from comptoir.receipts import demo as receipts_demo
+    from comptoir.receipts import erasure as receipts_erasure
     from comptoir.receipts import handlers as receipts_handlers
     from comptoir.receipts import jobs as receipts_jobs
     from comptoir.receipts import models as receipts_models
@@ -285,6 +298,7 @@ def all_domains() -> list[Domain]:
             jobs=receipts_jobs.jobs,
             load_demo=receipts_demo.load_demo,
             register_cli=receipts_cli.register_cli,
+            customer_export=receipts_erasure.export,
             pages=receipts_pages.PAGES,
         )
     )
@@ -312,6 +326,16 @@ def build_bus(settings: Settings) -> Bus:
 
 def customer_sections() -> dict[str, CustomerSection]:
     return {d.name: d.customer_section for d in all_domains() if d.customer_section is not None}
+
+
+def customer_exports() -> dict[str, CustomerSection]:
+    """Each domain's part of the GDPR export: its export function, else its 360° section."""
+    out: dict[str, CustomerSection] = {}
+    for d in all_domains():
+        found = d.customer_export or d.customer_section
+        if found is not None:
+            out[d.name] = found
+    return out
 
 
 def page_links() -> list[tuple[str, str, str]]:

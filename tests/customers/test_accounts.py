@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import email.policy
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -108,7 +109,7 @@ def test_signing_up_with_a_shop_customers_address_takes_nothing_over(
     # The link went to the address: only its owner can join the two records.
     dispatcher.drain()
     subject, url = link_token(mailbox)
-    assert subject == "Confirm your e-mail address"
+    assert subject == "Confirmez votre adresse e-mail"
     verified = client.post("/v1/customers/sessions/link", json={"token": url.split("token=")[1]}, headers=web)
     assert verified.status_code == 200 and verified.json()["customer_id"] == known
 
@@ -134,7 +135,7 @@ def test_sign_up_answers_alike_whether_or_not_the_address_has_an_account(
 ) -> None:
     first = client.post("/v1/customers/accounts", json=SIGN_UP, headers=web)
     dispatcher.drain()
-    assert link_token(mailbox)[0] == "Confirm your e-mail address"
+    assert link_token(mailbox)[0] == "Confirmez votre adresse e-mail"
     again = client.post(
         "/v1/customers/accounts",
         json={**SIGN_UP, "email": "marie.curie@orange.fr", "given_name": "M", "family_name": "C"},
@@ -149,7 +150,7 @@ def test_sign_up_answers_alike_whether_or_not_the_address_has_an_account(
         )
     )
     dispatcher.drain()
-    assert link_token(mailbox)[0] == "You already have an account"
+    assert link_token(mailbox)[0] == "Vous avez déjà un compte"
 
 
 def test_sign_up_refuses_invalid_input_naming_the_field(client, web) -> None:
@@ -281,7 +282,7 @@ def test_erasure_ends_the_erased_customers_sessions(client, web, dispatcher, mai
 
 def link_token(mailbox: Path) -> tuple[str, str]:
     (message_file,) = sorted(mailbox.glob("*.eml"))
-    message = email.message_from_bytes(message_file.read_bytes())
+    message = email.message_from_bytes(message_file.read_bytes(), policy=email.policy.default)
     text = (
         next(p for p in message.walk() if p.get_content_type() == "text/plain")
         .get_payload(decode=True)

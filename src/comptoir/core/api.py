@@ -56,6 +56,8 @@ class AppState:
     metrics: Metrics
     # The 360° view: each domain's section of a customer, by section name (see comptoir.domains).
     customer_sections: dict[str, CustomerSection] = field(default_factory=dict)
+    # The GDPR export: each domain's part (its export, else its 360° section), by domain name.
+    customer_exports: dict[str, CustomerSection] = field(default_factory=dict)
     # Entry points of the reference pages: (title message id, path, package holding the translation).
     page_links: list[tuple[str, str, str]] = field(default_factory=list)
     # (db, customer id, session generation) -> is the customer token still good? Set by the app to

@@ -381,7 +381,7 @@ def rectify(
 def erase(customer_id: str, ctx: Writer) -> ErasureOut:
     with ctx.uow() as uow:
         target = reachable(ctx, uow, customer_id)
-        out = gdpr.erase(uow, target)
+        out = gdpr.erase(uow, target, ctx.settings)
         uow.commit()
     return out
 
@@ -390,7 +390,7 @@ def erase(customer_id: str, ctx: Writer) -> ErasureOut:
 def export(customer_id: str, ctx: Reader) -> ExportOut:
     with ctx.reader() as uow:
         target = reachable(ctx, uow, customer_id)
-        return gdpr.export(uow, target, ctx.state.customer_sections)
+        return gdpr.export(uow, target, ctx.state.customer_exports or ctx.state.customer_sections)
 
 
 @router.get("/{customer_id}/360", summary="360° view: the golden record and every domain's section")
