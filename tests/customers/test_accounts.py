@@ -354,3 +354,49 @@ def test_password_reset_by_email_ends_the_earlier_sessions(client, web, dispatch
     assert client.get("/v1/customers/me", headers={**web, "X-Customer-Token": before}).status_code == 401
     after = done.json()["token"]
     assert client.get("/v1/customers/me", headers={**web, "X-Customer-Token": after}).status_code == 200
+
+
+def test_idle_throttle_counters_are_forgotten_after_a_day(client, db, web) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from comptoir.core import clock
+    from comptoir.core.uow import UnitOfWork
+    from comptoir.customers.accounts import throttle_keys
+    from comptoir.customers.jobs import jobs
+    from comptoir.customers.models import SignInThrottle
+
+    def remaining() -> list[str]:
+        with UnitOfWork(db, read_only=True) as uow:
+            return sorted(uow.session.scalars(select(SignInThrottle.key)))
+
+    def run_job_at(delay: timedelta) -> None:
+        at = clock.now() + delay
+        clock.set_clock(lambda: at)
+        try:
+            (job,) = jobs(get_settings())
+            with UnitOfWork(db) as uow:
+                job.run(uow)
+                uow.commit()
+        finally:
+            clock.set_clock(None)
+
+    # given a failed attempt on one address, and another address locked (15 minutes) in a loop of 5
+    client.post("/v1/customers/sessions", json={"email": "a@example.org", "password": "x" * 12}, headers=web)
+    for _ in range(5):
+        client.post(
+            "/v1/customers/sessions", json={"email": "c@example.org", "password": "x" * 12}, headers=web
+        )
+    settings = client.app.state.comptoir.settings
+    a, c = (throttle_keys(settings, f"{x}@example.org", "testclient")["email"] for x in "ac")
+    client_key = throttle_keys(settings, "a@example.org", "testclient")["client"]
+    assert remaining() == sorted([a, c, client_key])
+    # when the hourly job runs an hour later, nothing is idle for a day yet
+    run_job_at(timedelta(hours=1))
+    assert remaining() == sorted([a, c, client_key])
+    # when it runs a day and a minute later, the idle counters go, the locked one a day after its lock
+    run_job_at(timedelta(days=1, minutes=1))
+    assert remaining() == [c]
+    run_job_at(timedelta(days=1, minutes=16))
+    assert remaining() == []

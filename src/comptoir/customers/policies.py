@@ -143,6 +143,7 @@ def password_problem(password: str, email: str | None) -> str | None:
 # counted *before* its password is checked; a success gives the slot back.
 MAX_ATTEMPTS_PER_CLIENT = 30
 CLIENT_WINDOW_SECONDS = 15 * 60
+IDLE_THROTTLE_SECONDS = 24 * 3600  # a counter untouched for a day (and not locked) is forgotten
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,14 +19,14 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, delete, select, update
 
 from comptoir.core import clock, tokens
 from comptoir.core.api import CUSTOMER_TOKEN_PURPOSE
 from comptoir.core.db import Database, insert_ignore
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.models import SessionGeneration, SignInThrottle, table
-from comptoir.customers.policies import SESSION_TTL_SECONDS, throttle_rule
+from comptoir.customers.policies import IDLE_THROTTLE_SECONDS, SESSION_TTL_SECONDS, throttle_rule
 from comptoir.customers.schemas import SessionOut
 
 # -- sessions ---------------------------------------------------------------------------------------------------
@@ -148,3 +148,17 @@ def give_back(uow: UnitOfWork, email_key: str, client_key: str) -> None:
         .where(_THROTTLES.c.key == client_key, _THROTTLES.c.attempts > 0)
         .values(attempts=_THROTTLES.c.attempts - 1)
     )
+
+
+def forget_idle_throttles(uow: UnitOfWork, limit: int = 10_000) -> int:
+    """Drop the counters of keys nobody tried for a day and not locked (every address ever tried,
+    known or not, gets one): a fresh attempt starts from zero, as it would have after a success."""
+    cutoff = clock.now() - timedelta(seconds=IDLE_THROTTLE_SECONDS)
+    idle = select(_THROTTLES.c.key).where(
+        _THROTTLES.c.updated_at < cutoff,
+        _THROTTLES.c.locked_until.is_(None) | (_THROTTLES.c.locked_until < cutoff),
+    )
+    keys = list(uow.session.scalars(idle.limit(limit)))
+    if keys:
+        uow.session.execute(delete(_THROTTLES).where(_THROTTLES.c.key.in_(keys)))
+    return len(keys)
