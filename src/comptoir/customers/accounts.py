@@ -71,7 +71,6 @@ def issue_session(uow: UnitOfWork, settings: Settings, customer_id: str) -> Sess
 
 def _signed_in(uow: UnitOfWork, account: Account, anonymous_token: str | None, method: str) -> str:
     account.last_sign_in_at = clock.now()
-    account.failed_attempts, account.locked_until = 0, None
     customer_id = records.resolve(uow, account.customer_id).id
     uow.record(
         CustomerSignedIn(
@@ -118,8 +117,6 @@ def sign_up(uow: UnitOfWork, body: SignUpIn, settings: Settings) -> str:
         email=email,
         password_hash=password_hash if body.password is not None else None,
         email_verified=False,
-        failed_attempts=0,
-        locked_until=None,
         last_sign_in_at=None,
         locale=body.locale,
         created_at=clock.now(),

@@ -199,7 +199,8 @@ class DistinctPair(Base):
 
 
 class Account(Base):
-    """A customer's sign-in on the website and app: e-mail, argon2 password hash, throttling state."""
+    """A customer's sign-in on the website and app: e-mail, argon2 password hash (attempts are
+    throttled by :class:`SignInThrottle`, per address whether or not an account uses it)."""
 
     __tablename__ = "customers_accounts"
 
@@ -208,8 +209,6 @@ class Account(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
