@@ -255,7 +255,8 @@ def sign_up_and_verify(client: Any, dispatcher: Any, web_key: str, folder: Path)
     (mail,) = folder.glob("*.eml")
     link = next(w for w in _mail_text(mail.read_bytes()).split() if "token=" in w)
     token = link.split("token=", 1)[1].split("&")[0].strip()
-    return ok(client.post("/v1/customers/sessions/link", json={"token": token}, headers=headers(web_key)))
+    body = {"token": token, "password": PASSWORD}
+    return ok(client.post("/v1/customers/sessions/link", json=body, headers=headers(web_key)))
 
 
 def fulfil(client: Any, staff: dict[str, str], order: dict[str, Any], actions: tuple[str, ...]) -> None:

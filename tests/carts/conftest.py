@@ -137,7 +137,7 @@ def follow_verification_link(
         account_id = uow.session.scalar(select(Account.id).where(Account.email == email))
         token, _ = accounts.make_one_time_token(uow, account_id, "verify")
         uow.commit()
-    body = {"token": token, "anonymous_token": anonymous_token}
+    body = {"token": token, "anonymous_token": anonymous_token, "password": PASSWORD}
     response = client.post("/v1/customers/sessions/link", json=body, headers=headers(web_key))
     assert response.status_code == 200, response.text
     return dict(response.json())

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from comptoir.core.settings import get_settings
-from comptoir.customers.accounts import SIGN_UP_ANSWER, WRONG_CREDENTIALS
+from comptoir.customers.accounts import PASSWORD_TO_CONFIRM, SIGN_UP_ANSWER, WRONG_CREDENTIALS
 from comptoir.customers.routes import INGESTED
 from tests.conftest import make_key
 from tests.customers.conftest import JEAN, MARIE
@@ -65,7 +65,8 @@ def signed_up(
     sign_up(client, web, **extra)
     dispatcher.drain()
     _, url = link_token(mailbox)
-    session = client.post("/v1/customers/sessions/link", json={"token": url.split("token=")[1]}, headers=web)
+    body = {"token": url.split("token=")[1], "password": extra.get("password", PASSWORD)}
+    session = client.post("/v1/customers/sessions/link", json=body, headers=web)
     assert session.status_code == 200, session.text
     return dict(session.json())
 
@@ -106,12 +107,68 @@ def test_signing_up_with_a_shop_customers_address_takes_nothing_over(
     ):
         assert client.get(path, headers=mine).status_code == 403
     assert client.get(f"/v1/customers/{known}/merges", headers=admin_headers).json() == []
-    # The link went to the address: only its owner can join the two records.
+    # The link went to the address; its owner, not knowing the password chosen, cannot confirm it
+    # by an unwary click (the sign-up stays separate and the link stays usable)...
     dispatcher.drain()
     subject, url = link_token(mailbox)
     assert subject == "Confirmez votre adresse e-mail"
-    verified = client.post("/v1/customers/sessions/link", json={"token": url.split("token=")[1]}, headers=web)
-    assert verified.status_code == 200 and verified.json()["customer_id"] == known
+    token = url.split("token=")[1]
+    for password in (None, "pas-le-mot-de-passe"):
+        refused = client.post(
+            "/v1/customers/sessions/link", json={"token": token, "password": password}, headers=web
+        )
+        assert refused.status_code == 401 and refused.json()["detail"] == PASSWORD_TO_CONFIRM
+    assert client.get(f"/v1/customers/{known}/merges", headers=admin_headers).json() == []
+    # ...and when she resets the password from her mailbox, the account becomes hers: it joins her
+    # record, and whoever signed up can no longer sign in, nor use the token taken before.
+    client.post("/v1/customers/password-resets", json={"email": "marie.curie@orange.fr"}, headers=web)
+    dispatcher.drain()
+    _, reset_url = link_token(mailbox)
+    reset = client.post(
+        "/v1/customers/password-resets/confirm",
+        json={"token": reset_url.split("token=")[1], "password": "son-propre-mot-de-passe"},
+        headers=web,
+    )
+    assert reset.status_code == 200 and reset.json()["customer_id"] == known
+    assert client.get("/v1/customers/me", headers=mine).status_code == 401
+    assert sign_in(client, web).status_code == 401
+    (merge,) = client.get(f"/v1/customers/{known}/merges", headers=admin_headers).json()
+    assert merge["reason"] == "verified"
+
+
+def test_a_sign_in_link_to_an_unconfirmed_sign_up_drops_the_password_it_chose(
+    client, admin_headers, web, dispatcher, mailbox
+) -> None:
+    """Given someone signed up with a shop customer's address and a password of theirs, when she asks
+    for a sign-in link and follows it, then she is in her own record and that password is dead."""
+    known = ingest(client, admin_headers, "pos", **MARIE)["customer_id"]
+    sign_up(client, web)
+    dispatcher.drain()
+    link_token(mailbox)  # the sign-up's confirmation, never followed
+    client.post("/v1/customers/sign-in-links", json={"email": "marie.curie@orange.fr"}, headers=web)
+    dispatcher.drain()
+    _, url = link_token(mailbox)
+    signed_in = client.post(
+        "/v1/customers/sessions/link", json={"token": url.split("token=")[1]}, headers=web
+    )
+    assert signed_in.status_code == 200 and signed_in.json()["customer_id"] == known
+    assert sign_in(client, web).status_code == 401
+
+
+def test_confirming_a_sign_up_with_its_password_ends_the_sessions_taken_before(
+    client, admin_headers, web, dispatcher, mailbox
+) -> None:
+    known = ingest(client, admin_headers, "pos", **MARIE)["customer_id"]
+    sign_up(client, web)
+    early = {**web, "X-Customer-Token": sign_in(client, web).json()["token"]}
+    dispatcher.drain()
+    _, url = link_token(mailbox)
+    body = {"token": url.split("token=")[1], "password": PASSWORD}
+    confirmed = client.post("/v1/customers/sessions/link", json=body, headers=web)
+    assert confirmed.status_code == 200 and confirmed.json()["customer_id"] == known
+    assert client.get("/v1/customers/me", headers=early).status_code == 401
+    fresh = {**web, "X-Customer-Token": confirmed.json()["token"]}
+    assert client.get("/v1/customers/me", headers=fresh).json()["id"] == known
 
 
 def test_ingest_through_a_customer_facing_key_reveals_no_id_and_joins_nobody(

@@ -245,8 +245,19 @@ def make_one_time_token(uow: UnitOfWork, account_id: str, purpose: str) -> tuple
 LINK_PURPOSES = ("sign-in", "verify")
 
 
-def _use_token(uow: UnitOfWork, token: str, purposes: tuple[str, ...]) -> Account:
-    """Consume a one-time token: a guarded update, so two requests racing with it cannot both win."""
+PASSWORD_TO_CONFIRM = "Enter the password chosen at sign-up to confirm this address."
+
+
+def _use_token(
+    uow: UnitOfWork, token: str, purposes: tuple[str, ...], password: str | None = None
+) -> Account:
+    """Consume a one-time token: a guarded update, so two requests racing with it cannot both win.
+
+    Confirming a sign-up that chose a password needs that password too: whoever follows the link
+    then both reads the mailbox and knows the password, so a sign-up someone else made with this
+    address (to pre-empt its owner's account) cannot be confirmed by its owner's unwary click. A
+    wrong password rolls the transaction back, leaving the link usable. Any other link proving the
+    address of an unconfirmed sign-up drops the password it chose."""
     now = clock.now()
     used = uow.session.execute(
         update(OneTimeToken)
@@ -257,11 +268,23 @@ def _use_token(uow: UnitOfWork, token: str, purposes: tuple[str, ...]) -> Accoun
             OneTimeToken.expires_at > now,
         )
         .values(used_at=now)
-        .returning(OneTimeToken.account_id)
+        .returning(OneTimeToken.account_id, OneTimeToken.purpose)
     ).first()
     account = uow.session.get(Account, used[0]) if used is not None else None
     if account is None or account.blocked_at is not None:
         raise Unauthorized("This link is invalid, expired or already used; ask for a new one.")
+    assert used is not None
+    confirming = used[1] == "verify" and not account.email_verified
+    if (
+        confirming
+        and account.password_hash is not None
+        and not _verify(account.password_hash, password or "")
+    ):
+        raise Unauthorized(PASSWORD_TO_CONFIRM)
+    if not confirming and not account.email_verified:
+        # A sign-in or reset link proves the mailbox, not the password chosen at an unconfirmed
+        # sign-up (perhaps someone else's): that password stops working; a reset sets a new one.
+        account.password_hash = None
     verify_address(uow, account)
     return account
 
@@ -274,6 +297,7 @@ def verify_address(uow: UnitOfWork, account: Account) -> None:
         return
     account.email_verified = True
     own = records.resolve(uow, account.customer_id).id
+    sessions.end_sessions(uow, [own])  # tokens taken before the proof do not reach what it joins
     uow.session.execute(
         update(SourceRecord)
         .where(SourceRecord.customer_id == own, SourceRecord.email == account.email)
@@ -297,7 +321,7 @@ def verify_address(uow: UnitOfWork, account: Account) -> None:
 
 def sign_in_with_link(uow: UnitOfWork, body: LinkSignInIn, settings: Settings) -> SessionOut:
     """Sign in with an e-mailed link: a sign-in link, or the link that finishes a sign-up."""
-    account = _use_token(uow, body.token, LINK_PURPOSES)
+    account = _use_token(uow, body.token, LINK_PURPOSES, body.password)
     customer_id = _signed_in(uow, account, body.anonymous_token, "link")
     return issue_session(uow, settings, customer_id)
 

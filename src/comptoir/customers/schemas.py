@@ -373,6 +373,9 @@ class LinkRequestIn(BaseModel):
 class LinkSignInIn(BaseModel):
     token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
     anonymous_token: Annotated[str | None, StringConstraints(max_length=200)] = None
+    password: Annotated[str | None, StringConstraints(max_length=200)] = Field(
+        default=None, description="Confirming a sign-up that chose a password: that password"
+    )
 
 
 class PasswordResetConfirmIn(BaseModel):
