@@ -26,7 +26,15 @@ from comptoir.core.limits import BodyLimitMiddleware
 from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
 from comptoir.core.ratelimit import RedisRateLimiter
 from comptoir.core.settings import Settings, get_settings
-from comptoir.domains import all_domains, build_bus, build_jobs, customer_sections, page_links
+from comptoir.customers import service as customers_service
+from comptoir.domains import (
+    all_domains,
+    build_bus,
+    build_jobs,
+    customer_exports,
+    customer_sections,
+    page_links,
+)
 
 log = logging.getLogger("comptoir.app")
 
@@ -230,7 +238,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         ),
         metrics=metrics,
         customer_sections=customer_sections(),
+        customer_exports=customer_exports(),
         page_links=page_links(),
+        customer_session_valid=customers_service.session_valid,
     )
 
     @asynccontextmanager

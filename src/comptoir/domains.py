@@ -74,6 +74,16 @@ def customer_sections() -> dict[str, CustomerSection]:
     return {d.name: d.customer_section for d in all_domains() if d.customer_section is not None}
 
 
+def customer_exports() -> dict[str, CustomerSection]:
+    """Each domain's part of the GDPR export: its export function, else its 360° section."""
+    out: dict[str, CustomerSection] = {}
+    for d in all_domains():
+        found = d.customer_export or d.customer_section
+        if found is not None:
+            out[d.name] = found
+    return out
+
+
 def page_links() -> list[tuple[str, str, str]]:
     return [(title, path, d.package) for d in all_domains() for title, path in d.pages]
 

@@ -1,17 +1,19 @@
-"""Concurrent writes on PostgreSQL: racing ingests of one person, one-time links, failure counting."""
+"""Concurrent writes on PostgreSQL: racing ingests of one person, one-time links, sign-in throttling."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from comptoir.core.context import SYSTEM
 from comptoir.core.errors import Problem
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import accounts, ingestion
-from comptoir.customers.models import Account, Customer
-from comptoir.customers.schemas import CustomerRecord, LinkSignInIn, SignInIn, SignUpIn
+from comptoir.customers.models import Account, Customer, SignInThrottle
+from comptoir.customers.policies import MAX_FAILED_SIGN_INS
+from comptoir.customers.schemas import CustomerRecord, LinkSignInIn, SignUpIn
 from tests.conftest import make_key
 from tests.customers.conftest import JEAN
 from tests.support.concurrency import race
@@ -56,10 +58,10 @@ def test_racing_ingests_of_one_person_make_one_customer(pg) -> None:
 
 def test_a_one_time_link_signs_in_once_however_many_race_for_it(pg, settings) -> None:
     with UnitOfWork(pg, SYSTEM) as uow:
-        session = accounts.sign_up(
+        accounts.sign_up(
             uow, SignUpIn(email="m@example.org", given_name="Marie", family_name="Curie"), settings
         )
-        account_id = uow.session.scalar(select(Account.id))
+        account_id, customer_id = uow.session.execute(select(Account.id, Account.customer_id)).one()
         token, _ = accounts.make_one_time_token(uow, account_id, "sign-in")
         uow.commit()
 
@@ -70,11 +72,14 @@ def test_a_one_time_link_signs_in_once_however_many_race_for_it(pg, settings) ->
         return out.customer_id
 
     results = race(6, use)
-    assert [r for r in results if isinstance(r, str)] == [session.customer_id]
+    assert [r for r in results if isinstance(r, str)] == [customer_id]
     assert sum(isinstance(r, Problem) and r.status == 401 for r in results) == 5
 
 
-def test_concurrent_failed_sign_ins_are_all_counted(pg, settings) -> None:
+WRONG = {"email": "m@example.org", "password": "mauvais-mot-de-passe"}
+
+
+def _signed_up(pg, settings) -> None:  # type: ignore[no-untyped-def]
     with UnitOfWork(pg, SYSTEM) as uow:
         accounts.sign_up(
             uow,
@@ -83,14 +88,50 @@ def test_concurrent_failed_sign_ins_are_all_counted(pg, settings) -> None:
         )
         uow.commit()
 
-    def fail(_: int) -> None:
-        with UnitOfWork(pg, SYSTEM) as uow:
-            accounts.sign_in(uow, SignInIn(email="m@example.org", password="mauvais-mot-de-passe"), settings)
-            uow.commit()
 
-    race(4, fail)
+def _throttles(pg) -> dict[str, int]:  # type: ignore[no-untyped-def]
     with UnitOfWork(pg, read_only=True) as uow:
-        assert uow.session.scalar(select(Account.failed_attempts)) == 4
+        rows = uow.session.execute(select(SignInThrottle.key, SignInThrottle.attempts)).all()
+    return {key.split(":")[0]: attempts for key, attempts in rows}
+
+
+def test_forty_parallel_wrong_passwords_check_no_more_than_the_limit(pg, settings, app) -> None:
+    """Given an account, when 40 wrong passwords race through the API from 40 threads, then exactly
+    the limit (5) are checked (401) and every other one is refused before any check (429)."""
+    _signed_up(pg, settings)
+    web = {"Authorization": f"Bearer {make_key(pg, ['customers:write'], channel='web')}"}
+    with TestClient(app, raise_server_exceptions=False) as client:
+
+        def attempt(_: int) -> int:
+            return int(client.post("/v1/customers/sessions", json=WRONG, headers=web).status_code)
+
+        statuses = race(40, attempt)
+    assert sorted(statuses) == [401] * MAX_FAILED_SIGN_INS + [429] * (40 - MAX_FAILED_SIGN_INS)
+    assert _throttles(pg) == {"email": MAX_FAILED_SIGN_INS, "client": MAX_FAILED_SIGN_INS}
+
+
+@pytest.mark.slow
+def test_forty_parallel_wrong_passwords_through_two_server_processes(pg, settings, tmp_path) -> None:
+    _signed_up(pg, settings)
+    token = make_key(pg, ["customers:write"], channel="web")
+    proc, base = start_server(
+        pg.url, tmp_path / "server.log", workers=2, COMPTOIR_DEFAULT_RATE_LIMIT_PER_MINUTE="100000"
+    )
+    try:
+
+        def attempt(_: int) -> int:
+            response = httpx.post(
+                f"{base}/v1/customers/sessions",
+                json=WRONG,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+            )
+            return response.status_code
+
+        statuses = race(40, attempt)
+    finally:
+        stop(proc)
+    assert sorted(statuses) == [401] * MAX_FAILED_SIGN_INS + [429] * (40 - MAX_FAILED_SIGN_INS)
 
 
 @pytest.mark.slow

@@ -81,7 +81,7 @@ def test_erasure_leaves_no_personal_data_in_this_domain(client, db, admin_header
 
 
 def test_export_holds_everything_in_one_document(client, app, admin_headers) -> None:
-    app.state.comptoir.customer_sections["orders"] = lambda uow, cid: {"open": [{"id": "ord_1"}]}
+    app.state.comptoir.customer_exports["orders"] = lambda uow, cid: {"open": [{"id": "ord_1"}]}
     jean = ingest(client, admin_headers, "web", **JEAN)["customer_id"]
     client.post(
         f"/v1/customers/{jean}/identifiers", json={"kind": "receipt", "value": "T-1"}, headers=admin_headers
@@ -96,9 +96,12 @@ def test_export_holds_everything_in_one_document(client, app, admin_headers) -> 
     assert [s["raw"]["given_name"] for s in body["source_records"]] == ["Jean"]
     assert [(c["purpose"], c["granted"]) for c in body["consents"]] == [("e-receipt", True)]
     assert body["identifiers"][0]["value"] == "T-1"
-    # Every domain's section of the 360° view is in the export; here orders' is a stand-in.
+    # Every domain's part is in the export (its export, else its 360° section); orders' is a stand-in.
     assert body["sections"]["orders"] == {"open": [{"id": "ord_1"}]}
-    assert set(body["sections"]) == set(app.state.comptoir.customer_sections) - {"customers"}
+    assert set(body["sections"]) == set(app.state.comptoir.customer_exports) - {"customers"}
+    assert {"orders", "receipts", "returns", "payments", "loyalty", "carts", "pricing"} <= set(
+        body["sections"]
+    )
 
 
 def test_the_360_view_isolates_a_failing_section(client, app, db, admin_headers) -> None:

@@ -148,7 +148,7 @@ def test_a_merge_moves_accounts_so_the_customer_keeps_signing_in(ingest, step, s
 
     pos = ingest("pos", **{**MARIE, "email": None}).customer_id
     with step() as uow:
-        session = accounts.sign_up(
+        accounts.sign_up(
             uow,
             SignUpIn(
                 email="marie@example.org",
@@ -158,13 +158,13 @@ def test_a_merge_moves_accounts_so_the_customer_keeps_signing_in(ingest, step, s
             ),
             settings,
         )
-    web = session.customer_id
+        web = uow.session.scalar(select(Account.customer_id))
     assert web != pos
     with step() as uow:
         merging.merge(uow, pos, [web], reason="staff")
     with step() as uow:
         assert uow.session.scalar(select(Account.customer_id)) == pos
         outcome = accounts.sign_in(
-            uow, SignInIn(email="marie@example.org", password="radium-polonium-1898"), settings
+            uow, SignInIn(email="marie@example.org", password="radium-polonium-1898"), settings, "127.0.0.1"
         )
     assert outcome.session is not None and outcome.session.customer_id == pos

@@ -10,12 +10,14 @@ from comptoir.customers.normalisation import Person
 from comptoir.customers.policies import (
     SourceView,
     Statement,
+    ThrottleRule,
     clean_segments,
     current_consent,
-    lock_seconds_after,
     may_access_customer,
     password_problem,
+    self_asserted,
     survive,
+    throttle_rule,
 )
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -109,11 +111,6 @@ def test_password_rules(password: str, problem: str | None) -> None:
     assert password_problem(password, "marie.curie@orange.fr") == problem
 
 
-def test_repeated_failures_lock_the_account_longer_each_time() -> None:
-    assert [lock_seconds_after(n) for n in (1, 4, 5, 6, 7)] == [0, 0, 900, 1800, 3600]
-    assert lock_seconds_after(40) == 24 * 3600
-
-
 def test_segments_are_lower_case_slugs() -> None:
     assert clean_segments(["VIP", " pro ", "vip"]) == ["pro", "vip"]
     with pytest.raises(ValueError):
@@ -126,3 +123,26 @@ def test_who_may_act_on_a_customer() -> None:
     assert may_access_customer("web", "cus_1", "cus_1") is None
     assert may_access_customer("web", "cus_2", "cus_1") == "A customer may only act on their own data."
     assert may_access_customer("app", None, "cus_1") is not None
+
+
+@pytest.mark.parametrize(
+    ("source", "channel_kind", "expected"),
+    [
+        ("account", "back-office", True),  # a sign-up, whoever relays it
+        ("web", "web", True),
+        ("pos", "web", True),  # a website key cannot vouch for a record by naming another source
+        ("pos", "app", True),
+        ("web", "live", True),
+        ("web", "back-office", False),  # the retailer's own systems vouch for what they send
+        ("pos", "store", False),
+        ("eticket", "store", False),
+        ("call-centre", "call-centre", False),
+    ],
+)
+def test_self_asserted_records(source: str, channel_kind: str, expected: bool) -> None:
+    assert self_asserted(source, channel_kind) is expected
+
+
+def test_throttle_rules_per_email_and_per_client() -> None:
+    assert throttle_rule("email") == ThrottleRule(limit=5, lock_seconds=15 * 60)
+    assert throttle_rule("client") == ThrottleRule(limit=30, lock_seconds=15 * 60)

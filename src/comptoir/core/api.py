@@ -58,11 +58,13 @@ class AppState:
     metrics: Metrics
     # The 360° view: each domain's section of a customer, by section name (see comptoir.domains).
     customer_sections: dict[str, CustomerSection] = field(default_factory=dict)
+    # The GDPR export: each domain's part (its export, else its 360° section), by domain name.
+    customer_exports: dict[str, CustomerSection] = field(default_factory=dict)
     # Entry points of the reference pages: (title message id, path, package holding the translation).
     page_links: list[tuple[str, str, str]] = field(default_factory=list)
-    # Whether a customer session is still valid (sign-out everywhere, password reset, erasure, block):
-    # (database, the token's claims) -> bool, set by the customers domain; None accepts any signed token.
-    customer_session_check: Callable[[Database, dict[str, Any]], bool] | None = None
+    # (db, customer id, session generation) -> is the customer token still good? Set by the app to
+    # the customers domain's check (one primary-key read): ended sessions stop at once.
+    customer_session_valid: Callable[[Database, str, int], bool] | None = None
 
 
 class RequestContext:
@@ -197,8 +199,10 @@ async def _with_customer(state: AppState, actor: Actor, customer_token: str) -> 
     claims = tokens.verify(state.settings.secret_key, CUSTOMER_TOKEN_PURPOSE, customer_token)
     if claims is None or "sub" not in claims:
         raise Unauthorized("The customer token is invalid or has expired; sign in again.")
-    check = state.customer_session_check
-    if check is not None and not await run_in_threadpool(check, state.db, claims):
+    check = state.customer_session_valid
+    if check is not None and not await run_in_threadpool(
+        check, state.db, str(claims["sub"]), int(claims.get("g", 0))
+    ):
         raise Unauthorized("The customer token is invalid or has expired; sign in again.")
     return replace(actor, kind="customer", customer_id=str(claims["sub"]))
 

@@ -56,6 +56,10 @@ class Domain:
     jobs: Callable[[Settings], list[Job]] | None = None
     # customer_section(uow, customer_id) -> JSON-ready dict: this domain's part of the 360° view.
     customer_section: CustomerSection | None = None
+    # customer_export(uow, customer_id) -> JSON-ready dict: everything this domain holds on the person,
+    # for the GDPR export (defaults to the 360° section). A domain storing personal data also erases it
+    # on ``customers.customer_erased`` (tests/test_erasure_scan.py holds every domain to both).
+    customer_export: CustomerSection | None = None
     # Entry points of the reference pages: (title message id, path), e.g. ("Customers", "/pages/customers").
     pages: list[tuple[str, str]] = field(default_factory=list)
     # Module path of the command-line group, holding ``register_cli`` (see RegisterCli). It adds the group

@@ -1,13 +1,14 @@
 """What the customers domain plugs into the application, the worker and the ``comptoir`` command."""
 
 from comptoir.core.registry import Domain
-from comptoir.customers import handlers, models, pages, profiles, routes
+from comptoir.customers import handlers, jobs, models, pages, profiles, routes
 
 DOMAIN = Domain(
     name="customers",
     models=models,
     routers=[routes.router, pages.router],
     register_handlers=handlers.register_handlers,
+    jobs=jobs.jobs,
     customer_section=profiles.customer_section,
     pages=[("Customers", "/pages/customers"), ("Possible duplicates", "/pages/customers/reviews")],
     cli="comptoir.customers.cli",

@@ -98,3 +98,22 @@ class CustomersBulkLoaded(DomainEvent):
     records: int
     customers: int
     reviews: int
+
+
+class AddressVerificationRequested(DomainEvent):
+    """A sign-up: a handler e-mails the link that proves the address (and signs in)."""
+
+    event_type: ClassVar[str] = "customers.address_verification_requested"
+    account_id: str
+    return_url: str
+    locale: str | None = None
+
+
+class AccountExistsNotified(DomainEvent):
+    """Someone signed up with an address an account already uses: its owner is told by e-mail (sign
+    in or reset the password); the caller got the same answer as for a new account."""
+
+    event_type: ClassVar[str] = "customers.account_exists_notified"
+    account_id: str
+    return_url: str
+    locale: str | None = None

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import phonenumbers
 from sqlalchemy import delete, or_, select, update
 
-from comptoir.core import clock
+from comptoir.core import clock, erasure
 from comptoir.core.api import CustomerSection
+from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, golden, merging, profiles, records, search
+from comptoir.customers import consents, golden, merging, profiles, records, search, sessions
 from comptoir.customers.events import CustomerErased
 from comptoir.customers.models import (
     Account,
     ConsentStatement,
+    Customer,
     DistinctPair,
     Identifier,
     Merge,
@@ -58,18 +61,63 @@ def export(uow: UnitOfWork, customer_id: str, sections: Mapping[str, CustomerSec
     )
 
 
-def erase(uow: UnitOfWork, customer_id: str) -> ErasureOut:
+def phone_forms(e164: str) -> list[str]:
+    """``+33612345678`` → itself, ``0612345678``, ``06 12 34 56 78``, ``+33 6 12 34 56 78``."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return [e164]
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return sorted({e164, national, national.replace(" ", ""), international, international.replace(" ", "")})
+
+
+def personal_values(uow: UnitOfWork, ids: list[str]) -> tuple[list[str], list[str]]:
+    """What identifies the person in text elsewhere, in every form it was given or kept: e-mails,
+    phones (E.164, national, as typed), full names, cards (``values``); name parts (``names``)."""
+    values: set[str] = set()
+    names: set[str] = set()
+    people = [
+        dict(row._mapping)
+        for model, where in ((SourceRecord, SourceRecord.customer_id), (Customer, Customer.id))
+        for row in uow.session.execute(
+            select(*(getattr(model, f) for f in PERSON_FIELDS)).where(where.in_(ids))
+        )
+    ]
+    for person in people:
+        for name in ("email", "loyalty_card", "street"):
+            if person.get(name):
+                values.add(str(person[name]))
+        if person.get("phone"):
+            values |= set(phone_forms(str(person["phone"])))
+        given, family = person.get("given_name"), person.get("family_name")
+        names |= {str(n) for n in (given, family) if n}
+        if given and family:
+            values |= {f"{given} {family}", f"{family} {given}"}
+    for raw in uow.session.scalars(select(SourceRecord.raw).where(SourceRecord.customer_id.in_(ids))):
+        for key in ("email", "phone", "loyalty_card"):
+            if isinstance(raw.get(key), str):
+                values.add(raw[key])
+        names |= {raw[k] for k in ("given_name", "family_name") if isinstance(raw.get(k), str)}
+    values |= set(uow.session.scalars(select(Account.email).where(Account.customer_id.in_(ids))))
+    values |= set(uow.session.scalars(select(Identifier.value).where(Identifier.customer_id.in_(ids))))
+    return sorted(values), sorted(names)
+
+
+def erase(uow: UnitOfWork, customer_id: str, settings: Settings | None = None) -> ErasureOut:
     customer = profiles.active_customer(uow, customer_id)
     ids = [customer.id, *golden.merged_into(uow, customer.id)]
     rows = records.lock_customers(uow, ids)
     session = uow.session
     now = clock.now()
     audited = _merges_naming(uow, ids)
+    values, names = personal_values(uow, ids)
     session.execute(delete(SourceRecord).where(SourceRecord.customer_id.in_(ids)))  # keys cascade
     session.execute(delete(Identifier).where(Identifier.customer_id.in_(ids)))
     session.execute(delete(Segment).where(Segment.customer_id.in_(ids)))
     session.execute(delete(ConsentStatement).where(ConsentStatement.customer_id.in_(ids)))
     session.execute(delete(Account).where(Account.customer_id.in_(ids)))  # one-time tokens cascade
+    sessions.end_sessions(uow, ids)  # the erased person's tokens stop working at once
     session.execute(delete(Review).where(or_(Review.customer_a.in_(ids), Review.customer_b.in_(ids))))
     session.execute(
         delete(DistinctPair).where(or_(DistinctPair.customer_a.in_(ids), DistinctPair.customer_b.in_(ids)))
@@ -85,6 +133,9 @@ def erase(uow: UnitOfWork, customer_id: str) -> ErasureOut:
         row.lineage, row.quality_flags, row.locale = {}, [], None
         row.status, row.merged_into, row.erased_at = "erased", None, now
     session.flush()
+    # The kernel's stores (event payloads, idempotency responses, delivery logs, mail files) are
+    # scrubbed now, while the values are known: the event below carries ids only.
+    erasure.redact(uow, settings or get_settings(), ids=ids, values=values, names=names)
     uow.record(CustomerErased(customer_id=customer.id, erased_ids=sorted(ids)))
     return ErasureOut(customer_id=customer.id, erased_ids=sorted(ids), erased_at=now)
 

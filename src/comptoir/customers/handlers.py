@@ -18,7 +18,12 @@ from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import Pages
 from comptoir.customers import accounts
-from comptoir.customers.events import PasswordResetRequested, SignInLinkRequested
+from comptoir.customers.events import (
+    AccountExistsNotified,
+    AddressVerificationRequested,
+    PasswordResetRequested,
+    SignInLinkRequested,
+)
 from comptoir.customers.models import Account
 
 pages = Pages(__package__ or "comptoir.customers")
@@ -42,7 +47,11 @@ def _send(
     lang = locale or account.locale or settings.default_locale
     token, expires_at = accounts.make_one_time_token(uow, account.id, purpose)
     t = translations(__package__, lang)
-    subject = t.gettext("Your sign-in link") if purpose == "sign-in" else t.gettext("Reset your password")
+    subjects = {
+        "sign-in": t.gettext("Your sign-in link"),
+        "verify": t.gettext("Confirm your e-mail address"),
+        "reset": t.gettext("Reset your password"),
+    }
     context = {
         "purpose": purpose,
         "link": _link(return_url, token),
@@ -53,9 +62,29 @@ def _send(
         settings,
         Mail(
             to=account.email,
-            subject=subject,
+            subject=subjects[purpose],
             text=pages.render("customers/mail/link.txt", lang=lang, **context),
             html=pages.render("customers/mail/link.html", lang=lang, **context),
+        ),
+    )
+
+
+def _account_exists(uow: UnitOfWork, settings: Settings, event: AccountExistsNotified) -> None:
+    """Someone signed up with this address: its owner learns it and where to sign in or reset."""
+    account = uow.session.get(Account, event.account_id)
+    if account is None:
+        return
+    lang = event.locale or account.locale or settings.default_locale
+    t = translations(__package__, lang)
+    context = {"sign_in": event.return_url, "reset": settings.base_url.rstrip("/") + "/reset-password"}
+    queue_mail(
+        uow,
+        settings,
+        Mail(
+            to=account.email,
+            subject=t.gettext("You already have an account"),
+            text=pages.render("customers/mail/account-exists.txt", lang=lang, **context),
+            html=pages.render("customers/mail/account-exists.html", lang=lang, **context),
         ),
     )
 
@@ -69,5 +98,17 @@ def register_handlers(bus: Bus) -> None:
     def on_password_reset_requested(uow: UnitOfWork, event: PasswordResetRequested) -> None:
         _send(uow, settings, event.account_id, "reset", event.return_url, event.locale)
 
+    def on_address_verification_requested(uow: UnitOfWork, event: AddressVerificationRequested) -> None:
+        _send(uow, settings, event.account_id, "verify", event.return_url, event.locale)
+
+    def on_account_exists_notified(uow: UnitOfWork, event: AccountExistsNotified) -> None:
+        _account_exists(uow, settings, event)
+
     bus.subscribe(SignInLinkRequested, on_sign_in_link_requested, name="customers.send_sign_in_link")
     bus.subscribe(PasswordResetRequested, on_password_reset_requested, name="customers.send_password_reset")
+    bus.subscribe(
+        AddressVerificationRequested,
+        on_address_verification_requested,
+        name="customers.send_address_verification",
+    )
+    bus.subscribe(AccountExistsNotified, on_account_exists_notified, name="customers.send_account_exists")

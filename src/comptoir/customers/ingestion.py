@@ -33,6 +33,7 @@ from comptoir.customers.matching import (
 )
 from comptoir.customers.models import Customer, Identifier, SourceRecord
 from comptoir.customers.normalisation import Normalised, Person, normalise
+from comptoir.customers.policies import self_asserted
 from comptoir.customers.schemas import CustomerRecord, IngestResult
 
 LOYALTY_KIND = "loyalty-card"
@@ -108,11 +109,15 @@ def ingest(
 
     target: Customer | None = None
     decision = "new"
-    if previous is not None:
+    # What a person typed about themselves joins nobody until a contact point of theirs is verified
+    # (accounts.verify_contact then matches it again): an e-mail, a phone or a name with postcode and
+    # birth date is no proof of being that customer. Whatever the matcher scores, it holds here.
+    unproven = not email_verified and self_asserted(source, uow.actor.channel_kind)
+    if previous is not None and not unproven:
         records.supersede(uow, previous[0])
         target = records.resolve(uow, previous[1])
         decision = "same-source-record"
-    sure = sorted(c for c, (score, _) in best.items() if score >= AUTO_MERGE_SCORE)
+    sure = [] if unproven else sorted(c for c, (score, _) in best.items() if score >= AUTO_MERGE_SCORE)
     if target is None and sure:
         target = records.resolve(uow, sure[0])  # the oldest customer survives (ids are time-ordered)
         decision = "matched"

@@ -199,7 +199,8 @@ class DistinctPair(Base):
 
 
 class Account(Base):
-    """A customer's sign-in on the website and app: e-mail, argon2 password hash, throttling state."""
+    """A customer's sign-in on the website and app: e-mail, argon2 password hash (attempts are
+    throttled by :class:`SignInThrottle`, per address whether or not an account uses it)."""
 
     __tablename__ = "customers_accounts"
 
@@ -208,12 +209,35 @@ class Account(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
     last_sign_in_at: Mapped[datetime | None]
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     created_channel: Mapped[str | None] = mapped_column(String(64))
+    blocked_at: Mapped[datetime | None]  # staff blocked it: no sign-in, every session ended
+
+
+class SessionGeneration(Base):
+    """Customer tokens carry the generation current when they were issued; ending every session of
+    a customer (sign-out everywhere, password reset, erasure, staff block) moves it on. No row means
+    generation 0: the check on each request is one primary-key read."""
+
+    __tablename__ = "customers_session_generations"
+
+    customer_id: Mapped[str] = mapped_column(CUSTOMER_ID, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime]
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts counted per key (``email:`` or ``client:`` and a keyed hash, so no address is
+    stored in clear): an attempt takes a slot before its password is checked, in one guarded update."""
+
+    __tablename__ = "customers_sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
 
 
 class OneTimeToken(Base):

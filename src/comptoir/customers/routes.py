@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from comptoir.core.access import Role
@@ -19,7 +19,7 @@ from comptoir.core.pagination import Page
 from comptoir.core.types import AwareDatetime
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import accounts, consents, gdpr, ingestion, merging, profiles, records, search
-from comptoir.customers.policies import may_access_customer
+from comptoir.customers.policies import SELF_ASSERTING_CHANNELS, may_access_customer
 from comptoir.customers.schemas import (
     Accepted,
     BatchRowResult,
@@ -71,6 +71,7 @@ Ingest = Annotated[
 Bulk = Annotated[RequestContext, Depends(allow("customers", "write", "staff", "secret", retailer_wide=True))]
 Shopper = Annotated[RequestContext, Depends(allow("customers", "write", "publishable", "customer"))]
 Myself = Annotated[RequestContext, Depends(allow("customers", "read", "customer"))]
+MyselfWriter = Annotated[RequestContext, Depends(allow("customers", "write", "customer"))]
 _DESK = [Role.BACK_OFFICE, Role.ADMIN, Role.SERVICE_AGENT]
 DeskReader = Annotated[RequestContext, Depends(allow("customers", "read", "staff", "secret", roles=_DESK))]
 DeskWriter = Annotated[RequestContext, Depends(allow("customers", "write", "staff", "secret", roles=_DESK))]
@@ -116,17 +117,32 @@ def consent_source(ctx: RequestContext) -> str:
 # -- ingestion ------------------------------------------------------------------------------------------
 
 
-@router.post("/ingest", status_code=201, summary="Ingest one source record (dirty data accepted and flagged)")
-def ingest_record(body: IngestIn, ctx: Ingest) -> IngestResult:
+INGESTED = "The record is kept; it joins a customer once matched (and, if self-asserted, verified)."
+
+
+@router.post(
+    "/ingest",
+    status_code=201,
+    summary="Ingest one source record (dirty data accepted and flagged)",
+    responses={202: {"model": Accepted, "description": "Customer-facing keys: kept, no ids revealed"}},
+)
+def ingest_record(body: IngestIn, ctx: Ingest, response: Response) -> IngestResult | Accepted:
     no_customer_token(ctx)
     with ctx.uow() as uow:
         out = ingestion.ingest(uow, body.source, body, region=ctx.settings.default_region)
         uow.commit()
+    if ctx.actor.channel_kind in SELF_ASSERTING_CHANNELS:  # who matched whom is staff knowledge
+        response.status_code = 202
+        return Accepted(detail=INGESTED)
     return out
 
 
-@router.post("/ingest/batch", summary="Ingest up to 1000 records; each row succeeds or fails on its own")
-def ingest_batch(body: IngestBatchIn, ctx: Bulk) -> IngestBatchOut:
+@router.post(
+    "/ingest/batch",
+    summary="Ingest up to 1000 records; each row succeeds or fails on its own",
+    responses={202: {"model": Accepted, "description": "Customer-facing keys: kept, no ids revealed"}},
+)
+def ingest_batch(body: IngestBatchIn, ctx: Bulk, response: Response) -> IngestBatchOut | Accepted:
     no_customer_token(ctx)
     results: list[BatchRowResult] = []
     with ctx.uow() as uow:
@@ -138,6 +154,9 @@ def ingest_batch(body: IngestBatchIn, ctx: Bulk) -> IngestBatchOut:
             except Problem as exc:
                 results.append(BatchRowResult(index=index, error=exc.detail))
         uow.commit()
+    if ctx.actor.channel_kind in SELF_ASSERTING_CHANNELS:
+        response.status_code = 202
+        return Accepted(detail=INGESTED)
     return IngestBatchOut(results=results)
 
 
@@ -268,25 +287,53 @@ def undo_merge(merge_id: str, ctx: DeskWriter) -> MergeOut:
 
 
 @router.post(
-    "/accounts", status_code=201, tags=["customer accounts"], summary="Sign up (returns a customer token)"
+    "/accounts",
+    status_code=202,
+    tags=["customer accounts"],
+    summary="Sign up: the same answer whether or not the address has an account; the link goes by e-mail",
 )
-def sign_up(body: SignUpIn, ctx: Shopper) -> SessionOut:
+def sign_up(body: SignUpIn, ctx: Shopper) -> Accepted:
     no_customer_token(ctx)
     with ctx.uow() as uow:
-        out = accounts.sign_up(uow, body, ctx.settings)
+        detail = accounts.sign_up(uow, body, ctx.settings)
         uow.commit()
-    return out
+    return Accepted(detail=detail)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
 
 
 @router.post("/sessions", tags=["customer accounts"], summary="Sign in with e-mail and password")
-def sign_in(body: SignInIn, ctx: Shopper) -> SessionOut:
+def sign_in(body: SignInIn, ctx: Shopper, request: Request) -> SessionOut:
+    client = client_address(request)
+    with ctx.uow() as uow:  # the attempt takes its slots before any password is checked
+        claim = accounts.claim_attempt(uow, body, ctx.settings, client)
+        if claim.retry_after is not None:
+            raise accounts.locked_out(claim)
+        uow.commit()
     with ctx.uow() as uow:
-        outcome = accounts.sign_in(uow, body, ctx.settings)
-        uow.commit()  # a failure is counted (throttling) even though the request fails
+        outcome = accounts.sign_in(uow, body, ctx.settings, client)
+        uow.commit()
     if outcome.problem is not None:
         raise outcome.problem
     assert outcome.session is not None
     return outcome.session
+
+
+@router.delete(
+    "/sessions",
+    status_code=204,
+    tags=["customer accounts"],
+    summary="Sign out everywhere: every token of the signed-in customer stops working",
+)
+def sign_out_everywhere(ctx: MyselfWriter) -> Response:
+    if ctx.actor.customer_id is None:
+        raise Forbidden("Send the signed-in customer's X-Customer-Token.", slug="customer-token-required")
+    with ctx.uow() as uow:
+        accounts.sign_out_everywhere(uow, records.resolve(uow, ctx.actor.customer_id).id)
+        uow.commit()
+    return Response(status_code=204)
 
 
 @router.post(
@@ -359,7 +406,7 @@ def rectify(
 def erase(customer_id: str, ctx: Erasure) -> ErasureOut:
     with ctx.uow() as uow:
         target = reachable(ctx, uow, customer_id)
-        out = gdpr.erase(uow, target)
+        out = gdpr.erase(uow, target, ctx.settings)
         uow.commit()
     return out
 
@@ -368,7 +415,7 @@ def erase(customer_id: str, ctx: Erasure) -> ErasureOut:
 def export(customer_id: str, ctx: Export) -> ExportOut:
     with ctx.reader() as uow:
         target = reachable(ctx, uow, customer_id)
-        return gdpr.export(uow, target, ctx.state.customer_sections)
+        return gdpr.export(uow, target, ctx.state.customer_exports or ctx.state.customer_sections)
 
 
 @router.get("/{customer_id}/360", summary="360° view: the golden record and every domain's section")
@@ -435,6 +482,38 @@ def set_segments(customer_id: str, body: SegmentsIn, ctx: DeskWriter, response: 
         uow.commit()
     response.headers["ETag"] = etag(out.version)
     return out
+
+
+class BlockOut(BaseModel):
+    customer_id: str
+    blocked: bool
+    accounts_changed: int
+
+
+@router.post(
+    "/{customer_id}/block",
+    tags=["customer accounts"],
+    summary="Block the customer's accounts: every session ends at once, sign-in is refused",
+)
+def block(customer_id: str, ctx: DeskWriter) -> BlockOut:
+    staff_only(ctx)
+    with ctx.uow() as uow:
+        target = records.resolve(uow, customer_id).id
+        changed = accounts.set_blocked(uow, target, True)
+        uow.commit()
+    return BlockOut(customer_id=target, blocked=True, accounts_changed=changed)
+
+
+@router.post(
+    "/{customer_id}/unblock", tags=["customer accounts"], summary="Allow the accounts to sign in again"
+)
+def unblock(customer_id: str, ctx: DeskWriter) -> BlockOut:
+    staff_only(ctx)
+    with ctx.uow() as uow:
+        target = records.resolve(uow, customer_id).id
+        changed = accounts.set_blocked(uow, target, False)
+        uow.commit()
+    return BlockOut(customer_id=target, blocked=False, accounts_changed=changed)
 
 
 @router.get("/{customer_id}/identifiers", summary="External identifiers (receipt numbers, cards…)")

@@ -352,6 +352,9 @@ class SignUpIn(BaseModel):
     locale: Literal["fr", "en"] | None = None
     consents: list[ConsentIn] = Field(default_factory=list, max_length=50)
     anonymous_token: Annotated[str | None, StringConstraints(max_length=200)] = None
+    return_url: Annotated[str | None, StringConstraints(max_length=2000)] = Field(
+        default=None, description="Page the e-mailed link opens (?token=… is appended); same site as the API"
+    )
 
 
 class SignInIn(BaseModel):
@@ -373,6 +376,9 @@ class LinkRequestIn(BaseModel):
 class LinkSignInIn(BaseModel):
     token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
     anonymous_token: Annotated[str | None, StringConstraints(max_length=200)] = None
+    password: Annotated[str | None, StringConstraints(max_length=200)] = Field(
+        default=None, description="Confirming a sign-up that chose a password: that password"
+    )
 
 
 class PasswordResetConfirmIn(BaseModel):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, ingestion, profiles
+from comptoir.customers import consents, ingestion, profiles, sessions
 from comptoir.customers import search as search_index
 from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES
 from comptoir.customers.schemas import (
@@ -38,6 +39,7 @@ __all__ = [
     "resolve_id",
     "search",
     "segments_of",
+    "session_valid",
     "set_segments",
 ]
 
@@ -95,3 +97,10 @@ def add_identifier(uow: UnitOfWork, customer_id: str, kind: str, value: str) -> 
 def search(uow: UnitOfWork, query: str, limit: int = 20) -> list[SearchHit]:
     """Staff search by name (typos forgiven), e-mail, phone, loyalty card or receipt number."""
     return search_index.search(uow, query, limit=limit)
+
+
+def session_valid(db: Database, customer_id: str, generation: int) -> bool:
+    """Is a customer token of ``customer_id`` carrying session generation ``generation`` (its ``g``
+    claim, 0 when absent) still good? One primary-key read, no cache: sign-out everywhere, a password
+    reset, an erasure or a staff block end every earlier token at once."""
+    return sessions.session_valid(db, customer_id, generation)

@@ -10,8 +10,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from comptoir.core.events import Bus, DomainEvent
+from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.loyalty import service
+from comptoir.loyalty import erasure, service
 from comptoir.loyalty.policies import PaidLine, RefundedLine
 
 
@@ -95,6 +96,15 @@ def unmerge_on_customers_unmerged(uow: UnitOfWork, event: DomainEvent) -> None:
 
 
 def register_handlers(bus: Bus) -> None:
+    settings = bus.settings or get_settings()
+
+    def erase_on_customer_erased(uow: UnitOfWork, event: DomainEvent) -> None:
+        data = _payload(event)
+        erasure.erase_customers(uow, settings, data.get("erased_ids") or [data["customer_id"]])
+
+    bus.subscribe(
+        "customers.customer_erased", erase_on_customer_erased, name="loyalty.erase_on_customer_erased"
+    )
     bus.subscribe("orders.order_paid", earn_on_order_paid, name="loyalty.earn_on_order_paid")
     bus.subscribe(
         "orders.order_cancelled", reverse_on_order_cancelled, name="loyalty.reverse_on_order_cancelled"

@@ -1,12 +1,14 @@
-"""payments: reactions to other domains' events."""
+"""payments: reactions to other domains' events (merges; erasure: :mod:`comptoir.payments.erasure`)."""
 
 from __future__ import annotations
 
 from sqlalchemy import update
 
 from comptoir.core.events import Bus
+from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers.events import CustomersMerged
+from comptoir.customers.events import CustomerErased, CustomersMerged
+from comptoir.payments import erasure
 from comptoir.payments.models import gift_cards_table, payments_table
 
 
@@ -24,4 +26,10 @@ def customers_merged(uow: UnitOfWork, event: CustomersMerged) -> None:
 
 
 def register_handlers(bus: Bus) -> None:
+    settings = bus.settings or get_settings()
+
+    def erase_customer(uow: UnitOfWork, event: CustomerErased) -> None:
+        erasure.erase_customers(uow, settings, event.erased_ids or [event.customer_id])
+
     bus.subscribe(CustomersMerged, customers_merged, name="payments.customers_merged")
+    bus.subscribe(CustomerErased, erase_customer, name="payments.erase_customer")

@@ -1,10 +1,11 @@
 """What the receipts domain plugs into the application, the worker and the ``comptoir`` command."""
 
 from comptoir.core.registry import Domain
-from comptoir.receipts import handlers, jobs, models, pages, routes
+from comptoir.receipts import erasure, handlers, jobs, models, pages, routes
 
 DOMAIN = Domain(
     name="receipts",
+    customer_export=erasure.export,
     models=models,
     routers=[routes.router, pages.router],
     register_handlers=handlers.register_handlers,

@@ -31,3 +31,4 @@ class Receipt(Base):
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    link_generation: Mapped[int] = mapped_column(Integer, default=0)  # revoking links moves it on

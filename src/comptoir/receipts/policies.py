@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
 
 SUPPORTED = ("fr", "en")
+
+# A receipt's signed link works for a year (a warranty claim, a return) unless revoked before.
+LINK_SECONDS = 365 * 86400
+
+
+def link_alive(issued_at: datetime, now: datetime) -> bool:
+    return now < issued_at + timedelta(seconds=LINK_SECONDS)
 
 
 def rate_fraction(rate: Decimal) -> Decimal:

@@ -86,6 +86,17 @@ def send(receipt_id: str, body: SendReceiptIn, ctx: Writer) -> ReceiptOut:
     return out
 
 
+@router.post(
+    "/{receipt_id}/links/revoke",
+    summary="Revoke the receipt's signed links (a link sent to the wrong address); answers with a fresh one",
+)
+def revoke_links(receipt_id: str, ctx: Writer) -> ReceiptOut:
+    with ctx.uow() as uow:
+        out = service.revoke_links(uow, ctx.settings, receipt_id)
+        uow.commit()
+    return out
+
+
 @router.get("/orders/{order_id}", summary="The receipt of a sale")
 def receipt_of_order(order_id: str, ctx: Reader) -> ReceiptOut:
     with ctx.reader() as uow:

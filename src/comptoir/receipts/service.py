@@ -62,13 +62,29 @@ __all__ = [
     "receipts_of",
     "receipts_page",
     "request_send",
+    "revoke_links",
 ]
 
 
 # --- links --------------------------------------------------------------------------------------------
-def signed_link(settings: Settings, receipt_id: str) -> str:
-    token = tokens.sign(settings.secret_key, LINK_PURPOSE, {"r": receipt_id}, None)
+def signed_link(settings: Settings, row: Receipt) -> str:
+    """A link that expires ``policies.LINK_SECONDS`` after the sale (the same link each time it is
+    given) and dies when its receipt's links are revoked (the generation it carries moves on)."""
+    claims = {"r": row.id, "g": row.link_generation or 0}
+    expires = int(row.created_at.timestamp()) + policies.LINK_SECONDS
+    token = tokens.sign(settings.secret_key, LINK_PURPOSE, claims, expires - int(clock.now().timestamp()))
     return f"{settings.base_url.rstrip('/')}/pages/receipts/r/{token}"
+
+
+def revoke_links(uow: UnitOfWork, settings: Settings, receipt_id: str) -> ReceiptOut:
+    """Every link given so far to this receipt stops working; the answer carries a fresh one."""
+    row = uow.session.get(Receipt, receipt_id, with_for_update=True)
+    if row is None:
+        raise not_found("Receipt", receipt_id)
+    row.link_generation = (row.link_generation or 0) + 1
+    row.updated_at = clock.now()
+    uow.session.flush()
+    return _out(row, settings)
 
 
 def consent_link(settings: Settings, receipt_id: str, customer_id: str) -> str:
@@ -79,7 +95,7 @@ def consent_link(settings: Settings, receipt_id: str, customer_id: str) -> str:
 
 
 def _out(row: Receipt, settings: Settings) -> ReceiptOut:
-    url = signed_link(settings, row.id)
+    url = signed_link(settings, row)
     return ReceiptOut(
         id=row.id,
         number=row.number,
@@ -162,7 +178,11 @@ def receipt_by_token(uow: UnitOfWork, settings: Settings, token: str) -> Receipt
     if claims is None or not isinstance(claims.get("r"), str):
         return None
     row = uow.session.get(Receipt, claims["r"])
-    return None if row is None else _out(row, settings)
+    if row is None or claims.get("g", 0) != (row.link_generation or 0):
+        return None
+    if "exp" not in claims and not policies.link_alive(row.created_at, clock.now()):
+        return None  # a link from before links carried their expiry: it lasts as long from the sale
+    return _out(row, settings)
 
 
 # --- building ------------------------------------------------------------------------------------------------
@@ -360,7 +380,7 @@ def compose(uow: UnitOfWork, settings: Settings, row: Receipt) -> Mail:
         # The points are earned by loyalty's own handler of the payment: show them if they are in by now.
         document = document.model_copy(update={"loyalty": _loyalty(uow, row.order_id, row.customer_id)})
         row.document = document.model_dump(mode="json")
-    url = signed_link(settings, row.id)
+    url = signed_link(settings, row)
     consent = consent_link(settings, row.id, row.customer_id) if row.ask_consent and row.customer_id else None
     lang = row.locale
     assert row.email is not None

@@ -1,10 +1,11 @@
 """What the returns domain plugs into the application, the worker and the ``comptoir`` command."""
 
 from comptoir.core.registry import Domain
-from comptoir.returns import handlers, jobs, models, pages, routes, service
+from comptoir.returns import erasure, handlers, jobs, models, pages, routes, service
 
 DOMAIN = Domain(
     name="returns",
+    customer_export=erasure.export,
     models=models,
     routers=[routes.router, pages.router],
     register_handlers=handlers.register_handlers,
