@@ -47,6 +47,7 @@ from tests.orders.conftest import (  # noqa: F401 (fixtures)
     stocked,
 )
 from tests.returns.conftest import STAFF, programme  # noqa: F401 (fixtures)
+from tests.support.webhook_receiver import LOCAL_NETWORKS
 
 pytestmark = pytest.mark.usefixtures("stocked", "programme")
 
@@ -92,6 +93,7 @@ PERSONAL_DATA_FREE = {
     "inventory_counts": "stock count references",
     "inventory_movements": "stock movement references",
     "core_job_leases": "names of periodic jobs",
+    "core_staff_people": "employees (their own sign-in identity), not customers",
     "customers_distinct_pairs": "two customer ids and a reason from a fixed list",
     "customers_merges": "ids moved by a merge and a reason from a fixed list",
     "payments_payments": "failure reasons are the provider's codes",
@@ -199,6 +201,12 @@ def scan_folder(folder: Path) -> dict[str, list[str]]:
         if labels := sorted({label for t in texts for label in found_in(t, forms)}):
             hits[str(path.relative_to(folder))] = labels
     return hits
+
+
+@pytest.fixture
+def settings(settings: Any) -> Any:
+    """The webhook receiver listens on 127.0.0.1: its network is allowed explicitly."""
+    return settings.model_copy(update={"webhook_allowed_networks": LOCAL_NETWORKS})
 
 
 @pytest.fixture

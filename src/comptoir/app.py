@@ -240,7 +240,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         customer_sections=customer_sections(),
         customer_exports=customer_exports(),
         page_links=page_links(),
-        customer_session_valid=customers_service.session_valid,
+        customer_session_check=customers_service.session_check,
     )
 
     @asynccontextmanager

@@ -16,7 +16,9 @@ class Case:
     q: dict[str, Any] = field(default_factory=dict)
     b: Any = None
     own: str | None = None  # "customer" (the owner's), "shop" (shop B's), "both", or None (the retailer's)
-    late: int = 0  # changes the world for what follows: run after the others (2: erasure; 4, 5: sign-outs)
+    # changes the world for what follows: run after the others (2: a customer's sign-out everywhere,
+    # 3: erasure, 4 and 5: employees' sign-outs; from 3 on, the owner and the employees sign in again)
+    late: int = 0
     answers: tuple[int, ...] = ()  # what admitted callers may be answered besides success (bad credentials)
     leak: str | None = None  # a list answering its caller's own items: the owner's item must not appear
     # What the owner's own call must answer: by default a 2xx for reads; for writes, anything but a refusal
@@ -172,7 +174,7 @@ CASES: dict[str, Case] = {
     ),
     "GET /v1/customers/{customer_id}": c(p={"customer_id": "marie"}, own=CUSTOMER),
     "PATCH /v1/customers/{customer_id}": c(p={"customer_id": "marie"}, b={"locale": "fr"}, own=CUSTOMER),
-    "DELETE /v1/customers/{customer_id}": c(p={"customer_id": "marie"}, own=CUSTOMER, late=2),
+    "DELETE /v1/customers/{customer_id}": c(p={"customer_id": "marie"}, own=CUSTOMER, late=3),
     "GET /v1/customers/{customer_id}/export": c(p={"customer_id": "marie"}, own=CUSTOMER),
     "GET /v1/customers/{customer_id}/360": c(p={"customer_id": "marie"}, own=CUSTOMER),
     "GET /v1/customers/{customer_id}/sources": c(p={"customer_id": "marie"}, own=CUSTOMER),
@@ -190,6 +192,9 @@ CASES: dict[str, Case] = {
         p={"customer_id": "marie"}, b={"segments": ["vip"]}, own=CUSTOMER
     ),
     "GET /v1/customers/{customer_id}/identifiers": c(p={"customer_id": "marie"}, own=CUSTOMER),
+    "POST /v1/customers/{customer_id}/block": c(p={"customer_id": "paul"}, late=1),
+    "POST /v1/customers/{customer_id}/unblock": c(p={"customer_id": "paul"}, late=1),
+    "DELETE /v1/customers/sessions": c(late=2),
     "POST /v1/customers/{customer_id}/identifiers": c(
         p={"customer_id": "marie"}, b={"kind": "loyalty-card", "value": "M-123"}, own=CUSTOMER
     ),
@@ -359,4 +364,5 @@ CASES: dict[str, Case] = {
     "GET /v1/receipts/{receipt_id}": c(p={"receipt_id": "receipt_B"}, own=BOTH),
     "POST /v1/receipts/{receipt_id}/send": c(p={"receipt_id": "receipt_B"}, b={}, own=BOTH),
     "GET /v1/receipts/orders/{order_id}": c(p={"order_id": "sale_B"}, own=BOTH),
+    "POST /v1/receipts/{receipt_id}/links/revoke": c(p={"receipt_id": "receipt_B"}, own=BOTH, late=1),
 }

@@ -74,6 +74,20 @@ class World:
     def __getitem__(self, name: str) -> Any:
         return self.ids[name]
 
+    def owner_signs_in_again(self, db: Any, settings: Any) -> None:
+        """A new session for the owner (after a call that ends her sessions)."""
+        from dataclasses import replace
+
+        from comptoir.customers import sessions
+
+        with UnitOfWork(db) as uow:
+            token = sessions.issue(uow, settings.secret_key, self.ids["marie"]).token
+            uow.commit()
+        self.owner = {**self.owner, "X-Customer-Token": token}
+        self.principals = [
+            replace(p, headers=self.owner) if p.name == "owner's token" else p for p in self.principals
+        ]
+
     def sign_in_again(self, db: Any) -> None:
         """New sessions for the employees (after a call that ends their sessions)."""
         from dataclasses import replace

@@ -62,9 +62,9 @@ class AppState:
     customer_exports: dict[str, CustomerSection] = field(default_factory=dict)
     # Entry points of the reference pages: (title message id, path, package holding the translation).
     page_links: list[tuple[str, str, str]] = field(default_factory=list)
-    # (db, customer id, session generation) -> is the customer token still good? Set by the app to
-    # the customers domain's check (one primary-key read): ended sessions stop at once.
-    customer_session_valid: Callable[[Database, str, int], bool] | None = None
+    # (db, a verified customer token's claims) -> is the session still good? Set by the app to the
+    # customers domain's check (one primary-key read): ended sessions stop at once.
+    customer_session_check: Callable[[Database, dict[str, Any]], bool] | None = None
 
 
 class RequestContext:
@@ -199,10 +199,8 @@ async def _with_customer(state: AppState, actor: Actor, customer_token: str) -> 
     claims = tokens.verify(state.settings.secret_key, CUSTOMER_TOKEN_PURPOSE, customer_token)
     if claims is None or "sub" not in claims:
         raise Unauthorized("The customer token is invalid or has expired; sign in again.")
-    check = state.customer_session_valid
-    if check is not None and not await run_in_threadpool(
-        check, state.db, str(claims["sub"]), int(claims.get("g", 0))
-    ):
+    check = state.customer_session_check
+    if check is not None and not await run_in_threadpool(check, state.db, claims):
         raise Unauthorized("The customer token is invalid or has expired; sign in again.")
     return replace(actor, kind="customer", customer_id=str(claims["sub"]))
 

@@ -30,9 +30,11 @@ from urllib.parse import quote, quote_plus
 
 from sqlalchemy import delete, select, update
 
+from comptoir.core import outbound
 from comptoir.core.models import (
     HandlerDelivery,
     IdempotencyRecord,
+    OutboundMessage,
     OutboxEvent,
     WebhookAttempt,
     WebhookDelivery,
@@ -140,6 +142,24 @@ def redact_outbox(uow: UnitOfWork, needles: Needles) -> list[int]:
                 )
                 changed.append(seq)
     return changed
+
+
+def forget_messages(uow: UnitOfWork, needles: Needles, values: Iterable[str | None]) -> int:
+    """Outgoing mail: messages to the person are deleted; others lose the person from the events they
+    publish once sent (``on_sent``/``on_failed``)."""
+    deleted = sum(outbound.forget_recipient(uow, v) for v in values if v and "@" in v)
+    rows = uow.session.execute(
+        select(OutboundMessage.id, OutboundMessage.on_sent, OutboundMessage.on_failed)
+    ).all()
+    for message_id, on_sent, on_failed in rows:
+        text = json.dumps([on_sent, on_failed], ensure_ascii=False)
+        if needles.marks(text):
+            uow.session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id == message_id)
+                .values(on_sent=_scrub(on_sent, needles), on_failed=_scrub(on_failed, needles))
+            )
+    return deleted
 
 
 def _text(raw: bytes | str | None) -> str:
@@ -254,10 +274,12 @@ def redact(
 ) -> Redacted:
     """Erase the person's traces in the kernel's stores (see the module's docstring). The mail files
     go at once (a file system is not transactional): call it where the erasure commits right after."""
+    values = list(values)
     needles = Needles.of(ids, values, names)
     if not needles.ids and not needles.strong:
         return Redacted(0, 0, 0, 0)
     seqs = redact_outbox(uow, needles)
+    forget_messages(uow, needles, values)
     purged = purge_idempotency(uow, needles)
     cleared = clear_delivery_logs(uow, needles, seqs)
     uow.session.flush()

@@ -7,7 +7,9 @@ surviving customer; other domains also learn of merges from ``customers.customer
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
@@ -39,6 +41,7 @@ __all__ = [
     "resolve_id",
     "search",
     "segments_of",
+    "session_check",
     "session_valid",
     "set_segments",
 ]
@@ -104,3 +107,8 @@ def session_valid(db: Database, customer_id: str, generation: int) -> bool:
     claim, 0 when absent) still good? One primary-key read, no cache: sign-out everywhere, a password
     reset, an erasure or a staff block end every earlier token at once."""
     return sessions.session_valid(db, customer_id, generation)
+
+
+def session_check(db: Database, claims: Mapping[str, Any]) -> bool:
+    """:func:`session_valid` for a verified token's claims (``sub``, and ``g``: 0 when absent)."""
+    return sessions.session_valid(db, str(claims["sub"]), int(claims.get("g", 0)))

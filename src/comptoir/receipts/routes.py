@@ -92,6 +92,7 @@ def send(receipt_id: str, body: SendReceiptIn, ctx: Writer) -> ReceiptOut:
 )
 def revoke_links(receipt_id: str, ctx: Writer) -> ReceiptOut:
     with ctx.uow() as uow:
+        _own(ctx, service.get_receipt(uow, receipt_id, ctx.settings))
         out = service.revoke_links(uow, ctx.settings, receipt_id)
         uow.commit()
     return out
