@@ -192,8 +192,8 @@ CASES: dict[str, Case] = {
         p={"customer_id": "marie"}, b={"segments": ["vip"]}, own=CUSTOMER
     ),
     "GET /v1/customers/{customer_id}/identifiers": c(p={"customer_id": "marie"}, own=CUSTOMER),
-    "POST /v1/customers/{customer_id}/block": c(p={"customer_id": "paul"}, late=1),
-    "POST /v1/customers/{customer_id}/unblock": c(p={"customer_id": "paul"}, late=1),
+    "POST /v1/customers/{customer_id}/block": c(p={"customer_id": "paul"}, late=1, owner_status=(200, 404)),
+    "POST /v1/customers/{customer_id}/unblock": c(p={"customer_id": "paul"}, late=1, owner_status=(200, 404)),
     "DELETE /v1/customers/sessions": c(late=2),
     "POST /v1/customers/{customer_id}/identifiers": c(
         p={"customer_id": "marie"}, b={"kind": "loyalty-card", "value": "M-123"}, own=CUSTOMER
