@@ -18,7 +18,7 @@ import gc
 import io
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,16 +26,15 @@ from pathlib import Path
 
 import numpy as np
 
+from comptoir.customers.blocking import BlockingReport, batch_pairs, blocking_report
+from comptoir.customers.comparisons import FIELDS, Encoded, IntArray, Levels, compare, encode
+from comptoir.customers.linkage import DEFAULT_MODEL, MatchModel, learn
 from comptoir.customers.matching import (
     AUTO_MERGE_SCORE,
-    Encoded,
-    IntArray,
-    blocking_keys,
-    candidate_pairs,
+    ScoreFn,
     cluster_pairs,
-    connected_components,
-    encode,
-    score_pairs,
+    resolve_clusters,
+    score_levels,
 )
 from comptoir.customers.normalisation import normalise_columns, strip_accents
 
@@ -176,6 +175,9 @@ class DedupeResult:
     matched_pairs: int  # pairs scored at or above the threshold
     clusters: int  # clusters of two records or more
     output_pairs: int  # every pair within those clusters
+    model: MatchModel = field(default_factory=lambda: DEFAULT_MODEL)
+    blocking: BlockingReport | None = None
+    split_clusters: int = 0  # clusters cut at their weakest links (a chain through a weak link)
     timings: dict[str, float] = field(default_factory=dict)
     left: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     right: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -183,25 +185,12 @@ class DedupeResult:
     labels: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-def record_keys(columns: Mapping[str, Sequence[str | None]]) -> Iterable[list[str]]:
-    return map(
-        blocking_keys,
-        columns["given_name"],
-        columns["family_name"],
-        columns["email"],
-        columns["phone"],
-        columns["birth_date"],
-        columns["postcode"],
-        columns["loyalty_card"],
-    )
-
-
-def score_candidates(enc: Encoded, left: IntArray, right: IntArray) -> np.ndarray:
-    scores = np.empty(len(left), dtype=np.float32)
+def compare_candidates(enc: Encoded, left: IntArray, right: IntArray) -> Levels:
+    levels = np.empty((len(left), len(FIELDS)), dtype=np.int8)
     for start in range(0, len(left), PAIR_CHUNK):
         stop = start + PAIR_CHUNK
-        scores[start:stop] = score_pairs(enc, left[start:stop], right[start:stop])
-    return scores
+        levels[start:stop] = compare(enc, left[start:stop], right[start:stop])
+    return levels
 
 
 def deduplicate(
@@ -210,9 +199,12 @@ def deduplicate(
     *,
     min_score: float = AUTO_MERGE_SCORE,
     keep_scores_at_least: float | None = None,
+    model: MatchModel | None = None,
     tick: Callable[[str], None] | None = None,
 ) -> DedupeResult:
-    """Cluster normalised records (columns of :class:`Person` fields) judged the same person."""
+    """Cluster normalised records (columns of :class:`Person` fields) judged the same person.
+
+    The model is learned from these records' candidate pairs unless one is given."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -224,15 +216,20 @@ def deduplicate(
         if tick is not None:
             tick(name)
 
-    left, right = candidate_pairs(record_keys(normalised))
+    left, right = batch_pairs(normalised)
     lap("blocking")
     enc = encode(dict(normalised))
     lap("encoding")
-    scores = score_candidates(enc, left, right)
-    del enc
+    levels = compare_candidates(enc, left, right)
+    lap("comparing")
+    if model is None:
+        model = learn(enc, levels)
+        lap("learning")
+    scores = score_levels(model, enc, left, levels)
+    del levels
     lap("scoring")
-    keep = scores >= min_score
-    labels = connected_components(size, left[keep], right[keep])
+    labels, split = resolve_clusters(size, left, right, scores, ScoreFn(enc, model), threshold=min_score)
+    del enc
     out_left, out_right = cluster_pairs(labels)
     floor = min_score if keep_scores_at_least is None else min(min_score, keep_scores_at_least)
     kept = scores >= floor
@@ -244,13 +241,19 @@ def deduplicate(
         )
     )
     lap("clustering")
+    matched = scores >= min_score
+    report = blocking_report(normalised, left[matched], right[matched])
+    lap("recall")
     sizes = np.bincount(labels, minlength=size)
     return DedupeResult(
         records=size,
         candidate_pairs=len(left),
-        matched_pairs=int(keep.sum()),
+        matched_pairs=int(matched.sum()),
         clusters=int((sizes > 1).sum()),
         output_pairs=len(out_left),
+        model=model,
+        blocking=report,
+        split_clusters=split,
         timings=timings,
         left=out_left,
         right=out_right,
