@@ -8,7 +8,8 @@ Level 0 is always "missing on either side": it carries no evidence.
 =========  =============================================================================================
 field      levels after 0
 =========  =============================================================================================
-given      1 same · 2 a nickname of the other, or Jaro–Winkler ≥ 0.92 · 3 ≥ 0.75 or an initial · 4 other
+given      1 same · 2 a nickname of the other, or Jaro–Winkler ≥ 0.92 · 3 an initial, or one edit
+           (two past five letters) · 4 other
 family     1 same · 2 Jaro–Winkler ≥ 0.92 · 3 ≥ 0.75 · 4 other
 order      1 given and family names as written · 2 swapped (the alignment that agrees best is used)
 birth      1 same · 2 one of day, month, year differs, or day and month swapped · 3 other
@@ -187,7 +188,9 @@ def _name_levels(sim: FloatArray, present: NDArray[np.bool_]) -> Levels:
 def _given_extras(
     left: NDArray[np.int32], right: NDArray[np.int32], names: list[str], levels: Levels
 ) -> Levels:
-    """A nickname counts as a near match, an initial (``"J"`` for ``"Jean"``) as a weak one."""
+    """First names a Jaro–Winkler band alone cannot settle: a nickname counts as a near match, an
+    initial (``"J"`` for ``"Jean"``) or a few edits as a weak one; names further apart are other names
+    ("Daniel" and "Anne" score 0.75 but are two people)."""
     candidates = np.flatnonzero(levels >= 3)
     if not len(candidates):
         return levels
@@ -198,8 +201,12 @@ def _given_extras(
         x, y = names[a], names[b]
         if is_nickname(x, y):
             out[k] = 2
-        elif (len(x) == 1 or len(y) == 1) and x[0] == y[0]:
+        elif ((len(x) == 1 or len(y) == 1) and x[0] == y[0]) or OSA.distance(x, y) <= (
+            1 if min(len(x), len(y)) <= 5 else 2
+        ):
             out[k] = 3
+        else:
+            out[k] = 4
     return out
 
 

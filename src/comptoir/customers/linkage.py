@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from comptoir.customers.comparisons import FIELDS, LEVELS, Encoded, IntArray, Levels
+from comptoir.customers.comparisons import FIELDS, LEVELS, Encoded, IntArray, Levels, compare
 
 FloatArray = NDArray[np.float64]
 
-MERGE_PROBABILITY = 0.995
+MERGE_PROBABILITY = 0.99
 REVIEW_PROBABILITY = 0.5
 
 
@@ -171,12 +171,14 @@ def _log_likelihood(table: Levels, probs: dict[str, list[float]]) -> FloatArray:
 def expectation_maximisation(
     table: Levels, counts: IntArray, start: MatchModel = DEFAULT_MODEL, iterations: int = 60
 ) -> tuple[float, dict[str, list[float]], dict[str, list[float]], int]:
-    """m, u and the prior from distinct patterns and their counts; returns them and the iterations run."""
+    """The share of matches, m and u among pairs with the distinct patterns ``table`` seen ``counts``
+    times (two latent classes, fields independent given the class); returns them and the iterations."""
     prior, m, u = (
         start.prior,
         {f: list(v) for f, v in start.m.items()},
         {f: list(v) for f, v in start.u.items()},
     )
+    prior = max(prior, 0.05)  # among candidates, matches are far from rare
     weights = counts.astype(np.float64)
     done = 0
     while done < iterations:
@@ -185,19 +187,32 @@ def expectation_maximisation(
         lu = math.log(1.0 - prior) + _log_likelihood(table, u)
         posterior = 1.0 / (1.0 + np.exp(np.clip(lu - lm, -50, 50)))
         wm, wu = weights * posterior, weights * (1.0 - posterior)
-        new_prior = float(np.clip(wm.sum() / weights.sum(), 1e-6, 1 - 1e-6))
+        new_prior = float(np.clip(wm.sum() / weights.sum(), 1e-9, 1 - 1e-9))
         shift = abs(new_prior - prior)
         prior = new_prior
         for column, f in enumerate(FIELDS):
-            levels = table[:, column]
-            sm = np.bincount(levels, wm, minlength=LEVELS[f] + 1)[1:] + 1e-3
-            su = np.bincount(levels, wu, minlength=LEVELS[f] + 1)[1:] + 1e-3
-            new_m, new_u = (sm / sm.sum()).tolist(), (su / su.sum()).tolist()
+            sm = np.bincount(table[:, column], wm, minlength=LEVELS[f] + 1)[1:] + 1e-3
+            su = np.bincount(table[:, column], wu, minlength=LEVELS[f] + 1)[1:] + 1e-3
+            new_m = (sm / sm.sum()).tolist()
             shift = max(shift, max(abs(a - b) for a, b in zip(new_m, m[f], strict=True)))
-            m[f], u[f] = new_m, new_u
+            m[f], u[f] = new_m, (su / su.sum()).tolist()
         if shift < 1e-5:
             break
     return prior, m, u, done
+
+
+def random_pair_u(enc: Encoded, samples: int = 300_000, seed: int = 29) -> dict[str, list[float]]:
+    """u of each level: how often two records drawn at random (almost always two people) compare so."""
+    rng = np.random.default_rng(seed)
+    left = rng.integers(0, enc.size, samples)
+    right = rng.integers(0, enc.size, samples)
+    keep = left != right
+    levels = compare(enc, left[keep], right[keep])
+    u: dict[str, list[float]] = {}
+    for column, f in enumerate(FIELDS):
+        counts = np.bincount(levels[:, column], minlength=LEVELS[f] + 1)[1:] + 0.5
+        u[f] = (counts / counts.sum()).tolist()
+    return u
 
 
 def term_frequencies(enc: Encoded) -> TermFrequencies:
@@ -223,12 +238,22 @@ MIN_PAIRS_TO_LEARN = 1000  # fewer candidate pairs say too little to learn from
 
 
 def learn(enc: Encoded, levels: Levels, start: MatchModel = DEFAULT_MODEL) -> MatchModel:
-    """A model learned from the comparison levels of a batch's candidate pairs; ``start`` itself when
-    the batch is too small (:data:`MIN_PAIRS_TO_LEARN`)."""
-    if len(levels) < MIN_PAIRS_TO_LEARN:
+    """A model learned from a batch; ``start`` itself when the batch is too small (:data:`MIN_PAIRS_TO_LEARN`).
+
+    EM over the comparison levels of the candidate pairs separates matches from non-matches there:
+    it gives m (nearly every match is a candidate, so m among candidates is m) and the number of
+    matches. u comes from random pairs of the records instead: non-matches among candidates look
+    alike by construction (they share a blocking key), random ones are what "two people" means. The
+    prior is the chance that a random pair matches: the matches found over all pairs. As the blocking
+    keys derive from the compared fields, a pair's match probability given its levels is then the
+    same among candidates as among all pairs, and the weights hold at ingest."""
+    if len(levels) < MIN_PAIRS_TO_LEARN or enc.size < 3:
         return start
+    u = random_pair_u(enc)
     table, counts, _ = patterns(levels)
-    prior, m, u, iterations = expectation_maximisation(table, counts, start)
+    share, m, _, iterations = expectation_maximisation(table, counts, start)
+    all_pairs = enc.size * (enc.size - 1) / 2
+    prior = min(share * len(levels) / all_pairs, 0.5)
     return MatchModel(
         prior=prior,
         m=m,
@@ -239,6 +264,7 @@ def learn(enc: Encoded, levels: Levels, start: MatchModel = DEFAULT_MODEL) -> Ma
             "pairs": len(levels),
             "patterns": len(table),
             "iterations": iterations,
+            "candidate_match_share": share,
         },
     )
 

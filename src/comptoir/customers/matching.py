@@ -30,7 +30,6 @@ from comptoir.customers.blocking import MAX_BLOCK, candidate_pairs, person_keys
 from comptoir.customers.comparisons import (
     FIELDS,
     Encoded,
-    FloatArray,
     IntArray,
     Levels,
     compare,
@@ -54,6 +53,7 @@ __all__ = [
     "candidate_pairs", "encode", "encode_people", "person_keys",
 ]  # fmt: skip
 
+Scores = NDArray[np.float64]  # log2-odds of the match probability: float64, compared with thresholds exactly
 MERGE, REVIEW, NO_MATCH = "merge", "review", "none"
 _COLUMN = {f: i for i, f in enumerate(FIELDS)}
 _DETERMINISTIC = ("email", "phone", "loyalty")
@@ -66,7 +66,7 @@ def conflicts(levels: Levels) -> NDArray[np.bool_]:
     return result
 
 
-def score_levels(model: MatchModel, enc: Encoded, left: IntArray, levels: Levels) -> FloatArray:
+def score_levels(model: MatchModel, enc: Encoded, left: IntArray, levels: Levels) -> Scores:
     """Scores of pairs whose comparison levels are known: the model's weight and the two rules."""
     score = weigh(model, enc, left, levels)
     conflict = conflicts(levels)
@@ -78,14 +78,14 @@ def score_levels(model: MatchModel, enc: Encoded, left: IntArray, levels: Levels
         if f not in ("street", "locality"):  # a move is no argument against the same e-mail
             disagreeing |= levels[:, _COLUMN[f]] == level
     score = np.where(shared & ~disagreeing, np.maximum(score, AUTO_MERGE_SCORE), score)
-    capped: FloatArray = np.where(conflict, np.minimum(score, CONFLICT_CAP), score).astype(np.float32)
+    capped: Scores = np.where(conflict, np.minimum(score, CONFLICT_CAP), score)
     return capped
 
 
-def score_pairs(enc: Encoded, left: IntArray, right: IntArray, model: MatchModel | None = None) -> FloatArray:
+def score_pairs(enc: Encoded, left: IntArray, right: IntArray, model: MatchModel | None = None) -> Scores:
     """The score of each pair of records ``(left[k], right[k])``; see :func:`decide`."""
     if not len(left):
-        return np.zeros(0, dtype=np.float32)
+        return np.zeros(0)
     return score_levels(model or DEFAULT_MODEL, enc, left, compare(enc, left, right))
 
 
@@ -213,7 +213,7 @@ def resolve_clusters(
     size: int,
     left: IntArray,
     right: IntArray,
-    scores: FloatArray,
+    scores: Scores,
     score_within: ScoreFn,
     threshold: float = AUTO_MERGE_SCORE,
     floor: float = REVIEW_SCORE,
@@ -261,7 +261,7 @@ class ScoreFn:
     def __init__(self, enc: Encoded, model: MatchModel) -> None:
         self.enc, self.model = enc, model
 
-    def __call__(self, left: IntArray, right: IntArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    def __call__(self, left: IntArray, right: IntArray) -> tuple[Scores, NDArray[np.bool_]]:
         """Scores and conflicts (another first name, another birth date) of each pair."""
         levels = compare(self.enc, left, right)
         return score_levels(self.model, self.enc, left, levels), conflicts(levels)
