@@ -101,7 +101,8 @@ def _load(
     timings["normalising"] = time.perf_counter() - started
     tick("normalised", batch.size)
     result = deduplicate(columns, batch.size, keep_scores_at_least=REVIEW_SCORE)
-    match_models.store(uow, result.model, "initial-load")  # the matches at ingest weigh as this load did
+    if result.model.trained_on:  # learned from this load (not too small): the matches at ingest weigh as it did
+        match_models.store_if_shifted(uow, result.model, "initial-load")
     timings.update(result.timings)
     del columns
     labels = result.labels

@@ -8,11 +8,12 @@ Level 0 is always "missing on either side": it carries no evidence.
 =========  =============================================================================================
 field      levels after 0
 =========  =============================================================================================
-given      1 same · 2 a nickname of the other, or Jaro–Winkler ≥ 0.92 · 3 an initial, or one edit
-           (two past five letters) · 4 other
-family     1 same · 2 Jaro–Winkler ≥ 0.92 · 3 ≥ 0.75 · 4 other
+given      1 same · 2 a nickname, the same sound, or Jaro–Winkler ≥ 0.92 · 3 an initial, a short form,
+           or two edits (one up to three letters) · 4 other
+family     1 same · 2 Jaro–Winkler ≥ 0.92 · 3 ≥ 0.75, or the same sound · 4 other
 order      1 given and family names as written · 2 swapped (the alignment that agrees best is used)
-birth      1 same · 2 one of day, month, year differs, or day and month swapped · 3 other
+birth      1 same · 2 one of day, month, year differs, or day and month swapped · 3 within a year
+           (two slips) · 4 other
 street     1 same (abbreviations expanded) · 2 Jaro–Winkler ≥ 0.90 · 3 other
 locality   1 same postcode and town · 2 one of them the same · 3 neither
 email      1 same · 2 at most two edits apart · 3 other
@@ -32,7 +33,7 @@ from numpy.typing import NDArray
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
-from comptoir.customers.normalisation import Person, name_key, street_key
+from comptoir.customers.normalisation import Person, name_key, phonetic, street_key
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float32]
@@ -40,9 +41,22 @@ Levels = NDArray[np.int8]
 
 FIELDS = ("given", "family", "order", "birth", "street", "locality", "email", "phone", "loyalty")
 LEVELS = {
-    "given": 4, "family": 4, "order": 2, "birth": 3, "street": 3, "locality": 3, "email": 3, "phone": 3,
+    "given": 4, "family": 4, "order": 2, "birth": 4, "street": 3, "locality": 3, "email": 3, "phone": 3,
     "loyalty": 2,
 }  # fmt: skip
+_LEVEL_NAMES = {
+    "given": ("exact", "near", "weak", "other"), "family": ("exact", "near", "weak", "other"),
+    "order": ("as-written", "swapped"), "birth": ("exact", "near", "close", "other"), "street": ("exact", "near", "other"),
+    "locality": ("both", "one", "neither"), "email": ("exact", "near", "other"), "phone": ("exact", "near", "other"),
+    "loyalty": ("exact", "other"),
+}  # fmt: skip
+
+
+def level_names(field: str) -> tuple[str, ...]:
+    """Short English names of a field's levels, index 0 being "missing" (CLI output, CSV columns)."""
+    return ("missing", *_LEVEL_NAMES[field])
+
+
 NAME_HIGH, NAME_MID, STREET_NEAR = 0.92, 0.75, 0.90
 
 # Short forms of first names, both ways (compared on name keys: no accents, lower case).
@@ -185,12 +199,23 @@ def _name_levels(sim: FloatArray, present: NDArray[np.bool_]) -> Levels:
     return np.where(present, levels, 0).astype(np.int8)
 
 
+def _sound_alike(a: str, b: str) -> bool:
+    """The same French sound key: ``"thaumas"`` and ``"thomas"``, ``"colete"`` and ``"caulette"``."""
+    return phonetic(a) == phonetic(b) != ""
+
+
+def _short_form(a: str, b: str) -> bool:
+    """An initial or a first name cut short: ``"J"`` for ``"Jean"``, ``"Seb"`` for ``"Sebastian"``."""
+    short, full = (a, b) if len(a) <= len(b) else (b, a)
+    return full.startswith(short) and (len(short) == 1 or len(short) >= 3)
+
+
 def _given_extras(
     left: NDArray[np.int32], right: NDArray[np.int32], names: list[str], levels: Levels
 ) -> Levels:
-    """First names a Jaro–Winkler band alone cannot settle: a nickname counts as a near match, an
-    initial (``"J"`` for ``"Jean"``) or a few edits as a weak one; names further apart are other names
-    ("Daniel" and "Anne" score 0.75 but are two people)."""
+    """First names a Jaro–Winkler band alone cannot settle: a nickname counts as a near match; an
+    initial, a name cut short or two edits (one up to three letters) as a weak one; names further
+    apart are other names ("Amélie" and "Élise" score 0.82 but are two people)."""
     candidates = np.flatnonzero(levels >= 3)
     if not len(candidates):
         return levels
@@ -199,14 +224,26 @@ def _given_extras(
         candidates.tolist(), left[candidates].tolist(), right[candidates].tolist(), strict=True
     ):
         x, y = names[a], names[b]
-        if is_nickname(x, y):
+        if is_nickname(x, y) or _sound_alike(x, y):
             out[k] = 2
-        elif ((len(x) == 1 or len(y) == 1) and x[0] == y[0]) or OSA.distance(x, y) <= (
-            1 if min(len(x), len(y)) <= 5 else 2
-        ):
+        elif _short_form(x, y) or OSA.distance(x, y) <= (1 if min(len(x), len(y)) <= 3 else 2):
             out[k] = 3
         else:
             out[k] = 4
+    return out
+
+
+def _family_extras(
+    left: NDArray[np.int32], right: NDArray[np.int32], names: list[str], levels: Levels
+) -> Levels:
+    """Family names spelt apart but sounding alike count as a weak agreement, not another name."""
+    candidates = np.flatnonzero(levels == 4)
+    out = levels.copy()
+    for k, a, b in zip(
+        candidates.tolist(), left[candidates].tolist(), right[candidates].tolist(), strict=True
+    ):
+        if _sound_alike(names[a], names[b]):
+            out[k] = 3
     return out
 
 
@@ -233,7 +270,8 @@ def _birth_levels(a: NDArray[np.int32], b: NDArray[np.int32]) -> Levels:
     yb, mb, db = b // 10000, b // 100 % 100, b % 100
     same_parts = (ya == yb).astype(np.int8) + (ma == mb) + (da == db)
     swapped = (ya == yb) & (ma == db) & (da == mb)
-    levels = np.select([a == b, (same_parts == 2) | swapped], [1, 2], 3)
+    months_apart = np.abs((ya - yb) * 12 + (ma - mb))
+    levels = np.select([a == b, (same_parts == 2) | swapped, months_apart <= 12], [1, 2, 3], 4)
     return np.where(both, levels, 0).astype(np.int8)
 
 
@@ -269,13 +307,17 @@ def compare(enc: Encoded, left: IntArray, right: IntArray) -> Levels:
     sim_fg = _distinct_pairs(f1, g2, enc.names, jw)
     has_g, has_f = (g1 != 0) & (g2 != 0), (f1 != 0) & (f2 != 0)
     has_gf, has_fg = (g1 != 0) & (f2 != 0), (f1 != 0) & (g2 != 0)
-    # Swapped names: the crosswise alignment is used when it agrees clearly better.
-    crossed = (sim_gf + sim_fg) > (sim_gg + sim_ff) + 0.15
+    # Swapped names: the crosswise alignment is used when it agrees better and one name agrees well
+    # there (a record with only a first name and one with only a family name are not "swapped").
+    crossed = ((sim_gf + sim_fg) > (sim_gg + sim_ff) + 0.05) & (np.maximum(sim_gf, sim_fg) >= NAME_MID)
     given = np.where(crossed, _name_levels(sim_gf, has_gf), _name_levels(sim_gg, has_g))
     given = np.where(
         crossed, _given_extras(g1, f2, enc.names, given), _given_extras(g1, g2, enc.names, given)
     )
     family = np.where(crossed, _name_levels(sim_fg, has_fg), _name_levels(sim_ff, has_f))
+    family = np.where(
+        crossed, _family_extras(f1, g2, enc.names, family), _family_extras(f1, f2, enc.names, family)
+    )
     order = np.where((has_g | has_gf) & (has_f | has_fg), np.where(crossed, 2, 1), 0)
     return np.column_stack([
         given,

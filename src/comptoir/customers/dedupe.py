@@ -26,9 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-from comptoir.customers.blocking import BlockingReport, batch_pairs, blocking_report
-from comptoir.customers.comparisons import FIELDS, Encoded, IntArray, Levels, compare, encode
-from comptoir.customers.linkage import DEFAULT_MODEL, MatchModel, learn
+from comptoir.customers.blocking import PASSES, BlockingReport, batch_pairs, blocking_report
+from comptoir.customers.comparisons import FIELDS, Encoded, IntArray, Levels, compare, encode, level_names
+from comptoir.customers.linkage import (
+    DEFAULT_MODEL,
+    MERGE_PROBABILITY,
+    REVIEW_PROBABILITY,
+    MatchModel,
+    learn,
+    probability,
+)
 from comptoir.customers.matching import (
     AUTO_MERGE_SCORE,
     ScoreFn,
@@ -271,14 +278,17 @@ def dedupe_file(
     region: str = "FR",
     min_score: float = AUTO_MERGE_SCORE,
     today: date | None = None,
+    explain: bool = False,
     tick: Callable[[str], None] | None = None,
 ) -> DedupeResult:
     """Read ``source``, write ``output`` with one line per pair of ids judged the same person.
 
-    Output columns: ``id_a``, ``id_b``, ``score`` (the pair's own score; empty when the two are linked
-    only through other records of their cluster) and ``cluster`` (the first id of the cluster)."""
+    Output columns: ``id_a``, ``id_b``, ``score`` (the pair's own score, the log2-odds of its match
+    probability; empty when the two are linked only through other records of their cluster) and
+    ``cluster`` (the first id of the cluster). With ``explain``, also the pair's ``probability`` and,
+    per field, its comparison level and the weight the model gives it (``"exact +7.33"``)."""
     with no_cyclic_gc():
-        return _dedupe_file(source, output, id_column, overrides, region, min_score, today, tick)
+        return _dedupe_file(source, output, id_column, overrides, region, min_score, today, explain, tick)
 
 
 def _dedupe_file(
@@ -289,6 +299,7 @@ def _dedupe_file(
     region: str,
     min_score: float,
     today: date | None,
+    explain: bool,
     tick: Callable[[str], None] | None,
 ) -> DedupeResult:
     started = time.perf_counter()
@@ -302,17 +313,21 @@ def _dedupe_file(
     if tick is not None:
         tick("normalising")
     result = deduplicate(normalised, people.size, min_score=min_score, tick=tick)
-    del normalised
     write_started = time.perf_counter()
+    evidence = explain_pairs(result, normalised) if explain else None
+    del normalised
     ids = people.ids
     with output.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["id_a", "id_b", "score", "cluster"])
+        writer.writerow(["id_a", "id_b", "score", "cluster", *(["probability", *FIELDS] if explain else [])])
         scores = result.scores
         labels = result.labels
-        for a, b in zip(result.left.tolist(), result.right.tolist(), strict=True):
+        for row, (a, b) in enumerate(zip(result.left.tolist(), result.right.tolist(), strict=True)):
             score = scores.get((a, b))
-            writer.writerow([ids[a], ids[b], "" if score is None else f"{score:.2f}", ids[int(labels[a])]])
+            line = [ids[a], ids[b], "" if score is None else f"{score:.2f}", ids[int(labels[a])]]
+            if evidence is not None:
+                line += evidence[row]
+            writer.writerow(line)
     result.timings = {
         "reading": read_seconds,
         "normalising": normalise_seconds,
@@ -320,3 +335,50 @@ def _dedupe_file(
         "writing": time.perf_counter() - write_started,
     }
     return result
+
+
+def explain_pairs(result: DedupeResult, normalised: Mapping[str, Sequence[str | None]]) -> list[list[str]]:
+    """Per output pair: its match probability and, per field, ``"<level> <weight>"``."""
+    enc = encode(dict(normalised))
+    levels = compare(enc, result.left, result.right)
+    scores = score_levels(result.model, enc, result.left, levels)
+    weights = result.model.weights()
+    names = {f: level_names(f) for f in FIELDS}
+    lines: list[list[str]] = []
+    for score, row in zip(scores.tolist(), levels.tolist(), strict=True):
+        cells = [f"{probability(score):.6f}"]
+        for f, level in zip(FIELDS, row, strict=True):
+            cells.append(f"{names[f][level]} {weights[f][level - 1]:+.2f}" if level else names[f][0])
+        lines.append(cells)
+    return lines
+
+
+def report_lines(result: DedupeResult, output: Path) -> list[str]:
+    """What ``comptoir customers dedupe`` prints: counts, blocking recall estimate, the learned model."""
+    lines = [
+        f"{result.records} records, {result.candidate_pairs} pairs compared, {result.clusters} clusters "
+        f"({result.split_clusters} cut at a weak link), {result.output_pairs} pairs written to {output}"
+    ]
+    report = result.blocking
+    if report is not None and report.pairs_sampled:
+        lines.append(
+            f"blocking recall (estimated from {report.pairs_sampled} matched pairs): "
+            f"{report.estimated_recall:.4f}; found by one pass only: {report.single_pass_share:.4f}"
+        )
+        lines += [f"  {PASSES[p]:<46} {share:.4f}" for p, share in report.per_pass.items() if share]
+    model = result.model
+    source = (
+        f"learned from {model.trained_on['pairs']} pairs"
+        if model.trained_on
+        else "built-in (batch too small)"
+    )
+    lines.append(
+        f"model {source}: prior {model.prior:.3g}, auto-merge at p >= {MERGE_PROBABILITY}, "
+        f"review at p >= {REVIEW_PROBABILITY}; weights in bits (log2 m/u):"
+    )
+    for f, weights in model.weights().items():
+        if max(abs(w) for w in weights) < 0.01:
+            continue  # a field the file does not have
+        names = level_names(f)
+        lines.append(f"  {f:<9} " + "  ".join(f"{names[i + 1]} {w:+.2f}" for i, w in enumerate(weights)))
+    return lines

@@ -44,7 +44,7 @@ TF_KEPT = 20_000  # names per field whose frequency the stored model keeps
 DISAGREE = {
     "given": 4,
     "family": 4,
-    "birth": 3,
+    "birth": 4,
     "street": 3,
     "locality": 3,
     "email": 3,
@@ -55,12 +55,12 @@ DISAGREE = {
 # Starting values of EM, and the model used before any batch was learned: m and u of each level 1..n.
 _START_M = {
     "given": [0.85, 0.09, 0.05, 0.01], "family": [0.85, 0.08, 0.03, 0.04], "order": [0.9, 0.1],
-    "birth": [0.9, 0.095, 0.005], "street": [0.8, 0.1, 0.1], "locality": [0.85, 0.1, 0.05],
+    "birth": [0.9, 0.09, 0.005, 0.005], "street": [0.8, 0.1, 0.1], "locality": [0.85, 0.1, 0.05],
     "email": [0.8, 0.05, 0.15], "phone": [0.8, 0.05, 0.15], "loyalty": [0.95, 0.05],
 }  # fmt: skip
 _START_U = {
     "given": [0.02, 0.02, 0.06, 0.9], "family": [0.05, 0.02, 0.08, 0.85], "order": [0.9, 0.1],
-    "birth": [0.002, 0.01, 0.988], "street": [0.01, 0.01, 0.98], "locality": [0.05, 0.1, 0.85],
+    "birth": [0.002, 0.01, 0.03, 0.958], "street": [0.01, 0.01, 0.98], "locality": [0.05, 0.1, 0.85],
     "email": [0.0005, 0.0005, 0.999], "phone": [0.0005, 0.0005, 0.999], "loyalty": [0.0001, 0.9999],
 }  # fmt: skip
 
@@ -201,7 +201,7 @@ def expectation_maximisation(
     return prior, m, u, done
 
 
-def random_pair_u(enc: Encoded, samples: int = 300_000, seed: int = 29) -> dict[str, list[float]]:
+def random_pair_u(enc: Encoded, samples: int = 100_000, seed: int = 29) -> dict[str, list[float]]:
     """u of each level: how often two records drawn at random (almost always two people) compare so."""
     rng = np.random.default_rng(seed)
     left = rng.integers(0, enc.size, samples)

@@ -9,12 +9,16 @@ records the score, and the version tells which weights produced it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 
 from comptoir.core import clock
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.linkage import DEFAULT_MODEL, MatchModel, has_shifted
-from comptoir.customers.models import MatchModelRow
+from comptoir.customers.matching import Evidence, explain_people
+from comptoir.customers.models import Customer, MatchModelRow
+from comptoir.customers.normalisation import PERSON_FIELDS, Person
 
 _cache: dict[int, MatchModel] = {}
 
@@ -49,7 +53,6 @@ def store(uow: UnitOfWork, model: MatchModel, reason: str) -> int:
     )
     uow.session.add(row)
     uow.session.flush()
-    model.version = row.version
     return row.version
 
 
@@ -58,3 +61,35 @@ def store_if_shifted(uow: UnitOfWork, model: MatchModel, reason: str) -> int | N
     if not has_shifted(active_model(uow), model):
         return None
     return store(uow, model, reason)
+
+
+@dataclass(frozen=True)
+class ReviewEvidence:
+    """Why a pair of customers was proposed: the match probability and each field's comparison."""
+
+    probability: float
+    score: float
+    fields: list[Evidence]
+    model_version: int
+
+
+def _golden_person(customer: Customer) -> Person:
+    birth = customer.birth_date.isoformat() if customer.birth_date else None
+    values = {f: getattr(customer, f) for f in PERSON_FIELDS if f != "birth_date"}
+    return Person(**values, birth_date=birth)
+
+
+def review_evidence(uow: UnitOfWork, customer_a: str, customer_b: str) -> ReviewEvidence | None:
+    """The per-field evidence between two customers' golden records, weighed by the active model;
+    ``None`` when one of them is gone (erased)."""
+    rows = {
+        c.id: c
+        for c in uow.session.scalars(select(Customer).where(Customer.id.in_([customer_a, customer_b])))
+    }
+    if customer_a not in rows or customer_b not in rows:
+        return None
+    model = active_model(uow)
+    score, chance, evidence = explain_people(
+        _golden_person(rows[customer_a]), _golden_person(rows[customer_b]), model
+    )
+    return ReviewEvidence(chance, score, evidence, model.version)

@@ -197,16 +197,25 @@ def _split(
     scores: dict[tuple[int, int], float],
     floor: float,
 ) -> dict[int, int]:
-    """Labels of one cluster's members once its weakest links are cut, until no two records left
-    together score below ``floor`` (the chain went through a weak link)."""
+    """Labels of one cluster's members once its weak links are cut: while two records in conflict
+    (scoring below ``floor``) are together, the weakest link whose removal alone separates them is cut.
+    Records in conflict that several paths of strong links join stay together: the evidence of many
+    records outweighs one conflict (two misspellings of one first name), a single path does not."""
     links = sorted(links, reverse=True)
+    in_conflict = [(a, b) for (a, b), s in scores.items() if s < floor]
+    labels = _components(members, links)
     while True:
-        labels = _components(members, links)
-        bad = {labels[a] for (a, b), s in scores.items() if s < floor and labels[a] == labels[b]}
-        if not bad or not links:
+        together = [(a, b) for a, b in in_conflict if labels[a] == labels[b]]
+        if not together:
             return labels
-        weakest = next(k for k in range(len(links) - 1, -1, -1) if labels[links[k][1]] in bad)
-        del links[weakest]
+        for k in range(len(links) - 1, -1, -1):  # weakest first
+            trial = _components(members, links[:k] + links[k + 1 :])
+            if any(trial[a] != trial[b] for a, b in together):
+                del links[k]
+                labels = trial
+                break
+        else:
+            return labels
 
 
 def resolve_clusters(
@@ -216,21 +225,20 @@ def resolve_clusters(
     scores: Scores,
     score_within: ScoreFn,
     threshold: float = AUTO_MERGE_SCORE,
-    floor: float = REVIEW_SCORE,
 ) -> tuple[IntArray, int]:
     """Clusters of records linked by pairs scoring ``threshold`` or more, with no chaining: in each
-    cluster of three or more, every pair is scored, and a cluster holding a pair more likely two people
-    than one (below ``floor``) with a conflict (another first name, another birth date) loses its
-    weakest links until none does. A pair merely short of evidence (one record moved and changed its
-    e-mail) stays joined through the others. Returns the labels and the number of clusters split."""
+    cluster of three or more, every pair is scored, and a cluster holding a pair in conflict (another
+    first name, another birth date: never merged directly) loses its weakest links until none is left
+    together. A pair merely short of evidence (one record moved and changed its e-mail) stays joined
+    through the others. Returns the labels and the number of clusters split."""
     keep = scores >= threshold
     labels = connected_components(size, left[keep], right[keep])
     cl, cr = cluster_pairs(labels, min_size=3)
     if not len(cl):
         return labels, 0
     within, conflict = score_within(cl, cr)
-    within = np.where(conflict, within, np.maximum(within, floor))  # only a conflict breaks a chain
-    bad_labels = np.unique(labels[cl[within < floor]])
+    within = np.where(conflict, within, np.inf)  # only a conflict breaks a chain
+    bad_labels = np.unique(labels[cl[within < threshold]])
     if not len(bad_labels):
         return labels, 0
     in_bad = np.isin(labels[left], bad_labels) & keep
@@ -247,12 +255,13 @@ def resolve_clusters(
     members_of: dict[int, list[int]] = {}
     for index in np.flatnonzero(np.isin(labels, bad_labels)).tolist():
         members_of.setdefault(int(labels[index]), []).append(index)
+    cut = 0
     for label, members in members_of.items():
-        for member, new in _split(
-            members, cluster_links.get(label, []), pair_scores.get(label, {}), floor
-        ).items():
+        parts = _split(members, cluster_links.get(label, []), pair_scores.get(label, {}), threshold)
+        cut += len(set(parts.values())) > 1
+        for member, new in parts.items():
             labels[member] = new
-    return labels, len(bad_labels)
+    return labels, cut
 
 
 class ScoreFn:
