@@ -101,7 +101,8 @@ def _load(
     timings["normalising"] = time.perf_counter() - started
     tick("normalised", batch.size)
     result = deduplicate(columns, batch.size, keep_scores_at_least=REVIEW_SCORE)
-    if result.model.trained_on:  # learned from this load (not too small): the matches at ingest weigh as it did
+    # Learned from this load (unless too small): the matches at ingest then weigh as it did.
+    if result.model.trained_on:
         match_models.store_if_shifted(uow, result.model, "initial-load")
     timings.update(result.timings)
     del columns
