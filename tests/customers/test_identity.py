@@ -14,7 +14,14 @@ from typer.testing import CliRunner
 
 from comptoir.cli import app
 from comptoir.customers import match_models
-from comptoir.customers.blocking import batch_pairs, pair_recall, person_keys
+from comptoir.customers.blocking import (
+    batch_candidate_pairs,
+    batch_pairs,
+    candidate_pairs,
+    pair_recall,
+    person_keys,
+    record_keys,
+)
 from comptoir.customers.comparisons import encode_people
 from comptoir.customers.dedupe import deduplicate
 from comptoir.customers.linkage import DEFAULT_MODEL, MatchModel, TermFrequencies, has_shifted
@@ -246,3 +253,16 @@ def test_the_review_queue_shows_the_evidence_of_each_field_in_french_and_english
     for text in ("Same person with a probability of", "Birth date", "the same", "different"):
         assert text in english, text
     assert REVIEW_SCORE <= second["score"] < AUTO_MERGE_SCORE
+
+
+def test_the_batch_engine_blocks_exactly_as_the_string_keys_of_ingest(hard_3k) -> None:
+    # given the hard set and an easy-looking record set with contact points
+    columns, _ = hard_3k
+    easy = {f: [*columns[f]] for f in columns}
+    easy["email"] = [f"p{i % 700}@mail.fr" for i in range(len(columns["email"]))]
+    for data in (columns, easy):
+        # when blocks are built column-wise with integers and record by record with strings
+        vectorised = batch_candidate_pairs(data)
+        strings = candidate_pairs(record_keys(data))
+        # then the candidate pairs are the same
+        assert vectorised[0].tolist() == strings[0].tolist() and vectorised[1].tolist() == strings[1].tolist()

@@ -24,7 +24,7 @@ spellings whose first letters differ.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -50,6 +50,13 @@ def name_sounds(raw: str | None) -> tuple[str, ...]:
         return ()
     primary, alternate = doublemetaphone(key)
     return tuple(dict.fromkeys(s for s in (primary[:5], alternate[:5], "f" + phonetic(raw)) if s))
+
+
+@lru_cache(maxsize=200_000)
+def house_number(street: str | None) -> int:
+    """The number a street address starts with (its last six digits), 0 without one."""
+    found = _HOUSE_NUMBER.match(street or "")
+    return int(found.group(1)[-6:]) if found else 0
 
 
 def _first_sound(raw: str | None) -> str:
@@ -79,26 +86,26 @@ def blocking_keys(
     f, g = _first_sound(family), _first_sound(given)
     pair = "|".join(sorted(s for s in (f, g) if s))
     initials = "".join(sorted(s[0] for s in (f, g) if s))
-    number = _HOUSE_NUMBER.match(street or "")
+    number = house_number(street)
     if postcode:
         if pair:
             keys.append("n:" + pair + ":" + postcode)
         if birth_date:
             keys.append("y:" + postcode + ":" + birth_date[:4])
         if number:
-            keys += [f"h:{postcode}:{number.group(1)}:{s[0]}" for s in dict.fromkeys((f, g)) if s]
+            keys += [f"h:{postcode}:{number}:{s[0]}" for s in (f, g) if s]
     if birth_date and initials:
         year, month, day = birth_date[:4], birth_date[5:7], birth_date[8:10]
         keys.append("d:" + year + min(month, day) + max(month, day) + ":" + initials)
     if birth_date and (f or g):
-        keys += [f"f:{s}:{birth_date[:7]}" for s in dict.fromkeys((f, g)) if s]
+        keys += [f"f:{s}:{birth_date[:7]}" for s in (f, g) if s]
         month, day = birth_date[5:7], birth_date[8:10]
         keys.append("m:" + min(month, day) + max(month, day) + ":" + pair)
-    if street:
+    if street and street_key(street):
         keys.append("a:" + street_key(street))
-        if city and number:
-            keys += [f"c:{name_key(city)}:{number.group(1)}:{s[0]}" for s in dict.fromkeys((f, g)) if s]
-    return keys
+    if name_key(city) and number:
+        keys += [f"c:{name_key(city)}:{number}:{s[0]}" for s in (f, g) if s]
+    return list(dict.fromkeys(keys))
 
 
 def person_keys(p: Person) -> list[str]:
@@ -226,7 +233,7 @@ def batch_pairs(
     columns: Mapping[str, Sequence[str | None]], max_block: int = MAX_BLOCK
 ) -> tuple[IntArray, IntArray]:
     """The candidate pairs of a batch: the blocking keys' pairs and the sorted neighbourhood's."""
-    left, right = candidate_pairs(record_keys(columns), max_block)
+    left, right = batch_candidate_pairs(columns, max_block)
     keys, _ = name_ranks(columns)
     sl, sr = sorted_neighbourhood(keys, SNM_WINDOW)
     return unique_pairs(np.concatenate([left, sl]), np.concatenate([right, sr]))
@@ -295,3 +302,99 @@ def pair_recall(left: IntArray, right: IntArray, truth: Sequence[int]) -> tuple[
     true_pairs = int((counts * (counts - 1) // 2).sum())
     found = int((inverse[left] == inverse[right]).sum())
     return (found / true_pairs if true_pairs else 1.0), true_pairs
+
+
+# -- the same keys, column-wise, for the batch engine --------------------------------------------------
+
+
+def _codes(values: Sequence[str | None], derive: Callable[[str], str]) -> IntArray:
+    """Per record, a code of ``derive(value)`` (computed once per distinct value), 0 when missing or empty."""
+    derived: dict[str, int] = {}
+    codes: dict[str, int] = {"": 0}
+    for value in dict.fromkeys(v for v in values if v):
+        key = derive(value)
+        derived[value] = codes.setdefault(key, len(codes)) if key else 0
+    return np.fromiter((derived[v] if v else 0 for v in values), dtype=np.int64, count=len(values))
+
+
+def _per_distinct(values: Sequence[str | None], derive: Callable[[str], int]) -> IntArray:
+    cache = {v: derive(v) for v in dict.fromkeys(v for v in values if v)}
+    return np.fromiter((cache[v] if v else 0 for v in values), dtype=np.int64, count=len(values))
+
+
+def batch_keys(columns: Mapping[str, Sequence[str | None]]) -> tuple[IntArray, IntArray]:
+    """:func:`blocking_keys` of every record as integers, built column by column: ``(keys, records)``.
+
+    Two records share an integer key exactly when they share a string key, so blocks — and the
+    ``MAX_BLOCK`` rule — are the same as at ingest; only the cost differs (no string per key)."""
+    size = len(columns["family_name"])
+    missing: list[str | None] = [None] * size
+
+    def col(name: str) -> Sequence[str | None]:
+        return columns.get(name) or missing
+
+    sounds: dict[str, int] = {"": 0}
+    # one vocabulary of sounds for both names, so that swapped names give the same pair
+    fvals = {v: _first_sound(v) for v in dict.fromkeys(x for x in col("family_name") if x)}
+    gvals = {v: _first_sound(v) for v in dict.fromkeys(x for x in col("given_name") if x)}
+    for key in (*fvals.values(), *gvals.values()):
+        sounds.setdefault(key, len(sounds))
+    f = np.fromiter((sounds[fvals[v]] if v else 0 for v in col("family_name")), dtype=np.int64, count=size)
+    g = np.fromiter((sounds[gvals[v]] if v else 0 for v in col("given_name")), dtype=np.int64, count=size)
+    letters = np.zeros(len(sounds), dtype=np.int64)
+    for text, code in sounds.items():
+        letters[code] = ord(text[0]) if text else 0
+    fl, gl = letters[f], letters[g]
+    radix = len(sounds) + 1
+    lo, hi = np.minimum(f, g), np.maximum(f, g)
+    lo = np.where(lo == 0, hi, lo)
+    hi = np.where((f == 0) | (g == 0), 0, hi)
+    pair = lo * radix + hi  # unordered pair of sounds, or one sound; 0 without any
+    lo_l, hi_l = np.minimum(fl, gl), np.maximum(fl, gl)
+    lo_l = np.where(lo_l == 0, hi_l, lo_l)
+    hi_l = np.where((fl == 0) | (gl == 0), 0, hi_l)
+    initials = lo_l * 128 + hi_l
+    postcode = _codes(col("postcode"), str)
+    birth = _per_distinct(col("birth_date"), lambda v: int(v.replace("-", "")))
+    year, month, day = birth // 10000, birth // 100 % 100, birth % 100
+    month_day = np.minimum(month, day) * 100 + np.maximum(month, day)
+    number = _per_distinct(col("street"), house_number)
+    street = _codes(col("street"), street_key)
+    city = _codes(col("city"), name_key)
+    has_birth, has_post, has_pair = birth != 0, postcode != 0, pair != 0
+    card, email, phone = (_codes(col(name), str) for name in ("loyalty_card", "email", "phone"))
+    passes: list[tuple[NDArray[np.bool_], IntArray]] = [
+        (card != 0, card),
+        (email != 0, email),
+        (phone != 0, phone),
+        (has_post & has_pair, pair * 1_000_003 + postcode),
+        (has_post & has_birth, postcode * 10_000 + year),
+        (has_post & (number != 0) & (fl != 0), (postcode * 1_000_000 + number) * 128 + fl),
+        (has_post & (number != 0) & (gl != 0) & (gl != fl), (postcode * 1_000_000 + number) * 128 + gl),
+        (has_birth & (initials != 0), (year * 10_000 + month_day) * 16_384 + initials),
+        (has_birth & (f != 0), f * 1_000_000 + year * 100 + month),
+        (has_birth & (g != 0) & (g != f), g * 1_000_000 + year * 100 + month),
+        (has_birth & has_pair, pair * 10_000 + month_day),
+        (street != 0, street),
+        ((city != 0) & (number != 0) & (fl != 0), (city * 1_000_000 + number) * 128 + fl),
+        ((city != 0) & (number != 0) & (gl != 0) & (gl != fl), (city * 1_000_000 + number) * 128 + gl),
+    ]
+    # the pass kinds of the string keys: f and g of one kind share a namespace ("h:", "f:", "c:")
+    kinds = [0, 1, 2, 3, 4, 5, 5, 6, 7, 7, 8, 9, 10, 10]
+    keys: list[IntArray] = []
+    members: list[IntArray] = []
+    records = np.arange(size, dtype=np.int64)
+    for (valid, values), kind in zip(passes, kinds, strict=True):
+        keys.append(values[valid] * 16 + kind)
+        members.append(records[valid])
+    return np.concatenate(keys), np.concatenate(members)
+
+
+def batch_candidate_pairs(
+    columns: Mapping[str, Sequence[str | None]], max_block: int = MAX_BLOCK
+) -> tuple[IntArray, IntArray]:
+    """:func:`candidate_pairs` of :func:`record_keys`, column-wise (the same pairs, far faster)."""
+    keys, members = batch_keys(columns)
+    _, blocks = np.unique(keys, return_inverse=True)
+    left, right = _block_pairs(blocks.astype(np.int64), members, max_block)
+    return unique_pairs(left, right)
