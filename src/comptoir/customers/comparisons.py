@@ -210,26 +210,70 @@ def _short_form(a: str, b: str) -> bool:
     return full.startswith(short) and (len(short) == 1 or len(short) >= 3)
 
 
+@dataclass
+class _NameFacts:
+    """Per name of a vocabulary: its sound key's code, length, first letter, whether it has nicknames."""
+
+    sound: NDArray[np.int64]
+    length: NDArray[np.int64]
+    first: NDArray[np.int64]
+    nick: NDArray[np.bool_]
+
+
+_facts: dict[int, tuple[list[str], _NameFacts]] = {}
+
+
+def _name_facts(names: list[str]) -> _NameFacts:
+    cached = _facts.get(id(names))
+    if cached is not None and cached[0] is names and len(cached[1].length) == len(names):
+        return cached[1]
+    sounds: dict[str, int] = {"": 0}
+    facts = _NameFacts(
+        sound=np.fromiter(
+            (sounds.setdefault(phonetic(n), len(sounds)) if n else 0 for n in names), dtype=np.int64
+        ),
+        length=np.fromiter((len(n) for n in names), dtype=np.int64),
+        first=np.fromiter((ord(n[0]) if n else 0 for n in names), dtype=np.int64),
+        nick=np.fromiter((n in NICKNAMES for n in names), dtype=bool),
+    )
+    _facts.clear()  # one vocabulary at a time: the batch's, or one ingest's
+    _facts[id(names)] = (names, facts)
+    return facts
+
+
+def _distinct(
+    left: NDArray[np.int32], right: NDArray[np.int32], at: IntArray, size: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    a, b = left[at].astype(np.int64), right[at].astype(np.int64)
+    unique, inverse = np.unique(np.minimum(a, b) * size + np.maximum(a, b), return_inverse=True)
+    return unique // size, unique % size, inverse
+
+
 def _given_extras(
     left: NDArray[np.int32], right: NDArray[np.int32], names: list[str], levels: Levels
 ) -> Levels:
-    """First names a Jaro–Winkler band alone cannot settle: a nickname counts as a near match; an
-    initial, a name cut short or two edits (one up to three letters) as a weak one; names further
-    apart are other names ("Amélie" and "Élise" score 0.82 but are two people)."""
-    candidates = np.flatnonzero(levels >= 3)
-    if not len(candidates):
+    """First names a Jaro–Winkler band alone cannot settle: a nickname or the same sound counts as a
+    near match; an initial, a name cut short or two edits (one up to three letters) as a weak one;
+    names further apart are other names ("Amélie" and "Élise" score 0.82 but are two people)."""
+    at = np.flatnonzero(levels >= 3)
+    if not len(at):
         return levels
+    facts = _name_facts(names)
+    ua, ub, inverse = _distinct(left, right, at, len(names))
+    near = (facts.sound[ua] == facts.sound[ub]) & (facts.sound[ua] != 0)
+    for k in np.flatnonzero(facts.nick[ua] & facts.nick[ub] & ~near).tolist():
+        near[k] = is_nickname(names[ua[k]], names[ub[k]])
+    shortest = np.minimum(facts.length[ua], facts.length[ub])
+    edits = pairwise(
+        [names[i] for i in ua.tolist()], [names[i] for i in ub.tolist()], OSA.distance, score_cutoff=3
+    )
+    weak = edits <= np.where(shortest <= 3, 1, 2)
+    maybe_short = (facts.first[ua] == facts.first[ub]) & ((shortest == 1) | (shortest >= 3)) & ~weak & ~near
+    for k in np.flatnonzero(maybe_short).tolist():
+        weak[k] = _short_form(names[ua[k]], names[ub[k]])
+    distinct_levels = np.where(near, 2, np.where(weak, 3, 4)).astype(np.int8)
     out = levels.copy()
-    for k, a, b in zip(
-        candidates.tolist(), left[candidates].tolist(), right[candidates].tolist(), strict=True
-    ):
-        x, y = names[a], names[b]
-        if is_nickname(x, y) or _sound_alike(x, y):
-            out[k] = 2
-        elif _short_form(x, y) or OSA.distance(x, y) <= (1 if min(len(x), len(y)) <= 3 else 2):
-            out[k] = 3
-        else:
-            out[k] = 4
+    out[at] = distinct_levels[inverse]
     return out
 
 
@@ -237,13 +281,13 @@ def _family_extras(
     left: NDArray[np.int32], right: NDArray[np.int32], names: list[str], levels: Levels
 ) -> Levels:
     """Family names spelt apart but sounding alike count as a weak agreement, not another name."""
-    candidates = np.flatnonzero(levels == 4)
+    at = np.flatnonzero(levels == 4)
+    if not len(at):
+        return levels
+    sound = _name_facts(names).sound
+    a, b = sound[left[at]], sound[right[at]]
     out = levels.copy()
-    for k, a, b in zip(
-        candidates.tolist(), left[candidates].tolist(), right[candidates].tolist(), strict=True
-    ):
-        if _sound_alike(names[a], names[b]):
-            out[k] = 3
+    out[at] = np.where((a == b) & (a != 0), 3, 4)
     return out
 
 
