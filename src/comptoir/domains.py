@@ -93,6 +93,7 @@ def all_domains() -> list[Domain]:
     from comptoir.customers import cli as customers_cli
     from comptoir.customers import demo as customers_demo
     from comptoir.customers import handlers as customers_handlers
+    from comptoir.customers import jobs as customers_jobs
     from comptoir.customers import models as customers_models
     from comptoir.customers import pages as customers_pages
     from comptoir.customers import profiles as customers_profiles
@@ -104,6 +105,7 @@ def all_domains() -> list[Domain]:
             models=customers_models,
             routers=[customers_routes.router, customers_pages.router],
             register_handlers=customers_handlers.register_handlers,
+            jobs=customers_jobs.jobs,
             load_demo=customers_demo.load_demo,
             register_cli=customers_cli.register_cli,
             customer_section=customers_profiles.customer_section,

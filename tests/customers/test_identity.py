@@ -266,3 +266,24 @@ def test_the_batch_engine_blocks_exactly_as_the_string_keys_of_ingest(hard_3k) -
         strings = candidate_pairs(record_keys(data))
         # then the candidate pairs are the same
         assert vectorised[0].tolist() == strings[0].tolist() and vectorised[1].tolist() == strings[1].tolist()
+
+
+def test_the_daily_job_learns_from_stored_records_and_keeps_a_model_until_the_data_shifts(step) -> None:
+    # given a customer base loaded record by record from the hard population (no model stored yet)
+    from comptoir.customers import ingestion
+    from comptoir.customers.jobs import jobs
+
+    with step() as uow:
+        for record in HardPopulation(seed=8).records(600):
+            fields = {k: v for k, v in record.fields.items() if v}
+            ingestion.attach_record(uow, ingestion.new_customer(uow), "pos", fields, email_verified=False)
+    (job,) = jobs(settings=None)  # type: ignore[arg-type]
+    assert job.name == "customers.retrain_match_model"
+    # when the job runs, it learns a model and stores it as version 1; run again on the same data, keeps it
+    with step() as uow:
+        job.run(uow)
+    with step() as uow:
+        first = match_models.active_model(uow)
+        assert first.version >= 1 and first.trained_on["records"] == 600
+        assert match_models.retrain(uow) is None
+        assert match_models.active_model(uow).version == first.version

@@ -24,7 +24,7 @@ loyalty    1 same · 2 other
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,7 +127,7 @@ def _birth_int(value: str | None) -> int:
     return int(value.replace("-", "")) if value else 0
 
 
-def encode(columns: dict[str, Sequence[str | None]]) -> Encoded:
+def encode(columns: Mapping[str, Sequence[str | None]]) -> Encoded:
     """Encode normalised columns (the :class:`Person` fields, equally long) for comparison."""
     size = len(columns["family_name"])
     names, emails, phones, streets = _Vocab(), _Vocab(), _Vocab(), _Vocab()

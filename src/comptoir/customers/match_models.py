@@ -1,9 +1,9 @@
 """The stored identity resolution model: versions learned in batch, the active one used at ingest.
 
-A batch (``comptoir customers dedupe --store-model``, an initial load) learns a model from its own
-candidate pairs (:func:`~comptoir.customers.linkage.learn`); :func:`store_if_shifted` keeps it as a new
-version when none is stored yet or when the data has shifted enough for its weights to move
-(:func:`~comptoir.customers.linkage.has_shifted`). Older versions stay, inactive, for audit: a merge
+An initial load learns a model from its own candidate pairs (:func:`~comptoir.customers.linkage.learn`),
+and a daily job (:func:`retrain`, ``customers/jobs.py``) from the most recent stored records;
+:func:`store_if_shifted` keeps it as a new version when none is stored yet or when the data has
+shifted enough for its weights to move (:func:`~comptoir.customers.linkage.has_shifted`). Older versions stay, inactive, for audit: a merge
 records the score, and the version tells which weights produced it.
 """
 
@@ -15,9 +15,12 @@ from sqlalchemy import select, update
 
 from comptoir.core import clock
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers.linkage import DEFAULT_MODEL, MatchModel, has_shifted
+from comptoir.customers.blocking import batch_pairs
+from comptoir.customers.comparisons import encode
+from comptoir.customers.dedupe import compare_candidates
+from comptoir.customers.linkage import DEFAULT_MODEL, MatchModel, has_shifted, learn
 from comptoir.customers.matching import Evidence, explain_people
-from comptoir.customers.models import Customer, MatchModelRow
+from comptoir.customers.models import Customer, MatchModelRow, SourceRecord
 from comptoir.customers.normalisation import PERSON_FIELDS, Person
 
 _cache: dict[int, MatchModel] = {}
@@ -93,3 +96,25 @@ def review_evidence(uow: UnitOfWork, customer_a: str, customer_b: str) -> Review
         _golden_person(rows[customer_a]), _golden_person(rows[customer_b]), model
     )
     return ReviewEvidence(chance, score, evidence, model.version)
+
+
+RETRAIN_RECORDS = 300_000  # the most recent active records a periodic retraining learns from
+
+
+def retrain(uow: UnitOfWork, *, records: int = RETRAIN_RECORDS) -> int | None:
+    """Learn a model from the most recent active source records and store it if the data has shifted
+    since the active one was learned (the periodic job); the new version, or ``None`` if kept."""
+    columns_of = [getattr(SourceRecord, f) for f in PERSON_FIELDS]
+    rows = uow.session.execute(
+        select(*columns_of)
+        .where(SourceRecord.status == "active")
+        .order_by(SourceRecord.received_at.desc())
+        .limit(records)
+    ).all()
+    columns: dict[str, list[str | None]] = {f: [row[i] for row in rows] for i, f in enumerate(PERSON_FIELDS)}
+    left, right = batch_pairs(columns)
+    enc = encode(columns)
+    model = learn(enc, compare_candidates(enc, left, right))
+    if not model.trained_on:  # too few records to learn from
+        return None
+    return store_if_shifted(uow, model, "retrain")

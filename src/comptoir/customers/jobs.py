@@ -1,0 +1,17 @@
+"""customers: periodic work run by the dispatcher (one process at a time)."""
+
+from __future__ import annotations
+
+from comptoir.core.dispatcher import Job
+from comptoir.core.settings import Settings
+from comptoir.core.uow import UnitOfWork
+from comptoir.customers import match_models
+
+RETRAIN_EVERY_SECONDS = 24 * 3600.0
+
+
+def jobs(settings: Settings) -> list[Job]:
+    def retrain(uow: UnitOfWork) -> None:
+        match_models.retrain(uow)
+
+    return [Job("customers.retrain_match_model", RETRAIN_EVERY_SECONDS, retrain)]
