@@ -23,24 +23,27 @@ from comptoir.customers.matching import Evidence, explain_people
 from comptoir.customers.models import Customer, MatchModelRow, SourceRecord
 from comptoir.customers.normalisation import PERSON_FIELDS, Person
 
-_cache: dict[int, MatchModel] = {}
+_cache: dict[tuple[str, int, object], MatchModel] = {}
 
 
 def active_model(uow: UnitOfWork) -> MatchModel:
     """The newest active version, or the built-in starting values before any batch was learned."""
-    version = uow.session.scalar(
-        select(MatchModelRow.version)
+    found = uow.session.execute(
+        select(MatchModelRow.version, MatchModelRow.learned_at)
         .where(MatchModelRow.active.is_(True))
         .order_by(MatchModelRow.version.desc())
         .limit(1)
-    )
-    if version is None:
+    ).first()
+    if found is None:
         return DEFAULT_MODEL
-    if version not in _cache:  # versions never change once stored: parsed once per process
-        row = uow.session.get(MatchModelRow, version)
+    key = (str(uow.session.get_bind().engine.url), found[0], found[1])
+    if key not in _cache:  # a stored version never changes: parsed once per process and database
+        row = uow.session.get(MatchModelRow, found[0])
         assert row is not None
-        _cache[version] = MatchModel.from_json(row.parameters, version=version)
-    return _cache[version]
+        if len(_cache) > 16:
+            _cache.clear()
+        _cache[key] = MatchModel.from_json(row.parameters, version=found[0])
+    return _cache[key]
 
 
 def store(uow: UnitOfWork, model: MatchModel, reason: str) -> int:
