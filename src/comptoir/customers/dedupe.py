@@ -6,9 +6,14 @@ score as ingestion (:mod:`~comptoir.customers.matching`):
 
 1. read the CSV (delimiter and encoding sniffed; English and French headers recognised);
 2. normalise each column, memoised per distinct value;
-3. file each record under its blocking keys and list the pairs sharing a key (cost near-linear);
-4. score every candidate pair with numpy and rapidfuzz, in chunks (bounded memory);
-5. cluster the pairs judged the same person (transitively) and write every pair of each cluster.
+3. file each record under its blocking keys (:mod:`~comptoir.customers.blocking`, as integers) and
+   list the pairs sharing a key, plus a sorted neighbourhood of the names (cost near-linear);
+4. compare every candidate pair field by field with numpy and rapidfuzz, in chunks (bounded memory);
+5. learn the Fellegi–Sunter model from those comparisons (:mod:`~comptoir.customers.linkage`) and
+   score each pair with it;
+6. cluster the pairs judged the same person, cutting a cluster at a link that alone joins two
+   records in conflict, and write every pair of each cluster;
+7. estimate the blocking recall from the matched pairs, for the report.
 """
 
 from __future__ import annotations
