@@ -17,7 +17,7 @@ one of them whatever single field is wrong, missing or swapped:
 
 A key held by more than :data:`MAX_BLOCK` records does not discriminate (a placeholder e-mail, a
 very common name) and is ignored, in batch and at ingest alike. The batch engine adds a sorted
-neighbourhood pass (:func:`sorted_neighbourhood`) on the names written backwards, which catches
+neighbourhood pass (:func:`neighbour_pairs`) on the names written backwards, which catches
 spellings whose first letters differ.
 """
 
@@ -188,18 +188,6 @@ def candidate_pairs(
     return unique_pairs(left, right)
 
 
-def sorted_neighbourhood(sort_keys: Sequence[str], window: int = 4) -> tuple[IntArray, IntArray]:
-    """Pairs of records at most ``window - 1`` apart once sorted by ``sort_keys`` (empty keys skipped)."""
-    present = np.fromiter((i for i, k in enumerate(sort_keys) if k), dtype=np.int64)
-    if len(present) < 2:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    order = present[np.argsort(np.asarray([sort_keys[i] for i in present.tolist()]), kind="stable")]
-    lefts = [order[:-step] for step in range(1, window) if step < len(order)]
-    rights = [order[step:] for step in range(1, window) if step < len(order)]
-    return np.concatenate(lefts), np.concatenate(rights)
-
-
 def reversed_name_key(given: str | None, family: str | None) -> str:
     """``family given`` written backwards, without spaces: neighbours share their last letters."""
     parts = sorted(k for k in (name_key(family).replace(" ", ""), name_key(given).replace(" ", "")) if k)
@@ -229,13 +217,26 @@ def name_ranks(columns: Mapping[str, Sequence[str | None]]) -> tuple[list[str], 
     return keys, ranks
 
 
+def neighbour_pairs(ranks: IntArray, window: int = SNM_WINDOW) -> tuple[IntArray, IntArray]:
+    """The sorted neighbourhood's pairs from each record's rank (:func:`name_ranks`; -1 is left out)."""
+    present = np.flatnonzero(ranks >= 0)
+    order = present[np.argsort(ranks[present], kind="stable")]
+    steps = [step for step in range(1, window) if step < len(order)]
+    if not steps:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    return np.concatenate([order[:-s] for s in steps]), np.concatenate([order[s:] for s in steps])
+
+
 def batch_pairs(
-    columns: Mapping[str, Sequence[str | None]], max_block: int = MAX_BLOCK
+    columns: Mapping[str, Sequence[str | None]],
+    max_block: int = MAX_BLOCK,
+    ranks: IntArray | None = None,
 ) -> tuple[IntArray, IntArray]:
-    """The candidate pairs of a batch: the blocking keys' pairs and the sorted neighbourhood's."""
+    """The candidate pairs of a batch: the blocking keys' pairs and the sorted neighbourhood's
+    (``ranks`` from :func:`name_ranks` when the caller already has them)."""
     left, right = batch_candidate_pairs(columns, max_block)
-    keys, _ = name_ranks(columns)
-    sl, sr = sorted_neighbourhood(keys, SNM_WINDOW)
+    sl, sr = neighbour_pairs(name_ranks(columns)[1] if ranks is None else ranks)
     return unique_pairs(np.concatenate([left, sl]), np.concatenate([right, sr]))
 
 
@@ -260,6 +261,7 @@ def blocking_report(
     right: IntArray,
     sample: int = 20_000,
     seed: int = 17,
+    ranks: IntArray | None = None,
 ) -> BlockingReport:
     """The :class:`BlockingReport` of matched pairs ``(left, right)`` (a random sample of them)."""
     if len(left) > sample:
@@ -267,7 +269,8 @@ def blocking_report(
         left, right = left[chosen], right[chosen]
     if not len(left):
         return BlockingReport(0, {}, 1.0, 0.0)
-    _, ranks = name_ranks(columns)
+    if ranks is None:
+        ranks = name_ranks(columns)[1]
     missing: list[str | None] = [None] * len(columns["family_name"])
 
     fields = (

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from comptoir.customers.blocking import PASSES, BlockingReport, batch_pairs, blocking_report
+from comptoir.customers.blocking import PASSES, BlockingReport, batch_pairs, blocking_report, name_ranks
 from comptoir.customers.comparisons import FIELDS, Encoded, IntArray, Levels, compare, encode, level_names
 from comptoir.customers.linkage import (
     DEFAULT_MODEL,
@@ -228,7 +228,8 @@ def deduplicate(
         if tick is not None:
             tick(name)
 
-    left, right = batch_pairs(normalised)
+    ranks = name_ranks(normalised)[1]
+    left, right = batch_pairs(normalised, ranks=ranks)
     lap("blocking")
     enc = encode(dict(normalised))
     lap("encoding")
@@ -254,7 +255,7 @@ def deduplicate(
     )
     lap("clustering")
     matched = scores >= min_score
-    report = blocking_report(normalised, left[matched], right[matched])
+    report = blocking_report(normalised, left[matched], right[matched], ranks=ranks)
     lap("recall")
     sizes = np.bincount(labels, minlength=size)
     return DedupeResult(
