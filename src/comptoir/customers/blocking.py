@@ -13,7 +13,10 @@ one of them whatever single field is wrong, missing or swapped:
 * ``y:`` — the postcode and the birth year: both names misspelt;
 * ``h:`` — the postcode and the house number with the first sound of either name: the birth date
   missing or wrong and a name misspelt;
-* ``f:`` — the family name's sound with the birth year and month: a move plus a misspelt first name.
+* ``f:`` — either name's sound with the birth year and month: a move plus a misspelt name;
+* ``m:`` — the day and month (either way) with the sounds of both names: a wrong birth year;
+* ``a:`` — the street, abbreviations expanded: names and birth date both damaged;
+* ``c:`` — the town, the house number and the first sound of either name: a wrong postcode.
 
 A key held by more than :data:`MAX_BLOCK` records does not discriminate (a placeholder e-mail, a
 very common name) and is ignored, in batch and at ingest alike. The batch engine adds a sorted
