@@ -287,3 +287,25 @@ def test_the_daily_job_learns_from_stored_records_and_keeps_a_model_until_the_da
         assert first.version >= 1 and first.trained_on["records"] == 600
         assert match_models.retrain(uow) is None
         assert match_models.active_model(uow).version == first.version
+
+
+def test_an_initial_load_stores_the_model_it_learned_and_ingest_uses_it(step) -> None:
+    # given a legacy base of dirty records without contact points, loaded in bulk
+    from comptoir.customers.bulk import Batch, load_initial
+
+    records = list(HardPopulation(seed=21).records(1500))
+    fields = ("given_name", "family_name", "birth_date", "street", "postcode", "city")
+    batch = Batch(
+        sources=["pos"] * len(records),
+        refs=[r.record_id for r in records],
+        raw={f: [r.fields[f] for r in records] for f in fields},
+        mapping={f: f for f in fields},
+    )
+    with step() as uow:
+        result = load_initial(uow, batch, region="FR", today=TODAY)
+    # then the model learned from it is stored as the active version, with the records it saw
+    with step() as uow:
+        model = match_models.active_model(uow)
+    assert model.version == 1 and model.trained_on["records"] == 1500
+    assert result.customers < 1500
+    assert model.weights()["birth"][0] > 5 and model.tf.family  # name frequencies kept for ingest
