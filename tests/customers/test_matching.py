@@ -8,8 +8,8 @@ from datetime import date
 import numpy as np
 import pytest
 
+from comptoir.customers.linkage import CONFLICT_CAP, DEFAULT_MODEL, log_odds, probability
 from comptoir.customers.matching import (
-    AUTO_MERGE_SCORE,
     MAX_BLOCK,
     MERGE,
     NO_MATCH,
@@ -19,6 +19,7 @@ from comptoir.customers.matching import (
     connected_components,
     decide,
     encode_people,
+    explain_people,
     person_keys,
     score_pairs,
     score_people,
@@ -122,18 +123,35 @@ def test_pair_decisions(other: Person, decision: str) -> None:
     assert decide(score_people(JEAN, other)) == decision
 
 
-def test_points_add_up_as_documented() -> None:
-    # e-mail 5 + phone 5 + birth 4 + names 3+3 + postcode 1 + street 2
-    assert score_people(JEAN, JEAN) == 23.0
-    # no e-mail and no phone on one side: those comparisons count nothing
-    assert score_people(JEAN, replace(JEAN, email=None, phone=None)) == 13.0
-    # one digit of the phone swapped: near (2) instead of same (5)
-    assert score_people(JEAN, replace(JEAN, phone="+33612345687")) == 20.0
+def test_the_score_is_the_prior_plus_the_evidence_of_each_field() -> None:
+    # given the built-in model (no name frequencies learned yet)
+    weights = DEFAULT_MODEL.weights()
+    # when the same record is compared with itself, and with itself less its e-mail and phone
+    same = score_people(JEAN, JEAN)
+    without = score_people(JEAN, replace(JEAN, email=None, phone=None))
+    # then each field present on both sides adds its exact level's weight to the prior log-odds
+    prior = log_odds(DEFAULT_MODEL.prior)
+    everything = sum(weights[f][0] for f in ("given", "family", "order", "birth", "street", "locality"))
+    assert same == pytest.approx(prior + everything + weights["email"][0] + weights["phone"][0], abs=1e-4)
+    assert without == pytest.approx(prior + everything, abs=1e-4)
+    score, chance, evidence = explain_people(JEAN, replace(JEAN, email=None, phone=None))
+    assert score == pytest.approx(without) and chance == pytest.approx(probability(without))
+    assert [(e.field, e.level) for e in evidence] == [
+        ("given", 1), ("family", 1), ("order", 1), ("birth", 1), ("street", 1), ("locality", 1),
+        ("email", 0), ("phone", 0), ("loyalty", 0),
+    ]  # fmt: skip
 
 
 def test_a_conflict_caps_the_score_below_auto_merge() -> None:
     son = replace(JEAN, birth_date="2008-05-14")
-    assert score_people(JEAN, son) == AUTO_MERGE_SCORE - 0.5
+    assert score_people(JEAN, son) == pytest.approx(CONFLICT_CAP, abs=1e-4)
+    assert decide(score_people(JEAN, son)) == REVIEW
+
+
+def test_a_self_asserted_record_never_auto_merges() -> None:
+    score = score_people(JEAN, JEAN)
+    assert decide(score) == MERGE
+    assert decide(score, self_asserted=True) == NO_MATCH
 
 
 def test_the_vectorised_scores_are_the_single_pair_scores() -> None:
@@ -152,7 +170,10 @@ def test_the_vectorised_scores_are_the_single_pair_scores() -> None:
 def test_blocking_keys_are_symmetric_in_the_two_names() -> None:
     swapped = replace(JEAN, given_name="Dupont", family_name="Jean", email=None, phone=None)
     shared = set(person_keys(JEAN)) & set(person_keys(swapped))
-    assert shared == {"n:DPN|JN:06000", "b:1980-12-31:DJ"}
+    assert shared == {
+        "n:JN|TPNT:06000", "d:19801231:JT", "y:06000:1980", "h:06000:12:T", "h:06000:12:J",
+        "f:TPNT:1980-12", "f:JN:1980-12", "m:1231:JN|TPNT", "a:12 avenue foch", "c:nice:12:T", "c:nice:12:J",
+    }  # fmt: skip
 
 
 def test_records_sharing_no_key_are_never_compared() -> None:

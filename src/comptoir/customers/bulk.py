@@ -23,7 +23,7 @@ from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict
 from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import search
+from comptoir.customers import match_models, search
 from comptoir.customers.dedupe import deduplicate, no_cyclic_gc
 from comptoir.customers.events import CustomersBulkLoaded
 from comptoir.customers.matching import AUTO_MERGE_SCORE, REVIEW_SCORE, person_keys
@@ -101,6 +101,9 @@ def _load(
     timings["normalising"] = time.perf_counter() - started
     tick("normalised", batch.size)
     result = deduplicate(columns, batch.size, keep_scores_at_least=REVIEW_SCORE)
+    # Learned from this load (unless too small): the matches at ingest then weigh as it did.
+    if result.model.trained_on:
+        match_models.store_if_shifted(uow, result.model, "initial-load")
     timings.update(result.timings)
     del columns
     labels = result.labels

@@ -45,27 +45,37 @@ def register_cli(app: typer.Typer, import_app: typer.Typer) -> None:
         verbose: Annotated[
             bool, typer.Option("--verbose", "-v", help="Print the time of each phase")
         ] = False,
+        explain: Annotated[
+            bool,
+            typer.Option(
+                "--explain", help="Add each pair's probability and per-field level and weight to the output"
+            ),
+        ] = False,
     ) -> None:
         """Write the pairs of ids judged the same person (id_a, id_b, score, cluster).
 
         Headers in English or French are recognised (first_name/prénom, last_name/nom, zip/code_postal,
         birth_date/date_naissance, email/courriel, phone/téléphone, street/adresse, city/ville…); unknown
         columns are ignored and missing ones allowed. Clusters are transitive: every pair of a cluster is
-        written, with its own score when the two were compared directly.
+        written, with its own score when the two were compared directly. The command prints the number
+        of pairs compared, the estimated blocking recall and the weights the model learned from the file.
         """
-        from comptoir.customers.dedupe import dedupe_file
+        from comptoir.customers.dedupe import dedupe_file, report_lines
 
         try:
             result = dedupe_file(
-                input_file, output, id_column=id_column, overrides=_overrides(column or []), region=region
+                input_file,
+                output,
+                id_column=id_column,
+                overrides=_overrides(column or []),
+                region=region,
+                explain=explain,
             )
         except ValueError as exc:
             typer.secho(str(exc), fg="red", err=True)
             raise typer.Exit(2) from exc
-        typer.echo(
-            f"{result.records} records, {result.candidate_pairs} pairs compared, {result.clusters} clusters, "
-            f"{result.output_pairs} pairs written to {output}"
-        )
+        for line in report_lines(result, output):
+            typer.echo(line)
         if verbose:
             for phase, seconds in result.timings.items():
                 typer.echo(f"  {phase:<12} {seconds:6.1f} s")

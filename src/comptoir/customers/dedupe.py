@@ -6,9 +6,14 @@ score as ingestion (:mod:`~comptoir.customers.matching`):
 
 1. read the CSV (delimiter and encoding sniffed; English and French headers recognised);
 2. normalise each column, memoised per distinct value;
-3. file each record under its blocking keys and list the pairs sharing a key (cost near-linear);
-4. score every candidate pair with numpy and rapidfuzz, in chunks (bounded memory);
-5. cluster the pairs judged the same person (transitively) and write every pair of each cluster.
+3. file each record under its blocking keys (:mod:`~comptoir.customers.blocking`, as integers) and
+   list the pairs sharing a key, plus a sorted neighbourhood of the names (cost near-linear);
+4. compare every candidate pair field by field with numpy and rapidfuzz, in chunks (bounded memory);
+5. learn the Fellegi–Sunter model from those comparisons (:mod:`~comptoir.customers.linkage`) and
+   score each pair with it;
+6. cluster the pairs judged the same person, cutting a cluster at a link that alone joins two
+   records in conflict, and write every pair of each cluster;
+7. estimate the blocking recall from the matched pairs, for the report.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import gc
 import io
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,17 +31,23 @@ from pathlib import Path
 
 import numpy as np
 
+from comptoir.customers.blocking import PASSES, BlockingReport, batch_pairs, blocking_report, name_ranks
+from comptoir.customers.comparisons import FIELDS, Encoded, IntArray, Levels, compare, encode, level_names
 from comptoir.customers.files import csv_dialect, open_text
+from comptoir.customers.linkage import (
+    DEFAULT_MODEL,
+    MERGE_PROBABILITY,
+    REVIEW_PROBABILITY,
+    MatchModel,
+    learn,
+    probability,
+)
 from comptoir.customers.matching import (
     AUTO_MERGE_SCORE,
-    Encoded,
-    IntArray,
-    blocking_keys,
-    candidate_pairs,
+    ScoreFn,
     cluster_pairs,
-    connected_components,
-    encode,
-    score_pairs,
+    resolve_clusters,
+    score_levels,
 )
 from comptoir.customers.normalisation import normalise_columns, strip_accents
 
@@ -159,6 +170,9 @@ class DedupeResult:
     matched_pairs: int  # pairs scored at or above the threshold
     clusters: int  # clusters of two records or more
     output_pairs: int  # every pair within those clusters
+    model: MatchModel = field(default_factory=lambda: DEFAULT_MODEL)
+    blocking: BlockingReport | None = None
+    split_clusters: int = 0  # clusters cut at their weakest links (a chain through a weak link)
     timings: dict[str, float] = field(default_factory=dict)
     left: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     right: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -166,25 +180,12 @@ class DedupeResult:
     labels: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-def record_keys(columns: Mapping[str, Sequence[str | None]]) -> Iterable[list[str]]:
-    return map(
-        blocking_keys,
-        columns["given_name"],
-        columns["family_name"],
-        columns["email"],
-        columns["phone"],
-        columns["birth_date"],
-        columns["postcode"],
-        columns["loyalty_card"],
-    )
-
-
-def score_candidates(enc: Encoded, left: IntArray, right: IntArray) -> np.ndarray:
-    scores = np.empty(len(left), dtype=np.float32)
+def compare_candidates(enc: Encoded, left: IntArray, right: IntArray) -> Levels:
+    levels = np.empty((len(left), len(FIELDS)), dtype=np.int8)
     for start in range(0, len(left), PAIR_CHUNK):
         stop = start + PAIR_CHUNK
-        scores[start:stop] = score_pairs(enc, left[start:stop], right[start:stop])
-    return scores
+        levels[start:stop] = compare(enc, left[start:stop], right[start:stop])
+    return levels
 
 
 def deduplicate(
@@ -193,9 +194,12 @@ def deduplicate(
     *,
     min_score: float = AUTO_MERGE_SCORE,
     keep_scores_at_least: float | None = None,
+    model: MatchModel | None = None,
     tick: Callable[[str], None] | None = None,
 ) -> DedupeResult:
-    """Cluster normalised records (columns of :class:`Person` fields) judged the same person."""
+    """Cluster normalised records (columns of :class:`Person` fields) judged the same person.
+
+    The model is learned from these records' candidate pairs unless one is given."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -207,15 +211,21 @@ def deduplicate(
         if tick is not None:
             tick(name)
 
-    left, right = candidate_pairs(record_keys(normalised))
+    ranks = name_ranks(normalised)[1]
+    left, right = batch_pairs(normalised, ranks=ranks)
     lap("blocking")
     enc = encode(dict(normalised))
     lap("encoding")
-    scores = score_candidates(enc, left, right)
-    del enc
+    levels = compare_candidates(enc, left, right)
+    lap("comparing")
+    if model is None:
+        model = learn(enc, levels)
+        lap("learning")
+    scores = score_levels(model, enc, left, levels)
+    del levels
     lap("scoring")
-    keep = scores >= min_score
-    labels = connected_components(size, left[keep], right[keep])
+    labels, split = resolve_clusters(size, left, right, scores, ScoreFn(enc, model), threshold=min_score)
+    del enc
     out_left, out_right = cluster_pairs(labels)
     floor = min_score if keep_scores_at_least is None else min(min_score, keep_scores_at_least)
     kept = scores >= floor
@@ -227,13 +237,19 @@ def deduplicate(
         )
     )
     lap("clustering")
+    matched = scores >= min_score
+    report = blocking_report(normalised, left[matched], right[matched], ranks=ranks)
+    lap("recall")
     sizes = np.bincount(labels, minlength=size)
     return DedupeResult(
         records=size,
         candidate_pairs=len(left),
-        matched_pairs=int(keep.sum()),
+        matched_pairs=int(matched.sum()),
         clusters=int((sizes > 1).sum()),
         output_pairs=len(out_left),
+        model=model,
+        blocking=report,
+        split_clusters=split,
         timings=timings,
         left=out_left,
         right=out_right,
@@ -251,14 +267,17 @@ def dedupe_file(
     region: str = "FR",
     min_score: float = AUTO_MERGE_SCORE,
     today: date | None = None,
+    explain: bool = False,
     tick: Callable[[str], None] | None = None,
 ) -> DedupeResult:
     """Read ``source``, write ``output`` with one line per pair of ids judged the same person.
 
-    Output columns: ``id_a``, ``id_b``, ``score`` (the pair's own score; empty when the two are linked
-    only through other records of their cluster) and ``cluster`` (the first id of the cluster)."""
+    Output columns: ``id_a``, ``id_b``, ``score`` (the pair's own score, the log2-odds of its match
+    probability; empty when the two are linked only through other records of their cluster) and
+    ``cluster`` (the first id of the cluster). With ``explain``, also the pair's ``probability`` and,
+    per field, its comparison level and the weight the model gives it (``"exact +7.33"``)."""
     with no_cyclic_gc():
-        return _dedupe_file(source, output, id_column, overrides, region, min_score, today, tick)
+        return _dedupe_file(source, output, id_column, overrides, region, min_score, today, explain, tick)
 
 
 def _dedupe_file(
@@ -269,6 +288,7 @@ def _dedupe_file(
     region: str,
     min_score: float,
     today: date | None,
+    explain: bool,
     tick: Callable[[str], None] | None,
 ) -> DedupeResult:
     started = time.perf_counter()
@@ -282,17 +302,21 @@ def _dedupe_file(
     if tick is not None:
         tick("normalising")
     result = deduplicate(normalised, people.size, min_score=min_score, tick=tick)
-    del normalised
     write_started = time.perf_counter()
+    evidence = explain_pairs(result, normalised) if explain else None
+    del normalised
     ids = people.ids
     with output.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["id_a", "id_b", "score", "cluster"])
+        writer.writerow(["id_a", "id_b", "score", "cluster", *(["probability", *FIELDS] if explain else [])])
         scores = result.scores
         labels = result.labels
-        for a, b in zip(result.left.tolist(), result.right.tolist(), strict=True):
+        for row, (a, b) in enumerate(zip(result.left.tolist(), result.right.tolist(), strict=True)):
             score = scores.get((a, b))
-            writer.writerow([ids[a], ids[b], "" if score is None else f"{score:.2f}", ids[int(labels[a])]])
+            line = [ids[a], ids[b], "" if score is None else f"{score:.2f}", ids[int(labels[a])]]
+            if evidence is not None:
+                line += evidence[row]
+            writer.writerow(line)
     result.timings = {
         "reading": read_seconds,
         "normalising": normalise_seconds,
@@ -300,3 +324,50 @@ def _dedupe_file(
         "writing": time.perf_counter() - write_started,
     }
     return result
+
+
+def explain_pairs(result: DedupeResult, normalised: Mapping[str, Sequence[str | None]]) -> list[list[str]]:
+    """Per output pair: its match probability and, per field, ``"<level> <weight>"``."""
+    enc = encode(dict(normalised))
+    levels = compare(enc, result.left, result.right)
+    scores = score_levels(result.model, enc, result.left, levels)
+    weights = result.model.weights()
+    names = {f: level_names(f) for f in FIELDS}
+    lines: list[list[str]] = []
+    for score, row in zip(scores.tolist(), levels.tolist(), strict=True):
+        cells = [f"{probability(score):.6f}"]
+        for f, level in zip(FIELDS, row, strict=True):
+            cells.append(f"{names[f][level]} {weights[f][level - 1]:+.2f}" if level else names[f][0])
+        lines.append(cells)
+    return lines
+
+
+def report_lines(result: DedupeResult, output: Path) -> list[str]:
+    """What ``comptoir customers dedupe`` prints: counts, blocking recall estimate, the learned model."""
+    lines = [
+        f"{result.records} records, {result.candidate_pairs} pairs compared, {result.clusters} clusters "
+        f"({result.split_clusters} cut at a weak link), {result.output_pairs} pairs written to {output}"
+    ]
+    report = result.blocking
+    if report is not None and report.pairs_sampled:
+        lines.append(
+            f"blocking recall (estimated from {report.pairs_sampled} matched pairs): "
+            f"{report.estimated_recall:.4f}; found by one pass only: {report.single_pass_share:.4f}"
+        )
+        lines += [f"  {PASSES[p]:<46} {share:.4f}" for p, share in report.per_pass.items() if share]
+    model = result.model
+    source = (
+        f"learned from {model.trained_on['pairs']} pairs"
+        if model.trained_on
+        else "built-in (batch too small)"
+    )
+    lines.append(
+        f"model {source}: prior {model.prior:.3g}, auto-merge at p >= {MERGE_PROBABILITY}, "
+        f"review at p >= {REVIEW_PROBABILITY}; weights in bits (log2 m/u):"
+    )
+    for f, weights in model.weights().items():
+        if max(abs(w) for w in weights) < 0.01:
+            continue  # a field the file does not have
+        names = level_names(f)
+        lines.append(f"  {f:<9} " + "  ".join(f"{names[i + 1]} {w:+.2f}" for i, w in enumerate(weights)))
+    return lines

@@ -21,12 +21,11 @@ from comptoir.core.errors import InvalidInput
 from comptoir.core.ids import new_id
 from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, golden, merging, records
+from comptoir.customers import consents, golden, match_models, merging, records
 from comptoir.customers.events import CustomerCreated, CustomerUpdated
 from comptoir.customers.matching import (
     AUTO_MERGE_SCORE,
     REVIEW_SCORE,
-    WEIGHTS,
     encode_people,
     person_keys,
     score_pairs,
@@ -59,7 +58,10 @@ def best_matches(uow: UnitOfWork, person: Person, keys: list[str]) -> dict[str, 
     if candidates:
         enc = encode_people([person, *(c.person for c in candidates)])
         scores = score_pairs(
-            enc, np.zeros(len(candidates), dtype=np.int64), np.arange(1, len(candidates) + 1)
+            enc,
+            np.zeros(len(candidates), dtype=np.int64),
+            np.arange(1, len(candidates) + 1),
+            match_models.active_model(uow),
         )
         for candidate, score in zip(candidates, scores.tolist(), strict=True):
             if candidate.customer_id not in best or score > best[candidate.customer_id][0]:
@@ -72,8 +74,8 @@ def best_matches(uow: UnitOfWork, person: Person, keys: list[str]) -> dict[str, 
         )
         if owner is not None:
             owner = records.resolve(uow, owner).id
-            if best.get(owner, (0.0, None))[0] < WEIGHTS.loyalty_same:
-                best[owner] = (WEIGHTS.loyalty_same, best.get(owner, (0.0, None))[1])
+            if best.get(owner, (0.0, None))[0] < AUTO_MERGE_SCORE:
+                best[owner] = (AUTO_MERGE_SCORE, best.get(owner, (0.0, None))[1])
     return best
 
 

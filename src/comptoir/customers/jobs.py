@@ -5,11 +5,19 @@ from __future__ import annotations
 from comptoir.core.dispatcher import Job
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import sessions
+from comptoir.customers import match_models, sessions
+
+RETRAIN_EVERY_SECONDS = 24 * 3600.0
 
 
 def jobs(settings: Settings) -> list[Job]:
     def forget_throttles(uow: UnitOfWork) -> None:
         sessions.forget_idle_throttles(uow)
 
-    return [Job("customers.forget_idle_sign_in_throttles", 3600, forget_throttles)]
+    def retrain(uow: UnitOfWork) -> None:
+        match_models.retrain(uow)
+
+    return [
+        Job("customers.forget_idle_sign_in_throttles", 3600, forget_throttles),
+        Job("customers.retrain_match_model", RETRAIN_EVERY_SECONDS, retrain),
+    ]

@@ -276,3 +276,18 @@ class SearchWord(Base):
     word: Mapped[str] = mapped_column(String(64), primary_key=True)
 
     __table_args__ = (UniqueConstraint("word", "variant"),)
+
+
+class MatchModelRow(Base):
+    """A version of the identity resolution model (Fellegi–Sunter m, u, prior and name frequencies),
+    learned in batch; the newest active one weighs every match at ingest."""
+
+    __tablename__ = "customers_match_models"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    learned_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(16))  # dedupe | initial-load | retrain
+    records: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[int] = mapped_column(Integer)
+    parameters: Mapped[dict[str, Any]]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -331,7 +331,7 @@ def normalise_street(raw: str | None) -> str | None:
     return text or None
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=1 << 20)  # a million distinct streets: blocking and comparison both use them
 def street_key(raw: str | None) -> str:
     """Matching form: ``"12 bis, Av. de la République"`` → ``"12bis avenue de la republique"``."""
     if not raw:

@@ -17,7 +17,8 @@ from comptoir.core.api import RequestContext
 from comptoir.core.errors import NotFound
 from comptoir.core.i18n import translations
 from comptoir.core.web import Pages, page_language, require_page
-from comptoir.customers import consents, merging, profiles, search
+from comptoir.customers import consents, match_models, merging, profiles, search
+from comptoir.customers.comparisons import level_names
 from comptoir.customers.normalisation import PERSON_FIELDS
 
 pages = Pages(__package__ or "comptoir.customers")
@@ -76,6 +77,30 @@ def labels(lang: str) -> dict[str, dict[str, str]]:
             "review": _("review accepted"),
             "bulk": _("initial load"),
         },
+        "comparison": {
+            "given": _("First name"),
+            "family": _("Last name"),
+            "order": _("Name order"),
+            "birth": _("Birth date"),
+            "street": _("Street"),
+            "locality": _("Postcode and town"),
+            "email": _("E-mail"),
+            "phone": _("Phone"),
+            "loyalty": _("Loyalty card"),
+        },
+        "level": {
+            "missing": _("missing on one side"),
+            "exact": _("the same"),
+            "near": _("close (a typo, a nickname)"),
+            "weak": _("loosely alike"),
+            "close": _("less than a year apart"),
+            "other": _("different"),
+            "as-written": _("as written"),
+            "swapped": _("first and last names swapped"),
+            "both": _("same postcode and town"),
+            "one": _("same postcode or town"),
+            "neither": _("different postcode and town"),
+        },
         "decision": {
             "new": _("new customer"),
             "matched": _("matched"),
@@ -103,6 +128,7 @@ def phone_display(e164: str | None) -> str:
 
 
 pages.env.globals["tel"] = phone_display
+pages.env.globals["level_name"] = lambda field, level: level_names(field)[level]
 
 
 def _is_htmx(request: Request) -> bool:
@@ -128,7 +154,11 @@ def search_results(request: Request, ctx: PageReader, q: str = "") -> HTMLRespon
 def reviews_page(request: Request, ctx: PageReader, cursor: str | None = None) -> HTMLResponse:
     with ctx.reader() as uow:
         page = merging.list_reviews(uow, status="open", cursor=cursor, limit=30)
-    return pages.response(request, "customers/reviews.html", page=page)
+        evidence = {
+            r.id: match_models.review_evidence(uow, r.customer_a.id, r.customer_b.id) for r in page.items
+        }
+    lang = page_language(request)
+    return pages.response(request, "customers/reviews.html", page=page, evidence=evidence, words=labels(lang))
 
 
 @router.post("/reviews/{review_id}/{decision}", response_model=None)

@@ -69,7 +69,7 @@ class Population:
         self.given_male = list(PersonNames.first_names_male)
         self.given_female = list(PersonNames.first_names_female)
         self.family = list(PersonNames.last_names)
-        self.streets = list({faker.street_name() for _ in range(20_000)})
+        self.streets = list(dict.fromkeys(faker.street_name() for _ in range(20_000)))
         self.localities = list({faker.postcode(): faker.city() for _ in range(localities)}.items())
         self.domains = [d for d, _ in DOMAINS]
         self.domain_weights = [w for _, w in DOMAINS]
@@ -278,3 +278,180 @@ class Population:
 
 def as_row(record: SyntheticRecord) -> dict[str, Any]:
     return {"id": record.record_id, "source": record.source, **record.fields}
+
+
+# -- the hard case: dirty records without contact points ----------------------------------------------
+
+FOREIGN_LOCALES = ("de_DE", "es_ES", "it_IT", "pt_PT", "pl_PL", "en_GB", "nl_NL", "tr_TR", "vi_VN")
+HARD_FIELDS = ("given_name", "family_name", "birth_date", "street", "postcode", "city")
+# Diminutives and short forms people give at a till, as a generator's lookup table would hold them.
+NICKNAMES = {
+    "Alexandre": "Alex", "Alexandra": "Alex", "Christophe": "Chris", "Christine": "Christine",
+    "Nicolas": "Nico", "Frédéric": "Fred", "Sébastien": "Seb", "Stéphanie": "Steph", "Valérie": "Val",
+    "Thomas": "Tom", "Maximilien": "Max", "Maxime": "Max", "Dominique": "Dom", "Catherine": "Cathy",
+    "Élisabeth": "Babeth", "Isabelle": "Isa", "Benjamin": "Ben", "Guillaume": "Will", "Jean-Baptiste": "JB",
+    "Jean-Pierre": "JP", "Jean-Claude": "JC", "Jean-Michel": "JM", "Marie-Christine": "Marie", "Patrick": "Pat",
+    "Philippe": "Phil", "Emmanuel": "Manu", "Emmanuelle": "Manue", "Françoise": "Fanfan", "Jacqueline": "Jacky",
+    "Jacques": "Jacky", "Joséphine": "Josie", "Raphaël": "Raph", "Anthony": "Tony", "Antoine": "Toine",
+    "Mathilde": "Mathou", "Charlotte": "Charlie", "Charles": "Charlie", "Victoria": "Vicky", "Virginie": "Virgi",
+    "Caroline": "Caro", "Amandine": "Mandine", "Delphine": "Delph", "Margaux": "Margot", "Marguerite": "Maggie",
+    "Bernard": "Nanard", "Robert": "Bob", "William": "Bill", "Elizabeth": "Liz", "Katharina": "Kathi",
+    "Alejandro": "Alex", "Francisco": "Paco", "José": "Pepe", "Giuseppe": "Beppe", "Francesco": "Checco",
+}  # fmt: skip
+_OCR = {
+    "m": "rn", "rn": "m", "l": "i", "i": "l", "o": "c", "c": "e", "e": "c", "u": "v", "v": "u", "h": "b",
+    "0": "8", "8": "0", "1": "7", "7": "1", "3": "8", "5": "6", "6": "5", "9": "4",
+}  # fmt: skip
+_PHONETIC_SWAPS = (
+    ("ph", "f"), ("f", "ph"), ("eau", "o"), ("au", "o"), ("o", "au"), ("ai", "é"), ("ei", "ai"), ("qu", "k"),
+    ("c", "k"), ("k", "c"), ("y", "i"), ("i", "y"), ("ss", "ç"), ("an", "en"), ("en", "an"), ("ll", "l"),
+    ("tt", "t"), ("t", "tt"), ("nn", "n"), ("s", "z"), ("z", "s"), ("ch", "sh"), ("w", "v"), ("th", "t"),
+)  # fmt: skip
+
+
+def _zipf_weights(count: int, exponent: float = 0.9) -> list[float]:
+    """Name frequencies as real populations have them: a few very common names, a long tail."""
+    return [1.0 / (rank + 1) ** exponent for rank in range(count)]
+
+
+class HardPopulation(Population):
+    """People known by name, birth date and address only, and records as dirty as the classic
+    record-linkage generators make them (FEBRL, GeCo): each duplicate of a person's original record
+    carries one to three corruptions among keyboard typos, OCR errors, phonetic misspellings, missing
+    values, given and family names or day and month swapped, a nickname for the first name, a digit
+    wrong in the birth date or postcode. Names follow a Zipf law, one person in six has a name from
+    another country, and households (same family name and address, another first name and birth date)
+    make non-duplicates hard to tell apart. A person has one to five duplicates, or none."""
+
+    def __init__(self, seed: int = 7, *, duplicate_share: float = 0.5, localities: int = 6000) -> None:
+        super().__init__(seed, duplicate_share=duplicate_share, localities=localities)
+        self.family_weights = _zipf_weights(len(self.family))
+        foreign_family: list[str] = []
+        foreign_given: list[str] = []
+        for code in FOREIGN_LOCALES:
+            names = Faker(code).provider("faker.providers.person")
+            foreign_family += list(getattr(names, "last_names", ()))[:120]
+            foreign_given += list(getattr(names, "first_names", ()))[:120]
+        self.foreign_family = sorted(set(foreign_family))
+        self.foreign_given = sorted(set(foreign_given))
+
+    def _birth(self) -> str:
+        return (self._day0 + timedelta(days=self.rng.randrange(self._days))).isoformat()
+
+    def person(self, family: str | None = None, home: tuple[str, str, str] | None = None) -> dict[str, str]:
+        rng = self.rng
+        foreign = rng.random() < 1 / 6
+        given = rng.choice(self.foreign_given) if foreign else self._given(female=rng.random() < 0.52)
+        if family is None:
+            family = (
+                rng.choice(self.foreign_family)
+                if foreign
+                else rng.choices(self.family, self.family_weights)[0]
+            )
+        street, postcode, city = home or self._address()
+        return {
+            "given_name": given,
+            "family_name": family,
+            "email": "",
+            "phone": "",
+            "birth_date": self._birth(),
+            "street": street,
+            "postcode": postcode,
+            "city": city,
+            "loyalty_card": "",
+        }
+
+    # -- corruptions -------------------------------------------------------------------------------------
+    def _ocr(self, word: str) -> str:
+        spots = [(i, k) for k in _OCR for i in range(len(word)) if word.startswith(k, i)]
+        if not spots:
+            return self._typo(word)
+        i, k = self.rng.choice(spots)
+        return word[:i] + _OCR[k] + word[i + len(k) :]
+
+    def _phonetic_error(self, word: str) -> str:
+        lower = word.lower()
+        spots = [
+            (i, a, b) for a, b in _PHONETIC_SWAPS for i in range(1, len(lower)) if lower.startswith(a, i)
+        ]
+        if not spots:
+            return self._typo(word)
+        i, a, b = self.rng.choice(spots)
+        return word[:i] + b + word[i + len(a) :]
+
+    def _date_error(self, iso: str) -> str:
+        y, m, d = iso.split("-")
+        kind = self.rng.random()
+        if kind < 0.35 and int(d) <= 12:
+            return f"{y}-{d}-{m}"  # day and month swapped
+        if kind < 0.6:
+            return f"{y[:3]}{int(y[3]) ^ 1}-{m}-{d}"  # a year digit misread
+        digits = list(d)
+        digits[1] = self._ocr(digits[1])[:1]
+        day = "".join(digits)
+        return f"{y}-{m}-{day}" if 1 <= int(day) <= 28 else f"{y}-{m}-{d[::-1] if d[1] != '0' else d}"
+
+    def _corrupt(self, rec: dict[str, str], change: str) -> None:
+        rng = self.rng
+        text_field = rng.choice(("given_name", "family_name", "family_name", "street", "city"))
+        if change == "typo" and rec[text_field]:
+            rec[text_field] = self._typo(rec[text_field])
+        elif change == "ocr" and rec[text_field]:
+            rec[text_field] = self._ocr(rec[text_field])
+        elif change == "phonetic":
+            key = rng.choice(("given_name", "family_name"))
+            rec[key] = self._phonetic_error(rec[key]) if rec[key] else rec[key]
+        elif change == "missing":
+            rec[rng.choice(HARD_FIELDS)] = ""
+        elif change == "swap_names":
+            rec["given_name"], rec["family_name"] = rec["family_name"], rec["given_name"]
+        elif change == "nickname" and rec["given_name"] in NICKNAMES:
+            rec["given_name"] = NICKNAMES[rec["given_name"]]
+        elif change == "date" and rec["birth_date"]:
+            rec["birth_date"] = self._date_error(rec["birth_date"])
+        elif change == "postcode" and rec["postcode"]:
+            digits = list(rec["postcode"])
+            at = rng.randrange(2, len(digits))
+            digits[at] = str((int(digits[at]) + rng.choice((1, 9))) % 10)
+            rec["postcode"] = "".join(digits)
+
+    def duplicate(self, original: dict[str, str]) -> dict[str, str]:
+        rec = dict(original)
+        changes = (
+            "typo",
+            "typo",
+            "ocr",
+            "phonetic",
+            "missing",
+            "missing",
+            "swap_names",
+            "nickname",
+            "date",
+            "postcode",
+        )
+        for change in self.rng.sample(changes, self.rng.choice((1, 1, 2, 2, 3))):
+            self._corrupt(rec, change)
+        return rec
+
+    def records(self, count: int, *, prefix: str = "r") -> Iterator[SyntheticRecord]:
+        rng = self.rng
+        made = 0
+        person_id = 0
+        while made < count:
+            person_id += 1
+            original = self.person()
+            group = [original]
+            if rng.random() < 0.06:  # a household: a relative at the same address
+                relative = self.person(
+                    family=original["family_name"],
+                    home=(original["street"], original["postcode"], original["city"]),
+                )
+                yield from self._emit(relative, person_id + 10**9, prefix, made)
+                made += 1
+            if rng.random() < self.duplicate_share:
+                group += [self.duplicate(original) for _ in range(rng.choice((1, 1, 1, 2, 2, 3, 4, 5)))]
+            for rec in group:
+                if made >= count:
+                    return
+                yield from self._emit(rec, person_id, prefix, made)
+                made += 1
