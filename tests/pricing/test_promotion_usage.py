@@ -12,8 +12,8 @@ from comptoir.core.db import Database
 from comptoir.core.errors import Conflict
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import service
-from comptoir.pricing.models import Promotion
-from comptoir.pricing.schemas import PromotionPatch
+from comptoir.pricing.models import Coupon, Promotion
+from comptoir.pricing.schemas import CouponIn, PromotionPatch
 from tests.pricing.conftest import cart, price, promote
 
 SITE_WIDE = {"name": "Soldes -10 %", "kind": "percent_off", "params": {"percent": "10", "scope": "cart"}}
@@ -106,3 +106,50 @@ def test_only_a_capped_promotion_makes_concurrent_orders_wait(shop: Database) ->
     waited_capped = _second_order_waits(shop, price(shop, cart(("ROBE-S", 1))), "capped")
     # then only the cap serialises: it guards the 100th use
     assert (waited_uncapped, waited_capped) == (False, True)
+
+
+def _shared_code(db: Database, code: str, **limits: int) -> None:
+    pid = promote(
+        db,
+        name=f"Code {code}",
+        kind="fixed_off",
+        params={"amount": "5", "scope": "cart"},
+        requires_coupon=True,
+    )
+    with UnitOfWork(db) as uow:
+        service.create_coupon(uow, pid, CouponIn(code=code, **limits))
+        uow.commit()
+
+
+def test_a_shared_code_without_a_cap_is_counted_from_its_redemptions(shop: Database) -> None:
+    # given SOLDES5, usable by anyone as often as they like
+    _shared_code(shop, "SOLDES5")
+    priced = price(shop, cart(("ROBE-S", 1), coupons=["SOLDES5"]))
+    assert priced.applied_coupons == ["SOLDES5"]
+    # when three orders use it and one is cancelled
+    for n in range(3):
+        with UnitOfWork(shop) as uow:
+            service.commit_promotions(uow, f"ord_{n}", f"cus_{n}", priced)
+            uow.commit()
+    with UnitOfWork(shop) as uow:
+        service.release_promotions(uow, "ord_0")
+        uow.commit()
+    # then it reports two uses, and its row was never written
+    with UnitOfWork(shop) as uow:
+        assert service.get_coupon(uow, "SOLDES5").uses == 2
+    with shop.engine.connect() as conn:
+        assert conn.execute(select(Coupon.uses).where(Coupon.code == "SOLDES5")).scalar_one() == 0
+
+
+@pytest.mark.postgres
+def test_only_a_capped_code_makes_concurrent_orders_wait(shop: Database) -> None:
+    if not shop.is_postgres:
+        pytest.skip("row locks: PostgreSQL (SQLite has one writer at a time)")
+    # given a shared code without a cap, and one capped at 100 uses
+    _shared_code(shop, "SOLDES5")
+    _shared_code(shop, "CENT5", max_uses=100)
+    # when order 2 commits each while order 1 is still open
+    free = _second_order_waits(shop, price(shop, cart(("ROBE-S", 1), coupons=["SOLDES5"])), "free")
+    capped = _second_order_waits(shop, price(shop, cart(("ROBE-S", 1), coupons=["CENT5"])), "cent")
+    # then only the capped code serialises them
+    assert (free, capped) == (False, True)

@@ -205,11 +205,13 @@ def pickup_first(
         return _combined(pickup, own, None, found, demand, rules)
     others = [c for c in found if c.place_id != pickup_id]
     parcels = rules.max_parcels - (1 if own else 0)
-    try:
-        if parcels < 1:
-            raise Unservable({}, [])
-        transfers = source(rest, others, rules.model_copy(update={"max_parcels": parcels}))
-    except Unservable:
+    transfers: Plan | None = None
+    if parcels >= 1:
+        try:
+            transfers = source(rest, others, rules.model_copy(update={"max_parcels": parcels}))
+        except Unservable:
+            transfers = None
+    if transfers is None:  # the shelf plus transfers cannot complete it: the engine plans the whole order
         return source(demand, found, rules)
     if pickup is None:
         return transfers

@@ -9,6 +9,8 @@ Only a promotion with a budget or a use cap has something to guard: its row is u
 until the order commits). A promotion without either — a site-wide sale, free delivery — is never
 locked: every order using it writes only its own redemption rows, the ledger its usage is read from
 (:func:`comptoir.pricing.promotions.ledger_usage`), so checkouts using it do not wait for each other.
+A coupon code is the same: only one with ``max_uses`` is counted on its row; per-customer uses are
+rows of their own (one customer's orders wait for each other, nobody else's).
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ def _count_coupon_uses(uow: UnitOfWork, coupon_codes: list[str], customer_id: st
             raise CouponUnavailable(code, "not_for_customer")
         if rule.max_uses_per_customer is not None and customer_id is None:
             raise CouponUnavailable(code, "customer_required")
+        if rule.max_uses is None:
+            continue  # a shared code without a cap: its uses are its redemptions, its row is not locked
         done = uow.session.execute(
             update(c)
             .where(
@@ -188,7 +192,11 @@ def release_promotions(uow: UnitOfWork, order_id: str) -> None:
                 uow.session.execute(update(p).where(p.c.id == row.promotion_id).values(exhausted=False))
                 reopened = True
     for code in sorted({row.coupon_code for row in rows if row.coupon_code}):
-        uow.session.execute(update(c).where(c.c.code == code, c.c.uses > 0).values(uses=c.c.uses - 1))
+        uow.session.execute(
+            update(c)
+            .where(c.c.code == code, c.c.max_uses.is_not(None), c.c.uses > 0)
+            .values(uses=c.c.uses - 1)
+        )
         customer_id = next(row.customer_id for row in rows if row.coupon_code == code)
         if customer_id is not None:
             uow.session.execute(

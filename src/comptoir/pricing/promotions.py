@@ -244,7 +244,26 @@ def list_promotions(
 
 
 # -- coupons ------------------------------------------------------------------------------------
-def coupon_out(row: Coupon, at: datetime | None = None) -> CouponOut:
+def coupon_ledger_uses(uow: UnitOfWork, codes: list[str]) -> dict[str, int]:
+    """Orders using each coupon, from the redemptions not given back."""
+    if not codes:
+        return {}
+    r = table(Redemption)
+    rows = uow.session.execute(
+        select(r.c.coupon_code, func.count(func.distinct(r.c.order_id)))
+        .where(r.c.coupon_code.in_(codes), r.c.released_at.is_(None))
+        .group_by(r.c.coupon_code)
+    ).all()
+    return {code: int(n) for code, n in rows}
+
+
+def _coupon_outs(uow: UnitOfWork, rows: list[Coupon]) -> list[CouponOut]:
+    """A coupon without a use cap keeps no counter (nothing locks it): its uses come from the ledger."""
+    uses = coupon_ledger_uses(uow, [r.code for r in rows if r.max_uses is None])
+    return [coupon_out(r, uses=None if r.max_uses is not None else uses.get(r.code, 0)) for r in rows]
+
+
+def coupon_out(row: Coupon, at: datetime | None = None, *, uses: int | None = None) -> CouponOut:
     at = at or clock.now()
     if row.status != "active":
         status = "disabled"
@@ -265,7 +284,7 @@ def coupon_out(row: Coupon, at: datetime | None = None) -> CouponOut:
         valid_until=row.valid_until,
         max_uses=row.max_uses,
         max_uses_per_customer=row.max_uses_per_customer,
-        uses=row.uses,
+        uses=row.uses if uses is None else uses,
         status=status,
         reference=row.reference,
     )
@@ -337,7 +356,7 @@ def get_coupon(uow: UnitOfWork, code: str) -> CouponOut:
     row = uow.session.get(Coupon, code.strip().upper())
     if row is None:
         raise not_found("Coupon", code)
-    return coupon_out(row)
+    return _coupon_outs(uow, [row])[0]
 
 
 def disable_coupon(uow: UnitOfWork, code: str) -> CouponOut:
@@ -346,7 +365,7 @@ def disable_coupon(uow: UnitOfWork, code: str) -> CouponOut:
         raise not_found("Coupon", code)
     row.status = "disabled"
     uow.session.flush()
-    return coupon_out(row)
+    return _coupon_outs(uow, [row])[0]
 
 
 def _voucher_promotion(uow: UnitOfWork, currency: str) -> Promotion:
@@ -395,7 +414,7 @@ def issue_coupon(uow: UnitOfWork, cmd: IssueCouponIn) -> CouponOut:
         select(Coupon).where(Coupon.reference == cmd.reference)
     ).scalar_one_or_none()
     if existing is not None:
-        return coupon_out(existing)
+        return _coupon_outs(uow, [existing])[0]
     promo = _voucher_promotion(uow, cmd.currency)
     row = Coupon(
         code=_random_code("V-"),
@@ -432,7 +451,7 @@ def coupons_of(uow: UnitOfWork, customer_id: str) -> list[CouponOut]:
     rows = uow.session.execute(
         select(Coupon).where(Coupon.customer_id == customer_id).order_by(Coupon.created_at.desc())
     ).scalars()
-    return [coupon_out(r) for r in rows]
+    return _coupon_outs(uow, list(rows))
 
 
 def announce_windows(uow: UnitOfWork) -> int:
