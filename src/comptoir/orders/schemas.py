@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from comptoir.core.money import DecimalStr
+from comptoir.core.money import DecimalStr, Percent
 
 OrderMode = Literal["home_delivery", "click_and_collect", "reserve_and_collect", "store_sale"]
 ORDER_MODES: tuple[OrderMode, ...] = (
@@ -129,7 +129,7 @@ class OrderLineOut(BaseModel):
     unit_price: DecimalStr
     discount: DecimalStr = Field(description="Total discount on the line (positive amount)")
     total: DecimalStr = Field(description="What the customer pays for the line, VAT included")
-    vat_rate: DecimalStr
+    vat_rate: Percent
     category_ids: list[str] = Field(default_factory=list)
     returned_quantity: int = 0
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, InvalidInput, check_version, not_found
 from comptoir.core.ids import new_id
+from comptoir.core.money import check_minor_units
 from comptoir.core.pagination import Page, paginate
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import catalogue, facts, policies
@@ -104,6 +105,10 @@ def set_prices(uow: UnitOfWork, id_or_code: str, cmd: PricesIn) -> PricesSetOut:
     plist = _load(uow, id_or_code)
     now = clock.now()
     for i, p in enumerate(cmd.prices):
+        if p.amount is not None:
+            check_minor_units(p.amount, plist.currency, f"prices/{i}/amount")
+        if p.compare_at is not None:
+            check_minor_units(p.compare_at, plist.currency, f"prices/{i}/compare_at")
         if p.valid_from and p.valid_until and p.valid_until <= p.valid_from:
             raise InvalidInput("valid_until must come after valid_from", field=f"prices/{i}/valid_until")
         if p.amount is not None and p.compare_at is not None and p.compare_at <= p.amount:

@@ -20,6 +20,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from comptoir.core.i18n import babel_locale, format_money, format_when, translations
 from comptoir.core.web import Pages
+from comptoir.receipts import policies
 from comptoir.receipts.schemas import ReceiptDocument
 
 pages = Pages(__package__ or "comptoir.receipts")
@@ -40,8 +41,11 @@ METHODS = {
 
 
 def percent(rate: Decimal, lang: str) -> str:
-    """``0.055`` → ``5,5 %`` in French, ``5.5%`` in English."""
-    return str(format_percent(rate, locale=babel_locale(lang), decimal_quantization=False))
+    """``5.5`` (a percent, as the API gives rates; an older receipt's fraction ``0.055`` too) → ``5,5 %``
+    in French, ``5.5%`` in English."""
+    return str(
+        format_percent(policies.rate_fraction(rate), locale=babel_locale(lang), decimal_quantization=False)
+    )
 
 
 def line_label(line: Any, lang: str) -> str:

@@ -229,7 +229,7 @@ def build_document(uow: UnitOfWork, order: OrderOut, customer_id: str | None) ->
         currency=order.currency,
         store=_store(uow, _sale_place(order)),
         lines=lines,
-        vat=[VatLine(rate=r.rate, base=r.base, vat=r.vat, total=r.total) for r in vat],
+        vat=[VatLine(rate=r.rate * 100, base=r.base, vat=r.vat, total=r.total) for r in vat],
         subtotal=order.totals.subtotal,
         discount_total=order.totals.discount_total,
         total=order.totals.total,
