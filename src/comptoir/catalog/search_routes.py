@@ -133,7 +133,21 @@ async def import_file(
     return await run_in_threadpool(run)
 
 
-@router.get("/export", summary="The whole catalogue as a file that imports back unchanged")
+@router.get(
+    "/export",
+    summary="The whole catalogue as a file that imports back unchanged",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The catalogue in the format asked for",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def export_file(ctx: Reader, format: Literal["csv", "json", "jsonl"] = "csv") -> StreamingResponse:
     def chunks() -> Iterator[bytes]:
         # Spooled: small catalogues stay in memory, big ones go to a temporary file, never all in RAM.
