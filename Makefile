@@ -17,11 +17,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-## make run: install, migrate the SQLite database, load the demo retailer, serve on :8000
+## make run: install, migrate the SQLite database, load the demo retailer, serve on :8000 (PORT=… to change)
+PORT ?= 8000
 run: $(STAMP)
 	$(BIN)/comptoir migrate
 	$(BIN)/comptoir demo
-	$(BIN)/comptoir serve --host 127.0.0.1 --port 8000
+	$(BIN)/comptoir serve --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, type checks, import contracts, the whole test suite
 test: lint typecheck contracts pytest
