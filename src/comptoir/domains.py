@@ -231,6 +231,7 @@ def all_domains() -> list[Domain]:
     from comptoir.payments import models as payments_models
     from comptoir.payments import pages as payments_pages
     from comptoir.payments import routes as payments_routes
+    from comptoir.payments import service as payments_service
 
     domains.append(
         Domain(
@@ -241,6 +242,7 @@ def all_domains() -> list[Domain]:
             jobs=payments_jobs.jobs,
             load_demo=payments_demo.load_demo,
             register_cli=payments_cli.register_cli,
+            customer_section=payments_service.customer_section,
             pages=payments_pages.PAGES,
         )
     )
@@ -275,6 +277,7 @@ def all_domains() -> list[Domain]:
     from comptoir.receipts import models as receipts_models
     from comptoir.receipts import pages as receipts_pages
     from comptoir.receipts import routes as receipts_routes
+    from comptoir.receipts import service as receipts_service
 
     domains.append(
         Domain(
@@ -285,6 +288,7 @@ def all_domains() -> list[Domain]:
             jobs=receipts_jobs.jobs,
             load_demo=receipts_demo.load_demo,
             register_cli=receipts_cli.register_cli,
+            customer_section=receipts_service.customer_section,
             pages=receipts_pages.PAGES,
         )
     )
