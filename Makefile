@@ -30,11 +30,12 @@ lock:
 	$(LOCK_TOOLS)/bin/pip-compile $(LOCK_FLAGS) --extra demo --extra redis --extra dev -c requirements.lock \
 		-o requirements-dev.lock pyproject.toml
 
-## make run: install, migrate the SQLite database, load the demo retailer, serve on :8000
+## make run: install, migrate the SQLite database, load the demo retailer, serve on :8000 (PORT=… to change)
+PORT ?= 8000
 run: $(STAMP)
 	$(BIN)/comptoir migrate
 	$(BIN)/comptoir demo
-	$(BIN)/comptoir serve --host 127.0.0.1 --port 8000
+	$(BIN)/comptoir serve --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, type checks, import contracts, the whole test suite
 test: lint typecheck contracts pytest

@@ -121,7 +121,13 @@ def serve(
     """Serve the HTTP API (docs at /docs, health at /healthz and /readyz, metrics at /metrics)."""
     import uvicorn
 
+    from comptoir.core.settings import get_settings, serving_base_url
+
     settings = _settings()  # fail fast on bad configuration (e.g. default secret in production)
+    base_url = serving_base_url(settings, host, port)
+    if base_url is not None:  # links in e-mails and receipts point at the port actually served
+        os.environ["COMPTOIR_BASE_URL"] = base_url
+        get_settings.cache_clear()
     if not dispatcher:
         os.environ["COMPTOIR_DISPATCHER"] = "off"
     if workers > 1 and settings.is_sqlite:

@@ -170,6 +170,10 @@ def test_the_staff_can_send_a_receipt_again_and_see_it(
     dispatcher.drain()
     [receipt] = client.get(f"/v1/receipts?order_id={sale['id']}", headers=till).json()["items"]
     assert receipt["send_status"] == "not_sent" and receipt["place_id"] == RIVOLI
+    # one representation of a rate: the percent as a plain decimal string, in the order and the receipt
+    assert [line["vat_rate"] for line in sale["lines"]] == ["20"]
+    assert [line["vat_rate"] for line in receipt["document"]["lines"]] == ["20"]
+    assert [row["rate"] for row in receipt["document"]["vat"]] == ["20"]
     no_email = client.post(f"/v1/receipts/{receipt['id']}/send", json={}, headers=till)
     assert no_email.status_code == 422 and no_email.json()["errors"][0]["pointer"] == "#/email"
     again = client.post(f"/v1/receipts/{receipt['id']}/send", json={"email": "paul@example.fr"}, headers=till)

@@ -16,7 +16,7 @@ from comptoir.catalog.route_helpers import delivery_channel, territory_of
 from comptoir.catalog.schemas import AssetIn, AssetOut, AssetPatch
 from comptoir.catalog.storage import iter_file, storage_for
 from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
-from comptoir.core.errors import InvalidInput, NotFound
+from comptoir.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from comptoir.core.pagination import Page
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog assets"], responses=PROBLEM_RESPONSES)
@@ -40,6 +40,12 @@ def _split(value: str | None) -> list[str] | None:
     "/assets",
     status_code=201,
     summary="Upload an image, video, PDF or audio file with its usage rights (renditions follow)",
+    responses={
+        413: {
+            "description": "The file is larger than allowed",
+            "content": {"application/problem+json": {}},
+        }
+    },
 )
 async def upload_asset(
     ctx: Writer,
@@ -82,7 +88,10 @@ async def upload_asset(
             "Invalid asset: " + ", ".join(e["pointer"] for e in errors), errors=errors
         ) from exc
     if file.size is not None and file.size > MAX_UPLOAD_BYTES:  # before reading it all into memory
-        raise InvalidInput(f"Files are limited to {MAX_UPLOAD_BYTES // 1024 // 1024} MB.", field="file")
+        raise PayloadTooLarge(
+            f"Files are limited to {MAX_UPLOAD_BYTES // 1024 // 1024} MB.",
+            errors=[{"pointer": "#/file", "detail": "too large"}],
+        )
     data = await file.read()
 
     def store() -> AssetOut:
@@ -176,7 +185,26 @@ DELIVERY_DOC = (
 )
 
 
-@router.get("/media/{asset_id}", summary="An asset's original file", description=DELIVERY_DOC)
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get(
+    "/media/{asset_id}",
+    summary="An asset's original file",
+    description=DELIVERY_DOC,
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file, in the media type it was uploaded with",
+            "content": {
+                "image/jpeg": _BINARY,
+                "image/png": _BINARY,
+                "image/webp": _BINARY,
+                "application/pdf": _BINARY,
+            },
+        }
+    },
+)
 def media(
     asset_id: str, ctx: Reader, channel: str | None = None, territory: str | None = None
 ) -> StreamingResponse:
@@ -187,6 +215,8 @@ def media(
     "/media/{asset_id}/{rendition}",
     summary="An image rendition: thumbnail, listing or zoom",
     description=DELIVERY_DOC,
+    response_class=StreamingResponse,
+    responses={200: {"description": "The rendition, a JPEG image", "content": {"image/jpeg": _BINARY}}},
 )
 def media_rendition(
     asset_id: str, rendition: str, ctx: Reader, channel: str | None = None, territory: str | None = None

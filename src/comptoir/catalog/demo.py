@@ -81,7 +81,8 @@ def _rows(rng: random.Random) -> tuple[list[tuple[int, dict[str, Any]]], list[tu
             brand = data.BRANDS[(n * 7 + t_index) % len(data.BRANDS)]
             colours = rng.sample(sorted(data.COLOURS), 2 if n % 3 else 3)
             code = f"{policies.fold(noun_fr)[:3].upper()}{t_index:02d}{n:02d}"
-            name_fr = f"{noun_fr} {style_fr} en {mat_fr}"
+            gender = data.NOUN_GENDERS[noun_fr]
+            name_fr = f"{noun_fr} {data.agree(style_fr, gender)} en {mat_fr}"
             name_en = f"{style_en.capitalize()} {mat_en} {noun_en.lower()}"
             status = (
                 "draft"
@@ -102,7 +103,10 @@ def _rows(rng: random.Random) -> tuple[list[tuple[int, dict[str, Any]]], list[tu
                 "status": status,
                 "name-fr_FR": name_fr,
                 "name-en_GB": name_en,
-                "description-fr_FR": f"{name_fr}, signé {brand}. Coupé et fini avec soin pour durer.",
+                "description-fr_FR": (
+                    f"{name_fr}, {data.agree('signé', gender)} {brand}. "
+                    f"{data.agree('Coupé', gender)} et {data.agree('fini', gender)} avec soin pour durer."
+                ),
                 "composition": composition,
                 "labels": "|".join(["OEKO-TEX"] + (["GOTS"] if organic else [])),
                 "axes": "size|colour",

@@ -219,7 +219,39 @@ TEMPLATES: list[tuple[str, str, str, str, str, list[tuple[str, str, str, bool]],
      {"height": "45 cm"}),
 ]  # fmt: skip
 
-# Styles: French (after the noun, agreeing loosely), English (before it).
+# The grammatical gender of each French noun of the templates: adjectives after it agree with it.
+NOUN_GENDERS = {
+    "Robe": "f",
+    "Chemisier": "m",
+    "Pull": "m",
+    "Jupe": "f",
+    "Manteau": "m",
+    "Chemise": "f",
+    "Pantalon": "m",
+    "Veste": "f",
+    "Écharpe": "f",
+    "Cabas": "m",
+    "Housse de couette": "f",
+    "Taie d'oreiller": "f",
+    "Drap de bain": "m",
+    "Coussin": "m",
+    "Plaid": "m",
+    "Bol": "m",
+    "Assiette plate": "f",
+    "Vase": "m",
+    "Lampe à poser": "f",
+}
+
+
+def agree(adjective: str, gender: str) -> str:
+    """The French adjective (or past participle) agreeing with a singular noun of ``gender``:
+    ``agree("rayé", "f")`` → ``"rayée"``; ``"à fleurs"`` and other phrases stay as they are."""
+    if gender != "f" or " " in adjective or adjective.endswith("e"):
+        return adjective
+    return adjective + "e"
+
+
+# Styles: French (after the noun, agreeing with it), English (before it).
 STYLES = [
     ("rayé", "striped"),
     ("uni", "plain"),

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from comptoir.catalog import policies
 from comptoir.catalog.indexing import PUBLISHED, STATUS
-from comptoir.catalog.models import Asset
+from comptoir.catalog.models import Asset, Attribute, Product
 from comptoir.catalog.publishing import rights_of
 from comptoir.catalog.schemas import FacetValue, SearchHit, SearchQuery, SearchResult
 from comptoir.catalog.urls import media_url
@@ -105,6 +105,48 @@ def _count(facet_lines: str, scale: float) -> dict[str, list[tuple[str, int]]]:
 
 
 def search(uow: UnitOfWork, query: SearchQuery, *, territory: str = "FR") -> SearchResult:
+    """Products matching every word; when none does, each word is read as the nearest word of the
+    catalogue's names (a typo: "chemse" finds "chemise"), on SQLite and PostgreSQL alike."""
+    found = _search(uow, query, territory=territory)
+    terms = policies.search_terms(query.q)
+    if found.total or not terms:
+        return found
+    corrected = _nearest_words(uow, policies.search_language(query.locale), terms)
+    if corrected == terms:
+        return found
+    return _search(uow, query.model_copy(update={"q": " ".join(corrected)}), territory=territory)
+
+
+def _typos_allowed(term: str) -> int:
+    """Edits (Levenshtein) forgiven in a word: none under 4 letters, one up to 7, two beyond."""
+    return 0 if len(term) < 4 else 1 if len(term) < 8 else 2
+
+
+def _nearest_words(uow: UnitOfWork, lang: str, terms: list[str]) -> list[str]:
+    """Each term, or the vocabulary word of the product names nearest to it (a prefix counts as is)."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    locale = next((loc for loc in policies.LOCALES if loc.startswith(lang + "_")), policies.DEFAULT_LOCALE)
+    vocabulary: set[str] = set()
+    for (names,) in uow.session.execute(select(Product.name)):
+        vocabulary.update(policies.search_terms(policies.localised(names, locale), limit=50))
+    corrected = []
+    for term in terms:
+        if any(word.startswith(term) for word in vocabulary):
+            corrected.append(term)
+            continue
+        allowed = _typos_allowed(term)
+        best = (
+            process.extractOne(term, sorted(vocabulary), scorer=Levenshtein.distance, score_cutoff=allowed)
+            if allowed
+            else None
+        )
+        corrected.append(best[0] if best else term)
+    return corrected
+
+
+def _search(uow: UnitOfWork, query: SearchQuery, *, territory: str) -> SearchResult:
     """Products whose text has every word (as a prefix) and that pass every filter.
 
     Ranked: products with every word in their name first, then the others, newest first. The
@@ -168,7 +210,7 @@ def search(uow: UnitOfWork, query: SearchQuery, *, territory: str = "FR") -> Sea
             )
             for r in page
         ],
-        facets=_facets(_count(facet_lines, scale), category_names, query),
+        facets=_facets(_count(facet_lines, scale), category_names, _option_labels(uow), query),
         facets_exhaustive=exhaustive,
     )
 
@@ -184,8 +226,38 @@ def _driver_sql(dialect: str, sql: str, params: dict[str, Any]) -> tuple[str, An
     return sql, params
 
 
+def _option_labels(uow: UnitOfWork) -> dict[str, dict[str, Any]]:
+    """Each attribute's option labels per value, per locale (small: a few dozen options)."""
+    return {
+        code: labels or {}
+        for code, labels in uow.session.execute(select(Attribute.code, Attribute.option_labels))
+    }
+
+
+def _label(
+    facet: str,
+    value: str,
+    category_names: dict[str, dict[str, str]],
+    option_labels: dict[str, dict[str, Any]],
+    locale: str,
+) -> str:
+    """What a shopper reads for a facet value: the category's or the option's name in the locale; a
+    brand, colour or size is its own label."""
+    if facet == "category":
+        return policies.localised(category_names.get(value), locale) or value
+    if facet in option_labels and value in option_labels[facet]:
+        return policies.localised(option_labels[facet][value], locale) or value
+    if value in ("true", "false"):
+        yes = locale.startswith("fr")
+        return {"true": "Oui" if yes else "Yes", "false": "Non" if yes else "No"}[value]
+    return value
+
+
 def _facets(
-    counts: dict[str, list[tuple[str, int]]], category_names: dict[str, dict[str, str]], query: SearchQuery
+    counts: dict[str, list[tuple[str, int]]],
+    category_names: dict[str, dict[str, str]],
+    option_labels: dict[str, dict[str, Any]],
+    query: SearchQuery,
 ) -> dict[str, list[FacetValue]]:
     out: dict[str, list[FacetValue]] = {}
     for facet, values in sorted(counts.items()):
@@ -195,9 +267,9 @@ def _facets(
         out[facet] = [
             FacetValue(
                 value=value,
-                label=policies.localised(category_names.get(value), query.locale)
-                if facet == "category"
-                else None,
+                label=_label(
+                    facet, value, category_names, option_labels, query.locale or policies.DEFAULT_LOCALE
+                ),
                 count=count,
             )
             for value, count in top

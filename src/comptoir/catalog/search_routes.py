@@ -7,15 +7,16 @@ import tempfile
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from comptoir.catalog import exchange, service
+from comptoir.catalog import exchange, policies, service
 from comptoir.catalog.route_helpers import content_locale, delivery_channel, territory_of
 from comptoir.catalog.schemas import ImportReport, ProductView, SearchQuery, SearchResult
 from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
 from comptoir.core.errors import InvalidInput
+from comptoir.core.i18n import negotiate
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog search and files"], responses=PROBLEM_RESPONSES)
 
@@ -32,7 +33,9 @@ Values = Annotated[list[str], Query()]
     "/search",
     summary="Search names, descriptions and attributes, with facet counts",
     description=(
-        "Every word must match (as a prefix). Filter by `brand`, `category` (id or code, with its "
+        "Every word must match (as a prefix); when nothing matches, each word is read as the nearest "
+        "word of the catalogue (one typo away). Without `locale`, the request's `Accept-Language` "
+        "chooses the language, else the shop's default. Filter by `brand`, `category` (id or code, with its "
         "subtree), `colour`, `size` and `filter=<attribute>:<value>`; values of one facet are "
         "alternatives, facets combine. Channel keys see active products published on their channel "
         "in the locale; back-office keys see everything unless they pass `channel`."
@@ -40,6 +43,7 @@ Values = Annotated[list[str], Query()]
 )
 def search(
     ctx: Reader,
+    request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
     locale: str | None = None,
     brand: Values = [],  # noqa: B006 — FastAPI copies defaults
@@ -68,7 +72,7 @@ def search(
                 errors=[{"parameter": "filter", "in": "query", "detail": item}],
             )
         filters.setdefault(code, []).append(value)
-    query_locale = content_locale(ctx, locale)
+    query_locale = content_locale(ctx, locale or _accepted_locale(ctx, request))
     with ctx.reader() as uow:
         if category:
             filters["category"] = [service.get_category(uow, ref).code for ref in category]
@@ -86,6 +90,14 @@ def search(
             ),
             territory=territory_of(ctx, territory),
         )
+
+
+def _accepted_locale(ctx: RequestContext, request: Request) -> str:
+    """The catalogue locale of the request's languages (``Accept-Language``), else the default."""
+    language = negotiate(request.headers.get("accept-language"), ctx.settings.default_locale)
+    return next(
+        (loc for loc in policies.LOCALES if loc.startswith(language + "_")), ctx.settings.default_locale
+    )
 
 
 @router.get(
@@ -137,7 +149,21 @@ async def import_file(
     return await run_in_threadpool(run)
 
 
-@router.get("/export", summary="The whole catalogue as a file that imports back unchanged")
+@router.get(
+    "/export",
+    summary="The whole catalogue as a file that imports back unchanged",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The catalogue in the format asked for",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {},
+                "application/x-ndjson": {"schema": {"type": "string"}},
+            },
+        }
+    },
+)
 def export_file(ctx: StaffReader, format: Literal["csv", "json", "jsonl"] = "csv") -> StreamingResponse:
     def chunks() -> Iterator[bytes]:
         # Spooled: small catalogues stay in memory, big ones go to a temporary file, never all in RAM.

@@ -347,6 +347,7 @@ def openapi_security(app: FastAPI) -> None:
                         continue
                     operation["x-comptoir-access"] = rule.describe()
                     operation["security"] = _security_of(rule)
+            declare_problems(schema, _if_match_operations(app))
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -520,3 +521,55 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "Rate limited (Retry-After)"),
     ]
 }
+
+# The problems the kernel answers for whole kinds of operation, declared in the OpenAPI document by
+# `declare_problems` so that a client (or a generated one) knows to expect them.
+_PROBLEM_DESCRIPTIONS = {
+    "400": "The request could not be read (a malformed upload or signature)",
+    "404": "A resource named in the path does not exist",
+    "409": "Conflicts with the resource's current state or with a concurrent write",
+    "412": "If-Match names a version that is no longer current",
+}
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+_UPLOADS = frozenset({"multipart/form-data", "text/csv", "application/octet-stream"})
+
+
+def _if_match_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(path, method) of the routes that read If-Match."""
+    found: set[tuple[str, str]] = set()
+
+    def reads_if_match(dependant: Any) -> bool:
+        return dependant.call is if_match or any(reads_if_match(d) for d in dependant.dependencies)
+
+    areas: dict[str, Any] = getattr(app, "area_routers", {})
+    for router in areas.values():
+        for route in router.routes:
+            if isinstance(route, APIRoute) and reads_if_match(route.dependant):
+                found.update((route.path, method.lower()) for method in route.methods or ())
+    return found
+
+
+def declare_problems(schema: dict[str, Any], if_match_operations: set[tuple[str, str]]) -> None:
+    """Add 400, 404, 409, 412 and 413 to the operations that can answer them: 404 where the path names
+    a resource, 409 on writes, 412 where If-Match is read, 400 where a file is uploaded (413 is declared
+    by the routes that limit an upload's size)."""
+    for path, operations in schema.get("paths", {}).items():
+        if not path.startswith("/v1/"):
+            continue
+        for method, operation in operations.items():
+            statuses: list[str] = []
+            if "{" in path:
+                statuses.append("404")
+            if method in _WRITES:
+                statuses.append("409")
+            if (path, method) in if_match_operations:
+                statuses.append("412")
+            body = operation.get("requestBody", {}).get("content", {})
+            if _UPLOADS.intersection(body):
+                statuses.append("400")
+            responses = operation.setdefault("responses", {})
+            for status in statuses:
+                responses.setdefault(
+                    status,
+                    {"description": _PROBLEM_DESCRIPTIONS[status], "content": {PROBLEM_CONTENT_TYPE: {}}},
+                )

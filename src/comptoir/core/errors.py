@@ -111,6 +111,12 @@ class PreconditionFailed(Problem):
     title = "The resource has changed"
 
 
+class PayloadTooLarge(Problem):
+    status = 413
+    slug = "payload-too-large"
+    title = "The upload is too large"
+
+
 class PreconditionRequired(Problem):
     status = 428
     slug = "precondition-required"

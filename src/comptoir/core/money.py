@@ -9,6 +9,8 @@ from babel.core import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
+from comptoir.core.errors import InvalidInput
+
 _CURRENCIES = frozenset(list_currencies())
 
 # Amounts travel as JSON strings ("12.50") so no client parses them as binary floats.
@@ -85,3 +87,40 @@ class Money(BaseModel):
     def format(self, locale: str | Locale = "fr_FR") -> str:
         """Locale formatting: ``Money.of("1234.5", "EUR").format("fr_FR")`` -> ``"1 234,50 €"``."""
         return str(format_currency(self.amount, self.currency, locale=locale))
+
+
+# -- rates and amounts as clients send them -----------------------------------------------------------
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as a plain string, never in exponent form, without trailing zeros: ``Decimal("2E+1")``
+    → ``"20"``, ``Decimal("5.50")`` → ``"5.5"``, ``Decimal("0.000")`` → ``"0"``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text
+
+
+Percent = Annotated[
+    Decimal,
+    PlainSerializer(plain, return_type=str, when_used="json"),
+    Field(description='A rate in percent, as a plain decimal string: "20", "5.5", "2.1"'),
+]
+"""Every rate the API shows (VAT above all) is a percent in a plain decimal string: ``"20"``,
+``"5.5"``, never ``"2E+1"`` nor the fraction ``0.2``."""
+
+
+def check_minor_units(amount: Decimal, currency: str, field: str) -> None:
+    """A 422 naming ``field`` when ``amount`` has more decimals than ``currency`` has minor units
+    (``"19.995"`` EUR): the API never rounds a price or a balance silently."""
+    places = get_currency_precision(currency)
+    exponent = amount.as_tuple().exponent
+    if (
+        isinstance(exponent, int)
+        and -exponent > places
+        and amount != amount.quantize(Decimal(1).scaleb(-places))
+    ):
+        raise InvalidInput(
+            f"{amount} has more decimals than {currency} has ({places}); give it to the {currency} unit.",
+            field=field,
+        )

@@ -107,6 +107,17 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def serving_base_url(settings: Settings, host: str, port: int) -> str | None:
+    """The base URL of links (e-mails, receipts) when ``serve`` listens on ``host:port`` and none was
+    configured (``COMPTOIR_BASE_URL``): the serving port, not a default one. None when configured."""
+    if "base_url" in settings.model_fields_set:
+        return None
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown:  # an IPv6 address
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from comptoir.core.money import DecimalStr
+from comptoir.core.money import DecimalStr, Percent
 from comptoir.pricing.schemas import DELIVERY_MODES, DeliveryMethod, DeliveryMode
 
 # The delivery vocabulary is pricing's (its free-shipping promotions name the same modes and methods).
@@ -127,7 +127,7 @@ class OrderLineOut(BaseModel):
     unit_price: DecimalStr
     discount: DecimalStr = Field(description="Total discount on the line (positive amount)")
     total: DecimalStr = Field(description="What the customer pays for the line, VAT included")
-    vat_rate: DecimalStr
+    vat_rate: Percent
     category_ids: list[str] = Field(default_factory=list)
     returned_quantity: int = 0
 

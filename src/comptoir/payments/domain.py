@@ -1,11 +1,12 @@
 """What the payments domain plugs into the application, the worker and the ``comptoir`` command."""
 
 from comptoir.core.registry import Domain
-from comptoir.payments import erasure, handlers, jobs, models, pages, routes
+from comptoir.payments import erasure, handlers, jobs, models, pages, routes, service
 
 DOMAIN = Domain(
     name="payments",
     customer_export=erasure.export,
+    customer_section=service.customer_section,
     models=models,
     routers=[routes.router, pages.router],
     register_handlers=handlers.register_handlers,

@@ -21,7 +21,7 @@ from sqlalchemy.engine import RowMapping
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, NotFound
 from comptoir.core.ids import new_id
-from comptoir.core.money import quantize
+from comptoir.core.money import check_minor_units, quantize
 from comptoir.core.uow import UnitOfWork
 from comptoir.payments import policies
 from comptoir.payments.config import get_payments_settings
@@ -113,6 +113,7 @@ def _by_id(uow: UnitOfWork, gift_card_id: str) -> RowMapping:
 
 def issue(uow: UnitOfWork, cmd: GiftCardIssueIn) -> GiftCardIssuedOut:
     """Issue a card or voucher; idempotent by ``reference`` (a replay returns the card without its PIN)."""
+    check_minor_units(cmd.amount, cmd.currency, "amount")
     existing = (
         uow.session.connection().execute(select(G).where(G.c.reference == cmd.reference)).mappings().first()
     )

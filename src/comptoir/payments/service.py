@@ -57,6 +57,7 @@ __all__ = [
     "authorise",
     "capture",
     "capture_order",
+    "customer_section",
     "payments_of",
     "refund",
     "void_order",
@@ -553,3 +554,37 @@ def customer_gift_cards(uow: UnitOfWork, customer_id: str) -> list[GiftCardOut]:
         select(giftcards.G).where(giftcards.G.c.customer_id == customer_id).order_by(giftcards.G.c.id)
     ).mappings()
     return [giftcards._out(r) for r in rows]
+
+
+def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
+    """This domain's section of the 360° customer view: the latest payments, whatever the channel, and
+    the gift cards and vouchers the customer holds (codes masked: the view is shown at a till)."""
+    payments = [p.out() for p in reversed(ledger.load(uow, ledger.P.c.customer_id == customer_id)[-10:])]
+    cards = customer_gift_cards(uow, customer_id)
+    return {
+        "recent_payments": [
+            {
+                "id": p.id,
+                "order_id": p.order_id,
+                "method": p.method,
+                "state": p.state,
+                "amount": str(p.amount),
+                "captured_amount": str(p.captured_amount),
+                "refunded_amount": str(p.refunded_amount),
+                "currency": p.currency,
+                "created_at": p.created_at.isoformat(),
+            }
+            for p in payments
+        ],
+        "gift_cards": [
+            {
+                "code": "…" + c.code[-4:],
+                "kind": c.kind,
+                "balance": str(c.balance),
+                "currency": c.currency,
+                "status": c.status,
+                "expires_at": c.expires_at.isoformat() if c.expires_at else None,
+            }
+            for c in cards
+        ],
+    }

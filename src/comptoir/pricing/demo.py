@@ -37,10 +37,28 @@ FREE_DELIVERY_FROM_60 = PromotionIn(
 )
 
 
-def demo_price(sku: str, band: tuple[int, int]) -> Decimal:
+def demo_price(product_code: str, band: tuple[int, int]) -> Decimal:
+    """One price per product, drawn in its category's band: every colour and size of it costs the same
+    (but for `size_surcharge`)."""
     low, high = band
-    euros = low + zlib.crc32(sku.encode()) % (high - low)
+    euros = low + zlib.crc32(product_code.encode()) % (high - low)
     return Decimal(euros) + Decimal("0.90")
+
+
+def size_surcharge(size: str | None, sizes: list[str]) -> Decimal:
+    """What a retailer adds by size: 5 € on XXL clothing; 10 € per format above the smallest for linen
+    sold by dimensions (a 260x240 duvet cover costs more than a 140x200)."""
+    if not size:
+        return Decimal(0)
+    if size.upper() == "XXL":
+        return Decimal(5)
+    formats = sorted((s for s in sizes if _area(s) is not None), key=lambda s: _area(s) or 0)
+    return Decimal(10 * formats.index(size)) if size in formats else Decimal(0)
+
+
+def _area(size: str) -> int | None:
+    width, sep, height = size.lower().partition("x")
+    return int(width) * int(height) if sep and width.isdigit() and height.isdigit() else None
 
 
 def load_demo(uow: UnitOfWork, settings: Settings) -> None:
@@ -58,10 +76,15 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
         variants.update(catalog.get_variants(uow, skus[start : start + 500]))
     base: dict[str, Decimal] = {}
     by_category: dict[str, list[str]] = {}
+    sizes_of: dict[str, list[str]] = {}
+    for v in variants.values():
+        sizes_of.setdefault(v.product_code, []).append(v.size or "")
     for sku, v in variants.items():
         codes = [categories.get(c, "") for c in v.category_ids]
         top = codes[0] if codes else "maison"
-        base[sku] = demo_price(sku, BANDS.get(top, (19, 99)))
+        base[sku] = demo_price(v.product_code, BANDS.get(top, (19, 99))) + size_surcharge(
+            v.size, sizes_of[v.product_code]
+        )
         for code in codes:
             by_category.setdefault(code, []).append(sku)
     now = clock.now()

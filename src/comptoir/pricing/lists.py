@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, InvalidInput, check_version, not_found
 from comptoir.core.ids import new_id
+from comptoir.core.money import check_minor_units
 from comptoir.core.pagination import Page, paginate
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import catalogue, facts, policies
@@ -103,7 +104,7 @@ def set_prices(uow: UnitOfWork, id_or_code: str, cmd: PricesIn) -> PricesSetOut:
     a new one and records ``pricing.price_changed``. Unchanged prices write nothing."""
     plist = _load(uow, id_or_code)
     now = clock.now()
-    _check_prices(cmd)
+    _check_prices(cmd, plist.currency)
     skus = [p.sku for p in cmd.prices]
     current = {
         r.sku: r
@@ -164,8 +165,12 @@ def set_prices(uow: UnitOfWork, id_or_code: str, cmd: PricesIn) -> PricesSetOut:
     return PricesSetOut(price_list_id=plist.id, changed=changed, unchanged=unchanged, removed=removed)
 
 
-def _check_prices(cmd: PricesIn) -> None:
+def _check_prices(cmd: PricesIn, currency: str) -> None:
     for i, p in enumerate(cmd.prices):
+        if p.amount is not None:
+            check_minor_units(p.amount, currency, f"prices/{i}/amount")
+        if p.compare_at is not None:
+            check_minor_units(p.compare_at, currency, f"prices/{i}/compare_at")
         if p.valid_from and p.valid_until and p.valid_until <= p.valid_from:
             raise InvalidInput("valid_until must come after valid_from", field=f"prices/{i}/valid_until")
         if p.amount is not None and p.compare_at is not None and p.compare_at <= p.amount:

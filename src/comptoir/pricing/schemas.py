@@ -13,7 +13,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from comptoir.core.money import DecimalStr, iso_currency, no_float
+from comptoir.core.money import DecimalStr, Percent, iso_currency, no_float
 from comptoir.core.types import AwareDatetime, Omittable
 
 # What an adjustment (or a promotion) does.
@@ -120,7 +120,7 @@ class PricedLine(BaseModel):
     compare_at_price: DecimalStr | None = Field(
         default=None, description="The regular price when the price list itself carries a discount"
     )
-    vat_rate: DecimalStr = Field(description="Percent, e.g. 20, 10, 5.5, 2.1")
+    vat_rate: Percent
     adjustments: list[Adjustment] = Field(default_factory=list)
     total: DecimalStr = Field(description="unit_price × quantity + line adjustments (never below 0)")
     cart_discount_share: DecimalStr = Field(
@@ -218,7 +218,7 @@ class PriceResolution(BaseModel):
     store_id: str | None
     price: DecimalStr = Field(description="VAT included")
     price_excl_tax: DecimalStr
-    vat_rate: DecimalStr
+    vat_rate: Percent
     price_list_id: str
     price_list_code: str
     explanation: str
@@ -315,7 +315,7 @@ class PriceIn(BaseModel):
     sku: str = Field(min_length=1, max_length=64)
     amount: DecimalStr | None = Field(ge=0, description="null removes the SKU from the list")
     compare_at: DecimalStr | None = Field(default=None, ge=0, description="The crossed-out regular price")
-    vat_rate: DecimalStr | None = Field(default=None, description="Overrides the product's tax class")
+    vat_rate: Percent | None = Field(default=None, description="Overrides the product's tax class")
     valid_from: AwareDatetime | None = None
     valid_until: AwareDatetime | None = None
 
@@ -352,7 +352,7 @@ class PriceOut(BaseModel):
     sku: str
     amount: DecimalStr
     compare_at: DecimalStr | None
-    vat_rate: DecimalStr | None
+    vat_rate: Percent | None
     valid_from: datetime | None
     valid_until: datetime | None
     updated_at: datetime

@@ -15,6 +15,7 @@ from babel.numbers import format_percent
 
 from comptoir.core.i18n import babel_locale, format_money, format_when, translations
 from comptoir.core.web import Pages
+from comptoir.receipts import policies
 from comptoir.receipts.schemas import ReceiptDocument
 
 pages = Pages(__package__ or "comptoir.receipts")
@@ -35,8 +36,11 @@ METHODS = {
 
 
 def percent(rate: Decimal, lang: str) -> str:
-    """``0.055`` → ``5,5 %`` in French, ``5.5%`` in English."""
-    return str(format_percent(rate, locale=babel_locale(lang), decimal_quantization=False))
+    """``5.5`` (a percent, as the API gives rates; an older receipt's fraction ``0.055`` too) → ``5,5 %``
+    in French, ``5.5%`` in English."""
+    return str(
+        format_percent(policies.rate_fraction(rate), locale=babel_locale(lang), decimal_quantization=False)
+    )
 
 
 def line_label(line: Any, lang: str) -> str:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from comptoir.core.money import DecimalStr
+from comptoir.core.money import DecimalStr, Percent
 
 ReceiptLocale = Literal["fr", "en"]
 SendStatus = Literal["pending", "sent", "failed", "not_sent"]
@@ -54,11 +54,11 @@ class ReceiptLine(BaseModel):
     unit_price: DecimalStr
     discount: DecimalStr
     total: DecimalStr
-    vat_rate: DecimalStr
+    vat_rate: Percent
 
 
 class VatLine(BaseModel):
-    rate: DecimalStr = Field(description='e.g. "0.20"')
+    rate: Percent
     base: DecimalStr = Field(description="Amount excluding VAT")
     vat: DecimalStr
     total: DecimalStr = Field(description="Amount including VAT")

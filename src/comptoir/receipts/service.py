@@ -51,6 +51,7 @@ CONSENT_LINK_SECONDS = 180 * 86400
 
 __all__ = [
     "consent_claims",
+    "customer_section",
     "get_receipt",
     "grant_consent",
     "issue_receipt",
@@ -252,7 +253,7 @@ def build_document(uow: UnitOfWork, order: OrderOut, customer_id: str | None) ->
         currency=order.currency,
         store=_store(uow, _sale_place(order)),
         lines=lines,
-        vat=[VatLine(rate=r.rate, base=r.base, vat=r.vat, total=r.total) for r in vat],
+        vat=[VatLine(rate=r.rate * 100, base=r.base, vat=r.vat, total=r.total) for r in vat],
         subtotal=order.totals.subtotal,
         discount_total=order.totals.discount_total,
         total=order.totals.total,
@@ -475,3 +476,26 @@ def grant_consent(uow: UnitOfWork, settings: Settings, token: str) -> ReceiptOut
     row.updated_at = clock.now()
     uow.record(EReceiptConsentGiven(receipt_id=row.id, customer_id=claims["c"]))
     return _out(row, settings)
+
+
+def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
+    """This domain's section of the 360° customer view: the latest receipts, from every till and site."""
+    rows = uow.session.scalars(
+        select(Receipt).where(Receipt.customer_id == customer_id).order_by(Receipt.id.desc()).limit(10)
+    ).all()
+    return {
+        "recent_receipts": [
+            {
+                "id": r.id,
+                "number": r.number,
+                "order_id": r.order_id,
+                "place_id": r.place_id,
+                "total": str(r.document.get("total", "")),
+                "currency": r.document.get("currency"),
+                "send_status": r.send_status,
+                "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ]
+    }

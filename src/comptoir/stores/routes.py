@@ -344,7 +344,12 @@ def put_snapshots(channel: Channel, body: SnapshotsIn, ctx: RetailerWriter) -> S
 
 
 @router.get(
-    "/channels/csv/file", response_class=PlainTextResponse, summary="The CSV bulk file of every place"
+    "/channels/csv/file",
+    response_class=Response,
+    summary="The CSV bulk file of every place",
+    responses={
+        200: {"description": "One row per place", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
 )
 def get_csv_file(ctx: StaffReader) -> PlainTextResponse:
     with ctx.reader() as uow:
@@ -352,7 +357,13 @@ def get_csv_file(ctx: StaffReader) -> PlainTextResponse:
     return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
 
 
-@router.put("/channels/csv/file", summary="Upload the CSV file a partner currently holds (a CSV snapshot)")
+@router.put(
+    "/channels/csv/file",
+    summary="Upload the CSV file a partner currently holds (a CSV snapshot)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
 async def put_csv_file(request: Request, ctx: RetailerWriter) -> SnapshotsOut:
     rows = publishing.parse_csv_file((await request.body()).decode("utf-8-sig", errors="replace"))
     items = [SnapshotItem(store_code=row["store_code"], payload=row) for row in rows if row.get("store_code")]
