@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import multiprocessing as mp
 import os
+import random
 import socket
 import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -53,7 +54,8 @@ def comptoir_env(database_url: str, **extra: str) -> dict[str, str]:
         COMPTOIR_LOG_LEVEL="WARNING",
         COMPTOIR_DEFAULT_RATE_LIMIT_PER_MINUTE="100000000",
         COMPTOIR_DISPATCHER="off",
-        PYTHONPATH=str(ROOT),
+        # This tree's own source first, whatever is installed (so another checkout can be measured).
+        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
     )
     env.update(extra)
     return env
@@ -62,6 +64,15 @@ def comptoir_env(database_url: str, **extra: str) -> dict[str, str]:
 def start_comptoir(
     database_url: str, log: Path, *, workers: int = 1, **extra: str
 ) -> tuple[subprocess.Popen[bytes], str]:
+    proc, base = spawn_comptoir(database_url, log, workers=workers, **extra)
+    wait_ready(f"{base}/healthz", proc)
+    return proc, base
+
+
+def spawn_comptoir(
+    database_url: str, log: Path, *, workers: int = 1, **extra: str
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``comptoir serve`` started, not yet waited for (several start side by side faster)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -80,9 +91,7 @@ def start_comptoir(
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(f"{base}/healthz", proc)
-    return proc, base
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def start_bare(log: Path, *, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
@@ -94,7 +103,7 @@ def start_bare(log: Path, *, workers: int = 1) -> tuple[subprocess.Popen[bytes],
     )
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
         cwd=ROOT,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
@@ -135,15 +144,29 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[index] * 1000
 
 
+def _requests(url: str, headers: dict[str, str], paths: list[str] | None) -> list[bytes]:
+    """The raw GET requests to send: one for ``url``, or one per path of ``paths`` on its host."""
+    parsed = httpx.URL(url)
+    host, port = parsed.host, parsed.port or 80
+    found = []
+    for target in paths or [parsed.raw_path.decode()]:
+        lines = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: keep-alive"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        found.append(("\r\n".join(lines) + "\r\n\r\n").encode())
+    return found
+
+
 async def _run_load(
-    url: str, headers: dict[str, str], duration: float, connections: int, warmup: float
+    url: str,
+    headers: dict[str, str],
+    duration: float,
+    connections: int,
+    warmup: float,
+    paths: list[str] | None = None,
 ) -> tuple[list[float], int, float]:
     parsed = httpx.URL(url)
     host, port = parsed.host, parsed.port or 80
-    target = parsed.raw_path.decode()
-    lines = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: keep-alive"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    requests = _requests(url, headers, paths)
     latencies: list[float] = []
     errors = 0
     loop = asyncio.get_running_loop()
@@ -151,15 +174,17 @@ async def _run_load(
     measure_from = start + warmup
     stop_at = measure_from + duration
 
-    async def one_connection() -> None:
+    async def one_connection(seed: int) -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection(host, port)
         perf = time.perf_counter
+        draw = random.Random(seed).choice
         try:
             while True:
                 now = loop.time()
                 if now >= stop_at:
                     return
+                request = draw(requests)  # one request drawn per call, each connection its own sequence
                 t0 = perf()
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -179,20 +204,64 @@ async def _run_load(
         finally:
             writer.close()
 
-    await asyncio.gather(*(one_connection() for _ in range(connections)))
+    await asyncio.gather(*(one_connection(seed) for seed in range(connections)))
     return latencies, errors, duration
 
 
-def _load_process(
-    url: str, headers: dict[str, str], duration: float, connections: int, warmup: float, out: mp.Queue
-) -> None:  # type: ignore[type-arg]
+Job = tuple[str, dict[str, str], float, int, float, "list[str] | None"]
+
+
+def _load_process(jobs: mp.Queue, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    """Runs load jobs (url, headers, duration, connections, warmup, paths) until it gets ``None``."""
     try:
         import uvloop
 
         uvloop.install()
     except ImportError:
         pass
-    out.put(asyncio.run(_run_load(url, headers, duration, connections, warmup)))
+    while (job := jobs.get()) is not None:
+        out.put(asyncio.run(_run_load(*job)))
+
+
+class LoadGenerator:
+    """The load generator's process, started once and given one job after another (a process per
+    job cost a second of start-up each)."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self.jobs: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+        self.out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+        self.proc = ctx.Process(target=_load_process, args=(self.jobs, self.out), daemon=True)
+        self.proc.start()
+
+    def load(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        duration: float = 10.0,
+        connections: int = 32,
+        warmup: float = 1.0,
+        paths: list[str] | None = None,
+    ) -> LoadResult:
+        """Hammer ``url`` with GETs; latencies of 200 answers, errors for the rest.
+
+        With ``paths`` (path and query, on ``url``'s host), each request is one of them drawn at random."""
+        self.jobs.put((url, headers or {}, duration, connections, warmup, paths))
+        latencies, errors, seconds = self.out.get(timeout=duration + warmup + 120)
+        latencies.sort()
+        return LoadResult(
+            requests=len(latencies),
+            errors=errors,
+            seconds=seconds,
+            p50_ms=_percentile(latencies, 0.50),
+            p95_ms=_percentile(latencies, 0.95),
+            p99_ms=_percentile(latencies, 0.99),
+        )
+
+    def close(self) -> None:
+        self.jobs.put(None)
+        self.proc.join(timeout=30)
 
 
 def load(
@@ -202,24 +271,16 @@ def load(
     duration: float = 10.0,
     connections: int = 32,
     warmup: float = 1.0,
+    paths: list[str] | None = None,
 ) -> LoadResult:
-    """Hammer ``url`` with GETs from a separate process; latencies of 200 answers, errors for the rest."""
-    queue: mp.Queue = mp.get_context("spawn").Queue()  # type: ignore[type-arg]
-    proc = mp.get_context("spawn").Process(
-        target=_load_process, args=(url, headers or {}, duration, connections, warmup, queue)
-    )
-    proc.start()
-    latencies, errors, seconds = queue.get(timeout=duration + warmup + 120)
-    proc.join()
-    latencies.sort()
-    return LoadResult(
-        requests=len(latencies),
-        errors=errors,
-        seconds=seconds,
-        p50_ms=_percentile(latencies, 0.50),
-        p95_ms=_percentile(latencies, 0.95),
-        p99_ms=_percentile(latencies, 0.99),
-    )
+    """One :meth:`LoadGenerator.load` in a load generator of its own."""
+    generator = LoadGenerator()
+    try:
+        return generator.load(
+            url, headers=headers, duration=duration, connections=connections, warmup=warmup, paths=paths
+        )
+    finally:
+        generator.close()
 
 
 @dataclass(frozen=True)
@@ -247,18 +308,41 @@ class Interleaved:
         return sum(r.errors for r in self.rounds)
 
 
+@dataclass(frozen=True)
+class Target:
+    """What :func:`interleaved` loads: ``url``, or with ``paths`` one of them drawn per request on its host."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    paths: list[str] | None = None
+
+
 def interleaved(
-    targets: dict[str, tuple[str, dict[str, str]]],
+    targets: dict[str, Target],
     *,
     rounds: int,
     duration: float,
     connections: int,
+    warmup: float = 1.0,
 ) -> dict[str, Interleaved]:
-    """Load each target (name → (url, headers)) for ``duration`` seconds, one after the other, and do
-    that ``rounds`` times: every endpoint meets the same drift of a shared machine (other work, CPU
-    frequency), so the ratio of medians compares like with like."""
+    """Load each target for ``duration`` seconds, one after the other, and do that ``rounds`` times:
+    every endpoint meets the same drift of a shared machine (other work, CPU frequency), so the ratio
+    of medians compares like with like."""
     results: dict[str, list[LoadResult]] = {name: [] for name in targets}
-    for _ in range(rounds):
-        for name, (url, headers) in targets.items():
-            results[name].append(load(url, headers=headers, duration=duration, connections=connections))
+    generator = LoadGenerator()
+    try:
+        for _ in range(rounds):
+            for name, target in targets.items():
+                results[name].append(
+                    generator.load(
+                        target.url,
+                        headers=target.headers,
+                        paths=target.paths,
+                        duration=duration,
+                        connections=connections,
+                        warmup=warmup,
+                    )
+                )
+    finally:
+        generator.close()
     return {name: Interleaved(found) for name, found in results.items()}
