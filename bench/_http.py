@@ -31,7 +31,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -45,7 +45,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     raise RuntimeError(f"server at {url} did not start")
 
 
-def comptoir_env(database_url: str, **extra: str) -> dict[str, str]:
+def comptoir_env(database_url: str, *, root: Path = ROOT, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPTOIR_")}
     env.update(
         COMPTOIR_DATABASE_URL=database_url,
@@ -55,7 +55,7 @@ def comptoir_env(database_url: str, **extra: str) -> dict[str, str]:
         COMPTOIR_DEFAULT_RATE_LIMIT_PER_MINUTE="100000000",
         COMPTOIR_DISPATCHER="off",
         # This tree's own source first, whatever is installed (so another checkout can be measured).
-        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]),
     )
     env.update(extra)
     return env
@@ -70,9 +70,10 @@ def start_comptoir(
 
 
 def spawn_comptoir(
-    database_url: str, log: Path, *, workers: int = 1, **extra: str
+    database_url: str, log: Path, *, workers: int = 1, root: Path = ROOT, **extra: str
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """``comptoir serve`` started, not yet waited for (several start side by side faster)."""
+    """``comptoir serve`` started, not yet waited for (several start side by side faster), from the
+    source tree ``root`` (this one by default; another checkout to measure before and after)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -86,8 +87,8 @@ def spawn_comptoir(
             str(workers),
             "--no-dispatcher",
         ],
-        env=comptoir_env(database_url, **extra),
-        cwd=ROOT,
+        env=comptoir_env(database_url, root=root, **extra),
+        cwd=root,
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )

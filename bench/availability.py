@@ -23,7 +23,10 @@ Reservations (full run only): ``reserve`` (two lines, a guarded UPDATE each) and
 the service on PostgreSQL, 8 threads, each in its own unit of work. The PostgreSQL server is
 ``--pg-url``, else as ``bench/_db.py`` says; ``--pg-url ''`` skips PostgreSQL.
 
-``--profile`` also prints the top of a cProfile of the service call.
+``--profile`` also prints the top of a cProfile of the service call. ``--baseline-tree DIR`` (another
+checkout of Comptoir, e.g. ``git worktree add /tmp/before <commit>``) serves each configuration a
+second time from that tree's source, named ``<name>_baseline``, in the same interleaved rounds: a
+before-and-after comparison that meets the same drift of the machine.
 
     .venv/bin/python bench/availability.py           # 5 rounds of 3 s per endpoint
     .venv/bin/python bench/availability.py --quick   # 3 rounds of 1.2 s per endpoint, 10,000 SKUs (< 60 s)
@@ -51,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from sqlalchemy import insert
 
 from bench._db import reachable, scratch_database, server_url
-from bench._http import Target, interleaved, spawn_comptoir, start_bare, stop, wait_ready
+from bench._http import ROOT, Target, interleaved, spawn_comptoir, start_bare, stop, wait_ready
 
 STORES = 20
 WAREHOUSES = 2
@@ -299,6 +302,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--pg-url", default=None, help="PostgreSQL server ('' skips PostgreSQL)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--baseline-tree", type=Path, default=None, help="another checkout to serve alike")
     args = parser.parse_args()
     skus, duration, rounds, warmup = (10_000, 1.2, 3, 0.4) if args.quick else (100_000, 3.0, 5, 1.0)
     pg = None if args.pg_url == "" else server_url(args.pg_url)
@@ -333,10 +337,12 @@ def main() -> None:
         bare_proc, bare_base = start_bare(Path(tmp) / "bare.log")
         stack.callback(stop, bare_proc)
         servers = {}
+        trees = {"": ROOT} | ({"_baseline": args.baseline_tree.resolve()} if args.baseline_tree else {})
         for name, (url, _, extra) in databases.items():
-            proc, base = spawn_comptoir(url, Path(tmp) / f"{name}.log", **extra)
-            stack.callback(stop, proc)
-            servers[name] = (proc, base)
+            for suffix, root in trees.items():
+                proc, base = spawn_comptoir(url, Path(tmp) / f"{name}{suffix}.log", root=root, **extra)
+                stack.callback(stop, proc)
+                servers[name + suffix] = (proc, base)
         for proc, base in servers.values():
             wait_ready(f"{base}/healthz", proc)
         paths = [
@@ -345,8 +351,9 @@ def main() -> None:
         ]
         targets = {"bare": Target(f"{bare_base}/bare")}
         for name, (_, base) in servers.items():
-            headers = {"Authorization": f"Bearer {databases[name][1]}"}
-            if databases[name][2]:
+            database = databases[name.removesuffix("_baseline")]
+            headers = {"Authorization": f"Bearer {database[1]}"}
+            if database[2]:
                 headers["Origin"] = CORS_ORIGIN
             targets[name] = Target(base, headers, paths)
         # The foundation's own ceiling: an authenticated endpoint that does no domain work.

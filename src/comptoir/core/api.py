@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
 from comptoir.core import tokens
 from comptoir.core.auth import Authenticator, check_scope, parse_token
@@ -117,20 +111,6 @@ def _credential_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, str]:
     return found
 
 
-def query_items(query_string: bytes) -> list[tuple[str, str]]:
-    """``parse_qsl(…, keep_blank_values=True)`` of a raw query string, splitting by hand when nothing
-    is percent- or plus-encoded (the common case of a hot GET)."""
-    text = query_string.decode("latin-1")
-    if "%" in text or "+" in text:
-        return parse_qsl(text, keep_blank_values=True)
-    items = []
-    for part in text.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            items.append((name, value))
-    return items
-
-
 def require(
     area: str | None, access: Literal["read", "write"] = "read"
 ) -> Callable[..., Awaitable[RequestContext]]:
@@ -158,76 +138,6 @@ def require(
         return RequestContext(state, actor)
 
     return dependency
-
-
-def _raising(error: Exception) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        raise error
-
-    return app
-
-
-class ContextRoute(APIRoute):
-    """A hot read route called without FastAPI's dependency solver.
-
-    For an ``async`` endpoint whose parameters are the request context (one ``require(...)``
-    dependency) and the ``Request``, and which parses its own query and returns a ``Response``. The
-    solver and its per-request bookkeeping cost about a third of the availability route under
-    cProfile; here the context dependency is awaited directly. OpenAPI is built from the declared
-    signature like any route's (``openapi_extra`` documents the query the endpoint parses). Without
-    dependencies that yield there is no exit stack to keep, and a GET has no body to limit: the
-    route's ASGI app only builds the request and maps exceptions to problems as usual.
-    """
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        handler = self.get_route_handler()
-
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            request = Request(scope, receive, send)
-            try:
-                response = await handler(request)
-            except Exception as exc:
-                # Nothing is sent yet: the application's handlers answer (problem documents) as
-                # Starlette's wrapper does for every other route, or the error propagates.
-                await wrap_app_handling_exceptions(_raising(exc), request)(scope, receive, send)
-                return
-            await response(scope, receive, send)
-
-        self.app = app
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        dependant = self.dependant
-        deps = dependant.dependencies
-        if (
-            len(deps) != 1
-            or deps[0].dependencies
-            or deps[0].call is None
-            or deps[0].name is None
-            or dependant.request_param_name is None
-            or dependant.query_params
-            or dependant.header_params
-            or dependant.path_params
-            or dependant.cookie_params
-            or dependant.body_params
-            or dependant.response_param_name is not None
-            or dependant.background_tasks_param_name is not None
-            or not inspect.iscoroutinefunction(self.endpoint)
-            or not inspect.iscoroutinefunction(deps[0].call)
-        ):
-            raise TypeError(
-                f"{self.path}: a ContextRoute endpoint is `async def (ctx: <require()>, request: Request)`."
-            )
-        context = deps[0].call
-        names = (deps[0].name, dependant.request_param_name)
-        endpoint = self.endpoint
-
-        async def handler(request: Request) -> Response:
-            ctx = await context(request)
-            response: Response = await endpoint(**{names[0]: ctx, names[1]: request})
-            return response
-
-        return handler
 
 
 def openapi_security(app: FastAPI) -> None:

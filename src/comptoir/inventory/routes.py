@@ -1,20 +1,22 @@
 """inventory: HTTP API (thin: parse, call the service, map errors).
 
-``GET /v1/inventory/availability/nearest`` is the platform's hottest read: an ``async`` route that runs
-its one or two short Core queries on the event loop (no hop to the thread pool, no ORM objects) and
-writes the JSON itself (no second validation of the response model).
+``GET /v1/inventory/availability/nearest`` is the platform's hottest read: one dependency (the request
+context), its query validated by one model, one or two short Core queries (no ORM objects), and the
+JSON written by the service (no second validation of the response model).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, query_items, require
+from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, require
 from comptoir.core.pagination import Page
 from comptoir.inventory import service
 from comptoir.inventory.schemas import (
@@ -72,23 +74,30 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     ]
 
 
+@router.get(
+    "/availability/nearest",
+    response_model=NearestOut,
+    summary="Nearest places with stock to a position or a postcode, with open status and pickup promise",
+    openapi_extra={"parameters": _query_parameters(NearestQuery)},
+)
 async def nearest(ctx: Reader, request: Request) -> Response:
-    # The query is validated by one model rather than parameter by parameter: FastAPI's per-parameter
-    # path cost about 45 % of this route's time when profiled. Errors are the same 422 problem, each
-    # failing field named as /query/<name>.
-    raw: dict[str, Any] = {}
-    for name, value in query_items(request.scope["query_string"]):
-        if name == "kind":
-            raw.setdefault("kind", []).append(value)
-        else:
-            raw[name] = value  # the last of a repeated parameter, as Starlette reads it
+    # One dependency, and the query (already parsed by FastAPI) validated by one model: FastAPI's
+    # per-parameter and query-model paths cost about 45 % of this route's time when profiled. Errors
+    # are the same 422 problem, each failing field named. The service writes the JSON (no second
+    # validation). SQLite's read takes a few tens of microseconds on the event loop; another
+    # database's round trip goes to the thread pool, so the loop serves other requests meanwhile.
+    query = request.query_params
+    raw: dict[str, Any] = dict(query)  # the last of a repeated parameter, as Starlette reads it
+    if "kind" in raw:
+        raw["kind"] = query.getlist("kind")
     try:
         q = NearestQuery.model_validate(raw)
     except ValidationError as exc:
         raise RequestValidationError(
             [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
         ) from None
-    body = service.nearest_json(
+    call = partial(
+        service.nearest_json,
         ctx.state.db,
         q.sku,
         quantity=q.quantity,
@@ -101,18 +110,8 @@ async def nearest(ctx: Reader, request: Request) -> Response:
         max_km=q.max_km,
         at=q.at,
     )
+    body = call() if ctx.state.db.is_sqlite else await run_in_threadpool(call)
     return Response(body, media_type="application/json")
-
-
-router.add_api_route(
-    "/availability/nearest",
-    nearest,
-    methods=["GET"],
-    response_model=NearestOut,
-    summary="Nearest places with stock to a position or a postcode, with open status and pickup promise",
-    openapi_extra={"parameters": _query_parameters(NearestQuery)},
-    route_class_override=ContextRoute,
-)
 
 
 @router.get("/availability", summary="Stock of one or many SKUs per place, with shelf locations")
