@@ -132,6 +132,16 @@ class LoadResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
+    # The server's CPU seconds (user + system, all threads) over the whole job, warm-up included, and
+    # the answers it gave meanwhile: CPU per request hardly moves with the rest of the machine's load.
+    server_cpu_seconds: float | None = None
+    answered: int = 0
+
+    @property
+    def server_cpu_us_per_request(self) -> float | None:
+        if self.server_cpu_seconds is None or not self.answered:
+            return None
+        return self.server_cpu_seconds / self.answered * 1e6
 
     @property
     def rps(self) -> float:
@@ -143,6 +153,12 @@ def _percentile(sorted_values: list[float], q: float) -> float:
         return float("nan")
     index = min(len(sorted_values) - 1, max(0, round(q * (len(sorted_values) - 1))))
     return sorted_values[index] * 1000
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _requests(url: str, headers: dict[str, str], paths: list[str] | None) -> list[bytes]:
@@ -164,19 +180,20 @@ async def _run_load(
     connections: int,
     warmup: float,
     paths: list[str] | None = None,
-) -> tuple[list[float], int, float]:
+) -> tuple[list[float], int, float, int]:
     parsed = httpx.URL(url)
     host, port = parsed.host, parsed.port or 80
     requests = _requests(url, headers, paths)
     latencies: list[float] = []
     errors = 0
+    answered = 0  # warm-up included: what the server did while its CPU time was read
     loop = asyncio.get_running_loop()
     start = loop.time()
     measure_from = start + warmup
     stop_at = measure_from + duration
 
     async def one_connection(seed: int) -> None:
-        nonlocal errors
+        nonlocal errors, answered
         reader, writer = await asyncio.open_connection(host, port)
         perf = time.perf_counter
         draw = random.Random(seed).choice
@@ -197,6 +214,7 @@ async def _run_load(
                         break
                 if length:
                     await reader.readexactly(length)
+                answered += 1
                 if now >= measure_from:
                     if status == 200:
                         latencies.append(perf() - t0)
@@ -206,7 +224,7 @@ async def _run_load(
             writer.close()
 
     await asyncio.gather(*(one_connection(seed) for seed in range(connections)))
-    return latencies, errors, duration
+    return latencies, errors, duration, answered
 
 
 Job = tuple[str, dict[str, str], float, int, float, "list[str] | None"]
@@ -244,12 +262,16 @@ class LoadGenerator:
         connections: int = 32,
         warmup: float = 1.0,
         paths: list[str] | None = None,
+        server_pid: int | None = None,
     ) -> LoadResult:
-        """Hammer ``url`` with GETs; latencies of 200 answers, errors for the rest.
+        """Hammer ``url`` with GETs; latencies of 200 answers, errors for the rest; with
+        ``server_pid`` (the one process serving ``url``), the CPU time it spent meanwhile.
 
         With ``paths`` (path and query, on ``url``'s host), each request is one of them drawn at random."""
+        cpu_before = cpu_seconds(server_pid) if server_pid else None
         self.jobs.put((url, headers or {}, duration, connections, warmup, paths))
-        latencies, errors, seconds = self.out.get(timeout=duration + warmup + 120)
+        latencies, errors, seconds, answered = self.out.get(timeout=duration + warmup + 120)
+        cpu = cpu_seconds(server_pid) - cpu_before if server_pid and cpu_before is not None else None
         latencies.sort()
         return LoadResult(
             requests=len(latencies),
@@ -258,6 +280,8 @@ class LoadGenerator:
             p50_ms=_percentile(latencies, 0.50),
             p95_ms=_percentile(latencies, 0.95),
             p99_ms=_percentile(latencies, 0.99),
+            server_cpu_seconds=cpu,
+            answered=answered,
         )
 
     def close(self) -> None:
@@ -308,6 +332,12 @@ class Interleaved:
     def errors(self) -> int:
         return sum(r.errors for r in self.rounds)
 
+    @property
+    def server_cpu_us_per_request(self) -> float | None:
+        """Median over the rounds of the server's CPU time per answer."""
+        found = [r.server_cpu_us_per_request for r in self.rounds]
+        return statistics.median(x for x in found if x is not None) if None not in found else None
+
 
 @dataclass(frozen=True)
 class Target:
@@ -316,6 +346,7 @@ class Target:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     paths: list[str] | None = None
+    server_pid: int | None = None  # the single process serving it, to read its CPU time
 
 
 def interleaved(
@@ -339,6 +370,7 @@ def interleaved(
                         target.url,
                         headers=target.headers,
                         paths=target.paths,
+                        server_pid=target.server_pid,
                         duration=duration,
                         connections=connections,
                         warmup=warmup,

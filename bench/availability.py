@@ -277,6 +277,7 @@ def print_figures(found: dict[str, Any], servers: list[str]) -> None:
     bare = found["bare"]
     print(f"bare_fastapi_rps: {bare.rps:.0f}")
     print(f"bare_fastapi_p99_ms: {bare.p99_ms:.2f}")
+    print(f"bare_fastapi_server_cpu_us_per_request: {bare.server_cpu_us_per_request:.0f}")
     for name in servers:
         avail = found[name]
         print(f"availability_{name}_rps: {avail.rps:.0f}")
@@ -289,9 +290,19 @@ def print_figures(found: dict[str, Any], servers: list[str]) -> None:
             f"ratio_rps_availability_{name}_to_bare_per_round: "
             + " ".join(f"{a.rps / b.rps:.2f}" for a, b in rounds)
         )
+        _print_cpu(f"availability_{name}", avail, bare)
     me = found["me"]
     print(f"authenticated_me_rps: {me.rps:.0f}")
     print(f"ratio_rps_authenticated_me_to_bare: {me.rps / bare.rps:.2f}")
+    _print_cpu("authenticated_me", me, bare)
+
+
+def _print_cpu(name: str, found: Any, bare: Any) -> None:
+    """The server's CPU per request and bare FastAPI's over it: the ratio of requests per second the
+    server would reach if it had a core to itself (the database server's own CPU not included)."""
+    cpu = found.server_cpu_us_per_request
+    print(f"{name}_server_cpu_us_per_request: {cpu:.0f}")
+    print(f"ratio_server_cpu_bare_to_{name}: {bare.server_cpu_us_per_request / cpu:.2f}")
 
 
 def main() -> None:
@@ -349,15 +360,19 @@ def main() -> None:
             f"/v1/inventory/availability/nearest?sku={sku}&lat={lat}&lon={lon}&limit=5"
             for sku, lat, lon in asked
         ]
-        targets = {"bare": Target(f"{bare_base}/bare")}
+        targets = {"bare": Target(f"{bare_base}/bare", server_pid=bare_proc.pid)}
         for name, (_, base) in servers.items():
             database = databases[name.removesuffix("_baseline")]
             headers = {"Authorization": f"Bearer {database[1]}"}
             if database[2]:
                 headers["Origin"] = CORS_ORIGIN
-            targets[name] = Target(base, headers, paths)
+            targets[name] = Target(base, headers, paths, server_pid=servers[name][0].pid)
         # The foundation's own ceiling: an authenticated endpoint that does no domain work.
-        targets["me"] = Target(f"{servers['sqlite'][1]}/v1/me", {"Authorization": f"Bearer {token}"})
+        targets["me"] = Target(
+            f"{servers['sqlite'][1]}/v1/me",
+            {"Authorization": f"Bearer {token}"},
+            server_pid=servers["sqlite"][0].pid,
+        )
         found = interleaved(
             targets, rounds=rounds, duration=duration, connections=args.connections, warmup=warmup
         )
