@@ -1,9 +1,9 @@
 """inventory: HTTP API (thin: parse, call the service, map errors).
 
-``GET /v1/inventory/availability/nearest`` is the platform's hottest read: one dependency (the request
-context), its query validated by one model, one or two short Core queries run on the event loop (no
-hop to the thread pool, no ORM objects), and the JSON written by the service (no second validation of
-the response model).
+``GET /v1/inventory/availability/nearest`` is the platform's hottest read: a ``LeanRoute`` (its one
+dependency, the request context, awaited directly), its query validated by one model, one or two short
+Core queries run on the event loop (no hop to the thread pool, no ORM objects), and the JSON written
+by the service (no second validation of the response model).
 """
 
 from __future__ import annotations
