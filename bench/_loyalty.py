@@ -19,50 +19,20 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import random
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
+for _path in (ROOT, ROOT / "src"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench._db import reachable, scratch_database, server_url  # noqa: E402
+
 POINTS_EACH = 5_000_000
-
-
-def _server_url() -> str:
-    url = (
-        os.environ.get("COMPTOIR_BENCH_DATABASE_URL")
-        or os.environ.get("COMPTOIR_TEST_DATABASE_URL")
-        or DEFAULT_URL
-    )
-    return (
-        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    )
-
-
-def _admin(url: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import create_engine
-
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-
-
-def _reachable(url: str) -> bool:
-    if not url.startswith("postgresql"):
-        return False
-    from sqlalchemy import text
-
-    try:
-        with _admin(url).connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -175,7 +145,6 @@ def _prepare(url: str, members: int) -> list[str]:
     from sqlalchemy import text
 
     from comptoir.core.db import Database
-    from comptoir.core.migrate import upgrade
     from comptoir.core.uow import UnitOfWork
     from comptoir.domains import load_models
     from comptoir.loyalty import service
@@ -183,7 +152,6 @@ def _prepare(url: str, members: int) -> list[str]:
     from comptoir.loyalty.schemas import AdjustmentIn
 
     load_models()
-    upgrade(url, "head")
     db = Database(url, pool_size=1)
     ids = [f"cus_bench_{i:05d}" for i in range(members)]
     with UnitOfWork(db) as uow:
@@ -227,29 +195,17 @@ def _consistent(url: str) -> bool:
 
 def redemptions(quick: bool) -> dict[str, float]:
     """Redemptions per second and latency on PostgreSQL; ``{}`` when PostgreSQL is not reachable."""
-    server = _server_url()
-    if not _reachable(server):
+    server = server_url()
+    if not reachable(server):
         return {}
     members, clients, seconds = (100, 4, 3.0) if quick else (1000, 8, 12.0)
-    name = f"comptoir_bench_loyalty_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    base = server.rsplit("/", 1)[0]
-    url = f"{base}/{name}"
-    from sqlalchemy import text
-
-    admin = _admin(server)
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
+    with scratch_database(server, label="bench_loyalty") as url:
         t0 = time.perf_counter()
         ids = _prepare(url, members)
         print(f"prepared {members} members in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         runs = _run(url, ids, clients, seconds)
         baseline, spread, hot = runs["baseline"], runs["spread"], runs["hot"]
         consistent = _consistent(url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return {
         "loyalty_redemptions_per_s": round(spread["per_s"], 1),
         "loyalty_redemption_p50_ms": round(spread["p50_ms"], 2),

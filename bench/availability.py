@@ -1,25 +1,35 @@
 """Inventory's hot paths: the nearest-stores availability call over HTTP next to a bare FastAPI endpoint,
-and reservations per second on PostgreSQL. ``GET /v1/me`` on the same server is measured too: it is
-the foundation's ceiling for any authenticated endpoint (key check, rate limit, metrics, middleware).
+and reservations per second on PostgreSQL. ``GET /v1/me`` is measured too: the foundation's ceiling
+for any authenticated endpoint (key check, rate limit, metrics, middleware).
 
 Availability: 20 stores and 2 warehouses around Paris, 100,000 SKUs each stocked in ~60 % of the places
-(1.3 M stock rows; ``--quick``: 10,000 SKUs), SQLite as embedded by default (``--availability-url``
-for another database). Both servers run one uvicorn worker, driven by the same load generator
-(``bench/_http.py``) with the same number of connections, in interleaved rounds (bare, availability,
-``/v1/me``, again and again): each endpoint meets the same drift of a shared machine, and the ratio
-is that of the medians (the per-round ratios are printed too). The call is
-``GET /v1/inventory/availability/nearest?sku=…&lat=…&lon=…&limit=5`` with an API key: authentication,
-one Core query (stock joined to inventory's place read model), distances, open status and pickup
-promise of the 5 nearest, JSON.
+(1.3 M stock rows; ``--quick``: 10,000 SKUs), loaded alike into SQLite (embedded) and a scratch
+PostgreSQL database. Each request asks a SKU and a position drawn at random (from the SKUs loaded and
+the area the places cover): ``GET /v1/inventory/availability/nearest?sku=…&lat=…&lon=…&limit=5`` with
+an API key — authentication, one Core query (stock joined to inventory's place read model),
+distances, open status and pickup promise of the 5 nearest, JSON.
 
-Reservations: ``reserve`` (two lines, a guarded UPDATE each) and ``release`` through the service on
-PostgreSQL, 8 threads, each in its own unit of work (``--pg-url`` or ``COMPTOIR_TEST_DATABASE_URL``; a
-scratch database is created and dropped).
+Three ``comptoir serve`` (one uvicorn worker each) are measured beside a bare FastAPI endpoint served
+the same way, by the same load generator (``bench/_http.py``) with the same connections, in
+interleaved rounds (bare, then each server, again and again): every endpoint meets the same drift of
+a shared machine, and each ratio is that of the medians (per-round ratios printed too):
 
-``--profile`` also prints the top of a cProfile of the service call.
+* ``sqlite``: SQLite, no CORS;
+* ``sqlite_cors``: SQLite with a CORS origin configured (a production setting), the requests
+  carrying that ``Origin`` as a browser's do;
+* ``postgresql``: PostgreSQL, CORS as ``sqlite_cors``.
+
+Reservations (full run only): ``reserve`` (two lines, a guarded UPDATE each) and ``release`` through
+the service on PostgreSQL, 8 threads, each in its own unit of work. The PostgreSQL server is
+``--pg-url``, else as ``bench/_db.py`` says; ``--pg-url ''`` skips PostgreSQL.
+
+``--profile`` also prints the top of a cProfile of the service call. ``--baseline-tree DIR`` (another
+checkout of Comptoir, e.g. ``git worktree add /tmp/before <commit>``) serves each configuration a
+second time from that tree's source, named ``<name>_baseline``, in the same interleaved rounds: a
+before-and-after comparison that meets the same drift of the machine.
 
     .venv/bin/python bench/availability.py           # 5 rounds of 3 s per endpoint
-    .venv/bin/python bench/availability.py --quick   # 3 rounds of 2 s per endpoint, 10,000 SKUs
+    .venv/bin/python bench/availability.py --quick   # 3 rounds of 1.2 s per endpoint, 10,000 SKUs (< 60 s)
 """
 
 from __future__ import annotations
@@ -27,27 +37,30 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import random
 import sys
 import tempfile
 import threading
 import time
-import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert
 
-from bench._http import interleaved, start_bare, start_comptoir, stop
+from bench._db import reachable, scratch_database, server_url
+from bench._http import ROOT, Target, interleaved, spawn_comptoir, start_bare, stop, wait_ready
 
 STORES = 20
 WAREHOUSES = 2
 ORIGIN = (48.8566, 2.3522)  # Paris, Hôtel de Ville
+SPREAD = (0.3, 0.45)  # places lie within ORIGIN ± SPREAD (degrees of latitude, longitude)
+CORS_ORIGIN = "https://shop.example.com"
 WEEK = [
     {"day": d, "opens": "09:00", "closes": "21:00"}
     for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -68,8 +81,8 @@ def _place(uow: Any, index: int, kind: str, rng: random.Random) -> str:
                 "kind": kind,
                 "name": f"Bench {kind} {index}",
                 "address": {"lines": ["1 rue de Rivoli"], "postal_code": "75001", "locality": "Paris"},
-                "latitude": ORIGIN[0] + rng.uniform(-0.3, 0.3),
-                "longitude": ORIGIN[1] + rng.uniform(-0.45, 0.45),
+                "latitude": ORIGIN[0] + rng.uniform(-SPREAD[0], SPREAD[0]),
+                "longitude": ORIGIN[1] + rng.uniform(-SPREAD[1], SPREAD[1]),
                 "services": ["click_and_collect", "ship_from_store"] if kind == "store" else [],
                 "hours": {"weekly": WEEK},
             }
@@ -124,17 +137,31 @@ def build(url: str, skus: int) -> tuple[list[str], list[str]]:
     return names, places
 
 
-def profile_service(url: str, sku: str, calls: int) -> str:
+def queries(names: list[str], count: int, seed: int = 3) -> list[tuple[str, float, float]]:
+    """``count`` (SKU, latitude, longitude) drawn at random: any SKU loaded, anywhere the places lie."""
+    rng = random.Random(seed)
+    return [
+        (
+            rng.choice(names),
+            round(ORIGIN[0] + rng.uniform(-SPREAD[0], SPREAD[0]), 4),
+            round(ORIGIN[1] + rng.uniform(-SPREAD[1], SPREAD[1]), 4),
+        )
+        for _ in range(count)
+    ]
+
+
+def profile_service(url: str, asked: list[tuple[str, float, float]], calls: int) -> str:
     from comptoir.core.db import Database
     from comptoir.inventory import service
 
     db = Database(url)
     profiler = cProfile.Profile()
-    service.nearest_json(db, sku, lat=ORIGIN[0], lon=ORIGIN[1])
+    service.nearest_json(db, asked[0][0], lat=asked[0][1], lon=asked[0][2])
     t0 = time.perf_counter()
     profiler.enable()
-    for _ in range(calls):
-        service.nearest_json(db, sku, lat=ORIGIN[0], lon=ORIGIN[1])
+    for i in range(calls):
+        sku, lat, lon = asked[i % len(asked)]
+        service.nearest_json(db, sku, lat=lat, lon=lon)
     profiler.disable()
     per_call = (time.perf_counter() - t0) / calls
     db.dispose()
@@ -143,7 +170,7 @@ def profile_service(url: str, sku: str, calls: int) -> str:
     return f"service_call_ms_under_profiler: {per_call * 1000:.3f}\n" + out.getvalue()
 
 
-def service_rate(url: str, sku: str, seconds: float) -> float:
+def service_rate(url: str, asked: list[tuple[str, float, float]], seconds: float) -> float:
     """The route's work without HTTP: read connection, query, JSON."""
     from comptoir.core.db import Database
     from comptoir.inventory import service
@@ -151,7 +178,8 @@ def service_rate(url: str, sku: str, seconds: float) -> float:
     db = Database(url)
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        service.nearest_json(db, sku, lat=ORIGIN[0], lon=ORIGIN[1])
+        sku, lat, lon = asked[count % len(asked)]
+        service.nearest_json(db, sku, lat=lat, lon=lon)
         count += 1
     db.dispose()
     return count / (time.perf_counter() - start)
@@ -162,21 +190,11 @@ def service_rate(url: str, sku: str, seconds: float) -> float:
 
 def reservations_per_second(pg_url: str, seconds: float, threads: int = 8) -> tuple[float, int]:
     from comptoir.core.db import Database
-    from comptoir.core.migrate import upgrade
     from comptoir.core.uow import UnitOfWork
     from comptoir.inventory import service
     from comptoir.inventory.schemas import MovementIn, ReserveIn, ReserveLine
 
-    if pg_url.startswith("postgresql://"):
-        pg_url = "postgresql+psycopg://" + pg_url[len("postgresql://") :]
-    base, _, _ = pg_url.rpartition("/")
-    name = f"comptoir_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"{base}/{name}"
-    try:
-        upgrade(url)
+    with scratch_database(pg_url, label="bench_reservations") as url:
         rng = random.Random(11)
         db = Database(url, pool_size=threads)
         with UnitOfWork(db) as uow:
@@ -232,99 +250,144 @@ def reservations_per_second(pg_url: str, seconds: float, threads: int = 8) -> tu
         elapsed = time.perf_counter() - start
         db.dispose()
         return sum(counts) / elapsed, sum(refused)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+
+def make_key(url: str) -> str:
+    from comptoir.core.auth import ApiKeyCreate, create_key
+    from comptoir.core.db import Database
+    from comptoir.core.uow import UnitOfWork
+
+    db = Database(url)
+    with UnitOfWork(db) as uow:
+        token = create_key(uow, ApiKeyCreate(name="bench", scopes=["inventory:read"], channel="web")).token
+        uow.commit()
+    db.dispose()
+    return token
+
+
+def prepare(url: str, skus: int, label: str) -> tuple[list[str], str]:
+    """The data and an API key in the (migrated) database at ``url``: its SKU names and the key."""
+    t0 = time.perf_counter()
+    names, _places = build(url, skus)
+    print(f"{label}_setup_seconds: {time.perf_counter() - t0:.1f}")
+    return names, make_key(url)
+
+
+def print_figures(found: dict[str, Any], servers: list[str]) -> None:
+    bare = found["bare"]
+    print(f"bare_fastapi_rps: {bare.rps:.0f}")
+    print(f"bare_fastapi_p99_ms: {bare.p99_ms:.2f}")
+    print(f"bare_fastapi_server_cpu_us_per_request: {bare.server_cpu_us_per_request:.0f}")
+    for name in servers:
+        avail = found[name]
+        print(f"availability_{name}_rps: {avail.rps:.0f}")
+        print(f"availability_{name}_p50_ms: {avail.p50_ms:.2f}")
+        print(f"availability_{name}_p99_ms: {avail.p99_ms:.2f}")
+        print(f"availability_{name}_errors: {avail.errors}")
+        print(f"ratio_rps_availability_{name}_to_bare: {avail.rps / bare.rps:.2f}")
+        rounds = zip(avail.rounds, bare.rounds, strict=True)
+        print(
+            f"ratio_rps_availability_{name}_to_bare_per_round: "
+            + " ".join(f"{a.rps / b.rps:.2f}" for a, b in rounds)
+        )
+        _print_cpu(f"availability_{name}", avail, bare)
+    me = found["me"]
+    print(f"authenticated_me_rps: {me.rps:.0f}")
+    print(f"ratio_rps_authenticated_me_to_bare: {me.rps / bare.rps:.2f}")
+    _print_cpu("authenticated_me", me, bare)
+
+
+def _print_cpu(name: str, found: Any, bare: Any) -> None:
+    """The server's CPU per request and bare FastAPI's over it: the ratio of requests per second the
+    server would reach if it had a core to itself (the database server's own CPU not included)."""
+    cpu = found.server_cpu_us_per_request
+    print(f"{name}_server_cpu_us_per_request: {cpu:.0f}")
+    print(f"ratio_server_cpu_bare_to_{name}: {bare.server_cpu_us_per_request / cpu:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="10,000 SKUs, 3 s per endpoint")
+    parser.add_argument("--quick", action="store_true", help="10,000 SKUs, 3 rounds of 1.2 s per endpoint")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument(
-        "--availability-url", default=None, help="database for availability (default: SQLite)"
-    )
-    parser.add_argument("--pg-url", default=os.environ.get("COMPTOIR_TEST_DATABASE_URL"))
+    parser.add_argument("--pg-url", default=None, help="PostgreSQL server ('' skips PostgreSQL)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--baseline-tree", type=Path, default=None, help="another checkout to serve alike")
     args = parser.parse_args()
-    skus, duration, rounds = (10_000, 2.0, 3) if args.quick else (100_000, 3.0, 5)
+    skus, duration, rounds, warmup = (10_000, 1.2, 3, 0.4) if args.quick else (100_000, 3.0, 5, 1.0)
+    pg = None if args.pg_url == "" else server_url(args.pg_url)
+    if pg is not None and not reachable(pg):
+        print("postgresql: skipped (the server does not answer)")
+        pg = None
 
-    from comptoir.core.auth import ApiKeyCreate, create_key
-    from comptoir.core.db import Database
     from comptoir.core.migrate import upgrade
-    from comptoir.core.uow import UnitOfWork
     from comptoir.domains import load_models
 
     load_models()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.availability_url or f"sqlite:///{tmp}/bench.db"
-        upgrade(url)
-        t0 = time.perf_counter()
-        names, places = build(url, skus)
-        print(f"places: {len(places)}")
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        sqlite = f"sqlite:///{tmp}/bench.db"
+        upgrade(sqlite)
+        names, token = prepare(sqlite, skus, "sqlite")
+        print(f"places: {STORES + WAREHOUSES}")
         print(f"skus: {skus}")
-        print(f"setup_seconds: {time.perf_counter() - t0:.1f}")
-        db = Database(url)
-        with UnitOfWork(db) as uow:
-            token = create_key(
-                uow, ApiKeyCreate(name="bench", scopes=["inventory:read"], channel="web")
-            ).token
-            uow.commit()
-        db.dispose()
-        sku = names[len(names) // 2]
-        print(f"service_calls_per_s: {service_rate(url, sku, 2.0 if args.quick else 4.0):.0f}")
+        asked = queries(names, 4096)
+        print(f"service_calls_per_s_sqlite: {service_rate(sqlite, asked, 0.5 if args.quick else 4.0):.0f}")
         if args.profile:
-            print(profile_service(url, sku, 2000))
-
+            print(profile_service(sqlite, asked, 2000))
+        databases = {
+            "sqlite": (sqlite, token, {}),
+            "sqlite_cors": (sqlite, token, {"COMPTOIR_CORS_ORIGINS": CORS_ORIGIN}),
+        }
+        if pg is not None:
+            pg_db = stack.enter_context(scratch_database(pg, label="bench_availability"))
+            pg_names, pg_token = prepare(pg_db, skus, "postgresql")
+            assert pg_names == names
+            databases["postgresql"] = (pg_db, pg_token, {"COMPTOIR_CORS_ORIGINS": CORS_ORIGIN})
         bare_proc, bare_base = start_bare(Path(tmp) / "bare.log")
-        server, base = start_comptoir(url, Path(tmp) / "server.log")
-        try:
-            target = (
-                f"{base}/v1/inventory/availability/nearest?sku={sku}&lat={ORIGIN[0]}&lon={ORIGIN[1]}&limit=5"
-            )
-            auth = {"Authorization": f"Bearer {token}"}
-            found = interleaved(
-                {
-                    "bare": (f"{bare_base}/bare", {}),
-                    "availability": (target, auth),
-                    # The foundation's own ceiling: an authenticated endpoint that does no domain work.
-                    "me": (f"{base}/v1/me", auth),
-                },
-                rounds=rounds,
-                duration=duration,
-                connections=args.connections,
-            )
-        finally:
-            stop(server)
-            stop(bare_proc)
-    bare, avail, me = found["bare"], found["availability"], found["me"]
-
-    print(f"connections: {args.connections}")
-    print(f"rounds: {rounds}")
-    print(f"seconds_per_endpoint_per_round: {duration:g}")
-    print(f"bare_fastapi_rps: {bare.rps:.0f}")
-    print(f"bare_fastapi_p99_ms: {bare.p99_ms:.2f}")
-    print(f"availability_nearest_rps: {avail.rps:.0f}")
-    print(f"availability_nearest_p50_ms: {avail.p50_ms:.2f}")
-    print(f"availability_nearest_p99_ms: {avail.p99_ms:.2f}")
-    print(f"availability_nearest_errors: {avail.errors}")
-    print(f"ratio_rps_availability_to_bare: {avail.rps / bare.rps:.2f}")
-    print(
-        "ratio_rps_availability_to_bare_per_round: "
-        + " ".join(f"{a.rps / b.rps:.2f}" for a, b in zip(avail.rounds, bare.rounds, strict=True))
-    )
-    print(f"authenticated_me_rps: {me.rps:.0f}")
-    print(f"ratio_rps_authenticated_me_to_bare: {me.rps / bare.rps:.2f}")
-    print(f"ratio_rps_availability_to_authenticated_me: {avail.rps / me.rps:.2f}")
-    if args.pg_url:
-        rate, refused = reservations_per_second(args.pg_url, 3.0 if args.quick else 8.0)
+        stack.callback(stop, bare_proc)
+        servers = {}
+        trees = {"": ROOT} | ({"_baseline": args.baseline_tree.resolve()} if args.baseline_tree else {})
+        for name, (url, _, extra) in databases.items():
+            for suffix, root in trees.items():
+                proc, base = spawn_comptoir(url, Path(tmp) / f"{name}{suffix}.log", root=root, **extra)
+                stack.callback(stop, proc)
+                servers[name + suffix] = (proc, base)
+        for proc, base in servers.values():
+            wait_ready(f"{base}/healthz", proc)
+        paths = [
+            f"/v1/inventory/availability/nearest?sku={sku}&lat={lat}&lon={lon}&limit=5"
+            for sku, lat, lon in asked
+        ]
+        targets = {"bare": Target(f"{bare_base}/bare", server_pid=bare_proc.pid)}
+        for name, (_, base) in servers.items():
+            database = databases[name.removesuffix("_baseline")]
+            headers = {"Authorization": f"Bearer {database[1]}"}
+            if database[2]:
+                headers["Origin"] = CORS_ORIGIN
+            targets[name] = Target(base, headers, paths, server_pid=servers[name][0].pid)
+        # The foundation's own ceiling: an authenticated endpoint that does no domain work.
+        targets["me"] = Target(
+            f"{servers['sqlite'][1]}/v1/me",
+            {"Authorization": f"Bearer {token}"},
+            server_pid=servers["sqlite"][0].pid,
+        )
+        found = interleaved(
+            targets, rounds=rounds, duration=duration, connections=args.connections, warmup=warmup
+        )
+        print(f"connections: {args.connections}")
+        print(f"rounds: {rounds}")
+        print(f"seconds_per_endpoint_per_round: {duration:g}")
+        print(f"distinct_requests: {len(paths)}")
+        print_figures(found, list(servers))
+    if pg is not None and not args.quick:
+        rate, refused = reservations_per_second(pg, 8.0)
         print(f"reservations_per_s_postgresql: {rate:.0f}")
         print(f"reservations_refused: {refused}")
     else:
-        print("reservations_per_s_postgresql: skipped (give --pg-url or COMPTOIR_TEST_DATABASE_URL)")
+        print("reservations_per_s_postgresql: skipped (--quick or no PostgreSQL)")
+    print(f"bench_seconds: {time.perf_counter() - started:.0f}")
 
 
 if __name__ == "__main__":

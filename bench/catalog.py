@@ -31,15 +31,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
+from bench._db import reachable, scratch_database, server_url  # noqa: E402
 from comptoir.catalog import service  # noqa: E402
 from comptoir.catalog.models import Variant  # noqa: E402
 from comptoir.catalog.policies import fold, gtin_check_digit  # noqa: E402
@@ -340,22 +340,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         run("sqlite", f"sqlite:///{workdir / 'bench.db'}", variants, rounds, workdir)
-        if args.pg:
-            admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-            name = f"comptoir_bench_{uuid.uuid4().hex[:8]}"
-            try:
-                with admin.connect() as conn:
-                    conn.execute(text(f'CREATE DATABASE "{name}"'))
-            except Exception as exc:  # no server: say so and stop
-                print(f"postgresql: skipped ({type(exc).__name__})")
-                return
-            url = f"{args.pg.rsplit('/', 1)[0]}/{name}"
-            try:
+        if args.pg and not reachable(server_url(args.pg)):
+            print("postgresql: skipped (the server does not answer)")
+        elif args.pg:
+            with scratch_database(args.pg, label="bench_catalog", migrate=False) as url:
                 run("postgresql", url, variants, rounds, workdir)
-            finally:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
 
 
 if __name__ == "__main__":

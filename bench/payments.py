@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import random
 import sys
 import time
@@ -31,46 +30,23 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
+for _path in (ROOT, ROOT / "src"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench._db import scratch_database  # noqa: E402
+
 CLIENTS = 8
 
 
-def _server_url() -> str:
-    url = (
-        os.environ.get("COMPTOIR_BENCH_DATABASE_URL")
-        or os.environ.get("COMPTOIR_TEST_DATABASE_URL")
-        or DEFAULT_URL
-    )
-    return (
-        url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    )
-
-
-def _admin(url: str) -> Any:
-    from sqlalchemy import create_engine
-
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-
-
-def _prepare(server: str, cards: int) -> tuple[str, list[str]]:
+def _prepare(url: str, cards: int) -> list[str]:
     from decimal import Decimal
 
-    from sqlalchemy import text
-
     from comptoir.core.db import Database
-    from comptoir.core.migrate import upgrade
     from comptoir.core.uow import UnitOfWork
     from comptoir.payments import service
     from comptoir.payments.schemas import GiftCardIssueIn
 
-    name = f"comptoir_bench_payments_{uuid.uuid4().hex[:8]}"
-    with _admin(server).connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.rsplit("/", 1)[0] + "/" + name
-    upgrade(url, "head")
     db = Database(url, pool_size=1)
     codes: list[str] = []
     with UnitOfWork(db) as uow:
@@ -84,15 +60,7 @@ def _prepare(server: str, cards: int) -> tuple[str, list[str]]:
             codes.append(card.code)
         uow.commit()
     db.dispose()
-    return url, codes
-
-
-def _drop(server: str, url: str) -> None:
-    from sqlalchemy import text
-
-    name = url.rsplit("/", 1)[1]
-    with _admin(server).connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    return codes
 
 
 def _client(url: str, codes: list[str], mode: str, seconds: float, seed: int, out: Any, start: Any) -> None:
@@ -280,9 +248,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="shorter runs (< 60 s)")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else 10.0
-    server = _server_url()
-    url, codes = _prepare(server, 50 if args.quick else 500)
-    try:
+    with scratch_database(label="bench_payments") as url:
+        codes = _prepare(url, 50 if args.quick else 500)
         # The machine may be shared: the ceiling and the service are measured in alternating rounds and
         # the best round of each is kept, so both saw the same conditions at their best.
         raws: list[float] = []
@@ -305,8 +272,6 @@ def main() -> None:
         print(f"ratio_to_ceiling: {spread['per_second'] / raw['per_second']:.2f}")
         print(f"refused: {int(spread['refused'] + hot['refused'] + refunds['refused'])}")
         print(f"balances_consistent: {_consistent(url)}")
-    finally:
-        _drop(server, url)
 
 
 if __name__ == "__main__":

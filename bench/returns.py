@@ -29,10 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
-from bench.checkout import CLIENTS, STORES, command, drop_database, scratch_database, seed  # noqa: E402
+from bench._db import scratch_database  # noqa: E402
+from bench.checkout import CLIENTS, STORES, command, make_carts, seed  # noqa: E402
 
 
-def client(url: str, n: int, carts: list[tuple[str, str]], barrier: Any, out: Any) -> None:
+def client(url: str, n: int, carts: list[tuple[str, str, str]], barrier: Any, out: Any) -> None:
     try:
         _client(url, n, carts, barrier, out)
     except Exception as exc:
@@ -41,7 +42,7 @@ def client(url: str, n: int, carts: list[tuple[str, str]], barrier: Any, out: An
         raise
 
 
-def _client(url: str, n: int, carts: list[tuple[str, str]], barrier: Any, out: Any) -> None:
+def _client(url: str, n: int, carts: list[tuple[str, str, str]], barrier: Any, out: Any) -> None:
     from comptoir.core.context import Actor
     from comptoir.core.db import Database
     from comptoir.core.uow import UnitOfWork
@@ -55,9 +56,9 @@ def _client(url: str, n: int, carts: list[tuple[str, str]], barrier: Any, out: A
     store = STORES[n % len(STORES)]
     till = Actor(key_id=None, channel=f"store:{store}", scopes=frozenset({"*"}))
     delivered = []
-    for cart_id, _mode in carts:
+    for cart_id, _mode, token in carts:
         with UnitOfWork(db, web) as uow:
-            order = orders.checkout(uow, command(cart_id, "home_delivery", n))
+            order = orders.checkout(uow, command(cart_id, "home_delivery", n), cart_token=token)
             uow.commit()
         for fulfilment in order.fulfilments:
             for action in ("allocate", "pick", "ship", "deliver"):
@@ -101,12 +102,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     per_client = 4 if args.quick else 40
-    from comptoir.core.migrate import upgrade
-
-    url = scratch_database()
-    try:
-        upgrade(url)
-        plan = seed(url, per_client - 1)  # seed gives one cart more (checkout's warm-up)
+    with scratch_database(label="bench_returns") as url:
+        seed(url)
+        plan = make_carts(url, per_client)
         ctx = mp.get_context("spawn")
         barrier, out = ctx.Barrier(CLIENTS), ctx.Queue()
         procs = [ctx.Process(target=client, args=(url, c, plan[c], barrier, out)) for c in range(CLIENTS)]
@@ -128,8 +126,6 @@ def main() -> None:
         print(f"return_latency_p50_ms: {q[49] * 1000:.1f}")
         print(f"return_latency_p95_ms: {q[94] * 1000:.1f}")
         print(f"statements_per_return: {sum(r[4] for r in results) / done:.1f}")
-    finally:
-        drop_database(url)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,16 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
-from starlette.routing import BaseRoute, Match
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
 from comptoir.core import routes as core_routes
 from comptoir.core import staff, staff_routes, web
-from comptoir.core.api import AppState, ContextRoute, install_problem_handlers, openapi_security
+from comptoir.core.api import AppState, install_problem_handlers, openapi_security
 from comptoir.core.auth import Authenticator
+from comptoir.core.cors import CORS
 from comptoir.core.db import Database
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.idempotency import IdempotencyMiddleware
@@ -74,14 +74,13 @@ class _AreaDispatch:
     FastAPI tries routes one included router after another, and trying a router that does not match
     costs about 16 µs: with eleven domains, the last area's requests spent 0.4–0.6 ms only finding
     their route. No route has a parameter in its first two segments, so skipping the other areas
-    changes no match; anything outside an area (health, docs, static files, 404s) goes to the full
-    router.
+    changes no match. HTTP and WebSocket requests are dispatched by their path alone; anything
+    outside an area (health, docs, static files, 404s) and the lifespan go to the full router.
     """
 
     def __init__(self, router: APIRouter, areas: dict[str, APIRouter]) -> None:
         self.router = router
         self.areas = areas
-        self.hot = _hot_routes(areas)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -89,13 +88,6 @@ class _AreaDispatch:
             root: str = scope.get("root_path", "")
             if root and path.startswith(root):
                 path = path[len(root) :]
-            if scope["method"] == "GET":
-                hot = self.hot.get(path)
-                if hot is not None:
-                    scope["route"] = hot
-                    scope.setdefault("router", self.router)
-                    await hot.app(scope, receive, send)
-                    return
             area = _area(path)
             sub = self.areas.get(area) if area else None
             if sub is not None:
@@ -106,98 +98,17 @@ class _AreaDispatch:
         await self.router(scope, receive, send)
 
 
-class _HotLane:
-    """Serves a hot GET route (``ContextRoute``) without the middleware stack but the request one.
-
-    On the nearest-stores availability call the stack's layers (server errors, body limit, exception
-    middleware, exit stack, idempotency, dispatch) cost about a tenth of the request. For such a
-    route they do nothing: a GET has no body or idempotency key, the route has no dependency that
-    yields, and its errors are answered here by the application's exception handlers exactly as the
-    exception middleware would (``RequestMiddleware`` answers anything else with a 500 problem, as it
-    does under the stack). Only built when the stack holds no middleware but the kernel's own.
-    """
-
-    def __init__(self, app: ComptoirAPI, routes: dict[str, ContextRoute], metrics: Metrics) -> None:
-        handlers: dict[Any, Any] = {}
-        status_handlers: dict[int, Any] = {}
-        for key, handler in app.exception_handlers.items():
-            if key in (500, Exception):  # the server-error handler is not the exception middleware's
-                continue
-            if isinstance(key, int):
-                status_handlers[key] = handler
-            else:
-                handlers[key] = handler
-        self.app = app
-        self.routes = routes
-        self.handlers = (handlers, status_handlers)
-        self.serve = RequestMiddleware(self._dispatch, metrics=metrics)
-
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        route = self.routes[scope["path"]]
-        scope["app"] = self.app
-        scope["router"] = self.app.router
-        scope["route"] = route
-        scope["starlette.exception_handlers"] = self.handlers
-        await route.app(scope, receive, send)
-
-
-_LANE_MIDDLEWARE: set[Any] = {BodyLimitMiddleware, IdempotencyMiddleware, RequestMiddleware}
-
-
 class ComptoirAPI(FastAPI):
     area_routers: dict[str, APIRouter]
-    hot_lane: _HotLane | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
         # Starlette wraps `self.router` in the middlewares; put the area dispatch in its place.
         real = self.router
-        dispatch = _AreaDispatch(real, getattr(self, "area_routers", {}))
-        self.router = cast(Any, dispatch)
+        self.router = cast(Any, _AreaDispatch(real, getattr(self, "area_routers", {})))
         try:
-            stack = super().build_middleware_stack()
+            return super().build_middleware_stack()
         finally:
             self.router = real
-        self.hot_lane = None
-        metrics = [
-            m.kwargs.get("metrics") for m in self.user_middleware if cast(Any, m.cls) is RequestMiddleware
-        ]
-        if (
-            dispatch.hot
-            and not self.root_path
-            and {cast(Any, m.cls) for m in self.user_middleware} == _LANE_MIDDLEWARE
-            and isinstance(metrics[0], Metrics)
-        ):
-            self.hot_lane = _HotLane(self, dispatch.hot, metrics[0])
-        return stack
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.middleware_stack is None:
-            self.middleware_stack = self.build_middleware_stack()
-        lane = self.hot_lane
-        if (
-            lane is not None
-            and scope["type"] == "http"
-            and scope["method"] == "GET"
-            and scope["path"] in lane.routes
-        ):
-            await lane.serve(scope, receive, send)
-            return
-        await super().__call__(scope, receive, send)
-
-
-def _hot_routes(areas: dict[str, APIRouter]) -> dict[str, ContextRoute]:
-    """GET routes declared hot (``ContextRoute``, a fixed path), found by their path alone: a dictionary
-    look-up instead of matching the area's routes one by one. Only when no route before it in its
-    area would take the same request."""
-    hot: dict[str, ContextRoute] = {}
-    for router in areas.values():
-        for index, route in enumerate(router.routes):
-            if not isinstance(route, ContextRoute) or "{" in route.path or "GET" not in (route.methods or ()):
-                continue
-            probe: Scope = {"type": "http", "method": "GET", "path": route.path, "root_path": ""}
-            if not any(other.matches(probe)[0] is Match.FULL for other in router.routes[:index]):
-                hot[route.path] = route
-    return hot
 
 
 def _area_routers(routers: list[APIRouter]) -> dict[str, APIRouter]:
@@ -298,7 +209,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            CORS,
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],

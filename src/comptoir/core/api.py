@@ -5,21 +5,21 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from opentelemetry import trace
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from starlette._exception_handler import wrap_app_handling_exceptions
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import request_response
 from starlette.types import Receive, Scope, Send
 
 from comptoir.core import access, staff, tokens
@@ -137,20 +137,6 @@ def _credential_headers(raw: list[tuple[bytes, bytes]]) -> dict[bytes, str]:
     return found
 
 
-def query_items(query_string: bytes) -> list[tuple[str, str]]:
-    """``parse_qsl(…, keep_blank_values=True)`` of a raw query string, splitting by hand when nothing
-    is percent- or plus-encoded (the common case of a hot GET)."""
-    text = query_string.decode("latin-1")
-    if "%" in text or "+" in text:
-        return parse_qsl(text, keep_blank_values=True)
-    items = []
-    for part in text.split("&"):
-        if part:
-            name, _, value = part.partition("=")
-            items.append((name, value))
-    return items
-
-
 class PolicyDependency:
     """The context dependency of one route: authenticates the caller and applies its :class:`Policy`.
 
@@ -251,43 +237,43 @@ def route_policy(route: Any) -> PolicyDependency | None:
     return None
 
 
-def _raising(error: Exception) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        raise error
+class LeanRoute(APIRoute):
+    """An opt-in for hot reads: the route's context awaited directly, served as a Starlette route.
 
-    return app
-
-
-class ContextRoute(APIRoute):
-    """A hot read route called without FastAPI's dependency solver.
-
-    For an ``async`` endpoint whose parameters are the request context (one ``require(...)``
-    dependency) and the ``Request``, and which parses its own query and returns a ``Response``. The
-    solver and its per-request bookkeeping cost about a third of the availability route under
-    cProfile; here the context dependency is awaited directly. OpenAPI is built from the declared
-    signature like any route's (``openapi_extra`` documents the query the endpoint parses). Without
-    dependencies that yield there is no exit stack to keep, and a GET has no body to limit: the
-    route's ASGI app only builds the request and maps exceptions to problems as usual.
+    For an ``async`` endpoint taking the request context (one ``async`` dependency, itself without
+    dependencies, taking the request) and the ``Request``, and returning a ``Response``; the shape is
+    checked when the route is built. FastAPI's dependency solver and its per-request wrappers (two
+    exit stacks, a body limit, nothing a GET without yielding dependencies uses) cost about a third
+    of the nearest-stores availability call; here the handler awaits the dependency and the endpoint
+    and Starlette's public ``request_response`` serves it (errors become problems through the
+    application's handlers, as on any route). The route sits in the application's router behind
+    every middleware; OpenAPI is built from its signature. FastAPI's own route app serves the request
+    instead when it is being traced (its operation spans then appear as for any route). The lean app is the route's own (``route.app``), which the
+    application's area dispatch calls; where FastAPI serves an included router itself, it builds
+    its usual app from ``get_route_handler`` (left as is), include-level dependencies included.
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
-        handler = self.get_route_handler()
+        standard = self.app
+        context, names = self._context_shape()
+
+        async def handler(request: Request) -> Response:
+            ctx = await context(request)
+            response: Response = await endpoint(**{names[0]: ctx, names[1]: request})
+            return response
+
+        lean = request_response(handler)
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            request = Request(scope, receive, send)
-            try:
-                response = await handler(request)
-            except Exception as exc:
-                # Nothing is sent yet: the application's handlers answer (problem documents) as
-                # Starlette's wrapper does for every other route, or the error propagates.
-                await wrap_app_handling_exceptions(_raising(exc), request)(scope, receive, send)
-                return
-            await response(scope, receive, send)
+            if trace.get_current_span().is_recording():
+                await standard(scope, receive, send)
+            else:
+                await lean(scope, receive, send)
 
         self.app = app
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    def _context_shape(self) -> tuple[Callable[..., Any], tuple[str, str]]:
         dependant = self.dependant
         deps = dependant.dependencies
         if (
@@ -307,18 +293,9 @@ class ContextRoute(APIRoute):
             or not (inspect.iscoroutinefunction(deps[0].call) or isinstance(deps[0].call, PolicyDependency))
         ):
             raise TypeError(
-                f"{self.path}: a ContextRoute endpoint is `async def (ctx: <require()>, request: Request)`."
+                f"{self.path}: a LeanRoute endpoint is `async def (ctx: <require()>, request: Request)`."
             )
-        context = deps[0].call
-        names = (deps[0].name, dependant.request_param_name)
-        endpoint = self.endpoint
-
-        async def handler(request: Request) -> Response:
-            ctx = await context(request)
-            response: Response = await endpoint(**{names[0]: ctx, names[1]: request})
-            return response
-
-        return handler
+        return deps[0].call, (deps[0].name, dependant.request_param_name)
 
 
 def openapi_security(app: FastAPI) -> None:

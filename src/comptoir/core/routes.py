@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from comptoir.core import auth, webhooks
-from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, app_state, etag
-from comptoir.core.errors import Unavailable
+from comptoir.core.api import PROBLEM_RESPONSES, AppState, IfMatch, RequestContext, allow, app_state, etag
+from comptoir.core.errors import Problem, Unauthorized, Unavailable
 from comptoir.core.pagination import Page
 
 health = APIRouter(tags=["operations"])
@@ -200,3 +200,45 @@ def list_events(
 ) -> Page[webhooks.EventOut]:
     with ctx.reader() as uow:
         return webhooks.list_events(uow, type_prefix=type_prefix, cursor=cursor, limit=limit)
+
+
+# -- WebSockets ----------------------------------------------------------------------------------------------
+
+WS_UNAUTHORIZED = 4401  # no key, or one malformed, unknown or revoked (HTTP 401 in the 4000 range)
+WS_FORBIDDEN = 4403  # a valid key refused: over its rate limit, not allowed (HTTP 403 and the like)
+
+
+def _websocket_token(websocket: WebSocket) -> str | None:
+    """The key of a WebSocket: ``Authorization: Bearer``/``X-API-Key`` as on any route, or
+    ``?access_token=`` since a browser cannot set headers on a WebSocket."""
+    token = websocket.query_params.get("access_token")
+    if token:
+        return token
+    return auth.parse_token(websocket.headers.get("authorization"), websocket.headers.get("x-api-key"))
+
+
+@router.websocket("/ws/echo")
+async def echo(websocket: WebSocket) -> None:
+    """Sends every message back as it came (text or binary): a check that WebSockets reach the
+    application through every proxy and worker. Requires a valid API key; the connection is accepted
+    then closed with 4401 (no or bad key) or 4403 (key refused), the problem's detail as the reason."""
+    state: AppState = websocket.app.state.comptoir
+    await websocket.accept()
+    try:
+        # The key check reads the database (off the event loop) only when the key is not cached.
+        await state.authenticator.authenticate(_websocket_token(websocket))
+    except Problem as problem:
+        code = WS_UNAUTHORIZED if isinstance(problem, Unauthorized) else WS_FORBIDDEN
+        await websocket.close(code=code, reason=problem.detail.encode()[:120].decode(errors="ignore"))
+        return
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if message.get("text") is not None:
+                await websocket.send_text(message["text"])
+            elif message.get("bytes") is not None:
+                await websocket.send_bytes(message["bytes"])
+    except WebSocketDisconnect:
+        return

@@ -1,8 +1,9 @@
 """inventory: HTTP API (thin: parse, call the service, map errors).
 
-``GET /v1/inventory/availability/nearest`` is the platform's hottest read: an ``async`` route that runs
-its one or two short Core queries on the event loop (no hop to the thread pool, no ORM objects) and
-writes the JSON itself (no second validation of the response model).
+``GET /v1/inventory/availability/nearest`` is the platform's hottest read: a ``LeanRoute`` (its one
+dependency, the request context, awaited directly), its query validated by one model, one or two short
+Core queries run on the event loop (no hop to the thread pool, no ORM objects), and the JSON written
+by the service (no second validation of the response model).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from comptoir.core.api import PROBLEM_RESPONSES, ContextRoute, RequestContext, allow, query_items
+from comptoir.core.api import PROBLEM_RESPONSES, LeanRoute, RequestContext, allow
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.pagination import Page
 from comptoir.core.types import AwareDatetime
@@ -89,15 +90,13 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 
 
 async def nearest(ctx: Reader, request: Request) -> Response:
-    # The query is validated by one model rather than parameter by parameter: FastAPI's per-parameter
-    # path cost about 45 % of this route's time when profiled. Errors are the same 422 problem, each
-    # failing field named as /query/<name>.
-    raw: dict[str, Any] = {}
-    for name, value in query_items(request.scope["query_string"]):
-        if name == "kind":
-            raw.setdefault("kind", []).append(value)
-        else:
-            raw[name] = value  # the last of a repeated parameter, as Starlette reads it
+    # The query (parsed by FastAPI already) validated by one model: FastAPI's per-parameter and
+    # query-model paths cost about 45 % of this route's time when profiled. Errors are the same 422
+    # problem, each failing field named. The service writes the JSON (no second validation).
+    query = request.query_params
+    raw: dict[str, Any] = dict(query)  # the last of a repeated parameter, as Starlette reads it
+    if "kind" in raw:
+        raw["kind"] = query.getlist("kind")
     try:
         q = NearestQuery.model_validate(raw)
     except ValidationError as exc:
@@ -127,7 +126,7 @@ router.add_api_route(
     response_model=NearestOut,
     summary="Nearest places with stock to a position or a postcode, with open status and pickup promise",
     openapi_extra={"parameters": _query_parameters(NearestQuery)},
-    route_class_override=ContextRoute,
+    route_class_override=LeanRoute,  # the platform's hottest read
 )
 
 
