@@ -93,6 +93,7 @@ PERSONAL_DATA_FREE = {
     "inventory_counts": "stock count references",
     "inventory_movements": "stock movement references",
     "core_job_leases": "names of periodic jobs",
+    "customers_match_models": "the identity model: weights per comparison level, counts of the most common names (linked to no one)",
     "core_staff_people": "employees (their own sign-in identity), not customers",
     "customers_distinct_pairs": "two customer ids and a reason from a fixed list",
     "customers_merges": "ids moved by a merge and a reason from a fixed list",

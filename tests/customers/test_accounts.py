@@ -427,7 +427,7 @@ def test_idle_throttle_counters_are_forgotten_after_a_day(client, db, web) -> No
         at = clock.now() + delay
         clock.set_clock(lambda: at)
         try:
-            (job,) = jobs(get_settings())
+            (job,) = [j for j in jobs(get_settings()) if j.name == "customers.forget_idle_sign_in_throttles"]
             with UnitOfWork(db) as uow:
                 job.run(uow)
                 uow.commit()
