@@ -31,9 +31,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -62,6 +61,9 @@ from comptoir.core.webhooks import (
     signature_headers,
     type_matches,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("comptoir.dispatcher")
 
@@ -109,10 +111,7 @@ class Dispatcher:
         self.bus = bus
         self.config = config
         self.jobs = jobs or []
-        # No proxy from the environment: a delivery connects to the address its guard checked.
-        self.http = http or httpx.Client(
-            timeout=config.webhook_timeout_seconds, follow_redirects=False, trust_env=False
-        )
+        self._http = http
         settings = bus.settings or get_settings()
         self.guard = guard or TargetGuard.from_settings(settings)
         self._mailer = mailer
@@ -126,6 +125,18 @@ class Dispatcher:
             lock=self._lock,
         )
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
+    @property
+    def http(self) -> httpx.Client:
+        """The webhooks' HTTP client, made on the first delivery (httpx is loaded then, not at start-up)."""
+        if self._http is None:
+            import httpx
+
+            # No proxy from the environment: a delivery connects to the address its guard checked.
+            self._http = httpx.Client(
+                timeout=self.config.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+            )
+        return self._http
 
     def _mail_transport(self) -> Mailer:
         if self._mailer is None:
@@ -364,6 +375,8 @@ class Dispatcher:
             return [dict(row._mapping) for row in rows]
 
     def _post(self, item: dict[str, Any]) -> None:
+        import httpx
+
         body = json.dumps(
             {
                 "id": item["event_id"],
