@@ -102,7 +102,7 @@ def phone_display(e164: str | None) -> str:
     return phonenumbers.format_number(number, kind)
 
 
-pages.env.globals["tel"] = phone_display
+pages.globals["tel"] = phone_display
 
 
 def _is_htmx(request: Request) -> bool:
