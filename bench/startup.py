@@ -1,7 +1,7 @@
 """Cold start: from a new process to its first ``/healthz`` answer, Comptoir against a bare FastAPI app.
 
 Each run starts a fresh interpreter serving with uvicorn (as ``comptoir serve`` does: the
-``create_app_from_env`` factory, the dispatcher in the process, a migrated SQLite database) and polls
+``comptoir.asgi`` factory, the dispatcher in the process, a migrated SQLite database) and polls
 ``/healthz`` until it answers 200; the baseline is a bare FastAPI app with one ``/healthz`` route started
 the same way in the same run. Prints the medians of the runs as ``name: value`` lines: the wall time, and
 the CPU time the server process used (steadier than the wall time on a machine others load too).
@@ -111,7 +111,7 @@ def main() -> None:
             cwd=ROOT,
             check=True,
         )
-        servers = {"comptoir": "comptoir.app:create_app_from_env", "bare": "bench.startup:bare_app"}
+        servers = {"comptoir": "comptoir.asgi:create_app_from_env", "bare": "bench.startup:bare_app"}
         for factory in servers.values():
             cold_start_ms(factory, env)  # untimed: compiles the bytecode, fills the page cache
         figures: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}

@@ -50,7 +50,7 @@ from comptoir.core.models import (
     WebhookSubscription,
 )
 from comptoir.core.outbound import OutboundConfig, OutboundSender
-from comptoir.core.settings import get_settings
+from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork, events_written
 from comptoir.core.webhooks import (
     REFUSED,
@@ -78,6 +78,19 @@ class DispatcherConfig:
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0
     mail_max_attempts: int = 8
+
+
+def dispatcher_config(settings: Settings) -> DispatcherConfig:
+    return DispatcherConfig(
+        batch_size=settings.dispatcher_batch_size,
+        poll_seconds=settings.dispatcher_poll_seconds,
+        handler_max_attempts=settings.handler_max_attempts,
+        webhook_max_attempts=settings.webhook_max_attempts,
+        webhook_timeout_seconds=settings.webhook_timeout_seconds,
+        backoff_base_seconds=settings.webhook_backoff_base_seconds,
+        backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        mail_max_attempts=settings.mail_max_attempts,
+    )
 
 
 @dataclass(frozen=True)
