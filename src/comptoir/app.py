@@ -253,7 +253,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
     routers = [core_routes.health, core_routes.router, staff_routes.router, web.router]
-    routers += [router for domain in all_domains() for router in domain.routers]
+    routers += [router for domain in all_domains() for router in domain.load_routers()]
     for router in routers:
         app.include_router(router)
     app.area_routers = _area_routers(routers)

@@ -51,6 +51,27 @@ def test_building_the_app_and_the_worker_loads_no_demo_cli_or_pdf_library() -> N
     assert found["dummy_hash"] is None
 
 
+BUILD_WORKER = """
+import json, sys
+from comptoir.core.settings import Settings
+from comptoir.domains import build_bus, build_jobs
+settings = Settings(database_url="sqlite://")
+bus, jobs = build_bus(settings), build_jobs(settings)
+print(json.dumps({"modules": sorted(sys.modules), "handlers": len(bus.handler_names), "jobs": len(jobs)}))
+"""
+
+
+def test_the_worker_builds_its_bus_and_jobs_without_routes_or_pages() -> None:
+    # given a fresh process / when it builds what `comptoir worker` runs: the bus and the jobs
+    out = subprocess.run([sys.executable, "-c", BUILD_WORKER], check=True, capture_output=True, text=True)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    modules: list[str] = found["modules"]
+    # then it has handlers and jobs, and no routes or pages module, nor the application, nor jinja2 was imported
+    assert found["handlers"] > 0 and found["jobs"] > 0
+    assert [m for m in modules if m.startswith("comptoir.") and m.endswith(("routes", ".pages"))] == []
+    assert [m for m in modules if m in ("comptoir.app", "jinja2")] == []
+
+
 SERVE_FACTORY = """
 import gc, json, os, sys
 os.environ.update(COMPTOIR_DATABASE_URL="sqlite://", COMPTOIR_SECRET_KEY="s" * 40, COMPTOIR_LOG_LEVEL="WARNING")

@@ -1,12 +1,12 @@
 """What the customers domain plugs into the application, the worker and the ``comptoir`` command."""
 
 from comptoir.core.registry import Domain
-from comptoir.customers import handlers, models, pages, profiles, routes
+from comptoir.customers import handlers, models, profiles
 
 DOMAIN = Domain(
     name="customers",
     models=models,
-    routers=[routes.router, pages.router],
+    routers=("comptoir.customers.routes:router", "comptoir.customers.pages:router"),
     register_handlers=handlers.register_handlers,
     customer_section=profiles.customer_section,
     pages=[("Customers", "/pages/customers"), ("Possible duplicates", "/pages/customers/reviews")],

@@ -1,15 +1,15 @@
 """What the receipts domain plugs into the application, the worker and the ``comptoir`` command."""
 
 from comptoir.core.registry import Domain
-from comptoir.receipts import handlers, jobs, models, pages, routes
+from comptoir.receipts import handlers, jobs, models
 
 DOMAIN = Domain(
     name="receipts",
     models=models,
-    routers=[routes.router, pages.router],
+    routers=("comptoir.receipts.routes:router", "comptoir.receipts.pages:router"),
     register_handlers=handlers.register_handlers,
     jobs=jobs.jobs,
-    pages=pages.PAGES,
+    pages="comptoir.receipts.pages:PAGES",
     cli="comptoir.receipts.cli",
     demo="comptoir.receipts.demo",
 )
