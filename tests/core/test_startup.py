@@ -30,8 +30,8 @@ print(json.dumps({"modules": sorted(sys.modules), "dummy_hash": accounts._dummy}
 
 NOT_FOR_SERVING = ("faker", "reportlab", "typer")
 # Loaded where they are used: matching and staff search, webhook and card-provider calls, the first
-# page rendered, a TOTP enrolment's QR code.
-LOADED_ON_FIRST_USE = ("numpy", "rapidfuzz", "httpx", "click", "rich", "pygments", "jinja2", "segno")
+# page rendered, a TOTP enrolment's QR code, an image upload.
+LOADED_ON_FIRST_USE = ("numpy", "rapidfuzz", "httpx", "click", "rich", "pygments", "jinja2", "segno", "PIL")
 
 
 def test_building_the_app_and_the_worker_loads_no_demo_cli_or_pdf_library() -> None:
