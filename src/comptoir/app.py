@@ -20,7 +20,7 @@ from comptoir.core.api import AppState, install_problem_handlers, openapi_securi
 from comptoir.core.auth import Authenticator
 from comptoir.core.cors import CORS
 from comptoir.core.db import Database
-from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
+from comptoir.core.dispatcher import Dispatcher, dispatcher_config
 from comptoir.core.idempotency import IdempotencyMiddleware
 from comptoir.core.limits import BodyLimitMiddleware
 from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
@@ -46,19 +46,6 @@ Authenticate with an API key: `Authorization: Bearer cpt_…` (create one with `
 Errors are RFC 9457 `application/problem+json`. POSTs that create accept an `Idempotency-Key`.
 Mutable resources carry a `version`; send it back as `If-Match` to avoid lost updates.
 """
-
-
-def dispatcher_config(settings: Settings) -> DispatcherConfig:
-    return DispatcherConfig(
-        batch_size=settings.dispatcher_batch_size,
-        poll_seconds=settings.dispatcher_poll_seconds,
-        handler_max_attempts=settings.handler_max_attempts,
-        webhook_max_attempts=settings.webhook_max_attempts,
-        webhook_timeout_seconds=settings.webhook_timeout_seconds,
-        backoff_base_seconds=settings.webhook_backoff_base_seconds,
-        backoff_max_seconds=settings.webhook_backoff_max_seconds,
-        mail_max_attempts=settings.mail_max_attempts,
-    )
 
 
 def _area(path: str) -> str | None:
@@ -187,7 +174,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
     routers = [core_routes.health, core_routes.router, staff_routes.router, web.router]
-    routers += [router for domain in all_domains() for router in domain.routers]
+    routers += [router for domain in all_domains() for router in domain.load_routers()]
     for router in routers:
         app.include_router(router)
     app.area_routers = _area_routers(routers)
@@ -220,7 +207,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory comptoir.app:create_app_from_env`` (used by ``comptoir serve``)."""
+    """The application configured from the environment (``comptoir serve`` runs it through ``comptoir.asgi``)."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     return create_app(settings)

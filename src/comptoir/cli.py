@@ -138,7 +138,7 @@ def serve(
         _metrics_directory()
     typer.secho(f"Comptoir on http://{host}:{port}  (API docs: http://{host}:{port}/docs)", fg="green")
     uvicorn.run(
-        "comptoir.app:create_app_from_env",
+        "comptoir.asgi:create_app_from_env",
         factory=True,
         host=host,
         port=port,
@@ -177,15 +177,17 @@ def worker(
     Start as many workers as you like on PostgreSQL: they share the work without delivering an event
     twice to the same handler, and a killed worker's work is picked up by the others.
     """
-    from comptoir.app import dispatcher_config
-    from comptoir.core.dispatcher import Dispatcher
-    from comptoir.core.observability import configure_logging
-    from comptoir.domains import build_bus, build_jobs
+    from comptoir.core.startup import collector_paused
 
-    settings = _settings()
-    configure_logging(settings.log_level, settings.log_json)
-    db = _db()
-    dispatcher = Dispatcher(db, build_bus(settings), dispatcher_config(settings), jobs=build_jobs(settings))
+    with collector_paused():
+        from comptoir.core.dispatcher import Dispatcher, dispatcher_config
+        from comptoir.core.observability import configure_logging
+        from comptoir.domains import build_bus, build_jobs
+
+        settings = _settings()
+        configure_logging(settings.log_level, settings.log_json)
+        bus, jobs = build_bus(settings), build_jobs(settings)
+        dispatcher = Dispatcher(_db(), bus, dispatcher_config(settings), jobs=jobs)
     if once:
         count = dispatcher.drain()
         typer.echo(f"processed {count} item(s)")

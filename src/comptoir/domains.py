@@ -85,7 +85,7 @@ def customer_exports() -> dict[str, CustomerSection]:
 
 
 def page_links() -> list[tuple[str, str, str]]:
-    return [(title, path, d.package) for d in all_domains() for title, path in d.pages]
+    return [(title, path, d.package) for d in all_domains() for title, path in d.page_links()]
 
 
 def build_jobs(settings: Settings) -> list[Job]:

@@ -82,7 +82,7 @@ def test_serving_imports_no_command_line_or_demo_module() -> None:
         "from comptoir.domains import all_domains, build_bus, build_jobs, customer_sections, page_links\n"
         "s = Settings(database_url='sqlite://')\n"
         "build_bus(s); build_jobs(s); customer_sections(); page_links()\n"
-        "[r for d in all_domains() for r in d.routers]"
+        "[r for d in all_domains() for r in d.load_routers()]"
     )
     # then every domain's declaration is loaded, and none of their cli or demo modules
     assert {f"comptoir.{name}.domain" for name in EXPECTED_ORDER} <= set(loaded)

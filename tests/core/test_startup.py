@@ -29,6 +29,9 @@ print(json.dumps({"modules": sorted(sys.modules), "dummy_hash": accounts._dummy}
 """
 
 NOT_FOR_SERVING = ("faker", "reportlab", "typer")
+# Loaded where they are used: matching and staff search, webhook and card-provider calls, the first
+# page rendered, a TOTP enrolment's QR code, an image upload.
+LOADED_ON_FIRST_USE = ("numpy", "rapidfuzz", "httpx", "click", "rich", "pygments", "jinja2", "segno", "PIL")
 
 
 def test_building_the_app_and_the_worker_loads_no_demo_cli_or_pdf_library() -> None:
@@ -41,8 +44,70 @@ def test_building_the_app_and_the_worker_loads_no_demo_cli_or_pdf_library() -> N
     # then no demo or command-line module, no demo-data or PDF library is imported ...
     assert [m for m in modules if m.startswith("comptoir.") and m.endswith((".cli", ".demo"))] == []
     assert [m for m in modules if m.split(".")[0] in NOT_FOR_SERVING] == []
+    # ... nor a library only some requests need, nor Babel's catalogue tools
+    assert [m for m in modules if m.split(".")[0] in LOADED_ON_FIRST_USE] == []
+    assert [m for m in modules if m.startswith("babel.messages")] == []
     # ... and no password was hashed
     assert found["dummy_hash"] is None
+
+
+BUILD_WORKER = """
+import json, sys
+from comptoir.core.settings import Settings
+from comptoir.domains import build_bus, build_jobs
+settings = Settings(database_url="sqlite://")
+bus, jobs = build_bus(settings), build_jobs(settings)
+print(json.dumps({"modules": sorted(sys.modules), "handlers": len(bus.handler_names), "jobs": len(jobs)}))
+"""
+
+
+def test_the_worker_builds_its_bus_and_jobs_without_routes_or_pages() -> None:
+    # given a fresh process / when it builds what `comptoir worker` runs: the bus and the jobs
+    out = subprocess.run([sys.executable, "-c", BUILD_WORKER], check=True, capture_output=True, text=True)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    modules: list[str] = found["modules"]
+    # then it has handlers and jobs, and no routes or pages module, nor the application, nor jinja2 was imported
+    assert found["handlers"] > 0 and found["jobs"] > 0
+    assert [m for m in modules if m.startswith("comptoir.") and m.endswith(("routes", ".pages"))] == []
+    assert [m for m in modules if m in ("comptoir.app", "jinja2")] == []
+
+
+SERVE_FACTORY = """
+import gc, json, os, sys
+os.environ.update(COMPTOIR_DATABASE_URL="sqlite://", COMPTOIR_SECRET_KEY="s" * 40, COMPTOIR_LOG_LEVEL="WARNING")
+collections = []
+gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
+from comptoir.asgi import create_app_from_env
+collections.clear()
+app = create_app_from_env()
+print(json.dumps({"collections": collections, "enabled": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "app": type(app).__name__}))
+"""
+
+
+def test_the_served_app_is_built_without_the_cyclic_collector_then_frozen() -> None:
+    # given a fresh process with the garbage collector on / when it builds the app `comptoir serve` runs
+    out = subprocess.run([sys.executable, "-c", SERVE_FACTORY], check=True, capture_output=True, text=True)
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    # then no collection ran while the application was imported and assembled ...
+    assert found["collections"] == []
+    assert found["app"] == "ComptoirAPI"
+    # ... its objects are frozen (later collections skip them) and the collector is on again
+    assert found["frozen"] > 100_000
+    assert found["enabled"] is True
+
+
+def test_the_collector_pause_restores_a_collector_that_was_off() -> None:
+    # given a process whose collector is already off (the pause runs in a child so the tests' heap is untouched)
+    code = (
+        "import gc; from comptoir.core.startup import collector_paused; gc.disable()\n"
+        "with collector_paused(): pass\n"
+        "print(gc.isenabled())"
+    )
+    # when a start-up block ends
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    # then the collector stays off, as it was
+    assert out.stdout.strip() == "False"
 
 
 class _SlowCountingHasher(PasswordHasher):

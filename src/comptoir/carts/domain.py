@@ -1,16 +1,16 @@
 """What the carts domain plugs into the application, the worker and the ``comptoir`` command."""
 
-from comptoir.carts import handlers, jobs, models, pages, routes, service
+from comptoir.carts import handlers, jobs, models, service
 from comptoir.core.registry import Domain
 
 DOMAIN = Domain(
     name="carts",
     models=models,
-    routers=[routes.router, pages.router],
+    routers=("comptoir.carts.routes:router", "comptoir.carts.pages:router"),
     register_handlers=handlers.register_handlers,
     jobs=jobs.jobs,
     customer_section=service.customer_section,
-    pages=pages.PAGES,
+    pages="comptoir.carts.pages:PAGES",
     cli="comptoir.carts.cli",
     demo="comptoir.carts.demo",
 )

@@ -12,7 +12,6 @@ import mimetypes
 from datetime import timedelta
 from pathlib import PurePath
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
 from comptoir.catalog import policies, publishing
@@ -80,6 +79,8 @@ def _apply_rights(row: Asset, rights: RightsIn) -> None:
 def _check_content(kind: str, content_type: str, data: bytes) -> tuple[int | None, int | None]:
     """Refuse a file that is not what it claims; (width, height) of an image."""
     if kind == "image":
+        from PIL import Image, UnidentifiedImageError
+
         try:
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
@@ -249,6 +250,8 @@ def make_renditions(uow: UnitOfWork, storage: Storage, asset_id: str) -> list[st
     row = uow.session.get(Asset, asset_id)
     if row is None or row.kind != "image":
         return []
+    from PIL import Image, ImageOps
+
     with storage.open(row.storage_key) as handle, Image.open(handle) as original:
         original.load()
         image = ImageOps.exif_transpose(original)  # photos from phones stand upright

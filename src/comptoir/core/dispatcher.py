@@ -31,9 +31,8 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -51,7 +50,7 @@ from comptoir.core.models import (
     WebhookSubscription,
 )
 from comptoir.core.outbound import OutboundConfig, OutboundSender
-from comptoir.core.settings import get_settings
+from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork, events_written
 from comptoir.core.webhooks import (
     REFUSED,
@@ -62,6 +61,9 @@ from comptoir.core.webhooks import (
     signature_headers,
     type_matches,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("comptoir.dispatcher")
 
@@ -76,6 +78,19 @@ class DispatcherConfig:
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0
     mail_max_attempts: int = 8
+
+
+def dispatcher_config(settings: Settings) -> DispatcherConfig:
+    return DispatcherConfig(
+        batch_size=settings.dispatcher_batch_size,
+        poll_seconds=settings.dispatcher_poll_seconds,
+        handler_max_attempts=settings.handler_max_attempts,
+        webhook_max_attempts=settings.webhook_max_attempts,
+        webhook_timeout_seconds=settings.webhook_timeout_seconds,
+        backoff_base_seconds=settings.webhook_backoff_base_seconds,
+        backoff_max_seconds=settings.webhook_backoff_max_seconds,
+        mail_max_attempts=settings.mail_max_attempts,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,10 +124,7 @@ class Dispatcher:
         self.bus = bus
         self.config = config
         self.jobs = jobs or []
-        # No proxy from the environment: a delivery connects to the address its guard checked.
-        self.http = http or httpx.Client(
-            timeout=config.webhook_timeout_seconds, follow_redirects=False, trust_env=False
-        )
+        self._http = http
         settings = bus.settings or get_settings()
         self.guard = guard or TargetGuard.from_settings(settings)
         self._mailer = mailer
@@ -126,6 +138,18 @@ class Dispatcher:
             lock=self._lock,
         )
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+
+    @property
+    def http(self) -> httpx.Client:
+        """The webhooks' HTTP client, made on the first delivery (httpx is loaded then, not at start-up)."""
+        if self._http is None:
+            import httpx
+
+            # No proxy from the environment: a delivery connects to the address its guard checked.
+            self._http = httpx.Client(
+                timeout=self.config.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+            )
+        return self._http
 
     def _mail_transport(self) -> Mailer:
         if self._mailer is None:
@@ -364,6 +388,8 @@ class Dispatcher:
             return [dict(row._mapping) for row in rows]
 
     def _post(self, item: dict[str, Any]) -> None:
+        import httpx
+
         body = json.dumps(
             {
                 "id": item["event_id"],

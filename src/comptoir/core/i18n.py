@@ -16,9 +16,6 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, get_timezone
-from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -70,6 +67,9 @@ def translations(package: str, locale: str | None) -> NullTranslations:
     Domains write ``t = translations(__package__, locale)`` then ``t.gettext("Your receipt")`` so that
     ``make i18n`` finds the message ids.
     """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     lang = language_of(locale)
     path = _catalogue_path(package, lang)
     if lang == "en" or not path.exists():
@@ -114,6 +114,9 @@ def format_when(
 
 def untranslated(package: str, lang: str = "fr") -> list[str]:
     """Message ids used in ``package``'s code and templates that its catalogue does not translate."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
     root = Path(str(resources.files(package)))
     used = {
         message if isinstance(message, str) else message[0]
@@ -135,7 +138,8 @@ def untranslated(package: str, lang: str = "fr") -> list[str]:
 def update_catalogue(package: str, lang: str = "fr") -> Path | None:
     """Extract ``package``'s message ids and merge them into its catalogue, keeping existing translations."""
     from babel.messages.catalog import Catalog
-    from babel.messages.pofile import write_po
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po, write_po
 
     root = Path(str(resources.files(package)))
     template = Catalog(project="Comptoir", domain="messages")

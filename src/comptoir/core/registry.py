@@ -48,8 +48,9 @@ class Domain:
     name: str
     # The SQLAlchemy tables (imported so ``Base.metadata`` is complete for migrations and tests).
     models: ModuleType | None = None
-    # The API and page routers, included in this order.
-    routers: list[APIRouter] = field(default_factory=list)
+    # The API and page routers, included in this order, as ``"module:attribute"``: imported when the app
+    # is built (``load_routers``), so a worker process never loads routes or pages.
+    routers: tuple[str, ...] = ()
     # Subscribes the domain's reactions to events.
     register_handlers: Callable[[Bus], None] | None = None
     # The periodic jobs the dispatcher runs.
@@ -60,8 +61,9 @@ class Domain:
     # for the GDPR export (defaults to the 360° section). A domain storing personal data also erases it
     # on ``customers.customer_erased`` (tests/test_erasure_scan.py holds every domain to both).
     customer_export: CustomerSection | None = None
-    # Entry points of the reference pages: (title message id, path), e.g. ("Customers", "/pages/customers").
-    pages: list[tuple[str, str]] = field(default_factory=list)
+    # Entry points of the reference pages: (title message id, path), e.g. ("Customers", "/pages/customers"),
+    # or the ``"module:attribute"`` holding that list (the domain's pages module, imported by ``page_links``).
+    pages: list[tuple[str, str]] | str = field(default_factory=list)
     # Module path of the command-line group, holding ``register_cli`` (see RegisterCli). It adds the group
     # ``comptoir <name>`` and the ``comptoir import …`` commands listed in ``import_commands``.
     cli: str | None = None
@@ -72,6 +74,16 @@ class Domain:
     @property
     def package(self) -> str:
         return f"comptoir.{self.name}"
+
+    def load_routers(self) -> list[APIRouter]:
+        """Import the domain's routers."""
+        return [cast("APIRouter", _resolve(reference)) for reference in self.routers]
+
+    def page_links(self) -> list[tuple[str, str]]:
+        """The entry points of the domain's pages (importing its pages module when named)."""
+        if isinstance(self.pages, str):
+            return cast("list[tuple[str, str]]", _resolve(self.pages))
+        return self.pages
 
     def register_cli(self, app: typer.Typer, import_app: typer.Typer) -> None:
         """Import the domain's command-line module and add its commands."""
@@ -84,3 +96,9 @@ class Domain:
         if self.demo is not None:
             load = cast(LoadDemo, importlib.import_module(self.demo).load_demo)
             load(uow, settings)
+
+
+def _resolve(reference: str) -> object:
+    """``"package.module:attribute"`` → that attribute, importing the module."""
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)

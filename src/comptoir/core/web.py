@@ -12,15 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote
 
-import segno
 from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import ChoiceLoader, Environment, PackageLoader, pass_context, select_autoescape
-from jinja2.runtime import Context
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +31,10 @@ from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.i18n import format_money, format_number, format_when, negotiate, translations
 from comptoir.core.observability import request_id_var
 from comptoir.core.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from jinja2.runtime import Context
 
 STAFF_COOKIE = "comptoir_staff"
 ANON_CSRF_COOKIE = "comptoir_csrf"
@@ -48,6 +50,8 @@ def page_language(request: Request) -> str:
 
 
 def _gettext_functions(package: str, lang: str) -> dict[str, Any]:
+    from jinja2 import pass_context
+
     t = translations(package, lang)
 
     @pass_context
@@ -69,21 +73,41 @@ def _gettext_functions(package: str, lang: str) -> dict[str, Any]:
 
 
 class Pages:
-    """The templates of one package (``<package>/templates``), falling back to the kernel's layout."""
+    """The templates of one package (``<package>/templates``), falling back to the kernel's layout.
+
+    The Jinja2 environment is made on the first render (jinja2 is not loaded before): set the
+    package's template globals in ``globals`` when the module is imported."""
 
     def __init__(self, package: str) -> None:
         self.package = package
-        self.env = Environment(
+        self.globals: dict[str, Any] = {"htmx_src": f"/static/{STATIC_VERSION}"}
+        self._env: Environment | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def env(self) -> Environment:
+        if self._env is None:
+            with self._lock:
+                if self._env is None:
+                    self._env = self._environment()
+        return self._env
+
+    def _environment(self) -> Environment:
+        from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+
+        env = Environment(
             loader=ChoiceLoader(
-                [PackageLoader(package, "templates"), PackageLoader("comptoir.core", "templates")]
+                [PackageLoader(self.package, "templates"), PackageLoader("comptoir.core", "templates")]
             ),
             autoescape=select_autoescape(["html", "xml"]),
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-        self.env.globals["htmx_src"] = f"/static/{STATIC_VERSION}"
+        env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        env.globals.update(self.globals)
+        self.globals = env.globals  # later additions reach the templates too
+        return env
 
     def render(self, name: str, *, lang: str, **context: Any) -> str:
         request = context.get("request")
@@ -299,6 +323,8 @@ def start_totp(request: Request, ctx: Employee) -> HTMLResponse:
         enrolment = staff.start_totp(uow, ctx.actor.staff_id)
         person = staff.get_person(uow, ctx.actor.staff_id)
         uow.commit()
+    import segno
+
     qr = Markup(segno.make(enrolment.otpauth_uri, error="m").svg_inline(scale=4))
     return _pages.response(request, "account.html", person=person, sessions=[], enrolment=enrolment, qr=qr)
 

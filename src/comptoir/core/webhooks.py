@@ -23,10 +23,9 @@ import secrets
 import socket
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlparse
 
-import httpx
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
@@ -39,6 +38,9 @@ from comptoir.core.pagination import Page, keyset_page, paginate
 from comptoir.core.settings import Settings
 from comptoir.core.types import Omittable
 from comptoir.core.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    import httpx
 
 # -- signatures -----------------------------------------------------------------------------------
 
@@ -193,6 +195,8 @@ class TargetGuard:
     def check_subscription(self, url: str) -> None:
         """A 422 naming ``url`` when it points at a refused address (a name that does not resolve yet
         is accepted: each delivery checks again)."""
+        import httpx
+
         parsed = httpx.URL(url)
         try:
             self.addresses(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
@@ -210,6 +214,8 @@ class TargetGuard:
     ) -> httpx.Request:
         """The POST to ``url``, addressed to a checked address of its host (no second resolution): the
         ``Host`` header and the TLS server name keep the host name, so certificates are verified as usual."""
+        import httpx
+
         parsed = httpx.URL(url)
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
         ip = self.addresses(parsed.host, port)[0]
@@ -237,6 +243,8 @@ class SubscriptionIn(BaseModel):
         parsed = urlparse(value)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             raise ValueError("must be an absolute http(s) URL")
+        import httpx
+
         try:
             httpx.URL(value)  # what deliveries will parse (it refuses some forms urlparse accepts)
         except httpx.InvalidURL as exc:

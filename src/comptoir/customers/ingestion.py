@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import select
 
 from comptoir.core import clock
@@ -21,15 +20,8 @@ from comptoir.core.errors import InvalidInput
 from comptoir.core.ids import new_id
 from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, golden, match_models, merging, records
+from comptoir.customers import consents, golden, merging, records
 from comptoir.customers.events import CustomerCreated, CustomerUpdated
-from comptoir.customers.matching import (
-    AUTO_MERGE_SCORE,
-    REVIEW_SCORE,
-    encode_people,
-    person_keys,
-    score_pairs,
-)
 from comptoir.customers.models import Customer, Identifier, SourceRecord
 from comptoir.customers.normalisation import Normalised, Person, normalise
 from comptoir.customers.policies import self_asserted
@@ -53,6 +45,12 @@ def _aware(value: datetime | None, default: datetime) -> datetime:
 
 def best_matches(uow: UnitOfWork, person: Person, keys: list[str]) -> dict[str, tuple[float, str | None]]:
     """For each candidate customer, the best score of its records against ``person`` and that record."""
+    # Matching (numpy, rapidfuzz) loads on the first record matched, not when a process starts.
+    import numpy as np
+
+    from comptoir.customers import match_models
+    from comptoir.customers.matching import AUTO_MERGE_SCORE, encode_people, score_pairs
+
     candidates = records.fetch_candidates(uow, keys)
     best: dict[str, tuple[float, str | None]] = {}
     if candidates:
@@ -89,6 +87,8 @@ def ingest(
     region: str | None = None,
 ) -> IngestResult:
     """Keep ``record`` from ``source``, match it and attach it to its golden customer (created if new)."""
+    from comptoir.customers.matching import AUTO_MERGE_SCORE, REVIEW_SCORE, person_keys
+
     now = clock.now()
     region = region or get_settings().default_region
     normalised: Normalised = normalise(record.person_fields(), region, today=now.date())
@@ -189,6 +189,8 @@ def attach_record(
     uow: UnitOfWork, customer: Customer, source: str, fields: Mapping[str, Any], *, email_verified: bool
 ) -> str:
     """Add a record known to be this customer's (a rectification, an account): filed, not matched."""
+    from comptoir.customers.matching import person_keys
+
     now = clock.now()
     normalised = normalise(fields, get_settings().default_region, today=now.date())
     record_id = new_id("src")

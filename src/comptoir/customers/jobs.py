@@ -5,7 +5,7 @@ from __future__ import annotations
 from comptoir.core.dispatcher import Job
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import match_models, sessions
+from comptoir.customers import sessions
 
 RETRAIN_EVERY_SECONDS = 24 * 3600.0
 
@@ -15,6 +15,8 @@ def jobs(settings: Settings) -> list[Job]:
         sessions.forget_idle_throttles(uow)
 
     def retrain(uow: UnitOfWork) -> None:
+        from comptoir.customers import match_models  # the model's numerical code, only where it runs
+
         match_models.retrain(uow)
 
     return [

@@ -17,8 +17,7 @@ from comptoir.core.api import RequestContext
 from comptoir.core.errors import NotFound
 from comptoir.core.i18n import translations
 from comptoir.core.web import Pages, page_language, require_page
-from comptoir.customers import consents, match_models, merging, profiles, search
-from comptoir.customers.comparisons import level_names
+from comptoir.customers import consents, merging, profiles, search
 from comptoir.customers.normalisation import PERSON_FIELDS
 
 pages = Pages(__package__ or "comptoir.customers")
@@ -127,8 +126,16 @@ def phone_display(e164: str | None) -> str:
     return phonenumbers.format_number(number, kind)
 
 
-pages.env.globals["tel"] = phone_display
-pages.env.globals["level_name"] = lambda field, level: level_names(field)[level]
+pages.globals["tel"] = phone_display
+
+
+def _level_name(field: str, level: int) -> str:
+    from comptoir.customers.comparisons import level_names  # numerical code loads with the review queue
+
+    return level_names(field)[level]
+
+
+pages.globals["level_name"] = _level_name
 
 
 def _is_htmx(request: Request) -> bool:
@@ -152,6 +159,8 @@ def search_results(request: Request, ctx: PageReader, q: str = "") -> HTMLRespon
 
 @router.get("/reviews", response_class=HTMLResponse)
 def reviews_page(request: Request, ctx: PageReader, cursor: str | None = None) -> HTMLResponse:
+    from comptoir.customers import match_models  # the model, with the review queue
+
     with ctx.reader() as uow:
         page = merging.list_reviews(uow, status="open", cursor=cursor, limit=30)
         evidence = {

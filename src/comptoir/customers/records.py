@@ -19,7 +19,6 @@ from sqlalchemy import TextClause, delete, insert, select, text, update
 
 from comptoir.core.errors import not_found
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers.matching import MAX_BLOCK
 from comptoir.customers.models import Customer, MatchKey, SourceRecord, table
 from comptoir.customers.normalisation import PERSON_FIELDS, Person
 from comptoir.customers.policies import SourceView
@@ -85,9 +84,14 @@ def _candidates_sql(arity: int) -> TextClause:
     )
 
 
-def fetch_candidates(uow: UnitOfWork, keys: Sequence[str], max_block: int = MAX_BLOCK) -> list[Candidate]:
+def fetch_candidates(uow: UnitOfWork, keys: Sequence[str], max_block: int | None = None) -> list[Candidate]:
     """Active records sharing a key with the new one, ignoring keys already held by ``max_block``
-    records (the new one would make the block too big: the batch engine ignores it too)."""
+    records (the new one would make the block too big: the batch engine ignores it too), by default
+    the matching rules' ``MAX_BLOCK``."""
+    if max_block is None:
+        from comptoir.customers.matching import MAX_BLOCK
+
+        max_block = MAX_BLOCK
     unique = list(dict.fromkeys(keys))
     if not unique:
         return []

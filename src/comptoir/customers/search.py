@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 from sqlalchemy import case, delete, func, insert, select
 
 from comptoir.core.db import insert_ignore
@@ -115,6 +113,8 @@ def unindex_customer(uow: UnitOfWork, customer_id: str) -> None:
 
 def _similar_words(uow: UnitOfWork, word: str) -> set[str]:
     """Known words within one edit (short words) or two (longer ones)."""
+    from rapidfuzz.distance import Levenshtein
+
     limit = 1 if len(word) <= 4 else 2
     return {
         w
@@ -196,6 +196,8 @@ def _name_matches(uow: UnitOfWork, words: list[str], limit: int) -> list[str]:
 
 
 def search(uow: UnitOfWork, query: str, *, limit: int = 20) -> list[SearchHit]:
+    from rapidfuzz import fuzz
+
     q = clean(query)[:200]
     if len(q) < 2:
         return []

@@ -1,12 +1,12 @@
 """What the stores domain plugs into the application, the worker and the ``comptoir`` command."""
 
 from comptoir.core.registry import Domain
-from comptoir.stores import handlers, models, pages, routes
+from comptoir.stores import handlers, models
 
 DOMAIN = Domain(
     name="stores",
     models=models,
-    routers=[routes.router, pages.router],
+    routers=("comptoir.stores.routes:router", "comptoir.stores.pages:router"),
     register_handlers=handlers.register_handlers,
     pages=[("Stores", "/pages/stores")],
     cli="comptoir.stores.cli",

@@ -31,9 +31,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from comptoir.payments.providers.base import (
     ProviderPayment,
@@ -41,6 +39,9 @@ from comptoir.payments.providers.base import (
     ProviderRefused,
     ProviderUnavailable,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def parse_intent(body: dict[str, Any]) -> ProviderPayment:
@@ -99,6 +100,8 @@ class HttpCardProvider:
 
     @classmethod
     def connect(cls, name: str, base_url: str, secret: str, *, timeout: float = 10.0) -> HttpCardProvider:
+        import httpx
+
         return cls(name, httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout), secret)
 
     def _call(
@@ -110,6 +113,8 @@ class HttpCardProvider:
         key: str | None = None,
         params: dict[str, str] | None = None,
     ) -> dict[str, Any]:
+        import httpx
+
         headers = {"Authorization": f"Bearer {self.secret}"}
         if key is not None:
             headers["Idempotency-Key"] = key

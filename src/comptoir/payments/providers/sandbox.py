@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
@@ -246,6 +245,8 @@ class Sandbox:
 
     def deliver_forever(self, stop: threading.Event) -> None:
         """Send queued events to the webhook URL, in order, retrying each a few times."""
+        import httpx
+
         with httpx.Client(timeout=10) as client:
             while not stop.is_set():
                 try:
