@@ -35,7 +35,6 @@ from comptoir.customers.events import (
     PasswordResetRequested,
     SignInLinkRequested,
 )
-from comptoir.customers.matching import AUTO_MERGE_SCORE, person_keys
 from comptoir.customers.models import Account, OneTimeToken, SourceRecord
 from comptoir.customers.normalisation import normalise_email
 from comptoir.customers.policies import (
@@ -316,6 +315,8 @@ def verify_address(uow: UnitOfWork, account: Account) -> None:
         .where(SourceRecord.customer_id == own, SourceRecord.email == account.email)
         .values(email_verified=True)
     )
+    from comptoir.customers.matching import AUTO_MERGE_SCORE, person_keys  # numerical code, loaded on use
+
     sure: set[str] = set()
     verified = [r for r in records.active_records(uow, own) if r.person.email == account.email]
     for record in verified:
