@@ -12,9 +12,9 @@ from comptoir.core.mail import FileMailer
 from comptoir.core.uow import UnitOfWork
 from comptoir.receipts import service
 from tests.catalog.conftest import recorded
-from tests.conftest import make_key
 from tests.orders.conftest import LIN_S, MARIE, RIVOLI
 from tests.receipts.conftest import mails, sell
+from tests.support.staff import sign_in_pages
 
 
 class RefusingMailer:
@@ -49,8 +49,8 @@ def test_a_refused_receipt_is_marked_failed_and_can_be_sent_again(  # type: igno
     [failed] = recorded(stocked, "receipts.receipt_send_failed")
     assert (failed["receipt_id"], failed["email"]) == (receipt.id, MARIE["email"])
     assert recorded(stocked, "receipts.receipt_sent") == []
-    # and the shop's receipts page says so, in French
-    client.cookies.set("comptoir_key", make_key(stocked, ["receipts:read"], channel=f"store:{RIVOLI}"))
+    # and the shop's receipts page says so, in French, to a seller of the shop signed in
+    sign_in_pages(client, stocked, "seller", [RIVOLI])
     listing = client.get("/pages/receipts?lang=fr")
     assert listing.status_code == 200 and f"Non remis à {MARIE['email']}" in listing.text
     # when the staff send it again once the server accepts mail
