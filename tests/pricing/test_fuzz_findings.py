@@ -74,3 +74,16 @@ def test_the_fuzzed_patch_without_the_null_params_applies(client, shop, admin_he
         1,
         None,
     )
+
+
+@pytest.mark.parametrize("field", ["name", "channels", "priority", "is_sale", "active"])
+def test_a_price_list_patch_with_null_names_the_field(client, shop, admin_headers, field: str) -> None:  # type: ignore[no-untyped-def]
+    # given the shop's base list / when a field it always has is patched to null
+    response = client.patch("/v1/pricing/price-lists/base-eur", json={field: None}, headers=admin_headers)
+    # then 422 naming it; clearing a validity date stays possible
+    assert response.status_code == 422, response.text
+    assert [e["pointer"] for e in response.json()["errors"]] == [f"#/{field}"]
+    cleared = client.patch(
+        "/v1/pricing/price-lists/base-eur", json={"valid_until": None}, headers=admin_headers
+    )
+    assert cleared.status_code == 200, cleared.text
