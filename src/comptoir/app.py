@@ -35,6 +35,7 @@ from comptoir.domains import (
     customer_sections,
     page_links,
 )
+from comptoir.pricing import service as pricing_service
 
 log = logging.getLogger("comptoir.app")
 
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         customer_exports=customer_exports(),
         page_links=page_links(),
         customer_session_check=customers_service.session_check,
+        shelf_prices=pricing_service.shelf_prices,
     )
 
     @asynccontextmanager

@@ -100,3 +100,18 @@ def iter_skus(uow: UnitOfWork, status: str | None = "active", *, batch: int = 10
         if len(page) < batch:
             return
         after = page[-1]
+
+
+def skus_of_products(uow: UnitOfWork, product_ids: list[str]) -> dict[str, list[str]]:
+    """The SKUs of each product (one query), for search hits that show a price."""
+    found: dict[str, list[str]] = {pid: [] for pid in product_ids}
+    if not product_ids:
+        return found
+    rows = uow.session.execute(
+        select(Variant.product_id, Variant.sku)
+        .where(Variant.product_id.in_(product_ids))
+        .order_by(Variant.sku)
+    ).all()
+    for product_id, sku in rows:
+        found[product_id].append(sku)
+    return found

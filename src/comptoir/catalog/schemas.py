@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from comptoir.catalog import policies
+from comptoir.core.money import DecimalStr
 from comptoir.core.types import AwareDatetime
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
@@ -440,6 +441,18 @@ class FacetValue(BaseModel):
     count: int
 
 
+class HitPrice(BaseModel):
+    """What a search hit costs here: its lowest variant price ("from"), as the pricing domain resolves it
+    for the caller's channel, store and customer."""
+
+    currency: str
+    from_price: DecimalStr
+    compare_at_price: DecimalStr | None = None
+    discounted: bool = False
+    reference_price: DecimalStr | None = Field(default=None, description="Omnibus reference when discounted")
+    varies: bool = Field(description="True when the variants do not all cost the same")
+
+
 class SearchHit(BaseModel):
     product_id: str
     code: str
@@ -447,6 +460,7 @@ class SearchHit(BaseModel):
     brand: str | None
     status: Status
     image_url: str | None
+    price: HitPrice | None = Field(default=None, description="None when no price list prices it here")
 
 
 class SearchResult(BaseModel):

@@ -13,10 +13,11 @@ from starlette.concurrency import run_in_threadpool
 
 from comptoir.catalog import exchange, policies, service
 from comptoir.catalog.route_helpers import content_locale, delivery_channel, territory_of
-from comptoir.catalog.schemas import ImportReport, ProductView, SearchQuery, SearchResult
+from comptoir.catalog.schemas import HitPrice, ImportReport, ProductView, SearchQuery, SearchResult
 from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
 from comptoir.core.errors import InvalidInput
 from comptoir.core.i18n import negotiate
+from comptoir.core.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog search and files"], responses=PROBLEM_RESPONSES)
 
@@ -76,7 +77,7 @@ def search(
     with ctx.reader() as uow:
         if category:
             filters["category"] = [service.get_category(uow, ref).code for ref in category]
-        return service.search(
+        found = service.search(
             uow,
             SearchQuery(
                 q=q,
@@ -90,6 +91,42 @@ def search(
             ),
             territory=territory_of(ctx, territory),
         )
+        return _priced(ctx, uow, found, channel)
+
+
+def _priced(ctx: RequestContext, uow: UnitOfWork, result: SearchResult, channel: str | None) -> SearchResult:
+    """Each hit with what it costs here: its cheapest variant's price, resolved by the pricing domain for
+    the caller's channel, shop and signed-in customer (the price a shelf label or a cart would show)."""
+    pricer = ctx.state.shelf_prices
+    if pricer is None or not result.hits:
+        return result
+    skus = service.skus_of_products(uow, [hit.product_id for hit in result.hits])
+    actor = ctx.actor
+    prices = pricer(
+        uow,
+        [sku for found in skus.values() for sku in found],
+        currency=ctx.settings.default_currency,
+        channel=actor.channel if actor.channel and actor.channel != "system" else (channel or "web"),
+        store_id=actor.store_id,
+        customer_id=actor.customer_id,
+    )
+    hits = []
+    for hit in result.hits:
+        mine = [prices[sku] for sku in skus.get(hit.product_id, []) if sku in prices]
+        if not mine:
+            hits.append(hit)
+            continue
+        cheapest = min(mine, key=lambda p: p.price)
+        price = HitPrice(
+            currency=cheapest.currency,
+            from_price=cheapest.price,
+            compare_at_price=cheapest.compare_at_price,
+            discounted=cheapest.discounted,
+            reference_price=cheapest.reference_price,
+            varies=len({p.price for p in mine}) > 1,
+        )
+        hits.append(hit.model_copy(update={"price": price}))
+    return result.model_copy(update={"hits": hits})
 
 
 def _accepted_locale(ctx: RequestContext, request: Request) -> str:

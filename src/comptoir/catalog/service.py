@@ -38,7 +38,7 @@ from comptoir.catalog.products import (
     update_product,
 )
 from comptoir.catalog.publishing import publish_where_complete
-from comptoir.catalog.reads import get_variants, iter_skus, sku_page
+from comptoir.catalog.reads import get_variants, iter_skus, sku_page, skus_of_products
 from comptoir.catalog.relations import add_relation, get_relations, remove_relation, replace_relations
 from comptoir.catalog.schemas import CompletenessOut, PublicationIn, PublicationOut
 from comptoir.catalog.search import search
@@ -94,6 +94,7 @@ __all__ = [
     "replace_relations",
     "search",
     "sku_page",
+    "skus_of_products",
     "unpublish",
     "update_asset",
     "update_attribute",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
@@ -65,6 +65,10 @@ class AppState:
     # (db, a verified customer token's claims) -> is the session still good? Set by the app to the
     # customers domain's check (one primary-key read): ended sessions stop at once.
     customer_session_check: Callable[[Database, dict[str, Any]], bool] | None = None
+    # What SKUs sell at here, for search hits and shelf labels: (unit of work, skus, currency=, channel=,
+    # store_id=, customer_id=) -> {sku: its resolved price}. Set by the app from the pricing domain, so a
+    # domain below pricing (the catalogue) shows prices without depending on it.
+    shelf_prices: Callable[..., Mapping[str, Any]] | None = None
 
 
 class RequestContext:

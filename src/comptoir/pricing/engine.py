@@ -31,6 +31,7 @@ from comptoir.pricing.schemas import (
     PricedLine,
     PriceResolution,
     RejectedCoupon,
+    ShelfPrice,
 )
 
 ZERO = Decimal(0)
@@ -549,7 +550,54 @@ def explain_price(
     )
 
 
-__all__ = ["explain_price", "price_cart"]
+def shelf_prices(
+    uow: UnitOfWork,
+    skus: Sequence[str],
+    *,
+    currency: str,
+    channel: str,
+    store_id: str | None,
+    customer_id: str | None,
+    at: datetime | None = None,
+) -> dict[str, ShelfPrice]:
+    """The price each SKU sells at here (as on a shelf label or a search hit), with its regular price
+    and the Omnibus reference when discounted: the same resolution as :func:`explain_price`, for many
+    SKUs in two queries. SKUs no list prices here are left out."""
+    at = at or clock.now()
+    cat = catalogue.load(uow)
+    segments, _ = _customer_context(uow, cat, customer_id)
+    if store_id is None and channel.startswith("store:"):
+        store_id = channel.split(":", 1)[1]
+    ctx = policies.PriceContext(currency, channel, store_id, segments, at)
+    same_currency = [rule.id for rule in cat.lists.values() if rule.currency == currency]
+    if not same_currency or not skus:
+        return {}
+    rows, facts, _ = _price_rows(uow, list(dict.fromkeys(skus)), same_currency)
+    resolved = {
+        sku: res for sku in rows if (res := _resolve(rows.get(sku), cat, ctx, facts.get(sku))) is not None
+    }
+    discounted = {sku: r for sku, r in resolved.items() if r.rule.is_sale or r.row.compare_at is not None}
+    references: dict[str, Decimal | None] = {}
+    if discounted:
+        applicable = [rule.id for rule in cat.lists.values() if policies.list_applies(rule, ctx)]
+        history = _history(uow, list(discounted), applicable, min(r.since for r in discounted.values()))
+        for sku, r in discounted.items():
+            found = policies.lowest_price_before(history.get(sku, []), cat.lists, ctx, r.since)
+            references[sku] = found if found is not None else r.row.compare_at
+    return {
+        sku: ShelfPrice(
+            sku=sku,
+            currency=currency,
+            price=r.unit_price,
+            compare_at_price=_money(r.row.compare_at),
+            discounted=sku in discounted,
+            reference_price=_money(references.get(sku)),
+        )
+        for sku, r in resolved.items()
+    }
+
+
+__all__ = ["explain_price", "price_cart", "shelf_prices"]
 
 
 def _money(amount: Decimal | None) -> Decimal | None:

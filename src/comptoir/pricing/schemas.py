@@ -211,6 +211,19 @@ class CandidatePrice(BaseModel):
     explanation: str
 
 
+class ShelfPrice(BaseModel):
+    """The price a SKU sells at in a context (channel, store, customer), as a shelf label shows it."""
+
+    sku: str
+    currency: str
+    price: DecimalStr
+    compare_at_price: DecimalStr | None = Field(description="The regular price a discount is taken from")
+    discounted: bool
+    reference_price: DecimalStr | None = Field(
+        description="Omnibus: the lowest price of the 30 days before the discount"
+    )
+
+
 class PriceResolution(BaseModel):
     sku: str
     currency: str

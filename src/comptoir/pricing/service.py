@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from comptoir.core.uow import UnitOfWork
-from comptoir.pricing.engine import explain_price, price_cart
+from comptoir.pricing.engine import explain_price, price_cart, shelf_prices
 from comptoir.pricing.errors import CouponUnavailable, PromotionBudgetExhausted, SkuNotPriced
 from comptoir.pricing.lists import (
     create_price_list,
@@ -83,6 +83,7 @@ __all__ = [
     "promotions_page",
     "release_promotions",
     "set_prices",
+    "shelf_prices",
     "stop_promotion",
     "update_price_list",
     "update_promotion",
