@@ -28,8 +28,8 @@ def test_each_hit_shows_its_from_price(client, shop, admin_headers) -> None:  # 
 
 def test_a_discounted_variant_shows_its_regular_price_and_the_hit_says_prices_vary(  # type: ignore[no-untyped-def]
     client,
-    shop,
-    admin_headers,  # noqa: F811
+    shop,  # noqa: F811
+    admin_headers,
 ) -> None:
     with UnitOfWork(shop) as uow:
         pricing.set_prices(
