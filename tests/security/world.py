@@ -13,6 +13,7 @@ from comptoir.core.access import Role
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.customers.schemas import CustomerRecord
+from comptoir.demo import SHOPPING
 from comptoir.inventory import service as inventory
 from comptoir.inventory.schemas import MovementIn
 from comptoir.loyalty import service as loyalty
@@ -34,19 +35,6 @@ from tests.orders.conftest import (
 )
 from tests.support.staff import PASSWORD, make_person, open_session
 
-SHOPPING = [
-    "catalog:read",
-    "stores:read",
-    "pricing:read",
-    "inventory:read",
-    "carts:write",
-    "orders:write",
-    "customers:write",
-    "loyalty:write",
-    "payments:read",
-    "receipts:read",
-    "returns:write",
-]
 PAUL = {"given_name": "Paul", "family_name": "Autre", "email": "paul.autre@example.org", "postcode": "69001"}
 
 
