@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import service as pricing
-from comptoir.pricing.schemas import PriceIn, PriceListIn, PricesIn
+from comptoir.pricing.schemas import PriceIn, PricesIn
 from tests.orders.conftest import SOIE_M, SOIE_S, shop  # noqa: F401 (fixture)
 
 
@@ -46,4 +46,3 @@ def test_a_discounted_variant_shows_its_regular_price_and_the_hit_says_prices_va
     assert hit["price"]["from_price"] == "69.00" and hit["price"]["compare_at_price"] == "89.00"
     assert hit["price"]["discounted"] is True and hit["price"]["varies"] is True
     assert hit["price"]["reference_price"] is not None  # Omnibus: the lowest price before the discount
-    _ = (SOIE_M, PriceListIn)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 from comptoir.core.access import scope_allows
 from tests.orders.conftest import (  # noqa: F401 (fixtures)
     OPERA,
@@ -190,4 +188,3 @@ def _more_resources(client: Any, world: World) -> None:
     ids["hold_B"] = "matrix-hold-b"
     rewards = client.get("/v1/loyalty/rewards", headers=admin).json()
     ids["reward"] = rewards[0]["code"]
-    _ = pytest

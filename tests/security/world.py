@@ -25,11 +25,8 @@ from tests.orders.conftest import (
     LIN_M,
     LIN_S,
     OPERA,
-    PARIS_ADDRESS,
     RIVOLI,
     SOIE_M,
-    SOIE_S,
-    WAREHOUSE,
     customer_token,
     headers,
 )
@@ -277,6 +274,5 @@ def build(client: Any, db: Any, settings: Any, marie: str) -> World:
     ids["coupon_V"] = coupon["code"]
     ids["price_list"] = "base"
     ids["unique"] = uuid.uuid4().hex[:8]
-    _ = (LIN_M, SOIE_S, WAREHOUSE, PARIS_ADDRESS)
     w.ids = ids
     return w
