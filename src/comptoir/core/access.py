@@ -212,6 +212,17 @@ def own_customer(actor: Actor, customer_id: str | None, *, resource: str = "Reso
         raise Unauthorized("Sign in: send the customer's X-Customer-Token with this publishable key.")
 
 
+def own_resource(
+    actor: Actor, customer_id: str | None, shops: Iterable[str | None], *, resource: str, rid: str
+) -> None:
+    """A resource of a customer's, handled by some shops: its customer reaches it, and a shop-bound
+    caller when one of its shops handles it (another's answers 404: its existence is not revealed)."""
+    if actor.kind in ("customer", "publishable", "public"):
+        own_customer(actor, customer_id, resource=resource, rid=rid)
+    elif actor.shops is not None and not set(shops) & actor.shops:
+        raise NotFound(f"{resource} {rid} does not exist.", slug="not-found")
+
+
 def customer_filter(actor: Actor, requested: str | None) -> str | None:
     """The customer a list is restricted to: the signed-in customer's own, whatever was asked."""
     if actor.kind == "customer":

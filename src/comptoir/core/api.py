@@ -94,6 +94,11 @@ class RequestContext:
     def own_customer(self, customer_id: str | None, resource: str = "Resource", rid: str = "") -> None:
         access.own_customer(self.actor, customer_id, resource=resource, rid=rid)
 
+    def own_resource(
+        self, customer_id: str | None, shops: Iterable[str | None], resource: str, rid: str
+    ) -> None:
+        access.own_resource(self.actor, customer_id, shops, resource=resource, rid=rid)
+
     def customer_filter(self, requested: str | None) -> str | None:
         return access.customer_filter(self.actor, requested)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from comptoir.core import staff
 from comptoir.core.access import RETAILER_ROLES
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
-from comptoir.core.errors import Forbidden, InvalidInput, NotFound, not_found
+from comptoir.core.errors import Forbidden, InvalidInput, NotFound
 from comptoir.core.pagination import Page, decode_cursor, encode_cursor
 from comptoir.orders import service
 from comptoir.orders.policies import OrdersRules
@@ -44,11 +44,7 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 def _visible(ctx: RequestContext, order: OrderOut) -> OrderOut:
     """A customer sees their own orders only; a shop-bound caller the orders its shops handle."""
-    actor = ctx.actor
-    if actor.kind == "customer":
-        ctx.own_customer(order.customer_id, "Order", order.id)
-    elif actor.shops is not None and not service.order_shops(order) & actor.shops:
-        raise not_found("Order", order.id)
+    ctx.own_resource(order.customer_id, service.order_shops(order), "Order", order.id)
     return order
 
 

@@ -26,10 +26,7 @@ TillWriter = Annotated[RequestContext, Depends(allow("receipts", "write", "staff
 
 
 def _own(ctx: RequestContext, out: ReceiptOut) -> ReceiptOut:
-    if ctx.actor.kind == "customer":
-        ctx.own_customer(out.customer_id, "Receipt", out.id)
-    elif ctx.actor.shops is not None and out.place_id not in ctx.actor.shops:
-        raise not_found("Receipt", out.id)
+    ctx.own_resource(out.customer_id, [out.place_id], "Receipt", out.id)
     return out
 
 

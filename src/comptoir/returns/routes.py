@@ -47,10 +47,7 @@ PolicyWriter = Annotated[
 
 def _own(ctx: RequestContext, out: ReturnOut) -> ReturnOut:
     """A customer reaches their own returns; a shop-bound caller the returns its shops take."""
-    if ctx.actor.kind == "customer":
-        ctx.own_customer(out.customer_id, "Return", out.id)
-    elif ctx.actor.shops is not None and out.place_id not in ctx.actor.shops:
-        raise NotFound(f"Return {out.id} does not exist.", slug="not-found")
+    ctx.own_resource(out.customer_id, [out.place_id], "Return", out.id)
     return out
 
 
