@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DOMAINS := stores catalog customers pricing loyalty inventory carts orders payments returns receipts
+DOMAINS := stores catalog customers pricing loyalty inventory carts orders payments returns receipts storefront seller backoffice
 
 .PHONY: run test lint typecheck contracts pytest bench bench-quick migration i18n install lock clean
 

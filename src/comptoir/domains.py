@@ -32,6 +32,10 @@ NAMES: tuple[str, ...] = (
     "payments",
     "returns",
     "receipts",
+    # The apps: pages composing the domains above (they store nothing of their own).
+    "storefront",
+    "seller",
+    "backoffice",
 )
 
 

@@ -1,0 +1,1 @@
+"""The back office: catalogue, stores, stock, promotions, orders and the dashboard with charts."""

@@ -1,0 +1,9 @@
+"""What the seller app plugs into the application."""
+
+from comptoir.core.registry import Domain
+
+DOMAIN = Domain(
+    name="seller",
+    routers=("comptoir.seller.pages:router",),
+    pages="comptoir.seller.pages:PAGES",
+)

@@ -1,0 +1,9 @@
+"""What the storefront app plugs into the application."""
+
+from comptoir.core.registry import Domain
+
+DOMAIN = Domain(
+    name="storefront",
+    routers=("comptoir.storefront.pages:router",),
+    pages="comptoir.storefront.pages:PAGES",
+)
