@@ -190,7 +190,7 @@ class Pages:
 
     def render(self, name: str, *, lang: str, **context: Any) -> str:
         helpers = self.helpers(lang, context.get("request"))
-        return self.env.get_template(name).render(**helpers, **context)
+        return self.env.get_template(name).render({**helpers, **context})
 
     def helpers(self, lang: str, request: Request | None = None) -> dict[str, Any]:
         """What every template sees besides the globals: the language, formatting, CSRF, translations."""
