@@ -403,9 +403,11 @@ def sign_out_everywhere(ctx: Employee) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, ctx: Employee) -> HTMLResponse:
     lang = page_language(request)
-    links = [
-        (translations(package, lang).gettext(title), path) for title, path, package in ctx.state.page_links
-    ]
+    kernel = translations(__package__ or "comptoir.core", lang)
+    links = []
+    for title, path, package in ctx.state.page_links:
+        text = translations(package, lang).gettext(title)
+        links.append((kernel.gettext(title) if text == title else text, path))
     apps = [(title, path) for title, path in links if path in APP_PATHS]
     others = [(title, path) for title, path in links if path not in APP_PATHS]
     return _pages.response(request, "home.html", links=others, apps=apps, actor=ctx.actor)
