@@ -196,15 +196,18 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORS,
+    cors = (
+        CORS(
+            None,  # not a middleware of its own: the request middleware calls it (core/cors.py)
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
         )
-    app.add_middleware(RequestMiddleware, metrics=metrics)
+        if settings.cors_origins
+        else None
+    )
+    app.add_middleware(RequestMiddleware, metrics=metrics, cors=cors)
     return app
 
 
