@@ -332,3 +332,13 @@ def test_json_in_pages_accepts_decimals_and_dates() -> None:
     assert render("{{ {'d': d, 'x': x}|tojson }}", d=date(2026, 1, 2), x=Decimal("1.5")) == (
         '{"d": "2026-01-02", "x": 1.5}'
     )
+
+
+def test_bad_input_on_a_page_answers_an_html_page_and_the_api_keeps_json(client, db) -> None:  # type: ignore[no-untyped-def]
+    sign_in_pages(client, db, "admin")
+    page = client.get("/pages/catalog/rights?days=many&lang=fr")
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "Certaines informations ne sont pas valides" in page.text
+    assert "Revenez en arrière, vérifiez votre saisie et réessayez." in page.text
+    api = client.get("/v1/catalog/assets?limit=many")
+    assert api.status_code in (401, 422) and api.headers["content-type"] == "application/problem+json"
