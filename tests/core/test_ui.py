@@ -236,6 +236,7 @@ def test_the_language_switch_keeps_the_page_and_its_query(client) -> None:  # ty
     assert 'href="/?x=1&amp;x=2&amp;lang=en"' in html and 'href="/?x=1&amp;x=2&amp;lang=fr"' in html
     assert '<a class="skip-link" href="#main">Aller au contenu</a>' in html
     assert '<main id="main" class="page" tabindex="-1">' in html
+    assert f'<script src="{static_url("comptoir.js")}" defer></script>' in html
 
 
 @pytest.mark.parametrize(
