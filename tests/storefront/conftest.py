@@ -4,10 +4,10 @@ English (the silk one on sale), shops with stock in Paris, and helpers for a sho
 from __future__ import annotations
 
 import json
-from html import unescape
 import re
 import time
 from decimal import Decimal
+from html import unescape
 from typing import Any
 
 import pytest
