@@ -3,6 +3,7 @@ it joins the 360° view and the export, follows a customer merge and is erased w
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from comptoir.carts import service
 from comptoir.carts.models import WishlistItem
 from comptoir.carts.policies import MAX_WISHLIST_ITEMS
+from comptoir.core import clock
 from comptoir.core.db import Database
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
@@ -83,9 +85,7 @@ def test_a_full_wishlist_refuses_one_more(db, client, marie_web, marie) -> None:
     assert answer.status_code == 422 and answer.json()["type"].endswith("wishlist-full")
 
 
-def _now():  # type: ignore[no-untyped-def]
-    from comptoir.core import clock
-
+def _now() -> datetime:
     return clock.now()
 
 

@@ -38,11 +38,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[browser.Li
     def with_sandbox(database_url: str, **extra: str) -> dict[str, str]:
         return plain_env(database_url, COMPTOIR_PAYMENTS_PROVIDER_URL=provider, **extra)
 
-    processes.comptoir_env = with_sandbox  # type: ignore[assignment]
+    processes.comptoir_env = with_sandbox
     try:
         server, proc = browser._start_live_server(tmp)
     finally:
-        processes.comptoir_env = plain_env  # type: ignore[assignment]
+        processes.comptoir_env = plain_env
     hooks = f"{server.url}/v1/payments/providers/sandbox/events"
     sandbox = processes.start(
         ["payments", "sandbox", "--port", str(sandbox_port), "--webhook-url", hooks],

@@ -172,7 +172,7 @@ def _command(
         command = CheckoutIn(
             cart_id=cart_id,
             cart_version=cart_version,
-            mode=mode,  # type: ignore[arg-type]
+            mode=mode,
             address=address,
             pickup_place_id=values["pickup_place_id"] or None if mode != "home_delivery" else None,
             tenders=tenders,
