@@ -105,6 +105,9 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
     page = new_page(lang, "phone")
     page.goto("/shop")
     check_page(page, "shop-home")
+    with page.expect_navigation():
+        page.locator(".chips a[href^='/shop/c/']").first.click()
+    check_page(page, "shop-category")
 
     # searches
     page.fill("#shop-q", "robe")

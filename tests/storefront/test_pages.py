@@ -206,3 +206,24 @@ def test_add_to_wishlist_from_the_product_page(client: TestClient, settings: Set
     assert "In your wishlist" in page(client, f"/shop/p/ROBE-LIN?sku={LIN_M}&lang=en")
     post(client, "/shop/wishlist", {"sku": LIN_M, "code": "ROBE-LIN", "remove": "true"})
     assert "Add to wishlist" in page(client, f"/shop/p/ROBE-LIN?sku={LIN_M}&lang=en")
+
+
+def test_reserve_and_collect_is_paid_in_the_shop(client: TestClient) -> None:
+    add_to_cart(client, LIN_S)
+    form = {"mode": "reserve_and_collect", "pickup_place_id": RIVOLI, "email": "marie@example.org"}
+    answer = post(client, "/shop/checkout", form)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/shop/checkout/done/")
+    confirmation = page(client, answer.headers["location"] + "?lang=fr")
+    assert "Réservation en magasin" in confirmation and "Vous payez au retrait" in confirmation
+
+
+def test_home_delivery_shows_the_address_and_the_delivery_cost(client: TestClient) -> None:
+    add_to_cart(client, LIN_M)
+    form = {"mode": "home_delivery", "name": "Marie Curie", "line1": "1 rue de Rivoli", "postcode": "75001",
+            "city": "Paris", "email": "marie@example.org", "card": "tok_visa"}  # fmt: skip
+    answer = post(client, "/shop/checkout", form)
+    assert answer.status_code == 303, answer.text
+    confirmation = page(client, answer.headers["location"] + "?lang=en")
+    assert (
+        "Home delivery" in confirmation and "1 rue de Rivoli" in confirmation and "Delivery" in confirmation
+    )
