@@ -81,12 +81,16 @@ def test_available_near_a_postcode(client: TestClient) -> None:
     )
     assert near.status_code == 200
     assert "Comptoir Rivoli" in near.text and "3 available" in text_of(near.text)
-    by_position = client.get(f"/shop/p/ROBE-LIN/near?sku={LIN_S}&lat=48.86&lon=2.34&lang=en")
+    by_position = client.get(f"/shop/p/ROBE-LIN/near?sku={LIN_S}&postcode=&lat=48.86&lon=2.34&lang=en")
     assert by_position.status_code == 200 and "Comptoir Rivoli" in by_position.text
     unknown = client.get(
         f"/shop/p/ROBE-LIN/near?sku={LIN_S}&postcode=00000&lang=fr", headers={"HX-Request": "true"}
     )
     assert unknown.status_code == 422 and "code postal" in unknown.text
+    nothing = client.get(
+        f"/shop/p/ROBE-LIN/near?sku={LIN_S}&postcode=&lat=&lon=&lang=en", headers={"HX-Request": "true"}
+    )
+    assert nothing.status_code == 422 and "Enter a postcode, or share your position." in nothing.text
 
 
 def test_the_cart_adds_changes_and_refuses_a_bad_coupon(client: TestClient) -> None:

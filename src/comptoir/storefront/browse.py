@@ -172,8 +172,8 @@ def available_near(
     code: str,
     sku: Annotated[str, Query(min_length=1, max_length=64)],
     postcode: Annotated[str, Query(max_length=10)] = "",
-    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
-    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    lat: Annotated[str, Query(max_length=20)] = "",
+    lon: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
     """The nearest shops that can promise the SKU for collection, with their pickup promise; a whole page
     without HTMX, the fragment in the product page with it."""
@@ -181,8 +181,9 @@ def available_near(
     error = None
     near = None
     postcode = postcode.strip()
+    position = _position(lat, lon)  # the form sends both empty until the shopper shares a position
     with shop.ctx.reader() as uow:
-        if not postcode and (lat is None or lon is None):
+        if not postcode and position is None:
             error = _("Enter a postcode, or share your position.")
         else:
             try:
@@ -190,8 +191,8 @@ def available_near(
                     uow,
                     sku,
                     postcode=postcode or None,
-                    lat=None if postcode else lat,
-                    lon=None if postcode else lon,
+                    lat=None if postcode or position is None else position[0],
+                    lon=None if postcode or position is None else position[1],
                     service="click_and_collect",
                     limit=5,
                 )
@@ -221,6 +222,14 @@ def available_near(
         photo_url=views.photo_url,
         **context,
     )
+
+
+def _position(lat: str, lon: str) -> tuple[float, float] | None:
+    try:
+        point = float(lat), float(lon)
+    except ValueError:
+        return None
+    return point if -90 <= point[0] <= 90 and -180 <= point[1] <= 180 else None
 
 
 @router.post("/wishlist")
