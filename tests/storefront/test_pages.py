@@ -231,3 +231,17 @@ def test_home_delivery_shows_the_address_and_the_delivery_cost(client: TestClien
     assert (
         "Home delivery" in confirmation and "1 rue de Rivoli" in confirmation and "Delivery" in confirmation
     )
+
+
+def test_product_photos_are_served_by_the_shop_under_their_rights(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    from tests.catalog.test_publishing import upload_image
+
+    asset = upload_image(client, admin_headers, "ROBE-LIN", colour="bleu")
+    product = client.get(f"/shop/p/ROBE-LIN?sku={LIN_S}&lang=en").text
+    assert f'src="/shop/media/{asset["id"]}"' in product and "/v1/catalog/media" not in product
+    photo = client.get(f"/shop/media/{asset['id']}")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+    assert client.get(f"/shop/media/{asset['id']}/zoom").status_code == 404  # not made yet
+    assert client.get("/shop/media/ast_nope").status_code == 404

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from comptoir.carts import service as carts_service
+from comptoir.catalog import service as catalog_service
 from comptoir.catalog.schemas import SearchResult
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.inventory import service as inventory_service
@@ -251,3 +252,30 @@ def add_to_wishlist(
             carts_service.add_to_wishlist(uow, shop.customer_id, sku)
         uow.commit()
     return RedirectResponse(back, status_code=303)
+
+
+@router.get("/media/{asset_id}")
+def media(shop: Shopper, asset_id: str) -> StreamingResponse:
+    """A product photo as the website may show it (its usage rights for the web channel)."""
+    return _media(shop, asset_id, None)
+
+
+@router.get("/media/{asset_id}/{rendition}")
+def media_rendition(shop: Shopper, asset_id: str, rendition: str) -> StreamingResponse:
+    return _media(shop, asset_id, rendition)
+
+
+def _media(shop: Any, asset_id: str, rendition: str | None) -> StreamingResponse:
+    settings = shop.ctx.settings
+    with shop.ctx.reader() as uow:
+        found = catalog_service.open_media(
+            uow, settings, asset_id, rendition, channel=views.CHANNEL, territory=settings.default_region
+        )
+    return StreamingResponse(
+        found.chunks,
+        media_type=found.content_type,
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "Content-Disposition": f'inline; filename="{found.filename}"',
+        },
+    )

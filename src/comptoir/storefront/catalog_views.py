@@ -64,8 +64,18 @@ class FacetGroup:
     values: list[dict[str, Any]] = field(default_factory=list)
 
 
+API_MEDIA = "/v1/catalog/media/"
+
+
 def product_url(code: str) -> str:
     return f"/shop/p/{code}"
+
+
+def shop_media(url: str | None) -> str | None:
+    """A catalogue media address as the storefront serves it (``/shop/media/…``: no API key in a page)."""
+    if url and url.startswith(API_MEDIA):
+        return "/shop/media/" + url[len(API_MEDIA) :]
+    return url
 
 
 def shelf_prices(ctx: RequestContext, uow: UnitOfWork, skus: Sequence[str]) -> dict[str, ShelfPrice]:
@@ -107,7 +117,7 @@ def cards(ctx: RequestContext, uow: UnitOfWork, hits: Sequence[SearchHit]) -> li
             code=hit.code,
             name=hit.name,
             brand=hit.brand,
-            image_url=hit.image_url,
+            image_url=shop_media(hit.image_url),
             url=product_url(hit.code),
             price=_from_price(prices[s] for s in skus.get(hit.product_id, []) if s in prices),
         )
@@ -325,4 +335,4 @@ def _related(ctx: RequestContext, uow: UnitOfWork, product_ids: list[str], local
 
 def photo_url(asset: DeliveredAsset, rendition: str = "listing") -> str:
     """A rendition's address when it exists (``ui.img`` offers the others in its srcset), else the original."""
-    return asset.renditions.get(rendition) or asset.url
+    return shop_media(asset.renditions.get(rendition) or asset.url) or ""
