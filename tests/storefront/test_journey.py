@@ -75,6 +75,7 @@ def _wait_for(url: str, proc: Any, log: Path) -> None:
 
 WORDS = {
     "fr": {
+        "query": "robe",
         "search": "Rechercher",
         "see": "Voir les magasins",
         "add": "Ajouter au panier",
@@ -85,6 +86,7 @@ WORDS = {
         "confirmed": "est confirmée",
     },
     "en": {
+        "query": "dress",
         "search": "Search",
         "see": "See the shops",
         "add": "Add to cart",
@@ -110,7 +112,7 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
     check_page(page, "shop-category")
 
     # searches
-    page.fill("#shop-q", "robe")
+    page.fill("#shop-q", words["query"])
     with page.expect_navigation():
         page.get_by_role("button", name=words["search"], exact=True).click()
     assert "/shop/search" in page.url
