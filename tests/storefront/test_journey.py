@@ -160,3 +160,17 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
     assert words["thanks"] in text and words["confirmed"] in text
     assert "Comptoir Paris Rivoli" in text
     check_page(page, "shop-confirmation")
+
+
+def test_the_shop_fits_a_larger_window(new_page: Callable[..., Any], check_page: Callable[..., Path]) -> None:
+    page = new_page("en", "tablet")
+    for url, name in (
+        ("/shop", "shop-home"),
+        ("/shop/search?q=dress", "shop-search"),
+        ("/shop/c/femme", "shop-category"),
+    ):
+        page.goto(url)
+        check_page(page, name)
+    with page.expect_navigation():
+        page.locator(".product-card .product-name a").first.click()
+    check_page(page, "shop-product")
