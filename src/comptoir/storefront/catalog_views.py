@@ -247,6 +247,7 @@ def category_trail(uow: UnitOfWork, found: CategoryOut, locale: str) -> list[dic
 @dataclass
 class ProductPage:
     view: ProductView
+    colour: str | None
     colours: list[str]
     sizes: list[dict[str, Any]]
     selected: dict[str, Any] | None
@@ -286,8 +287,11 @@ def product_page(
     )
     prices = shelf_prices(ctx, uow, [v.sku for v in view.variants])
     selected = _pick(view, sku, colour, size)
-    colour = (selected or {}).get("colour") or colour
     colours = list(dict.fromkeys(v.colour for v in view.variants if v.colour))
+    # the sizes and photos of one colour: the chosen one, else the first
+    colour = (
+        (selected or {}).get("colour") or (colour if colour in colours else None) or next(iter(colours), None)
+    )
     sizes = [
         {"size": v.size, "sku": v.sku, "priced": v.sku in prices}
         for v in view.variants
@@ -301,6 +305,7 @@ def product_page(
     related_ids = [pid for ids in view.related.values() for pid in ids][:4]
     return ProductPage(
         view=view,
+        colour=colour,
         colours=colours,
         sizes=sizes,
         selected=selected,
