@@ -9,7 +9,12 @@ from __future__ import annotations
 
 EXAMPLES: dict[str, list[str]] = {
     "seller": [],
-    "shop": [],
+    "shop": [
+        "/shop/c/femme-robes",
+        "/shop/search?q=robe",
+        "/shop/p/ROB0012",
+        "/shop/p/ROB0012/near?sku=ROB0012-ROSEPO-M&postcode=75001",
+    ],
     "back-office": [],
     "pages": [],
 }
