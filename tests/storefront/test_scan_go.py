@@ -13,7 +13,7 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import ANON_CSRF_COOKIE
 from comptoir.orders import service as orders
 from tests.orders.conftest import LIN_S, RIVOLI, stocked  # noqa: F401 (fixtures)
-from tests.orders.conftest import shop as shop  # noqa: F401
+from tests.orders.conftest import shop as shop
 
 
 def gtin_of(db: Database, sku: str) -> str:

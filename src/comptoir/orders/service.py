@@ -35,8 +35,6 @@ __all__ = [
     "ExitPassOut",
     "ExitPassVerdictOut",
     "ExitPassVerifyIn",
-    "issue_exit_pass",
-    "verify_exit_pass",
     "cancel",
     "checkout",
     "customer_section",
@@ -44,6 +42,7 @@ __all__ = [
     "find_order",
     "find_order_by_number",
     "get_order",
+    "issue_exit_pass",
     "list_orders",
     "load_rules",
     "orders_of",
@@ -52,6 +51,7 @@ __all__ = [
     "rules_version",
     "save_rules",
     "transition",
+    "verify_exit_pass",
 ]
 
 

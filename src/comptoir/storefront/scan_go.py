@@ -68,13 +68,17 @@ def _session(request: Request, ctx: RequestContext, shop_id: str) -> ScanSession
     claims = tokens.verify(ctx.settings.secret_key, PURPOSE, request.cookies.get(COOKIE, ""))
     if not claims or claims.get("s") != shop_id:
         return ScanSession(shop_id=shop_id)
-    return ScanSession(shop_id=shop_id, cart_id=claims.get("c"), cart_token=claims.get("t"), order_id=claims.get("o"))
+    return ScanSession(
+        shop_id=shop_id, cart_id=claims.get("c"), cart_token=claims.get("t"), order_id=claims.get("o")
+    )
 
 
 def _keep(response: Response, ctx: RequestContext, session: ScanSession) -> Response:
     claims = {"s": session.shop_id, "c": session.cart_id, "t": session.cart_token, "o": session.order_id}
     value = tokens.sign(ctx.settings.secret_key, PURPOSE, claims, SESSION_SECONDS)
-    response.set_cookie(COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="lax", path="/shop/scan")
+    response.set_cookie(
+        COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="lax", path="/shop/scan"
+    )
     return response
 
 
@@ -194,10 +198,14 @@ def scan_item(
             held = next((line.quantity for line in cart.lines if line.sku == variant.sku), 0) if cart else 0
             _check_stock(uow, shop_id, variant.sku, variant.name, held + 1)
             if cart is None:
-                created, _ = carts_service.create_cart(uow, CartIn(lines=[LineIn(sku=variant.sku, quantity=1)]))
+                created, _ = carts_service.create_cart(
+                    uow, CartIn(lines=[LineIn(sku=variant.sku, quantity=1)])
+                )
                 session.cart_id, session.cart_token, session.order_id = created.id, created.cart_token, None
             else:
-                carts_service.add_line(uow, cart.id, LineIn(sku=variant.sku, quantity=1), cart_token=session.cart_token)
+                carts_service.add_line(
+                    uow, cart.id, LineIn(sku=variant.sku, quantity=1), cart_token=session.cart_token
+                )
             uow.commit()
     except ScanProblem as problem:
         return _render(request, ctx, shop_id, problem=problem)
@@ -251,7 +259,8 @@ def pay(
             if cart is None or not cart.lines:
                 raise ScanProblem("empty")
             order = orders_service.checkout(
-                uow, command.model_copy(update={"cart_id": cart.id, "cart_version": cart.version}),
+                uow,
+                command.model_copy(update={"cart_id": cart.id, "cart_version": cart.version}),
                 cart_token=session.cart_token,
             )
             uow.commit()
