@@ -27,15 +27,15 @@ from comptoir.core.context import Actor
 from comptoir.core.errors import Problem
 from comptoir.core.observability import request_id_var
 from comptoir.core.uow import UnitOfWork
-from comptoir.core.web import Pages, Public, page_language
 from comptoir.inventory import service as inventory_service
 from comptoir.orders import service as orders_service
 from comptoir.orders.schemas import CheckoutIn, OrderOut, TenderIn
+from comptoir.storefront.rendering import ShopRoute, catalog_locale, pages
+from comptoir.storefront.session import WEB_SCOPES, Shopper, ShopperContext
 from comptoir.stores import service as stores_service
 from comptoir.stores.schemas import PlaceOut
 
-pages = Pages(__package__ or "comptoir.storefront")
-router = APIRouter(prefix="/shop/scan", include_in_schema=False)
+router = APIRouter(prefix="/shop/scan", include_in_schema=False, route_class=ShopRoute)
 
 COOKIE = "comptoir_scan_go"
 PURPOSE = "storefront.scan_go"
@@ -83,8 +83,12 @@ def _keep(response: Response, ctx: RequestContext, session: ScanSession) -> Resp
 
 
 def _in_shop(ctx: RequestContext, shop_id: str) -> RequestContext:
-    """The shopper acting on the shop's channel: its prices, its stock, its till."""
-    actor = Actor(kind="publishable", channel=f"store:{shop_id}", request_id=request_id_var.get())
+    """The shopper acting on the shop's channel: its prices, its stock, its till. The cart stays
+    anonymous (reached through the signed cookie only), so a signed-in shopper's web cart is untouched;
+    the sale is linked to them at checkout."""
+    actor = Actor(
+        kind="public", channel=f"store:{shop_id}", scopes=WEB_SCOPES, request_id=request_id_var.get()
+    )
     return RequestContext(ctx.state, actor)
 
 
@@ -127,14 +131,10 @@ def _check_stock(uow: UnitOfWork, shop_id: str, sku: str, name: str, quantity: i
         raise ScanProblem("no_stock", name=name, available=available)
 
 
-def _locale(request: Request) -> str:
-    return "en_GB" if page_language(request) == "en" else "fr_FR"
-
-
-def _view(uow: UnitOfWork, request: Request, shop: PlaceOut, cart: CartOut | None) -> dict[str, Any]:
+def _view(uow: UnitOfWork, lang: str, store: PlaceOut, cart: CartOut | None) -> dict[str, Any]:
     lines: list[dict[str, Any]] = []
     if cart is not None and cart.lines:
-        variants = catalog_service.get_variants(uow, [line.sku for line in cart.lines], _locale(request))
+        variants = catalog_service.get_variants(uow, [line.sku for line in cart.lines], catalog_locale(lang))
         priced = {p.line_id: p for p in (cart.priced.lines if cart.priced else [])}
         for line in cart.lines:
             variant = variants.get(line.sku)
@@ -150,30 +150,36 @@ def _view(uow: UnitOfWork, request: Request, shop: PlaceOut, cart: CartOut | Non
                     "total": p.total if p else None,
                 }
             )
-    return {"shop": shop, "cart": cart, "lines": lines, "priced": cart.priced if cart else None}
+    return {"store": store, "cart": cart, "lines": lines, "priced": cart.priced if cart else None}
 
 
 def _render(
-    request: Request, ctx: RequestContext, shop_id: str, *, problem: ScanProblem | None = None
+    request: Request, shopper: ShopperContext, shop_id: str, *, problem: ScanProblem | None = None
 ) -> HTMLResponse:
+    ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
-    shopper = _in_shop(ctx, shop_id)
-    with shopper.reader() as uow:
+    with _in_shop(ctx, shop_id).reader() as uow:
         try:
-            shop = _shop(uow, shop_id)
+            store = _shop(uow, shop_id)
         except ScanProblem:
-            return pages.response(request, "storefront/scan/no_shop.html", status_code=404)
-        context = _view(uow, request, shop, _open_cart(uow, session))
+            return pages.response(request, "storefront/scan/no_shop.html", status_code=404, shop=shopper)
+        context = _view(uow, shopper.lang, store, _open_cart(uow, session))
     status = 200 if problem is None else 422
     return pages.response(
-        request, "storefront/scan/cart.html", status_code=status, problem=problem, cards=TEST_CARDS, **context
+        request,
+        "storefront/scan/cart.html",
+        status_code=status,
+        problem=problem,
+        cards=TEST_CARDS,
+        shop=shopper,
+        **context,
     )
 
 
 @router.get("/{shop_id}", response_class=HTMLResponse)
-def start(request: Request, ctx: Public, shop_id: str) -> HTMLResponse:
+def start(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
     """The shop's scan & go page (opened from the QR code at its entrance)."""
-    return _render(request, ctx, shop_id)
+    return _render(request, shopper, shop_id)
 
 
 def _back(shop_id: str) -> RedirectResponse:
@@ -183,17 +189,17 @@ def _back(shop_id: str) -> RedirectResponse:
 @router.post("/{shop_id}/items", response_model=None)
 def scan_item(
     request: Request,
-    ctx: Public,
+    shopper: Shopper,
     shop_id: str,
     gtin: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """A scanned (or typed) barcode: one more of that item in the shop's cart."""
+    ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
-    shopper = _in_shop(ctx, shop_id)
     try:
-        with shopper.uow() as uow:
+        with _in_shop(ctx, shop_id).uow() as uow:
             _shop(uow, shop_id)
-            variant = variant_for_gtin(uow, gtin, _locale(request))
+            variant = variant_for_gtin(uow, gtin, catalog_locale(shopper.lang))
             cart = _open_cart(uow, session)
             held = next((line.quantity for line in cart.lines if line.sku == variant.sku), 0) if cart else 0
             _check_stock(uow, shop_id, variant.sku, variant.name, held + 1)
@@ -208,21 +214,22 @@ def scan_item(
                 )
             uow.commit()
     except ScanProblem as problem:
-        return _render(request, ctx, shop_id, problem=problem)
+        return _render(request, shopper, shop_id, problem=problem)
     except Problem as problem:
-        return _render(request, ctx, shop_id, problem=ScanProblem("refused", detail=problem.detail))
+        return _render(request, shopper, shop_id, problem=ScanProblem("refused", detail=problem.detail))
     return _keep(_back(shop_id), ctx, session)
 
 
 @router.post("/{shop_id}/lines/{line_id}", response_model=None)
 def change_line(
     request: Request,
-    ctx: Public,
+    shopper: Shopper,
     shop_id: str,
     line_id: str,
     quantity: Annotated[int, Form(ge=0, le=99)],
 ) -> Response:
     """A new quantity for a line (0 removes it)."""
+    ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
     try:
         with _in_shop(ctx, shop_id).uow() as uow:
@@ -233,27 +240,30 @@ def change_line(
             if quantity == 0:
                 carts_service.remove_line(uow, cart.id, line_id, cart_token=session.cart_token)
             else:
-                name = catalog_service.get_variants(uow, [line.sku], _locale(request))[line.sku].name
+                name = catalog_service.get_variants(uow, [line.sku], catalog_locale(shopper.lang))[
+                    line.sku
+                ].name
                 _check_stock(uow, shop_id, line.sku, name, quantity)
                 carts_service.set_quantity(uow, cart.id, line_id, quantity, cart_token=session.cart_token)
             uow.commit()
     except ScanProblem as problem:
-        return _render(request, ctx, shop_id, problem=problem)
+        return _render(request, shopper, shop_id, problem=problem)
     return _back(shop_id)
 
 
 @router.post("/{shop_id}/pay", response_model=None)
 def pay(
     request: Request,
-    ctx: Public,
+    shopper: Shopper,
     shop_id: str,
     card_token: Annotated[str, Form(max_length=64)] = "",
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
     """Pay the shop's cart by card: the shop's store sale, completed at once; then the exit pass."""
+    ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
     try:
-        command = _checkout_command(shop_id, card_token, email)
+        command = _checkout_command(shop_id, card_token, email, shopper.customer_id)
         with _in_shop(ctx, shop_id).uow() as uow:
             cart = _open_cart(uow, session)
             if cart is None or not cart.lines:
@@ -265,14 +275,14 @@ def pay(
             )
             uow.commit()
     except ScanProblem as problem:
-        return _render(request, ctx, shop_id, problem=problem)
+        return _render(request, shopper, shop_id, problem=problem)
     except Problem as problem:
-        return _render(request, ctx, shop_id, problem=_payment_problem(problem))
+        return _render(request, shopper, shop_id, problem=_payment_problem(problem))
     session.order_id = order.id
     return _keep(RedirectResponse(f"/shop/scan/{shop_id}/pass", status_code=303), ctx, session)
 
 
-def _checkout_command(shop_id: str, card_token: str, email: str) -> CheckoutIn:
+def _checkout_command(shop_id: str, card_token: str, email: str, customer_id: str | None) -> CheckoutIn:
     if not card_token.strip():
         raise ScanProblem("no_card")
     try:
@@ -281,6 +291,7 @@ def _checkout_command(shop_id: str, card_token: str, email: str) -> CheckoutIn:
             mode="store_sale",
             place_id=shop_id,
             tenders=[TenderIn(method="card", details={"card_token": card_token.strip()})],
+            customer_id=customer_id,  # a signed-in shopper finds the sale in their account
             email=email.strip() or None,
             receipt_by_email=bool(email.strip()),
         )
@@ -299,29 +310,38 @@ def _payment_problem(problem: Problem) -> ScanProblem:
 
 
 @router.get("/{shop_id}/pass", response_class=HTMLResponse)
-def exit_pass(request: Request, ctx: Public, shop_id: str) -> HTMLResponse:
+def exit_pass(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
     """The exit pass of the shopper's paid sale: a QR code and the items, to show at the door."""
+    ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
+    missing = {"status_code": 404, "shop_id": shop_id, "shop": shopper}
     if session.order_id is None:
-        return pages.response(request, "storefront/scan/no_pass.html", status_code=404, shop_id=shop_id)
+        return pages.response(request, "storefront/scan/no_pass.html", **missing)
     with _in_shop(ctx, shop_id).uow() as uow:
-        shop = stores_service.get_places(uow, [shop_id]).get(shop_id)
+        store = stores_service.get_places(uow, [shop_id]).get(shop_id)
         order = orders_service.find_order(uow, session.order_id)
-        if shop is None or order is None or order.cart_id != session.cart_id:
-            return pages.response(request, "storefront/scan/no_pass.html", status_code=404, shop_id=shop_id)
+        if store is None or order is None or order.cart_id != session.cart_id:
+            return pages.response(request, "storefront/scan/no_pass.html", **missing)
         issued = orders_service.issue_exit_pass(uow, order.id, ctx.settings.secret_key)
-        items = _order_items(uow, request, order)
+        items = _order_items(uow, shopper.lang, order)
         uow.commit()
     import segno
 
     qr = Markup(segno.make(issued.token, error="m").svg_inline(scale=5, title=order.number))
     return pages.response(
-        request, "storefront/scan/pass.html", shop=shop, order=order, exit_pass=issued, items=items, qr=qr
+        request,
+        "storefront/scan/pass.html",
+        shop=shopper,
+        store=store,
+        order=order,
+        exit_pass=issued,
+        items=items,
+        qr=qr,
     )
 
 
-def _order_items(uow: UnitOfWork, request: Request, order: OrderOut) -> list[dict[str, Any]]:
-    variants = catalog_service.get_variants(uow, [line.sku for line in order.lines], _locale(request))
+def _order_items(uow: UnitOfWork, lang: str, order: OrderOut) -> list[dict[str, Any]]:
+    variants = catalog_service.get_variants(uow, [line.sku for line in order.lines], catalog_locale(lang))
     return [
         {
             "name": variants[line.sku].name if line.sku in variants else line.sku,

@@ -1,7 +1,7 @@
 """orders: scan & go exit passes, used once at the shop's door
 
 Revision ID: 0081_orders_exit_passes
-Revises: 0020_customers_match_model
+Revises: 0080_carts_wishlists
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import comptoir.core.db
 
 revision = "0081_orders_exit_passes"
-down_revision = "0020_customers_match_model"
+down_revision = "0080_carts_wishlists"
 branch_labels = None
 depends_on = None
 
