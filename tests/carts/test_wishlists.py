@@ -92,7 +92,9 @@ def _now():  # type: ignore[no-untyped-def]
 def test_each_customer_reaches_only_their_own_list(db, client, settings, marie_web, marie) -> None:  # type: ignore[no-untyped-def]
     client.put(f"{URL}/{LIN_S}", headers=marie_web)
     paul = _paul(db)
-    paul_web = headers(make_key(db, ["carts:read", "carts:write"], channel="web"), customer_token(settings, paul))
+    paul_web = headers(
+        make_key(db, ["carts:read", "carts:write"], channel="web"), customer_token(settings, paul)
+    )
     # Paul naming Marie still gets his own (empty) list
     answer = client.get(URL, params={"customer_id": marie}, headers=paul_web)
     assert answer.json() == {"customer_id": paul, "items": []}
