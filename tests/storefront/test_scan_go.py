@@ -7,12 +7,15 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from comptoir.carts import service as carts
 from comptoir.catalog import service as catalog
 from comptoir.core.db import Database
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import ANON_CSRF_COOKIE
 from comptoir.orders import service as orders
-from tests.orders.conftest import LIN_S, RIVOLI, stocked  # noqa: F401 (fixtures)
+from comptoir.storefront.session import SHOPPER_COOKIE
+from tests.orders.conftest import LIN_S, RIVOLI, customer_token, marie, stocked  # noqa: F401 (fixtures)
 from tests.orders.conftest import shop as shop
 
 
@@ -89,3 +92,22 @@ def test_quantities_and_removal(client: TestClient, stocked: Database) -> None: 
 def test_unknown_or_closed_shop(client: TestClient, stocked: Database) -> None:  # noqa: F811
     page = client.get("/shop/scan/st_nowhere?lang=en")
     assert page.status_code == 404 and "does not offer scan & go" in page.text
+
+
+def test_a_signed_in_shoppers_sale_is_theirs_and_their_web_cart_untouched(
+    client: TestClient,
+    stocked: Database,  # noqa: F811
+    marie: str,  # noqa: F811
+    settings: Settings,
+) -> None:
+    client.cookies.set(SHOPPER_COOKIE, customer_token(settings, marie))
+    open_scan(client)
+    assert scan(client, gtin_of(stocked, LIN_S)).status_code == 200
+    paid = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_visa"})
+    assert paid.status_code == 200 and "1 item in your bag" in paid.text
+    with UnitOfWork(stocked, read_only=True) as uow:
+        [sale] = orders.list_orders(uow, customer_id=marie)
+        assert carts.current_cart(uow, marie) is None  # the scan & go cart never was her web cart
+    assert sale.mode == "store_sale" and sale.channel == f"store:{RIVOLI}"
+    # back on the scan page, the pass is one tap away
+    assert "Show my exit pass" in client.get(f"/shop/scan/{RIVOLI}").text

@@ -73,11 +73,17 @@ def _session(request: Request, ctx: RequestContext, shop_id: str) -> ScanSession
     )
 
 
-def _keep(response: Response, ctx: RequestContext, session: ScanSession) -> Response:
+def _keep(request: Request, response: Response, ctx: RequestContext, session: ScanSession) -> Response:
     claims = {"s": session.shop_id, "c": session.cart_id, "t": session.cart_token, "o": session.order_id}
     value = tokens.sign(ctx.settings.secret_key, PURPOSE, claims, SESSION_SECONDS)
     response.set_cookie(
-        COOKIE, value, max_age=SESSION_SECONDS, httponly=True, samesite="lax", path="/shop/scan"
+        COOKIE,
+        value,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/shop/scan",
     )
     return response
 
@@ -164,6 +170,7 @@ def _render(
         except ScanProblem:
             return pages.response(request, "storefront/scan/no_shop.html", status_code=404, shop=shopper)
         context = _view(uow, shopper.lang, store, _open_cart(uow, session))
+        context["paid"] = session.order_id is not None
     status = 200 if problem is None else 422
     return pages.response(
         request,
@@ -217,7 +224,7 @@ def scan_item(
         return _render(request, shopper, shop_id, problem=problem)
     except Problem as problem:
         return _render(request, shopper, shop_id, problem=ScanProblem("refused", detail=problem.detail))
-    return _keep(_back(shop_id), ctx, session)
+    return _keep(request, _back(shop_id), ctx, session)
 
 
 @router.post("/{shop_id}/lines/{line_id}", response_model=None)
@@ -279,7 +286,7 @@ def pay(
     except Problem as problem:
         return _render(request, shopper, shop_id, problem=_payment_problem(problem))
     session.order_id = order.id
-    return _keep(RedirectResponse(f"/shop/scan/{shop_id}/pass", status_code=303), ctx, session)
+    return _keep(request, RedirectResponse(f"/shop/scan/{shop_id}/pass", status_code=303), ctx, session)
 
 
 def _checkout_command(shop_id: str, card_token: str, email: str, customer_id: str | None) -> CheckoutIn:
@@ -314,14 +321,13 @@ def exit_pass(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
     """The exit pass of the shopper's paid sale: a QR code and the items, to show at the door."""
     ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
-    missing = {"status_code": 404, "shop_id": shop_id, "shop": shopper}
     if session.order_id is None:
-        return pages.response(request, "storefront/scan/no_pass.html", **missing)
+        return _no_pass(request, shopper, shop_id)
     with _in_shop(ctx, shop_id).uow() as uow:
         store = stores_service.get_places(uow, [shop_id]).get(shop_id)
         order = orders_service.find_order(uow, session.order_id)
         if store is None or order is None or order.cart_id != session.cart_id:
-            return pages.response(request, "storefront/scan/no_pass.html", **missing)
+            return _no_pass(request, shopper, shop_id)
         issued = orders_service.issue_exit_pass(uow, order.id, ctx.settings.secret_key)
         items = _order_items(uow, shopper.lang, order)
         uow.commit()
@@ -337,6 +343,12 @@ def exit_pass(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
         exit_pass=issued,
         items=items,
         qr=qr,
+    )
+
+
+def _no_pass(request: Request, shopper: ShopperContext, shop_id: str) -> HTMLResponse:
+    return pages.response(
+        request, "storefront/scan/no_pass.html", status_code=404, shop_id=shop_id, shop=shopper
     )
 
 
