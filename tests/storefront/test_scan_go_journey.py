@@ -71,7 +71,7 @@ def test_scan_and_go_from_the_shelf_to_the_door(
     check_page(shopper, "scan-go-start")
     if lang == "fr":
         perf_budget(shopper, f"/shop/scan/{SHOP}").assert_within_budget()
-    with shopper.expect_navigation(timeout=30_000):
+    with shopper.expect_navigation(timeout=60_000):
         shopper.click("#scan-form [data-scanner-start]")
     assert shopper.locator("#scan-lines li").count() == 1
     check_page(shopper, "scan-go-basket")
@@ -92,7 +92,7 @@ def test_scan_and_go_from_the_shelf_to_the_door(
     check_page(door, "exit-check")
     if lang == "fr":
         perf_budget(door, "/seller/exit").assert_within_budget()
-    with door.expect_navigation(timeout=30_000):
+    with door.expect_navigation(timeout=60_000):
         door.click("#exit-form [data-scanner-start]")
     verdict = door.inner_text("#verdict")
     assert TEXT[lang]["valid"] in verdict
