@@ -14,7 +14,7 @@ from comptoir.core.db import Database
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.orders import exit_passes, service
-from comptoir.orders.schemas import ReturnedLine
+from comptoir.orders.schemas import OrderLineOut, OrderOut, ReturnedLine
 from tests.conftest import make_key
 from tests.orders.conftest import (  # noqa: F401 (fixtures)
     CARD,
@@ -69,6 +69,24 @@ def test_a_tampered_or_foreign_pass_is_refused() -> None:
     )
     assert exit_passes.read_pass(SECRET, "not a pass", NOW)[0] == "invalid_signature"
     assert exit_passes.read_pass(SECRET, token[:-2], NOW)[0] == "invalid_signature"
+
+
+def sale(payment_status: str = "paid", returned: int = 0, channel: str = f"store:{OPERA}") -> OrderOut:
+    line = OrderLineOut.model_construct(sku=SOIE_M, quantity=3, returned_quantity=returned)
+    return OrderOut.model_construct(
+        mode="store_sale", channel=channel, status="completed", payment_status=payment_status, lines=[line]
+    )
+
+
+def test_why_an_order_may_not_leave() -> None:
+    claims: dict[str, object] = {"o": "ord_1", "s": OPERA, "n": 3, "x": 0}
+    assert exit_passes.order_refusal(sale(), claims, OPERA) is None
+    assert exit_passes.order_refusal(sale(), claims, RIVOLI) == "other_shop"
+    assert exit_passes.order_refusal(sale(channel=f"store:{RIVOLI}"), claims, OPERA) == "other_shop"
+    assert exit_passes.order_refusal(sale("pending"), claims, OPERA) == "not_paid"
+    assert exit_passes.order_refusal(sale("partially_refunded"), claims, OPERA) == "refunded"
+    assert exit_passes.order_refusal(sale(returned=1), claims, OPERA) == "refunded"
+    assert exit_passes.order_refusal(sale(), {**claims, "n": 2}, OPERA) == "items_mismatch"
 
 
 # -- through the API -------------------------------------------------------------------------------
