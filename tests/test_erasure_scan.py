@@ -81,6 +81,7 @@ PERSONAL_DATA_FREE = {
     "core_webhook_subscriptions": "the retailer's endpoints and their descriptions",
     "inventory_places": "stores and warehouses",
     "orders_transitions": "staff notes on a fulfilment's steps (carriers, shelves), not the customer's",
+    "orders_exit_passes": "a sale's exit pass: the employee who checked it at the door, not the customer",
     "pricing_price_lists": "price list names",
     "pricing_promotions": "promotion names",
     "stores_channel_snapshots": "stores as published to channels",

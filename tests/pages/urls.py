@@ -14,6 +14,7 @@ EXAMPLES: dict[str, list[str]] = {
         "/shop/search?q=robe",
         "/shop/p/ROB0012",
         "/shop/p/ROB0012/near?sku=ROB0012-ROSEPO-M&postcode=75001",
+        "/shop/scan/st_paris_rivoli",
     ],
     "back-office": [],
     "pages": [],

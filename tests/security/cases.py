@@ -313,6 +313,8 @@ CASES: dict[str, Case] = {
     ),
     "GET /v1/orders/{order_id}": c(p=ORDER_B, own=BOTH),
     "POST /v1/orders/{order_id}/cancel": c(p=ORDER_B, b={"reason": "matrix"}, own=BOTH, late=1),
+    "GET /v1/orders/{order_id}/exit-pass": c(p={"order_id": "sale_B"}, own=BOTH),
+    "POST /v1/orders/exit-passes/verify": c(b={"token": "matrix", "place_id": "{B}"}, own=SHOP),
     # -- payments ------------------------------------------------------------------------------------------------
     "GET /v1/payments/orders/{order_id}": c(p={"order_id": "sale_B"}, own=BOTH),
     "POST /v1/payments/orders/{order_id}/capture": c(p={"order_id": "sale_B"}, own=BOTH),

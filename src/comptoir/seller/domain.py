@@ -4,6 +4,6 @@ from comptoir.core.registry import Domain
 
 DOMAIN = Domain(
     name="seller",
-    routers=("comptoir.seller.pages:router",),
+    routers=("comptoir.seller.pages:router", "comptoir.seller.exit_pass:router"),
     pages="comptoir.seller.pages:PAGES",
 )
