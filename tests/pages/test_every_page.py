@@ -31,7 +31,9 @@ def _routes() -> Iterator[tuple[str, str | None]]:
     for route in api_routes(app.routes):
         if not route.path.startswith(APPS) or "{" in route.path or "GET" not in (route.methods or ()):
             continue
-        if route.include_in_schema or any(param.required for param in route.dependant.query_params):
+        if route.include_in_schema or any(
+            param.field_info.is_required() for param in route.dependant.query_params
+        ):
             continue  # an API route, or a page that needs a query (list an example URL in urls.py)
         dep = route_policy(route)
         if dep is None or dep.policy.who != {"staff"}:

@@ -11,7 +11,11 @@ EXAMPLES: dict[str, list[str]] = {
     "seller": [],
     "shop": [],
     "back-office": [],
-    "pages": [],
+    "pages": ["/pages/orders/picking?place_id=st_paris_rivoli"],
 }
 
-XFAIL: dict[str, str] = {}
+XFAIL: dict[str, str] = {
+    # An employee bound to no shop (the admin of the walk) must name one: the page answers 422 "Choose a
+    # store" instead of offering the shops to choose from (the example above gives one).
+    "/pages/orders/picking": "asks an admin for ?place_id= with a 422 instead of a choice of shops",
+}
