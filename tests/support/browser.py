@@ -533,7 +533,10 @@ class Perf:
         if self.fcp_ms is None or self.fcp_ms >= fcp_ms:
             slow = f"first contentful paint {self.fcp_ms} ms (budget {fcp_ms:.0f} ms)"
             if self.fcp_ms is not None and self.load_average > 2 * (os.cpu_count() or 1):
-                warnings.warn(f"{self.url}: {slow}, on a saturated machine (load {self.load_average:.1f})")
+                warnings.warn(
+                    f"{self.url}: {slow}, on a saturated machine (load {self.load_average:.1f})",
+                    stacklevel=2,
+                )
             else:
                 problems.append(slow)
         if self.transfer_bytes >= transfer_bytes:
