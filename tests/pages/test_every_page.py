@@ -63,7 +63,7 @@ def pages() -> list[Any]:
     for url, role in sorted(found.items()):
         for viewport in VIEWPORTS:
             for lang in LANGS:
-                reason = XFAIL.get(f"{url}@{viewport}") or XFAIL.get(url)
+                reason = XFAIL.get(f"{url}@{viewport}") or XFAIL.get(f"{url}@{lang}") or XFAIL.get(url)
                 marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
                 params.append(
                     pytest.param(url, role, viewport, lang, id=f"{url}-{viewport}-{lang}", marks=marks)
