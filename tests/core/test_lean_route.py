@@ -20,8 +20,9 @@ from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir.app import ComptoirAPI, _area_routers
-from comptoir.core.api import LeanRoute, install_problem_handlers, parse_query, query_model
+from comptoir.core.api import LeanRoute, install_problem_handlers
 from comptoir.core.errors import Forbidden
+from comptoir.core.queries import parse_query, query_model
 
 
 async def _context(request: Request) -> str:

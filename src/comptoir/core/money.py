@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_valida
 from comptoir.core.errors import InvalidInput
 
 
-
 @cache
 def _currencies() -> frozenset[str]:
     """ISO 4217 codes known to CLDR (read on first use: Babel's data is not loaded at start-up)."""

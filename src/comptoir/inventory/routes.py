@@ -18,11 +18,10 @@ from comptoir.core.api import (
     LeanRoute,
     RequestContext,
     allow,
-    query_model,
-    query_parameters,
 )
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.pagination import Page
+from comptoir.core.queries import query_model, query_parameters
 from comptoir.core.types import AwareDatetime
 from comptoir.inventory import service
 from comptoir.inventory.schemas import (
