@@ -107,7 +107,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-        if reason and "browser" in item.keywords:
+        # The marker, not ``item.keywords``: those hold the names of parent directories as well.
+        if reason and item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
