@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.browser import ean13_modules
+from tests.support.camera import ean13_modules
 
 CLEAN = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Comptoir</title></head>
 <body><main><h1>Comptoir</h1><p>{text}</p></main></body></html>"""
