@@ -126,3 +126,10 @@ def unpublish(uow: UnitOfWork, id_or_code: str, channel: str, locale: str) -> No
 def reindex(uow: UnitOfWork) -> int:
     """Rebuild every search document (after a restore, or a change of indexing rules)."""
     return max(indexing.reindex_all(uow), default=0)
+
+
+def sku_for_gtin(uow: UnitOfWork, code: str) -> str | None:
+    """The SKU of the variant a scanned barcode (EAN-13, UPC-A, GTIN-14…) labels; None when unknown."""
+    from comptoir.catalog import barcodes
+
+    return barcodes.sku_for_gtin(uow, code)

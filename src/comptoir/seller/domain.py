@@ -4,6 +4,13 @@ from comptoir.core.registry import Domain
 
 DOMAIN = Domain(
     name="seller",
-    routers=("comptoir.seller.pages:router",),
+    routers=(
+        "comptoir.seller.pages:router",
+        "comptoir.seller.customers:router",
+        "comptoir.seller.products:router",
+        "comptoir.seller.cart:router",
+        "comptoir.seller.pickups:router",
+        "comptoir.seller.returns:router",
+    ),
     pages="comptoir.seller.pages:PAGES",
 )
