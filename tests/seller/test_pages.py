@@ -42,3 +42,69 @@ def test_a_seller_finds_a_customer_and_opens_the_360(seller: Any, marie: str, la
     view = page(seller, f"/seller/customers/{marie}", lang)
     assert "Marie Curie" in view
     assert ("Identité et consentements" if lang == "fr" else "Identity and consents") in view
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_scanned_barcode_opens_the_product_with_its_stock_here(seller: Any, published: Database, lang: str) -> None:
+    response = seller.get(f"/seller/products?code={gtin_of(published, LIN_S)}&lang={lang}", follow_redirects=False)
+    assert response.status_code == 303
+    html = page(seller, response.headers["location"], lang)
+    assert "59,90" in html or "59.90" in html
+    assert "Comptoir Marseille" in html or "Comptoir Opéra" in html or "Comptoir" in html
+
+
+def test_an_unknown_barcode_says_so_in_french(seller: Any) -> None:
+    html = page(seller, "/seller/products?code=0000000000000", "fr", 404)
+    assert "Aucun produit" in html
+
+
+def test_a_sale_in_the_shop_sends_the_e_receipt(
+    seller: Any, published: Database, marie: str, dispatcher: Any
+) -> None:
+    added = seller.post("/seller/cart/lines", data={"customer_id": marie, "code": gtin_of(published, LIN_S)})
+    assert added.status_code == 200 and "Marie Curie" in added.text
+    with UnitOfWork(published) as uow:
+        from comptoir.carts import service as carts
+
+        cart = carts.current_cart(uow, marie)
+    assert cart is not None and [(x.sku, x.quantity) for x in cart.lines] == [(LIN_S, 1)]
+    sold = seller.post(
+        f"/seller/cart/{cart.id}/checkout",
+        data={"customer_id": marie, "mode": "store_sale", "email": "marie.curie@orange.fr", "receipt": "email"},
+        follow_redirects=False,
+    )
+    assert sold.status_code == 303, sold.text[:400]
+    order_url = sold.headers["location"]
+    dispatcher.drain()
+    with UnitOfWork(published) as uow:
+        from comptoir.receipts import service as receipts
+
+        [receipt] = receipts.receipts_of(uow, seller.app.state.comptoir.settings, customer_id=marie)
+    assert receipt.email == "marie.curie@orange.fr" and receipt.send_status == "sent"
+    html = page(seller, order_url, "en")
+    assert "Sale completed" in html and receipt.number in html
+
+
+def test_pickups_and_returns_pages_answer(seller: Any) -> None:
+    for lang in ("fr", "en"):
+        page(seller, "/seller", lang)
+        page(seller, "/seller/pickups", lang)
+        page(seller, "/seller/returns", lang)
+        page(seller, "/seller/cart", lang)
+        page(seller, "/seller/products?q=robe", lang)
+
+
+def test_anonymous_and_customer_keys_are_sent_to_sign_in(client: Any, published: Database, marie: str, settings: Any) -> None:
+    key = make_key(published, ["catalog:read", "carts:write", "orders:write"], channel="web")
+    for url in ("/seller", "/seller/customers", f"/seller/customers/{marie}", "/seller/cart"):
+        response = client.get(url, follow_redirects=False)
+        assert response.status_code == 303 and "/pages/sign-in" in response.headers["location"]
+        as_customer = client.get(url, headers=headers(key, customer_token(settings, marie)), follow_redirects=False)
+        assert as_customer.status_code == 303
+
+
+def test_a_seller_of_another_shop_is_refused_this_shop(client: Any, published: Database) -> None:
+    sign_in_pages(client, published, Role.SELLER, [MARSEILLE])
+    response = client.get(f"/seller/pickups?shop={RIVOLI}&lang=fr")
+    assert response.status_code == 403
+    assert "autre boutique" in response.text

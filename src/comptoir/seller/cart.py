@@ -65,9 +65,12 @@ def _page(
             if shop:
                 levels = inventory_service.stock_levels(uow, skus, [shop])
                 here = {sku: rows[0].available for sku, rows in levels.items() if rows}
-            shops = [
-                p for p in stores_service.list_places(uow) if p.kind == "store" and p.status == "open"
-            ] if cart.lines else []
+            if cart.lines:  # where an order may be collected: the open shops offering click & collect
+                shops = [
+                    p
+                    for p in stores_service.all_places(uow, kind="store")
+                    if p.status == "open" and "click_and_collect" in p.services
+                ]
         shop_place = stores_service.get_place(uow, shop) if shop else None
     totals = {p.line_id: p for p in cart.priced.lines} if cart and cart.priced else {}
     return render(
