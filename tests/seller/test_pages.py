@@ -11,9 +11,8 @@ import pytest
 from comptoir.core.access import Role
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import service as customers
-from tests.orders.conftest import customer_token, headers
 from tests.conftest import make_key
+from tests.orders.conftest import customer_token, headers
 from tests.seller.conftest import LIN_S, MARSEILLE, RIVOLI, gtin_of
 from tests.support.staff import sign_in_pages
 
@@ -45,8 +44,12 @@ def test_a_seller_finds_a_customer_and_opens_the_360(seller: Any, marie: str, la
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_a_scanned_barcode_opens_the_product_with_its_stock_here(seller: Any, published: Database, lang: str) -> None:
-    response = seller.get(f"/seller/products?code={gtin_of(published, LIN_S)}&lang={lang}", follow_redirects=False)
+def test_a_scanned_barcode_opens_the_product_with_its_stock_here(
+    seller: Any, published: Database, lang: str
+) -> None:
+    response = seller.get(
+        f"/seller/products?code={gtin_of(published, LIN_S)}&lang={lang}", follow_redirects=False
+    )
     assert response.status_code == 303
     html = page(seller, response.headers["location"], lang)
     assert "59,90" in html or "59.90" in html
@@ -70,7 +73,12 @@ def test_a_sale_in_the_shop_sends_the_e_receipt(
     assert cart is not None and [(x.sku, x.quantity) for x in cart.lines] == [(LIN_S, 1)]
     sold = seller.post(
         f"/seller/cart/{cart.id}/checkout",
-        data={"customer_id": marie, "mode": "store_sale", "email": "marie.curie@orange.fr", "receipt": "email"},
+        data={
+            "customer_id": marie,
+            "mode": "store_sale",
+            "email": "marie.curie@orange.fr",
+            "receipt": "email",
+        },
         follow_redirects=False,
     )
     assert sold.status_code == 303, sold.text[:400]
@@ -94,12 +102,16 @@ def test_pickups_and_returns_pages_answer(seller: Any) -> None:
         page(seller, "/seller/products?q=robe", lang)
 
 
-def test_anonymous_and_customer_keys_are_sent_to_sign_in(client: Any, published: Database, marie: str, settings: Any) -> None:
+def test_anonymous_and_customer_keys_are_sent_to_sign_in(
+    client: Any, published: Database, marie: str, settings: Any
+) -> None:
     key = make_key(published, ["catalog:read", "carts:write", "orders:write"], channel="web")
     for url in ("/seller", "/seller/customers", f"/seller/customers/{marie}", "/seller/cart"):
         response = client.get(url, follow_redirects=False)
         assert response.status_code == 303 and "/pages/sign-in" in response.headers["location"]
-        as_customer = client.get(url, headers=headers(key, customer_token(settings, marie)), follow_redirects=False)
+        as_customer = client.get(
+            url, headers=headers(key, customer_token(settings, marie)), follow_redirects=False
+        )
         assert as_customer.status_code == 303
 
 

@@ -99,7 +99,9 @@ def _refused(request: Request, ctx: RequestContext, customer_id: str, exc: Excep
     if isinstance(exc, NotFound) and not customer_id:
         raise exc
     if isinstance(exc, Problem):
-        return _page(request, ctx, customer_id, error=problem_message(request, exc), status_code=exc.status, **kw)
+        return _page(
+            request, ctx, customer_id, error=problem_message(request, exc), status_code=exc.status, **kw
+        )
     _ = gettext(request)
     return _page(request, ctx, customer_id, error=_("Check what you entered."), status_code=422, **kw)
 
@@ -130,7 +132,10 @@ def add_line(
             if not found:
                 _ = gettext(request)
                 return _page(
-                    request, ctx, customer_id, status_code=404,
+                    request,
+                    ctx,
+                    customer_id,
+                    status_code=404,
                     error=_("No product has the barcode %(code)s.") % {"code": code.strip()},
                 )
             line = LineIn(sku=found, quantity=quantity)

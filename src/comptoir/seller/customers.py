@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -38,7 +38,11 @@ class Found:
 
 
 def _found(customer: CustomerOut, found_by: str) -> Found:
-    town = " ".join(x for x in (customer.address.postcode, customer.address.city) if x) if customer.address else ""
+    town = (
+        " ".join(x for x in (customer.address.postcode, customer.address.city) if x)
+        if customer.address
+        else ""
+    )
     return Found(
         customer.id,
         customer.display_name,
@@ -59,7 +63,10 @@ def find_customers(uow: UnitOfWork, query: str) -> list[Found]:
     found: list[Found] = []
     receipt = receipts_service.sale_of_receipt(uow, query)
     order = orders_service.find_order_by_number(uow, query)
-    for customer_id, how in ((receipt[1] if receipt else None, "receipt"), (order and order.customer_id, "order")):
+    for customer_id, how in (
+        (receipt[1] if receipt else None, "receipt"),
+        (order and order.customer_id, "order"),
+    ):
         if customer_id and all(f.id != customer_id for f in found):
             try:
                 found.append(_found(customers_service.get_customer(uow, customer_id), how))
@@ -71,7 +78,9 @@ def find_customers(uow: UnitOfWork, query: str) -> list[Found]:
         c = hit.customer
         town = " ".join(x for x in (c.postcode, c.city) if x)
         found.append(
-            Found(c.id, c.display_name, c.email, c.phone, town, c.loyalty_card, list(c.segments), hit.matched_on)
+            Found(
+                c.id, c.display_name, c.email, c.phone, town, c.loyalty_card, list(c.segments), hit.matched_on
+            )
         )
     return found
 
@@ -80,7 +89,9 @@ def find_customers(uow: UnitOfWork, query: str) -> list[Found]:
 def search_page(request: Request, ctx: Reader, q: str = "") -> Response:
     with ctx.reader() as uow:
         found = find_customers(uow, q)
-    return render(request, "seller/customers.html", active="customer", q=q, found=found, searched=bool(q.strip()))
+    return render(
+        request, "seller/customers.html", active="customer", q=q, found=found, searched=bool(q.strip())
+    )
 
 
 @router.get("/results")

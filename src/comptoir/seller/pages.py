@@ -65,7 +65,10 @@ def order_page(request: Request, order_id: str, ctx: OrderReader, done: int = 0)
         ctx.own_resource(order.customer_id, orders_service.order_shops(order), "Order", order.id)
         variants = catalog_service.get_variants(uow, [x.sku for x in order.lines], catalogue_locale(request))
         receipt = receipts_service.receipt_for_order(uow, order.id, ctx.settings)
-        places = {f.place_id for f in order.fulfilments} | {order.pickup_place_id, channel_place(order.channel)}
+        places = {f.place_id for f in order.fulfilments} | {
+            order.pickup_place_id,
+            channel_place(order.channel),
+        }
         names = place_names(uow, places)
     return render(
         request,

@@ -13,7 +13,14 @@ from comptoir.core.api import RequestContext
 from comptoir.core.errors import Problem
 from comptoir.core.web import require_page
 from comptoir.orders import service as orders_service
-from comptoir.seller.common import SellerRoute, catalogue_locale, place_names, problem_message, render, shop_of
+from comptoir.seller.common import (
+    SellerRoute,
+    catalogue_locale,
+    place_names,
+    problem_message,
+    render,
+    shop_of,
+)
 
 router = APIRouter(prefix="/seller/pickups", include_in_schema=False, route_class=SellerRoute)
 Reader = Annotated[RequestContext, Depends(require_page("orders", "read"))]
@@ -22,7 +29,9 @@ Writer = Annotated[RequestContext, Depends(require_page("orders", "write"))]
 STEPS = ("receive_transfer", "pick", "ready", "collect")
 
 
-def _page(request: Request, ctx: RequestContext, shop: str | None, error: str | None = None, status: int = 200) -> Response:
+def _page(
+    request: Request, ctx: RequestContext, shop: str | None, error: str | None = None, status: int = 200
+) -> Response:
     waiting, preparing, variants, numbers = [], [], {}, {}
     with ctx.reader() as uow:
         if shop:

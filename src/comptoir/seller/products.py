@@ -17,7 +17,15 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import require_page
 from comptoir.inventory import service as inventory_service
 from comptoir.pricing import service as pricing_service
-from comptoir.seller.common import CURRENCY, SellerRoute, catalogue_locale, gettext, page_image, render, shop_of
+from comptoir.seller.common import (
+    CURRENCY,
+    SellerRoute,
+    catalogue_locale,
+    gettext,
+    page_image,
+    render,
+    shop_of,
+)
 from comptoir.stores import service as stores_service
 
 router = APIRouter(prefix="/seller/products", include_in_schema=False, route_class=SellerRoute)
@@ -90,7 +98,11 @@ def product(request: Request, product_id: str, ctx: Reader, sku: str = "", custo
             raise NotFound(f"Product {product_id} has no variant.")
         chosen = sku if sku in skus else skus[0]
         prices = pricing_service.shelf_prices(
-            uow, skus, currency=CURRENCY, channel=f"store:{shop}" if shop else CHANNEL, store_id=shop,
+            uow,
+            skus,
+            currency=CURRENCY,
+            channel=f"store:{shop}" if shop else CHANNEL,
+            store_id=shop,
             customer_id=None,
         )
         here = inventory_service.stock_levels(uow, skus, [shop]) if shop else {}

@@ -80,18 +80,31 @@ def find(request: Request, ctx: Reader, q: str = "") -> Response:
             if order is not None:
                 return RedirectResponse(f"/seller/returns/orders/{order.id}", status_code=303)
             for hit in customers_service.search(uow, query, limit=5):
-                customers.append((hit.customer.display_name, orders_service.orders_of(uow, hit.customer.id, 10)))
+                customers.append(
+                    (hit.customer.display_name, orders_service.orders_of(uow, hit.customer.id, 10))
+                )
         shop = shop_of(ctx)
         recent = returns_service.list_returns(uow, place_id=shop, limit=15) if shop else []
         names = place_names(uow, {channel_place(o.channel) for _, orders in customers for o in orders})
     return render(
-        request, "seller/returns.html", active="returns", q=query, customers=customers, recent=recent,
-        searched=bool(query), places=names,
+        request,
+        "seller/returns.html",
+        active="returns",
+        q=query,
+        customers=customers,
+        recent=recent,
+        searched=bool(query),
+        places=names,
     )
 
 
 def _order_page(
-    request: Request, ctx: RequestContext, order_id: str, *, done: Any = None, error: str | None = None,
+    request: Request,
+    ctx: RequestContext,
+    order_id: str,
+    *,
+    done: Any = None,
+    error: str | None = None,
     status_code: int = 200,
 ) -> Response:
     with ctx.reader() as uow:
@@ -101,9 +114,21 @@ def _order_page(
         variants = catalog_service.get_variants(uow, [x.sku for x in order.lines], catalogue_locale(request))
         names = place_names(uow, {channel_place(order.channel), *(r.place_id for r in previous)})
     return render(
-        request, "seller/return_order.html", status_code=status_code, active="returns", order=order,
-        returnable=returnable, previous=previous, variants=variants, done=done, error=error,
-        reasons=REASONS, conditions=CONDITIONS, refusals=REFUSALS, shop=shop_of(ctx), places=names,
+        request,
+        "seller/return_order.html",
+        status_code=status_code,
+        active="returns",
+        order=order,
+        returnable=returnable,
+        previous=previous,
+        variants=variants,
+        done=done,
+        error=error,
+        reasons=REASONS,
+        conditions=CONDITIONS,
+        refusals=REFUSALS,
+        shop=shop_of(ctx),
+        places=names,
     )
 
 
@@ -128,11 +153,17 @@ async def take_back(request: Request, order_id: str, ctx: Writer) -> Response:
     ]
     _ = gettext(request)
     if not lines:
-        return _order_page(request, ctx, order_id, error=_("Enter how many units the customer gives back."), status_code=422)
+        return _order_page(
+            request, ctx, order_id, error=_("Enter how many units the customer gives back."), status_code=422
+        )
     try:
         command = TakeBackIn.model_validate(
-            {"order_id": order_id, "lines": lines, "place_id": shop_of(ctx),
-             "refund_to": str(form.get("refund_to") or "original")}
+            {
+                "order_id": order_id,
+                "lines": lines,
+                "place_id": shop_of(ctx),
+                "refund_to": str(form.get("refund_to") or "original"),
+            }
         )
         done = returns_service.take_back_in_store(ctx.uow, command)
     except ValidationError:
@@ -140,5 +171,7 @@ async def take_back(request: Request, order_id: str, ctx: Writer) -> Response:
     except Problem as exc:
         if isinstance(exc, NotFound):
             raise
-        return _order_page(request, ctx, order_id, error=problem_message(request, exc), status_code=exc.status)
+        return _order_page(
+            request, ctx, order_id, error=problem_message(request, exc), status_code=exc.status
+        )
     return _order_page(request, ctx, order_id, done=done)
