@@ -23,7 +23,7 @@ from tests.orders.conftest import (  # noqa: F401 (fixtures)
 
 
 @pytest.fixture
-def published(stocked: Database) -> Database:
+def published(stocked: Database) -> Database:  # noqa: F811 (the fixture it builds on)
     """The dresses published for the shops' channel, in French and English."""
     with UnitOfWork(stocked) as uow:
         for code in ("ROBE-LIN", "ROBE-SOIE"):

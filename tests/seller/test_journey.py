@@ -38,7 +38,9 @@ def a_customer(db: Any) -> tuple[str, str]:
     family = "Journey" + uuid.uuid4().hex[:6].capitalize()
     with UnitOfWork(db) as uow:
         out = customers.ingest(
-            uow, "pos", CustomerRecord(given_name="Héloïse", family_name=family, email=f"{family.lower()}@example.fr")
+            uow,
+            "pos",
+            CustomerRecord(given_name="Héloïse", family_name=family, email=f"{family.lower()}@example.fr"),
         )
         uow.commit()
     return out.customer_id, family
