@@ -19,8 +19,8 @@ from comptoir.stores import service as stores_service
 PACKAGE = "comptoir.seller"
 pages = Pages(PACKAGE)
 CURRENCY = "EUR"
-# The catalogue serves images to API keys under /v1; signed-in pages read them through its page route.
-_API_MEDIA, _PAGE_MEDIA = "/v1/catalog/media", "/pages/catalog/media"
+# The catalogue serves images to API keys under /v1; the seller's pages read them through /seller/media.
+_API_MEDIA, _PAGE_MEDIA = "/v1/catalog/media", "/seller/media"
 
 
 def N_(message: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -21,6 +22,8 @@ from comptoir.seller.common import SellerRoute, render, shop_of
 
 router = APIRouter(prefix="/seller/customers", include_in_schema=False, route_class=SellerRoute)
 Reader = Annotated[RequestContext, Depends(require_page("customers", "read"))]
+# An order number (CMD-7K2M9QXA) or a receipt number (T-CMD-7K2M9QXA), as read out or scanned.
+NUMBER = re.compile(r"^\s*(T[\s-]*)?CMD[\s-]*[0-9A-Z]{8}\s*$", re.IGNORECASE)
 
 
 @dataclass
@@ -72,6 +75,8 @@ def find_customers(uow: UnitOfWork, query: str) -> list[Found]:
                 found.append(_found(customers_service.get_customer(uow, customer_id), how))
             except NotFound:
                 continue
+    if NUMBER.match(query):  # an order or receipt number: names that merely sound alike are noise
+        return found
     for hit in customers_service.search(uow, query, limit=15):
         if any(f.id == hit.customer.id for f in found):
             continue

@@ -8,6 +8,7 @@ DOMAIN = Domain(
         "comptoir.seller.pages:router",
         "comptoir.seller.customers:router",
         "comptoir.seller.products:router",
+        "comptoir.seller.products:media",
         "comptoir.seller.cart:router",
         "comptoir.seller.pickups:router",
         "comptoir.seller.returns:router",

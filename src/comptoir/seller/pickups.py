@@ -25,8 +25,6 @@ from comptoir.seller.common import (
 router = APIRouter(prefix="/seller/pickups", include_in_schema=False, route_class=SellerRoute)
 Reader = Annotated[RequestContext, Depends(require_page("orders", "read"))]
 Writer = Annotated[RequestContext, Depends(require_page("orders", "write"))]
-# The steps a shop takes on a fulfilment from the tablet (orders' transitions).
-STEPS = ("receive_transfer", "pick", "ready", "collect")
 
 
 def _page(
@@ -67,13 +65,14 @@ def step(
     request: Request,
     fulfilment_id: str,
     ctx: Writer,
-    action: Annotated[Literal["receive_transfer", "pick", "ready", "collect"], Form()],
+    action: Annotated[Literal["receive_transfer", "pick", "ready", "ship", "collect"], Form()],
     shop: Annotated[str, Form(max_length=64)] = "",
+    tracking_number: Annotated[str, Form(max_length=80)] = "",
 ) -> Response:
     place = shop_of(ctx, shop or None)
     try:
         with ctx.uow() as uow:
-            orders_service.transition(uow, fulfilment_id, action)
+            orders_service.transition(uow, fulfilment_id, action, tracking_number=tracking_number.strip() or None)
             uow.commit()
     except Problem as exc:
         return _page(request, ctx, place, problem_message(request, exc), exc.status)

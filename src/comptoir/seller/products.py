@@ -7,7 +7,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from comptoir.catalog import service as catalog_service
 from comptoir.catalog.schemas import SearchQuery
@@ -29,6 +29,7 @@ from comptoir.seller.common import (
 from comptoir.stores import service as stores_service
 
 router = APIRouter(prefix="/seller/products", include_in_schema=False, route_class=SellerRoute)
+media = APIRouter(prefix="/seller/media", include_in_schema=False, route_class=SellerRoute)
 Reader = Annotated[RequestContext, Depends(require_page("catalog", "read"))]
 CHANNEL = "store"  # the catalogue's publication channel for shops
 BARCODE = re.compile(r"^\s*\d{8,14}\s*$")
@@ -85,6 +86,26 @@ def results(request: Request, ctx: Reader, q: str = "", customer_id: str = "") -
     with ctx.reader() as uow:
         hits = _search(uow, request, q)
     return render(request, "seller/_product_results.html", q=q, hits=hits, customer_id=customer_id)
+
+
+@media.get("/{asset_id}")
+def photo(asset_id: str, ctx: Reader) -> StreamingResponse:
+    """A product photo (its original, or ``/{rendition}``) for the seller's pages, under the asset's rights
+    in shops."""
+    return _photo(ctx, asset_id, None)
+
+
+@media.get("/{asset_id}/{rendition}")
+def photo_rendition(asset_id: str, rendition: str, ctx: Reader) -> StreamingResponse:
+    return _photo(ctx, asset_id, rendition)
+
+
+def _photo(ctx: RequestContext, asset_id: str, rendition: str | None) -> StreamingResponse:
+    with ctx.reader() as uow:
+        chunks, media_type = catalog_service.open_asset(
+            uow, ctx.settings, asset_id, rendition, channel=CHANNEL, territory=ctx.settings.default_region
+        )
+    return StreamingResponse(chunks, media_type=media_type, headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/{product_id}")
