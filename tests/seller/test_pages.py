@@ -120,3 +120,68 @@ def test_a_seller_of_another_shop_is_refused_this_shop(client: Any, published: D
     response = client.get(f"/seller/pickups?shop={RIVOLI}&lang=fr")
     assert response.status_code == 403
     assert "autre boutique" in response.text
+
+
+def sell_here(seller: Any, db: Database, customer_id: str, sku: str = LIN_S) -> str:
+    """A sale at Rivoli through the pages; the order's id."""
+    seller.post("/seller/cart/lines", data={"customer_id": customer_id, "sku": sku, "quantity": "1"})
+    with UnitOfWork(db) as uow:
+        from comptoir.carts import service as carts
+
+        cart = carts.current_cart(uow, customer_id)
+    assert cart is not None
+    sold = seller.post(
+        f"/seller/cart/{cart.id}/checkout",
+        data={"customer_id": customer_id, "mode": "store_sale", "email": ""},
+        follow_redirects=False,
+    )
+    assert sold.status_code == 303, sold.text[:300]
+    return str(sold.headers["location"]).split("/seller/orders/")[1].split("?")[0]
+
+
+def test_a_return_anywhere_is_taken_back_and_refunded(seller: Any, published: Database, marie: str) -> None:
+    order_id = sell_here(seller, published, marie)
+    with UnitOfWork(published) as uow:
+        from comptoir.orders import service as orders
+
+        order = orders.get_order(uow, order_id)
+    found = seller.get(f"/seller/returns?q={order.number.lower()}", follow_redirects=False)
+    assert found.headers["location"] == f"/seller/returns/orders/{order_id}"
+    form = page(seller, f"/seller/returns/orders/{order_id}", "fr")
+    assert "Reprendre et rembourser" in form
+    line_id = order.lines[0].line_id
+    done = seller.post(
+        f"/seller/returns/orders/{order_id}?lang=en",
+        data={f"qty:{line_id}": "1", f"reason:{line_id}": "wrong_size", f"condition:{line_id}": "resaleable"},
+    )
+    assert done.status_code == 200 and "Refunded" in done.text
+
+
+def test_nothing_given_back_is_said_in_french(seller: Any, published: Database, marie: str) -> None:
+    order_id = sell_here(seller, published, marie)
+    refused = seller.post(f"/seller/returns/orders/{order_id}?lang=fr", data={})
+    assert refused.status_code == 422 and "Indiquez le nombre" in refused.text
+
+
+def test_an_order_of_another_shop_is_not_shown(client: Any, published: Database, marie: str) -> None:
+    sign_in_pages(client, published, Role.SELLER, [RIVOLI])
+    order_id = sell_here(client, published, marie)
+    sign_in_pages(client, published, Role.SELLER, [MARSEILLE])
+    response = client.get(f"/seller/orders/{order_id}?lang=fr")
+    assert response.status_code == 404 and "Introuvable" in response.text
+
+
+def test_a_coupon_that_does_not_exist_is_refused_in_the_page(
+    seller: Any, published: Database, marie: str
+) -> None:
+    seller.post("/seller/cart/lines", data={"customer_id": marie, "sku": LIN_S, "quantity": "2"})
+    with UnitOfWork(published) as uow:
+        from comptoir.carts import service as carts
+
+        cart = carts.current_cart(uow, marie)
+    assert cart is not None
+    answer = seller.post(
+        f"/seller/cart/{cart.id}/coupons?lang=fr", data={"customer_id": marie, "code": "NOPE-123"}
+    )
+    assert answer.status_code in (404, 409, 422) and "Traceback" not in answer.text
+    assert "Panier de Marie Curie" in answer.text

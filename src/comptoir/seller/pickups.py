@@ -72,7 +72,9 @@ def step(
     place = shop_of(ctx, shop or None)
     try:
         with ctx.uow() as uow:
-            orders_service.transition(uow, fulfilment_id, action, tracking_number=tracking_number.strip() or None)
+            orders_service.transition(
+                uow, fulfilment_id, action, tracking_number=tracking_number.strip() or None
+            )
             uow.commit()
     except Problem as exc:
         return _page(request, ctx, place, problem_message(request, exc), exc.status)
