@@ -53,7 +53,7 @@ def _page(
     shop = shop_of(ctx)
     customer = cart = None
     names: dict[str, Any] = {}
-    here: dict[str, int] = {}
+    here: dict[str, Any] = {}
     shops: list[Any] = []
     with ctx.reader() as uow:
         if customer_id:
@@ -64,14 +64,14 @@ def _page(
             names = catalog_service.get_variants(uow, skus, catalogue_locale(request))
             if shop:
                 levels = inventory_service.stock_levels(uow, skus, [shop])
-                here = {sku: rows[0].available for sku, rows in levels.items() if rows}
+                here = {sku: rows[0] for sku, rows in levels.items() if rows}
             if cart.lines:  # where an order may be collected: the open shops offering click & collect
                 shops = [
                     p
                     for p in stores_service.all_places(uow, kind="store")
                     if p.status == "open" and "click_and_collect" in p.services
                 ]
-        shop_place = stores_service.get_place(uow, shop) if shop else None
+        shop_place = stores_service.get_places(uow, [shop]).get(shop) if shop else None
     totals = {p.line_id: p for p in cart.priced.lines} if cart and cart.priced else {}
     return render(
         request,

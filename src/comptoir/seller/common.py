@@ -32,6 +32,14 @@ def gettext(request: Request) -> Callable[[str], str]:
     return translations(PACKAGE, page_language(request)).gettext
 
 
+def keep_language(request: Request, url: str) -> str:
+    """``url`` with the ``?lang=`` the request was asked in, so a redirect answers in the same language."""
+    lang = request.query_params.get("lang")
+    if lang not in ("fr", "en"):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}lang={lang}"
+
+
 def catalogue_locale(request: Request) -> str:
     return "en_GB" if page_language(request) == "en" else "fr_FR"
 

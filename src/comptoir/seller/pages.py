@@ -39,7 +39,7 @@ def today(request: Request, ctx: Staff, shop: str = "") -> Response:
     place = None
     with ctx.reader() as uow:
         if place_id:
-            place = stores_service.get_place(uow, place_id)
+            place = stores_service.get_places(uow, [place_id]).get(place_id)
             listed = orders_service.pick_list(uow, place_id)
             waiting = sum(1 for f in listed.fulfilments if f.status == "ready_for_pickup")
             to_prepare = len(listed.fulfilments) - waiting

@@ -22,6 +22,7 @@ from comptoir.seller.common import (
     SellerRoute,
     catalogue_locale,
     gettext,
+    keep_language,
     page_image,
     render,
     shop_of,
@@ -65,7 +66,7 @@ def lookup(request: Request, ctx: Reader, q: str = "", code: str = "", customer_
                 target = f"/seller/products/{variant.product_id}?sku={sku}"
                 if customer_id:
                     target += f"&customer_id={customer_id}"
-                return RedirectResponse(target, status_code=303)
+                return RedirectResponse(keep_language(request, target), status_code=303)
             error = gettext(request)("No product has the barcode %(code)s.") % {"code": scanned.strip()}
         hits = _search(uow, request, q) if not scanned else []
     return render(
@@ -128,7 +129,7 @@ def product(request: Request, product_id: str, ctx: Reader, sku: str = "", custo
         )
         here = inventory_service.stock_levels(uow, skus, [shop]) if shop else {}
         network = {n.sku: n for n in inventory_service.network_availability(uow, [chosen])}
-        place = stores_service.get_place(uow, shop) if shop else None
+        place = stores_service.get_places(uow, [shop]).get(shop) if shop else None
         nearest = (
             inventory_service.nearest_with_stock(
                 uow, chosen, lat=place.latitude, lon=place.longitude, limit=6

@@ -27,6 +27,7 @@ from comptoir.seller.common import (
     catalogue_locale,
     channel_place,
     gettext,
+    keep_language,
     place_names,
     problem_message,
     render,
@@ -63,8 +64,8 @@ REFUSALS = {
 
 
 def _order_by_number(uow: UnitOfWork, query: str) -> OrderOut | None:
-    """The order whose number, or whose receipt's number, the customer shows at the counter."""
-    order = orders_service.find_order_by_number(uow, query)
+    """The order whose number (or id), or whose receipt's number, the customer shows at the counter."""
+    order = orders_service.find_order_by_number(uow, query) or orders_service.find_order(uow, query)
     if order is None and (sale := receipts_service.sale_of_receipt(uow, query)) is not None:
         order = orders_service.find_order(uow, sale[0])
     return order
@@ -78,7 +79,7 @@ def find(request: Request, ctx: Reader, q: str = "") -> Response:
         if query:
             order = _order_by_number(uow, query)
             if order is not None:
-                return RedirectResponse(f"/seller/returns/orders/{order.id}", status_code=303)
+                return RedirectResponse(keep_language(request, f"/seller/returns/orders/{order.id}"), 303)
             for hit in customers_service.search(uow, query, limit=5):
                 customers.append(
                     (hit.customer.display_name, orders_service.orders_of(uow, hit.customer.id, 10))
