@@ -185,3 +185,26 @@ def test_a_coupon_that_does_not_exist_is_refused_in_the_page(
     )
     assert answer.status_code in (404, 409, 422) and "Traceback" not in answer.text
     assert "Panier de Marie Curie" in answer.text
+
+
+def test_a_receipt_number_finds_its_customer(
+    seller: Any, published: Database, marie: str, dispatcher: Any
+) -> None:
+    order_id = sell_here(seller, published, marie)
+    dispatcher.drain()
+    with UnitOfWork(published) as uow:
+        from comptoir.receipts import service as receipts
+
+        receipt = receipts.receipt_for_order(uow, order_id)
+    assert receipt is not None
+    spoken = receipt.number.lower().replace("-", " ")
+    html = page(seller, f"/seller/customers/results?q={spoken}", "fr")
+    assert f"/seller/customers/{marie}" in html and "ticket" in html
+
+
+def test_the_product_photo_is_served_to_signed_in_staff_only(client: Any, published: Database) -> None:
+    response = client.get("/seller/media/ast_unknown", follow_redirects=False)
+    assert response.status_code == 303
+    sign_in_pages(client, published, Role.SELLER, [RIVOLI])
+    missing = client.get("/seller/media/ast_unknown?lang=fr")
+    assert missing.status_code == 404 and "Introuvable" in missing.text
