@@ -212,6 +212,7 @@ def checkout_command(ctx: RequestContext, cart: CartOut, form: dict[str, str]) -
         body["place_id"] = shop_of(ctx)
         body["tenders"] = [{"method": "pay_in_store"}]
         body["receipt_by_email"] = bool(email and form.get("receipt") == "email")
+        body["email"] = email if body["receipt_by_email"] else None  # a sale's e-mail is the receipt's
     elif mode == "click_and_collect":
         body["pickup_place_id"] = form.get("pickup_place_id") or None
     else:
