@@ -128,3 +128,17 @@ def test_a_seller_sells_in_the_shop_with_the_e_receipt(
     page.reload()
     assert receipt.number in page.inner_text("main")
     check_page(page, f"seller-sale-receipt-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_every_seller_page_holds_on_a_tablet(lang: str, new_page: Any, check_page: Any) -> None:
+    """The seller app's example pages (tests/pages/urls.py) on the demo, at 1024×768 and 768×1024."""
+    from tests.pages.urls import EXAMPLES
+
+    urls = [u for route, u in EXAMPLES.items() if route.startswith("/seller") and "/results" not in route]
+    for viewport in ("tablet", "tablet-portrait"):
+        page = new_page(lang, viewport, role="seller", shops=[SHOP])
+        for url in urls:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, url
+            check_page(page, f"seller{url.replace('/', '-')}-{lang}")
