@@ -9,7 +9,13 @@ remove an entry once it passes.
 from __future__ import annotations
 
 EXAMPLES: dict[str, list[str]] = {
-    "seller": [],
+    "seller": [
+        "/seller/customers?q=Moreau",
+        "/seller/products?q=robe",
+        "/seller/products/ROB0000",
+        "/seller/returns?q=Moreau",
+        "/seller/exit",
+    ],
     "shop": [
         "/shop/c/femme-robes",
         "/shop/search?q=robe",

@@ -13,7 +13,7 @@ from tests.support.staff import make_person, open_session
 def pages(app):  # type: ignore[no-untyped-def]
     for route in api_routes(app.routes):
         dep = route_policy(route)
-        if route.path.startswith("/pages") and dep is not None and dep.policy.who == {"staff"}:
+        if route.path.startswith(("/pages", "/seller")) and dep is not None and dep.policy.who == {"staff"}:
             yield route, dep.policy
 
 

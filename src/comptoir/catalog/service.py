@@ -15,7 +15,7 @@ For other domains, the fast batch reads:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from comptoir.catalog import indexing, publishing
 from comptoir.catalog.assets import (
@@ -56,6 +56,7 @@ from comptoir.catalog.taxonomy import (
     update_attribute,
     update_category,
 )
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 
 __all__ = [
@@ -126,6 +127,23 @@ def unpublish(uow: UnitOfWork, id_or_code: str, channel: str, locale: str) -> No
 def reindex(uow: UnitOfWork) -> int:
     """Rebuild every search document (after a restore, or a change of indexing rules)."""
     return max(indexing.reindex_all(uow), default=0)
+
+
+def sku_for_gtin(uow: UnitOfWork, code: str) -> str | None:
+    """The SKU of the variant a scanned barcode (EAN-13, UPC-A, GTIN-14…) labels; None when unknown."""
+    from comptoir.catalog import barcodes
+
+    return barcodes.sku_for_gtin(uow, code)
+
+
+def open_asset(
+    uow: UnitOfWork, settings: Settings, asset_id: str, rendition: str | None, *, channel: str, territory: str
+) -> tuple[Iterator[bytes], str]:
+    """(chunks, media type) of an asset's file or rendition for a page, under the asset's rights on
+    ``channel`` in ``territory`` (403 otherwise; 404 when missing)."""
+    from comptoir.catalog import files
+
+    return files.open_asset(uow, settings, asset_id, rendition, channel=channel, territory=territory)
 
 
 from comptoir.catalog.media_reads import MediaStream, open_media  # noqa: E402  (a channel's pages serve media)

@@ -1,4 +1,6 @@
-"""The seller's tablet: find a customer (typos forgiven), then the 360° view; the duplicates queue.
+"""The service desk's customer pages: find a customer (typos forgiven), their single record with its
+sources, consents and merges, and the duplicates queue. The seller's 360° view (orders, loyalty,
+returns, carts) is in the seller app (``/seller/customers/<id>``), linked from here.
 
 Built on the same services as the API, with HTMX: the search answers as the seller types, and
 accepting a duplicate or undoing a merge updates the page in place.
@@ -204,7 +206,7 @@ def customer_page(request: Request, customer_id: str, ctx: PageReader) -> Respon
         resolved = profiles.resolve_id(uow, customer_id)
         if resolved != customer_id:
             return RedirectResponse(f"/pages/customers/{resolved}", status_code=303)
-        view = profiles.view_360(uow, resolved, ctx.state.customer_sections)
+        view = profiles.view_360(uow, resolved, {})  # the other domains' sections: the seller app's view
         sources = profiles.sources_of(uow, resolved)
         ledger = consents.consents_of(uow, resolved)
         merges = merging.merges_of(uow, resolved)
@@ -213,7 +215,6 @@ def customer_page(request: Request, customer_id: str, ctx: PageReader) -> Respon
     lang = page_language(request)
     by_id = {s.id: s for s in sources}
     lineage: dict[str, Any] = {f: by_id.get(r) for f, r in view.customer.lineage.items()}
-    others = {name: data for name, data in view.sections.items() if name != "customers"}
     return pages.response(
         request,
         "customers/view.html",
@@ -225,6 +226,5 @@ def customer_page(request: Request, customer_id: str, ctx: PageReader) -> Respon
         merges=merges,
         reviews=reviews,
         identifiers=identifiers,
-        others=others,
         words=labels(lang),
     )

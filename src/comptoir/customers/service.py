@@ -22,6 +22,7 @@ from comptoir.customers.schemas import (
     ConsentStatementOut,
     CustomerOut,
     CustomerRecord,
+    CustomerView,
     IdentifierOut,
     IngestResult,
     SearchHit,
@@ -112,3 +113,9 @@ def session_valid(db: Database, customer_id: str, generation: int) -> bool:
 def session_check(db: Database, claims: Mapping[str, Any]) -> bool:
     """:func:`session_valid` for a verified token's claims (``sub``, and ``g``: 0 when absent)."""
     return sessions.session_valid(db, str(claims["sub"]), int(claims.get("g", 0)))
+
+
+def view_360(uow: UnitOfWork, customer_id: str, sections: Mapping[str, Any]) -> CustomerView:
+    """The 360° view: the golden record and each domain's section (``sections``: the app's
+    ``AppState.customer_sections``); a section that fails is reported as ``{"error": …}``. 404 if erased."""
+    return profiles.view_360(uow, customer_id, sections)
