@@ -15,7 +15,7 @@ For other domains, the fast batch reads:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from comptoir.catalog import indexing, publishing
 from comptoir.catalog.assets import (
@@ -56,7 +56,6 @@ from comptoir.catalog.taxonomy import (
     update_attribute,
     update_category,
 )
-from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 
 __all__ = [
@@ -136,16 +135,6 @@ def sku_for_gtin(uow: UnitOfWork, code: str) -> str | None:
     return barcodes.sku_for_gtin(uow, code)
 
 
-def open_asset(
-    uow: UnitOfWork, settings: Settings, asset_id: str, rendition: str | None, *, channel: str, territory: str
-) -> tuple[Iterator[bytes], str]:
-    """(chunks, media type) of an asset's file or rendition for a page, under the asset's rights on
-    ``channel`` in ``territory`` (403 otherwise; 404 when missing)."""
-    from comptoir.catalog import files
-
-    return files.open_asset(uow, settings, asset_id, rendition, channel=channel, territory=territory)
-
-
-from comptoir.catalog.media_reads import MediaStream, open_media  # noqa: E402  (a channel's pages serve media)
+from comptoir.catalog.media_reads import MediaStream, open_media  # noqa: E402  (an app's pages serve product media)
 
 __all__ += ["MediaStream", "open_media"]

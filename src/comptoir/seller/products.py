@@ -103,10 +103,12 @@ def photo_rendition(asset_id: str, rendition: str, ctx: Reader) -> StreamingResp
 
 def _photo(ctx: RequestContext, asset_id: str, rendition: str | None) -> StreamingResponse:
     with ctx.reader() as uow:
-        chunks, media_type = catalog_service.open_asset(
+        found = catalog_service.open_media(
             uow, ctx.settings, asset_id, rendition, channel=CHANNEL, territory=ctx.settings.default_region
         )
-    return StreamingResponse(chunks, media_type=media_type, headers={"Cache-Control": "private, max-age=300"})
+    return StreamingResponse(
+        found.chunks, media_type=found.content_type, headers={"Cache-Control": "private, max-age=300"}
+    )
 
 
 @router.get("/{product_id}")
