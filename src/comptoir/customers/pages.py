@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import phonenumbers
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -19,7 +18,7 @@ from comptoir.core.api import RequestContext
 from comptoir.core.errors import NotFound
 from comptoir.core.i18n import translations
 from comptoir.core.web import Pages, page_language, require_page
-from comptoir.customers import consents, merging, profiles, search
+from comptoir.customers import consents, merging, normalisation, profiles, search
 from comptoir.customers.normalisation import PERSON_FIELDS
 
 pages = Pages(__package__ or "comptoir.customers")
@@ -112,23 +111,7 @@ def labels(lang: str) -> dict[str, dict[str, str]]:
     }
 
 
-def phone_display(e164: str | None) -> str:
-    """``+33612345678`` → ``06 12 34 56 78`` for a French seller; other countries in international form."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return e164
-    kind = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, kind)
-
-
-pages.globals["tel"] = phone_display
+pages.globals["tel"] = normalisation.phone_display
 
 
 def _level_name(field: str, level: int) -> str:

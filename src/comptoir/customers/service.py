@@ -13,7 +13,7 @@ from typing import Any
 
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, ingestion, profiles, sessions
+from comptoir.customers import consents, ingestion, normalisation, profiles, sessions
 from comptoir.customers import search as search_index
 from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES
 from comptoir.customers.schemas import (
@@ -42,7 +42,9 @@ __all__ = [
     "resolve_id",
     "search",
     "segments_of",
+    "phone_display",
     "session_check",
+    "view_360",
     "session_valid",
     "set_segments",
 ]
@@ -119,3 +121,8 @@ def view_360(uow: UnitOfWork, customer_id: str, sections: Mapping[str, Any]) -> 
     """The 360° view: the golden record and each domain's section (``sections``: the app's
     ``AppState.customer_sections``); a section that fails is reported as ``{"error": …}``. 404 if erased."""
     return profiles.view_360(uow, customer_id, sections)
+
+
+def phone_display(e164: str | None) -> str:
+    """A stored phone number as people read it: national form for French numbers, international otherwise."""
+    return normalisation.phone_display(e164)

@@ -14,6 +14,7 @@ from comptoir.core.errors import Problem
 from comptoir.core.i18n import translations
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import Pages, page_language
+from comptoir.customers import service as customers_service
 from comptoir.stores import service as stores_service
 
 PACKAGE = "comptoir.seller"
@@ -263,25 +264,7 @@ SECTIONS: dict[str, str] = {
 }
 
 
-def phone_display(e164: str | None) -> str:
-    """``+33612345678`` → ``06 12 34 56 78`` for a French shop; other countries in international form."""
-    if not e164:
-        return ""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return e164
-    kind = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, kind)
-
-
-pages.globals["tel"] = phone_display
+pages.globals["tel"] = customers_service.phone_display
 
 
 def render(

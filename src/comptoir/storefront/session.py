@@ -19,7 +19,7 @@ from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from comptoir.core import tokens
-from comptoir.core.access import policy
+from comptoir.core.access import SHOPPING_SCOPES, policy
 from comptoir.core.api import CUSTOMER_TOKEN_PURPOSE, AppState, PolicyDependency, RequestContext
 from comptoir.core.context import Actor
 from comptoir.core.errors import Problem
@@ -31,22 +31,8 @@ CART_COOKIE = "comptoir_cart"
 CHANNEL = "web"
 SESSION_MAX_AGE = 30 * 86400  # the cookie outlives no token: an expired token reads as signed out
 CART_MAX_AGE = 90 * 86400
-# What the web channel's publishable key holds: browse, fill a cart, check out, sign up and in.
-WEB_SCOPES = frozenset(
-    {
-        "catalog:read",
-        "stores:read",
-        "pricing:read",
-        "inventory:read",
-        "carts:write",
-        "orders:write",
-        "customers:write",
-        "loyalty:write",
-        "payments:read",
-        "receipts:read",
-        "returns:write",
-    }
-)
+# The web channel's shopping scopes, as its publishable key holds them.
+WEB_SCOPES = frozenset(SHOPPING_SCOPES)
 
 
 @dataclass(frozen=True, slots=True)
