@@ -279,6 +279,9 @@ CASES: dict[str, Case] = {
     "GET /v1/inventory/places/{place_id}/accuracy": c(p=PLACE_B, own=SHOP),
     "POST /v1/inventory/places/sync": c(),
     # -- carts -------------------------------------------------------------------------------------------------
+    "GET /v1/carts/wishlist": c(q={"customer_id": "{marie}"}, own=CUSTOMER, leak="sku"),
+    "PUT /v1/carts/wishlist/{sku}": c(p=SKU),
+    "DELETE /v1/carts/wishlist/{sku}": c(p=SKU, late=1),
     "POST /v1/carts": c(b={"lines": [{"sku": "{sku}", "quantity": 1}]}),
     "GET /v1/carts/current": c(q={"customer_id": "{marie}"}, own=CUSTOMER, leak="cart_V", answers=(404,)),
     "POST /v1/carts/merge": c(),

@@ -475,3 +475,19 @@ def test_sign_out_everywhere_ends_every_session(client, shopper, db) -> None:  #
     out = client.post("/shop/account/sign-out-everywhere", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/shop/sign-in"
     assert shopper.get("/shop/account", follow_redirects=False).status_code == 303
+
+
+def test_the_wishlist_shows_names_and_photos_and_lets_items_go(client, db, rivoli_till) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.carts import service as carts
+
+    customer_id = customer_of(client, db, "marie.curie@orange.fr", "en")
+    with UnitOfWork(db) as uow:
+        carts.add_to_wishlist(uow, customer_id, LIN_S)
+        uow.commit()
+    page = client.get("/shop/account/wishlist")
+    assert page.status_code == 200 and "Summer linen dress" in page.text
+    assert LIN_S not in visible(page.text)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    removed = client.post("/shop/account/wishlist/remove", data={"csrf_token": token.group(1), "sku": LIN_S})
+    assert removed.status_code == 200 and "Your wishlist is empty" in removed.text

@@ -39,9 +39,10 @@ from comptoir.storefront.account_common import (
     safe_next,
     say,
 )
+from comptoir.storefront.rendering import ShopRoute
 from comptoir.storefront.session import Shopper, ShopperContext, forget_customer, remember_customer
 
-router = APIRouter(prefix="/shop", include_in_schema=False)
+router = APIRouter(prefix="/shop", include_in_schema=False, route_class=ShopRoute)
 
 # The consents a sign-up asks, each on its own line, unticked: (purpose, channel).
 SIGN_UP_CONSENTS = (("marketing", "email"), ("marketing", "sms"), ("e-receipt", "email"))
@@ -67,10 +68,16 @@ def _signed_in(request: Request, session: SessionOut, next_url: str) -> Response
 
 
 def _sign_in_page(
-    request: Request, next_url: str, email: str = "", error: str | None = None, status_code: int = 200
+    request: Request,
+    shop: ShopperContext,
+    next_url: str,
+    email: str = "",
+    error: str | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return render(
         request,
+        shop,
         "storefront/account/sign_in.html",
         status_code=status_code,
         next=safe_next(next_url),
@@ -83,7 +90,7 @@ def _sign_in_page(
 def sign_in_form(request: Request, shop: Shopper, next: str = "/shop/account") -> Response:
     if shop.signed_in:
         return RedirectResponse(safe_next(next), status_code=303)
-    return _sign_in_page(request, next)
+    return _sign_in_page(request, shop, next)
 
 
 @router.post("/sign-in", response_model=None)
@@ -97,19 +104,19 @@ def sign_in(
     try:
         body = SignInIn(email=email.strip(), password=password, anonymous_token=shop.cart_token)
     except ValidationError:
-        return _sign_in_page(request, next, email, say(shop.lang, WRONG_CREDENTIALS), 401)
+        return _sign_in_page(request, shop, next, email, say(shop.lang, WRONG_CREDENTIALS), 401)
     ctx, client = shop.ctx, _client(request)
     with ctx.uow() as uow:  # the attempt takes its slots before any password is checked
         claim = customers_service.claim_sign_in_attempt(uow, body, ctx.settings, client)
         if claim.retry_after is not None:
             problem = customers_service.sign_in_locked_out(claim)
-            return _sign_in_page(request, next, email, problem_message(problem, shop.lang), 429)
+            return _sign_in_page(request, shop, next, email, problem_message(problem, shop.lang), 429)
         uow.commit()
     with ctx.uow() as uow:
         outcome = customers_service.sign_in(uow, body, ctx.settings, client)
         uow.commit()
     if outcome.session is None:
-        return _sign_in_page(request, next, email, say(shop.lang, WRONG_CREDENTIALS), 401)
+        return _sign_in_page(request, shop, next, email, say(shop.lang, WRONG_CREDENTIALS), 401)
     return _signed_in(request, outcome.session, next)
 
 
@@ -125,10 +132,15 @@ def sign_out(shop: Shopper) -> Response:
 
 
 def _sign_up_page(
-    request: Request, values: dict[str, str], error: str | None = None, status_code: int = 200
+    request: Request,
+    shop: ShopperContext,
+    values: dict[str, str],
+    error: str | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return render(
         request,
+        shop,
         "storefront/account/sign_up.html",
         status_code=status_code,
         values=values,
@@ -141,7 +153,7 @@ def _sign_up_page(
 def sign_up_form(request: Request, shop: Shopper) -> Response:
     if shop.signed_in:
         return RedirectResponse("/shop/account", status_code=303)
-    return _sign_up_page(request, {})
+    return _sign_up_page(request, shop, {})
 
 
 @router.post("/sign-up", response_model=None)
@@ -164,7 +176,7 @@ async def sign_up(request: Request, shop: Shopper) -> Response:
     )
     if missing:
         message = say(shop.lang, N_("Fill in every field: e-mail, password, first and last name."))
-        return _sign_up_page(request, values, message, 422)
+        return _sign_up_page(request, shop, values, message, 422)
     try:
         body = SignUpIn(
             email=values["email"],
@@ -177,14 +189,16 @@ async def sign_up(request: Request, shop: Shopper) -> Response:
             return_url=_link_url(shop, "/shop/sign-in/link"),
         )
     except ValidationError:
-        return _sign_up_page(request, values, say(shop.lang, GENERAL_ERROR), 422)
+        return _sign_up_page(request, shop, values, say(shop.lang, GENERAL_ERROR), 422)
     try:
         with shop.ctx.uow() as uow:
             customers_service.sign_up(uow, body, shop.ctx.settings)
             uow.commit()
     except Problem as problem:
-        return _sign_up_page(request, values, problem_message(problem, shop.lang), problem.status)
-    return render(request, "storefront/account/check_mail.html", email=values["email"], reason="sign-up")
+        return _sign_up_page(request, shop, values, problem_message(problem, shop.lang), problem.status)
+    return render(
+        request, shop, "storefront/account/check_mail.html", email=values["email"], reason="sign-up"
+    )
 
 
 # -- e-mailed links: sign-in link, sign-up confirmation ---------------------------------------------------
@@ -192,7 +206,7 @@ async def sign_up(request: Request, shop: Shopper) -> Response:
 
 @router.get("/sign-in/link", response_class=HTMLResponse)
 def link_form(request: Request, shop: Shopper, token: str = "") -> HTMLResponse:
-    return render(request, "storefront/account/link.html", token=token[:200], error=None)
+    return render(request, shop, "storefront/account/link.html", token=token[:200], error=None)
 
 
 @router.post("/sign-in/link", response_model=None)
@@ -206,7 +220,9 @@ def link_sign_in(
         body = LinkSignInIn(token=token, password=password or None, anonymous_token=shop.cart_token)
     except ValidationError:
         error = say(shop.lang, BAD_LINK)
-        return render(request, "storefront/account/link.html", status_code=401, token=token, error=error)
+        return render(
+            request, shop, "storefront/account/link.html", status_code=401, token=token, error=error
+        )
     try:
         with shop.ctx.uow() as uow:
             session = customers_service.sign_in_with_link(uow, body, shop.ctx.settings)
@@ -215,7 +231,12 @@ def link_sign_in(
         message = PASSWORD_TO_CONFIRM if "password" in problem.detail else BAD_LINK
         error = say(shop.lang, message)
         return render(
-            request, "storefront/account/link.html", status_code=problem.status, token=token, error=error
+            request,
+            shop,
+            "storefront/account/link.html",
+            status_code=problem.status,
+            token=token,
+            error=error,
         )
     return _signed_in(request, session, "/shop/account")
 
@@ -231,7 +252,7 @@ def request_link(request: Request, shop: Shopper, email: Text = "") -> Response:
 
 @router.get("/forgotten-password", response_class=HTMLResponse)
 def forgotten_form(request: Request, shop: Shopper) -> HTMLResponse:
-    return render(request, "storefront/account/forgotten.html", email="", error=None)
+    return render(request, shop, "storefront/account/forgotten.html", email="", error=None)
 
 
 @router.post("/forgotten-password", response_model=None)
@@ -251,13 +272,15 @@ def _request_mail(request: Request, shop: ShopperContext, email: str, kind: str)
             uow.commit()
     except (ValidationError, Problem):
         error = say(shop.lang, FIELD_ERRORS["email"])
-        return render(request, "storefront/account/forgotten.html", status_code=422, email=email, error=error)
-    return render(request, "storefront/account/check_mail.html", email=email.strip(), reason=kind)
+        return render(
+            request, shop, "storefront/account/forgotten.html", status_code=422, email=email, error=error
+        )
+    return render(request, shop, "storefront/account/check_mail.html", email=email.strip(), reason=kind)
 
 
 @router.get("/reset-password", response_class=HTMLResponse)
 def reset_form(request: Request, shop: Shopper, token: str = "") -> HTMLResponse:
-    return render(request, "storefront/account/reset.html", token=token[:200], error=None)
+    return render(request, shop, "storefront/account/reset.html", token=token[:200], error=None)
 
 
 @router.post("/reset-password", response_model=None)
@@ -269,7 +292,7 @@ def reset(
 ) -> Response:
     def again(message: str, status: int) -> HTMLResponse:
         return render(
-            request, "storefront/account/reset.html", status_code=status, token=token, error=message
+            request, shop, "storefront/account/reset.html", status_code=status, token=token, error=message
         )
 
     try:

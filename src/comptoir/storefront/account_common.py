@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -18,13 +19,13 @@ from fastapi.responses import HTMLResponse
 from comptoir.catalog import service as catalog_service
 from comptoir.catalog.schemas import VariantSummary
 from comptoir.core.errors import Problem
-from comptoir.core.i18n import translations
+from comptoir.core.i18n import format_when, translations
 from comptoir.core.uow import UnitOfWork
-from comptoir.core.web import Pages
+from comptoir.storefront.rendering import pages
+from comptoir.storefront.session import ShopperContext
 from comptoir.stores import service as stores_service
 from comptoir.stores.schemas import PlaceOut
 
-pages = Pages("comptoir.storefront")
 PACKAGE = "comptoir.storefront"
 
 
@@ -170,9 +171,21 @@ def say(lang: str, message: str) -> str:
     return translations(PACKAGE, lang).gettext(message)
 
 
-def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A storefront page with the words above at hand (``labels``)."""
-    return pages.response(request, name, status_code=status_code, labels=LABELS, **context)
+def render(
+    request: Request, shop: ShopperContext, name: str, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """A storefront page (the shop's layout knows who is signed in) with the words above (``labels``)."""
+    tz = shop.ctx.settings.timezone
+    return pages.response(
+        request,
+        name,
+        status_code=status_code,
+        shop=shop,
+        labels=LABELS,
+        day=lambda value: format_when(value.astimezone(ZoneInfo(tz)).date(), shop.lang, "medium"),
+        tz=tz,
+        **context,
+    )
 
 
 LABELS = {
@@ -191,9 +204,9 @@ LABELS = {
 }
 
 
-def not_found(request: Request) -> HTMLResponse:
+def not_found(request: Request, shop: ShopperContext) -> HTMLResponse:
     """Another customer's resource and one that does not exist look the same: not found."""
-    return render(request, "storefront/account/not_found.html", status_code=404)
+    return render(request, shop, "storefront/account/not_found.html", status_code=404)
 
 
 def local_path(url: str) -> str:

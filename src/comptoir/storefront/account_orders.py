@@ -31,10 +31,11 @@ from comptoir.storefront.account_common import (
     say,
     variants,
 )
+from comptoir.storefront.rendering import ShopRoute
 from comptoir.storefront.session import ShopperContext, SignedInShopper
 from comptoir.stores import service as stores_service
 
-router = APIRouter(prefix="/shop/account", include_in_schema=False)
+router = APIRouter(prefix="/shop/account", include_in_schema=False, route_class=ShopRoute)
 MAX_ORDERS = 100
 
 
@@ -60,7 +61,7 @@ def orders(request: Request, shop: SignedInShopper) -> HTMLResponse:
         {"order": o, "where": channel_name(o.channel, known, shop.lang), "receipt": receipts.get(o.id)}
         for o in found
     ]
-    return render(request, "storefront/account/orders.html", rows=rows, section="orders")
+    return render(request, shop, "storefront/account/orders.html", rows=rows, section="orders")
 
 
 def _own_order(shop: ShopperContext, order: OrderOut) -> OrderOut:
@@ -84,9 +85,10 @@ def order_detail(request: Request, order_id: str, shop: SignedInShopper) -> HTML
                 + [f.place_id for f in order.fulfilments],
             )
     except NotFound:
-        return not_found(request)
+        return not_found(request, shop)
     return render(
         request,
+        shop,
         "storefront/account/order.html",
         order=order,
         where=channel_name(order.channel, known, shop.lang),
@@ -125,9 +127,10 @@ def receipt(request: Request, receipt_id: str, shop: SignedInShopper) -> HTMLRes
         with shop.ctx.reader() as uow:
             found = _own_receipt(shop, receipts_service.get_receipt(uow, receipt_id, shop.ctx.settings))
     except NotFound:
-        return not_found(request)
+        return not_found(request, shop)
     return render(
         request,
+        shop,
         "storefront/account/receipt.html",
         receipt=found,
         document=found.document,
@@ -155,10 +158,16 @@ def _return_page(
         shops = [p for p in stores_service.all_places(uow, kind="store") if p.status == "open"]
     if returnable is None:
         return render(
-            request, "storefront/account/return_form.html", order=order, returnable=None, section="orders"
+            request,
+            shop,
+            "storefront/account/return_form.html",
+            order=order,
+            returnable=None,
+            section="orders",
         )
     return render(
         request,
+        shop,
         "storefront/account/return_form.html",
         status_code=status_code,
         order=order,
@@ -176,7 +185,7 @@ def return_form(request: Request, order_id: str, shop: SignedInShopper) -> HTMLR
     try:
         return _return_page(request, shop, order_id)
     except NotFound:
-        return not_found(request)
+        return not_found(request, shop)
 
 
 @router.post("/orders/{order_id}/return", response_model=None)
@@ -208,7 +217,7 @@ async def start_return(request: Request, order_id: str, shop: SignedInShopper) -
             shop.ctx.own_resource(out.customer_id, [out.place_id], "Return", out.id)
             uow.commit()
     except NotFound:
-        return not_found(request)
+        return not_found(request, shop)
     except Problem as problem:
         return _safe_return_page(request, shop, order_id, problem_message(problem, shop.lang), problem.status)
     return RedirectResponse(f"/shop/account/returns/{out.id}", status_code=303)
@@ -224,7 +233,7 @@ def _safe_return_page(
     try:
         return _return_page(request, shop, order_id, error=message, status_code=status_code)
     except NotFound:
-        return not_found(request)
+        return not_found(request, shop)
 
 
 @router.get("/returns", response_class=HTMLResponse)
@@ -233,7 +242,9 @@ def returns(request: Request, shop: SignedInShopper) -> HTMLResponse:
     with shop.ctx.reader() as uow:
         found = returns_service.returns_of(uow, shop.customer_id, limit=MAX_ORDERS)
         known = places(uow, [r.place_id for r in found])
-    return render(request, "storefront/account/returns.html", returns=found, places=known, section="returns")
+    return render(
+        request, shop, "storefront/account/returns.html", returns=found, places=known, section="returns"
+    )
 
 
 @router.get("/returns/{return_id}", response_class=HTMLResponse)
@@ -245,9 +256,10 @@ def return_detail(request: Request, return_id: str, shop: SignedInShopper) -> HT
             names = variants(uow, [line.sku for line in found.lines], shop.lang)
             known = places(uow, [found.place_id])
     except NotFound:
-        return not_found(request)
+        return not_found(request, shop)
     return render(
         request,
+        shop,
         "storefront/account/return.html",
         ret=found,
         names=names,
@@ -267,7 +279,7 @@ def cancel_return(request: Request, return_id: str, shop: SignedInShopper) -> Re
             returns_service.cancel(uow, return_id)
             uow.commit()
     except NotFound:
-        return not_found(request)
+        return not_found(request, shop)
     except Problem:
         pass  # already received or refunded: the page shows its state
     return RedirectResponse(f"/shop/account/returns/{return_id}", status_code=303)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from comptoir.carts import service as carts_service
 from comptoir.core import clock
 from comptoir.core.errors import InvalidInput, Problem
 from comptoir.customers import service as customers_service
@@ -31,9 +32,10 @@ from comptoir.storefront.account_common import (
     render,
     say,
 )
+from comptoir.storefront.rendering import ShopRoute, catalog_locale
 from comptoir.storefront.session import ShopperContext, SignedInShopper, forget_customer
 
-router = APIRouter(prefix="/shop/account", include_in_schema=False)
+router = APIRouter(prefix="/shop/account", include_in_schema=False, route_class=ShopRoute)
 CONSENT_SOURCE = "web"
 DETAIL_FIELDS = ("given_name", "family_name", "phone", "birth_date", "street", "postcode", "city")
 
@@ -53,7 +55,7 @@ def home(request: Request, shop: SignedInShopper) -> HTMLResponse:
         recent = orders_service.orders_of(uow, customer_id, limit=3)
         known = places(uow, [o.channel.split(":", 1)[1] for o in recent if o.channel.startswith("store:")])
     rows = [{"order": o, "where": channel_name(o.channel, known, shop.lang)} for o in recent]
-    return render(request, "storefront/account/home.html", me=me, card=card, rows=rows, section="home")
+    return render(request, shop, "storefront/account/home.html", me=me, card=card, rows=rows, section="home")
 
 
 # -- loyalty ----------------------------------------------------------------------------------------------
@@ -70,6 +72,7 @@ def _loyalty_page(
         rewards = loyalty_service.rewards(uow)
     return render(
         request,
+        shop,
         "storefront/account/loyalty.html",
         status_code=422 if error else 200,
         card=card,
@@ -110,6 +113,26 @@ def exchange_reward(
     return _loyalty_page(request, shop, message=f"{message} {out.coupon_code}")
 
 
+# -- wishlist --------------------------------------------------------------------------------------------
+
+
+@router.get("/wishlist", response_class=HTMLResponse)
+def wishlist(request: Request, shop: SignedInShopper) -> HTMLResponse:
+    with shop.ctx.reader() as uow:
+        found = carts_service.wishlist(uow, _me(shop), catalog_locale(shop.lang))
+    return render(request, shop, "storefront/account/wishlist.html", items=found.items, section="wishlist")
+
+
+@router.post("/wishlist/remove")
+def remove_from_wishlist(
+    shop: SignedInShopper, sku: Annotated[str, Form(min_length=1, max_length=64)]
+) -> Response:
+    with shop.ctx.uow() as uow:
+        carts_service.remove_from_wishlist(uow, _me(shop), sku)
+        uow.commit()
+    return RedirectResponse("/shop/account/wishlist", status_code=303)
+
+
 # -- consents and contact preferences ---------------------------------------------------------------------
 
 
@@ -123,6 +146,7 @@ def _current_consents(shop: ShopperContext) -> set[tuple[str, str]]:
 def preferences(request: Request, shop: SignedInShopper, saved: int = 0) -> HTMLResponse:
     return render(
         request,
+        shop,
         "storefront/account/preferences.html",
         granted=_current_consents(shop),
         purposes=PURPOSES,
@@ -185,6 +209,7 @@ def _details_page(
         }
     return render(
         request,
+        shop,
         "storefront/account/details.html",
         status_code=status_code,
         me=me,
@@ -245,7 +270,7 @@ def _field_problem(field: str) -> Problem:
 
 @router.get("/privacy", response_class=HTMLResponse)
 def privacy(request: Request, shop: SignedInShopper) -> HTMLResponse:
-    return render(request, "storefront/account/privacy.html", error=None, section="privacy")
+    return render(request, shop, "storefront/account/privacy.html", error=None, section="privacy")
 
 
 @router.get("/privacy/export")
@@ -273,12 +298,12 @@ def delete_account(
     if confirm != "yes":
         error = say(shop.lang, N_("Tick the box to confirm that you want your account deleted."))
         return render(
-            request, "storefront/account/privacy.html", status_code=422, error=error, section="privacy"
+            request, shop, "storefront/account/privacy.html", status_code=422, error=error, section="privacy"
         )
     with shop.ctx.uow() as uow:
         customers_service.erase(uow, _me(shop), shop.ctx.settings)
         uow.commit()
-    response = render(request, "storefront/account/deleted.html")
+    response = render(request, shop, "storefront/account/deleted.html")
     forget_customer(response)
     return response
 
