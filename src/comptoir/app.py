@@ -9,13 +9,12 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
+from comptoir.core import docs, staff, staff_routes, web
 from comptoir.core import routes as core_routes
-from comptoir.core import staff, staff_routes, web
 from comptoir.core.api import AppState, install_problem_handlers, openapi_security
 from comptoir.core.auth import Authenticator
 from comptoir.core.cors import CORS
@@ -165,6 +164,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served offline by comptoir.core.docs
+        redoc_url=None,
         telemetry=None
         if settings.opentelemetry
         else {"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
@@ -174,8 +175,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     openapi_security(app)
     web.install_page_handlers(app)
 
-    app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
-    routers = [core_routes.health, core_routes.router, staff_routes.router, web.router]
+    docs.install(app)
+    routers = [core_routes.health, core_routes.router, staff_routes.router, web.router, docs.router]
     routers += [router for domain in all_domains() for router in domain.load_routers()]
     for router in routers:
         app.include_router(router)
