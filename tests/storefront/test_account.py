@@ -274,7 +274,7 @@ def programme(db: Database, rivoli_till: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("fr", ["Mes commandes", "Acheté en boutique", "Comptoir Rivoli", "Ticket", "Robe en lin d'été"]),
+        ("fr", ["Mes commandes", "Acheté en magasin", "Comptoir Rivoli", "Ticket", "Robe en lin d'été"]),
         ("en", ["My orders", "Bought in a shop", "Comptoir Rivoli", "E-receipt", "Summer linen dress"]),
     ],
 )

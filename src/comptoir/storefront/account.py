@@ -205,7 +205,11 @@ async def sign_up(request: Request, shop: Shopper) -> Response:
 
 
 @router.get("/sign-in/link", response_class=HTMLResponse)
-def link_form(request: Request, shop: Shopper, token: str = "") -> HTMLResponse:
+def link_form(request: Request, shop: Shopper, token: str = "") -> Response:
+    """The page an e-mailed link opens; without a token (the "you already have an account" mail links
+    here) it is the sign-in form."""
+    if not token:
+        return RedirectResponse("/shop/sign-in", status_code=303)
     return render(request, shop, "storefront/account/link.html", token=token[:200], error=None)
 
 

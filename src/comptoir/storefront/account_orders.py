@@ -155,7 +155,10 @@ def _return_page(
         order = _own_order(shop, orders_service.get_order(uow, order_id))
         returnable = _returnable(uow, order)
         names = variants(uow, [line.sku for line in order.lines], shop.lang)
-        shops = [p for p in stores_service.all_places(uow, kind="store") if p.status == "open"]
+        shops = sorted(
+            (p for p in stores_service.all_places(uow, kind="store") if p.status == "open"),
+            key=lambda p: p.name,
+        )
     if returnable is None:
         return render(
             request,
@@ -174,6 +177,7 @@ def _return_page(
         returnable=returnable,
         names=names,
         shops=shops,
+        preferred=order.pickup_place_id or next(iter(_store_ids([order.channel])), None),
         reasons=RETURN_REASONS,
         error=error,
         section="orders",
