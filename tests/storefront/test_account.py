@@ -17,6 +17,7 @@ from comptoir.core.db import Database
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
+from comptoir.customers.schemas import CustomerRecord
 from comptoir.loyalty import service as loyalty
 from comptoir.loyalty.demo import carte_comptoir
 from comptoir.storefront.session import SHOPPER_COOKIE
@@ -491,3 +492,30 @@ def test_the_wishlist_shows_names_and_photos_and_lets_items_go(client, db, rivol
     assert token
     removed = client.post("/shop/account/wishlist/remove", data={"csrf_token": token.group(1), "sku": LIN_S})
     assert removed.status_code == 200 and "Your wishlist is empty" in removed.text
+
+
+def test_a_web_order_ready_for_pickup_shows_the_shop_and_the_deadline(  # type: ignore[no-untyped-def]
+    client, db, settings, rivoli_till
+) -> None:
+    from tests.orders.conftest import MARIE, checkout, customer_token, new_cart, step
+
+    with UnitOfWork(db) as uow:
+        marie = customers.ingest(uow, "pos", CustomerRecord(**MARIE)).customer_id
+        uow.commit()
+    web = headers(
+        make_key(db, ["*:read", "carts:write", "orders:write", "customers:write"], channel="web"),
+        customer_token(settings, marie),
+    )
+    cart = new_cart(client, web, [(LIN_S, 1)])
+    order = checkout(client, web, cart, mode="click_and_collect", pickup_place_id=RIVOLI).json()
+    fulfilment = order["fulfilments"][0]["id"]
+    for action in ("allocate", "pick", "ready"):
+        step(client, rivoli_till, fulfilment, action)
+
+    client.cookies.set(SHOPPER_COOKIE, customer_token(settings, marie))
+    listing = html.unescape(visible(client.get("/shop/account/orders?lang=en").text))
+    assert order["number"] in listing and "Website" in listing and "Click & collect" in listing
+    page = client.get(f"/shop/account/orders/{order['id']}")
+    text = html.unescape(visible(page.text))
+    assert "Ready for pickup" in text and "to collect before" in text
+    assert "Comptoir Rivoli" in text and "Summer linen dress" in text
