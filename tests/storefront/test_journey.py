@@ -75,6 +75,7 @@ def _wait_for(url: str, proc: Any, log: Path) -> None:
 
 WORDS = {
     "fr": {
+        "query": "robe",
         "search": "Rechercher",
         "see": "Voir les magasins",
         "add": "Ajouter au panier",
@@ -85,6 +86,7 @@ WORDS = {
         "confirmed": "est confirmée",
     },
     "en": {
+        "query": "dress",
         "search": "Search",
         "see": "See the shops",
         "add": "Add to cart",
@@ -105,9 +107,12 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
     page = new_page(lang, "phone")
     page.goto("/shop")
     check_page(page, "shop-home")
+    with page.expect_navigation():
+        page.locator(".chips a[href^='/shop/c/']").first.click()
+    check_page(page, "shop-category")
 
     # searches
-    page.fill("#shop-q", "robe")
+    page.fill("#shop-q", words["query"])
     with page.expect_navigation():
         page.get_by_role("button", name=words["search"], exact=True).click()
     assert "/shop/search" in page.url
@@ -155,3 +160,17 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
     assert words["thanks"] in text and words["confirmed"] in text
     assert "Comptoir Paris Rivoli" in text
     check_page(page, "shop-confirmation")
+
+
+def test_the_shop_fits_a_larger_window(new_page: Callable[..., Any], check_page: Callable[..., Path]) -> None:
+    page = new_page("en", "tablet")
+    for url, name in (
+        ("/shop", "shop-home"),
+        ("/shop/search?q=dress", "shop-search"),
+        ("/shop/c/femme", "shop-category"),
+    ):
+        page.goto(url)
+        check_page(page, name)
+    with page.expect_navigation():
+        page.locator(".product-card .product-name a").first.click()
+    check_page(page, "shop-product")

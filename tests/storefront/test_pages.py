@@ -81,12 +81,16 @@ def test_available_near_a_postcode(client: TestClient) -> None:
     )
     assert near.status_code == 200
     assert "Comptoir Rivoli" in near.text and "3 available" in text_of(near.text)
-    by_position = client.get(f"/shop/p/ROBE-LIN/near?sku={LIN_S}&lat=48.86&lon=2.34&lang=en")
+    by_position = client.get(f"/shop/p/ROBE-LIN/near?sku={LIN_S}&postcode=&lat=48.86&lon=2.34&lang=en")
     assert by_position.status_code == 200 and "Comptoir Rivoli" in by_position.text
     unknown = client.get(
         f"/shop/p/ROBE-LIN/near?sku={LIN_S}&postcode=00000&lang=fr", headers={"HX-Request": "true"}
     )
     assert unknown.status_code == 422 and "code postal" in unknown.text
+    nothing = client.get(
+        f"/shop/p/ROBE-LIN/near?sku={LIN_S}&postcode=&lat=&lon=&lang=en", headers={"HX-Request": "true"}
+    )
+    assert nothing.status_code == 422 and "Enter a postcode, or share your position." in nothing.text
 
 
 def test_the_cart_adds_changes_and_refuses_a_bad_coupon(client: TestClient) -> None:
@@ -206,3 +210,38 @@ def test_add_to_wishlist_from_the_product_page(client: TestClient, settings: Set
     assert "In your wishlist" in page(client, f"/shop/p/ROBE-LIN?sku={LIN_M}&lang=en")
     post(client, "/shop/wishlist", {"sku": LIN_M, "code": "ROBE-LIN", "remove": "true"})
     assert "Add to wishlist" in page(client, f"/shop/p/ROBE-LIN?sku={LIN_M}&lang=en")
+
+
+def test_reserve_and_collect_is_paid_in_the_shop(client: TestClient) -> None:
+    add_to_cart(client, LIN_S)
+    form = {"mode": "reserve_and_collect", "pickup_place_id": RIVOLI, "email": "marie@example.org"}
+    answer = post(client, "/shop/checkout", form)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/shop/checkout/done/")
+    confirmation = page(client, answer.headers["location"] + "?lang=fr")
+    assert "Réservation en magasin" in confirmation and "Vous payez au retrait" in confirmation
+
+
+def test_home_delivery_shows_the_address_and_the_delivery_cost(client: TestClient) -> None:
+    add_to_cart(client, LIN_M)
+    form = {"mode": "home_delivery", "name": "Marie Curie", "line1": "1 rue de Rivoli", "postcode": "75001",
+            "city": "Paris", "email": "marie@example.org", "card": "tok_visa"}  # fmt: skip
+    answer = post(client, "/shop/checkout", form)
+    assert answer.status_code == 303, answer.text
+    confirmation = page(client, answer.headers["location"] + "?lang=en")
+    assert (
+        "Home delivery" in confirmation and "1 rue de Rivoli" in confirmation and "Delivery" in confirmation
+    )
+
+
+def test_product_photos_are_served_by_the_shop_under_their_rights(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    from tests.catalog.test_publishing import upload_image
+
+    asset = upload_image(client, admin_headers, "ROBE-LIN", colour="bleu")
+    product = client.get(f"/shop/p/ROBE-LIN?sku={LIN_S}&lang=en").text
+    assert f'src="/shop/media/{asset["id"]}"' in product and "/v1/catalog/media" not in product
+    photo = client.get(f"/shop/media/{asset['id']}")
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/png"
+    assert client.get(f"/shop/media/{asset['id']}/zoom").status_code == 404  # not made yet
+    assert client.get("/shop/media/ast_nope").status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.testclient import TestClient
 
 from comptoir.core import tokens
 from comptoir.core.api import CUSTOMER_TOKEN_PURPOSE
@@ -126,3 +127,13 @@ def test_cookies_are_http_only_and_lax(app, client) -> None:  # type: ignore[no-
         assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
     answer = client.post("/shop/_probe/sign-out", headers={"X-CSRF-Token": token})
     assert 'comptoir_shopper=""' in answer.headers["set-cookie"]
+
+
+def test_cookies_are_secure_on_https(app) -> None:  # type: ignore[no-untyped-def]
+    _probe_app(app)
+    with TestClient(app, base_url="https://testserver") as client:
+        client.get("/shop")
+        token = client.cookies.get("comptoir_csrf")
+        answer = client.post("/shop/_probe/cookies", headers={"X-CSRF-Token": token})
+        cookies = answer.headers.get_list("set-cookie")
+        assert all("Secure" in c for c in cookies if c.startswith(("comptoir_shopper=", "comptoir_cart=")))

@@ -126,3 +126,8 @@ def unpublish(uow: UnitOfWork, id_or_code: str, channel: str, locale: str) -> No
 def reindex(uow: UnitOfWork) -> int:
     """Rebuild every search document (after a restore, or a change of indexing rules)."""
     return max(indexing.reindex_all(uow), default=0)
+
+
+from comptoir.catalog.media_reads import MediaStream, open_media  # noqa: E402  (a channel's pages serve media)
+
+__all__ += ["MediaStream", "open_media"]

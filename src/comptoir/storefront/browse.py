@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from comptoir.carts import service as carts_service
+from comptoir.catalog import service as catalog_service
 from comptoir.catalog.schemas import SearchResult
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.inventory import service as inventory_service
@@ -172,8 +173,8 @@ def available_near(
     code: str,
     sku: Annotated[str, Query(min_length=1, max_length=64)],
     postcode: Annotated[str, Query(max_length=10)] = "",
-    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
-    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    lat: Annotated[str, Query(max_length=20)] = "",
+    lon: Annotated[str, Query(max_length=20)] = "",
 ) -> HTMLResponse:
     """The nearest shops that can promise the SKU for collection, with their pickup promise; a whole page
     without HTMX, the fragment in the product page with it."""
@@ -181,8 +182,9 @@ def available_near(
     error = None
     near = None
     postcode = postcode.strip()
+    position = _position(lat, lon)  # the form sends both empty until the shopper shares a position
     with shop.ctx.reader() as uow:
-        if not postcode and (lat is None or lon is None):
+        if not postcode and position is None:
             error = _("Enter a postcode, or share your position.")
         else:
             try:
@@ -190,8 +192,8 @@ def available_near(
                     uow,
                     sku,
                     postcode=postcode or None,
-                    lat=None if postcode else lat,
-                    lon=None if postcode else lon,
+                    lat=None if postcode or position is None else position[0],
+                    lon=None if postcode or position is None else position[1],
                     service="click_and_collect",
                     limit=5,
                 )
@@ -223,6 +225,14 @@ def available_near(
     )
 
 
+def _position(lat: str, lon: str) -> tuple[float, float] | None:
+    try:
+        point = float(lat), float(lon)
+    except ValueError:
+        return None
+    return point if -90 <= point[0] <= 90 and -180 <= point[1] <= 180 else None
+
+
 @router.post("/wishlist")
 def add_to_wishlist(
     shop: Shopper,
@@ -242,3 +252,30 @@ def add_to_wishlist(
             carts_service.add_to_wishlist(uow, shop.customer_id, sku)
         uow.commit()
     return RedirectResponse(back, status_code=303)
+
+
+@router.get("/media/{asset_id}")
+def media(shop: Shopper, asset_id: str) -> StreamingResponse:
+    """A product photo as the website may show it (its usage rights for the web channel)."""
+    return _media(shop, asset_id, None)
+
+
+@router.get("/media/{asset_id}/{rendition}")
+def media_rendition(shop: Shopper, asset_id: str, rendition: str) -> StreamingResponse:
+    return _media(shop, asset_id, rendition)
+
+
+def _media(shop: Any, asset_id: str, rendition: str | None) -> StreamingResponse:
+    settings = shop.ctx.settings
+    with shop.ctx.reader() as uow:
+        found = catalog_service.open_media(
+            uow, settings, asset_id, rendition, channel=views.CHANNEL, territory=settings.default_region
+        )
+    return StreamingResponse(
+        found.chunks,
+        media_type=found.content_type,
+        headers={
+            "Cache-Control": "public, max-age=300",
+            "Content-Disposition": f'inline; filename="{found.filename}"',
+        },
+    )

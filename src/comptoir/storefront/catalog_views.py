@@ -64,8 +64,18 @@ class FacetGroup:
     values: list[dict[str, Any]] = field(default_factory=list)
 
 
+API_MEDIA = "/v1/catalog/media/"
+
+
 def product_url(code: str) -> str:
     return f"/shop/p/{code}"
+
+
+def shop_media(url: str | None) -> str | None:
+    """A catalogue media address as the storefront serves it (``/shop/media/…``: no API key in a page)."""
+    if url and url.startswith(API_MEDIA):
+        return "/shop/media/" + url[len(API_MEDIA) :]
+    return url
 
 
 def shelf_prices(ctx: RequestContext, uow: UnitOfWork, skus: Sequence[str]) -> dict[str, ShelfPrice]:
@@ -107,7 +117,7 @@ def cards(ctx: RequestContext, uow: UnitOfWork, hits: Sequence[SearchHit]) -> li
             code=hit.code,
             name=hit.name,
             brand=hit.brand,
-            image_url=hit.image_url,
+            image_url=shop_media(hit.image_url),
             url=product_url(hit.code),
             price=_from_price(prices[s] for s in skus.get(hit.product_id, []) if s in prices),
         )
@@ -237,6 +247,7 @@ def category_trail(uow: UnitOfWork, found: CategoryOut, locale: str) -> list[dic
 @dataclass
 class ProductPage:
     view: ProductView
+    colour: str | None
     colours: list[str]
     sizes: list[dict[str, Any]]
     selected: dict[str, Any] | None
@@ -276,8 +287,11 @@ def product_page(
     )
     prices = shelf_prices(ctx, uow, [v.sku for v in view.variants])
     selected = _pick(view, sku, colour, size)
-    colour = (selected or {}).get("colour") or colour
     colours = list(dict.fromkeys(v.colour for v in view.variants if v.colour))
+    # the sizes and photos of one colour: the chosen one, else the first
+    colour = (
+        (selected or {}).get("colour") or (colour if colour in colours else None) or next(iter(colours), None)
+    )
     sizes = [
         {"size": v.size, "sku": v.sku, "priced": v.sku in prices}
         for v in view.variants
@@ -291,6 +305,7 @@ def product_page(
     related_ids = [pid for ids in view.related.values() for pid in ids][:4]
     return ProductPage(
         view=view,
+        colour=colour,
         colours=colours,
         sizes=sizes,
         selected=selected,
@@ -325,4 +340,4 @@ def _related(ctx: RequestContext, uow: UnitOfWork, product_ids: list[str], local
 
 def photo_url(asset: DeliveredAsset, rendition: str = "listing") -> str:
     """A rendition's address when it exists (``ui.img`` offers the others in its srcset), else the original."""
-    return asset.renditions.get(rendition) or asset.url
+    return shop_media(asset.renditions.get(rendition) or asset.url) or ""

@@ -12,6 +12,7 @@ from comptoir.catalog import service as catalog_service
 from comptoir.core.errors import Problem
 from comptoir.core.uow import UnitOfWork
 from comptoir.orders.schemas import OrderOut
+from comptoir.storefront.catalog_views import shop_media
 
 MODES = ("home_delivery", "click_and_collect", "reserve_and_collect")
 # Paid online by card; reserve & collect is paid in the shop.
@@ -99,6 +100,6 @@ def line_names(uow: UnitOfWork, order: OrderOut, locale: str) -> dict[str, dict[
     """Each ordered SKU's name, size, colour and photo."""
     variants = catalog_service.get_variants(uow, [line.sku for line in order.lines], locale, channel="web")
     return {
-        sku: {"name": v.name, "size": v.size, "colour": v.colour, "image_url": v.image_url}
+        sku: {"name": v.name, "size": v.size, "colour": v.colour, "image_url": shop_media(v.image_url)}
         for sku, v in variants.items()
     }

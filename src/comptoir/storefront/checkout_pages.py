@@ -233,10 +233,12 @@ def pay_status(request: Request, shop: Shopper, order_id: str) -> Response:
         order = _own_order(request, shop, uow, order_id)
     state = _payment_state(order)
     done = f"/shop/checkout/done/{order.id}"
+    if not request.headers.get("hx-request"):  # the page's own link, without HTMX
+        return RedirectResponse(
+            done if state == "done" else f"/shop/checkout/pay/{order.id}", status_code=303
+        )
     if state == "done":
-        if request.headers.get("hx-request"):
-            return HTMLResponse("", headers={"HX-Redirect": done})
-        return RedirectResponse(done, status_code=303)
+        return HTMLResponse("", headers={"HX-Redirect": done})
     return pages.response(request, "storefront/_pay_status.html", shop=shop, order=order, state=state)
 
 

@@ -10,6 +10,7 @@ from comptoir.carts import service as carts_service
 from comptoir.carts.schemas import CartIn, CartOut, LineIn
 from comptoir.catalog import service as catalog_service
 from comptoir.core.uow import UnitOfWork
+from comptoir.storefront.catalog_views import shop_media
 from comptoir.storefront.session import ShopperContext
 
 
@@ -69,7 +70,7 @@ def lines(uow: UnitOfWork, cart: CartOut, locale: str) -> list[Line]:
                 brand=v.brand if v else None,
                 size=v.size if v else None,
                 colour=v.colour if v else None,
-                image_url=v.image_url if v else None,
+                image_url=shop_media(v.image_url) if v else None,
                 product_url=f"/shop/p/{v.product_code}" if v else None,
                 unit_price=p.unit_price if p else None,
                 total=p.total if p else None,
