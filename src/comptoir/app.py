@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI
@@ -117,15 +117,14 @@ def _area_routers(routers: list[APIRouter]) -> dict[str, APIRouter]:
     return {area: APIRouter(routes=found) for area, found in routes.items()}
 
 
-def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    db = db or Database(settings.database_url)
-    bus = build_bus(settings)
+def _app_state(settings: Settings, db: Database) -> AppState:
+    """What every request reaches through ``app.state.comptoir``: settings, database, bus, key checks,
+    metrics and the hooks by which domains serve each other's pages and exports."""
     metrics = Metrics()
-    state = AppState(
+    return AppState(
         settings=settings,
         db=db,
-        bus=bus,
+        bus=build_bus(settings),
         authenticator=Authenticator(
             db,
             cache_seconds=settings.api_key_cache_seconds,
@@ -142,12 +141,18 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         shelf_prices=pricing_service.shelf_prices,
     )
 
+
+def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Runs the outbox dispatcher in a thread of the API process when ``dispatcher`` is ``inprocess``."""
+    settings = state.settings
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         thread = None
         if settings.dispatcher == "inprocess":
-            dispatcher = Dispatcher(db, bus, dispatcher_config(settings), jobs=build_jobs(settings))
+            config = dispatcher_config(settings)
+            dispatcher = Dispatcher(state.db, state.bus, config, jobs=build_jobs(settings))
             thread = threading.Thread(
                 target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True
             )
@@ -159,11 +164,48 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             if thread is not None:
                 thread.join(timeout=10)
 
+    return lifespan
+
+
+def _add_middleware(app: FastAPI, state: AppState) -> None:
+    """Outermost last: the edge (request id, CORS, metrics) wraps everything, idempotency the routes."""
+    settings, db = state.settings, state.db
+    app.add_middleware(
+        IdempotencyMiddleware,
+        db=db,
+        ttl_hours=settings.idempotency_ttl_hours,
+        wait_seconds=settings.idempotency_wait_seconds,
+        verify=lambda token: (
+            staff.actor_for(db, token)
+            if token.startswith(staff.SESSION_PREFIX)
+            else state.authenticator.verify(token)
+        ),
+    )
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
+    )
+    cors = (
+        CORS(
+            None,  # not a middleware of its own: the request middleware calls it (core/cors.py)
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+        )
+        if settings.cors_origins
+        else None
+    )
+    app.add_middleware(RequestMiddleware, metrics=state.metrics, cors=cors)
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    state = _app_state(settings, db or Database(settings.database_url))
     app = ComptoirAPI(
         title="Comptoir",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan(state),
         docs_url=None,  # served offline by comptoir.core.docs
         redoc_url=None,
         telemetry=None
@@ -181,31 +223,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     for router in routers:
         app.include_router(router)
     app.area_routers = _area_routers(routers)
-
-    # Outermost last: request id/metrics wrap everything, idempotency wraps the routes.
-    app.add_middleware(
-        IdempotencyMiddleware,
-        db=db,
-        ttl_hours=settings.idempotency_ttl_hours,
-        wait_seconds=settings.idempotency_wait_seconds,
-        verify=lambda token: (
-            staff.actor_for(db, token)
-            if token.startswith(staff.SESSION_PREFIX)
-            else state.authenticator.verify(token)
-        ),
-    )
-    app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
-    )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORS,
-            allow_origins=settings.cors_origins,
-            allow_methods=["*"],
-            allow_headers=["*"],
-            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
-        )
-    app.add_middleware(RequestMiddleware, metrics=metrics)
+    _add_middleware(app, state)
     return app
 
 

@@ -28,7 +28,7 @@ from comptoir.customers.dedupe import deduplicate, no_cyclic_gc
 from comptoir.customers.events import CustomersBulkLoaded
 from comptoir.customers.matching import AUTO_MERGE_SCORE, REVIEW_SCORE, person_keys
 from comptoir.customers.models import Customer, MatchKey, Review, SearchTerm, SearchWord, SourceRecord, table
-from comptoir.customers.normalisation import PERSON_FIELDS, Person, normalise
+from comptoir.customers.normalisation import PERSON_FIELDS, Normalised, Person, normalise
 from comptoir.customers.policies import SourceView, survive
 
 CHUNK = 20_000
@@ -110,7 +110,6 @@ def _load(
     order = np.argsort(labels, kind="stable")
     starts = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]])
     bounds = np.r_[starts, len(order)]
-    customer_of = np.empty(batch.size, dtype=object)
     written = time.perf_counter()
     now = clock.now()
     actor = uow.actor
@@ -123,11 +122,45 @@ def _load(
         "updated_by_key": actor.key_id,
     }
     record_ids = [new_id("src") for _ in range(batch.size)]
+    customer_of, words = _write_customers(uow, batch, normalised, (order, bounds), record_ids, stamp, tick)
+    _write_records(uow, batch, normalised, record_ids, customer_of, stamp, tick)
+    vocabulary = [{"variant": v, "word": w} for w in sorted(words) for v in search.deletions(w)]
+    for part in _chunks(vocabulary, CHUNK * 5):
+        insert_ignore(uow.session, SearchWord, list(part))
+    reviews = _reviews(uow, result.scores, labels, customer_of, now)
+    timings["writing"] = time.perf_counter() - written
+    uow.record(CustomersBulkLoaded(records=batch.size, customers=len(starts), reviews=reviews))
+    return BulkResult(
+        records=batch.size,
+        customers=len(starts),
+        reviews=reviews,
+        customer_ids=customer_of.tolist(),
+        flags=[n.flags for n in normalised],
+        timings=timings,
+    )
+
+
+def _write_customers(
+    uow: UnitOfWork,
+    batch: Batch,
+    normalised: list[Normalised],
+    clusters: tuple[Any, Any],
+    record_ids: list[str],
+    stamp: dict[str, Any],
+    tick: Callable[[str, int], None],
+) -> tuple[Any, set[str]]:
+    """One golden customer per cluster (its survivorship of the members) and its search terms, written
+    in chunks; the customer id of each record and the name words seen.
+
+    ``clusters`` is (record indexes ordered by cluster, where each cluster starts in them and the end)."""
+    order, bounds = clusters
+    now = stamp["created_at"]
+    customer_of = np.empty(batch.size, dtype=object)
     customers: list[dict[str, Any]] = []
     terms: list[dict[str, Any]] = []
     words: set[str] = set()
     done = 0
-    for cluster in range(len(starts)):
+    for cluster in range(len(bounds) - 1):
         members = order[bounds[cluster] : bounds[cluster + 1]].tolist()
         customer_id = new_id("cus")
         views = [
@@ -155,6 +188,19 @@ def _load(
             tick("customers", done)
     done += _flush(uow, customers, terms)
     tick("customers", done)
+    return customer_of, words
+
+
+def _write_records(
+    uow: UnitOfWork,
+    batch: Batch,
+    normalised: list[Normalised],
+    record_ids: list[str],
+    customer_of: Any,
+    stamp: dict[str, Any],
+    tick: Callable[[str, int], None],
+) -> None:
+    """The source records and their blocking keys, in chunks."""
     for chunk in _chunks(range(batch.size), CHUNK):
         rows = [_record_row(batch, i, record_ids[i], customer_of[i], normalised[i], stamp) for i in chunk]
         fast_insert(uow, table(SourceRecord), rows)
@@ -165,20 +211,6 @@ def _load(
         ]
         fast_insert(uow, table(MatchKey), keys)
         tick("records", chunk[-1] + 1)
-    vocabulary = [{"variant": v, "word": w} for w in sorted(words) for v in search.deletions(w)]
-    for part in _chunks(vocabulary, CHUNK * 5):
-        insert_ignore(uow.session, SearchWord, list(part))
-    reviews = _reviews(uow, result.scores, labels, customer_of, now)
-    timings["writing"] = time.perf_counter() - written
-    uow.record(CustomersBulkLoaded(records=batch.size, customers=len(starts), reviews=reviews))
-    return BulkResult(
-        records=batch.size,
-        customers=len(starts),
-        reviews=reviews,
-        customer_ids=customer_of.tolist(),
-        flags=[n.flags for n in normalised],
-        timings=timings,
-    )
 
 
 def _customer_row(

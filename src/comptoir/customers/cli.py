@@ -25,6 +25,12 @@ def _overrides(columns: list[str]) -> dict[str, str]:
 def register_cli(app: typer.Typer, import_app: typer.Typer) -> None:
     customers_app = typer.Typer(help="The single customer record: batch deduplication of person files.")
     app.add_typer(customers_app, name="customers")
+    _register_dedupe(customers_app)
+    _register_import(import_app)
+
+
+def _register_dedupe(customers_app: typer.Typer) -> None:
+    """``comptoir customers dedupe``: batch deduplication of a file of person records."""
 
     @customers_app.command("dedupe")
     def dedupe(
@@ -79,6 +85,10 @@ def register_cli(app: typer.Typer, import_app: typer.Typer) -> None:
         if verbose:
             for phase, seconds in result.timings.items():
                 typer.echo(f"  {phase:<12} {seconds:6.1f} s")
+
+
+def _register_import(import_app: typer.Typer) -> None:
+    """``comptoir import customers``: ingest a file of customer records from a source."""
 
     @import_app.command("customers")
     def import_customers(

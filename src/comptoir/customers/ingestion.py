@@ -87,27 +87,83 @@ def ingest(
     region: str | None = None,
 ) -> IngestResult:
     """Keep ``record`` from ``source``, match it and attach it to its golden customer (created if new)."""
-    from comptoir.customers.matching import AUTO_MERGE_SCORE, REVIEW_SCORE, person_keys
+    from comptoir.customers.matching import person_keys
 
     now = clock.now()
     region = region or get_settings().default_region
     normalised: Normalised = normalise(record.person_fields(), region, today=now.date())
     person = normalised.person
     keys = person_keys(person)
-    ref_key = f"s:{source}:{record.source_ref}" if record.source_ref else None
-    records.lock_match_keys(uow, [*keys, *([ref_key] if ref_key else [])])
-
-    previous = None
-    if record.source_ref:
-        previous = uow.session.execute(
-            select(SourceRecord.id, SourceRecord.customer_id).where(
-                SourceRecord.source == source,
-                SourceRecord.source_ref == record.source_ref,
-                SourceRecord.status == "active",
-            )
-        ).first()
+    ref_keys = [f"s:{source}:{record.source_ref}"] if record.source_ref else []
+    records.lock_match_keys(uow, [*keys, *ref_keys])
+    previous = _previous_record(uow, source, record.source_ref)
     best = best_matches(uow, person, keys)
     top_score, top_record = max(best.values(), default=(None, None), key=lambda v: v[0] or 0.0)
+    target, decision, created, joined = _target_of(
+        uow, source, record, previous, best, email_verified=email_verified
+    )
+
+    record_id = new_id("src")
+    values: dict[str, Any] = {
+        "id": record_id,
+        "customer_id": target.id,
+        "source": source,
+        "source_ref": record.source_ref,
+        "status": "active",
+        "received_at": _aware(record.received_at, now),
+        "raw": dict(raw) if raw is not None else record.model_dump(mode="json", exclude_unset=True),
+        **person.as_dict(),
+        "flags": normalised.flags,
+        "email_verified": email_verified,
+        "match_decision": decision,
+        "match_score": top_score,
+        "matched_record_id": top_record,
+    }
+    records.insert_record(uow, values, keys)
+    _join_or_refresh(uow, target, joined, source, created=created, score=top_score, record_id=record_id)
+    if target.locale is None and record.locale in ("fr", "en"):
+        target.locale = record.locale
+    reviews = _open_reviews(uow, best, target.id, joined, record_id)
+    if record.consents:
+        consents.record(uow, target.id, record.consents, source)
+    return IngestResult(
+        record_id=record_id,
+        customer_id=target.id,
+        decision=decision,
+        created=created,
+        score=top_score,
+        matched_record_id=top_record,
+        merged_ids=joined,
+        review_ids=reviews,
+        flags=normalised.flags,
+    )
+
+
+def _previous_record(uow: UnitOfWork, source: str, source_ref: str | None) -> Any:
+    """The active record this source sent before under the same reference: (id, customer_id) or None."""
+    if not source_ref:
+        return None
+    return uow.session.execute(
+        select(SourceRecord.id, SourceRecord.customer_id).where(
+            SourceRecord.source == source,
+            SourceRecord.source_ref == source_ref,
+            SourceRecord.status == "active",
+        )
+    ).first()
+
+
+def _target_of(
+    uow: UnitOfWork,
+    source: str,
+    record: CustomerRecord,
+    previous: Any,
+    best: dict[str, tuple[float, str | None]],
+    *,
+    email_verified: bool,
+) -> tuple[Customer, str, bool, list[str]]:
+    """The customer the record joins (locked; created if none), the decision, whether it was created,
+    and the other customers matched surely enough to merge into it."""
+    from comptoir.customers.matching import AUTO_MERGE_SCORE
 
     target: Customer | None = None
     decision = "new"
@@ -132,27 +188,22 @@ def ingest(
     # Resolved again: a customer matched a moment ago may have been merged since.
     others = sorted({records.resolve(uow, c).id for c in sure} - {target.id})
     joined = [c for c in others if not merging.are_distinct(uow, target.id, c)]
+    return target, decision, created, joined
 
-    record_id = new_id("src")
-    values: dict[str, Any] = {
-        "id": record_id,
-        "customer_id": target.id,
-        "source": source,
-        "source_ref": record.source_ref,
-        "status": "active",
-        "received_at": _aware(record.received_at, now),
-        "raw": dict(raw) if raw is not None else record.model_dump(mode="json", exclude_unset=True),
-        **person.as_dict(),
-        "flags": normalised.flags,
-        "email_verified": email_verified,
-        "match_decision": decision,
-        "match_score": top_score,
-        "matched_record_id": top_record,
-    }
-    records.insert_record(uow, values, keys)
 
+def _join_or_refresh(
+    uow: UnitOfWork,
+    target: Customer,
+    joined: list[str],
+    source: str,
+    *,
+    created: bool,
+    score: float | None,
+    record_id: str,
+) -> None:
+    """Merge the joined customers into ``target``, or refresh its golden record and say what changed."""
     if joined:
-        merging.merge(uow, target.id, joined, reason="ingest", score=top_score, record_id=record_id)
+        merging.merge(uow, target.id, joined, reason="ingest", score=score, record_id=record_id)
     else:
         changed = golden.refresh(uow, target)
         uow.session.flush()
@@ -160,29 +211,26 @@ def ingest(
             uow.record(CustomerCreated(customer_id=target.id, source=source))
         elif changed:
             uow.record(CustomerUpdated(customer_id=target.id, fields=changed))
-    if target.locale is None and record.locale in ("fr", "en"):
-        target.locale = record.locale
-    reviews = [
+
+
+def _open_reviews(
+    uow: UnitOfWork,
+    best: dict[str, tuple[float, str | None]],
+    target_id: str,
+    joined: list[str],
+    record_id: str,
+) -> list[str]:
+    """Open a staff review for each other candidate scored between review and auto-merge thresholds."""
+    from comptoir.customers.matching import AUTO_MERGE_SCORE, REVIEW_SCORE
+
+    return [
         review_id
         for customer_id, (score, _) in sorted(best.items())
         if REVIEW_SCORE <= score < AUTO_MERGE_SCORE
-        and customer_id != target.id
+        and customer_id != target_id
         and customer_id not in joined
-        and (review_id := merging.open_review(uow, target.id, customer_id, score, record_id)) is not None
+        and (review_id := merging.open_review(uow, target_id, customer_id, score, record_id)) is not None
     ]
-    if record.consents:
-        consents.record(uow, target.id, record.consents, source)
-    return IngestResult(
-        record_id=record_id,
-        customer_id=target.id,
-        decision=decision,
-        created=created,
-        score=top_score,
-        matched_record_id=top_record,
-        merged_ids=joined,
-        review_ids=reviews,
-        flags=normalised.flags,
-    )
 
 
 def attach_record(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
@@ -17,6 +18,7 @@ from comptoir.customers.events import CustomersMerged, CustomersUnmerged, Custom
 from comptoir.customers.models import (
     Account,
     ConsentStatement,
+    Customer,
     DistinctPair,
     Identifier,
     Merge,
@@ -49,13 +51,7 @@ def merge(
     merged_ids = sorted(set(merged_ids) - {survivor_id})
     if not merged_ids:
         raise InvalidInput("Name at least one customer to merge other than the survivor.", field="merged_ids")
-    rows = records.lock_customers(uow, [survivor_id, *merged_ids])
-    for customer_id in [survivor_id, *merged_ids]:
-        row = rows.get(customer_id)
-        if row is None:
-            raise not_found("Customer", customer_id)
-        if row.status != "active":
-            raise Conflict(f"Customer {customer_id} is {row.status}; only active customers can be merged.")
+    rows = _lock_mergeable(uow, [survivor_id, *merged_ids])
     now = clock.now()
     survivor_segments = set(golden.segments_of(uow, survivor_id))
     moved: dict[str, dict[str, Any]] = {}
@@ -64,40 +60,8 @@ def merge(
         segments = golden.segments_of(uow, customer_id)
         added = sorted(set(segments) - survivor_segments)
         survivor_segments.update(added)
-        moved[customer_id] = {
-            "records": records.record_ids_of(uow, customer_id),
-            "identifiers": [
-                [k, v]
-                for k, v in session.execute(
-                    select(Identifier.kind, Identifier.value).where(Identifier.customer_id == customer_id)
-                )
-            ],
-            "consents": list(
-                session.scalars(
-                    select(ConsentStatement.id).where(ConsentStatement.customer_id == customer_id)
-                )
-            ),
-            "accounts": list(session.scalars(select(Account.id).where(Account.customer_id == customer_id))),
-            "segments": segments,
-            "segments_added": added,
-        }
-        records.move_records(uow, moved[customer_id]["records"], survivor_id, now)
-        session.execute(
-            update(Identifier).where(Identifier.customer_id == customer_id).values(customer_id=survivor_id)
-        )
-        session.execute(
-            update(ConsentStatement)
-            .where(ConsentStatement.customer_id == customer_id)
-            .values(customer_id=survivor_id)
-        )
-        session.execute(
-            update(Account).where(Account.customer_id == customer_id).values(customer_id=survivor_id)
-        )
-        session.execute(delete(Segment).where(Segment.customer_id == customer_id))
-        if added:
-            session.execute(
-                insert(Segment), [{"customer_id": survivor_id, "segment": s, "added_at": now} for s in added]
-            )
+        moved[customer_id] = _holdings(uow, customer_id, segments, added)
+        _fold_into(uow, customer_id, survivor_id, moved[customer_id], now)
         row = rows[customer_id]
         row.status, row.merged_into = "merged", survivor_id
         search.unindex_customer(uow, customer_id)
@@ -126,6 +90,63 @@ def merge(
     if changed:
         uow.record(CustomerUpdated(customer_id=survivor_id, fields=changed))
     return merge_row
+
+
+def _lock_mergeable(uow: UnitOfWork, customer_ids: list[str]) -> dict[str, Customer]:
+    """Lock these customers' rows; each must exist and be active."""
+    rows = records.lock_customers(uow, customer_ids)
+    for customer_id in customer_ids:
+        row = rows.get(customer_id)
+        if row is None:
+            raise not_found("Customer", customer_id)
+        if row.status != "active":
+            raise Conflict(f"Customer {customer_id} is {row.status}; only active customers can be merged.")
+    return rows
+
+
+def _holdings(uow: UnitOfWork, customer_id: str, segments: list[str], added: list[str]) -> dict[str, Any]:
+    """What a merged customer holds (records, identifiers, consents, accounts, segments), as the merge
+    lists it, and the segments the survivor gains from it."""
+    session = uow.session
+    return {
+        "records": records.record_ids_of(uow, customer_id),
+        "identifiers": [
+            [k, v]
+            for k, v in session.execute(
+                select(Identifier.kind, Identifier.value).where(Identifier.customer_id == customer_id)
+            )
+        ],
+        "consents": list(
+            session.scalars(select(ConsentStatement.id).where(ConsentStatement.customer_id == customer_id))
+        ),
+        "accounts": list(session.scalars(select(Account.id).where(Account.customer_id == customer_id))),
+        "segments": segments,
+        "segments_added": added,
+    }
+
+
+def _fold_into(
+    uow: UnitOfWork, customer_id: str, survivor_id: str, held: dict[str, Any], now: datetime
+) -> None:
+    """Move a merged customer's records, identifiers, consents and accounts to the survivor; its
+    segments go, the survivor gaining those it did not have."""
+    session = uow.session
+    records.move_records(uow, held["records"], survivor_id, now)
+    session.execute(
+        update(Identifier).where(Identifier.customer_id == customer_id).values(customer_id=survivor_id)
+    )
+    session.execute(
+        update(ConsentStatement)
+        .where(ConsentStatement.customer_id == customer_id)
+        .values(customer_id=survivor_id)
+    )
+    session.execute(update(Account).where(Account.customer_id == customer_id).values(customer_id=survivor_id))
+    session.execute(delete(Segment).where(Segment.customer_id == customer_id))
+    if held["segments_added"]:
+        session.execute(
+            insert(Segment),
+            [{"customer_id": survivor_id, "segment": s, "added_at": now} for s in held["segments_added"]],
+        )
 
 
 def _repoint_reviews(uow: UnitOfWork, merged_ids: Sequence[str], survivor_id: str) -> None:

@@ -10,6 +10,7 @@ this happens, and the variance report and accuracy figures are stored with the c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -132,75 +133,13 @@ def ingest_count(uow: UnitOfWork, command: CountIn) -> CountOut:
         return get_count(uow, done.id, replayed=True)
     now = clock.now()
     counted_at = command.counted_at or now
-    if counted_at > now:
-        raise InvalidInput("counted_at is in the future.", field="counted_at")
-    if not policies.may_write_place(uow.actor.store_id, command.place_id):
-        raise Forbidden(
-            f"This key is bound to store {uow.actor.store_id}; it cannot count {command.place_id}."
-        )
-    unknown_places = places.ensure_known(uow, [command.place_id])
-    if unknown_places:
-        raise InvalidInput(f"Place {command.place_id} does not exist.", field="place_id")
-
-    counted: dict[str, int] = {}
-    for line in command.lines:
-        counted[line.sku] = counted.get(line.sku, 0) + line.quantity
-    epcs_read = epcs_unknown = 0
-    if command.epcs:
-        from_tags, epcs_read, epcs_unknown = skus_for_epcs(uow, command.place_id, command.epcs)
-        for sku, n in from_tags.items():
-            counted[sku] = counted.get(sku, 0) + n
-
-    # Lock the place's rows in key order (SQLite: the writer already holds the database lock).
-    ledger.ensure_rows(uow, [(sku, command.place_id) for sku in counted])
-    stmt = select(S.c.sku, S.c.on_hand).where(S.c.place_id == command.place_id).order_by(S.c.sku)
-    if uow.dialect == "postgresql":
-        stmt = stmt.with_for_update()
-    on_hand = {r.sku: r.on_hand for r in uow.session.execute(stmt)}
-    since: dict[str, int] = {}
-    if counted_at < now:
-        since = {
-            r.sku: int(r.total)
-            for r in uow.session.execute(
-                select(M.c.sku, func.sum(M.c.delta).label("total"))
-                .where(M.c.place_id == command.place_id, M.c.occurred_at > counted_at)
-                .group_by(M.c.sku)
-            )
-        }
-    expected = {sku: max(0, qty - since.get(sku, 0)) for sku, qty in on_hand.items()}
+    _check_count(uow, command, counted_at, now)
+    counted, epcs_read, epcs_unknown = _counted_units(uow, command)
+    on_hand, expected = _expected_at(uow, command.place_id, counted, counted_at, now)
     result = policies.compare_count(expected, counted)
 
     count_id = new_id("cnt")
-    changes = []
-    for v in result.variances:
-        new_on_hand = max(0, on_hand.get(v.sku, 0) + v.delta)
-        delta = new_on_hand - on_hand.get(v.sku, 0)
-        if delta != 0:
-            changes.append((v.sku, delta, new_on_hand))
-    if changes:
-        uow.session.execute(
-            update(S)
-            .where(S.c.sku == bindparam("b_sku"), S.c.place_id == command.place_id)
-            .values(on_hand=bindparam("b_on_hand"), updated_at=now),
-            [{"b_sku": sku, "b_on_hand": after} for sku, _, after in changes],
-        )
-        uow.session.execute(
-            insert(M),
-            [
-                ledger.movement_row(
-                    uow,
-                    kind="count",
-                    sku=sku,
-                    place_id=command.place_id,
-                    delta=delta,
-                    on_hand_after=after,
-                    reference=command.reference,
-                    reason=command.reason or "full count",
-                    at=now,
-                )
-                for sku, delta, after in changes
-            ],
-        )
+    changes = _adjust_stock(uow, command, result, on_hand, now)
     actor = uow.actor
     row = {
         "id": count_id,
@@ -237,6 +176,105 @@ def ingest_count(uow: UnitOfWork, command: CountIn) -> CountOut:
                 for v in result.variances
             ],
         )
+    _record_count_events(uow, count_id, command, result, changes)
+    return get_count(uow, count_id)
+
+
+def _check_count(uow: UnitOfWork, command: CountIn, counted_at: datetime, now: datetime) -> None:
+    """Refuse a count from the future, of a place this key may not write, or of an unknown place."""
+    if counted_at > now:
+        raise InvalidInput("counted_at is in the future.", field="counted_at")
+    if not policies.may_write_place(uow.actor.store_id, command.place_id):
+        raise Forbidden(
+            f"This key is bound to store {uow.actor.store_id}; it cannot count {command.place_id}."
+        )
+    unknown_places = places.ensure_known(uow, [command.place_id])
+    if unknown_places:
+        raise InvalidInput(f"Place {command.place_id} does not exist.", field="place_id")
+
+
+def _counted_units(uow: UnitOfWork, command: CountIn) -> tuple[dict[str, int], int, int]:
+    """Units counted per SKU (lines plus RFID reads), the distinct tags read and those not mapped."""
+    counted: dict[str, int] = {}
+    for line in command.lines:
+        counted[line.sku] = counted.get(line.sku, 0) + line.quantity
+    epcs_read = epcs_unknown = 0
+    if command.epcs:
+        from_tags, epcs_read, epcs_unknown = skus_for_epcs(uow, command.place_id, command.epcs)
+        for sku, n in from_tags.items():
+            counted[sku] = counted.get(sku, 0) + n
+    return counted, epcs_read, epcs_unknown
+
+
+def _expected_at(
+    uow: UnitOfWork, place_id: str, counted: dict[str, int], counted_at: datetime, now: datetime
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Lock the place's stock rows and return on hand now and the expected units at ``counted_at``."""
+    # Lock the place's rows in key order (SQLite: the writer already holds the database lock).
+    ledger.ensure_rows(uow, [(sku, place_id) for sku in counted])
+    stmt = select(S.c.sku, S.c.on_hand).where(S.c.place_id == place_id).order_by(S.c.sku)
+    if uow.dialect == "postgresql":
+        stmt = stmt.with_for_update()
+    on_hand = {r.sku: r.on_hand for r in uow.session.execute(stmt)}
+    since: dict[str, int] = {}
+    if counted_at < now:
+        since = {
+            r.sku: int(r.total)
+            for r in uow.session.execute(
+                select(M.c.sku, func.sum(M.c.delta).label("total"))
+                .where(M.c.place_id == place_id, M.c.occurred_at > counted_at)
+                .group_by(M.c.sku)
+            )
+        }
+    return on_hand, {sku: max(0, qty - since.get(sku, 0)) for sku, qty in on_hand.items()}
+
+
+def _adjust_stock(
+    uow: UnitOfWork, command: CountIn, result: policies.CountResult, on_hand: dict[str, int], now: datetime
+) -> list[tuple[str, int, int]]:
+    """Set each differing SKU's on hand to the count with one ``count`` movement; the (sku, delta,
+    on hand after) changes made."""
+    changes: list[tuple[str, int, int]] = []
+    for v in result.variances:
+        new_on_hand = max(0, on_hand.get(v.sku, 0) + v.delta)
+        delta = new_on_hand - on_hand.get(v.sku, 0)
+        if delta != 0:
+            changes.append((v.sku, delta, new_on_hand))
+    if changes:
+        uow.session.execute(
+            update(S)
+            .where(S.c.sku == bindparam("b_sku"), S.c.place_id == command.place_id)
+            .values(on_hand=bindparam("b_on_hand"), updated_at=now),
+            [{"b_sku": sku, "b_on_hand": after} for sku, _, after in changes],
+        )
+        uow.session.execute(
+            insert(M),
+            [
+                ledger.movement_row(
+                    uow,
+                    kind="count",
+                    sku=sku,
+                    place_id=command.place_id,
+                    delta=delta,
+                    on_hand_after=after,
+                    reference=command.reference,
+                    reason=command.reason or "full count",
+                    at=now,
+                )
+                for sku, delta, after in changes
+            ],
+        )
+    return changes
+
+
+def _record_count_events(
+    uow: UnitOfWork,
+    count_id: str,
+    command: CountIn,
+    result: policies.CountResult,
+    changes: list[tuple[str, int, int]],
+) -> None:
+    """Record the adjusted levels' changes and the count's completion."""
     if changes:
         levels = uow.session.execute(
             select(S.c.sku, S.c.on_hand, S.c.reserved, S.c.safety_stock).where(
@@ -261,7 +299,6 @@ def ingest_count(uow: UnitOfWork, command: CountIn) -> CountOut:
             unit_accuracy=result.unit_accuracy,
         )
     )
-    return get_count(uow, count_id)
 
 
 def accuracy(uow: UnitOfWork, place_id: str, *, limit: int = 50) -> AccuracyOut:

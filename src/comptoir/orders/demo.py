@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -143,122 +143,161 @@ def _past_orders(
         )
         order_id = new_id("ord")
         chosen = rng.sample(priced, rng.randint(1, 3))
-        subtotal = Decimal(0)
-        for position, (sku, (unit, vat)) in enumerate(chosen):
-            quantity = rng.choice((1, 1, 1, 2))
-            total = unit * quantity
-            subtotal += total
-            lines.append(
-                {
-                    "order_id": order_id,
-                    "line_id": f"lin_{n:04d}_{position}",
-                    "position": position,
-                    "sku": sku,
-                    "quantity": quantity,
-                    "unit_price": unit,
-                    "discount": Decimal(0),
-                    "total": total,
-                    "vat_rate": vat,
-                    "category_ids": categories.get(sku, []),
-                    "returned_quantity": 0,
-                }
-            )
-        shipping = Decimal("4.90") if mode == "home_delivery" else Decimal(0)
-        grand = subtotal + shipping
+        order_lines = _past_lines(rng, n, order_id, chosen, categories)
+        lines.extend(order_lines)
         if mode == "home_delivery":
             source = rng.choice(warehouses) if warehouses and rng.random() < 0.7 else store
-            kind = "ship_from_warehouse" if source.kind == "warehouse" else "ship_from_store"
-            place = source
         else:
-            source = place = store
-            kind = {
-                "click_and_collect": "pickup_from_store_stock",
-                "reserve_and_collect": "reserve_and_collect",
-            }.get(mode, "carry_out")
-        fulfilment_id = new_id("ful")
-        fulfilments.append(
-            {
-                "id": fulfilment_id,
-                "order_id": order_id,
-                "kind": kind,
-                "place_id": place.id,
-                "source_place_id": source.id,
-                "status": final,
-                "reservation_reference": fulfilment_id,
-                "pickup_expires_at": created + timedelta(days=7)
-                if mode in ("click_and_collect", "reserve_and_collect")
-                else None,
-                "tracking_number": f"6A{rng.randint(10**10, 10**11 - 1)}" if final == "delivered" else None,
-                "created_at": created,
-                "updated_at": created + timedelta(days=2),
-                "version": 4,
-            }
-        )
+            source = store
+        fulfilment = _past_fulfilment(rng, order_id, mode, final, source, created)
+        fulfilments.append(fulfilment)
         fulfilment_lines.extend(
             {
-                "fulfilment_id": fulfilment_id,
+                "fulfilment_id": fulfilment["id"],
                 "line_id": x["line_id"],
                 "sku": x["sku"],
                 "quantity": x["quantity"],
             }
-            for x in lines[-len(chosen) :]
+            for x in order_lines
         )
-        done = final in ("delivered", "collected")
         orders.append(
-            {
-                "id": order_id,
-                "number": policies.order_number(rng.randbytes(5)),
-                "customer_id": customer,
-                "channel": channel,
-                "currency": "EUR",
-                "mode": mode,
-                "status": "completed" if done else "cancelled",
-                "payment_status": "paid" if done else "voided",
-                "cart_id": None,
-                "seller_id": f"vendeur-{rng.randint(1, 40):03d}"
-                if channel.startswith("store:") and mode != "store_sale"
-                else None,
-                "email": None,
-                "receipt_by_email": False,
-                "address": ADDRESS if mode == "home_delivery" else None,
-                "pickup_place_id": None if mode == "home_delivery" else store.id,
-                "subtotal": subtotal,
-                "discount_total": Decimal(0),
-                "shipping_total": shipping,
-                "tax_total": sum(
-                    (x["total"] - x["total"] / (1 + x["vat_rate"] / 100) for x in lines[-len(chosen) :]),
-                    Decimal(0),
-                ).quantize(Decimal("0.01")),
-                "total": grand,
-                "sourcing": {
-                    "strategy": "demo history",
-                    "parcels": 1,
-                    "cost": 0.0,
-                    "candidates": [
-                        {
-                            "place_id": source.id,
-                            "kind": source.kind,
-                            "score": None,
-                            "distance_km": None,
-                            "covers": 1,
-                            "chosen": True,
-                            "reason": "chosen",
-                        }
-                    ],
-                    "summary": f"1 parcel(s) from {source.id}",
-                },
-                "note": "",
-                "created_at": created,
-                "updated_at": created + timedelta(days=2),
-                "paid_at": created + timedelta(days=1) if done else None,
-                "cancelled_at": created + timedelta(days=8) if not done else None,
-                "version": 3,
-            }
+            _past_order(rng, order_id, mode, final, channel, customer, store, source, created, order_lines)
         )
     uow.session.execute(insert(Order), orders)
     uow.session.execute(insert(OrderLine), lines)
     uow.session.execute(insert(Fulfilment), fulfilments)
     uow.session.execute(insert(FulfilmentLine), fulfilment_lines)
+
+
+def _past_lines(
+    rng: random.Random,
+    n: int,
+    order_id: str,
+    chosen: list[tuple[str, tuple[Decimal, Decimal]]],
+    categories: dict[str, list[str]],
+) -> list[dict[str, Any]]:
+    """The lines of the n-th past order (1 or 2 of each chosen SKU, at its price and VAT rate)."""
+    lines: list[dict[str, Any]] = []
+    for position, (sku, (unit, vat)) in enumerate(chosen):
+        quantity = rng.choice((1, 1, 1, 2))
+        lines.append(
+            {
+                "order_id": order_id,
+                "line_id": f"lin_{n:04d}_{position}",
+                "position": position,
+                "sku": sku,
+                "quantity": quantity,
+                "unit_price": unit,
+                "discount": Decimal(0),
+                "total": unit * quantity,
+                "vat_rate": vat,
+                "category_ids": categories.get(sku, []),
+                "returned_quantity": 0,
+            }
+        )
+    return lines
+
+
+def _past_fulfilment(
+    rng: random.Random, order_id: str, mode: str, final: str, source: Any, created: datetime
+) -> dict[str, Any]:
+    """The one fulfilment of a past order, from ``source`` (the store itself but for home deliveries)."""
+    if mode == "home_delivery":
+        kind = "ship_from_warehouse" if source.kind == "warehouse" else "ship_from_store"
+    else:
+        kind = {
+            "click_and_collect": "pickup_from_store_stock",
+            "reserve_and_collect": "reserve_and_collect",
+        }.get(mode, "carry_out")
+    fulfilment_id = new_id("ful")
+    return {
+        "id": fulfilment_id,
+        "order_id": order_id,
+        "kind": kind,
+        "place_id": source.id,
+        "source_place_id": source.id,
+        "status": final,
+        "reservation_reference": fulfilment_id,
+        "pickup_expires_at": created + timedelta(days=7)
+        if mode in ("click_and_collect", "reserve_and_collect")
+        else None,
+        "tracking_number": f"6A{rng.randint(10**10, 10**11 - 1)}" if final == "delivered" else None,
+        "created_at": created,
+        "updated_at": created + timedelta(days=2),
+        "version": 4,
+    }
+
+
+def _past_order(
+    rng: random.Random,
+    order_id: str,
+    mode: str,
+    final: str,
+    channel: str,
+    customer: str | None,
+    store: Any,
+    source: Any,
+    created: datetime,
+    lines: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The order row of a past order: completed and paid, or cancelled and voided."""
+    subtotal = sum((x["total"] for x in lines), Decimal(0))
+    shipping = Decimal("4.90") if mode == "home_delivery" else Decimal(0)
+    done = final in ("delivered", "collected")
+    return {
+        "id": order_id,
+        "number": policies.order_number(rng.randbytes(5)),
+        "customer_id": customer,
+        "channel": channel,
+        "currency": "EUR",
+        "mode": mode,
+        "status": "completed" if done else "cancelled",
+        "payment_status": "paid" if done else "voided",
+        "cart_id": None,
+        "seller_id": f"vendeur-{rng.randint(1, 40):03d}"
+        if channel.startswith("store:") and mode != "store_sale"
+        else None,
+        "email": None,
+        "receipt_by_email": False,
+        "address": ADDRESS if mode == "home_delivery" else None,
+        "pickup_place_id": None if mode == "home_delivery" else store.id,
+        "subtotal": subtotal,
+        "discount_total": Decimal(0),
+        "shipping_total": shipping,
+        "tax_total": sum(
+            (x["total"] - x["total"] / (1 + x["vat_rate"] / 100) for x in lines),
+            Decimal(0),
+        ).quantize(Decimal("0.01")),
+        "total": subtotal + shipping,
+        "sourcing": _past_sourcing(source),
+        "note": "",
+        "created_at": created,
+        "updated_at": created + timedelta(days=2),
+        "paid_at": created + timedelta(days=1) if done else None,
+        "cancelled_at": created + timedelta(days=8) if not done else None,
+        "version": 3,
+    }
+
+
+def _past_sourcing(source: Any) -> dict[str, Any]:
+    """The sourcing decision recorded on a past order: one parcel from its source."""
+    return {
+        "strategy": "demo history",
+        "parcels": 1,
+        "cost": 0.0,
+        "candidates": [
+            {
+                "place_id": source.id,
+                "kind": source.kind,
+                "score": None,
+                "distance_km": None,
+                "covers": 1,
+                "chosen": True,
+                "reason": "chosen",
+            }
+        ],
+        "summary": f"1 parcel(s) from {source.id}",
+    }
 
 
 def _live_orders(uow: UnitOfWork, rng: random.Random, skus: list[str], customers: list[str]) -> None:

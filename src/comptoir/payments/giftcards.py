@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -238,19 +238,9 @@ def debit(
     card = _by_code(uow, code)
     if card is None:
         raise gift_card_unavailable("unknown", code)
-    if not fresh_reference:
-        done = (
-            uow.session.connection()
-            .execute(
-                select(M).where(
-                    M.c.gift_card_id == card["id"], M.c.kind == "redeem", M.c.reference == reference
-                )
-            )
-            .mappings()
-            .first()
-        )
-        if done is not None:
-            return card, _movement_out(done, card["currency"])
+    done = None if fresh_reference else _redeemed(uow, card["id"], reference)
+    if done is not None:
+        return card, _movement_out(done, card["currency"])
     check_pin(uow, card, pin)
     if check_owner:
         owned = policies.owner_refusal(card["customer_id"], card["pin_hash"] is not None, payer)
@@ -269,22 +259,7 @@ def debit(
     )
     if refusal is not None:
         raise gift_card_unavailable(refusal, card["code"])
-    left = (
-        uow.session.connection()
-        .execute(
-            update(GiftCard)
-            .where(
-                G.c.id == card["id"],
-                G.c.status == "active",
-                G.c.currency == currency,
-                or_(G.c.expires_at.is_(None), G.c.expires_at > now),
-                func.round(G.c.balance - amount, 3) >= 0,
-            )
-            .values(balance=func.round(G.c.balance - amount, 3))
-            .returning(G.c.balance)
-        )
-        .scalar_one_or_none()
-    )
+    left = _take_balance(uow, card["id"], amount, currency, now)
     if left is None:  # another redemption took the balance between our read and our write
         raise gift_card_unavailable("insufficient_balance", card["code"])
     movement: dict[str, Any] = {
@@ -303,6 +278,44 @@ def debit(
         .scalar_one()
     )
     return card, _movement_out(movement, card["currency"])
+
+
+def _redeemed(uow: UnitOfWork, gift_card_id: str, reference: str) -> RowMapping | None:
+    """The redemption already made on the card under ``reference``, if any."""
+    return (
+        uow.session.connection()
+        .execute(
+            select(M).where(
+                M.c.gift_card_id == gift_card_id, M.c.kind == "redeem", M.c.reference == reference
+            )
+        )
+        .mappings()
+        .first()
+    )
+
+
+def _take_balance(
+    uow: UnitOfWork, gift_card_id: str, amount: Decimal, currency: str, now: datetime
+) -> Decimal | None:
+    """Take ``amount`` off the card's balance if it is still active, unexpired and covers it: the
+    balance left, or None when it no longer does."""
+    left: Decimal | None = (
+        uow.session.connection()
+        .execute(
+            update(GiftCard)
+            .where(
+                G.c.id == gift_card_id,
+                G.c.status == "active",
+                G.c.currency == currency,
+                or_(G.c.expires_at.is_(None), G.c.expires_at > now),
+                func.round(G.c.balance - amount, 3) >= 0,
+            )
+            .values(balance=func.round(G.c.balance - amount, 3))
+            .returning(G.c.balance)
+        )
+        .scalar_one_or_none()
+    )
+    return left
 
 
 def credit(

@@ -90,6 +90,24 @@ class PaymentRow:
         )
 
 
+def fact(p: PaymentRow, amount: Decimal | None = None) -> dict[str, Any]:
+    """The fields of a payment event about ``p`` (``amount``: the part it is about; default: all of it)."""
+    return {
+        "payment_id": p.id,
+        "order_id": p.order_id,
+        "customer_id": p.customer_id,
+        "method": p.method,
+        "amount": str(p.amount if amount is None else amount),
+        "currency": p.currency,
+        "provider_reference": p.provider_reference,
+    }
+
+
+def points_reference(payment_id: str) -> str:
+    """The reference of a points payment's loyalty transaction."""
+    return f"payment:{payment_id}"
+
+
 def load(uow: UnitOfWork, *conditions: Any, lock: bool = False) -> list[PaymentRow]:
     stmt = select(P).where(*conditions).order_by(P.c.id)
     if lock and uow.dialect == "postgresql":

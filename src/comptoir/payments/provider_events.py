@@ -64,18 +64,6 @@ def verify(provider: str, headers: dict[str, str], body: bytes) -> dict[str, Any
     return event
 
 
-def _fact(p: PaymentRow, amount: Decimal | None = None) -> dict[str, Any]:
-    return {
-        "payment_id": p.id,
-        "order_id": p.order_id,
-        "customer_id": p.customer_id,
-        "method": p.method,
-        "amount": str(p.amount if amount is None else amount),
-        "currency": p.currency,
-        "provider_reference": p.provider_reference,
-    }
-
-
 def handle(uow: UnitOfWork, provider: str, headers: dict[str, str], body: bytes) -> ProviderEventAck:
     event = verify(provider, headers, body)
     obj: dict[str, Any] = event["data"]["object"]
@@ -132,7 +120,7 @@ def _apply(
             moved = ledger.move(
                 uow, p, "authorised", next_action=None, reason=kind, provider_event_id=event_id
             )
-            uow.record(PaymentAuthorised(**_fact(moved), state="authorised"))
+            uow.record(PaymentAuthorised(**ledger.fact(moved), state="authorised"))
         elif target == "captured":
             captured = quantize(Decimal(str(obj.get("amount_captured") or p.amount)), p.currency)
             moved = ledger.move(
@@ -144,7 +132,7 @@ def _apply(
                 reason=kind,
                 provider_event_id=event_id,
             )
-            uow.record(PaymentCaptured(**_fact(moved, captured)))
+            uow.record(PaymentCaptured(**ledger.fact(moved, captured)))
         elif target == "failed":
             reason = str(obj.get("decline_code") or "declined")
             moved = ledger.move(
@@ -156,10 +144,10 @@ def _apply(
                 reason=kind,
                 provider_event_id=event_id,
             )
-            uow.record(PaymentFailed(**_fact(moved), reason=reason))
+            uow.record(PaymentFailed(**ledger.fact(moved), reason=reason))
         else:
             moved = ledger.move(uow, p, "voided", next_action=None, reason=kind, provider_event_id=event_id)
-            uow.record(PaymentVoided(**_fact(moved), reason="cancelled at the provider"))
+            uow.record(PaymentVoided(**ledger.fact(moved), reason="cancelled at the provider"))
         return "applied", moved
     if kind == "charge.refunded":
         return _refunded_at_provider(uow, event_id, obj, p)
@@ -176,7 +164,7 @@ def _apply(
         )
         uow.record(
             PaymentDisputed(
-                **_fact(p, p.captured_amount), reason=str(obj.get("dispute_reason") or "disputed")
+                **ledger.fact(p, p.captured_amount), reason=str(obj.get("dispute_reason") or "disputed")
             )
         )
         return "applied", p
@@ -219,7 +207,7 @@ def _refunded_at_provider(
     )
     uow.record(
         PaymentRefunded(
-            **_fact(moved, extra),
+            **ledger.fact(moved, extra),
             refund_id=refund_id,
             reference=reference,
             refunded_total=str(moved.refunded_amount),

@@ -10,9 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from comptoir.core import clock
 from comptoir.core.errors import Conflict, InvalidInput, NotFound
 from comptoir.core.ids import new_id
 from comptoir.core.money import quantize
@@ -23,13 +22,13 @@ from comptoir.payments import compensation, giftcards, ledger, policies, provide
 from comptoir.payments.events import (
     PaymentAuthorised,
     PaymentCaptured,
-    PaymentRefunded,
     PaymentVoided,
 )
 from comptoir.payments.giftcards import GiftCardUnavailable
 from comptoir.payments.ledger import PaymentRow, PaymentStateConflict
-from comptoir.payments.models import PaymentEvent, Refund, RefundPart, refund_parts_table, refunds_table
+from comptoir.payments.models import PaymentEvent, Refund
 from comptoir.payments.providers.base import ProviderRefused, ProviderUnavailable
+from comptoir.payments.refunds import RefundExceedsCaptured, refund, refund_out
 from comptoir.payments.schemas import (
     AuthoriseIn,
     GiftCardIssuedOut,
@@ -43,7 +42,6 @@ from comptoir.payments.schemas import (
     PaymentOut,
     RefundIn,
     RefundOut,
-    RefundPartOut,
     TenderIn,
 )
 
@@ -71,27 +69,6 @@ class PaymentDeclined(Conflict):
     title = "Payment declined"
 
 
-class RefundExceedsCaptured(Conflict):
-    slug = "refund-exceeds-captured"
-    title = "Refund larger than what was captured"
-
-
-def _fact(p: PaymentRow, amount: Decimal | None = None) -> dict[str, Any]:
-    return {
-        "payment_id": p.id,
-        "order_id": p.order_id,
-        "customer_id": p.customer_id,
-        "method": p.method,
-        "amount": str(p.amount if amount is None else amount),
-        "currency": p.currency,
-        "provider_reference": p.provider_reference,
-    }
-
-
-def _points_reference(payment_id: str) -> str:
-    return f"payment:{payment_id}"
-
-
 # -- authorise -----------------------------------------------------------------------------------------------
 
 
@@ -110,9 +87,9 @@ def authorise(uow: UnitOfWork, cmd: AuthoriseIn, *, new_order: bool = False) -> 
     for index in policies.authorisation_order(methods):
         created.append(_take(uow, cmd, cmd.tenders[index], index))
     for p in created:
-        uow.record(PaymentAuthorised(**_fact(p), state=p.state))
+        uow.record(PaymentAuthorised(**ledger.fact(p), state=p.state))
         if p.state == "captured":  # stored value is taken at once
-            uow.record(PaymentCaptured(**_fact(p, p.captured_amount)))
+            uow.record(PaymentCaptured(**ledger.fact(p, p.captured_amount)))
     return [p.out() for p in sorted(created, key=lambda p: p.id)]
 
 
@@ -164,7 +141,7 @@ def _take(uow: UnitOfWork, cmd: AuthoriseIn, tender: TenderIn, index: int) -> Pa
             loyalty_schemas.RedeemPointsIn(
                 customer_id=cmd.customer_id,
                 points=points,
-                reference=_points_reference(payment_id),
+                reference=ledger.points_reference(payment_id),
                 channel=cmd.channel,
                 order_id=cmd.order_id,
             ),
@@ -176,7 +153,7 @@ def _take(uow: UnitOfWork, cmd: AuthoriseIn, tender: TenderIn, index: int) -> Pa
                 "state": "captured",
                 "captured_amount": amount,
                 "points": points,
-                "provider_reference": _points_reference(payment_id),
+                "provider_reference": ledger.points_reference(payment_id),
             },
         )
     if tender.method in policies.TILL_METHODS:
@@ -250,7 +227,7 @@ def _capture(uow: UnitOfWork, p: PaymentRow) -> PaymentRow:
     else:
         captured = p.amount
     moved = ledger.move(uow, p, "captured", captured_amount=captured, next_action=None, reason="captured")
-    uow.record(PaymentCaptured(**_fact(moved, captured)))
+    uow.record(PaymentCaptured(**ledger.fact(moved, captured)))
     return moved
 
 
@@ -276,7 +253,7 @@ def _void(uow: UnitOfWork, p: PaymentRow, reason: str) -> PaymentRow:
         )
         compensation.untrack(uow, p.id)
     moved = ledger.move(uow, p, "voided", next_action=None, reason=reason)
-    uow.record(PaymentVoided(**_fact(moved), reason=reason))
+    uow.record(PaymentVoided(**ledger.fact(moved), reason=reason))
     return moved
 
 
@@ -302,175 +279,6 @@ def void_order(uow: UnitOfWork, order_id: str) -> list[PaymentOut]:
             ),
         )
     return payments_of(uow, order_id)
-
-
-# -- refunds -------------------------------------------------------------------------------------------------
-
-
-def _refund_out(uow: UnitOfWork, refund_row: Any) -> RefundOut:
-    currency = refund_row.currency
-    parts = uow.session.execute(
-        select(RefundPart.payment_id, RefundPart.amount, RefundPart.provider_reference, ledger.P.c.method)
-        .join(ledger.P, ledger.P.c.id == RefundPart.payment_id)
-        .where(RefundPart.refund_id == refund_row.id)
-        .order_by(RefundPart.payment_id)
-    ).all()
-    voucher = None
-    if refund_row.voucher_id is not None:
-        card = giftcards._by_id(uow, refund_row.voucher_id)
-        voucher = GiftCardIssuedOut(**giftcards._out(card).model_dump(), pin=None)
-    return RefundOut(
-        id=refund_row.id,
-        order_id=refund_row.order_id,
-        reference=refund_row.reference,
-        to=refund_row.to,
-        currency=currency,
-        amount=quantize(Decimal(refund_row.amount), currency),
-        parts=[
-            RefundPartOut(
-                payment_id=part.payment_id,
-                method=part.method,
-                amount=quantize(Decimal(part.amount), currency),
-                provider_reference=part.provider_reference,
-            )
-            for part in parts
-        ],
-        voucher=voucher,
-        created_at=refund_row.created_at,
-    )
-
-
-def refund(uow: UnitOfWork, cmd: RefundIn) -> RefundOut:
-    """Give ``amount`` back for the order: to the original tenders (split by the refund policy) or as a
-    voucher. Idempotent by ``reference``; never more than what remains captured."""
-    done = uow.session.execute(select(Refund).where(Refund.reference == cmd.reference)).scalar_one_or_none()
-    if done is not None:
-        if done.order_id != cmd.order_id:
-            raise Conflict(
-                f"Refund reference {cmd.reference} was used for order {done.order_id}.",
-                slug="refund-reference-reused",
-            )
-        return _refund_out(uow, done)
-    payments = ledger.of_order(uow, cmd.order_id, lock=True)
-    if not payments:
-        raise NotFound(f"Order {cmd.order_id} has no payments.", slug="payments-not-found")
-    if any(p.currency != cmd.currency for p in payments):
-        raise InvalidInput(f"The order was paid in {payments[0].currency}.", field="currency")
-    amount = quantize(cmd.amount, cmd.currency)
-    refundable = [
-        policies.Refundable(
-            payment_id=p.id,
-            method=p.method,  # type: ignore[arg-type]
-            refundable=p.refundable,
-            whole_only=p.method == "loyalty_points",
-        )
-        for p in payments
-        if p.state in policies.REFUNDABLE
-    ]
-    try:
-        split = policies.split_refund(amount, refundable)
-    except policies.RefundTooLarge as exc:
-        raise RefundExceedsCaptured(
-            f"Only {exc.available} {cmd.currency} can still be refunded on order {cmd.order_id}.",
-            refundable=str(exc.available),
-            errors=[{"pointer": "#/amount", "detail": f"at most {exc.available}"}],
-        ) from None
-    refund_id = new_id("rfd")
-    now = clock.now()
-    by_id = {p.id: p for p in payments}
-    parts: list[tuple[PaymentRow, Decimal, str | None]] = []
-    to_voucher = split.to_voucher
-    for payment_id, part in split.parts:
-        p = by_id[payment_id]
-        if cmd.to == "voucher":
-            parts.append((p, part, None))
-            to_voucher += part
-            continue
-        reference, paid_back = _pay_back(uow, p, part, cmd.reference, refund_id)
-        if not paid_back:  # e.g. the gift card expired meanwhile: that part becomes a voucher
-            to_voucher += part
-        parts.append((p, part, reference))
-    voucher_id = None
-    voucher_code = None
-    if to_voucher > 0:
-        voucher = giftcards.issue(
-            uow,
-            GiftCardIssueIn(
-                amount=to_voucher,
-                currency=cmd.currency,
-                kind="voucher",
-                with_pin=False,
-                customer_id=cmd.customer_id or payments[0].customer_id,
-                reference=f"refund:{cmd.reference}",
-            ),
-        )
-        voucher_id, voucher_code = voucher.id, voucher.code
-    uow.session.execute(
-        insert(refunds_table),
-        {
-            "id": refund_id,
-            "reference": cmd.reference,
-            "order_id": cmd.order_id,
-            "to": cmd.to,
-            "currency": cmd.currency,
-            "amount": amount,
-            "voucher_id": voucher_id,
-            "reason": cmd.reason or None,
-            "created_at": now,
-        },
-    )
-    for p, part, reference in parts:
-        provider_reference = reference or voucher_code
-        moved = ledger.add_refunded(
-            uow, p, part, reason=f"refund {cmd.reference}", provider_reference=provider_reference
-        )
-        uow.session.execute(
-            insert(refund_parts_table),
-            {
-                "refund_id": refund_id,
-                "payment_id": p.id,
-                "amount": part,
-                "provider_reference": provider_reference,
-            },
-        )
-        uow.record(
-            PaymentRefunded(
-                **_fact(moved, part),
-                refund_id=refund_id,
-                reference=cmd.reference,
-                refunded_total=str(moved.refunded_amount),
-            )
-        )
-    row = uow.session.execute(select(Refund).where(Refund.id == refund_id)).scalar_one()
-    return _refund_out(uow, row)
-
-
-def _pay_back(
-    uow: UnitOfWork, p: PaymentRow, amount: Decimal, reference: str, refund_id: str
-) -> tuple[str | None, bool]:
-    """Give ``amount`` back through the payment's own method: (reference to show, whether it went back)."""
-    if p.method == "gift_card":
-        assert p.gift_card_id is not None
-        movement = giftcards.credit(
-            uow,
-            p.gift_card_id,
-            amount,
-            kind="refund",
-            reference=f"{reference}:{p.id}",
-            payment_id=p.id,
-            order_id=p.order_id,
-        )
-        return p.provider_reference, movement is not None
-    if p.method == "loyalty_points":
-        loyalty_service.refund_points(uow, _points_reference(p.id))
-        return p.provider_reference, True
-    if p.method == "card":
-        assert p.provider is not None and p.provider_reference is not None
-        result = providers.card_provider(p.provider).refund(
-            p.provider_reference, amount, idempotency_key=f"refund:{reference}:{p.id}"
-        )
-        return result.reference, True
-    return None, True  # paid at the till: the till hands the money back
 
 
 # -- reading -------------------------------------------------------------------------------------------------
@@ -509,7 +317,7 @@ def refunds_of(uow: UnitOfWork, order_id: str) -> list[RefundOut]:
     rows = uow.session.execute(
         select(Refund).where(Refund.order_id == order_id).order_by(Refund.id)
     ).scalars()
-    return [_refund_out(uow, r) for r in rows]
+    return [refund_out(uow, r) for r in rows]
 
 
 def order_payments(uow: UnitOfWork, order_id: str) -> OrderPaymentsOut:

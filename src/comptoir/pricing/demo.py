@@ -9,7 +9,7 @@ cushions for the price of two, free delivery from 60 € online, and a VIP offer
 from __future__ import annotations
 
 import zlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from comptoir.catalog import service as catalog
@@ -71,6 +71,31 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
     if not skus:
         return
     categories = {c.id: c.code for c in catalog.list_categories(uow)}
+    base, by_category = _base_prices(uow, skus, categories)
+    now = clock.now()
+    web = lists.create_price_list(
+        uow,
+        PriceListIn(
+            code="web-app-eur",
+            name="Prix web et appli",
+            channels=["web", "app", "call-centre", "live"],
+        ),
+    )
+    shops = lists.create_price_list(
+        uow, PriceListIn(code="magasins-eur", name="Prix magasins", channels=["store"])
+    )
+    rows = [{"sku": sku, "amount": str(amount)} for sku, amount in sorted(base.items())]
+    for plist in (web.id, shops.id):
+        lists.set_prices(uow, plist, PricesIn.model_validate({"prices": rows}))
+    _winter_sale(uow, now, base, sorted(by_category.get("femme-robes", []))[:8], [web.id, shops.id])
+    _promotions(uow, now, {code: cid for cid, code in categories.items()}, by_category)
+
+
+def _base_prices(
+    uow: UnitOfWork, skus: list[str], categories: dict[str, str]
+) -> tuple[dict[str, Decimal], dict[str, list[str]]]:
+    """Each SKU's regular price (its product's price in its top category's band, plus its size's
+    surcharge), and the SKUs of each category code."""
     variants = {}
     for start in range(0, len(skus), 500):
         variants.update(catalog.get_variants(uow, skus[start : start + 500]))
@@ -87,35 +112,26 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
         )
         for code in codes:
             by_category.setdefault(code, []).append(sku)
-    now = clock.now()
-    web = lists.create_price_list(
-        uow,
-        PriceListIn(
-            code="web-app-eur",
-            name="Prix web et appli",
-            channels=["web", "app", "call-centre", "live"],
-        ),
-    )
-    shops = lists.create_price_list(
-        uow, PriceListIn(code="magasins-eur", name="Prix magasins", channels=["store"])
-    )
-    rows = [{"sku": sku, "amount": str(amount)} for sku, amount in sorted(base.items())]
-    for plist in (web.id, shops.id):
-        lists.set_prices(uow, plist, PricesIn.model_validate({"prices": rows}))
+    return base, by_category
 
+
+def _winter_sale(
+    uow: UnitOfWork, now: datetime, base: dict[str, Decimal], dresses: list[str], regular: list[str]
+) -> None:
+    """The winter sale list on these dresses, with the price history that sets their Omnibus reference
+    in the ``regular`` lists."""
     # Price history: the dresses were dearer six weeks ago, then cheaper for ten days, before the sale.
-    dresses = sorted(by_category.get("femme-robes", []))[:8]
     for sku in dresses:
-        regular = base[sku]
-        for plist in (web.id, shops.id):
+        price = base[sku]
+        for plist in regular:
             lists.backfill_history(
                 uow,
                 plist,
                 sku,
                 [
-                    (regular + 10, now - timedelta(days=90), now - timedelta(days=40)),
-                    (regular - 5, now - timedelta(days=40), now - timedelta(days=28)),
-                    (regular, now - timedelta(days=28), now - timedelta(seconds=1)),
+                    (price + 10, now - timedelta(days=90), now - timedelta(days=40)),
+                    (price - 5, now - timedelta(days=40), now - timedelta(days=28)),
+                    (price, now - timedelta(days=28), now - timedelta(seconds=1)),
                 ],
             )
     sale = lists.create_price_list(
@@ -148,8 +164,12 @@ def load_demo(uow: UnitOfWork, settings: Settings) -> None:
         ),
     )
 
+
+def _promotions(
+    uow: UnitOfWork, now: datetime, category_ids: dict[str, str], by_category: dict[str, list[str]]
+) -> None:
+    """The running promotions: linen week, BIENVENUE10, three cushions for two, free delivery, VIP."""
     linen = [code for code in ("maison-lit", "maison-bain") if code in by_category]
-    category_ids = {code: cid for cid, code in categories.items()}
     promotions.create_promotion(
         uow,
         PromotionIn(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from comptoir.core.uow import UnitOfWork
-from comptoir.pricing.engine import explain_price, price_cart, shelf_prices
+from comptoir.pricing.engine import price_cart
 from comptoir.pricing.errors import CouponUnavailable, PromotionBudgetExhausted, SkuNotPriced
 from comptoir.pricing.lists import (
     create_price_list,
@@ -45,6 +45,7 @@ from comptoir.pricing.promotions import (
     update_promotion,
 )
 from comptoir.pricing.schemas import CouponOut
+from comptoir.pricing.shelf import explain_price, shelf_prices
 
 
 def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:

@@ -95,19 +95,12 @@ def _pdf_text(value: str) -> str:
 def pdf(document: ReceiptDocument, lang: str) -> bytes:
     """An A4 PDF of the receipt (uncompressed and reproducible, so the same receipt gives the same bytes)."""
     # Imported here: the PDF library is only needed when a receipt is rendered, not to start a process.
-    from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-    t = translations(PACKAGE, lang)
-    _ = t.gettext
-    cur = document.currency
-
-    def money(amount: Decimal | str) -> str:
-        return _pdf_text(format_money(Decimal(amount), cur, lang))
-
+    _ = translations(PACKAGE, lang).gettext
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -122,6 +115,25 @@ def pdf(document: ReceiptDocument, lang: str) -> bytes:
         invariant=1,
         pageCompression=0,
     )
+    story = _pdf_heading(document, lang, styles)
+    story += [_pdf_lines(document, lang, styles), Spacer(1, 5 * mm)]
+    story += [Paragraph(_("VAT breakdown"), styles["Heading3"]), _pdf_vat(document, lang), Spacer(1, 5 * mm)]
+    story += _pdf_payments(document, lang, styles)
+    story += [Spacer(1, 6 * mm), Paragraph(_pdf_text(_("Thank you for your visit.")), styles["Italic"])]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _pdf_money(amount: Decimal | str, document: ReceiptDocument, lang: str) -> str:
+    return _pdf_text(format_money(Decimal(amount), document.currency, lang))
+
+
+def _pdf_heading(document: ReceiptDocument, lang: str, styles: Any) -> list[Any]:
+    """The store (name, address, phone), the receipt's number and the date of the sale."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Spacer
+
+    _ = translations(PACKAGE, lang).gettext
     story: list[Any] = [
         Paragraph(_pdf_text(document.store.name), styles["Title"]),
         Paragraph("<br/>".join(_pdf_text(x) for x in document.store.address_lines), styles["Normal"]),
@@ -137,6 +149,16 @@ def pdf(document: ReceiptDocument, lang: str) -> bytes:
         ),
         Spacer(1, 4 * mm),
     ]
+    return story
+
+
+def _pdf_lines(document: ReceiptDocument, lang: str, styles: Any) -> Any:
+    """The table of the receipt's lines and its total."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    _ = translations(PACKAGE, lang).gettext
     rows: list[list[Any]] = [[_("Item"), _("Qty"), _("Unit price"), _("Discount"), _("Total")]]
     for line in document.lines:
         rows.append(
@@ -146,12 +168,12 @@ def pdf(document: ReceiptDocument, lang: str) -> bytes:
                     styles["Normal"],
                 ),
                 str(line.quantity),
-                money(line.unit_price),
-                money(-line.discount) if line.discount else "",
-                money(line.total),
+                _pdf_money(line.unit_price, document, lang),
+                _pdf_money(-line.discount, document, lang) if line.discount else "",
+                _pdf_money(line.total, document, lang),
             ]
         )
-    rows.append(["", "", "", _("Total"), money(document.total)])
+    rows.append(["", "", "", _("Total"), _pdf_money(document.total, document, lang)])
     table = Table(rows, colWidths=[78 * mm, 14 * mm, 28 * mm, 26 * mm, 28 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -165,22 +187,43 @@ def pdf(document: ReceiptDocument, lang: str) -> bytes:
             ]
         )
     )
-    story += [table, Spacer(1, 5 * mm)]
+    return table
+
+
+def _pdf_vat(document: ReceiptDocument, lang: str) -> Any:
+    """The VAT breakdown table: base, VAT and total per rate."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    _ = translations(PACKAGE, lang).gettext
     vat_rows: list[list[Any]] = [[_("VAT rate"), _("Excl. VAT"), _("VAT"), _("Incl. VAT")]]
     for row in document.vat:
         vat_rows.append(
-            [_pdf_text(percent(Decimal(row.rate), lang)), money(row.base), money(row.vat), money(row.total)]
+            [
+                _pdf_text(percent(Decimal(row.rate), lang)),
+                _pdf_money(row.base, document, lang),
+                _pdf_money(row.vat, document, lang),
+                _pdf_money(row.total, document, lang),
+            ]
         )
     vat = Table(vat_rows, colWidths=[30 * mm, 34 * mm, 30 * mm, 34 * mm])
     vat.setStyle(
         TableStyle([("ALIGN", (0, 0), (-1, -1), "RIGHT"), ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold")])
     )
-    story += [Paragraph(_("VAT breakdown"), styles["Heading3"]), vat, Spacer(1, 5 * mm)]
-    story.append(Paragraph(_("Payments"), styles["Heading3"]))
+    return vat
+
+
+def _pdf_payments(document: ReceiptDocument, lang: str, styles: Any) -> list[Any]:
+    """The payments by method, then the loyalty points earned and the balance if the customer has any."""
+    from reportlab.platypus import Paragraph
+
+    _ = translations(PACKAGE, lang).gettext
+    story: list[Any] = [Paragraph(_("Payments"), styles["Heading3"])]
     for payment in document.payments:
         story.append(
             Paragraph(
-                f"{_pdf_text(_(METHODS.get(payment.method, payment.method)))}: {money(payment.amount)}",
+                f"{_pdf_text(_(METHODS.get(payment.method, payment.method)))}: "
+                f"{_pdf_money(payment.amount, document, lang)}",
                 styles["Normal"],
             )
         )
@@ -200,6 +243,4 @@ def pdf(document: ReceiptDocument, lang: str) -> bytes:
                     styles["Normal"],
                 )
             )
-    story += [Spacer(1, 6 * mm), Paragraph(_pdf_text(_("Thank you for your visit.")), styles["Italic"])]
-    doc.build(story)
-    return buffer.getvalue()
+    return story

@@ -269,9 +269,6 @@ class Sandbox:
 def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
     app = FastAPI(title="Comptoir sandbox card provider", docs_url=None, redoc_url=None)
 
-    def reply(status_body: tuple[int, dict[str, Any]]) -> JSONResponse:
-        return JSONResponse(status_body[1], status_code=status_body[0])
-
     @app.middleware("http")
     async def authenticate(request: Request, call_next: Any) -> Any:
         if (
@@ -290,15 +287,34 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
             )
         return await call_next(request)
 
-    async def body_of(request: Request) -> dict[str, Any]:
-        raw = await request.body()
-        return json.loads(raw) if raw else {}
+    _intent_routes(app, sandbox)
+    _test_helper_routes(app, sandbox)
+    _challenge_routes(app, sandbox)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def _reply(status_body: tuple[int, dict[str, Any]]) -> JSONResponse:
+    return JSONResponse(status_body[1], status_code=status_body[0])
+
+
+async def _body_of(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    return json.loads(raw) if raw else {}
+
+
+def _intent_routes(app: FastAPI, sandbox: Sandbox) -> None:
+    """The provider's API: payment intents (create, list, get, capture, cancel) and refunds."""
 
     @app.post("/v1/payment_intents")
     async def create(request: Request) -> JSONResponse:
-        body = await body_of(request)
+        body = await _body_of(request)
         key = request.headers.get("idempotency-key")
-        return reply(sandbox.idempotent(key, "create", lambda: sandbox.create_intent(body)))
+        return _reply(sandbox.idempotent(key, "create", lambda: sandbox.create_intent(body)))
 
     @app.get("/v1/payment_intents")
     def list_(
@@ -312,38 +328,46 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
 
     @app.get("/v1/payment_intents/{intent_id}")
     def get(intent_id: str) -> JSONResponse:
-        return reply(sandbox.idempotent(None, "get", lambda: sandbox.retrieve(intent_id)))
+        return _reply(sandbox.idempotent(None, "get", lambda: sandbox.retrieve(intent_id)))
 
     @app.post("/v1/payment_intents/{intent_id}/capture")
     async def capture(intent_id: str, request: Request) -> JSONResponse:
-        body = await body_of(request)
+        body = await _body_of(request)
         key = request.headers.get("idempotency-key")
-        return reply(sandbox.idempotent(key, "capture", lambda: sandbox.capture(intent_id, body)))
+        return _reply(sandbox.idempotent(key, "capture", lambda: sandbox.capture(intent_id, body)))
 
     @app.post("/v1/payment_intents/{intent_id}/cancel")
     def cancel(intent_id: str, request: Request) -> JSONResponse:
         key = request.headers.get("idempotency-key")
-        return reply(sandbox.idempotent(key, "cancel", lambda: sandbox.cancel(intent_id)))
+        return _reply(sandbox.idempotent(key, "cancel", lambda: sandbox.cancel(intent_id)))
 
     @app.post("/v1/refunds")
     async def refund(request: Request) -> JSONResponse:
-        body = await body_of(request)
+        body = await _body_of(request)
         key = request.headers.get("idempotency-key")
-        return reply(sandbox.idempotent(key, "refund", lambda: sandbox.refund(body)))
+        return _reply(sandbox.idempotent(key, "refund", lambda: sandbox.refund(body)))
+
+
+def _test_helper_routes(app: FastAPI, sandbox: Sandbox) -> None:
+    """What tests drive: a 3-D Secure outcome, a dispute, and the events sent."""
 
     @app.post("/v1/test_helpers/payment_intents/{intent_id}/authenticate")
     async def authenticate_3ds(intent_id: str, request: Request) -> JSONResponse:
-        outcome = str((await body_of(request)).get("outcome", "success"))
-        return reply(sandbox.idempotent(None, "3ds", lambda: sandbox.authenticate(intent_id, outcome)))
+        outcome = str((await _body_of(request)).get("outcome", "success"))
+        return _reply(sandbox.idempotent(None, "3ds", lambda: sandbox.authenticate(intent_id, outcome)))
 
     @app.post("/v1/test_helpers/payment_intents/{intent_id}/dispute")
     def dispute(intent_id: str) -> JSONResponse:
-        return reply(sandbox.idempotent(None, "dispute", lambda: sandbox.dispute(intent_id)))
+        return _reply(sandbox.idempotent(None, "dispute", lambda: sandbox.dispute(intent_id)))
 
     @app.get("/v1/events")
     def events(limit: int = 100) -> JSONResponse:
         with sandbox.lock:
             return JSONResponse({"object": "list", "data": sandbox.events[-limit:]})
+
+
+def _challenge_routes(app: FastAPI, sandbox: Sandbox) -> None:
+    """The simulated bank's 3-D Secure challenge page, where ``next_action.url`` sends the customer."""
 
     @app.get("/3ds/{intent_id}", response_class=HTMLResponse)
     def challenge_page(intent_id: str) -> HTMLResponse:
@@ -372,12 +396,6 @@ def create_sandbox_app(sandbox: Sandbox) -> FastAPI:
             else "Not authenticated."
         )
         return HTMLResponse(f"<!doctype html><p>{text}</p>", status_code=status)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    return app
 
 
 _embedded: dict[str, Any] = {}
