@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -520,13 +521,24 @@ class Perf:
     url: str
     fcp_ms: float | None
     transfer_bytes: int
+    load_average: float = 0.0  # the machine's, over the last minute, when measured
 
     def assert_within_budget(
         self, fcp_ms: float = FCP_BUDGET_MS, transfer_bytes: int = TRANSFER_BUDGET_BYTES
     ) -> None:
+        """Transfer under budget, always; first paint under budget unless the machine was saturated (load
+        average over twice its cores, as when several test sessions share it): then it is reported as a
+        warning, a paint time measured there saying nothing about the page."""
         problems = []
         if self.fcp_ms is None or self.fcp_ms >= fcp_ms:
-            problems.append(f"first contentful paint {self.fcp_ms} ms (budget {fcp_ms:.0f} ms)")
+            slow = f"first contentful paint {self.fcp_ms} ms (budget {fcp_ms:.0f} ms)"
+            if self.fcp_ms is not None and self.load_average > 2 * (os.cpu_count() or 1):
+                warnings.warn(
+                    f"{self.url}: {slow}, on a saturated machine (load {self.load_average:.1f})",
+                    stacklevel=2,
+                )
+            else:
+                problems.append(slow)
         if self.transfer_bytes >= transfer_bytes:
             problems.append(f"{self.transfer_bytes} bytes transferred (budget {transfer_bytes})")
         if problems:
@@ -572,7 +584,7 @@ def measure(page: Page, url: str) -> Perf:
         transfer = int(fresh.evaluate(_TRANSFER_JS))
     finally:
         context.close()
-    return Perf(target, fcp, transfer)
+    return Perf(target, fcp, transfer, os.getloadavg()[0])
 
 
 def perf(page: Page, url: str) -> Perf:
