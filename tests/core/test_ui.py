@@ -21,7 +21,7 @@ PAGES = Pages("comptoir.core")
 def render(source: str, lang: str = "fr", **context: Any) -> str:
     """A template snippet rendered as a page would be (same helpers), the macros imported."""
     template = PAGES.env.from_string('{% import "ui.html" as ui with context %}' + source)
-    return str(template.render(**PAGES.helpers(lang), **context))
+    return str(template.render({**PAGES.helpers(lang), **context}))
 
 
 def squash(html: str) -> str:
@@ -331,4 +331,26 @@ def test_the_stylesheet_stays_small() -> None:
 def test_json_in_pages_accepts_decimals_and_dates() -> None:
     assert render("{{ {'d': d, 'x': x}|tojson }}", d=date(2026, 1, 2), x=Decimal("1.5")) == (
         '{"d": "2026-01-02", "x": 1.5}'
+    )
+
+
+def test_bad_input_on_a_page_answers_an_html_page_and_the_api_keeps_json(client, db) -> None:  # type: ignore[no-untyped-def]
+    sign_in_pages(client, db, "admin")
+    page = client.get("/pages/catalog/rights?days=many&lang=fr")
+    assert page.status_code == 422 and page.headers["content-type"].startswith("text/html")
+    assert "Certaines informations ne sont pas valides" in page.text
+    assert "Revenez en arrière, vérifiez votre saisie et réessayez." in page.text
+    api = client.get("/v1/catalog/assets?limit=many")
+    assert api.status_code in (401, 422) and api.headers["content-type"] == "application/problem+json"
+
+
+def test_a_nav_link_marks_the_current_page() -> None:
+    html = render(
+        "{{ ui.nav_link('/seller/customers', 'Clients') }}{{ ui.nav_link('/seller', 'Accueil', exact=True) }}"
+        "{{ ui.nav_link('/seller/cart', 'Panier') }}",
+        current_path="/seller/customers/cus_1",
+    )
+    assert html == (
+        '<a href="/seller/customers" aria-current="page">Clients</a>'
+        '<a href="/seller">Accueil</a><a href="/seller/cart">Panier</a>'
     )

@@ -4,6 +4,8 @@
 (a product, a customer, an order…) that exists after ``comptoir demo``. ``XFAIL``: URLs (``url@phone``,
 ``url@fr``: at that size or in that language only) that fail the checks today, with the precise reason;
 remove an entry once it passes.
+The customer's account (``/shop/account…``) needs a signed-in shopper: the walk, signed in as nobody,
+meets its sign-in page; tests/storefront/test_account_journey.py checks the account's pages signed in.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ EXAMPLES: dict[str, list[str]] = {
         "/shop/p/ROB0012",
         "/shop/p/ROB0012/near?sku=ROB0012-ROSEPO-M&postcode=75001",
         "/shop/scan/st_paris_rivoli",
+        "/shop/sign-in?next=/shop/account/orders",
+        "/shop/reset-password?token=an-expired-or-unknown-token",
+        "/shop/sign-in/link?token=an-expired-or-unknown-token",
     ],
     "back-office": [],
     "pages": ["/pages/orders/picking?place_id=st_paris_rivoli"],

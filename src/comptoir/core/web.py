@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -190,7 +191,7 @@ class Pages:
 
     def render(self, name: str, *, lang: str, **context: Any) -> str:
         helpers = self.helpers(lang, context.get("request"))
-        return self.env.get_template(name).render(**helpers, **context)
+        return self.env.get_template(name).render({**helpers, **context})
 
     def helpers(self, lang: str, request: Request | None = None) -> dict[str, Any]:
         """What every template sees besides the globals: the language, formatting, CSRF, translations."""
@@ -403,10 +404,12 @@ def sign_out_everywhere(ctx: Employee) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, ctx: Employee) -> HTMLResponse:
     lang = page_language(request)
-    links = [
-        (translations(package, lang).gettext(title), path) for title, path, package in ctx.state.page_links
-    ]
-    apps = [(title, path) for title, path in links if path in APP_PATHS]
+    kernel = translations(__package__ or "comptoir.core", lang)
+    links = []
+    for title, path, package in ctx.state.page_links:
+        text = translations(package, lang).gettext(title)
+        links.append((kernel.gettext(title) if text == title else text, path))
+    apps = sorted(((t, p) for t, p in links if p in APP_PATHS), key=lambda link: APP_PATHS.index(link[1]))
     others = [(title, path) for title, path in links if path not in APP_PATHS]
     return _pages.response(request, "home.html", links=others, apps=apps, actor=ctx.actor)
 
@@ -509,7 +512,8 @@ def install_page_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         app_class = _page_app(request.url.path)
-        problem = Problem(str(exc.detail), headers=exc.headers)
+        generic = exc.detail == HTTPStatus(exc.status_code).phrase  # "Not Found": the title says it
+        problem = Problem("" if generic else str(exc.detail), headers=exc.headers)
         problem.status, problem.title = exc.status_code, "Request failed"
         if app_class is None:
             return await _delegate(api_http, request, exc) or problem_response(problem, request)
