@@ -63,3 +63,8 @@ __all__ = [
     "upsert_place",
     "week",
 ]
+
+# For the back office (appended): bulk changes and the channel audit.
+from comptoir.stores.audit import audit  # noqa: E402
+from comptoir.stores.bulk import bulk_special_days, bulk_status  # noqa: E402
+__all__ += ["audit", "bulk_special_days", "bulk_status"]
