@@ -16,8 +16,19 @@ from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
 from comptoir.orders import service as orders
 from comptoir.returns import service as returns
-from tests.orders.conftest import LIN_M, LIN_S, OPERA, PARIS_ADDRESS, RIVOLI, SOIE_M, SOIE_S, CARD
-from tests.orders.conftest import checkout, new_cart, step
+from tests.orders.conftest import (
+    CARD,
+    LIN_M,
+    LIN_S,
+    OPERA,
+    PARIS_ADDRESS,
+    RIVOLI,
+    SOIE_M,
+    SOIE_S,
+    checkout,
+    new_cart,
+    step,
+)
 from tests.returns.conftest import store_sale
 from tests.support.staff import sign_in_pages
 

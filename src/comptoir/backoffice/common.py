@@ -27,9 +27,7 @@ PAGE_MEDIA = "/pages/catalog/media"
 PERIODS = (7, 30, 90, 365)
 
 
-def staff(
-    area: str, access: Literal["read", "write"] = "read", *, retailer_wide: bool = False
-) -> Any:
+def staff(area: str, access: Literal["read", "write"] = "read", *, retailer_wide: bool = False) -> Any:
     """The page dependency: back office, admins and shop managers holding ``<area>:<access>``."""
     return Depends(require_page(area, access, roles=ROLES, retailer_wide=retailer_wide))
 

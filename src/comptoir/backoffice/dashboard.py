@@ -137,7 +137,9 @@ def pickup_figures(
     }
 
 
-def return_figures(request: Request, reasons: list[returns.ReasonCount], sales: dict[str, Any]) -> dict[str, Any]:
+def return_figures(
+    request: Request, reasons: list[returns.ReasonCount], sales: dict[str, Any]
+) -> dict[str, Any]:
     _ = gettext(request)
     units, back = sales["units"], sales["units_returned"]
     named = [(label(request, r.reason), r.returns, r.units) for r in reasons]

@@ -78,7 +78,13 @@ def order_list(
         names = _shop_names(uow, {o.shop_id for o in found if o.shop_id}, known)
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
-    filters = {"channel": channel or "", "shop": shop or "", "status": status or "", "from": start or "", "to": end or ""}
+    filters = {
+        "channel": channel or "",
+        "shop": shop or "",
+        "status": status or "",
+        "from": start or "",
+        "to": end or "",
+    }
     return render(
         request,
         "backoffice/orders.html",
@@ -107,11 +113,11 @@ def order_detail(request: Request, order_id: str, ctx: Reader) -> HTMLResponse:
     _ = gettext(request)
     with ctx.reader() as uow:
         order = orders.find_order(uow, order_id) or orders.find_order_by_number(uow, order_id)
-        if order is None or (
-            ctx.actor.shops is not None and not orders.order_shops(order) & ctx.actor.shops
-        ):
+        if order is None or (ctx.actor.shops is not None and not orders.order_shops(order) & ctx.actor.shops):
             raise NotFound(_("This order does not exist, or belongs to another shop."))
-        variants = catalog.get_variants(uow, sorted({line.sku for line in order.lines}), catalog_locale(request))
+        variants = catalog.get_variants(
+            uow, sorted({line.sku for line in order.lines}), catalog_locale(request)
+        )
         paid = payments.order_payments(uow, order.id)
         its_returns = returns.returns_of_order(uow, order.id)
         places = stores.get_places(uow, orders.order_shops(order) | {r.place_id for r in its_returns})
@@ -140,7 +146,9 @@ def order_detail(request: Request, order_id: str, ctx: Reader) -> HTMLResponse:
     )
 
 
-def _events(request: Request, order: Any, timeline: list[Any], names: dict[str, str]) -> list[tuple[datetime, str]]:
+def _events(
+    request: Request, order: Any, timeline: list[Any], names: dict[str, str]
+) -> list[tuple[datetime, str]]:
     """The order's story in words, oldest first: placed, paid, and each status change of a parcel."""
     _ = gettext(request)
     kinds = {f.id: f for f in order.fulfilments}

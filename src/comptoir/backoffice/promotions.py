@@ -54,7 +54,9 @@ def promotions_page(request: Request, ctx: PricingReader) -> HTMLResponse:
         members=members,
         tier_chart={
             "labels": [row[0] for row in tier_rows],
-            "series": [{"label": _("Members"), "values": [row[3].members if row[3] else 0 for row in tier_rows]}],
+            "series": [
+                {"label": _("Members"), "values": [row[3].members if row[3] else 0 for row in tier_rows]}
+            ],
         },
     )
 
@@ -95,7 +97,9 @@ def _terms(request: Request, p: PromotionOut, names: dict[str, str]) -> list[str
     params = p.params
     out = []
     if "percent" in params:
-        out.append(_("%(percent)s %% off") % {"percent": format_number(Decimal(str(params["percent"])), lang)})
+        out.append(
+            _("%(percent)s %% off") % {"percent": format_number(Decimal(str(params["percent"])), lang)}
+        )
     if "amount" in params:
         out.append(_("%(amount)s off") % {"amount": money(params["amount"])})
     if "buy" in params and "get" in params:
@@ -114,5 +118,7 @@ def _terms(request: Request, p: PromotionOut, names: dict[str, str]) -> list[str
     if params.get("scope") == "cart":
         out.append(_("On the whole cart"))
     if params.get("modes"):
-        out.append(_("Delivery: %(modes)s") % {"modes": ", ".join(label(request, m) for m in params["modes"])})
+        out.append(
+            _("Delivery: %(modes)s") % {"modes": ", ".join(label(request, m) for m in params["modes"])}
+        )
     return out

@@ -149,9 +149,13 @@ def close_shops(
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
-        return _render(request, ctx, status_code=422, error=_("Give the first and last days as dates."), form=form)
+        return _render(
+            request, ctx, status_code=422, error=_("Give the first and last days as dates."), form=form
+        )
     if last < first:
-        return _render(request, ctx, status_code=422, error=_("The last day comes before the first."), form=form)
+        return _render(
+            request, ctx, status_code=422, error=_("The last day comes before the first."), form=form
+        )
     if (last - first).days >= MAX_CLOSED_DAYS:
         error = _("Close at most %(n)s days at once.") % {"n": MAX_CLOSED_DAYS}
         return _render(request, ctx, status_code=422, error=error, form=form)

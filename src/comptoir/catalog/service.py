@@ -127,6 +127,8 @@ def reindex(uow: UnitOfWork) -> int:
     """Rebuild every search document (after a restore, or a change of indexing rules)."""
     return max(indexing.reindex_all(uow), default=0)
 
+
 # For the pages (appended): where the API serves asset files.
 from comptoir.catalog.urls import MEDIA_PREFIX  # noqa: E402
+
 __all__ += ["MEDIA_PREFIX"]

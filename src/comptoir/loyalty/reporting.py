@@ -33,7 +33,10 @@ def members_by_tier(uow: UnitOfWork) -> list[TierStats]:
     )
     return [
         TierStats(
-            tier=r.tier, members=int(r.members), points_balance=int(r.balance), lifetime_points=int(r.lifetime)
+            tier=r.tier,
+            members=int(r.members),
+            points_balance=int(r.balance),
+            lifetime_points=int(r.lifetime),
         )
         for r in uow.session.execute(query)
     ]

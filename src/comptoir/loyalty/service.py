@@ -75,5 +75,6 @@ __all__ = [
 ]
 
 # Read for the back office (appended).
-from comptoir.loyalty.reporting import TierStats, members_by_tier  # noqa: E402
+from comptoir.loyalty.reporting import TierStats, members_by_tier
+
 __all__ += ["TierStats", "members_by_tier"]

@@ -159,6 +159,7 @@ def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
         "recent_orders": [o.model_dump(mode="json") for o in recent],
     }
 
+
 # Reads for the back office (appended).
 from comptoir.orders.reporting import (  # noqa: E402
     OrderListItem,
@@ -169,6 +170,7 @@ from comptoir.orders.reporting import (  # noqa: E402
     sales_summary,
     search_orders,
 )
+
 __all__ += [
     "OrderListItem",
     "PickupReadiness",

@@ -61,5 +61,6 @@ __all__ = [
 ]
 
 # Reads for the back office (appended).
-from comptoir.returns.reporting import ReasonCount, returns_by_reason  # noqa: E402
+from comptoir.returns.reporting import ReasonCount, returns_by_reason
+
 __all__ += ["ReasonCount", "returns_by_reason"]

@@ -65,6 +65,7 @@ __all__ = [
 ]
 
 # For the back office (appended): bulk changes and the channel audit.
-from comptoir.stores.audit import audit  # noqa: E402
-from comptoir.stores.bulk import bulk_special_days, bulk_status  # noqa: E402
+from comptoir.stores.audit import audit
+from comptoir.stores.bulk import bulk_special_days, bulk_status
+
 __all__ += ["audit", "bulk_special_days", "bulk_status"]
