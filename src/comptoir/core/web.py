@@ -14,13 +14,18 @@ import hmac
 import secrets
 import threading
 from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 from pydantic import ValidationError
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from comptoir.core import staff
@@ -29,6 +34,7 @@ from comptoir.core.api import AppState, PolicyDependency, RequestContext, app_st
 from comptoir.core.context import Actor
 from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.i18n import format_money, format_number, format_when, negotiate, translations
+from comptoir.core.models import StaffPerson
 from comptoir.core.observability import request_id_var
 from comptoir.core.uow import UnitOfWork
 
@@ -40,6 +46,61 @@ STAFF_COOKIE = "comptoir_staff"
 ANON_CSRF_COOKIE = "comptoir_csrf"
 LANG_COOKIE = "comptoir_lang"
 STATIC_VERSION = "htmx-2.0.11.min.js"
+STATIC_DIR = Path(__file__).parent / "static"
+# The catalogue's image renditions and their longest side (``comptoir.catalog.policies.RENDITIONS``;
+# a test keeps the two equal): an image's srcset offers each one.
+RENDITION_WIDTHS = {"thumbnail": 160, "listing": 480, "zoom": 1600}
+APP_CLASSES = {
+    "comptoir.seller": "seller",
+    "comptoir.storefront": "shop",
+    "comptoir.backoffice": "back-office",
+}
+
+
+@lru_cache(maxsize=256)
+def static_url(name: str) -> str:
+    """``/static/<name>?v=<content hash>``: a versioned address that browsers may keep for a year."""
+    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    return f"/static/{quote(name)}?v={digest}"
+
+
+def srcset(url: str) -> str:
+    """The ``srcset`` of a catalogue image given one rendition's address (``…/<asset id>/listing``): each
+    rendition with its width. Empty for an original (its renditions may not exist yet)."""
+    path, _, query = url.partition("?")
+    base, _, rendition = path.rpartition("/")
+    if rendition not in RENDITION_WIDTHS or not base:
+        return ""
+    suffix = f"?{query}" if query else ""
+    return ", ".join(f"{base}/{name}{suffix} {width}w" for name, width in RENDITION_WIDTHS.items())
+
+
+def html_attrs(attributes: dict[str, Any]) -> Markup:
+    """Extra HTML attributes of a macro: ``hx_get`` → ``hx-get``, ``True`` → a bare attribute,
+    ``False``/``None`` left out; values escaped."""
+    out = []
+    for key, value in attributes.items():
+        if value is None or value is False:
+            continue
+        name = key.rstrip("_").replace("_", "-")
+        out.append(Markup(" %s") % name if value is True else Markup(' %s="%s"') % (name, value))
+    return Markup("").join(out)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _language_url(request: Request | None, lang: str) -> str:
+    """The current page in another language: same path and query, ``lang`` replaced."""
+    if request is None:
+        return f"?lang={lang}"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return f"{request.url.path}?{urlencode([*query, ('lang', lang)])}"
 
 
 def page_language(request: Request) -> str:
@@ -50,13 +111,17 @@ def page_language(request: Request) -> str:
 
 
 def _gettext_functions(package: str, lang: str) -> dict[str, Any]:
+    """The package's catalogue, then the kernel's (the layout and ``ui.html`` macros' messages)."""
     from jinja2 import pass_context
 
     t = translations(package, lang)
+    kernel = translations(__package__ or "comptoir.core", lang)
 
     @pass_context
     def gettext(context: Context, message: str, **variables: Any) -> str:
         text = t.gettext(message)
+        if text == message:
+            text = kernel.gettext(message)
         if context.eval_ctx.autoescape:
             text = Markup(text)
         return text % variables if variables else text
@@ -65,6 +130,8 @@ def _gettext_functions(package: str, lang: str) -> dict[str, Any]:
     def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
         variables.setdefault("num", num)
         text = t.ngettext(singular, plural, num)
+        if text in (singular, plural):
+            text = kernel.ngettext(singular, plural, num)
         if context.eval_ctx.autoescape:
             text = Markup(text)
         return text % variables
@@ -80,7 +147,13 @@ class Pages:
 
     def __init__(self, package: str) -> None:
         self.package = package
-        self.globals: dict[str, Any] = {"htmx_src": f"/static/{STATIC_VERSION}"}
+        self.globals: dict[str, Any] = {
+            "htmx_src": static_url(STATIC_VERSION),
+            "static_url": static_url,
+            "srcset": srcset,
+            "html_attrs": html_attrs,
+            "app_class": APP_CLASSES.get(package, "staff"),
+        }
         self._env: Environment | None = None
         self._lock = threading.Lock()
 
@@ -105,6 +178,7 @@ class Pages:
             lstrip_blocks=True,
         )
         env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+        env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _json_default}
         env.globals.update(self.globals)
         self.globals = env.globals  # later additions reach the templates too
         return env
@@ -112,8 +186,20 @@ class Pages:
     def render(self, name: str, *, lang: str, **context: Any) -> str:
         request = context.get("request")
         token = getattr(request.state, "csrf", "") if request is not None else ""
+        seen: set[str] = set()
+
+        def once(key: str) -> bool:
+            """True the first time in a page: a macro adds its script tag once."""
+            first = key not in seen
+            seen.add(key)
+            return first
+
         helpers: dict[str, Any] = {
             "csrf_token": token,
+            "once": once,
+            "lang_url": lambda to: _language_url(request, to),
+            "current_path": request.url.path if request is not None else "",
+            "staff_name": getattr(request.state, "staff_name", None) if request is not None else None,
             "csrf_field": lambda: Markup('<input type="hidden" name="csrf_token" value="%s">') % token,
             "lang": lang,
             "money": lambda amount, currency: format_money(amount, currency, lang),
@@ -161,11 +247,12 @@ class PagePolicy(PolicyDependency):
         if not token:
             raise SignInRequired(str(request.url.path))
         try:
-            actor = await run_in_threadpool(staff.actor_for, state.db, token, request_id=request_id_var.get())
+            actor, name = await run_in_threadpool(_signed_in, state, token)
         except Problem as exc:
             if exc.status == 401:
                 raise SignInRequired(str(request.url.path)) from exc
             raise
+        request.state.staff_name = name
         session_id = staff.session_id_of(token) or ""
         expected = csrf_token(state.settings.secret_key, session_id)
         request.state.csrf = expected
@@ -173,6 +260,14 @@ class PagePolicy(PolicyDependency):
             await _check_csrf(request, expected)
         self.policy.admits(actor)
         return RequestContext(state, actor)
+
+
+def _signed_in(state: AppState, token: str) -> tuple[Actor, str | None]:
+    """The employee behind a page's session cookie, and their name for the page's header."""
+    actor = staff.actor_for(state.db, token, request_id=request_id_var.get())
+    with state.db.reader() as session:
+        name = session.scalar(select(StaffPerson.name).where(StaffPerson.id == actor.staff_id))
+    return actor, name
 
 
 async def _check_csrf(request: Request, expected: str) -> None:
