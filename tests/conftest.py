@@ -22,6 +22,9 @@ from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.domains import load_models
 
+# Browser tests (Playwright + Chromium): fixtures live_server, chromium, new_page, check_page, perf_budget…
+pytest_plugins = ["tests.support.browser"]
+
 PG_URL = os.environ.get("COMPTOIR_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
