@@ -3,14 +3,14 @@ whose usage rights expire soon (renew the licence or replace the file before the
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from comptoir.backoffice.common import catalog_locale, media_url, render, staff
+from comptoir.backoffice.common import catalog_locale, gettext, media_url, render, staff
 from comptoir.catalog import service as catalog
-from comptoir.catalog.schemas import SearchQuery
+from comptoir.catalog.schemas import SearchHit, SearchQuery
 from comptoir.core.api import RequestContext
 
 router = APIRouter(prefix="/back-office/catalogue", include_in_schema=False)
@@ -46,13 +46,26 @@ def catalogue_page(
         q=q,
         page=page,
         found=found,
-        hits=[(hit, media_url(hit.image_url)) for hit in found.hits],
+        cards=[_card(request, hit) for hit in found.hits],
         more=found.total > page * PAGE_SIZE,
         assets=sorted(assets, key=lambda a: (a.rights.valid_until, a.id)),
         owners=owners,
         days=window,
         windows=RIGHTS_WINDOWS,
     )
+
+
+def _card(request: Request, hit: SearchHit) -> dict[str, Any]:
+    """What the design system's product card shows of a search hit."""
+    _ = gettext(request)
+    status = {"active": (_("Active"), "ok"), "draft": (_("Draft"), "neutral")}.get(hit.status, (_("Archived"), "warn"))
+    return {
+        "name": hit.name,
+        "brand": hit.brand,
+        "image_url": media_url(hit.image_url),
+        "price": hit.price,
+        "badges": [status],
+    }
 
 
 def _name(names: dict[str, str], locale: str) -> str:
