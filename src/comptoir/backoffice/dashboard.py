@@ -75,20 +75,19 @@ def sales_figures(
     modes = sorted(by_mode.items(), key=lambda kv: (-kv[1], kv[0]))
     revenue_name = _("Revenue (%(currency)s)") % {"currency": currency}
 
-    def chart(figures: list[Figure]) -> dict[str, Any]:
-        return _chart(
-            [f.label for f in figures],
-            [
-                (revenue_name, [float(f.revenue[currency]) for f in figures]),
-                (_("Orders"), [f.orders for f in figures]),
-            ],
-        )
+    def revenue_chart(figures: list[Figure]) -> dict[str, Any]:
+        return _chart([f.label for f in figures], [(revenue_name, [float(f.revenue[currency]) for f in figures])])
+
+    def orders_chart(figures: list[Figure]) -> dict[str, Any]:
+        return _chart([f.label for f in figures], [(_("Orders"), [f.orders for f in figures])])
 
     return {
         "channels": channels,
         "shops": shops,
-        "channel_chart": chart(channels),
-        "shop_chart": chart(shops),
+        "channel_revenue": revenue_chart(channels),
+        "channel_orders": orders_chart(channels),
+        "shop_revenue": revenue_chart(shops),
+        "shop_orders": orders_chart(shops),
         "orders": total_orders,
         "revenue": _totals(rows),
         "collect_orders": collected,
@@ -96,7 +95,6 @@ def sales_figures(
         "modes": [(label(request, m), n) for m, n in modes],
         "mode_chart": _chart([label(request, m) for m, _n in modes], [(_("Orders"), [n for _m, n in modes])]),
         "units": sum(r.units for r in rows),
-        "units_returned": sum(r.units_returned for r in rows),
     }
 
 
@@ -140,8 +138,9 @@ def pickup_figures(
 def return_figures(
     request: Request, reasons: list[returns.ReasonCount], sales: dict[str, Any]
 ) -> dict[str, Any]:
+    """Units brought back in the period (returns started then) against units sold in the period."""
     _ = gettext(request)
-    units, back = sales["units"], sales["units_returned"]
+    units, back = sales["units"], sum(r.units for r in reasons)
     named = [(label(request, r.reason), r.returns, r.units) for r in reasons]
     return {
         "rate": back / units if units else None,
