@@ -58,7 +58,9 @@ def catalogue_page(
 def _card(request: Request, hit: SearchHit) -> dict[str, Any]:
     """What the design system's product card shows of a search hit."""
     _ = gettext(request)
-    status = {"active": (_("Active"), "ok"), "draft": (_("Draft"), "neutral")}.get(hit.status, (_("Archived"), "warn"))
+    status = {"active": (_("Active"), "ok"), "draft": (_("Draft"), "neutral")}.get(
+        hit.status, (_("Archived"), "warn")
+    )
     return {
         "name": hit.name,
         "brand": hit.brand,

@@ -76,7 +76,9 @@ def sales_figures(
     revenue_name = _("Revenue (%(currency)s)") % {"currency": currency}
 
     def revenue_chart(figures: list[Figure]) -> dict[str, Any]:
-        return _chart([f.label for f in figures], [(revenue_name, [float(f.revenue[currency]) for f in figures])])
+        return _chart(
+            [f.label for f in figures], [(revenue_name, [float(f.revenue[currency]) for f in figures])]
+        )
 
     def orders_chart(figures: list[Figure]) -> dict[str, Any]:
         return _chart([f.label for f in figures], [(_("Orders"), [f.orders for f in figures])])
@@ -108,28 +110,33 @@ def _totals(rows: list[orders.SalesRow]) -> list[tuple[str, Decimal]]:
 def pickup_figures(
     request: Request, parcels: list[orders.PickupReadiness], shop_names: dict[str, str]
 ) -> dict[str, Any]:
-    """Click & collect parcels ready by the promise, late, or not ready yet — per shop."""
+    """Click & collect parcels ready by the promise, late, ready at a time not recorded, or not ready yet
+    — per shop."""
     _ = gettext(request)
     per_shop: dict[str, list[int]] = {}
     for p in parcels:
-        counts = per_shop.setdefault(p.shop_id, [0, 0, 0])
-        counts[0 if p.on_time else 1 if p.on_time is False else 2] += 1
+        counts = per_shop.setdefault(p.shop_id, [0, 0, 0, 0])
+        if p.on_time is not None:
+            counts[0 if p.on_time else 1] += 1
+        else:
+            counts[2 if p.ready else 3] += 1
     names = sorted(per_shop, key=lambda s: shop_names.get(s, s))
     rows = [(shop_names.get(s, s), *per_shop[s]) for s in names]
-    on_time = sum(r[1] for r in rows)
-    late = sum(r[2] for r in rows)
+    on_time, late = sum(r[1] for r in rows), sum(r[2] for r in rows)
     return {
         "rows": rows,
         "on_time": on_time,
         "late": late,
-        "waiting": sum(r[3] for r in rows),
+        "unrecorded": sum(r[3] for r in rows),
+        "waiting": sum(r[4] for r in rows),
         "rate": on_time / (on_time + late) if on_time + late else None,
         "chart": _chart(
             [r[0] for r in rows],
             [
                 (_("Ready on time"), [r[1] for r in rows]),
                 (_("Ready late"), [r[2] for r in rows]),
-                (_("Not ready yet"), [r[3] for r in rows]),
+                (_("Ready, time not recorded"), [r[3] for r in rows]),
+                (_("Not ready yet"), [r[4] for r in rows]),
             ],
         ),
     }

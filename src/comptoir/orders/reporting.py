@@ -21,6 +21,7 @@ from comptoir.orders.models import Fulfilment, Order, OrderLine, Transition
 from comptoir.orders.schemas import OrderSummaryOut
 
 PICKUP_KINDS = ("pickup_from_store_stock", "pickup_after_transfer")
+HANDED_OVER = ("ready_for_pickup", "collected", "expired")
 STORE_PREFIX = "store:"
 
 
@@ -43,6 +44,7 @@ class PickupReadiness(BaseModel):
     fulfilment_id: str
     order_id: str
     shop_id: str
+    status: str
     placed_at: datetime
     promised_at: datetime | None
     ready_at: datetime | None
@@ -53,6 +55,11 @@ class PickupReadiness(BaseModel):
         if self.ready_at is None or self.promised_at is None:
             return None
         return self.ready_at <= self.promised_at
+
+    @property
+    def ready(self) -> bool:
+        """Made ready (its time recorded, or known from a later status: collected, not collected)."""
+        return self.ready_at is not None or self.status in HANDED_OVER
 
 
 class OrderListItem(OrderSummaryOut):
@@ -142,7 +149,14 @@ def pickup_readiness(
     (one grouped query), and the promise the shop's opening hours made when the order was placed."""
     ready_at = func.min(Transition.at).label("ready_at")
     query = (
-        select(Fulfilment.id, Fulfilment.order_id, Fulfilment.place_id, Order.created_at, ready_at)
+        select(
+            Fulfilment.id,
+            Fulfilment.order_id,
+            Fulfilment.place_id,
+            Fulfilment.status,
+            Order.created_at,
+            ready_at,
+        )
         .join(Order, Order.id == Fulfilment.order_id)
         .outerjoin(
             Transition,
@@ -153,8 +167,11 @@ def pickup_readiness(
             Order.created_at >= since,
             Order.created_at < until,
             Order.status != "cancelled",
+            Fulfilment.status != "cancelled",
         )
-        .group_by(Fulfilment.id, Fulfilment.order_id, Fulfilment.place_id, Order.created_at)
+        .group_by(
+            Fulfilment.id, Fulfilment.order_id, Fulfilment.place_id, Fulfilment.status, Order.created_at
+        )
         .order_by(Order.created_at, Fulfilment.id)
     )
     if shops is not None:
@@ -167,6 +184,7 @@ def pickup_readiness(
                 fulfilment_id=r.id,
                 order_id=r.order_id,
                 shop_id=r.place_id,
+                status=r.status,
                 placed_at=r.created_at,
                 promised_at=promised,
                 ready_at=r.ready_at,
