@@ -3,6 +3,7 @@ the labels of statuses and channels, and page addresses of product photos."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -111,7 +112,8 @@ ORDER_STATUSES = (
 CHANNELS = ("store", "web", "app", "call-centre", "live")
 
 
-def gettext(request: Request) -> Any:
+def gettext(request: Request) -> Callable[[str], str]:
+    """The back office's catalogue in the page's language, for messages made in Python."""
     return translations(PACKAGE, page_language(request)).gettext
 
 

@@ -121,7 +121,7 @@ def pickup_figures(
         else:
             counts[2 if p.ready else 3] += 1
     names = sorted(per_shop, key=lambda s: shop_names.get(s, s))
-    rows = [(shop_names.get(s, s), *per_shop[s]) for s in names]
+    rows = [(shop_names.get(s, s), *_four(per_shop[s])) for s in names]
     on_time, late = sum(r[1] for r in rows), sum(r[2] for r in rows)
     return {
         "rows": rows,
@@ -140,6 +140,10 @@ def pickup_figures(
             ],
         ),
     }
+
+
+def _four(counts: list[int]) -> tuple[int, int, int, int]:
+    return counts[0], counts[1], counts[2], counts[3]
 
 
 def return_figures(

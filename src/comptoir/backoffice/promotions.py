@@ -38,7 +38,9 @@ def promotions_page(request: Request, ctx: PricingReader) -> HTMLResponse:
         tiers = loyalty.members_by_tier(uow)
     _ = gettext(request)
     by_tier = {t.tier: t for t in tiers}
-    tier_rows = [(t.name, t.threshold, t.multiplier, by_tier.get(t.code)) for t in programme.tiers]
+    tier_rows: list[tuple[str, int | None, Decimal | None, loyalty.TierStats | None]] = [
+        (t.name, t.threshold, t.multiplier, by_tier.get(t.code)) for t in programme.tiers
+    ]
     known = {t.code for t in programme.tiers}
     tier_rows += [(_("No tier"), None, None, stats) for code, stats in by_tier.items() if code not in known]
     members = sum(t.members for t in tiers)
