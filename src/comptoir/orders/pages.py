@@ -11,6 +11,7 @@ from comptoir.core.api import RequestContext
 from comptoir.core.errors import InvalidInput, Problem
 from comptoir.core.web import Pages, require_page
 from comptoir.orders import policies, service
+from comptoir.stores import service as stores_service
 
 pages = Pages(__package__ or "comptoir.orders")
 router = APIRouter(prefix="/pages/orders", include_in_schema=False)
@@ -61,6 +62,10 @@ LABELS: dict[str, str] = {
     "collect": N_("Handed to the customer"),
     "ship": N_("Shipped"),
     "deliver": N_("Delivered"),
+    "web": N_("Website"),
+    "app": N_("App"),
+    "call-centre": N_("Call centre"),
+    "live": N_("Live shopping"),
 }
 
 # The action a staff member takes next, per status (the buttons on the tablet).
@@ -154,4 +159,8 @@ def recent_orders(
         shops = ctx.shop_filter(ctx.actor.store_id)
         place = shops[0] if shops else None
         orders = service.list_orders(uow, limit=100, status=status or None, place_id=place)
-    return pages.response(request, "orders/list.html", labels=LABELS, orders=orders, status=status)
+        shops = {o.channel.split(":", 1)[1] for o in orders if o.channel.startswith("store:")}
+        names = {pid: p.name for pid, p in stores_service.get_places(uow, shops).items()}
+    return pages.response(
+        request, "orders/list.html", labels=LABELS, orders=orders, status=status, shop_names=names
+    )
