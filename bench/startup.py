@@ -86,7 +86,7 @@ def cold_start_ms(factory: str, env: dict[str, str], timeout: float = 60.0) -> t
     return wall, (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def _env(database_url: str) -> dict[str, str]:
+def _env(database_url: str, root: Path = ROOT) -> dict[str, str]:
     # Bytecode is written as on any server (some shells here set PYTHONDONTWRITEBYTECODE).
     env = {
         k: v
@@ -98,7 +98,7 @@ def _env(database_url: str) -> dict[str, str]:
         COMPTOIR_ENV="test",
         COMPTOIR_SECRET_KEY="bench-secret-key-0123456789-0123456789",
         COMPTOIR_LOG_LEVEL="WARNING",
-        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        PYTHONPATH=os.pathsep.join([str(root / "src"), str(ROOT)]),
     )
     return env
 
@@ -106,6 +106,12 @@ def _env(database_url: str) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        help="another checkout of Comptoir (e.g. `git worktree add /tmp/before <commit>`): its cold start is "
+        "measured too, in the same interleaved runs, as comptoir_baseline",
+    )
     args = parser.parse_args()
     runs = 3 if args.quick else 7
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,13 +123,29 @@ def main() -> None:
             cwd=ROOT,
             check=True,
         )
-        servers = {"comptoir": "comptoir.asgi:create_app_from_env", "bare": "bench.startup:bare_app"}
-        for factory in servers.values():
-            cold_start_ms(factory, env)  # untimed: compiles the bytecode, fills the page cache
+        servers = {
+            "comptoir": ("comptoir.asgi:create_app_from_env", env),
+            "bare": ("bench.startup:bare_app", env),
+        }
+        if args.baseline_tree:
+            baseline_env = _env(f"sqlite:///{tmp}/baseline.db", args.baseline_tree.resolve())
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    f"from comptoir.core.migrate import upgrade; upgrade({baseline_env['COMPTOIR_DATABASE_URL']!r})",
+                ],
+                env=baseline_env,
+                cwd=ROOT,
+                check=True,
+            )
+            servers["comptoir_baseline"] = ("comptoir.asgi:create_app_from_env", baseline_env)
+        for factory, factory_env in servers.values():
+            cold_start_ms(factory, factory_env)  # untimed: compiles the bytecode, fills the page cache
         figures: dict[str, list[tuple[float, float]]] = {name: [] for name in servers}
-        for _ in range(runs):  # interleaved, so a burst of load on the machine hits both alike
-            for name, factory in servers.items():
-                figures[name].append(cold_start_ms(factory, env))
+        for _ in range(runs):  # interleaved, so a burst of load on the machine hits all alike
+            for name, (factory, factory_env) in servers.items():
+                figures[name].append(cold_start_ms(factory, factory_env))
     wall = {name: statistics.median(w for w, _ in runs_) for name, runs_ in figures.items()}
     cpu = {name: statistics.median(c for _, c in runs_) for name, runs_ in figures.items()}
     print(f"uptime: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -133,6 +155,9 @@ def main() -> None:
     print(f"bare_fastapi_cold_start_to_healthz_ms: {wall['bare']:.0f}")
     print(f"bare_fastapi_cold_start_cpu_ms: {cpu['bare']:.0f}")
     print(f"cold_start_over_bare: {wall['comptoir'] / wall['bare']:.2f}")
+    if "comptoir_baseline" in wall:
+        print(f"baseline_cold_start_to_healthz_ms: {wall['comptoir_baseline']:.0f}")
+        print(f"baseline_cold_start_cpu_ms: {cpu['comptoir_baseline']:.0f}")
 
 
 if __name__ == "__main__":

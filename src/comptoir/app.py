@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
+from comptoir.core import docs, staff, staff_routes, web
 from comptoir.core import routes as core_routes
-from comptoir.core import staff, staff_routes, web
 from comptoir.core.api import AppState, install_problem_handlers, openapi_security
 from comptoir.core.auth import Authenticator
 from comptoir.core.cors import CORS
@@ -118,15 +117,14 @@ def _area_routers(routers: list[APIRouter]) -> dict[str, APIRouter]:
     return {area: APIRouter(routes=found) for area, found in routes.items()}
 
 
-def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
-    db = db or Database(settings.database_url)
-    bus = build_bus(settings)
+def _app_state(settings: Settings, db: Database) -> AppState:
+    """What every request reaches through ``app.state.comptoir``: settings, database, bus, key checks,
+    metrics and the hooks by which domains serve each other's pages and exports."""
     metrics = Metrics()
-    state = AppState(
+    return AppState(
         settings=settings,
         db=db,
-        bus=bus,
+        bus=build_bus(settings),
         authenticator=Authenticator(
             db,
             cache_seconds=settings.api_key_cache_seconds,
@@ -143,12 +141,18 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         shelf_prices=pricing_service.shelf_prices,
     )
 
+
+def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Runs the outbox dispatcher in a thread of the API process when ``dispatcher`` is ``inprocess``."""
+    settings = state.settings
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         thread = None
         if settings.dispatcher == "inprocess":
-            dispatcher = Dispatcher(db, bus, dispatcher_config(settings), jobs=build_jobs(settings))
+            config = dispatcher_config(settings)
+            dispatcher = Dispatcher(state.db, state.bus, config, jobs=build_jobs(settings))
             thread = threading.Thread(
                 target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True
             )
@@ -160,28 +164,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             if thread is not None:
                 thread.join(timeout=10)
 
-    app = ComptoirAPI(
-        title="Comptoir",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        telemetry=None
-        if settings.opentelemetry
-        else {"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
-    )
-    app.state.comptoir = state
-    install_problem_handlers(app)
-    openapi_security(app)
-    web.install_page_handlers(app)
+    return lifespan
 
-    app.mount("/static", StaticFiles(packages=[("comptoir.core", "static")]), name="static")
-    routers = [core_routes.health, core_routes.router, staff_routes.router, web.router]
-    routers += [router for domain in all_domains() for router in domain.load_routers()]
-    for router in routers:
-        app.include_router(router)
-    app.area_routers = _area_routers(routers)
 
-    # Outermost last: request id/metrics wrap everything, idempotency wraps the routes.
+def _add_middleware(app: FastAPI, state: AppState) -> None:
+    """Outermost last: the edge (request id, CORS, metrics) wraps everything, idempotency the routes."""
+    settings, db = state.settings, state.db
     app.add_middleware(
         IdempotencyMiddleware,
         db=db,
@@ -196,15 +184,46 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
     )
-    if settings.cors_origins:
-        app.add_middleware(
-            CORS,
+    cors = (
+        CORS(
+            None,  # not a middleware of its own: the request middleware calls it (core/cors.py)
             allow_origins=settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
             expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID", "Idempotent-Replayed"],
         )
-    app.add_middleware(RequestMiddleware, metrics=metrics)
+        if settings.cors_origins
+        else None
+    )
+    app.add_middleware(RequestMiddleware, metrics=state.metrics, cors=cors)
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    state = _app_state(settings, db or Database(settings.database_url))
+    app = ComptoirAPI(
+        title="Comptoir",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_lifespan(state),
+        docs_url=None,  # served offline by comptoir.core.docs
+        redoc_url=None,
+        telemetry=None
+        if settings.opentelemetry
+        else {"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
+    app.state.comptoir = state
+    install_problem_handlers(app)
+    openapi_security(app)
+    web.install_page_handlers(app)
+
+    docs.install(app)
+    routers = [core_routes.health, core_routes.router, staff_routes.router, web.router, docs.router]
+    routers += [router for domain in all_domains() for router in domain.load_routers()]
+    for router in routers:
+        app.include_router(router)
+    app.area_routers = _area_routers(routers)
+    _add_middleware(app, state)
     return app
 
 

@@ -73,3 +73,28 @@ def test_a_repeated_origin_is_answered_from_the_cache_alike() -> None:
         first.headers["access-control-allow-origin"] == second.headers["access-control-allow-origin"] == SHOP
     )
     assert second.headers["vary"] == "Origin"
+
+
+def _edge_client(options: dict[str, Any]) -> TestClient:
+    """The application's edge: the request middleware answering CORS itself (``cors=``), as ``create_app``
+    wires it, with no CORS middleware of its own."""
+    from comptoir.core.observability import Metrics, RequestMiddleware
+
+    app = Starlette(
+        routes=[Route("/page", _page, methods=["GET", "POST"])],
+        middleware=[Middleware(RequestMiddleware, metrics=Metrics(), cors=CORS(None, **options))],
+    )
+    return TestClient(app)
+
+
+@pytest.mark.parametrize("options", CONFIGURATIONS)
+@pytest.mark.parametrize(("method", "path", "headers"), REQUESTS)
+def test_the_request_middleware_answers_cors_as_starlette_does(options, method, path, headers) -> None:  # type: ignore[no-untyped-def]
+    # Given the edge with CORS folded in, and Starlette's middleware, When the same request reaches each
+    ours = _edge_client(options).request(method, path, headers={**headers, "X-Request-ID": "r-1"})
+    theirs = _client(CORSMiddleware, options).request(method, path, headers=headers)
+    # Then the same answer, plus the request id (once, on preflights too)
+    assert (ours.status_code, ours.text) == (theirs.status_code, theirs.text)
+    assert ours.headers.get_list("x-request-id") == ["r-1"]
+    mine = sorted(item for item in ours.headers.multi_items() if item[0] != "x-request-id")
+    assert mine == sorted(theirs.headers.multi_items())

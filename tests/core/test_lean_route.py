@@ -9,13 +9,18 @@ from typing import Annotated, Any
 import fastapi.routing
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from opentelemetry import trace
+from pydantic import BaseModel, Field
+from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir.app import ComptoirAPI, _area_routers
-from comptoir.core.api import LeanRoute, install_problem_handlers
+from comptoir.core.api import LeanRoute, install_problem_handlers, parse_query, query_model
 from comptoir.core.errors import Forbidden
 
 
@@ -118,3 +123,31 @@ def test_the_availability_route_is_lean(app) -> None:  # type: ignore[no-untyped
     routes = app.area_routers["/v1/inventory"].routes
     found = [r for r in routes if getattr(r, "path", "") == "/v1/inventory/availability/nearest"]
     assert [type(r) for r in found] == [LeanRoute]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab=&%+2Fé;x ", max_size=40))
+def test_parse_query_reads_a_query_string_as_starlette_does(text: str) -> None:
+    raw = text.encode("utf-8")
+    assert parse_query(raw) == QueryParams(raw).multi_items()
+
+
+class _Asked(BaseModel):
+    sku: str = Field(min_length=1)
+    limit: int = 5
+    kind: list[str] | None = None
+
+
+def _request(query: bytes) -> Request:
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": query})
+
+
+def test_query_model_keeps_every_value_of_a_list_field_and_the_last_of_others() -> None:
+    asked = query_model(_request(b"sku=a&sku=b&kind=store&kind=warehouse&limit=7"), _Asked)
+    assert (asked.sku, asked.limit, asked.kind) == ("b", 7, ["store", "warehouse"])
+
+
+def test_query_model_names_each_failing_parameter() -> None:
+    with pytest.raises(RequestValidationError) as caught:
+        query_model(_request(b"sku=&limit=many"), _Asked)
+    assert {e["loc"] for e in caught.value.errors()} == {("query", "sku"), ("query", "limit")}

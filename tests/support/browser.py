@@ -5,8 +5,9 @@ A pytest plugin (registered from ``tests/conftest.py``). Tests that use its fixt
 ``browser`` and run only when ``COMPTOIR_TEST_DATABASE_URL`` is set and Chromium is installed; otherwise
 they are skipped with the reason. Fixtures:
 
-- ``live_server`` (session): ``.url``, ``.db_url``, ``.db``, ``.demo_keys``, ``.make_person(role, shops)``,
-  ``.sign_in(page, role, shops)`` (through the sign-in form; password ``PASSWORD``).
+- ``live_server`` (session): ``.url``, ``.db_url``, ``.db``, ``.demo_keys`` (API keys by name),
+  ``.make_person(role, shops)`` (password ``.password``), ``.sign_in(page, role, shops)`` (a new employee,
+  through the sign-in form), ``.sign_in_as(page, email, password)``, ``.demo_staff(role)``.
 - ``chromium`` (session): the browser; ``chromium_with_camera(y4m_path)``: another one whose camera shows
   that video.
 - ``new_page(lang="fr", viewport="tablet", *, role=None, browser=None)``: a page in a fresh context
@@ -24,6 +25,7 @@ import os
 import re
 import subprocess
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -136,14 +138,23 @@ class LiveServer:
     def sign_in(self, page: Page, role: str = "admin", shops: list[str] | None = None) -> StaffPersonOut:
         """Sign ``page`` in as a new employee through the sign-in form, as a person would."""
         person = self.make_person(role, shops)
-        page.goto(f"{self.url}/pages/sign-in?next=/pages/")
-        page.fill("#email", person.email)
-        page.fill("#password", self.password)
+        self.sign_in_as(page, person.email, self.password)
+        return person
+
+    def sign_in_as(self, page: Page, email: str, password: str, next_url: str = "/pages/") -> None:
+        """Fill in and send the sign-in form (e.g. as a demo employee: ``demo_staff("seller")``)."""
+        page.goto(f"{self.url}/pages/sign-in?next={next_url}")
+        page.fill("#email", email)
+        page.fill("#password", password)
         with page.expect_navigation():
             page.click("form[action='/pages/sign-in'] [type=submit]")
         if "/pages/sign-in" in page.url:
-            raise AssertionError(f"could not sign in as {person.email}: {page.inner_text('body')[:500]}")
-        return person
+            raise AssertionError(f"could not sign in as {email}: {page.inner_text('body')[:500]}")
+
+    def demo_staff(self, role: str) -> tuple[str, str]:
+        """(e-mail, password) of the demo retailer's employee with ``role`` (seller: Léa at Paris Rivoli)."""
+        email, password = self.demo_keys[f"staff: {role}"].split("\t")
+        return email, password
 
     def storage_state(self, browser: Browser, role: str, shops: list[str] | None = None) -> Any:
         """Cookies of an employee signed in with ``role`` (signed in once per session and role)."""
@@ -159,33 +170,14 @@ class LiveServer:
 
 
 def _start_live_server(tmp: Path) -> tuple[LiveServer, subprocess.Popen[bytes]]:
+    """Migrate a new database, start the server (it imports every domain meanwhile), load the demo."""
     from comptoir.core.db import Database
     from comptoir.core.migrate import upgrade
-    from comptoir.core.settings import Settings
-    from comptoir.demo import load_demo
     from tests.conftest import create_empty_database
     from tests.support.staff import PASSWORD
 
     url = create_empty_database("postgresql", tmp)
     upgrade(url, "head")
-    db = Database(url, pool_size=2)
-    settings = Settings(
-        env="test",
-        database_url=url,
-        secret_key=SECRET_KEY,
-        dispatcher="off",
-        media_dir=tmp / "media",
-        mail_url=f"file://{tmp / 'mail'}",
-        log_json=False,
-    )
-    keys_file = tmp / "demo-keys.txt"
-    for _line in load_demo(db, settings, keys_file=keys_file):
-        pass
-    keys = {}
-    if keys_file.exists():
-        for row in keys_file.read_text(encoding="utf-8").splitlines():
-            name, _channel, token = row.split("\t")
-            keys[name] = token
     log = tmp / "server.log"
     port = processes.free_port()
     env = processes.comptoir_env(
@@ -197,9 +189,43 @@ def _start_live_server(tmp: Path) -> tuple[LiveServer, subprocess.Popen[bytes]]:
     )
     proc = processes.start(["serve", "--port", str(port)], env, log)
     base = f"http://127.0.0.1:{port}"
-    processes.wait_ready(proc, base, log)
+    db = Database(url, pool_size=2)
+    try:
+        keys = _load_demo(db, tmp)
+        processes.wait_ready(proc, base, log)
+    except BaseException:
+        processes.stop(proc)
+        raise
     server = LiveServer(url=base, db_url=url, db=db, log=log, demo_keys=keys, password=PASSWORD)
     return server, proc
+
+
+def _load_demo(db: Database, tmp: Path) -> dict[str, str]:
+    """``comptoir demo`` on ``db``; returns the demo API keys by name ("demo: website" …) and the demo
+    employees' "e-mail<TAB>password" by role ("staff: seller" …)."""
+    from comptoir.core.settings import Settings
+    from comptoir.demo import load_demo
+
+    settings = Settings(
+        env="test",
+        database_url=db.url,
+        secret_key=SECRET_KEY,
+        dispatcher="off",
+        media_dir=tmp / "media",
+        mail_url=f"file://{tmp / 'mail'}",
+        log_json=False,
+    )
+    keys_file = tmp / "demo-keys.txt"
+    for _line in load_demo(db, settings, keys_file=keys_file):
+        pass
+    keys: dict[str, str] = {}
+    for row in keys_file.read_text(encoding="utf-8").splitlines():
+        name, middle, last = row.split("\t")
+        if name.startswith("demo: "):
+            keys[name] = last
+        elif name.startswith("staff: "):
+            keys[name] = f"{middle}\t{last}"
+    return keys
 
 
 @pytest.fixture(scope="session")
@@ -495,13 +521,24 @@ class Perf:
     url: str
     fcp_ms: float | None
     transfer_bytes: int
+    load_average: float = 0.0  # the machine's, over the last minute, when measured
 
     def assert_within_budget(
         self, fcp_ms: float = FCP_BUDGET_MS, transfer_bytes: int = TRANSFER_BUDGET_BYTES
     ) -> None:
+        """Transfer under budget, always; first paint under budget unless the machine was saturated (load
+        average over twice its cores, as when several test sessions share it): then it is reported as a
+        warning, a paint time measured there saying nothing about the page."""
         problems = []
         if self.fcp_ms is None or self.fcp_ms >= fcp_ms:
-            problems.append(f"first contentful paint {self.fcp_ms} ms (budget {fcp_ms:.0f} ms)")
+            slow = f"first contentful paint {self.fcp_ms} ms (budget {fcp_ms:.0f} ms)"
+            if self.fcp_ms is not None and self.load_average > 2 * (os.cpu_count() or 1):
+                warnings.warn(
+                    f"{self.url}: {slow}, on a saturated machine (load {self.load_average:.1f})",
+                    stacklevel=2,
+                )
+            else:
+                problems.append(slow)
         if self.transfer_bytes >= transfer_bytes:
             problems.append(f"{self.transfer_bytes} bytes transferred (budget {transfer_bytes})")
         if problems:
@@ -547,7 +584,7 @@ def measure(page: Page, url: str) -> Perf:
         transfer = int(fresh.evaluate(_TRANSFER_JS))
     finally:
         context.close()
-    return Perf(target, fcp, transfer)
+    return Perf(target, fcp, transfer, os.getloadavg()[0])
 
 
 def perf(page: Page, url: str) -> Perf:

@@ -5,12 +5,19 @@ response's into a ``MutableHeaders`` to add two or three of its own (a tenth of 
 on the availability call). This subclass keeps its configuration and its preflight answer, and for
 every other request finds ``Origin`` in one pass over the raw headers and appends the response
 headers computed once per allowed origin. The headers sent are Starlette's, to the byte.
+
+The application does not stack it as a middleware of its own: the request middleware
+(:class:`comptoir.core.observability.RequestMiddleware`) calls :meth:`CORS.preflight` and
+:meth:`CORS.merged` from its one pass over the request's headers and its one ``send`` wrapper.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
 _VARY = b"vary"
@@ -36,24 +43,31 @@ class CORS(CORSMiddleware):
             elif name == b"access-control-request-method":
                 asks_preflight = True
         if origin is not None and asks_preflight and scope["method"] == "OPTIONS":
-            response = self.preflight_response(request_headers=Headers(scope=scope))
-            await response(scope, receive, send)
+            await self.preflight(scope)(scope, receive, send)
             return
-        added = self._headers_for(origin)
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept, varies = [], []
-                for name, value in message.get("headers", ()):
-                    if name.lower() == _VARY:
-                        varies.append(value)
-                    else:
-                        kept.append((name, value))
-                varies.append(b"Origin")
-                message["headers"] = [*kept, *added, (_VARY, b", ".join(varies))]
+                message["headers"] = self.merged(message.get("headers", ()), origin)
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+    def preflight(self, scope: Scope) -> Response:
+        """The answer to a preflight request (``OPTIONS`` with ``Origin`` and
+        ``Access-Control-Request-Method``), Starlette's."""
+        return self.preflight_response(request_headers=Headers(scope=scope))
+
+    def merged(self, headers: Iterable[tuple[bytes, bytes]], origin: str | None) -> list[tuple[bytes, bytes]]:
+        """A response's headers with the CORS ones for ``origin`` added and ``Vary`` merged."""
+        kept, varies = [], []
+        for name, value in headers:
+            if name.lower() == _VARY:
+                varies.append(value)
+            else:
+                kept.append((name, value))
+        varies.append(b"Origin")
+        return [*kept, *self._headers_for(origin), (_VARY, b", ".join(varies))]
 
     def _headers_for(self, origin: str | None) -> list[tuple[bytes, bytes]]:
         """What ``CORSMiddleware.send`` adds for ``origin`` (``Vary`` apart)."""

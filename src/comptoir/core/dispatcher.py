@@ -67,6 +67,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("comptoir.dispatcher")
 
+JOB_START_SPREAD_SECONDS = 5.0  # a running dispatcher's first try of a job: within this, or its period
+LEASE_RECHECK_SECONDS = 5.0  # a lease another process holds is looked at again after this, at most
+
 
 @dataclass(frozen=True)
 class DispatcherConfig:
@@ -138,6 +141,9 @@ class Dispatcher:
             lock=self._lock,
         )
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        # When this process next tries each job's lease (``time.monotonic()``), once it runs for good
+        # (``run_forever``); rounds run by hand (tests, ``drain``) try every lease each time.
+        self._job_due: dict[str, float] | None = None
 
     @property
     def http(self) -> httpx.Client:
@@ -180,6 +186,14 @@ class Dispatcher:
         log.info(
             "dispatcher started", extra={"worker": self.worker_id, "handlers": len(self.bus.handler_names)}
         )
+        # Each job's first try comes a random moment into its period (at most JOB_START_SPREAD_SECONDS):
+        # processes started together do not all race for every lease at once, and a starting process
+        # serves its first requests before it runs its first jobs.
+        now = time.monotonic()
+        self._job_due = {
+            job.name: now + random.uniform(0, min(job.every_seconds, JOB_START_SPREAD_SECONDS))
+            for job in self.jobs
+        }
         while not stop.is_set():
             try:
                 busy = self.run_once()
@@ -477,8 +491,17 @@ class Dispatcher:
     # -- periodic jobs ----------------------------------------------------------------------------------
     def run_due_jobs(self) -> int:
         ran = 0
+        due = self._job_due
         for job in self.jobs:
-            if self._take_lease(job):
+            now = time.monotonic()
+            if due is not None and due.get(job.name, 0.0) > now:
+                continue  # not before its period is over: no write transaction per job per poll
+            taken = self._take_lease(job)
+            if due is not None:
+                # Taken: due again after its period. Held elsewhere: look again within the period.
+                wait = job.every_seconds if taken else min(job.every_seconds, LEASE_RECHECK_SECONDS)
+                due[job.name] = now + wait
+            if taken:
                 try:
                     with UnitOfWork(self.db, SYSTEM) as uow:
                         job.run(uow)

@@ -39,24 +39,33 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes
 
-    def limit_for(self, scope: Scope) -> tuple[int, int | None]:
-        """(the limit for this request, the length its ``Content-Length`` announces)."""
+    def limit_for(self, scope: Scope) -> tuple[int, int | None, bool]:
+        """(the limit for this request, the length its ``Content-Length`` announces, whether it comes
+        in chunks: ``Transfer-Encoding``)."""
         declared: int | None = None
+        chunked = False
         limit = self.max_bytes
         for name, value in scope["headers"]:
             if name == b"content-length":
                 declared = int(value) if value.isdigit() else None
+            elif name == b"transfer-encoding":
+                chunked = True
             elif name == b"content-type" and value[:19].lower() == b"multipart/form-data":
                 limit = self.max_upload_bytes
-        return limit, declared
+        return limit, declared, chunked
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit, declared = self.limit_for(scope)
+        limit, declared, chunked = self.limit_for(scope)
         if declared is not None and declared > limit:
             await _answer(send, BodyTooLarge(limit))
+            return
+        if not chunked and not declared and scope.get("http_version", "1.1") in ("1.0", "1.1"):
+            # HTTP/1 with neither Content-Length nor Transfer-Encoding: no body (RFC 9112 §6.3), nothing
+            # to count. (HTTP/2 may send a body without announcing its length: it is counted.)
+            await self.app(scope, receive, send)
             return
         received = 0
         started = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 from typing import Annotated, Any
 
 from babel.core import Locale
@@ -11,14 +12,20 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_valida
 
 from comptoir.core.errors import InvalidInput
 
-_CURRENCIES = frozenset(list_currencies())
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    """ISO 4217 codes known to CLDR (read on first use: Babel's data is not loaded at start-up)."""
+    return frozenset(list_currencies())
+
 
 # Amounts travel as JSON strings ("12.50") so no client parses them as binary floats.
 DecimalStr = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str, when_used="json")]
 
 
 def is_currency(code: str) -> bool:
-    return code in _CURRENCIES
+    return code in _currencies()
 
 
 def iso_currency(value: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import inspect
 import secrets
 import threading
 from collections.abc import Iterable
@@ -50,6 +51,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # The catalogue's image renditions and their longest side (``comptoir.catalog.policies.RENDITIONS``;
 # a test keeps the two equal): an image's srcset offers each one.
 RENDITION_WIDTHS = {"thumbnail": 160, "listing": 480, "zoom": 1600}
+APP_PATHS = ("/seller", "/shop", "/back-office")
 APP_CLASSES = {
     "comptoir.seller": "seller",
     "comptoir.storefront": "shop",
@@ -60,7 +62,10 @@ APP_CLASSES = {
 @lru_cache(maxsize=256)
 def static_url(name: str) -> str:
     """``/static/<name>?v=<content hash>``: a versioned address that browsers may keep for a year."""
-    digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    try:
+        digest = hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return f"/static/{quote(name)}"
     return f"/static/{quote(name)}?v={digest}"
 
 
@@ -184,7 +189,11 @@ class Pages:
         return env
 
     def render(self, name: str, *, lang: str, **context: Any) -> str:
-        request = context.get("request")
+        helpers = self.helpers(lang, context.get("request"))
+        return self.env.get_template(name).render(**helpers, **context)
+
+    def helpers(self, lang: str, request: Request | None = None) -> dict[str, Any]:
+        """What every template sees besides the globals: the language, formatting, CSRF, translations."""
         token = getattr(request.state, "csrf", "") if request is not None else ""
         seen: set[str] = set()
 
@@ -194,7 +203,7 @@ class Pages:
             seen.add(key)
             return first
 
-        helpers: dict[str, Any] = {
+        return {
             "csrf_token": token,
             "once": once,
             "lang_url": lambda to: _language_url(request, to),
@@ -207,7 +216,6 @@ class Pages:
             "when": lambda value, fmt="medium", tz=None: format_when(value, lang, fmt, tz),
             **_gettext_functions(self.package, lang),
         }
-        return self.env.get_template(name).render(**helpers, **context)
 
     def response(
         self, request: Request, name: str, *, status_code: int = 200, **context: Any
@@ -398,7 +406,9 @@ async def home(request: Request, ctx: Employee) -> HTMLResponse:
     links = [
         (translations(package, lang).gettext(title), path) for title, path, package in ctx.state.page_links
     ]
-    return _pages.response(request, "home.html", links=links, actor=ctx.actor)
+    apps = [(title, path) for title, path in links if path in APP_PATHS]
+    others = [(title, path) for title, path in links if path not in APP_PATHS]
+    return _pages.response(request, "home.html", links=others, apps=apps, actor=ctx.actor)
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -438,8 +448,44 @@ def _safe_next(url: str) -> str:
     return url if url.startswith("/") and not url.startswith("//") else "/pages/"
 
 
+PAGE_PREFIXES = {"/pages": "staff", "/seller": "seller", "/shop": "shop", "/back-office": "back-office"}
+
+
+def _page_app(path: str) -> str | None:
+    """The app a page path belongs to (its ``app_class``), None for the API and everything else."""
+    for prefix, app_class in PAGE_PREFIXES.items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return app_class
+    return None
+
+
+def error_page(request: Request, problem: Problem, app_class: str = "staff") -> HTMLResponse:
+    """The error page in the page's language: the status's title and what to do; the problem's own
+    detail (written in English by the services) only on English pages."""
+    response = _pages.response(
+        request, "error.html", status_code=problem.status, problem=problem, app_class=app_class
+    )
+    for name, value in problem.headers.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+async def _delegate(handler: Any, request: Request, exc: Exception) -> Response | None:
+    """The API's own handler of an exception (sync or async), if it has one."""
+    if handler is None:
+        return None
+    result = handler(request, exc)
+    return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+
+
 def install_page_handlers(app: FastAPI) -> None:
-    """Pages answer errors with HTML (a sign-in redirect, or an error page); the API keeps problem+json."""
+    """Pages (``/pages``, ``/seller``, ``/shop``, ``/back-office``) answer errors with HTML: a sign-in
+    redirect, or the error page in the page's language. The API keeps problem+json."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    api_validation = app.exception_handlers.get(RequestValidationError)
+    api_http = app.exception_handlers.get(HTTPException)
 
     async def on_sign_in_required(request: Request, exc: Exception) -> RedirectResponse:
         assert isinstance(exc, SignInRequired)
@@ -447,9 +493,29 @@ def install_page_handlers(app: FastAPI) -> None:
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
-        if not request.url.path.startswith("/pages"):
+        app_class = _page_app(request.url.path)
+        if app_class is None:
             return problem_response(exc, request)
-        return _pages.response(request, "error.html", status_code=exc.status, problem=exc)
+        return error_page(request, exc, app_class)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        app_class = _page_app(request.url.path)
+        problem = Problem("The request is not valid.", slug="invalid-input")
+        problem.status, problem.title = 422, "Invalid input"
+        if app_class is None:
+            return await _delegate(api_validation, request, exc) or problem_response(problem, request)
+        return error_page(request, problem, app_class)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        app_class = _page_app(request.url.path)
+        problem = Problem(str(exc.detail), headers=exc.headers)
+        problem.status, problem.title = exc.status_code, "Request failed"
+        if app_class is None:
+            return await _delegate(api_http, request, exc) or problem_response(problem, request)
+        return error_page(request, problem, app_class)
 
     app.add_exception_handler(SignInRequired, on_sign_in_required)
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(HTTPException, on_http)
