@@ -10,7 +10,15 @@ from __future__ import annotations
 EXAMPLES: dict[str, list[str]] = {
     "seller": [],
     "shop": [],
-    "back-office": [],
+    "back-office": [
+        # The demo's past orders are numbered by a seeded generator: the same after every `comptoir demo`.
+        "/back-office/orders/CMD-D7MY5CJZ",  # web click & collect, collected, one item returned
+        "/back-office/orders/CMD-6DCS5REA",  # a till sale at Montpellier, returned in Toulouse
+        "/back-office/orders?channel=web",
+        "/back-office/stock?shop=st_paris_rivoli",  # the shop whose stock was counted
+        "/back-office?days=7",
+        "/back-office/catalogue?q=bol",
+    ],
     "pages": ["/pages/orders/picking?place_id=st_paris_rivoli"],
 }
 

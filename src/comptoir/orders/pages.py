@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from comptoir.catalog import service as catalog_service
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import InvalidInput, Problem
-from comptoir.core.web import Pages, require_page
+from comptoir.core.web import Pages, page_language, require_page
 from comptoir.orders import policies, service
 from comptoir.stores import service as stores_service
 
@@ -98,6 +99,12 @@ def _render_picking(
     with ctx.reader() as uow:
         picks = service.pick_list(uow, place_id)
         numbers = {line.fulfilment_id: line.order_number for line in picks.lines}
+        place = stores_service.get_places(uow, [place_id]).get(place_id)
+        locale = "en_GB" if page_language(request) == "en" else "fr_FR"
+        skus = sorted(
+            {line.sku for line in picks.lines} | {x.sku for f in picks.fulfilments for x in f.lines}
+        )
+        names = {sku: v.name for sku, v in catalog_service.get_variants(uow, skus, locale).items()}
     # Only the steps this place's staff take (the source sends a transfer, the pickup store receives it).
     actions = {
         f.id: [
@@ -113,6 +120,8 @@ def _render_picking(
         "orders/picking.html",
         labels=LABELS,
         place_id=place_id,
+        place_name=place.name if place else "",
+        names=names,
         picks=picks,
         numbers=numbers,
         actions=actions,
