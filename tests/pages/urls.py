@@ -26,20 +26,10 @@ _PHONE_TABLE = (
     "its table is wider than a phone (390 px): a domain page from before the design system, whose tables "
     "do not scroll inside the page (the back office's pages replace it)"
 )
-_SHOP_IDS = "shows shops by their id (st_paris_rivoli…) where their names belong"
 
 XFAIL: dict[str, str] = {
     # The staff home in French: the storefront's catalogue has no "Storefront" (the link's title).
     "/pages/": "the link to the storefront reads 'Storefront' in French (msgid missing from its catalogue)",
-    # An employee bound to no shop (the admin of the walk) must name one: the page answers 422 "Choose a
-    # store" instead of offering the shops to choose from (the example above gives one).
-    "/pages/orders/picking": "asks an admin for ?place_id= with a 422 instead of a choice of shops",
-    "/pages/orders/picking?place_id=st_paris_rivoli": _SHOP_IDS,
-    "/pages/orders": f"{_SHOP_IDS}; {_PHONE_TABLE}",
-    "/pages/stores": f"{_SHOP_IDS}; {_PHONE_TABLE}",
-    "/pages/catalog/rights@phone": _PHONE_TABLE,
-    "/pages/inventory@phone": _PHONE_TABLE,
-    "/pages/pricing@phone": _PHONE_TABLE,
     "/pages/receipts@phone": _PHONE_TABLE,
     "/pages/returns@phone": _PHONE_TABLE,
 }

@@ -136,6 +136,14 @@ def picking(
     ctx: Annotated[RequestContext, Depends(require_page("orders", "read"))],
     place_id: str | None = None,
 ) -> HTMLResponse:
+    if not place_id and not ctx.actor.store_id:  # bound to no one shop: choose where to prepare
+        with ctx.reader() as uow:
+            places = [
+                p
+                for p in stores_service.all_places(uow)
+                if ctx.actor.shops is None or p.id in ctx.actor.shops
+            ]
+        return pages.response(request, "orders/choose_place.html", places=places)
     return _render_picking(request, ctx, _place_of(ctx, place_id))
 
 
