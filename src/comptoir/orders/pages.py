@@ -176,8 +176,8 @@ def recent_orders(
         shops = ctx.shop_filter(ctx.actor.store_id)
         place = shops[0] if shops else None
         orders = service.list_orders(uow, limit=100, status=status or None, place_id=place)
-        shops = {o.channel.split(":", 1)[1] for o in orders if o.channel.startswith("store:")}
-        names = {pid: p.name for pid, p in stores_service.get_places(uow, shops).items()}
+        taken_in = {o.channel.split(":", 1)[1] for o in orders if o.channel.startswith("store:")}
+        names = {pid: p.name for pid, p in stores_service.get_places(uow, taken_in).items()}
     return pages.response(
         request, "orders/list.html", labels=LABELS, orders=orders, status=status, shop_names=names
     )
