@@ -270,6 +270,6 @@ def sync_places(uow: UnitOfWork) -> int:
 
 
 # Read for the back office (appended).
-from comptoir.inventory.promises import pickup_promise_at  # noqa: E402
+from comptoir.inventory.promises import pickup_promises_at  # noqa: E402
 
-__all__ += ["pickup_promise_at"]
+__all__ += ["pickup_promises_at"]

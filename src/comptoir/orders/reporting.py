@@ -176,21 +176,20 @@ def pickup_readiness(
     )
     if shops is not None:
         query = query.where(Fulfilment.place_id.in_(sorted(shops)))
-    out = []
-    for r in uow.session.execute(query):
-        promised = inventory_service.pickup_promise_at(uow, r.place_id, r.created_at)
-        out.append(
-            PickupReadiness(
-                fulfilment_id=r.id,
-                order_id=r.order_id,
-                shop_id=r.place_id,
-                status=r.status,
-                placed_at=r.created_at,
-                promised_at=promised,
-                ready_at=r.ready_at,
-            )
+    rows = uow.session.execute(query).all()
+    promised = inventory_service.pickup_promises_at(uow, [(r.place_id, r.created_at) for r in rows])
+    return [
+        PickupReadiness(
+            fulfilment_id=r.id,
+            order_id=r.order_id,
+            shop_id=r.place_id,
+            status=r.status,
+            placed_at=r.created_at,
+            promised_at=promise,
+            ready_at=r.ready_at,
         )
-    return out
+        for r, promise in zip(rows, promised, strict=True)
+    ]
 
 
 def search_orders(
