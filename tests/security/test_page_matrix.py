@@ -9,11 +9,14 @@ from comptoir.core.access import ROLE_SCOPES, Role, scope_allows
 from comptoir.core.api import api_routes, route_policy
 from tests.support.staff import make_person, open_session
 
+# The staff apps under the same rules: the domains' pages, the seller app and the back office.
+PREFIXES = ("/pages", "/seller", "/back-office")
+
 
 def pages(app):  # type: ignore[no-untyped-def]
     for route in api_routes(app.routes):
         dep = route_policy(route)
-        if route.path.startswith(("/pages", "/seller")) and dep is not None and dep.policy.who == {"staff"}:
+        if route.path.startswith(PREFIXES) and dep is not None and dep.policy.who == {"staff"}:
             yield route, dep.policy
 
 

@@ -72,8 +72,10 @@ def expiring_rights(
     return pages.response(request, "catalog/rights.html", assets=ordered, days=days)
 
 
+@router.get("/media/{asset_id}")
 @router.get("/media/{asset_id}/{rendition}")
-def media(asset_id: str, rendition: str, ctx: Staff) -> StreamingResponse:
+def media(asset_id: str, ctx: Staff, rendition: str | None = None) -> StreamingResponse:
+    """An asset's file (its original, or a rendition) for the pages, rights checked as for the API."""
     with ctx.reader() as uow:
         found = service.deliverable_file(
             uow,

@@ -138,3 +138,7 @@ def sku_for_gtin(uow: UnitOfWork, code: str) -> str | None:
 from comptoir.catalog.media_reads import MediaStream, open_media  # noqa: E402  (an app's pages serve product media)
 
 __all__ += ["MediaStream", "open_media"]
+# For the pages (appended): where the API serves asset files.
+from comptoir.catalog.urls import MEDIA_PREFIX  # noqa: E402
+
+__all__ += ["MEDIA_PREFIX"]

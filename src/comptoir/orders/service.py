@@ -170,3 +170,25 @@ def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
         "open_orders": [o.model_dump(mode="json") for o in open_orders],
         "recent_orders": [o.model_dump(mode="json") for o in recent],
     }
+
+
+# Reads for the back office (appended).
+from comptoir.orders.reporting import (  # noqa: E402
+    OrderListItem,
+    PickupReadiness,
+    SalesRow,
+    order_timeline,
+    pickup_readiness,
+    sales_summary,
+    search_orders,
+)
+
+__all__ += [
+    "OrderListItem",
+    "PickupReadiness",
+    "SalesRow",
+    "order_timeline",
+    "pickup_readiness",
+    "sales_summary",
+    "search_orders",
+]
