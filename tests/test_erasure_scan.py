@@ -81,6 +81,7 @@ PERSONAL_DATA_FREE = {
     "core_webhook_subscriptions": "the retailer's endpoints and their descriptions",
     "inventory_places": "stores and warehouses",
     "orders_transitions": "staff notes on a fulfilment's steps (carriers, shelves), not the customer's",
+    "orders_exit_passes": "a sale's exit pass: the employee who checked it at the door, not the customer",
     "pricing_price_lists": "price list names",
     "pricing_promotions": "promotion names",
     "stores_channel_snapshots": "stores as published to channels",
@@ -311,8 +312,9 @@ def a_customer_in_every_domain(
     # a goodwill gesture on her loyalty account, its reason naming her
     ok(client.post(f"/v1/loyalty/accounts/{me}/adjustments",
                    json={"points": 50, "reason": f"Geste commercial pour {GIVEN} {FAMILY}"}, headers=admin), 201)  # fmt: skip
-    # an open cart
+    # an open cart and a wishlist
     new_cart(client, web, [(LIN_M, 1)])
+    ok(client.put(f"/v1/carts/wishlist/{SOIE_M}", headers=web))
     dispatcher.drain()  # receipts issued and mailed, points earned, webhooks delivered
     return {"id": me, "web": web, "admin": admin, "home": home, "sale": sale, "return": returned}
 
@@ -338,6 +340,7 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     assert {p["order_id"] for p in sections["payments"]["payments"]} >= {zoe["home"]["id"], zoe["sale"]["id"]}
     assert sections["loyalty"]["account"]["balance"] > 0 and sections["loyalty"]["entries"]
     assert sections["carts"]["open_cart"] is not None
+    assert [item["sku"] for item in sections["carts"]["wishlist"]] == [SOIE_M]
     exported = json.dumps(export, ensure_ascii=False)
     assert found_in(exported, needles()) and STREET in exported and COMMENT in exported
     # and the scan saw her data where expected before the erasure
@@ -352,6 +355,8 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
 
     # then nothing of her is left in any table, column, folder or export
     assert scan_database(db) == {}
+    with db.engine.connect() as conn:  # her wishlist holds only ids: gone all the same
+        assert conn.execute(text("SELECT count(*) FROM carts_wishlist_items")).scalar() == 0
     assert scan_folder(one_mail_folder) == {}
     assert scan_folder(settings.media_dir) == {}
     order = ok(client.get(f"/v1/orders/{zoe['home']['id']}", headers=zoe["admin"]))

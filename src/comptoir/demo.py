@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from comptoir.core import staff
-from comptoir.core.access import Role
+from comptoir.core.access import SHOPPING_SCOPES, Role
 from comptoir.core.auth import ApiKeyCreate, create_key
 from comptoir.core.db import Database
 from comptoir.core.models import ApiKey, StaffPerson
@@ -17,21 +17,7 @@ from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.domains import all_domains
 
-# What a browser or an app shops with: read the catalogue, stock, prices and stores; fill a cart, check out,
-# sign up and in, exchange points, start a return. A customer's own data needs their token beside the key.
-SHOPPING = [
-    "catalog:read",
-    "stores:read",
-    "pricing:read",
-    "inventory:read",
-    "carts:write",
-    "orders:write",
-    "customers:write",
-    "loyalty:write",
-    "payments:read",
-    "receipts:read",
-    "returns:write",
-]
+SHOPPING = list(SHOPPING_SCOPES)
 DEMO_KEYS = [
     ApiKeyCreate(name="demo: back office", scopes=["*"]),
     ApiKeyCreate(name="demo: website", kind="publishable", scopes=SHOPPING, channel="web"),

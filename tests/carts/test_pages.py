@@ -16,32 +16,33 @@ from tests.support.staff import sign_in_pages
 def test_a_seller_starts_a_cart_on_the_tablet_that_the_customer_finds_on_the_website(  # type: ignore[no-untyped-def]
     client, db, marie, store_key, web_key
 ) -> None:
-    # given a seller signed in on the tablet with the store's key
+    # given a seller signed in on the tablet; the old address leads to the seller app
     sign_in_pages(client, db, "seller", [STORE])
-    found = client.get("/pages/carts", params={"q": "Marie Curie", "lang": "fr"})
+    old = client.get("/pages/carts", params={"customer_id": marie}, follow_redirects=False)
+    assert old.status_code == 303 and old.headers["location"] == f"/seller/cart?customer_id={marie}"
+    found = client.get("/seller/customers", params={"q": "Marie Curie", "lang": "fr"})
     assert found.status_code == 200
-    assert "Paniers clients" in found.text and f"/pages/carts?customer_id={marie}" in found.text
+    assert "Rechercher un client" in found.text and f"/seller/cart?customer_id={marie}" in found.text
 
     # when she opens Marie, who has no cart, and starts one with a dress
-    page = client.get("/pages/carts", params={"customer_id": marie})
-    assert "Aucun panier en cours pour ce client." in page.text
+    page = client.get("/seller/cart", params={"customer_id": marie})
+    assert "Pas encore de panier" in page.text
     started = client.post(
-        "/pages/carts/start",
+        "/seller/cart/lines",
         data={"customer_id": marie, "sku": LIN_S, "quantity": "2"},
         follow_redirects=True,
     )
     assert started.status_code == 200
-    assert "Panier en cours" in started.text and f"Magasin {STORE}" in started.text
-    assert "Robe en lin d&#39;été" in started.text
+    assert "Panier de Marie Curie" in started.text and "Robe en lin d&#39;été" in started.text
 
-    # and adds another; an unknown SKU is refused with a readable message
+    # and adds another by its SKU; an unknown code is refused with a readable message
     cart = client.get("/v1/carts/current", params={"customer_id": marie}, headers=headers(store_key)).json()
     added = client.post(
-        f"/pages/carts/{cart['id']}/lines", data={"customer_id": marie, "sku": SOIE_S}, follow_redirects=True
+        "/seller/cart/lines", data={"customer_id": marie, "code": SOIE_S}, follow_redirects=True
     )
     assert added.status_code == 200
-    refused = client.post(f"/pages/carts/{cart['id']}/lines", data={"customer_id": marie, "sku": "NOPE-1"})
-    assert refused.status_code == 422 and "No product has the SKU NOPE-1." in refused.text
+    refused = client.post("/seller/cart/lines", data={"customer_id": marie, "code": "NOPE-1"})
+    assert refused.status_code == 404 and "Aucun produit ne porte le code-barres NOPE-1." in refused.text
 
     # then Marie, signed in on the website, finds the seller's cart
     session = sign_up(client, web_key)
@@ -52,10 +53,10 @@ def test_a_seller_starts_a_cart_on_the_tablet_that_the_customer_finds_on_the_web
         (SOIE_S, 1, f"store:{STORE}"),
     ]
 
-    # and the seller removes a line
+    # and the seller takes a line out (quantity 0)
     removed = client.post(
-        f"/pages/carts/{cart['id']}/lines/{web['lines'][1]['line_id']}/remove",
-        data={"customer_id": marie},
+        f"/seller/cart/{cart['id']}/lines/{web['lines'][1]['line_id']}",
+        data={"customer_id": marie, "quantity": "0"},
         follow_redirects=True,
     )
     assert removed.status_code == 200
@@ -83,12 +84,11 @@ def test_the_tablet_shows_what_the_shop_has_on_its_shelves(client, db, marie, st
         json={"customer_id": marie, "lines": [{"sku": LIN_S, "quantity": 1}, {"sku": SOIE_S, "quantity": 1}]},
         headers=headers(store_key),
     )
-    page = client.get("/pages/carts", params={"customer_id": marie, "lang": "fr"})
+    page = client.get("/seller/cart", params={"customer_id": marie, "lang": "fr"})
 
     # then each line says what the shop has and where
     assert page.status_code == 200
-    assert "Dans ce magasin" in page.text
-    assert "3 disponibles" in page.text and "Allée B, étagère 2, bac 14" in page.text
+    assert "3 dans cette boutique" in page.text and "allée B, étagère 2, bac 14" in page.text
     assert "Pas en stock ici" in page.text
 
 

@@ -247,7 +247,8 @@ def test_the_360_view_shows_the_open_cart(client, db, marie) -> None:  # type: i
         service.mark_ordered(uow, cart_id, "ord_1")
         uow.commit()
     assert client.get(f"/v1/customers/{marie}/360", headers=admin).json()["sections"]["carts"] == {
-        "open_cart": None
+        "open_cart": None,
+        "wishlist": [],
     }
 
 

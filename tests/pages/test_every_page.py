@@ -16,6 +16,8 @@ from tests.support.browser import skip_reason
 
 APPS = ("/seller", "/shop", "/back-office", "/pages")
 PUBLIC_PREFIXES = ("/shop", "/pages/sign-in")
+VIEWPORTS = ("tablet", "phone")
+LANGS = ("fr", "en")
 
 
 def _routes() -> Iterator[tuple[str, str | None]]:
@@ -31,7 +33,9 @@ def _routes() -> Iterator[tuple[str, str | None]]:
     for route in api_routes(app.routes):
         if not route.path.startswith(APPS) or "{" in route.path or "GET" not in (route.methods or ()):
             continue
-        if route.include_in_schema or any(param.required for param in route.dependant.query_params):
+        if route.include_in_schema or any(
+            param.field_info.is_required() for param in route.dependant.query_params
+        ):
             continue  # an API route, or a page that needs a query (list an example URL in urls.py)
         dep = route_policy(route)
         if dep is None or dep.policy.who != {"staff"}:
@@ -55,20 +59,19 @@ def pages() -> list[Any]:
     for urls in EXAMPLES.values():
         for url in urls:
             found.setdefault(url, None if url.startswith(PUBLIC_PREFIXES) else "admin")
-    return [
-        pytest.param(
-            url,
-            role,
-            id=url,
-            marks=[pytest.mark.xfail(reason=XFAIL[url], strict=False)] if url in XFAIL else [],
-        )
-        for url, role in sorted(found.items())
-    ]
+    params = []
+    for url, role in sorted(found.items()):
+        for viewport in VIEWPORTS:
+            for lang in LANGS:
+                reason = XFAIL.get(f"{url}@{viewport}") or XFAIL.get(f"{url}@{lang}") or XFAIL.get(url)
+                marks = [pytest.mark.xfail(reason=reason, strict=False)] if reason else []
+                params.append(
+                    pytest.param(url, role, viewport, lang, id=f"{url}-{viewport}-{lang}", marks=marks)
+                )
+    return params
 
 
-@pytest.mark.parametrize("lang", ["fr", "en"])
-@pytest.mark.parametrize("viewport", ["tablet", "phone"])
-@pytest.mark.parametrize(("url", "role"), pages())
+@pytest.mark.parametrize(("url", "role", "viewport", "lang"), pages())
 def test_page(new_page, check_page, perf_budget, url, role, viewport, lang):
     page = new_page(lang, viewport, role=role)
     response = page.goto(url)

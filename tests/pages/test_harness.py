@@ -7,18 +7,25 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.browser import ean13_modules
+from tests.support.camera import ean13_modules
 
 CLEAN = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Comptoir</title></head>
 <body><main><h1>Comptoir</h1><p>{text}</p></main></body></html>"""
 
-SCANNER = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Scan</title>
-<script src="/static/scan.js" defer></script></head><body><main>
-<form method="get" action="/__scan_test__/done"><label for="code">Code</label>
-<input id="code" name="code">
-<div class="scanner" data-scanner data-target="#code" data-formats="{formats}">
-<button type="button" data-scanner-start>Scan</button><video playsinline muted hidden></video></div>
-</form></main></body></html>"""
+SCANNER = """<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Scan</title></head>
+<body><main><h1>Scan</h1><form method="get" action="/__scan_test__/done"><label for="code">Code</label>
+<input id="code" name="code">{scanner}</form></main></body></html>"""
+
+
+def scanner_page(lang: str, formats: str) -> str:
+    """A form with the design system's scanner (``ui.scanner``, which loads /static/scan.js)."""
+    from comptoir.core.web import Pages
+
+    pages = Pages("comptoir.core")
+    macro = pages.env.from_string(
+        '{% import "ui.html" as ui with context %}{{ ui.scanner("code", formats) }}'
+    )
+    return SCANNER.format(lang=lang, scanner=macro.render(**pages.helpers(lang), formats=formats))
 
 
 def test_ean13_encoding_matches_the_standard():
@@ -82,20 +89,19 @@ def test_the_sign_in_page_passes_and_a_person_signs_in(live_server, new_page, ch
     [("4006381333931", "ean13", "ean"), ("https://comptoir.example/p/42", "qr", "qr")],
 )
 def test_the_scanner_reads_a_barcode_from_the_camera(
-    live_server, new_page, chromium_with_camera, fake_camera, code, kind, formats
+    live_server, new_page, check_page, chromium_with_camera, fake_camera, code, kind, formats
 ):
     browser = chromium_with_camera(fake_camera(code, kind))
     page = new_page("fr", "phone", browser=browser)
     page.route(
         "**/__scan_test__/page",
-        lambda route: route.fulfill(
-            content_type="text/html", body=SCANNER.format(lang="fr", formats=formats)
-        ),
+        lambda route: route.fulfill(content_type="text/html", body=scanner_page("fr", formats)),
     )
     page.route("**/__scan_test__/done?*", lambda route: route.fulfill(content_type="text/html", body="ok"))
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.goto("/__scan_test__/page")
+    check_page(page, f"harness-scanner-{kind}")
     native = page.evaluate("'BarcodeDetector' in window")
     with page.expect_request("**/__scan_test__/done?*", timeout=30_000) as submitted:
         page.click("[data-scanner-start]")
@@ -108,7 +114,7 @@ def test_the_scanner_says_when_the_camera_is_refused(new_page):
     page = new_page("en", "phone")
     page.route(
         "**/__scan_test__/page",
-        lambda route: route.fulfill(content_type="text/html", body=SCANNER.format(lang="en", formats="ean")),
+        lambda route: route.fulfill(content_type="text/html", body=scanner_page("en", "ean")),
     )
     page.goto("/__scan_test__/page")
     page.evaluate(

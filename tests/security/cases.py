@@ -279,6 +279,9 @@ CASES: dict[str, Case] = {
     "GET /v1/inventory/places/{place_id}/accuracy": c(p=PLACE_B, own=SHOP),
     "POST /v1/inventory/places/sync": c(),
     # -- carts -------------------------------------------------------------------------------------------------
+    "GET /v1/carts/wishlist": c(q={"customer_id": "{marie}"}, own=CUSTOMER, leak="sku"),
+    "PUT /v1/carts/wishlist/{sku}": c(p=SKU),
+    "DELETE /v1/carts/wishlist/{sku}": c(p=SKU, late=1),
     "POST /v1/carts": c(b={"lines": [{"sku": "{sku}", "quantity": 1}]}),
     "GET /v1/carts/current": c(q={"customer_id": "{marie}"}, own=CUSTOMER, leak="cart_V", answers=(404,)),
     "POST /v1/carts/merge": c(),
@@ -310,6 +313,8 @@ CASES: dict[str, Case] = {
     ),
     "GET /v1/orders/{order_id}": c(p=ORDER_B, own=BOTH),
     "POST /v1/orders/{order_id}/cancel": c(p=ORDER_B, b={"reason": "matrix"}, own=BOTH, late=1),
+    "GET /v1/orders/{order_id}/exit-pass": c(p={"order_id": "sale_B"}, own=BOTH),
+    "POST /v1/orders/exit-passes/verify": c(b={"token": "matrix", "place_id": "{B}"}, own=SHOP),
     # -- payments ------------------------------------------------------------------------------------------------
     "GET /v1/payments/orders/{order_id}": c(p={"order_id": "sale_B"}, own=BOTH),
     "POST /v1/payments/orders/{order_id}/capture": c(p={"order_id": "sale_B"}, own=BOTH),

@@ -9,11 +9,14 @@ from comptoir.core.access import ROLE_SCOPES, Role, scope_allows
 from comptoir.core.api import api_routes, route_policy
 from tests.support.staff import make_person, open_session
 
+# The staff apps under the same rules: the domains' pages, the seller app and the back office.
+PREFIXES = ("/pages", "/seller", "/back-office")
+
 
 def pages(app):  # type: ignore[no-untyped-def]
     for route in api_routes(app.routes):
         dep = route_policy(route)
-        if route.path.startswith("/pages") and dep is not None and dep.policy.who == {"staff"}:
+        if route.path.startswith(PREFIXES) and dep is not None and dep.policy.who == {"staff"}:
             yield route, dep.policy
 
 
@@ -49,5 +52,48 @@ def test_every_page_under_its_policy(client, db) -> None:  # type: ignore[no-unt
                     )
                 elif not admitted and answer.status_code != 403:
                     failures.append(f"{method} {route.path} as {role}: {answer.status_code}, expected 403")
+    client.cookies.clear()
+    assert failures == [], "\n".join(failures)
+
+
+def shopper_pages(app):  # type: ignore[no-untyped-def]
+    """The storefront's pages: (route, for signed-in shoppers only?)."""
+    for route in api_routes(app.routes):
+        dep = route_policy(route)
+        if route.path.startswith("/shop") and dep is not None and "customer" in dep.policy.who:
+            yield route, dep.policy.who == {"customer"}
+
+
+def test_every_customer_page_asks_a_signed_in_shopper_and_a_csrf_token(client, db) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.core import tokens
+    from comptoir.core.api import CUSTOMER_TOKEN_PURPOSE
+    from comptoir.storefront.session import SHOPPER_COOKIE
+
+    settings = client.app.state.comptoir.settings
+    shopper = tokens.sign(settings.secret_key, CUSTOMER_TOKEN_PURPOSE, {"sub": "cus_nobody", "g": 0}, 600)
+    failures = []
+    routes = list(shopper_pages(client.app))
+    assert any(signed_in for _, signed_in in routes), "the storefront's account pages are registered"
+    for route, signed_in in routes:
+        for method in sorted(route.methods or ()):
+            url = _url(route.path)
+            client.cookies.clear()
+            anonymous = client.request(method, url, follow_redirects=False)
+            if (
+                signed_in
+                and method == "GET"
+                and (
+                    anonymous.status_code != 303
+                    or "/shop/sign-in" not in anonymous.headers.get("location", "")
+                )
+            ):
+                failures.append(f"{method} {route.path} without a session: {anonymous.status_code}")
+            if method != "GET" and anonymous.status_code != 403:  # no CSRF token: refused before anything
+                failures.append(f"{method} {route.path} without CSRF: {anonymous.status_code}")
+            client.cookies.set(SHOPPER_COOKIE, shopper)
+            if method != "GET":
+                answer = client.request(method, url, follow_redirects=False)
+                if answer.status_code != 403:
+                    failures.append(f"{method} {route.path} signed in without CSRF: {answer.status_code}")
     client.cookies.clear()
     assert failures == [], "\n".join(failures)

@@ -15,25 +15,34 @@ they are skipped with the reason. Fixtures:
 - ``check_page(page, name=None)``: screenshot, then layout, raw ids, language and accessibility checks.
 - ``perf_budget(page, url)``: first contentful paint and bytes transferred, cache disabled.
 - ``fake_camera(code, kind="ean13")``: a .y4m video showing that barcode (``kind="qr"``: a QR code).
+
+The checks and measures are in ``page_checks.py``, the barcode video in ``camera.py``.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import os
-import re
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support import processes
+from tests.support.camera import barcode_image, write_y4m
+from tests.support.page_checks import (
+    _PAGES,
+    ACCEPT_LANGUAGE,
+    LOCALES,
+    VIEWPORTS,
+    PageInfo,
+    Perf,
+    check,
+    perf,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
@@ -44,8 +53,6 @@ if TYPE_CHECKING:
 CHROMIUM = Path("/usr/bin/chromium")
 PG_URL = os.environ.get("COMPTOIR_TEST_DATABASE_URL")
 ROOT = processes.ROOT
-SRC = ROOT / "src" / "comptoir"
-ARTIFACTS = ROOT / "tests" / ".artifacts"
 SECRET_KEY = "test-secret-key-0123456789-0123456789"
 
 CHROMIUM_ARGS = [
@@ -59,15 +66,6 @@ CHROMIUM_ARGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]
-VIEWPORTS = {
-    "tablet": {"width": 1024, "height": 768},
-    "tablet-portrait": {"width": 768, "height": 1024},
-    "phone": {"width": 390, "height": 844},
-}
-ACCEPT_LANGUAGE = {"fr": "fr-FR,fr;q=0.9,en;q=0.5", "en": "en-GB,en;q=0.9"}
-LOCALES = {"fr": "fr-FR", "en": "en-GB"}
-FCP_BUDGET_MS = 1000.0
-TRANSFER_BUDGET_BYTES = 300_000
 BROWSER_FIXTURES = {
     "live_server",
     "chromium",
@@ -106,7 +104,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
-        if reason and "browser" in item.keywords:
+        # The marker, not ``item.keywords``: those hold the names of parent directories as well.
+        if reason and item.get_closest_marker("browser") is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
@@ -284,15 +283,6 @@ def chromium_with_camera(_playwright: Playwright) -> Iterator[Callable[[Path], B
         browser.close()
 
 
-@dataclass(frozen=True)
-class PageInfo:
-    lang: str
-    viewport: str
-
-
-_PAGES: dict[int, PageInfo] = {}
-
-
 @pytest.fixture
 def new_page(live_server: LiveServer, chromium: Browser) -> Iterator[Callable[..., Page]]:
     """``new_page(lang="fr", viewport="tablet"|"tablet-portrait"|"phone", *, role=None, browser=None)``:
@@ -330,178 +320,7 @@ def new_page(live_server: LiveServer, chromium: Browser) -> Iterator[Callable[..
         context.close()
 
 
-# -- page checks -----------------------------------------------------------------------------------
-
-
-@cache
-def id_prefixes() -> frozenset[str]:
-    """The prefixes of the ids the project mints (``new_id("ord")``) and the shops' slugs (``st_``)."""
-    found = {"st"}
-    pattern = re.compile(r"""new_id\(\s*["']([a-z0-9]+)["']""")
-    for path in SRC.rglob("*.py"):
-        found.update(pattern.findall(path.read_text(encoding="utf-8")))
-    return frozenset(found)
-
-
-@cache
-def raw_patterns() -> list[tuple[str, re.Pattern[str]]]:
-    prefixes = "|".join(sorted(id_prefixes(), key=len, reverse=True))
-    return [
-        ("an id", re.compile(rf"\b(?:{prefixes})_[a-z0-9]+(?:_[a-z0-9]+)*\b")),
-        ("a generated id", re.compile(r"\b[a-z]{1,6}_[0-9a-f]{32}\b")),
-        ("a JSON key", re.compile(r"""["'][a-z][a-z0-9]*(?:_[a-z0-9]+)+["']\s*:""")),
-        ("a dict or JSON object", re.compile(r"""\{\s*["'][^"']*["']\s*:""")),
-    ]
-
-
-@cache
-def catalogue_strings() -> tuple[frozenset[str], frozenset[str]]:
-    """(English msgids translated into different French, French msgstrs different from their msgid),
-    each less every string that is also a msgid (or msgstr) elsewhere, so that only wrong-language
-    strings remain. Messages with placeholders are left out."""
-    from babel.messages.pofile import read_po
-
-    msgids: set[str] = set()
-    msgstrs: set[str] = set()
-    english: set[str] = set()
-    french: set[str] = set()
-    for po in SRC.glob("*/locale/fr/LC_MESSAGES/messages.po"):
-        with po.open("rb") as fh:
-            catalogue = read_po(fh)
-        for message in catalogue:
-            if not message.id or message.pluralizable or not isinstance(message.string, str):
-                continue
-            msgid, msgstr = str(message.id).strip(), message.string.strip()
-            if "%" in msgid or "<" in msgid:
-                continue
-            msgids.add(msgid)
-            if msgstr:
-                msgstrs.add(msgstr)
-            if msgstr and msgstr != msgid:
-                english.add(msgid)
-                french.add(msgstr)
-    return frozenset(english - msgstrs), frozenset(french - msgids)
-
-
-_VISIBLE_STRINGS_JS = """() => {
-  const out = new Set();
-  const skip = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE']);
-  const shown = el => {
-    const s = getComputedStyle(el);
-    return s.visibility !== 'hidden' && s.display !== 'none' && el.getClientRects().length > 0;
-  };
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  let node;
-  while ((node = walker.nextNode())) {
-    const el = node.parentElement;
-    const text = node.nodeValue.replace(/\\s+/g, ' ').trim();
-    if (text && el && !skip.has(el.tagName) && shown(el)) out.add(text);
-  }
-  for (const el of document.body.querySelectorAll('[placeholder],[title],[aria-label],[alt],input[value]')) {
-    for (const name of ['placeholder', 'title', 'aria-label', 'alt']) {
-      const v = el.getAttribute(name);
-      if (v && v.trim()) out.add(v.trim());
-    }
-    if (el.tagName === 'INPUT' && ['submit', 'button', 'reset'].includes(el.type) && el.value) out.add(el.value.trim());
-  }
-  if (document.title) out.add(document.title.trim());
-  return [...out];
-}"""
-
-_OVERFLOW_JS = """() => {
-  const width = window.innerWidth;
-  const scroll = document.scrollingElement.scrollWidth;
-  const culprits = [];
-  if (scroll > width) {
-    for (const el of document.body.querySelectorAll('*')) {
-      const r = el.getBoundingClientRect();
-      if (r.right > width + 1 && r.width > 0) {
-        const cls = typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
-        culprits.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls} (right edge ${Math.round(r.right)}px)`);
-        if (culprits.length >= 8) break;
-      }
-    }
-  }
-  return {width, scroll, culprits};
-}"""
-
-
-def page_info(page: Page) -> PageInfo:
-    info = _PAGES.get(id(page))
-    if info is not None:
-        return info
-    size = page.viewport_size or {"width": 0, "height": 0}
-    named = next((n for n, v in VIEWPORTS.items() if v == size), f"{size['width']}x{size['height']}")
-    lang = page.evaluate("document.documentElement.lang") or "fr"
-    return PageInfo(lang[:2], named)
-
-
-def screenshot(page: Page, name: str) -> Path:
-    info = page_info(page)
-    directory = ARTIFACTS / "screenshots"
-    directory.mkdir(parents=True, exist_ok=True)
-    ignore = ARTIFACTS / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n")
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "page"
-    path = directory / f"{safe}-{info.viewport}-{info.lang}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def page_faults(page: Page) -> list[str]:
-    """What is wrong with the page as shown: horizontal overflow, raw ids or JSON, wrong language."""
-    faults: list[str] = []
-    overflow = page.evaluate(_OVERFLOW_JS)
-    if overflow["scroll"] > overflow["width"]:
-        faults.append(
-            f"overflows horizontally: {overflow['scroll']}px wide in a {overflow['width']}px window; "
-            f"sticking out: {', '.join(overflow['culprits']) or '?'}"
-        )
-    strings: list[str] = page.evaluate(_VISIBLE_STRINGS_JS)
-    text = "\n".join(strings)
-    for what, pattern in raw_patterns():
-        hits = sorted({m.group(0) for m in pattern.finditer(text)})
-        if hits:
-            faults.append(f"shows {what}: {', '.join(hits[:10])}")
-    english, french = catalogue_strings()
-    lang = page_info(page).lang
-    wrong = sorted({s for s in strings if s in (english if lang == "fr" else french)})
-    if wrong:
-        faults.append(f"strings not in {'French' if lang == 'fr' else 'English'}: {wrong[:15]}")
-    return faults
-
-
-def axe_violations(page: Page, impacts: tuple[str, ...] = ("serious", "critical")) -> list[dict[str, Any]]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [v for v in results.response.get("violations", []) if v.get("impact") in impacts]
-
-
-def describe_violations(violations: list[dict[str, Any]]) -> str:
-    lines = []
-    for v in violations:
-        lines.append(f"- [{v.get('impact')}] {v.get('id')}: {v.get('help')} ({v.get('helpUrl', '')})")
-        for node in v.get("nodes", [])[:5]:
-            summary = " ".join((node.get("failureSummary") or "").split())
-            lines.append(f"    {json.dumps(node.get('target'))}: {summary[:300]}")
-    return "\n".join(lines)
-
-
-def check(page: Page, name: str | None = None) -> Path:
-    """Screenshot ``page``, then fail on any layout, raw id, language or serious accessibility fault."""
-    name = name or (page.url.split("://", 1)[-1].split("/", 1)[-1].split("?")[0] or "home")
-    shot = screenshot(page, name)
-    faults = page_faults(page)
-    violations = axe_violations(page)
-    if violations:
-        faults.append(
-            "accessibility (axe) serious or critical violations:\n" + describe_violations(violations)
-        )
-    if faults:
-        raise AssertionError(f"{page.url} ({shot.name}):\n" + "\n".join(f"* {f}" for f in faults))
-    return shot
+# -- checks and measures (tests/support/page_checks.py), a fake camera (tests/support/camera.py) ------
 
 
 @pytest.fixture
@@ -512,171 +331,11 @@ def check_page() -> Callable[..., Path]:
     return check
 
 
-# -- performance -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Perf:
-    url: str
-    fcp_ms: float | None
-    transfer_bytes: int
-
-    def assert_within_budget(
-        self, fcp_ms: float = FCP_BUDGET_MS, transfer_bytes: int = TRANSFER_BUDGET_BYTES
-    ) -> None:
-        problems = []
-        if self.fcp_ms is None or self.fcp_ms >= fcp_ms:
-            problems.append(f"first contentful paint {self.fcp_ms} ms (budget {fcp_ms:.0f} ms)")
-        if self.transfer_bytes >= transfer_bytes:
-            problems.append(f"{self.transfer_bytes} bytes transferred (budget {transfer_bytes})")
-        if problems:
-            raise AssertionError(f"{self.url}: " + "; ".join(problems))
-
-
-_FCP_JS = """() => new Promise(resolve => {
-  const found = performance.getEntriesByName('first-contentful-paint')[0];
-  if (found) return resolve(found.startTime);
-  new PerformanceObserver(list => {
-    const e = list.getEntriesByName('first-contentful-paint')[0];
-    if (e) resolve(e.startTime);
-  }).observe({type: 'paint', buffered: true});
-  setTimeout(() => resolve(null), 3000);
-})"""
-
-_TRANSFER_JS = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-  .reduce((sum, e) => sum + (e.transferSize || 0), 0)"""
-
-
-def measure(page: Page, url: str) -> Perf:
-    """Load ``url`` in a fresh context like ``page``'s (same cookies, size, language), cache disabled:
-    its first contentful paint and the bytes transferred (document and every resource, headers
-    included) once the network is idle."""
-    browser = page.context.browser
-    assert browser is not None
-    info = page_info(page)
-    context = browser.new_context(
-        storage_state=page.context.storage_state(),
-        locale=LOCALES.get(info.lang, "fr-FR"),
-        extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE.get(info.lang, "fr")},
-        viewport=page.viewport_size,
-    )
-    try:
-        fresh = context.new_page()
-        cdp = context.new_cdp_session(fresh)
-        cdp.send("Network.enable")
-        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-        target = url if "://" in url else f"{page.url.split('/', 3)[0]}//{page.url.split('/', 3)[2]}{url}"
-        fresh.goto(target, wait_until="load")
-        fresh.wait_for_load_state("networkidle")
-        fcp = fresh.evaluate(_FCP_JS)
-        transfer = int(fresh.evaluate(_TRANSFER_JS))
-    finally:
-        context.close()
-    return Perf(target, fcp, transfer)
-
-
-def perf(page: Page, url: str) -> Perf:
-    """:func:`measure`, measured again (up to three times, keeping the fastest paint) when the first
-    paint is over budget: one sample on a shared machine can be slowed by a neighbour."""
-    result = measure(page, url)
-    for _ in range(2):
-        if result.fcp_ms is not None and result.fcp_ms < FCP_BUDGET_MS:
-            break
-        again = measure(page, url)
-        if again.fcp_ms is not None and (result.fcp_ms is None or again.fcp_ms < result.fcp_ms):
-            result = again
-    return result
-
-
 @pytest.fixture
 def perf_budget() -> Callable[[Page, str], Perf]:
     """``perf_budget(page, url) -> Perf`` (``.fcp_ms``, ``.transfer_bytes``); call
     ``.assert_within_budget()`` for FCP < 1000 ms and transfer < 300 kB."""
     return perf
-
-
-# -- a camera filming a barcode --------------------------------------------------------------------
-
-# EAN-13 (GS1 General Specifications 5.2.1.2): the left half's digits in sets A (L) or B (G) by the
-# parity pattern of the first digit; the right half in set C (R).
-_L = [
-    "0001101",
-    "0011001",
-    "0010011",
-    "0111101",
-    "0100011",
-    "0110001",
-    "0101111",
-    "0111011",
-    "0110111",
-    "0001011",
-]
-_G = ["".join("1" if b == "0" else "0" for b in code)[::-1] for code in _L]
-_R = ["".join("1" if b == "0" else "0" for b in code) for code in _L]
-_PARITY = ["LLLLLL", "LLGLGG", "LLGGLG", "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL"]
-
-
-def ean13_check_digit(first12: str) -> str:
-    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(first12))
-    return str((10 - total % 10) % 10)
-
-
-def ean13_modules(code: str) -> str:
-    """The 95 modules (``1`` = bar) of an EAN-13; 12 digits get their check digit."""
-    if not re.fullmatch(r"\d{12,13}", code):
-        raise ValueError(f"an EAN-13 has 12 or 13 digits, not {code!r}")
-    if len(code) == 12:
-        code += ean13_check_digit(code)
-    elif code[12] != ean13_check_digit(code[:12]):
-        raise ValueError(f"{code}: wrong check digit")
-    digits = [int(d) for d in code]
-    left = "".join((_L if p == "L" else _G)[d] for p, d in zip(_PARITY[digits[0]], digits[1:7], strict=True))
-    right = "".join(_R[d] for d in digits[7:])
-    return "101" + left + "01010" + right + "101"
-
-
-def barcode_image(code: str, kind: str = "ean13", size: tuple[int, int] = (640, 480)) -> Any:
-    """A white frame with the barcode large and centred."""
-    from PIL import Image, ImageDraw
-
-    frame = Image.new("L", size, 255)
-    if kind == "ean13":
-        modules = ean13_modules(code)
-        width = max(2, (size[0] - 80) // (len(modules) + 22))  # quiet zones of 11 modules
-        height = size[1] // 2
-        left = (size[0] - width * len(modules)) // 2
-        top = (size[1] - height) // 2
-        draw = ImageDraw.Draw(frame)
-        for i, bit in enumerate(modules):
-            if bit == "1":
-                draw.rectangle([left + i * width, top, left + (i + 1) * width - 1, top + height], fill=0)
-    elif kind == "qr":
-        import segno
-
-        qr = segno.make(code, error="m")
-        side = min(size) - 80
-        scale = max(2, side // (qr.symbol_size(scale=1, border=4)[0]))
-        buffer = io.BytesIO()
-        qr.save(buffer, kind="png", scale=scale, border=4)
-        symbol = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
-        frame.paste(symbol, ((size[0] - symbol.width) // 2, (size[1] - symbol.height) // 2))
-    else:
-        raise ValueError(f"unknown barcode kind {kind!r}: ean13 or qr")
-    return frame
-
-
-def write_y4m(image: Any, path: Path, frames: int = 5, fps: int = 10) -> Path:
-    """A YUV4MPEG2 (4:2:0) video of ``frames`` identical frames of ``image``, as Chromium's
-    ``--use-file-for-fake-video-capture`` reads (it loops the file)."""
-    ycbcr = image.convert("YCbCr")
-    y, cb, cr = ycbcr.split()
-    half = (image.width // 2, image.height // 2)
-    frame = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
-    with path.open("wb") as fh:
-        fh.write(f"YUV4MPEG2 W{image.width} H{image.height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            fh.write(b"FRAME\n" + frame)
-    return path
 
 
 @pytest.fixture

@@ -6,7 +6,12 @@ from comptoir.core.registry import Domain
 DOMAIN = Domain(
     name="carts",
     models=models,
-    routers=("comptoir.carts.routes:router", "comptoir.carts.pages:router"),
+    # The wishlist first: its paths would otherwise read as a cart id (``/v1/carts/{cart_id}``).
+    routers=(
+        "comptoir.carts.wishlist_routes:router",
+        "comptoir.carts.routes:router",
+        "comptoir.carts.pages:router",
+    ),
     register_handlers=handlers.register_handlers,
     jobs=jobs.jobs,
     customer_section=service.customer_section,

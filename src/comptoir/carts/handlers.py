@@ -3,7 +3,7 @@
 * ``customers.customer_signed_in`` with the client's ``anonymous_token`` (its cart token): the
   anonymous cart joins the customer's (rules in ``policies``).
 * ``customers.customers_merged``: the survivor gets the merged customers' carts and one open cart.
-* ``customers.customer_erased``: the erased customers' carts are deleted.
+* ``customers.customer_erased``: the erased customers' carts and wishlists are deleted.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ def merge_at_sign_in(uow: UnitOfWork, event: CustomerSignedIn) -> None:
 
 def follow_customer_merge(uow: UnitOfWork, event: CustomersMerged) -> None:
     service.follow_customer_merge(uow, event.surviving_id, event.merged_ids)
+    service.follow_wishlist_merge(uow, event.surviving_id, event.merged_ids)
 
 
 def erase_carts(uow: UnitOfWork, event: CustomerErased) -> None:
     service.erase_customers(uow, event.erased_ids or [event.customer_id])
+    service.erase_wishlists(uow, event.erased_ids or [event.customer_id])
 
 
 def register_handlers(bus: Bus) -> None:

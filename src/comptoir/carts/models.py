@@ -68,3 +68,14 @@ class CartLine(Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("cart_id", "sku"),)
+
+
+class WishlistItem(Base):
+    """A SKU a signed-in customer keeps for later (one row per customer and SKU)."""
+
+    __tablename__ = "carts_wishlist_items"
+
+    customer_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_added: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[datetime]

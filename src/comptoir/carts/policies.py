@@ -134,3 +134,7 @@ def surviving_cart(
     if not others:
         return None
     return max(others, key=lambda c: (c[1], c[0]))[0]
+
+
+# A wishlist keeps up to this many SKUs: adding one more is refused (the customer removes one first).
+MAX_WISHLIST_ITEMS = 200

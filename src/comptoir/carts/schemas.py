@@ -125,3 +125,25 @@ class MergeOut(BaseModel):
     lines_added: int
     lines_summed: int
     capped_skus: list[str] = Field(description="SKUs whose summed quantity was capped")
+
+
+# -- wishlists -------------------------------------------------------------------------------------------
+
+
+class WishlistItemOut(BaseModel):
+    sku: str
+    product_id: str | None = Field(description="null when the SKU has left the catalogue")
+    product_code: str | None
+    name: str | None = Field(description="In the requested locale (falling back to another)")
+    brand: str | None
+    size: str | None
+    colour: str | None
+    image_url: str | None
+    sellable: bool = Field(description="False once the product is no longer sold")
+    channel_added: str
+    added_at: datetime
+
+
+class WishlistOut(BaseModel):
+    customer_id: str
+    items: list[WishlistItemOut] = Field(description="Newest first")

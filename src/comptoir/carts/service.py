@@ -16,13 +16,18 @@ store's prices, the website its own. Events carry the total priced for the chann
 
 The work is done by topic in the modules named below; this module is the carts' public surface:
 ``reading`` (reach and pricing), ``editing`` (create, lines, coupons), ``ordering`` (a cart becomes an
-order), ``merging`` (sign-in and customer merges), ``housekeeping`` (erasure, abandonment, the 360°).
+order), ``merging`` (sign-in and customer merges), ``housekeeping`` (erasure, abandonment, the 360°),
+``wishlists`` (the SKUs a signed-in customer keeps for later), ``anonymous`` (an anonymous cart by its token).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from comptoir.carts import housekeeping
+from comptoir.carts.anonymous import cart_of_token
 from comptoir.carts.editing import add_coupon, add_line, create_cart, remove_coupon, remove_line, set_quantity
-from comptoir.carts.housekeeping import abandon_idle, customer_section, erase_customers, purge_stale
+from comptoir.carts.housekeeping import abandon_idle, erase_customers, purge_stale
 from comptoir.carts.merging import attach_customer, follow_customer_merge, merge_anonymous
 from comptoir.carts.ordering import mark_ordered, order_cart
 from comptoir.carts.reading import (
@@ -36,6 +41,16 @@ from comptoir.carts.reading import (
     reach_cart,
     read_cart,
 )
+from comptoir.carts.wishlists import (
+    add_to_wishlist,
+    erase_wishlists,
+    follow_wishlist_merge,
+    remove_from_wishlist,
+    wishlist,
+    wishlist_section,
+    wishlisted,
+)
+from comptoir.core.uow import UnitOfWork
 
 __all__ = [
     "TOKEN_HEADER",
@@ -45,12 +60,16 @@ __all__ = [
     "abandon_idle",
     "add_coupon",
     "add_line",
+    "add_to_wishlist",
     "attach_customer",
+    "cart_of_token",
     "create_cart",
     "current_cart",
     "customer_section",
     "erase_customers",
+    "erase_wishlists",
     "follow_customer_merge",
+    "follow_wishlist_merge",
     "get_cart",
     "hash_token",
     "mark_ordered",
@@ -60,6 +79,14 @@ __all__ = [
     "reach_cart",
     "read_cart",
     "remove_coupon",
+    "remove_from_wishlist",
     "remove_line",
     "set_quantity",
+    "wishlist",
+    "wishlisted",
 ]
+
+
+def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
+    """This domain's section of the 360° view (and GDPR export): the open cart and the wishlist."""
+    return {**housekeeping.customer_section(uow, customer_id), "wishlist": wishlist_section(uow, customer_id)}

@@ -11,10 +11,8 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from comptoir.catalog import service
 from comptoir.catalog.route_helpers import delivery_channel
 from comptoir.catalog.schemas import SearchQuery
-from comptoir.catalog.storage import iter_file, storage_for
 from comptoir.catalog.urls import MEDIA_PREFIX
 from comptoir.core.api import RequestContext
-from comptoir.core.errors import NotFound
 from comptoir.core.web import Pages, page_language, require_page
 
 router = APIRouter(prefix="/pages/catalog", include_in_schema=False)
@@ -72,21 +70,21 @@ def expiring_rights(
     return pages.response(request, "catalog/rights.html", assets=ordered, days=days)
 
 
+@router.get("/media/{asset_id}")
 @router.get("/media/{asset_id}/{rendition}")
-def media(asset_id: str, rendition: str, ctx: Staff) -> StreamingResponse:
+def media(asset_id: str, ctx: Staff, rendition: str | None = None) -> StreamingResponse:
+    """An asset's file (its original, or a rendition) for the pages, rights checked as for the API."""
     with ctx.reader() as uow:
-        found = service.deliverable_file(
+        found = service.open_media(
             uow,
+            ctx.settings,
             asset_id,
             rendition,
             channel=delivery_channel(ctx, None),
             territory=ctx.settings.default_region,
         )
-    storage = storage_for(ctx.settings)
-    if not storage.exists(found.storage_key):
-        raise NotFound("The file is missing from storage.")
     return StreamingResponse(
-        iter_file(storage.open(found.storage_key)),
+        found.chunks,
         media_type=found.content_type,
         headers={"Cache-Control": "private, max-age=300"},
     )

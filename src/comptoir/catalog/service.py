@@ -126,3 +126,19 @@ def unpublish(uow: UnitOfWork, id_or_code: str, channel: str, locale: str) -> No
 def reindex(uow: UnitOfWork) -> int:
     """Rebuild every search document (after a restore, or a change of indexing rules)."""
     return max(indexing.reindex_all(uow), default=0)
+
+
+def sku_for_gtin(uow: UnitOfWork, code: str) -> str | None:
+    """The SKU of the variant a scanned barcode (EAN-13, UPC-A, GTIN-14…) labels; None when unknown."""
+    from comptoir.catalog import barcodes
+
+    return barcodes.sku_for_gtin(uow, code)
+
+
+from comptoir.catalog.media_reads import MediaStream, open_media  # noqa: E402  (an app's pages serve product media)
+
+__all__ += ["MediaStream", "open_media"]
+# For the pages (appended): where the API serves asset files.
+from comptoir.catalog.urls import MEDIA_PREFIX  # noqa: E402
+
+__all__ += ["MEDIA_PREFIX"]

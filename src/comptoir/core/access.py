@@ -76,6 +76,23 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset({"*"}),
 }
 # Roles that work in given shops (they must name at least one); the others may be unbound.
+# What a browser or an app shops with (a channel's publishable key, the reference storefront): read the
+# catalogue, stock, prices and stores; fill a cart, check out, sign up and in, exchange points, start a
+# return. A customer's own data needs their token beside the key.
+SHOPPING_SCOPES = (
+    "catalog:read",
+    "stores:read",
+    "pricing:read",
+    "inventory:read",
+    "carts:write",
+    "orders:write",
+    "customers:write",
+    "loyalty:write",
+    "payments:read",
+    "receipts:read",
+    "returns:write",
+)
+
 SHOP_ROLES = frozenset({Role.SELLER, Role.SHOP_MANAGER})
 RETAILER_ROLES = frozenset({Role.BACK_OFFICE, Role.ADMIN})
 

@@ -506,3 +506,19 @@ def normalise_columns(
         "country": countries,
         "loyalty_card": [normalise_loyalty_card(v) if v else None for v in col("loyalty_card")],
     }
+
+
+def phone_display(e164: str | None) -> str:
+    """``+33612345678`` → ``06 12 34 56 78`` for a French seller; other countries in international form."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    kind = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if number.country_code == 33
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, kind)

@@ -1,4 +1,6 @@
-"""The seller's tablet: find a customer (typos forgiven), then the 360° view; the duplicates queue.
+"""The service desk's customer pages: find a customer (typos forgiven), their single record with its
+sources, consents and merges, and the duplicates queue. The seller's 360° view (orders, loyalty,
+returns, carts) is in the seller app (``/seller/customers/<id>``), linked from here.
 
 Built on the same services as the API, with HTMX: the search answers as the seller types, and
 accepting a duplicate or undoing a merge updates the page in place.
@@ -8,7 +10,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import phonenumbers
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -17,7 +18,7 @@ from comptoir.core.api import RequestContext
 from comptoir.core.errors import NotFound
 from comptoir.core.i18n import translations
 from comptoir.core.web import Pages, page_language, require_page
-from comptoir.customers import consents, merging, profiles, search
+from comptoir.customers import consents, merging, normalisation, profiles, search
 from comptoir.customers.normalisation import PERSON_FIELDS
 
 pages = Pages(__package__ or "comptoir.customers")
@@ -110,23 +111,7 @@ def labels(lang: str) -> dict[str, dict[str, str]]:
     }
 
 
-def phone_display(e164: str | None) -> str:
-    """``+33612345678`` → ``06 12 34 56 78`` for a French seller; other countries in international form."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
-        return e164
-    kind = (
-        phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 33
-        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    )
-    return phonenumbers.format_number(number, kind)
-
-
-pages.globals["tel"] = phone_display
+pages.globals["tel"] = normalisation.phone_display
 
 
 def _level_name(field: str, level: int) -> str:
@@ -204,7 +189,7 @@ def customer_page(request: Request, customer_id: str, ctx: PageReader) -> Respon
         resolved = profiles.resolve_id(uow, customer_id)
         if resolved != customer_id:
             return RedirectResponse(f"/pages/customers/{resolved}", status_code=303)
-        view = profiles.view_360(uow, resolved, ctx.state.customer_sections)
+        view = profiles.view_360(uow, resolved, {})  # the other domains' sections: the seller app's view
         sources = profiles.sources_of(uow, resolved)
         ledger = consents.consents_of(uow, resolved)
         merges = merging.merges_of(uow, resolved)
@@ -213,7 +198,6 @@ def customer_page(request: Request, customer_id: str, ctx: PageReader) -> Respon
     lang = page_language(request)
     by_id = {s.id: s for s in sources}
     lineage: dict[str, Any] = {f: by_id.get(r) for f, r in view.customer.lineage.items()}
-    others = {name: data for name, data in view.sections.items() if name != "customers"}
     return pages.response(
         request,
         "customers/view.html",
@@ -225,6 +209,5 @@ def customer_page(request: Request, customer_id: str, ctx: PageReader) -> Respon
         merges=merges,
         reviews=reviews,
         identifiers=identifiers,
-        others=others,
         words=labels(lang),
     )

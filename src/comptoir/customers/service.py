@@ -11,39 +11,69 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from comptoir.core.api import CustomerSection
 from comptoir.core.db import Database
+from comptoir.core.errors import Problem
+from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, ingestion, profiles, sessions
+from comptoir.customers import accounts, consents, gdpr, ingestion, normalisation, profiles, sessions
 from comptoir.customers import search as search_index
+from comptoir.customers.accounts import SignInOutcome
 from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES
 from comptoir.customers.schemas import (
     ConsentIn,
     ConsentsOut,
     ConsentStatementOut,
     CustomerOut,
+    CustomerPatch,
     CustomerRecord,
+    CustomerView,
+    ErasureOut,
+    ExportOut,
     IdentifierOut,
     IngestResult,
+    LinkRequestIn,
+    LinkSignInIn,
+    PasswordResetConfirmIn,
     SearchHit,
+    SessionOut,
+    SignInIn,
+    SignUpIn,
 )
+from comptoir.customers.sessions import Claim
 
 __all__ = [
     "CONSENT_CHANNELS",
     "IMPORT_SOURCES",
     "PURPOSES",
     "SOURCES",
+    "SignInOutcome",
     "add_identifier",
+    "claim_sign_in_attempt",
     "consents_of",
+    "erase",
+    "export",
     "get_customer",
     "ingest",
     "may_contact",
+    "phone_display",
     "record_consents",
+    "rectify",
+    "request_password_reset",
+    "request_sign_in_link",
+    "reset_password",
     "resolve_id",
     "search",
     "segments_of",
     "session_check",
     "session_valid",
     "set_segments",
+    "sign_in",
+    "sign_in_locked_out",
+    "sign_in_with_link",
+    "sign_out_everywhere",
+    "sign_up",
+    "view_360",
 ]
 
 
@@ -112,3 +142,76 @@ def session_valid(db: Database, customer_id: str, generation: int) -> bool:
 def session_check(db: Database, claims: Mapping[str, Any]) -> bool:
     """:func:`session_valid` for a verified token's claims (``sub``, and ``g``: 0 when absent)."""
     return sessions.session_valid(db, str(claims["sub"]), int(claims.get("g", 0)))
+
+
+def view_360(uow: UnitOfWork, customer_id: str, sections: Mapping[str, Any]) -> CustomerView:
+    """The 360° view: the golden record and each domain's section (``sections``: the app's
+    ``AppState.customer_sections``); a section that fails is reported as ``{"error": …}``. 404 if erased."""
+    return profiles.view_360(uow, customer_id, sections)
+
+
+def phone_display(e164: str | None) -> str:
+    """A stored phone number as people read it: national form for French numbers, international otherwise."""
+    return normalisation.phone_display(e164)
+
+
+# -- customer accounts, for the apps' pages (the same operations as the API's account routes) ----------------
+
+
+def sign_up(uow: UnitOfWork, body: SignUpIn, settings: Settings) -> str:
+    """Create an unverified account and e-mail the link proving the address (see :func:`accounts.sign_up`):
+    the answer is the same whether or not the address already has an account."""
+    return accounts.sign_up(uow, body, settings)
+
+
+def claim_sign_in_attempt(uow: UnitOfWork, body: SignInIn, settings: Settings, client: str) -> Claim:
+    """Take the attempt's throttling slots; commit, then :func:`sign_in` (or answer ``locked_out``)."""
+    return accounts.claim_attempt(uow, body, settings, client)
+
+
+def sign_in_locked_out(claim: Claim) -> Problem:
+    return accounts.locked_out(claim)
+
+
+def sign_in(uow: UnitOfWork, body: SignInIn, settings: Settings, client: str) -> SignInOutcome:
+    """Check the password of an attempt whose slots were taken; every failure answers alike."""
+    return accounts.sign_in(uow, body, settings, client)
+
+
+def request_sign_in_link(uow: UnitOfWork, body: LinkRequestIn, settings: Settings) -> None:
+    accounts.request_sign_in_link(uow, body, settings)
+
+
+def sign_in_with_link(uow: UnitOfWork, body: LinkSignInIn, settings: Settings) -> SessionOut:
+    """Sign in with an e-mailed link: a sign-in link, or the link that finishes a sign-up."""
+    return accounts.sign_in_with_link(uow, body, settings)
+
+
+def request_password_reset(uow: UnitOfWork, body: LinkRequestIn, settings: Settings) -> None:
+    accounts.request_password_reset(uow, body, settings)
+
+
+def reset_password(uow: UnitOfWork, body: PasswordResetConfirmIn, settings: Settings) -> SessionOut:
+    """A new password ends every earlier session, then signs in afresh."""
+    return accounts.reset_password(uow, body, settings)
+
+
+def sign_out_everywhere(uow: UnitOfWork, customer_id: str) -> None:
+    accounts.sign_out_everywhere(uow, profiles.resolve_id(uow, customer_id))
+
+
+def rectify(
+    uow: UnitOfWork, customer_id: str, body: CustomerPatch, expected_version: int | None
+) -> CustomerOut:
+    """GDPR rectification of the golden record (only the fields given change)."""
+    return profiles.rectify(uow, customer_id, body, expected_version)
+
+
+def export(uow: UnitOfWork, customer_id: str, sections: Mapping[str, CustomerSection]) -> ExportOut:
+    """Everything held on the person (GDPR article 15), with each domain's section, in one document."""
+    return gdpr.export(uow, customer_id, sections)
+
+
+def erase(uow: UnitOfWork, customer_id: str, settings: Settings) -> ErasureOut:
+    """Erase the person (GDPR article 17): anonymised here; ``customers.customer_erased`` tells the rest."""
+    return gdpr.erase(uow, customer_id, settings)

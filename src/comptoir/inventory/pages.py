@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from comptoir.catalog import service as catalog
 from comptoir.core.api import RequestContext
-from comptoir.core.web import Pages, require_page
+from comptoir.core.web import Pages, page_language, require_page
 from comptoir.inventory import service
 from comptoir.stores import service as stores
 
@@ -62,6 +63,8 @@ def store_stock(
             if chosen
             else []
         )
+        locale = "en_GB" if page_language(request) == "en" else "fr_FR"
+        variants = catalog.get_variants(uow, sorted({r.sku for r in rows}), locale)
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     return pages.response(
@@ -71,6 +74,7 @@ def store_stock(
         chosen=chosen,
         sku=sku,
         rows=rows,
+        variants=variants,
         next_after=rows[-1].sku if more and rows else None,
     )
 
@@ -82,6 +86,15 @@ def counts(request: Request, ctx: Reader, place_id: str = "") -> HTMLResponse:
     with ctx.reader() as uow:
         accuracy = service.accuracy(uow, chosen) if chosen else None
         latest = service.latest_count(uow, chosen) if chosen else None
+        locale = "en_GB" if page_language(request) == "en" else "fr_FR"
+        skus = sorted({v.sku for v in latest.variances}) if latest else []
+        names = {sku: v.name for sku, v in catalog.get_variants(uow, skus, locale).items()}
     return pages.response(
-        request, "inventory/counts.html", places=places, chosen=chosen, accuracy=accuracy, latest=latest
+        request,
+        "inventory/counts.html",
+        places=places,
+        chosen=chosen,
+        accuracy=accuracy,
+        latest=latest,
+        names=names,
     )

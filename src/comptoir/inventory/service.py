@@ -267,3 +267,9 @@ def movements(
 def sync_places(uow: UnitOfWork) -> int:
     """Refresh inventory's read model of places from the stores service."""
     return places.sync_all(uow)
+
+
+# Read for the back office (appended).
+from comptoir.inventory.promises import pickup_promises_at  # noqa: E402
+
+__all__ += ["pickup_promises_at"]

@@ -73,3 +73,8 @@ __all__ = [
     "tier_of",
     "unmerge_accounts",
 ]
+
+# Read for the back office (appended).
+from comptoir.loyalty.reporting import TierStats, members_by_tier
+
+__all__ += ["TierStats", "members_by_tier"]

@@ -7,7 +7,11 @@ DOMAIN = Domain(
     name="orders",
     customer_export=erasure.export,
     models=models,
-    routers=("comptoir.orders.routes:router", "comptoir.orders.pages:router"),
+    routers=(
+        "comptoir.orders.exit_pass_routes:router",
+        "comptoir.orders.routes:router",
+        "comptoir.orders.pages:router",
+    ),
     register_handlers=handlers.register_handlers,
     jobs=jobs.jobs,
     customer_section=service.customer_section,

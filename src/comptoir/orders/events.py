@@ -118,3 +118,21 @@ class StoreSaleCompleted(_OrderEvent):
 class OrderLinesReturned(_OrderEvent):
     event_type: ClassVar[str] = "orders.order_lines_returned"
     lines: list[dict[str, int | str]]
+
+
+class ExitPassIssued(_OrderEvent):
+    """A scan & go sale's exit pass was issued (first shown to the shopper)."""
+
+    event_type: ClassVar[str] = "orders.exit_pass_issued"
+    shop_id: str
+    items: int
+    expires_at: str
+
+
+class ExitPassVerified(_OrderEvent):
+    """A pass was checked at a shop's door: ``outcome`` is ``valid`` (the pass is now used) or the refusal."""
+
+    event_type: ClassVar[str] = "orders.exit_pass_verified"
+    place_id: str
+    outcome: str
+    verified_by: str | None = None

@@ -133,3 +133,21 @@ class SourcingRules(Base):
     rules: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ExitPass(Base):
+    """A scan & go sale's exit pass: issued once per order, checked at the shop's door, used once."""
+
+    __tablename__ = "orders_exit_passes"
+
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("orders_orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    shop_id: Mapped[str] = mapped_column(String(40))
+    items: Mapped[int] = mapped_column(Integer)
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(64))
+    used_by_name: Mapped[str | None] = mapped_column(String(200))
+    used_place_id: Mapped[str | None] = mapped_column(String(40))

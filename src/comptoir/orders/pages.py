@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from comptoir.catalog import service as catalog_service
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import InvalidInput, Problem
-from comptoir.core.web import Pages, require_page
+from comptoir.core.web import Pages, page_language, require_page
 from comptoir.orders import policies, service
+from comptoir.stores import service as stores_service
 
 pages = Pages(__package__ or "comptoir.orders")
 router = APIRouter(prefix="/pages/orders", include_in_schema=False)
@@ -61,6 +63,10 @@ LABELS: dict[str, str] = {
     "collect": N_("Handed to the customer"),
     "ship": N_("Shipped"),
     "deliver": N_("Delivered"),
+    "web": N_("Website"),
+    "app": N_("App"),
+    "call-centre": N_("Call centre"),
+    "live": N_("Live shopping"),
 }
 
 # The action a staff member takes next, per status (the buttons on the tablet).
@@ -93,6 +99,12 @@ def _render_picking(
     with ctx.reader() as uow:
         picks = service.pick_list(uow, place_id)
         numbers = {line.fulfilment_id: line.order_number for line in picks.lines}
+        place = stores_service.get_places(uow, [place_id]).get(place_id)
+        locale = "en_GB" if page_language(request) == "en" else "fr_FR"
+        skus = sorted(
+            {line.sku for line in picks.lines} | {x.sku for f in picks.fulfilments for x in f.lines}
+        )
+        names = {sku: v.name for sku, v in catalog_service.get_variants(uow, skus, locale).items()}
     # Only the steps this place's staff take (the source sends a transfer, the pickup store receives it).
     actions = {
         f.id: [
@@ -108,6 +120,8 @@ def _render_picking(
         "orders/picking.html",
         labels=LABELS,
         place_id=place_id,
+        place_name=place.name if place else "",
+        names=names,
         picks=picks,
         numbers=numbers,
         actions=actions,
@@ -122,6 +136,14 @@ def picking(
     ctx: Annotated[RequestContext, Depends(require_page("orders", "read"))],
     place_id: str | None = None,
 ) -> HTMLResponse:
+    if not place_id and not ctx.actor.store_id:  # bound to no one shop: choose where to prepare
+        with ctx.reader() as uow:
+            places = [
+                p
+                for p in stores_service.all_places(uow)
+                if ctx.actor.shops is None or p.id in ctx.actor.shops
+            ]
+        return pages.response(request, "orders/choose_place.html", places=places)
     return _render_picking(request, ctx, _place_of(ctx, place_id))
 
 
@@ -154,4 +176,8 @@ def recent_orders(
         shops = ctx.shop_filter(ctx.actor.store_id)
         place = shops[0] if shops else None
         orders = service.list_orders(uow, limit=100, status=status or None, place_id=place)
-    return pages.response(request, "orders/list.html", labels=LABELS, orders=orders, status=status)
+        taken_in = {o.channel.split(":", 1)[1] for o in orders if o.channel.startswith("store:")}
+        names = {pid: p.name for pid, p in stores_service.get_places(uow, taken_in).items()}
+    return pages.response(
+        request, "orders/list.html", labels=LABELS, orders=orders, status=status, shop_names=names
+    )

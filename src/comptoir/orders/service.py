@@ -18,6 +18,13 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.orders import policies
 from comptoir.orders.checkout import checkout
 from comptoir.orders.events import OrderLinesReturned
+from comptoir.orders.exit_passes import (
+    ExitPassOut,
+    ExitPassVerdictOut,
+    ExitPassVerifyIn,
+    issue_exit_pass,
+    verify_exit_pass,
+)
 from comptoir.orders.lifecycle import cancel, expire_uncollected, transition
 from comptoir.orders.models import Order, OrderLine
 from comptoir.orders.read import load_order, order_summaries, pick_list
@@ -25,6 +32,9 @@ from comptoir.orders.rules import load_rules, rules_version, save_rules
 from comptoir.orders.schemas import OrderOut, OrderSummaryOut, ReturnedLine
 
 __all__ = [
+    "ExitPassOut",
+    "ExitPassVerdictOut",
+    "ExitPassVerifyIn",
     "cancel",
     "checkout",
     "customer_section",
@@ -32,6 +42,7 @@ __all__ = [
     "find_order",
     "find_order_by_number",
     "get_order",
+    "issue_exit_pass",
     "list_orders",
     "load_rules",
     "orders_of",
@@ -40,6 +51,7 @@ __all__ = [
     "rules_version",
     "save_rules",
     "transition",
+    "verify_exit_pass",
 ]
 
 
@@ -158,3 +170,25 @@ def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
         "open_orders": [o.model_dump(mode="json") for o in open_orders],
         "recent_orders": [o.model_dump(mode="json") for o in recent],
     }
+
+
+# Reads for the back office (appended).
+from comptoir.orders.reporting import (  # noqa: E402
+    OrderListItem,
+    PickupReadiness,
+    SalesRow,
+    order_timeline,
+    pickup_readiness,
+    sales_summary,
+    search_orders,
+)
+
+__all__ += [
+    "OrderListItem",
+    "PickupReadiness",
+    "SalesRow",
+    "order_timeline",
+    "pickup_readiness",
+    "sales_summary",
+    "search_orders",
+]

@@ -499,3 +499,11 @@ def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
             for r in rows
         ]
     }
+
+
+def sale_of_receipt(uow: UnitOfWork, number: str) -> tuple[str, str | None] | None:
+    """(order id, customer id or None) of the sale whose receipt is numbered ``number`` (``T-CMD-…``, case, spaces and
+    dashes forgiven); None when no receipt has it."""
+    from comptoir.receipts import lookup
+
+    return lookup.sale_of_receipt(uow, number)

@@ -59,3 +59,8 @@ __all__ = [
     "set_policy",
     "take_back_in_store",
 ]
+
+# Reads for the back office (appended).
+from comptoir.returns.reporting import ReasonCount, returns_by_reason
+
+__all__ += ["ReasonCount", "returns_by_reason"]

@@ -4,6 +4,15 @@ from comptoir.core.registry import Domain
 
 DOMAIN = Domain(
     name="seller",
-    routers=("comptoir.seller.pages:router",),
+    routers=(
+        "comptoir.seller.pages:router",
+        "comptoir.seller.customers:router",
+        "comptoir.seller.products:router",
+        "comptoir.seller.products:media",
+        "comptoir.seller.cart:router",
+        "comptoir.seller.pickups:router",
+        "comptoir.seller.returns:router",
+        "comptoir.seller.exit_pass:router",
+    ),
     pages="comptoir.seller.pages:PAGES",
 )

@@ -4,6 +4,12 @@ from comptoir.core.registry import Domain
 
 DOMAIN = Domain(
     name="storefront",
-    routers=("comptoir.storefront.pages:router",),
+    routers=(
+        "comptoir.storefront.pages:router",
+        "comptoir.storefront.account:router",
+        "comptoir.storefront.account_orders:router",
+        "comptoir.storefront.account_profile:router",
+        "comptoir.storefront.scan_go:router",
+    ),
     pages="comptoir.storefront.pages:PAGES",
 )

@@ -1,18 +1,15 @@
-"""The storefront's home page (``/shop``): open to everyone."""
+"""The storefront's pages under ``/shop``: the catalogue (open to everyone), the shopper's cart and the
+checkout (their own cart and orders only). Each topic module declares its routes; this router holds them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter
 
-from comptoir.core.web import Pages, Public
+from comptoir.storefront import browse, cart_pages, checkout_pages
 
-pages = Pages(__package__ or "comptoir.storefront")
-router = APIRouter(prefix="/shop", include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+router.include_router(browse.router)
+router.include_router(cart_pages.router)
+router.include_router(checkout_pages.router)
 
 PAGES: list[tuple[str, str]] = [("Storefront", "/shop")]
-
-
-@router.get("", response_class=HTMLResponse)
-async def home(request: Request, ctx: Public) -> HTMLResponse:
-    return pages.response(request, "storefront/home.html")

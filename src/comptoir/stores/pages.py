@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+from babel.dates import get_day_names
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
@@ -11,9 +12,10 @@ from pydantic import ValidationError
 from comptoir.core import clock
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import Problem
-from comptoir.core.web import Pages, require_page
-from comptoir.stores import bulk, channels, publishing, service
-from comptoir.stores.schemas import BulkStatusIn
+from comptoir.core.web import Pages, page_language, require_page
+from comptoir.stores import bulk, publishing, service
+from comptoir.stores.policies import WEEKDAYS
+from comptoir.stores.schemas import BulkStatusIn, PlaceOut
 
 pages = Pages(__package__ or "comptoir.stores")
 router = APIRouter(prefix="/pages/stores", include_in_schema=False)
@@ -23,6 +25,7 @@ def _render(
     request: Request, ctx: RequestContext, *, message: str | None = None, error: str | None = None
 ) -> HTMLResponse:
     now = clock.now()
+    days = get_day_names("abbreviated", locale=page_language(request))
     with ctx.reader() as uow:
         places = service.all_places(uow)
         status = service.opening_status(uow, [p.id for p in places], now)
@@ -31,7 +34,7 @@ def _render(
         {
             "place": p,
             "open": status[p.id],
-            "weekly": channels.render_csv_row(p, publishing.local_today(p, now))["weekly_hours"],
+            "weekly": _weekly(p, days),
         }
         for p in places
     ]
@@ -39,6 +42,14 @@ def _render(
     return pages.response(
         request, "stores/list.html", rows=rows, regions=regions, sync=sync, message=message, error=error
     )
+
+
+def _weekly(place: PlaceOut, day_names: Any) -> str:
+    """The weekly hours in the page's language: "lun. 10:00–19:30 · mar. 10:00–19:30 …" (open days)."""
+    ranges: dict[int, list[str]] = {}
+    for r in place.hours.weekly:
+        ranges.setdefault(WEEKDAYS.index(r.day), []).append(f"{r.opens}–{r.closes}")
+    return " · ".join(f"{day_names[d]} {', '.join(ranges[d])}" for d in sorted(ranges))
 
 
 @router.get("", response_class=HTMLResponse)

@@ -63,3 +63,9 @@ __all__ = [
     "upsert_place",
     "week",
 ]
+
+# For the back office (appended): bulk changes and the channel audit.
+from comptoir.stores.audit import audit
+from comptoir.stores.bulk import bulk_special_days, bulk_status
+
+__all__ += ["audit", "bulk_special_days", "bulk_status"]

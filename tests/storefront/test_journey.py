@@ -1,0 +1,176 @@
+"""A shopper's journey on a phone, in French and in English, on the demo retailer: search, stock near a
+postcode, click & collect paid by a card that needs 3-D Secure (the bank's challenge completed inside the
+payment page), and the confirmation. Every page passes ``check_page`` at phone size.
+
+The card provider is the sandbox run as its own process (as in production, a provider reached over HTTP):
+its challenge page is served to the browser and its signed events are posted back to Comptoir.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import browser, processes
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[browser.LiveServer]:
+    """The browser harness's server with the demo retailer, whose card provider is a sandbox process."""
+    from tests.conftest import drop_database
+
+    reason = browser.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    tmp = tmp_path_factory.mktemp("shop-server")
+    sandbox_port = processes.free_port()
+    provider = f"http://127.0.0.1:{sandbox_port}"
+    plain_env = processes.comptoir_env
+
+    def with_sandbox(database_url: str, **extra: str) -> dict[str, str]:
+        return plain_env(database_url, COMPTOIR_PAYMENTS_PROVIDER_URL=provider, **extra)
+
+    processes.comptoir_env = with_sandbox
+    try:
+        server, proc = browser._start_live_server(tmp)
+    finally:
+        processes.comptoir_env = plain_env
+    hooks = f"{server.url}/v1/payments/providers/sandbox/events"
+    sandbox = processes.start(
+        ["payments", "sandbox", "--port", str(sandbox_port), "--webhook-url", hooks],
+        plain_env(server.db_url),
+        tmp / "sandbox.log",
+    )
+    try:
+        _wait_for(f"{provider}/healthz", sandbox, tmp / "sandbox.log")
+        yield server
+    finally:
+        processes.stop(sandbox)
+        processes.stop(proc)
+        server.db.dispose()
+        drop_database(server.db_url)
+
+
+def _wait_for(url: str, proc: Any, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    raise RuntimeError(log.read_text()[-2000:])
+
+
+WORDS = {
+    "fr": {
+        "query": "robe",
+        "search": "Rechercher",
+        "see": "Voir les magasins",
+        "add": "Ajouter au panier",
+        "checkout": "Commander",
+        "collect": "Retrait en magasin",
+        "place": "Valider la commande",
+        "thanks": "Merci pour votre commande",
+        "confirmed": "est confirmée",
+    },
+    "en": {
+        "query": "dress",
+        "search": "Search",
+        "see": "See the shops",
+        "add": "Add to cart",
+        "checkout": "Checkout",
+        "collect": "Click & collect",
+        "place": "Place the order",
+        "thanks": "Thank you for your order",
+        "confirmed": "is confirmed",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_search_check_stock_near_me_and_collect_with_3d_secure(
+    new_page: Callable[..., Any], check_page: Callable[..., Path], lang: str
+) -> None:
+    words = WORDS[lang]
+    page = new_page(lang, "phone")
+    page.goto("/shop")
+    check_page(page, "shop-home")
+    with page.expect_navigation():
+        page.locator(".chips a[href^='/shop/c/']").first.click()
+    check_page(page, "shop-category")
+
+    # searches
+    page.fill("#shop-q", words["query"])
+    with page.expect_navigation():
+        page.get_by_role("button", name=words["search"], exact=True).click()
+    assert "/shop/search" in page.url
+    check_page(page, "shop-search")
+
+    # opens a product and picks a colour and a size
+    with page.expect_navigation():
+        page.locator(".product-card .product-name a").first.click()
+    assert "/shop/p/" in page.url
+    sizes = page.locator("fieldset:has(legend) .chips a")
+    with page.expect_navigation():
+        sizes.last.click()
+    check_page(page, "shop-product")
+
+    # checks the stock near a Paris postcode
+    page.fill("#f-postcode", "75001")
+    page.get_by_role("button", name=words["see"]).click()
+    page.wait_for_selector("#near li")
+    assert "km" in page.inner_text("#near")
+    check_page(page, "shop-product-near")
+
+    # into the cart, then to the checkout
+    with page.expect_navigation():
+        page.get_by_role("button", name=words["add"]).click()
+    assert page.url.endswith("/shop/cart")
+    check_page(page, "shop-cart")
+    with page.expect_navigation():
+        page.get_by_role("link", name=words["checkout"], exact=True).click()
+    check_page(page, "shop-checkout")
+
+    # click & collect at Paris Rivoli, paid with a card that needs 3-D Secure
+    page.get_by_label(re.compile(re.escape(words["collect"]))).check()
+    page.select_option("#f-pickup_place_id", "st_paris_rivoli")
+    page.fill("#f-email", f"journey-{lang}@exemple.fr")
+    page.select_option("#f-card", "tok_3ds")
+    with page.expect_navigation():
+        page.get_by_role("button", name=words["place"]).click()
+    assert "/shop/checkout/pay/" in page.url, page.inner_text("main")
+    check_page(page, "shop-pay")
+
+    # the bank's challenge, in the page
+    page.frame_locator("iframe.challenge").get_by_role("button", name="Authenticate").click()
+    page.wait_for_url(re.compile(r"/shop/checkout/done/"), timeout=30_000)
+    text = page.inner_text("main")
+    assert words["thanks"] in text and words["confirmed"] in text
+    assert "Comptoir Paris Rivoli" in text
+    check_page(page, "shop-confirmation")
+
+
+def test_the_shop_fits_a_larger_window(new_page: Callable[..., Any], check_page: Callable[..., Path]) -> None:
+    page = new_page("en", "tablet")
+    for url, name in (
+        ("/shop", "shop-home"),
+        ("/shop/search?q=dress", "shop-search"),
+        ("/shop/c/femme", "shop-category"),
+    ):
+        page.goto(url)
+        check_page(page, name)
+    with page.expect_navigation():
+        page.locator(".product-card .product-name a").first.click()
+    check_page(page, "shop-product")

@@ -1,0 +1,117 @@
+"""Scan & go pages: a shopper in Rivoli scans barcodes into the shop's cart, pays by card in the page and
+gets an exit pass; refusals (unknown barcode, no stock, declined card) are shown in the page's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from comptoir.carts import service as carts
+from comptoir.catalog import service as catalog
+from comptoir.core.db import Database
+from comptoir.core.settings import Settings
+from comptoir.core.uow import UnitOfWork
+from comptoir.core.web import ANON_CSRF_COOKIE
+from comptoir.orders import service as orders
+from comptoir.storefront.session import SHOPPER_COOKIE
+from tests.orders.conftest import LIN_S, RIVOLI, customer_token, marie, stocked  # noqa: F401 (fixtures)
+from tests.orders.conftest import shop as shop
+
+
+def gtin_of(db: Database, sku: str) -> str:
+    with UnitOfWork(db, read_only=True) as uow:
+        gtin = catalog.get_variants(uow, [sku])[sku].gtin
+    assert gtin is not None
+    return gtin
+
+
+def open_scan(client: TestClient, lang: str = "en") -> Any:
+    page = client.get(f"/shop/scan/{RIVOLI}?lang={lang}")
+    assert page.status_code == 200, page.text
+    client.headers["X-CSRF-Token"] = client.cookies[ANON_CSRF_COOKIE]
+    return page
+
+
+def scan(client: TestClient, gtin: str) -> Any:
+    return client.post(f"/shop/scan/{RIVOLI}/items", data={"gtin": gtin})
+
+
+def test_scan_pay_and_get_the_exit_pass(client: TestClient, stocked: Database) -> None:  # noqa: F811
+    # given a shopper at Rivoli's entrance
+    page = open_scan(client)
+    assert "Rivoli" in page.text and "Nothing scanned yet." in page.text
+    # when they scan a linen dress twice
+    for gtin in (gtin_of(stocked, LIN_S), gtin_of(stocked, LIN_S)):
+        assert scan(client, gtin).status_code == 200
+    page = client.get(f"/shop/scan/{RIVOLI}")
+    # then the basket shows names and the shop's prices, never SKU codes
+    assert LIN_S not in page.text and "ROBE-LIN" not in page.text
+    assert "119.80" in page.text.replace(",", ".").replace("\u202f", "").replace("\xa0", "")
+    # when they pay by card
+    paid = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_visa"})
+    # then the exit pass shows a QR code and the two items
+    assert paid.status_code == 200, paid.text
+    assert paid.url.path == f"/shop/scan/{RIVOLI}/pass"
+    assert "<svg" in paid.text and "2 items in your bag" in paid.text
+    with UnitOfWork(stocked, read_only=True) as uow:
+        [sale] = orders.list_orders(uow, channel=f"store:{RIVOLI}")
+    assert (sale.mode, sale.status, sale.payment_status, sale.items) == ("store_sale", "completed", "paid", 2)
+    assert sale.number in paid.text
+
+
+def test_refusals_in_french(client: TestClient, stocked: Database) -> None:  # noqa: F811
+    open_scan(client, "fr")
+    unknown = scan(client, "4006381333931")
+    assert unknown.status_code == 422
+    assert "Aucun article ne porte le code-barres 4006381333931" in unknown.text
+    assert scan(client, "abc").status_code == 422
+    lin = gtin_of(stocked, LIN_S)
+    assert scan(client, lin).status_code == 200
+    assert scan(client, lin).status_code == 200
+    no_more = scan(client, lin)  # Rivoli holds two
+    assert no_more.status_code == 422 and "stock" in no_more.text
+    declined = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_declined"})
+    assert declined.status_code == 422 and "refusée" in declined.text
+    # a card whose bank asks for 3-D Secure cannot complete a store sale at once: refused, nothing charged
+    challenged = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_3ds"})
+    assert challenged.status_code == 422, challenged.text
+    assert "authentification" in challenged.text
+    # the basket is still there, unpaid: no pass yet
+    assert client.get(f"/shop/scan/{RIVOLI}/pass").status_code == 404
+
+
+def test_quantities_and_removal(client: TestClient, stocked: Database) -> None:  # noqa: F811
+    open_scan(client)
+    scan(client, gtin_of(stocked, LIN_S))
+    page = client.get(f"/shop/scan/{RIVOLI}")
+    line_id = page.text.split(f"/shop/scan/{RIVOLI}/lines/")[1].split('"')[0]
+    too_many = client.post(f"/shop/scan/{RIVOLI}/lines/{line_id}", data={"quantity": "5"})
+    assert too_many.status_code == 422
+    assert client.post(f"/shop/scan/{RIVOLI}/lines/{line_id}", data={"quantity": "2"}).status_code == 200
+    assert client.post(f"/shop/scan/{RIVOLI}/lines/{line_id}", data={"quantity": "0"}).status_code == 200
+    assert "Nothing scanned yet." in client.get(f"/shop/scan/{RIVOLI}").text
+
+
+def test_unknown_or_closed_shop(client: TestClient, stocked: Database) -> None:  # noqa: F811
+    page = client.get("/shop/scan/st_nowhere?lang=en")
+    assert page.status_code == 404 and "does not offer scan & go" in page.text
+
+
+def test_a_signed_in_shoppers_sale_is_theirs_and_their_web_cart_untouched(
+    client: TestClient,
+    stocked: Database,  # noqa: F811
+    marie: str,  # noqa: F811
+    settings: Settings,
+) -> None:
+    client.cookies.set(SHOPPER_COOKIE, customer_token(settings, marie))
+    open_scan(client)
+    assert scan(client, gtin_of(stocked, LIN_S)).status_code == 200
+    paid = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_visa"})
+    assert paid.status_code == 200 and "1 item in your bag" in paid.text
+    with UnitOfWork(stocked, read_only=True) as uow:
+        [sale] = orders.list_orders(uow, customer_id=marie)
+        assert carts.current_cart(uow, marie) is None  # the scan & go cart never was her web cart
+    assert sale.mode == "store_sale" and sale.channel == f"store:{RIVOLI}"
+    # back on the scan page, the pass is one tap away
+    assert "Show my exit pass" in client.get(f"/shop/scan/{RIVOLI}").text
