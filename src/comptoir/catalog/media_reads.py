@@ -21,7 +21,13 @@ class MediaStream:
 
 
 def open_media(
-    uow: UnitOfWork, settings: Settings, asset_id: str, rendition: str | None, *, channel: str | None, territory: str
+    uow: UnitOfWork,
+    settings: Settings,
+    asset_id: str,
+    rendition: str | None,
+    *,
+    channel: str | None,
+    territory: str,
 ) -> MediaStream:
     """The file of an asset (or one of its renditions) shown on ``channel`` in ``territory``: 403 when its
     rights do not allow it there now, 404 when it (or its file) does not exist."""
