@@ -192,6 +192,10 @@ CASES: dict[str, Case] = {
         p={"customer_id": "marie"}, b={"segments": ["vip"]}, own=CUSTOMER
     ),
     "GET /v1/customers/{customer_id}/identifiers": c(p={"customer_id": "marie"}, own=CUSTOMER),
+    "GET /v1/customers/{customer_id}/notes": c(p={"customer_id": "marie"}, own=CUSTOMER),
+    "POST /v1/customers/{customer_id}/notes": c(
+        p={"customer_id": "marie"}, b={"body": "Préfère le lin lavé"}, own=CUSTOMER
+    ),
     "POST /v1/customers/{customer_id}/block": c(p={"customer_id": "paul"}, late=1, owner_status=(200, 404)),
     "POST /v1/customers/{customer_id}/unblock": c(p={"customer_id": "paul"}, late=1, owner_status=(200, 404)),
     "DELETE /v1/customers/sessions": c(late=2),

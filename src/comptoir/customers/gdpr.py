@@ -17,7 +17,7 @@ from comptoir.core import clock, erasure
 from comptoir.core.api import CustomerSection
 from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, golden, merging, profiles, records, search, sessions
+from comptoir.customers import consents, golden, merging, notes, profiles, records, search, sessions
 from comptoir.customers.events import CustomerErased
 from comptoir.customers.models import (
     Account,
@@ -55,6 +55,7 @@ def export(uow: UnitOfWork, customer_id: str, sections: Mapping[str, CustomerSec
             )
             for a in accounts
         ],
+        notes=notes.notes_of(uow, customer.id, limit=None),
         sections=profiles.collect_sections(
             uow, customer.id, {k: v for k, v in sections.items() if k != "customers"}
         ),
@@ -117,6 +118,7 @@ def erase(uow: UnitOfWork, customer_id: str, settings: Settings | None = None) -
     session.execute(delete(Segment).where(Segment.customer_id.in_(ids)))
     session.execute(delete(ConsentStatement).where(ConsentStatement.customer_id.in_(ids)))
     session.execute(delete(Account).where(Account.customer_id.in_(ids)))  # one-time tokens cascade
+    notes.erase_notes(uow, ids)
     sessions.end_sessions(uow, ids)  # the erased person's tokens stop working at once
     session.execute(delete(Review).where(or_(Review.customer_a.in_(ids), Review.customer_b.in_(ids))))
     session.execute(

@@ -291,3 +291,18 @@ class MatchModelRow(Base):
     pairs: Mapped[int] = mapped_column(Integer)
     parameters: Mapped[dict[str, Any]]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Note(Base):
+    """A staff note on a customer (what a seller should know next time): personal data, erased with them."""
+
+    __tablename__ = "customers_notes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(CUSTOMER_ID, ForeignKey("customers_customers.id"))
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    author_name: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_customers_notes_customer", "customer_id", "created_at"),)

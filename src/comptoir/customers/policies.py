@@ -191,6 +191,22 @@ def clean_segments(segments: Iterable[str]) -> list[str]:
     return out
 
 
+# -- staff notes on a customer ------------------------------------------------------------------------------------
+
+MAX_NOTE_LENGTH = 2000
+NOTES_SHOWN = 5  # the latest notes in the 360° view
+
+
+def clean_note(body: str) -> str:
+    """A note's text, trimmed; ``ValueError`` when empty or longer than :data:`MAX_NOTE_LENGTH`."""
+    text = body.strip()
+    if not text:
+        raise ValueError("a note needs some text")
+    if len(text) > MAX_NOTE_LENGTH:
+        raise ValueError(f"a note holds at most {MAX_NOTE_LENGTH} characters")
+    return text
+
+
 # -- who may see whom ---------------------------------------------------------------------------------------------
 
 CUSTOMER_FACING = frozenset({"web", "app"})

@@ -15,7 +15,7 @@ from comptoir.core.errors import Conflict, check_version, not_found
 from comptoir.core.pagination import Page, keyset_page
 from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import consents, golden, ingestion, merging, records, search
+from comptoir.customers import consents, golden, ingestion, merging, notes, records, search
 from comptoir.customers.events import CustomerUpdated
 from comptoir.customers.models import Customer, Identifier, SearchTerm, Segment, SourceRecord
 from comptoir.customers.normalisation import PERSON_FIELDS
@@ -221,7 +221,7 @@ def view_360(uow: UnitOfWork, customer_id: str, sections: Mapping[str, CustomerS
 
 
 def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
-    """This domain's own part of the 360° view: where the record comes from, consents, merges."""
+    """This domain's own part of the 360° view: where the record comes from, consents, merges, the latest notes."""
     return {
         "sources": [
             {
@@ -240,4 +240,5 @@ def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
         "identifiers": [i.model_dump(mode="json") for i in identifiers_of(uow, customer_id)],
         "merges": [m.model_dump(mode="json") for m in merging.merges_of(uow, customer_id)],
         "open_reviews": [r.id for r in merging.reviews_involving(uow, customer_id)],
+        "notes": [n.model_dump(mode="json") for n in notes.notes_of(uow, customer_id)],
     }

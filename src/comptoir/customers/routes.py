@@ -18,7 +18,7 @@ from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.pagination import Page
 from comptoir.core.types import AwareDatetime
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import accounts, consents, gdpr, ingestion, merging, profiles, records, search
+from comptoir.customers import accounts, consents, gdpr, ingestion, merging, notes, profiles, records, search
 from comptoir.customers.policies import SELF_ASSERTING_CHANNELS, may_access_customer
 from comptoir.customers.schemas import (
     Accepted,
@@ -44,6 +44,8 @@ from comptoir.customers.schemas import (
     LinkSignInIn,
     MergeIn,
     MergeOut,
+    NoteIn,
+    NoteOut,
     PasswordResetConfirmIn,
     Purpose,
     ReviewOut,
@@ -528,5 +530,23 @@ def add_identifier(customer_id: str, body: IdentifierIn, ctx: StaffWriter) -> Id
     staff_only(ctx)
     with ctx.uow() as uow:
         out = profiles.add_identifier(uow, customer_id, body.kind, body.value)
+        uow.commit()
+    return out
+
+
+@router.get("/{customer_id}/notes", summary="Staff notes on the customer, newest first")
+def list_notes(
+    customer_id: str, ctx: StaffReader, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[NoteOut]:
+    staff_only(ctx)
+    with ctx.reader() as uow:
+        return notes.notes_of(uow, customer_id, limit)
+
+
+@router.post("/{customer_id}/notes", status_code=201, summary="Add a staff note on the customer")
+def add_note(customer_id: str, body: NoteIn, ctx: StaffWriter) -> NoteOut:
+    staff_only(ctx)
+    with ctx.uow() as uow:
+        out = notes.add_note(uow, customer_id, body.body, ctx.actor)
         uow.commit()
     return out

@@ -8,7 +8,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from comptoir.core.types import AwareDatetime, BoundedDate
-from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES, clean_segments
+from comptoir.customers.policies import (
+    CONSENT_CHANNELS,
+    IMPORT_SOURCES,
+    MAX_NOTE_LENGTH,
+    PURPOSES,
+    SOURCES,
+    clean_segments,
+)
 
 Source = Literal["pos", "web", "app", "call-centre", "eticket", "account", "staff", "rectification"]
 ImportSource = Literal["pos", "web", "app", "call-centre", "eticket"]
@@ -243,6 +250,19 @@ class IdentifierOut(BaseModel):
     added_at: datetime
 
 
+class NoteIn(BaseModel):
+    body: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH, description="What the next seller should know")
+
+
+class NoteOut(BaseModel):
+    id: int
+    customer_id: str
+    author_id: str | None = Field(description="The employee (or key) who wrote it")
+    author_name: str | None = Field(description="The employee's name when written")
+    body: str
+    created_at: datetime
+
+
 class SourceRecordOut(BaseModel):
     id: str
     customer_id: str
@@ -325,6 +345,7 @@ class ExportOut(BaseModel):
     identifiers: list[IdentifierOut]
     merges: list[MergeOut]
     accounts: list[AccountOut]
+    notes: list[NoteOut] = Field(default_factory=list, description="Staff notes on the person")
     sections: dict[str, dict[str, Any]] = Field(description="What the other domains hold")
 
 

@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from comptoir.core.api import CustomerSection
+from comptoir.core.context import Actor
 from comptoir.core.db import Database
 from comptoir.core.errors import Problem
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.customers import accounts, consents, gdpr, ingestion, normalisation, profiles, sessions
+from comptoir.customers import accounts, consents, gdpr, ingestion, normalisation, notes, profiles, sessions
 from comptoir.customers import search as search_index
 from comptoir.customers.accounts import SignInOutcome
 from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES
@@ -32,6 +33,7 @@ from comptoir.customers.schemas import (
     ExportOut,
     IdentifierOut,
     IngestResult,
+    NoteOut,
     LinkRequestIn,
     LinkSignInIn,
     PasswordResetConfirmIn,
@@ -49,6 +51,7 @@ __all__ = [
     "SOURCES",
     "SignInOutcome",
     "add_identifier",
+    "add_note",
     "claim_sign_in_attempt",
     "consents_of",
     "erase",
@@ -56,6 +59,7 @@ __all__ = [
     "get_customer",
     "ingest",
     "may_contact",
+    "notes_of",
     "phone_display",
     "record_consents",
     "rectify",
@@ -125,6 +129,16 @@ def ingest(uow: UnitOfWork, source: str, record: CustomerRecord) -> IngestResult
 def add_identifier(uow: UnitOfWork, customer_id: str, kind: str, value: str) -> IdentifierOut:
     """File an external identifier (``receipt``, ``loyalty-card``…) so staff search finds the customer by it."""
     return profiles.add_identifier(uow, customer_id, kind, value)
+
+
+def add_note(uow: UnitOfWork, customer_id: str, body: str, actor: Actor) -> NoteOut:
+    """A staff note on the customer (1 to 2000 characters), signed by the employee acting; 422 if empty or long."""
+    return notes.add_note(uow, customer_id, body, actor)
+
+
+def notes_of(uow: UnitOfWork, customer_id: str, limit: int | None = 20) -> list[NoteOut]:
+    """The customer's staff notes, newest first (``None``: all)."""
+    return notes.notes_of(uow, customer_id, limit)
 
 
 def search(uow: UnitOfWork, query: str, limit: int = 20) -> list[SearchHit]:
