@@ -312,6 +312,9 @@ def a_customer_in_every_domain(
     # a goodwill gesture on her loyalty account, its reason naming her
     ok(client.post(f"/v1/loyalty/accounts/{me}/adjustments",
                    json={"points": 50, "reason": f"Geste commercial pour {GIVEN} {FAMILY}"}, headers=admin), 201)  # fmt: skip
+    # a staff note naming her, written at the shop
+    note = {"body": f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"}
+    ok(client.post(f"/v1/customers/{me}/notes", json=note, headers=rivoli), 201)
     # an open cart and a wishlist
     new_cart(client, web, [(LIN_M, 1)])
     ok(client.put(f"/v1/carts/wishlist/{SOIE_M}", headers=web))
@@ -341,12 +344,13 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     assert sections["loyalty"]["account"]["balance"] > 0 and sections["loyalty"]["entries"]
     assert sections["carts"]["open_cart"] is not None
     assert [item["sku"] for item in sections["carts"]["wishlist"]] == [SOIE_M]
+    assert [n["body"] for n in export["notes"]] == [f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"]
     exported = json.dumps(export, ensure_ascii=False)
     assert found_in(exported, needles()) and STREET in exported and COMMENT in exported
     # and the scan saw her data where expected before the erasure
     reached = {name.split(".")[0] for name in before}
     assert {"customers_customers", "orders_orders", "receipts_receipts", "returns_lines",
-            "core_outbox_events", "core_idempotency_keys", "core_webhook_attempts"} <= reached  # fmt: skip
+            "core_outbox_events", "core_idempotency_keys", "core_webhook_attempts", "customers_notes"} <= reached  # fmt: skip
     assert scan_folder(one_mail_folder)
 
     # when she is erased and every domain has handled it

@@ -251,7 +251,9 @@ class IdentifierOut(BaseModel):
 
 
 class NoteIn(BaseModel):
-    body: str = Field(min_length=1, max_length=MAX_NOTE_LENGTH, description="What the next seller should know")
+    body: str = Field(
+        min_length=1, max_length=MAX_NOTE_LENGTH, description="What the next seller should know"
+    )
 
 
 class NoteOut(BaseModel):
