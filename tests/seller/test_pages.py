@@ -208,3 +208,61 @@ def test_the_product_photo_is_served_to_signed_in_staff_only(client: Any, publis
     sign_in_pages(client, published, Role.SELLER, [RIVOLI])
     missing = client.get("/seller/media/ast_unknown?lang=fr")
     assert missing.status_code == 404 and "Introuvable" in missing.text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_note_is_added_to_the_customer_and_shown_with_its_author(
+    seller: Any, marie: str, lang: str
+) -> None:
+    view = page(seller, f"/seller/customers/{marie}", lang)
+    assert ("Aucune note pour l’instant." if lang == "fr" else "No note yet.") in view
+    added = seller.post(
+        f"/seller/customers/{marie}/notes?lang={lang}",
+        data={"body": "Préfère le lin lavé, taille S."},
+        headers={"HX-Request": "true"},
+    )
+    assert added.status_code == 200, added.text[:500]
+    assert "Préfère le lin lavé, taille S." in added.text and "Test seller" in added.text
+    assert ("Note ajoutée." if lang == "fr" else "Note added.") in added.text
+    plain = seller.post(
+        f"/seller/customers/{marie}/notes?lang={lang}",
+        data={"body": "Rappeler jeudi."},
+        follow_redirects=False,
+    )
+    assert plain.status_code == 303 and plain.headers["location"].startswith(f"/seller/customers/{marie}")
+    view = page(seller, f"/seller/customers/{marie}", lang)
+    assert view.index("Rappeler jeudi.") < view.index("Préfère le lin lavé, taille S.")  # newest first
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("body", ["   ", "x" * 2001])
+def test_an_empty_or_too_long_note_gives_the_form_again(
+    seller: Any, marie: str, lang: str, body: str
+) -> None:
+    for hx in ({"HX-Request": "true"}, {}):
+        answer = seller.post(f"/seller/customers/{marie}/notes?lang={lang}", data={"body": body}, headers=hx)
+        assert answer.status_code == 422
+        messages = {
+            ("fr", True): "Écrivez la note avant de l’ajouter.",
+            ("en", True): "Write the note before adding it.",
+            ("fr", False): "Une note tient en 2000 caractères au plus : raccourcissez-la.",
+            ("en", False): "A note holds at most 2000 characters: shorten it.",
+        }
+        assert messages[(lang, not body.strip())] in answer.text
+        assert 'name="body"' in answer.text
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_wishlist_is_shown_by_name_and_price(
+    seller: Any, published: Database, marie: str, lang: str
+) -> None:
+    from comptoir.carts import service as carts_service
+
+    with UnitOfWork(published) as uow:
+        carts_service.add_to_wishlist(uow, marie, LIN_S)
+        uow.commit()
+    view = page(seller, f"/seller/customers/{marie}", lang)  # no SKU code, no raw id in the text
+    assert ("Liste d’envies" if lang == "fr" else "Wishlist") in view
+    section = view[view.index('id="wishlist"') :]
+    assert ("Robe" if lang == "fr" else "dress").lower() in section.lower()
+    assert "59,90" in section or "59.90" in section

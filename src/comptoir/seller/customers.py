@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from comptoir.core.api import RequestContext
-from comptoir.core.errors import NotFound
+from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import require_page
 from comptoir.customers import service as customers_service
@@ -18,10 +18,11 @@ from comptoir.customers.schemas import CustomerOut
 from comptoir.orders import service as orders_service
 from comptoir.receipts import service as receipts_service
 from comptoir.seller import sections
-from comptoir.seller.common import SellerRoute, render, shop_of
+from comptoir.seller.common import SellerRoute, gettext, keep_language, render, shop_of
 
 router = APIRouter(prefix="/seller/customers", include_in_schema=False, route_class=SellerRoute)
 Reader = Annotated[RequestContext, Depends(require_page("customers", "read"))]
+Writer = Annotated[RequestContext, Depends(require_page("customers", "write"))]
 # An order number (CMD-7K2M9QXA) or a receipt number (T-CMD-7K2M9QXA), as read out or scanned.
 NUMBER = re.compile(r"^\s*(T[\s-]*)?CMD[\s-]*[0-9A-Z]{8}\s*$", re.IGNORECASE)
 
@@ -106,18 +107,53 @@ def results(request: Request, ctx: Reader, q: str = "") -> Response:
     return render(request, "seller/_customer_results.html", q=q, found=found, searched=bool(q.strip()))
 
 
-@router.get("/{customer_id}")
-def view(request: Request, customer_id: str, ctx: Reader) -> Response:
+def _customer_page(
+    request: Request, ctx: RequestContext, customer_id: str, *, fragment: bool = False, **note: object
+) -> Response:
+    """The customer's 360° page, or only its notes (``fragment``: what the notes form swaps in)."""
     shop = shop_of(ctx)
     with ctx.reader() as uow:
         data = customers_service.view_360(uow, customer_id, ctx.state.customer_sections)
-        shown = sections.present(uow, request, data.sections)
+        shown = sections.present(uow, request, data.sections, shop=shop)
     return render(
         request,
-        "seller/customer.html",
+        "seller/sections/notes.html" if fragment else "seller/customer.html",
+        status_code=422 if note.get("note_error") else 200,
         active="customer",
         customer=data.customer,
         s=shown,
         shop=shop,
         places=shown["places"],
+        notes_action=keep_language(request, f"/seller/customers/{data.customer.id}/notes"),
+        **note,
     )
+
+
+@router.get("/{customer_id}")
+def view(request: Request, customer_id: str, ctx: Reader) -> Response:
+    return _customer_page(request, ctx, customer_id)
+
+
+@router.post("/{customer_id}/notes")
+def add_note(
+    request: Request, customer_id: str, ctx: Writer, body: Annotated[str, Form(max_length=20000)] = ""
+) -> Response:
+    """A note for the colleagues: the notes again (HTMX), or back to the customer's page."""
+    fragment = request.headers.get("hx-request") == "true"
+    _ = gettext(request)
+    error = None
+    try:
+        with ctx.uow() as uow:
+            customers_service.add_note(uow, customer_id, body, ctx.actor)
+            uow.commit()
+    except InvalidInput:
+        error = (
+            _("Write the note before adding it.")
+            if not body.strip()
+            else _("A note holds at most 2000 characters: shorten it.")
+        )
+    if error:
+        return _customer_page(request, ctx, customer_id, fragment=fragment, note_error=error, note_body=body)
+    if fragment:
+        return _customer_page(request, ctx, customer_id, fragment=True, note_saved=True)
+    return RedirectResponse(keep_language(request, f"/seller/customers/{customer_id}#notes"), 303)

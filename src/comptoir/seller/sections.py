@@ -14,7 +14,8 @@ from fastapi import Request
 
 from comptoir.catalog import service as catalog_service
 from comptoir.core.uow import UnitOfWork
-from comptoir.seller.common import catalogue_locale, channel_place, page_image, place_names
+from comptoir.pricing import service as pricing_service
+from comptoir.seller.common import CURRENCY, catalogue_locale, channel_place, page_image, place_names
 
 KNOWN = ("customers", "loyalty", "orders", "returns", "payments", "receipts", "carts", "pricing")
 DATE_KEYS = ("created_at", "received_at", "sent_at", "expires_at", "occurred_at", "updated_at", "stated_at")
@@ -58,13 +59,17 @@ def _rows(section: dict[str, Any], key: str) -> list[SimpleNamespace]:
     return [_item(r) for r in section.get(key) or [] if isinstance(r, dict)]
 
 
-def present(uow: UnitOfWork, request: Request, raw: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Each known section, parsed; ``failed`` names the sections that could not be read."""
+def present(
+    uow: UnitOfWork, request: Request, raw: dict[str, dict[str, Any]], *, shop: str | None = None
+) -> dict[str, Any]:
+    """Each known section, parsed; ``failed`` names the sections that could not be read. Prices (of the
+    wishlist) are those of ``shop``."""
     out: dict[str, Any] = {"failed": [n for n in KNOWN if "error" in (raw.get(n) or {})]}
     ok = {n: raw[n] for n in KNOWN if n in raw and "error" not in raw[n]}
     customers = ok.get("customers", {})
     out["consents"] = _rows(customers, "consents")
     out["identifiers"] = _rows(customers, "identifiers")
+    out["notes"] = _rows(customers, "notes")
     out["sources"] = sorted({s.get("source") for s in customers.get("sources") or [] if s.get("source")})
     if "loyalty" in ok:
         loyalty = _item(ok["loyalty"])
@@ -82,6 +87,7 @@ def present(uow: UnitOfWork, request: Request, raw: dict[str, dict[str, Any]]) -
     out["coupons"] = [c for c in _rows(ok.get("pricing", {}), "coupons") if c.status == "active"]
     cart = (ok.get("carts") or {}).get("open_cart")
     out["cart"] = _cart(uow, request, cart) if isinstance(cart, dict) else None
+    out["wishlist"] = _wishlist(uow, request, (ok.get("carts") or {}).get("wishlist") or [], shop)
     places = {channel_place(o.channel) for o in out["open_orders"] + out["recent_orders"]}
     places |= {r.place_id for r in out["returns"] + out["receipts"]}
     places.add(channel_place(cart.get("channel_started")) if isinstance(cart, dict) else None)
@@ -98,3 +104,25 @@ def _cart(uow: UnitOfWork, request: Request, raw: dict[str, Any]) -> SimpleNames
         line.name = variant.name if variant else line.name
         line.image = page_image(variant.image_url) if variant else None
     return cart
+
+
+def _wishlist(uow: UnitOfWork, request: Request, raw: list[Any], shop: str | None) -> list[SimpleNamespace]:
+    """The wishlisted products still in the catalogue, named in the page's language, with a photo the
+    page can show and the price here."""
+    items = [_item(x) for x in raw if isinstance(x, dict) and x.get("sku")]
+    skus = [x.sku for x in items]
+    variants = catalog_service.get_variants(uow, skus, catalogue_locale(request))
+    channel = f"store:{shop}" if shop else "store"
+    prices = pricing_service.shelf_prices(
+        uow, skus, currency=CURRENCY, channel=channel, store_id=shop, customer_id=None
+    )
+    shown = []
+    for item in items:
+        variant = variants.get(item.sku)
+        if variant is None:
+            continue  # left the catalogue: nothing a seller could show or sell
+        item.name = variant.name
+        item.image = page_image(variant.image_url or item.image_url)
+        item.price = prices.get(item.sku)
+        shown.append(item)
+    return shown
