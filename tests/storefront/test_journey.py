@@ -1,6 +1,7 @@
-"""A shopper's journey on a phone, in French and in English, on the demo retailer: search, stock near a
-postcode, click & collect paid by a card that needs 3-D Secure (the bank's challenge completed inside the
-payment page), and the confirmation. Every page passes ``check_page`` at phone size.
+"""A shopper's journey on a phone, in French and in English, on the demo retailer: sign up and sign in,
+search, stock near a postcode, click & collect paid by a card that needs 3-D Secure (the bank's challenge
+completed inside the payment page), the confirmation, then the order in the account's orders and its
+detail. Every page passes ``check_page`` at phone size.
 
 The card provider is the sandbox run as its own process (as in production, a provider reached over HTTP):
 its challenge page is served to the browser and its signed events are posted back to Comptoir.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,9 @@ WORDS = {
         "place": "Valider la commande",
         "thanks": "Merci pour votre commande",
         "confirmed": "est confirmée",
+        "create": "Créer mon compte",
+        "sign_in": "Se connecter",
+        "hello": "Bonjour Inès",
     },
     "en": {
         "query": "dress",
@@ -95,8 +100,33 @@ WORDS = {
         "place": "Place the order",
         "thanks": "Thank you for your order",
         "confirmed": "is confirmed",
+        "create": "Create my account",
+        "sign_in": "Sign in",
+        "hello": "Hello Inès",
     },
 }
+
+
+PASSWORD = "une phrase de passe longue"
+ORDER_NUMBER = re.compile(r"CMD-[0-9A-Z]{8}")
+
+
+def sign_up_and_in(page: Any, words: dict[str, str], email: str) -> None:
+    """Through the pages, as the shopper does (the account journey checks these pages themselves)."""
+    page.goto("/shop/sign-up")
+    page.fill("#given_name", "Inès")
+    page.fill("#family_name", "Parcours")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name=words["create"]).click()
+    page.goto("/shop/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main form").get_by_role("button", name=words["sign_in"]).click()
+    assert page.url.endswith("/shop/account"), page.inner_text("main")
+    assert words["hello"] in page.inner_text("h1")
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -105,6 +135,8 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
 ) -> None:
     words = WORDS[lang]
     page = new_page(lang, "phone")
+    email = f"journey-{lang}.{uuid.uuid4().hex[:8]}@exemple.fr"
+    sign_up_and_in(page, words, email)
     page.goto("/shop")
     check_page(page, "shop-home")
     with page.expect_navigation():
@@ -146,7 +178,7 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
     # click & collect at Paris Rivoli, paid with a card that needs 3-D Secure
     page.get_by_label(re.compile(re.escape(words["collect"]))).check()
     page.select_option("#f-pickup_place_id", "st_paris_rivoli")
-    page.fill("#f-email", f"journey-{lang}@exemple.fr")
+    page.fill("#f-email", email)
     page.select_option("#f-card", "tok_3ds")
     with page.expect_navigation():
         page.get_by_role("button", name=words["place"]).click()
@@ -160,6 +192,19 @@ def test_search_check_stock_near_me_and_collect_with_3d_secure(
     assert words["thanks"] in text and words["confirmed"] in text
     assert "Comptoir Paris Rivoli" in text
     check_page(page, "shop-confirmation")
+    number = ORDER_NUMBER.search(text)
+    assert number is not None, text
+
+    # the order is in the account: listed by its number, then its detail
+    page.goto("/shop/account/orders")
+    assert number.group() in page.inner_text("main")
+    check_page(page, f"shop-account-orders-{lang}")
+    with page.expect_navigation():
+        page.get_by_role("link", name=number.group()).first.click()
+    assert "/shop/account/orders/" in page.url
+    detail = page.inner_text("main")
+    assert number.group() in detail and "Comptoir Paris Rivoli" in detail
+    check_page(page, f"shop-account-order-{lang}")
 
 
 def test_the_shop_fits_a_larger_window(new_page: Callable[..., Any], check_page: Callable[..., Path]) -> None:
