@@ -1,5 +1,5 @@
 """The seller's journey in Chromium, in French and in English: sign in, find the customer as you type,
-open the 360° view, build the cart by scanning a barcode with the tablet's camera (a fake camera feed),
+open the 360° view (with the customer's wishlist) and leave a note for the colleagues, build the cart by scanning a barcode with the tablet's camera (a fake camera feed),
 and sell in the shop with the e-receipt sent — each page checked at 1024×768 and 768×1024."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from comptoir.carts import service as carts
 from comptoir.core.dispatcher import Dispatcher, dispatcher_config
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
@@ -21,6 +22,7 @@ from comptoir.domains import build_bus
 from tests.support.browser import SECRET_KEY
 
 SHOP = "st_paris_rivoli"
+NOTE_BUTTON = {"fr": "Ajouter la note", "en": "Add the note"}
 
 
 def a_product_sold_here(db: Any) -> tuple[str, str]:
@@ -93,6 +95,9 @@ def test_a_seller_sells_in_the_shop_with_the_e_receipt(
 ) -> None:
     sku, gtin = a_product_sold_here(live_server.db)
     customer_id, family = a_customer(live_server.db)
+    with UnitOfWork(live_server.db) as uow:
+        carts.add_to_wishlist(uow, customer_id, sku)
+        uow.commit()
     camera = chromium_with_camera(fake_camera(gtin))
     for viewport in ("tablet-portrait", "tablet"):
         page = new_page(lang, viewport, role="seller", shops=[SHOP])
@@ -105,6 +110,13 @@ def test_a_seller_sells_in_the_shop_with_the_e_receipt(
         page.click(f"#results a[href='/seller/customers/{customer_id}']")
         page.wait_for_url(f"**/seller/customers/{customer_id}")
         check_page(page, f"seller-360-{lang}-{viewport}")
+        wished = page.locator("#wishlist + ul li")
+        assert wished.count() == 1 and sku not in wished.inner_text() and "€" in wished.inner_text()
+        note = f"Préfère être appelée le matin ({viewport})"
+        page.fill("#notes textarea[name=body]", note)
+        page.locator("#notes").get_by_role("button", name=NOTE_BUTTON[lang]).click()
+        page.wait_for_selector(f"#notes li:has-text('{note}')")
+        check_page(page, f"seller-360-note-{lang}-{viewport}")
     page = new_page(lang, "tablet", role="seller", shops=[SHOP], browser=camera)
     page.goto(f"/seller/cart?customer_id={customer_id}")
     check_page(page, f"seller-cart-empty-{lang}")
