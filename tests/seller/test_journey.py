@@ -112,6 +112,7 @@ def test_a_seller_sells_in_the_shop_with_the_e_receipt(
         check_page(page, f"seller-360-{lang}-{viewport}")
         wished = page.locator("#wishlist + ul li")
         assert wished.count() == 1 and sku not in wished.inner_text() and "€" in wished.inner_text()
+        assert wished.locator("img[src^='/seller/media/']").count() == 1  # the photo, as the app serves it
         note = f"Préfère être appelée le matin ({viewport})"
         page.fill("#notes textarea[name=body]", note)
         page.locator("#notes").get_by_role("button", name=NOTE_BUTTON[lang]).click()
