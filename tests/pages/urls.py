@@ -40,14 +40,4 @@ EXAMPLES: dict[str, list[str]] = {
     "pages": ["/pages/orders/picking?place_id=st_paris_rivoli"],
 }
 
-_PHONE_TABLE = (
-    "its table is wider than a phone (390 px): a domain page from before the design system, whose tables "
-    "do not scroll inside the page"
-)
-
-XFAIL: dict[str, str] = {
-    # The staff home in French: the storefront's catalogue has no "Storefront" (the link's title).
-    "/pages/@fr": "the link to the storefront reads 'Storefront' in French (msgid missing from its catalogue)",
-    "/pages/receipts@phone": _PHONE_TABLE,
-    "/pages/returns@phone": _PHONE_TABLE,
-}
+XFAIL: dict[str, str] = {}

@@ -4,6 +4,7 @@ confirmation), the wishlist, and a shopper reaching nobody else's cart or order.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -157,7 +158,11 @@ def test_click_and_collect_with_3d_secure_completed_in_the_page(client: TestClie
     # the shopper confirms in the bank's frame; the provider tells Comptoir
     sandbox = embedded_sandbox()
     assert sandbox is not None
-    reference = next(i.id for i in sandbox.intents.values() if i.status == "requires_action")
+    # this order's challenge, named in the frame's address (other tests leave intents awaiting theirs)
+    found = re.search(r'src="http://sandbox\.invalid/3ds/([^"/?]+)', pay.text)
+    assert found is not None
+    reference = found.group(1)
+    assert sandbox.intents[reference].status == "requires_action"
     sandbox.authenticate(reference, "success")
     deliver_sandbox_events(client)
     done = client.get(f"{pay_url}/status", headers={"HX-Request": "true"})

@@ -109,6 +109,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Browser tests run last, after any shuffling: Playwright's synchronous API keeps an asyncio loop
+    running in the test thread while its session-wide browser lives, and ``asyncio.run`` in a later test
+    would refuse to start beside it."""
+    items = session.items
+    items[:] = [i for i in items if i.get_closest_marker("browser") is None] + [
+        i for i in items if i.get_closest_marker("browser") is not None
+    ]
+
+
 # -- the server ------------------------------------------------------------------------------------
 
 

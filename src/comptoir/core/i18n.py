@@ -61,6 +61,11 @@ def _catalogue_path(package: str, lang: str) -> Path:
 
 
 @lru_cache(maxsize=64)
+def N_(message: str) -> str:
+    """Mark a message id for extraction (``make i18n``) where it is translated later, when rendered."""
+    return message
+
+
 def translations(package: str, locale: str | None) -> NullTranslations:
     """The gettext translations of ``package`` (e.g. ``"comptoir.orders"``) for a locale; English is identity.
 

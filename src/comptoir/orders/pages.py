@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from comptoir.catalog import service as catalog_service
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import InvalidInput, Problem
+from comptoir.core.i18n import N_
 from comptoir.core.web import Pages, page_language, require_page
 from comptoir.orders import policies, service
 from comptoir.stores import service as stores_service
@@ -19,11 +20,6 @@ router = APIRouter(prefix="/pages/orders", include_in_schema=False)
 
 # (title message id, path) of this domain's entry pages, linked from the page menu.
 PAGES: list[tuple[str, str]] = [("Orders to prepare", "/pages/orders/picking"), ("Orders", "/pages/orders")]
-
-
-def N_(message: str) -> str:
-    """Mark a message id for extraction; it is translated when rendered."""
-    return message
 
 
 # What staff read for each status, kind, mode and action (translated in the templates with label()).

@@ -13,17 +13,13 @@ from xml.sax.saxutils import escape
 
 from babel.numbers import format_percent
 
-from comptoir.core.i18n import babel_locale, format_money, format_when, translations
+from comptoir.core.i18n import N_, babel_locale, format_money, format_when, translations
 from comptoir.core.web import Pages
 from comptoir.receipts import policies
 from comptoir.receipts.schemas import ReceiptDocument
 
 pages = Pages(__package__ or "comptoir.receipts")
 PACKAGE = "comptoir.receipts"
-
-
-def N_(message: str) -> str:
-    return message
 
 
 METHODS = {

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
 
 from comptoir.core.api import RequestContext
+from comptoir.core.i18n import N_
 from comptoir.core.web import require_page
 
 router = APIRouter(prefix="/pages/returns", include_in_schema=False)
 StaffReader = Annotated[RequestContext, Depends(require_page("returns", "read"))]
 
 # (title message id, path) of this domain's entry pages, linked from the page menu.
-PAGES: list[tuple[str, str]] = [("Returns", "/pages/returns")]
+PAGES: list[tuple[str, str]] = [(N_("Returns"), "/pages/returns")]
 
 
 @router.get("")

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import Problem
-from comptoir.core.i18n import translations
+from comptoir.core.i18n import N_, translations
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import Pages, page_language
 from comptoir.customers import service as customers_service
@@ -22,11 +22,6 @@ pages = Pages(PACKAGE)
 CURRENCY = "EUR"
 # The catalogue serves images to API keys under /v1; the seller's pages read them through /seller/media.
 _API_MEDIA, _PAGE_MEDIA = "/v1/catalog/media", "/seller/media"
-
-
-def N_(message: str) -> str:
-    """Mark a message id for extraction; it is translated when rendered."""
-    return message
 
 
 def gettext(request: Request) -> Callable[[str], str]:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from comptoir.catalog import service as catalog_service
 from comptoir.core.api import RequestContext
 from comptoir.core.errors import NotFound, Problem
+from comptoir.core.i18n import N_
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import require_page
 from comptoir.customers import service as customers_service
@@ -22,7 +23,6 @@ from comptoir.receipts import service as receipts_service
 from comptoir.returns import service as returns_service
 from comptoir.returns.schemas import TakeBackIn
 from comptoir.seller.common import (
-    N_,
     SellerRoute,
     catalogue_locale,
     channel_place,

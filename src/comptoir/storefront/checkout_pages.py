@@ -244,12 +244,13 @@ def pay_status(request: Request, shop: Shopper, order_id: str) -> Response:
 
 @router.get("/return")
 def back_from_the_bank(request: Request, shop: Shopper) -> Response:
-    """Where the card provider sends the shopper back after 3-D Secure: the order's payment page."""
+    """Where the card provider sends the shopper back after 3-D Secure: the order's payment page (the cart
+    when this browser placed no order, e.g. a bookmarked or expired return address)."""
     claims = tokens.verify(
         shop.ctx.settings.secret_key, ORDER_PURPOSE, request.cookies.get(ORDER_COOKIE) or ""
     )
     if claims is None or "order" not in claims:
-        raise NotFound("No order placed from this browser.")
+        return RedirectResponse("/shop/cart", status_code=303)
     return RedirectResponse(f"/shop/checkout/pay/{claims['order']}", status_code=303)
 
 
