@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import service as inventory_service
@@ -77,22 +78,22 @@ def _shop() -> ColumnElement[str | None]:
     )
 
 
-def _units() -> ColumnElement[int]:
+def _line_sum(column: InstrumentedAttribute[int]) -> ColumnElement[int]:
+    """The order's lines' total of ``column`` (0 without lines), as a correlated subquery."""
     return (
-        select(func.coalesce(func.sum(OrderLine.quantity), 0))
+        select(func.coalesce(func.sum(column), 0))
         .where(OrderLine.order_id == Order.id)
         .correlate(Order)
         .scalar_subquery()
     )
+
+
+def _units() -> ColumnElement[int]:
+    return _line_sum(OrderLine.quantity)
 
 
 def _returned() -> ColumnElement[int]:
-    return (
-        select(func.coalesce(func.sum(OrderLine.returned_quantity), 0))
-        .where(OrderLine.order_id == Order.id)
-        .correlate(Order)
-        .scalar_subquery()
-    )
+    return _line_sum(OrderLine.returned_quantity)
 
 
 def sales_summary(
