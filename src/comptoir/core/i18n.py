@@ -60,7 +60,6 @@ def _catalogue_path(package: str, lang: str) -> Path:
     return Path(str(resources.files(package))) / "locale" / lang / "LC_MESSAGES" / "messages.po"
 
 
-@lru_cache(maxsize=64)
 def N_(message: str) -> str:
     """Mark a message id for extraction (``make i18n``) where it is translated later, when rendered."""
     return message
@@ -70,12 +69,16 @@ def translations(package: str, locale: str | None) -> NullTranslations:
     """The gettext translations of ``package`` (e.g. ``"comptoir.orders"``) for a locale; English is identity.
 
     Domains write ``t = translations(__package__, locale)`` then ``t.gettext("Your receipt")`` so that
-    ``make i18n`` finds the message ids.
+    ``make i18n`` finds the message ids. Each catalogue is compiled once per process and language.
     """
+    return _compiled(package, language_of(locale))
+
+
+@lru_cache(maxsize=128)
+def _compiled(package: str, lang: str) -> NullTranslations:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
-    lang = language_of(locale)
     path = _catalogue_path(package, lang)
     if lang == "en" or not path.exists():
         return NullTranslations()
