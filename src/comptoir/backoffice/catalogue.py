@@ -1,8 +1,6 @@
 """Catalogue and assets: products found by name with their photos, status and price, and the assets
 whose usage rights expire soon (renew the licence or replace the file before then)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request

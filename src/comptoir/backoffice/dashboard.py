@@ -1,8 +1,6 @@
 """The dashboard: sales by channel and by shop, the click & collect share, pickups ready on time and
 returns, for a period and a shop — from the domains' aggregate reads, shaped for charts and tables."""
 
-from __future__ import annotations
-
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal

@@ -1,8 +1,6 @@
 """Orders: the list with its filters (channel, shop, status, dates) and an order's detail page (lines
 with product names and photos, payments, fulfilment and pickup, returns, the timeline of events)."""
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 

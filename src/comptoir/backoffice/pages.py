@@ -1,8 +1,6 @@
 """The back office (``/back-office``): one navigation over the dashboard, the catalogue and its assets,
 stores and hours, stock and counts, promotions and loyalty, and orders with their detail."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter
 
 from comptoir.backoffice import catalogue, dashboard, order_pages, promotions, stock, store_pages

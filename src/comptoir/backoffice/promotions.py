@@ -1,8 +1,6 @@
 """Promotions and loyalty: the promotions (running first) with their budget used, a promotion's detail
 in words, and the loyalty programme's tiers with their members."""
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import Annotated, Any
 

@@ -1,8 +1,6 @@
 """Stock and counts: a shop's stock with product names and photos, its latest count's variances, and its
 stock accuracy over its counts as a chart."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request

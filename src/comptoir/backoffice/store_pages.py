@@ -2,8 +2,6 @@
 over a range of dates at once (the stores service's bulk special days); the channel audit (what the
 store locator, Google and the other channels show against the source of truth)."""
 
-from __future__ import annotations
-
 from datetime import date, timedelta
 from typing import Annotated, Any
 

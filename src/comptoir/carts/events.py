@@ -5,8 +5,6 @@ null while anonymous), the channel that acted, the number of lines and items, an
 that moment (a string, null when the cart could not be priced).
 """
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from comptoir.core.events import DomainEvent

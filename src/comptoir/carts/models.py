@@ -5,8 +5,6 @@ One row per cart and one per line. A customer has at most one cart in an open st
 time. The version is bumped by a guarded UPDATE on every change (see ``editing.lock``).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

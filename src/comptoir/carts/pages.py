@@ -1,8 +1,6 @@
 """carts: the seller's tablet cart now lives in the seller app (``/seller/cart``: scan, quantities,
 coupons, then the sale or the order). ``/pages/carts`` sends staff there, keeping the customer."""
 
-from __future__ import annotations
-
 from typing import Annotated
 from urllib.parse import urlencode
 

@@ -6,8 +6,6 @@ customer's with the customer token (``X-Customer-Token``); staff channels reach 
 Changes accept ``If-Match: "<version>"`` (412 when the cart moved on); POSTs accept ``Idempotency-Key``.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response

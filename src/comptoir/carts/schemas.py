@@ -4,15 +4,14 @@ The contract with the other domains (docs/domain-contracts.md) is ``get_cart(uow
 and ``mark_ordered(uow, cart_id, order_id)``; the rest are the API's own types.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from comptoir.carts import policies
 from comptoir.core.money import iso_currency
+from comptoir.core.types import Schema
 from comptoir.pricing.schemas import PricedCart
 
 # open: being filled; abandoned: untouched for the configured delay (any change re-opens it);
@@ -31,7 +30,7 @@ def _coupon(code: str) -> str:
     return norm
 
 
-class CartLineOut(BaseModel):
+class CartLineOut(Schema):
     line_id: str
     sku: str
     quantity: int
@@ -42,7 +41,7 @@ class CartLineOut(BaseModel):
     updated_at: datetime
 
 
-class CartOut(BaseModel):
+class CartOut(Schema):
     id: str
     customer_id: str | None
     anonymous: bool = Field(description="Reached with its cart token until a customer claims it")
@@ -73,25 +72,25 @@ class CartCreatedOut(CartOut):
     )
 
 
-class LineIn(BaseModel):
+class LineIn(Schema):
     model_config = ConfigDict(extra="forbid")
     sku: str = Sku
     quantity: int = Quantity
 
 
-class LinePatch(BaseModel):
+class LinePatch(Schema):
     model_config = ConfigDict(extra="forbid")
     quantity: int = Quantity
 
 
-class CouponIn(BaseModel):
+class CouponIn(Schema):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=64, examples=["WELCOME10"])
 
     _norm = field_validator("code")(classmethod(lambda cls, v: _coupon(v)))
 
 
-class CartIn(BaseModel):
+class CartIn(Schema):
     """Start a cart. With a customer token it is that customer's; staff channels may name the
     customer (a seller starting a cart on the tablet); otherwise it is anonymous."""
 
@@ -114,12 +113,12 @@ class CartIn(BaseModel):
         return out
 
 
-class AttachCustomerIn(BaseModel):
+class AttachCustomerIn(Schema):
     model_config = ConfigDict(extra="forbid")
     customer_id: str = Field(min_length=1, max_length=64)
 
 
-class MergeOut(BaseModel):
+class MergeOut(Schema):
     cart: CartOut
     merged_cart_id: str | None = Field(description="The anonymous cart closed as merged, if one was")
     lines_added: int
@@ -130,7 +129,7 @@ class MergeOut(BaseModel):
 # -- wishlists -------------------------------------------------------------------------------------------
 
 
-class WishlistItemOut(BaseModel):
+class WishlistItemOut(Schema):
     sku: str
     product_id: str | None = Field(description="null when the SKU has left the catalogue")
     product_code: str | None
@@ -144,6 +143,6 @@ class WishlistItemOut(BaseModel):
     added_at: datetime
 
 
-class WishlistOut(BaseModel):
+class WishlistOut(Schema):
     customer_id: str
     items: list[WishlistItemOut] = Field(description="Newest first")

@@ -1,8 +1,6 @@
 """carts: the wishlist's HTTP API — the signed-in customer's own list (customer token), which staff
 channels read for a customer they name. Included before the carts' routes (``/v1/carts/{cart_id}``)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query

@@ -1,7 +1,5 @@
 """HTTP API of the digital assets: upload, rights, listing (expiring rights), and file delivery."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Literal
 

@@ -1,8 +1,6 @@
 """Facts the catalogue publishes (other domains and webhooks subscribe to them). Primitive fields only:
 ids, codes, SKUs, channel and locale names."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from comptoir.core.events import DomainEvent

@@ -6,8 +6,6 @@ indexes on PostgreSQL, both kept in step by triggers) are created by the migrati
 ``0003_catalog``; no model describes them (see ``UNMANAGED_TABLES`` below).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any

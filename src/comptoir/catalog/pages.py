@@ -1,8 +1,6 @@
 """Reference pages for staff: search the catalogue (seller tablet, back office) and the image rights
 that expire soon. Same services as the API; the key signed in decides the channel and its rights."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request

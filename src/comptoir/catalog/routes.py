@@ -3,8 +3,6 @@
 Thin: parse, call the service, set ETag/Location. Assets, search and files have their own modules.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response

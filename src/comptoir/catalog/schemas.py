@@ -7,11 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from comptoir.catalog import policies
 from comptoir.core.money import DecimalStr
-from comptoir.core.types import AwareDatetime
+from comptoir.core.types import AwareDatetime, Schema
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
 SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
@@ -23,7 +23,7 @@ TaxClass = Literal["standard", "intermediate", "reduced", "super_reduced"]
 LocalisedText = dict[str, str]
 
 
-class _In(BaseModel):
+class _In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -53,7 +53,7 @@ class CategoryPatch(_In):
     position: int | None = None
 
 
-class CategoryOut(BaseModel):
+class CategoryOut(Schema):
     id: str
     code: str
     parent_id: str | None
@@ -105,7 +105,7 @@ class FamilyIn(_In):
     attributes: list[FamilyAttribute] = Field(default_factory=list)
 
 
-class FamilyOut(BaseModel):
+class FamilyOut(Schema):
     code: str
     label: LocalisedText
     attributes: list[FamilyAttribute]
@@ -114,7 +114,7 @@ class FamilyOut(BaseModel):
 # -- products and variants --------------------------------------------------------------------------
 
 
-class Measure(BaseModel):
+class Measure(Schema):
     value: str = Field(examples=["350"])
     unit: str = Field(examples=["g"])
 
@@ -193,7 +193,7 @@ class ProductPatch(_In):
     _origin = field_validator("origin")(_country)
 
 
-class VariantOut(BaseModel):
+class VariantOut(Schema):
     """A sellable variant as other domains see it (orders, pricing, inventory, recommendations)."""
 
     id: str
@@ -213,7 +213,7 @@ class VariantOut(BaseModel):
     position: int
 
 
-class VariantSummary(BaseModel):
+class VariantSummary(Schema):
     """What carts, orders, pricing, inventory and recommendations need of a SKU, fetched in one batch."""
 
     sku: str
@@ -236,7 +236,7 @@ class VariantSummary(BaseModel):
     )
 
 
-class AssetBrief(BaseModel):
+class AssetBrief(Schema):
     id: str
     kind: str
     role: str | None
@@ -245,7 +245,7 @@ class AssetBrief(BaseModel):
     renditions: dict[str, str]
 
 
-class ProductOut(BaseModel):
+class ProductOut(Schema):
     id: str
     code: str
     family: str
@@ -269,7 +269,7 @@ class ProductOut(BaseModel):
     updated_at: datetime
 
 
-class ProductSummary(BaseModel):
+class ProductSummary(Schema):
     id: str
     code: str
     family: str
@@ -286,7 +286,7 @@ class PublicationIn(_In):
     locale: str = Field(pattern=r"^[a-z]{2}_[A-Z]{2}$")
 
 
-class PublicationOut(BaseModel):
+class PublicationOut(Schema):
     channel: str
     locale: str
     published_at: datetime
@@ -300,20 +300,20 @@ class BulkPublicationIn(_In):
     locales: list[str] = Field(min_length=1, examples=[["fr_FR", "en_GB"]])
 
 
-class IncompletePublication(BaseModel):
+class IncompletePublication(Schema):
     code: str
     channel: str
     locale: str
     missing: list[str]
 
 
-class BulkPublicationOut(BaseModel):
+class BulkPublicationOut(Schema):
     published: int
     already: int = Field(description="Publications that existed already")
     incomplete: list[IncompletePublication] = Field(description="Not published: what each misses there")
 
 
-class CompletenessOut(BaseModel):
+class CompletenessOut(Schema):
     channel: str
     locale: str
     score: int = Field(description="0 to 100")
@@ -331,7 +331,7 @@ class RelationsIn(_In):
     related: list[str] = Field(max_length=200, description="Ids or codes, in display order")
 
 
-class RelatedProduct(BaseModel):
+class RelatedProduct(Schema):
     product_id: str
     code: str
     kind: RelationKind
@@ -387,7 +387,7 @@ class AssetPatch(_In):
     rights: RightsIn | None = Field(default=None, description="Replaces the asset's rights as a whole")
 
 
-class AssetOut(BaseModel):
+class AssetOut(Schema):
     id: str
     product_id: str | None
     kind: str
@@ -407,7 +407,7 @@ class AssetOut(BaseModel):
     updated_at: datetime
 
 
-class AssetFile(BaseModel):
+class AssetFile(Schema):
     """Where to read an asset's bytes from (service → route)."""
 
     storage_key: str
@@ -418,7 +418,7 @@ class AssetFile(BaseModel):
 # -- search ------------------------------------------------------------------------------------------
 
 
-class SearchQuery(BaseModel):
+class SearchQuery(Schema):
     q: str = Field(default="", max_length=200)
     locale: str = "fr_FR"
     filters: dict[str, list[str]] = Field(
@@ -435,13 +435,13 @@ class SearchQuery(BaseModel):
     )
 
 
-class FacetValue(BaseModel):
+class FacetValue(Schema):
     value: str
     label: str | None = Field(default=None, description="Category name in the locale, attribute option …")
     count: int
 
 
-class HitPrice(BaseModel):
+class HitPrice(Schema):
     """What a search hit costs here: its lowest variant price ("from"), as the pricing domain resolves it
     for the caller's channel, store and customer."""
 
@@ -453,7 +453,7 @@ class HitPrice(BaseModel):
     varies: bool = Field(description="True when the variants do not all cost the same")
 
 
-class SearchHit(BaseModel):
+class SearchHit(Schema):
     product_id: str
     code: str
     name: str
@@ -463,7 +463,7 @@ class SearchHit(BaseModel):
     price: HitPrice | None = Field(default=None, description="None when no price list prices it here")
 
 
-class SearchResult(BaseModel):
+class SearchResult(Schema):
     total: int
     hits: list[SearchHit]
     facets: dict[str, list[FacetValue]]
@@ -475,13 +475,13 @@ class SearchResult(BaseModel):
 # -- import ------------------------------------------------------------------------------------------
 
 
-class RowError(BaseModel):
+class RowError(Schema):
     line: int = Field(description="Line of the file (CSV: the header is line 1)")
     sku: str | None
     reason: str
 
 
-class ImportReport(BaseModel):
+class ImportReport(Schema):
     rows: int
     products_created: int
     products_updated: int
@@ -494,7 +494,7 @@ class ImportReport(BaseModel):
 # -- delivery to a channel -----------------------------------------------------------------------------
 
 
-class DeliveredAsset(BaseModel):
+class DeliveredAsset(Schema):
     id: str
     kind: str
     role: str | None
@@ -504,7 +504,7 @@ class DeliveredAsset(BaseModel):
     renditions: dict[str, str] = Field(description="Rendition name → URL (images, once made)")
 
 
-class DeliveredVariant(BaseModel):
+class DeliveredVariant(Schema):
     sku: str
     gtin: str | None
     size: str | None
@@ -514,7 +514,7 @@ class DeliveredVariant(BaseModel):
     attributes: dict[str, str]
 
 
-class ProductView(BaseModel):
+class ProductView(Schema):
     """A product as a channel shows it, in one locale, with only the assets its rights allow there."""
 
     id: str

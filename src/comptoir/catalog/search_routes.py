@@ -1,7 +1,5 @@
 """HTTP API for channels: search with facets, a product as the channel shows it, catalogue files."""
 
-from __future__ import annotations
-
 import io
 import tempfile
 from collections.abc import Iterator

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -34,6 +34,7 @@ from comptoir.core.db import Database
 from comptoir.core.errors import Forbidden, NotFound, Unauthorized
 from comptoir.core.models import ApiKey
 from comptoir.core.ratelimit import Limiter, RateLimiter
+from comptoir.core.types import Schema
 from comptoir.core.uow import UnitOfWork
 
 __all__ = ["scope_allows"]
@@ -48,7 +49,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class ApiKeyCreate(BaseModel):
+class ApiKeyCreate(Schema):
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(min_length=1, description='e.g. ["customers:read", "orders:write"] or ["*"]')
     kind: KeyKind | None = Field(
@@ -115,7 +116,7 @@ class ApiKeyCreate(BaseModel):
 _STAFF_AREAS = frozenset({"keys", "webhooks", "events", "staff"})
 
 
-class ApiKeyOut(BaseModel):
+class ApiKeyOut(Schema):
     id: str
     name: str
     kind: KeyKind

@@ -2,8 +2,6 @@
 the API docs served offline (Swagger UI vendored under ``/static/vendor/swagger-ui``) and the static
 files themselves, compressed on the wire and cacheable."""
 
-from __future__ import annotations
-
 import gzip
 import os
 from typing import Any

@@ -11,10 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from comptoir.core import clock
 from comptoir.core.ids import new_id
+from comptoir.core.types import Schema
 
 if TYPE_CHECKING:
     from comptoir.core.settings import Settings
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 
 
-class DomainEvent(BaseModel):
+class DomainEvent(Schema):
     """Subclasses set ``event_type = "<domain>.<fact>"``, e.g. ``"orders.order_placed"``."""
 
     model_config = ConfigDict(frozen=True)

@@ -1,7 +1,5 @@
 """Tables of the shared kernel: outbox, deliveries, webhooks, API keys, idempotency keys, job leases."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from babel.core import Locale
 from babel.numbers import format_currency, get_currency_precision, list_currencies
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import ConfigDict, Field, PlainSerializer, field_validator
 
 from comptoir.core.errors import InvalidInput
+from comptoir.core.types import Schema
 
 
 @cache
@@ -58,7 +59,7 @@ def to_decimal(value: Any) -> Decimal:
         raise ValueError(f"not a decimal amount: {value!r}") from exc
 
 
-class Money(BaseModel):
+class Money(Schema):
     model_config = ConfigDict(frozen=True)
 
     amount: DecimalStr = Field(description='Decimal amount as a string, e.g. "19.90"')

@@ -1,7 +1,5 @@
 """The kernel's own API: health, metrics, API keys, webhook subscriptions and deliveries, the event log."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect

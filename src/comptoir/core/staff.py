@@ -18,7 +18,7 @@ from typing import Any
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select, update
 
 from comptoir.core import clock
@@ -29,6 +29,7 @@ from comptoir.core.db import Database
 from comptoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from comptoir.core.ids import new_id
 from comptoir.core.models import StaffAudit, StaffPerson, StaffSession
+from comptoir.core.types import Schema
 from comptoir.core.uow import UnitOfWork
 
 SESSION_PREFIX = "cps_"
@@ -56,7 +57,7 @@ def _dummy() -> str:
 # -- schemas -------------------------------------------------------------------------------------------
 
 
-class StaffPersonIn(BaseModel):
+class StaffPersonIn(Schema):
     email: str = Field(min_length=3, max_length=254)
     name: str = Field(min_length=1, max_length=200)
     role: Role
@@ -79,7 +80,7 @@ class StaffPersonIn(BaseModel):
         return self
 
 
-class StaffPersonPatch(BaseModel):
+class StaffPersonPatch(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     shops: list[str] | None = Field(default=None, max_length=500)
@@ -87,7 +88,7 @@ class StaffPersonPatch(BaseModel):
     password: str | None = Field(default=None, min_length=12, max_length=200)
 
 
-class StaffPersonOut(BaseModel):
+class StaffPersonOut(Schema):
     id: str
     email: str
     name: str
@@ -98,14 +99,14 @@ class StaffPersonOut(BaseModel):
     created_at: datetime
 
 
-class StaffSignIn(BaseModel):
+class StaffSignIn(Schema):
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=200)
     totp_code: str | None = Field(default=None, pattern=r"^\d{6}$")
     shop_id: str | None = Field(default=None, max_length=40, description="The shop they work in today")
 
 
-class StaffSessionOut(BaseModel):
+class StaffSessionOut(Schema):
     token: str = Field(description="Bearer token for the API (the pages keep it in a cookie). Shown once.")
     session_id: str
     person: StaffPersonOut
@@ -113,7 +114,7 @@ class StaffSessionOut(BaseModel):
     expires_at: datetime
 
 
-class SessionInfo(BaseModel):
+class SessionInfo(Schema):
     id: str
     shop_id: str | None
     created_at: datetime
@@ -122,11 +123,11 @@ class SessionInfo(BaseModel):
     current: bool
 
 
-class TotpCode(BaseModel):
+class TotpCode(Schema):
     code: str = Field(pattern=r"^\d{6}$", description="The six digits the authenticator app shows")
 
 
-class TotpEnrolment(BaseModel):
+class TotpEnrolment(Schema):
     secret: str
     otpauth_uri: str
 

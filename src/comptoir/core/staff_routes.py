@@ -1,8 +1,6 @@
 """Staff people over HTTP: sign-in for the tablet and back-office apps, sessions, TOTP, and the
 administration of employees (administrators for everyone, shop managers for their shops' sellers)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response

@@ -5,6 +5,7 @@ be left out but not set to null.
   schema-valid ISO 8601 but overflow when converted to UTC or stored (``9999-12-31T23:59:59Z``,
   ``0001-01-01T00:00:00+14:00``): they answer 422 naming the field instead of a 500.
 * :data:`BoundedDate` — a calendar date in the same years (a week view of 9999-12-31 overflows).
+* :class:`Schema` — the base of Comptoir's pydantic models.
 * :data:`Omittable` — a PATCH field for a value the resource always has: absent means unchanged,
   ``null`` is a 422 naming the field (not a database NOT NULL error). The OpenAPI document does not
   offer ``null`` for it.
@@ -12,12 +13,31 @@ be left out but not set to null.
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
+from pydantic.warnings import UnsupportedFieldAttributeWarning
 from pydantic_core import PydanticCustomError, core_schema
+
+
+class Schema(BaseModel):
+    """The base of Comptoir's pydantic models (requests, responses, events). Each model's validator and
+    serializer are built when first used (``defer_build``), not when its module is imported: a process
+    starting up does not build the few hundred it may never use. FastAPI's adapter for a route's body,
+    parameters and response defers alike, built on the route's first call.
+
+    FastAPI silences pydantic's ``UnsupportedFieldAttributeWarning`` while it builds those adapters
+    (the ``alias`` it gives a body parameter's field is used, whatever the warning says); built later,
+    the warning would reach the log on each route's first call, so it is silenced for the process."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+warnings.filterwarnings("ignore", category=UnsupportedFieldAttributeWarning)
+
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)

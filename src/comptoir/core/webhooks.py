@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import unquote, urlparse
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 from sqlalchemy import select
 
 from comptoir.core import clock
@@ -36,7 +36,7 @@ from comptoir.core.ids import new_id
 from comptoir.core.models import OutboxEvent, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from comptoir.core.pagination import Page, keyset_page, paginate
 from comptoir.core.settings import Settings
-from comptoir.core.types import Omittable
+from comptoir.core.types import Omittable, Schema
 from comptoir.core.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -232,7 +232,7 @@ class TargetGuard:
 # -- schemas --------------------------------------------------------------------------------------
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(Schema):
     url: str = Field(max_length=2048, description="HTTPS (or HTTP) endpoint that receives POSTs")
     event_types: list[str] = Field(default=["*"], min_length=1, description='"*", "orders.*" or exact types')
     description: str = Field(default="", max_length=500)
@@ -262,7 +262,7 @@ class SubscriptionIn(BaseModel):
         return value
 
 
-class SubscriptionPatch(BaseModel):
+class SubscriptionPatch(Schema):
     """Only the fields given change; none of them may be null."""
 
     url: Omittable[str] = None
@@ -274,7 +274,7 @@ class SubscriptionPatch(BaseModel):
     _check_types = field_validator("event_types")(lambda cls, v: v if v is None else SubscriptionIn._types(v))
 
 
-class SubscriptionOut(BaseModel):
+class SubscriptionOut(Schema):
     id: str
     url: str
     event_types: list[str]
@@ -288,7 +288,7 @@ class SubscriptionCreated(SubscriptionOut):
     secret: str = Field(description="Signing secret (whsec_…). Shown once: store it to verify signatures.")
 
 
-class AttemptOut(BaseModel):
+class AttemptOut(Schema):
     attempt: int
     started_at: datetime
     duration_ms: int
@@ -296,7 +296,7 @@ class AttemptOut(BaseModel):
     error: str | None
 
 
-class DeliveryOut(BaseModel):
+class DeliveryOut(Schema):
     id: int
     subscription_id: str
     event_id: str
@@ -311,7 +311,7 @@ class DeliveryOut(BaseModel):
     history: list[AttemptOut] = []
 
 
-class EventOut(BaseModel):
+class EventOut(Schema):
     seq: int
     id: str
     type: str

@@ -1,7 +1,5 @@
 """Facts the customers domain publishes. Other domains follow merges and erasures through them."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from comptoir.core.events import DomainEvent

@@ -6,8 +6,6 @@ a new record finds its candidates with a few index lookups. Merges keep an audit
 undo them. Staff search uses a term index with a typo-tolerant vocabulary (:class:`SearchWord`).
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Any, cast
 

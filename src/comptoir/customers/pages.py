@@ -6,8 +6,6 @@ Built on the same services as the API, with HTMX: the search answers as the sell
 accepting a duplicate or undoing a merge updates the page in place.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request

@@ -5,18 +5,16 @@ consents and export; a website or app key without a token may ingest records and
 up and in, not read anyone; staff keys (back office, stores, call centre, live) reach everyone.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from comptoir.core.access import Role
 from comptoir.core.api import PROBLEM_RESPONSES, IfMatch, RequestContext, allow, etag
 from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.pagination import Page
-from comptoir.core.types import AwareDatetime
+from comptoir.core.types import AwareDatetime, Schema
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import accounts, consents, gdpr, ingestion, merging, notes, profiles, records, search
 from comptoir.customers.policies import SELF_ASSERTING_CHANNELS, may_access_customer
@@ -165,7 +163,7 @@ def ingest_batch(body: IngestBatchIn, ctx: Bulk, response: Response) -> IngestBa
 # -- staff: customers ------------------------------------------------------------------------------------
 
 
-class CreatedCustomer(BaseModel):
+class CreatedCustomer(Schema):
     customer: CustomerOut
     match: IngestResult = Field(
         description="How the new record was matched (an existing customer may be found)"
@@ -448,7 +446,7 @@ def get_consents(customer_id: str, ctx: Reader) -> ConsentsOut:
         return consents.consents_of(uow, target)
 
 
-class ConsentsIn(BaseModel):
+class ConsentsIn(Schema):
     statements: list[ConsentIn] = Field(min_length=1, max_length=50)
 
 
@@ -486,7 +484,7 @@ def set_segments(customer_id: str, body: SegmentsIn, ctx: DeskWriter, response: 
     return out
 
 
-class BlockOut(BaseModel):
+class BlockOut(Schema):
     customer_id: str
     blocked: bool
     accounts_changed: int

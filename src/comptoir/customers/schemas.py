@@ -1,13 +1,11 @@
 """What the customers domain accepts and returns (API bodies and the types service.py gives other domains)."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
-from comptoir.core.types import AwareDatetime, BoundedDate
+from comptoir.core.types import AwareDatetime, BoundedDate, Schema
 from comptoir.customers.policies import (
     CONSENT_CHANNELS,
     IMPORT_SOURCES,
@@ -33,7 +31,7 @@ assert set(CONSENT_CHANNELS) == set(ConsentChannel.__args__)  # type: ignore[att
 # -- consent -------------------------------------------------------------------------------------------
 
 
-class ConsentIn(BaseModel):
+class ConsentIn(Schema):
     purpose: Purpose
     channel: ConsentChannel
     granted: bool
@@ -52,7 +50,7 @@ class ConsentIn(BaseModel):
         return value
 
 
-class ConsentStatementOut(BaseModel):
+class ConsentStatementOut(Schema):
     purpose: str
     channel: str
     granted: bool
@@ -62,13 +60,13 @@ class ConsentStatementOut(BaseModel):
     proof: dict[str, Any]
 
 
-class ConsentsOut(BaseModel):
+class ConsentsOut(Schema):
     customer_id: str
     current: list[ConsentStatementOut] = Field(description="The statement in force per purpose and channel")
     history: list[ConsentStatementOut]
 
 
-class ContactPermission(BaseModel):
+class ContactPermission(Schema):
     customer_id: str
     purpose: str
     channel: str
@@ -78,7 +76,7 @@ class ContactPermission(BaseModel):
 # -- source records and ingestion -------------------------------------------------------------------------
 
 
-class CustomerRecord(BaseModel):
+class CustomerRecord(Schema):
     """A person as a touchpoint holds them. Dirty data is accepted and flagged; other fields are kept."""
 
     model_config = ConfigDict(extra="allow")
@@ -124,12 +122,12 @@ class IngestIn(CustomerRecord):
     source: ImportSource
 
 
-class IngestBatchIn(BaseModel):
+class IngestBatchIn(Schema):
     source: ImportSource
     records: list[CustomerRecord] = Field(min_length=1, max_length=1000)
 
 
-class IngestResult(BaseModel):
+class IngestResult(Schema):
     record_id: str
     customer_id: str = Field(description="The golden customer the record now belongs to")
     decision: Literal["new", "matched", "same-source-record"]
@@ -141,27 +139,27 @@ class IngestResult(BaseModel):
     flags: list[str] = Field(description="Quality problems found in the record")
 
 
-class BatchRowResult(BaseModel):
+class BatchRowResult(Schema):
     index: int
     result: IngestResult | None = None
     error: str | None = None
 
 
-class IngestBatchOut(BaseModel):
+class IngestBatchOut(Schema):
     results: list[BatchRowResult]
 
 
 # -- golden record ------------------------------------------------------------------------------------
 
 
-class Address(BaseModel):
+class Address(Schema):
     street: str | None
     postcode: str | None
     city: str | None
     country: str | None
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(Schema):
     """The golden record: what every touchpoint shows of the customer."""
 
     id: str
@@ -184,7 +182,7 @@ class CustomerOut(BaseModel):
     version: int
 
 
-class CustomerSummary(BaseModel):
+class CustomerSummary(Schema):
     id: str
     display_name: str
     email: str | None
@@ -196,14 +194,14 @@ class CustomerSummary(BaseModel):
     segments: list[str]
 
 
-class AddressIn(BaseModel):
+class AddressIn(Schema):
     street: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     postcode: Annotated[str, StringConstraints(min_length=1, max_length=16)]
     city: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     country: Annotated[str, StringConstraints(min_length=2, max_length=60)] = "FR"
 
 
-class CustomerCreate(BaseModel):
+class CustomerCreate(Schema):
     """Direct creation (a seller on the tablet, the call centre): invalid input is refused, not flagged."""
 
     given_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -217,7 +215,7 @@ class CustomerCreate(BaseModel):
     consents: list[ConsentIn] = Field(default_factory=list, max_length=50)
 
 
-class CustomerPatch(BaseModel):
+class CustomerPatch(Schema):
     """Rectification (GDPR article 16): only the fields given change, as a staff-verified record."""
 
     given_name: Annotated[str | None, StringConstraints(min_length=1, max_length=200)] = None
@@ -229,7 +227,7 @@ class CustomerPatch(BaseModel):
     locale: Literal["fr", "en"] | None = None
 
 
-class SegmentsIn(BaseModel):
+class SegmentsIn(Schema):
     segments: list[str] = Field(max_length=50, description="e.g. vip, staff, pro")
 
     @field_validator("segments")
@@ -238,25 +236,25 @@ class SegmentsIn(BaseModel):
         return clean_segments(value)
 
 
-class IdentifierIn(BaseModel):
+class IdentifierIn(Schema):
     kind: Slug = Field(description="e.g. receipt, loyalty-card, pos-customer")
     value: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
-class IdentifierOut(BaseModel):
+class IdentifierOut(Schema):
     kind: str
     value: str
     customer_id: str
     added_at: datetime
 
 
-class NoteIn(BaseModel):
+class NoteIn(Schema):
     body: str = Field(
         min_length=1, max_length=MAX_NOTE_LENGTH, description="What the next seller should know"
     )
 
 
-class NoteOut(BaseModel):
+class NoteOut(Schema):
     id: int
     customer_id: str
     author_id: str | None = Field(description="The employee (or key) who wrote it")
@@ -265,7 +263,7 @@ class NoteOut(BaseModel):
     created_at: datetime
 
 
-class SourceRecordOut(BaseModel):
+class SourceRecordOut(Schema):
     id: str
     customer_id: str
     source: str
@@ -284,12 +282,12 @@ class SourceRecordOut(BaseModel):
 # -- merges and reviews --------------------------------------------------------------------------------
 
 
-class MergeIn(BaseModel):
+class MergeIn(Schema):
     survivor_id: str
     merged_ids: list[str] = Field(min_length=1, max_length=20)
 
 
-class MergeOut(BaseModel):
+class MergeOut(Schema):
     id: str
     survivor_id: str
     merged_ids: list[str]
@@ -302,7 +300,7 @@ class MergeOut(BaseModel):
     undone_at: datetime | None
 
 
-class ReviewOut(BaseModel):
+class ReviewOut(Schema):
     id: str
     customer_a: CustomerSummary
     customer_b: CustomerSummary
@@ -316,20 +314,20 @@ class ReviewOut(BaseModel):
 # -- search, 360°, export --------------------------------------------------------------------------------
 
 
-class SearchHit(BaseModel):
+class SearchHit(Schema):
     customer: CustomerSummary
     score: float = Field(description="0–100, higher is closer")
     matched_on: list[str] = Field(description="name, email, phone, loyalty-card, identifier")
 
 
-class CustomerView(BaseModel):
+class CustomerView(Schema):
     """The 360° view: the golden record and each domain's section (``{"error": …}`` if one failed)."""
 
     customer: CustomerOut
     sections: dict[str, dict[str, Any]]
 
 
-class AccountOut(BaseModel):
+class AccountOut(Schema):
     id: str
     email: str
     email_verified: bool
@@ -337,7 +335,7 @@ class AccountOut(BaseModel):
     last_sign_in_at: datetime | None
 
 
-class ExportOut(BaseModel):
+class ExportOut(Schema):
     """Everything held on a person (GDPR article 15), in one document."""
 
     exported_at: datetime
@@ -351,7 +349,7 @@ class ExportOut(BaseModel):
     sections: dict[str, dict[str, Any]] = Field(description="What the other domains hold")
 
 
-class ErasureOut(BaseModel):
+class ErasureOut(Schema):
     customer_id: str
     erased_ids: list[str]
     erased_at: datetime
@@ -363,7 +361,7 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 EmailText = Annotated[str, StringConstraints(min_length=3, max_length=320)]
 
 
-class SignUpIn(BaseModel):
+class SignUpIn(Schema):
     email: EmailText
     password: Password | None = Field(
         default=None, description="Without one, the customer signs in by e-mailed link"
@@ -380,7 +378,7 @@ class SignUpIn(BaseModel):
     )
 
 
-class SignInIn(BaseModel):
+class SignInIn(Schema):
     email: EmailText
     password: Password
     anonymous_token: Annotated[str | None, StringConstraints(max_length=200)] = Field(
@@ -388,7 +386,7 @@ class SignInIn(BaseModel):
     )
 
 
-class LinkRequestIn(BaseModel):
+class LinkRequestIn(Schema):
     email: EmailText
     return_url: Annotated[str | None, StringConstraints(max_length=2000)] = Field(
         default=None, description="Page the e-mailed link opens (?token=… is appended); same site as the API"
@@ -396,7 +394,7 @@ class LinkRequestIn(BaseModel):
     locale: Literal["fr", "en"] | None = None
 
 
-class LinkSignInIn(BaseModel):
+class LinkSignInIn(Schema):
     token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
     anonymous_token: Annotated[str | None, StringConstraints(max_length=200)] = None
     password: Annotated[str | None, StringConstraints(max_length=200)] = Field(
@@ -404,17 +402,17 @@ class LinkSignInIn(BaseModel):
     )
 
 
-class PasswordResetConfirmIn(BaseModel):
+class PasswordResetConfirmIn(Schema):
     token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
     password: Password
 
 
-class SessionOut(BaseModel):
+class SessionOut(Schema):
     customer_id: str
     token: str = Field(description="Send as X-Customer-Token with the channel's API key")
     expires_at: datetime
 
 
-class Accepted(BaseModel):
+class Accepted(Schema):
     status: Literal["accepted"] = "accepted"
     detail: str

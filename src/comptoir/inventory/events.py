@@ -5,8 +5,6 @@ level after the operation (a count of 5,000 SKUs publishes one per SKU whose rec
 reservation of three lines three), never one per unit.
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from comptoir.core.events import DomainEvent

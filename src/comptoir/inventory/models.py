@@ -10,8 +10,6 @@
 * ``inventory_places``: this domain's read model of places (from ``stores.place_*`` events).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Float, Index, Integer, String, UniqueConstraint

@@ -1,8 +1,6 @@
 """inventory: reference pages for staff — a store's stock with shelf locations, and its counts
 (variance of the latest count, accuracy over time)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request

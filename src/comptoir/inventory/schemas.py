@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
-from comptoir.core.types import AwareDatetime
+from comptoir.core.types import AwareDatetime, Schema
 
 SKU = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
 PLACE = Field(min_length=1, max_length=40)
@@ -25,7 +25,7 @@ ReservationKind = Literal["cart", "checkout", "order", "reserve_collect"]
 ReservationStatus = Literal["held", "released", "expired", "fulfilled"]
 
 
-class Location(BaseModel):
+class Location(Schema):
     """Where a SKU sits in a store: aisle / shelf / bin (any may be empty)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -40,7 +40,7 @@ class Location(BaseModel):
         return self
 
 
-class StockLevelOut(BaseModel):
+class StockLevelOut(Schema):
     sku: str
     place_id: str
     on_hand: int
@@ -53,14 +53,14 @@ class StockLevelOut(BaseModel):
 # -- reservations ----------------------------------------------------------------------------------------
 
 
-class ReserveLine(BaseModel):
+class ReserveLine(Schema):
     model_config = ConfigDict(extra="forbid")
     sku: str = SKU
     place_id: str = PLACE
     quantity: int = Field(gt=0, le=100_000)
 
 
-class ReserveIn(BaseModel):
+class ReserveIn(Schema):
     """Hold units for a reference (cart id, checkout id, order id…); all lines or none."""
 
     model_config = ConfigDict(extra="forbid")
@@ -77,14 +77,14 @@ class ReserveIn(BaseModel):
         return value
 
 
-class ReservationLineOut(BaseModel):
+class ReservationLineOut(Schema):
     sku: str
     place_id: str
     quantity: int
     fulfilled: int = 0
 
 
-class ReservationOut(BaseModel):
+class ReservationOut(Schema):
     reference: str
     kind: ReservationKind
     status: ReservationStatus
@@ -95,12 +95,12 @@ class ReservationOut(BaseModel):
     channel: str | None = None
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(Schema):
     model_config = ConfigDict(extra="forbid")
     expires_at: AwareDatetime | None = None
 
 
-class FulfilIn(BaseModel):
+class FulfilIn(Schema):
     model_config = ConfigDict(extra="forbid")
     movement_reference: str = REFERENCE
     lines: list[ReserveLine] | None = Field(default=None, max_length=500)
@@ -109,7 +109,7 @@ class FulfilIn(BaseModel):
 # -- movements --------------------------------------------------------------------------------------------
 
 
-class MovementIn(BaseModel):
+class MovementIn(Schema):
     """One change of on-hand stock. ``quantity`` is the number of units moved, positive, for every kind
     but ``adjustment``, where it is signed (+ found, − lost/damaged). Idempotent by
     (reference, sku, place_id, kind)."""
@@ -131,7 +131,7 @@ class MovementIn(BaseModel):
         return self
 
 
-class TransferIn(BaseModel):
+class TransferIn(Schema):
     model_config = ConfigDict(extra="forbid")
     sku: str = SKU
     from_place_id: str = PLACE
@@ -146,7 +146,7 @@ class TransferIn(BaseModel):
         return self
 
 
-class MovementOut(BaseModel):
+class MovementOut(Schema):
     id: str
     kind: MovementKind
     sku: str
@@ -160,7 +160,7 @@ class MovementOut(BaseModel):
     occurred_at: datetime
 
 
-class SettingsIn(BaseModel):
+class SettingsIn(Schema):
     """Safety stock and/or shelf location of one SKU at one place."""
 
     model_config = ConfigDict(extra="forbid")
@@ -172,13 +172,13 @@ class SettingsIn(BaseModel):
 # -- counts -------------------------------------------------------------------------------------------------
 
 
-class CountLine(BaseModel):
+class CountLine(Schema):
     model_config = ConfigDict(extra="forbid")
     sku: str = SKU
     quantity: int = Field(ge=0, le=1_000_000)
 
 
-class CountIn(BaseModel):
+class CountIn(Schema):
     """A full count of one place: every SKU not listed is counted at zero. Give SKU quantities (cycle
     count, scanner) and/or raw RFID reads as SGTIN-96 EPCs in hex (each distinct tag is one unit)."""
 
@@ -199,14 +199,14 @@ class CountIn(BaseModel):
         return self
 
 
-class VarianceLine(BaseModel):
+class VarianceLine(Schema):
     sku: str
     expected: int
     counted: int
     delta: int
 
 
-class CountOut(BaseModel):
+class CountOut(Schema):
     id: str
     place_id: str
     reference: str
@@ -225,7 +225,7 @@ class CountOut(BaseModel):
     replayed: bool = False
 
 
-class AccuracyPoint(BaseModel):
+class AccuracyPoint(Schema):
     count_id: str
     reference: str
     counted_at: datetime
@@ -234,7 +234,7 @@ class AccuracyPoint(BaseModel):
     units_variance: int
 
 
-class AccuracyOut(BaseModel):
+class AccuracyOut(Schema):
     place_id: str
     points: list[AccuracyPoint]
     average_sku_accuracy: float | None
@@ -243,7 +243,7 @@ class AccuracyOut(BaseModel):
 # -- availability -------------------------------------------------------------------------------------------
 
 
-class PickupPromise(BaseModel):
+class PickupPromise(Schema):
     """When an order placed now could be collected: ``within`` when the store is open now long enough,
     ``from`` (next opening + preparation) otherwise."""
 
@@ -252,7 +252,7 @@ class PickupPromise(BaseModel):
     minutes: int
 
 
-class PlaceAvailability(BaseModel):
+class PlaceAvailability(Schema):
     place_id: str
     code: str
     name: str
@@ -268,7 +268,7 @@ class PlaceAvailability(BaseModel):
     pickup: PickupPromise | None = None
 
 
-class NetworkAvailability(BaseModel):
+class NetworkAvailability(Schema):
     """Units that can be promised for delivery: warehouses and ship-from-store places."""
 
     sku: str
@@ -276,13 +276,13 @@ class NetworkAvailability(BaseModel):
     places: list[PlaceAvailability]
 
 
-class SkuAvailability(BaseModel):
+class SkuAvailability(Schema):
     sku: str
     levels: list[StockLevelOut]
     total_available: int
 
 
-class NearestOut(BaseModel):
+class NearestOut(Schema):
     sku: str
     quantity: int
     origin_latitude: float
@@ -290,7 +290,7 @@ class NearestOut(BaseModel):
     places: list[PlaceAvailability]
 
 
-class StockImportReport(BaseModel):
+class StockImportReport(Schema):
     rows: int
     changed: int
     errors: list[dict[str, str | int]]

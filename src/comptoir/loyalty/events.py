@@ -1,7 +1,5 @@
 """loyalty: the facts this domain publishes (points as integers, times as ISO strings)."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from comptoir.core.events import DomainEvent

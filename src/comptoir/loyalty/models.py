@@ -9,8 +9,6 @@ each credit. :class:`LotUse` says which lots a debit took, so a refunded redempt
 to the lots it came from.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, cast
 

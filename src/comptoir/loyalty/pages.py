@@ -1,8 +1,6 @@
 """loyalty: the staff page — find a member, see their balance, tier, expiring points and history,
 correct the balance with a reason. Same services as the API; the correction is a POST form."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from comptoir.core.types import Schema
 from comptoir.core.uow import UnitOfWork
 from comptoir.loyalty.models import Account
 
 
-class TierStats(BaseModel):
+class TierStats(Schema):
     """Members of one tier (``tier`` None: members without a tier)."""
 
     tier: str | None

@@ -5,8 +5,6 @@ staff channels (back office, stores, call centre, live) reach every member's. Ad
 programme's rules are for staff only.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response

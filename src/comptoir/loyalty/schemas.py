@@ -10,10 +10,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, iso_currency
-from comptoir.core.types import AwareDatetime
+from comptoir.core.types import AwareDatetime, Schema
 
 EntryKind = Literal["earn", "redeem", "refund", "expire", "reverse", "adjust", "merge_in", "merge_out"]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
@@ -24,7 +24,7 @@ Reference = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # -- operations other domains call --------------------------------------------------------------------------
 
 
-class RedeemPointsIn(BaseModel):
+class RedeemPointsIn(Schema):
     """Spend points (as a payment tender or for a reward). Idempotent by ``reference``."""
 
     customer_id: str = Field(min_length=1, max_length=40)
@@ -36,7 +36,7 @@ class RedeemPointsIn(BaseModel):
     )
 
 
-class LedgerEntryOut(BaseModel):
+class LedgerEntryOut(Schema):
     id: str
     customer_id: str
     kind: EntryKind
@@ -50,12 +50,12 @@ class LedgerEntryOut(BaseModel):
     occurred_at: datetime
 
 
-class ExpiringPointsOut(BaseModel):
+class ExpiringPointsOut(Schema):
     points: int
     expires_at: datetime
 
 
-class LoyaltyAccountOut(BaseModel):
+class LoyaltyAccountOut(Schema):
     customer_id: str
     programme: str = Field(description="The programme's name, e.g. Carte Comptoir")
     balance: int
@@ -77,19 +77,19 @@ class LoyaltyAccountOut(BaseModel):
 # -- programme rules ---------------------------------------------------------------------------------------
 
 
-class TierRule(BaseModel):
+class TierRule(Schema):
     code: Code
     name: Label
     threshold: int = Field(ge=0, description="Qualifying points over the window needed to reach the tier")
     multiplier: Decimal = Field(default=Decimal(1), ge=0, le=100)
 
 
-class CategoryMultiplier(BaseModel):
+class CategoryMultiplier(Schema):
     category_id: str = Field(min_length=1, max_length=40)
     multiplier: Decimal = Field(ge=0, le=100)
 
 
-class OperationRule(BaseModel):
+class OperationRule(Schema):
     """A time-limited multiplier (``double points week``), optionally only for some channels or tiers."""
 
     code: Code
@@ -110,7 +110,7 @@ class OperationRule(BaseModel):
         return self
 
 
-class RewardRule(BaseModel):
+class RewardRule(Schema):
     """A voucher in the rewards catalogue: ``points`` buy a personal coupon of ``amount``."""
 
     code: Code
@@ -121,7 +121,7 @@ class RewardRule(BaseModel):
     active: bool = True
 
 
-class ProgrammeRules(BaseModel):
+class ProgrammeRules(Schema):
     """The loyalty programme. One programme per installation, in one currency."""
 
     name: Label = "Carte Comptoir"
@@ -179,14 +179,14 @@ class ProgrammeOut(ProgrammeRules):
 # -- API bodies --------------------------------------------------------------------------------------------
 
 
-class RedeemIn(BaseModel):
+class RedeemIn(Schema):
     """``POST /v1/loyalty/accounts/{customer_id}/redemptions``: the channel is the caller's."""
 
     points: int = Field(gt=0, le=10_000_000)
     reference: Reference
 
 
-class AdjustmentIn(BaseModel):
+class AdjustmentIn(Schema):
     """A staff correction (goodwill gesture, mistake); the reason is kept in the ledger."""
 
     points: int = Field(description="Signed: positive adds, negative removes", ge=-10_000_000, le=10_000_000)
@@ -201,12 +201,12 @@ class AdjustmentIn(BaseModel):
         return value
 
 
-class RewardExchangeIn(BaseModel):
+class RewardExchangeIn(Schema):
     reward: Code
     reference: Reference
 
 
-class RewardOut(BaseModel):
+class RewardOut(Schema):
     code: str
     label: str
     points: int
@@ -215,7 +215,7 @@ class RewardOut(BaseModel):
     valid_days: int
 
 
-class RewardExchangeOut(BaseModel):
+class RewardExchangeOut(Schema):
     entry: LedgerEntryOut
     reward: RewardOut
     coupon_code: str = Field(description="The personal single-use coupon to give at checkout, on any channel")
@@ -223,7 +223,7 @@ class RewardExchangeOut(BaseModel):
     valid_until: datetime | None
 
 
-class ExpiryRunOut(BaseModel):
+class ExpiryRunOut(Schema):
     accounts: int
     points: int
 

@@ -5,13 +5,10 @@ fulfilment, its kind and the place, so journeys can turn each transition into a 
 Amounts travel as strings.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar
 
-from pydantic import BaseModel
-
 from comptoir.core.events import DomainEvent
+from comptoir.core.types import Schema
 
 
 class _OrderEvent(DomainEvent):
@@ -30,7 +27,7 @@ class OrderPlaced(_OrderEvent):
     seller_id: str | None = None
 
 
-class PaidLine(BaseModel):
+class PaidLine(Schema):
     line_id: str
     sku: str
     quantity: int

@@ -1,7 +1,5 @@
 """orders: scan & go exit passes over HTTP — the shopper's pass, and the check at the shop's door."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header

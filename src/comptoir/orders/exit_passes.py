@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import select, update
 
 from comptoir.core import clock, tokens
 from comptoir.core.db import insert_ignore
 from comptoir.core.errors import Conflict, not_found
+from comptoir.core.types import Schema
 from comptoir.core.uow import UnitOfWork
 from comptoir.orders.events import ExitPassIssued, ExitPassVerified
 from comptoir.orders.models import ExitPass
@@ -41,7 +42,7 @@ Outcome = Literal[
 ]
 
 
-class ExitPassOut(BaseModel):
+class ExitPassOut(Schema):
     order_id: str
     order_number: str
     shop_id: str
@@ -51,7 +52,7 @@ class ExitPassOut(BaseModel):
     token: str = Field(description="The signed pass, shown as a QR code")
 
 
-class ExitPassVerifyIn(BaseModel):
+class ExitPassVerifyIn(Schema):
     model_config = ConfigDict(extra="forbid")
     token: str = Field(min_length=1, max_length=1000)
     place_id: str | None = Field(
@@ -59,12 +60,12 @@ class ExitPassVerifyIn(BaseModel):
     )
 
 
-class ExitPassLineOut(BaseModel):
+class ExitPassLineOut(Schema):
     sku: str
     quantity: int
 
 
-class ExitPassVerdictOut(BaseModel):
+class ExitPassVerdictOut(Schema):
     valid: bool
     outcome: Outcome
     place_id: str

@@ -4,8 +4,6 @@ Written with SQLAlchemy Core on the hot path (checkout inserts an order, its lin
 their lines in four statements). Cross-domain references (customer, cart, places, payments) are ids.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any

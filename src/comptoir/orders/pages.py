@@ -1,7 +1,5 @@
 """orders: reference pages for staff — the store's pick list on the tablet, and recent orders."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request

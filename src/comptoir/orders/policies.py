@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from comptoir.core.money import DecimalStr, quantize
+from comptoir.core.types import Schema
 from comptoir.orders.sourcing import SourcingRules
 from comptoir.pricing.schemas import DeliveryMethod, DeliveryMode
 
@@ -189,7 +190,7 @@ DEFAULT_SHIPPING_FEES: dict[DeliveryMethod, Decimal] = {
 
 
 # --- retailer rules ---------------------------------------------------------------------------------
-class OrdersRules(BaseModel):
+class OrdersRules(Schema):
     """The retailer's order rules (``GET/PUT /v1/orders/rules``), stored as one JSON row."""
 
     model_config = ConfigDict(extra="forbid")

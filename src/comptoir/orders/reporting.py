@@ -11,10 +11,10 @@ from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from comptoir.core.types import Schema
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import service as inventory_service
 from comptoir.orders import policies
@@ -26,7 +26,7 @@ HANDED_OVER = ("ready_for_pickup", "collected", "expired")
 STORE_PREFIX = "store:"
 
 
-class SalesRow(BaseModel):
+class SalesRow(Schema):
     """Orders of one channel, shop, mode and currency over a period."""
 
     channel: str
@@ -39,7 +39,7 @@ class SalesRow(BaseModel):
     units_returned: int
 
 
-class PickupReadiness(BaseModel):
+class PickupReadiness(Schema):
     """One click & collect parcel: when it was ordered, promised and made ready (None: not yet)."""
 
     fulfilment_id: str

@@ -1,7 +1,5 @@
 """orders: HTTP API (thin: parse, call the service, map errors)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response

@@ -17,9 +17,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, Percent
+from comptoir.core.types import Schema
 from comptoir.pricing.schemas import DELIVERY_MODES, DeliveryMethod, DeliveryMode
 
 # The delivery vocabulary is pricing's (its free-shipping promotions name the same modes and methods).
@@ -51,7 +52,7 @@ TenderMethod = Literal["card", "pay_in_store", "pay_at_pickup", "gift_card", "lo
 
 
 # --- checkout ------------------------------------------------------------------------------------
-class AddressIn(BaseModel):
+class AddressIn(Schema):
     """A delivery address; latitude/longitude are optional (the postcode is geocoded otherwise)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -71,7 +72,7 @@ class AddressIn(BaseModel):
         return value.upper()
 
 
-class TenderIn(BaseModel):
+class TenderIn(Schema):
     """How (part of) the order is paid. ``amount`` omitted on the last tender = what remains to pay."""
 
     model_config = ConfigDict(extra="forbid")
@@ -82,7 +83,7 @@ class TenderIn(BaseModel):
     )
 
 
-class CheckoutIn(BaseModel):
+class CheckoutIn(Schema):
     """Turn a cart into an order in one transaction: re-price, validate, source, reserve, pay, create."""
 
     model_config = ConfigDict(extra="forbid")
@@ -120,7 +121,7 @@ class CheckoutIn(BaseModel):
 
 
 # --- order read model ----------------------------------------------------------------------------
-class OrderLineOut(BaseModel):
+class OrderLineOut(Schema):
     line_id: str
     sku: str
     quantity: int
@@ -132,14 +133,14 @@ class OrderLineOut(BaseModel):
     returned_quantity: int = 0
 
 
-class FulfilmentLineOut(BaseModel):
+class FulfilmentLineOut(Schema):
     line_id: str
     sku: str
     quantity: int
     location: str | None = None
 
 
-class SourcingCandidateOut(BaseModel):
+class SourcingCandidateOut(Schema):
     place_id: str
     kind: str = "store"
     score: float | None
@@ -149,7 +150,7 @@ class SourcingCandidateOut(BaseModel):
     reason: str
 
 
-class SourcingDecisionOut(BaseModel):
+class SourcingDecisionOut(Schema):
     strategy: str
     parcels: int
     cost: float
@@ -157,7 +158,7 @@ class SourcingDecisionOut(BaseModel):
     summary: str
 
 
-class FulfilmentOut(BaseModel):
+class FulfilmentOut(Schema):
     id: str
     kind: FulfilmentKind
     place_id: str = Field(
@@ -172,7 +173,7 @@ class FulfilmentOut(BaseModel):
     updated_at: datetime
 
 
-class OrderTotalsOut(BaseModel):
+class OrderTotalsOut(Schema):
     subtotal: DecimalStr
     discount_total: DecimalStr
     shipping_total: DecimalStr
@@ -180,7 +181,7 @@ class OrderTotalsOut(BaseModel):
     total: DecimalStr
 
 
-class OrderPaymentOut(BaseModel):
+class OrderPaymentOut(Schema):
     payment_id: str
     method: str
     amount: DecimalStr
@@ -190,7 +191,7 @@ class OrderPaymentOut(BaseModel):
     )
 
 
-class OrderOut(BaseModel):
+class OrderOut(Schema):
     id: str
     number: str
     customer_id: str | None
@@ -214,7 +215,7 @@ class OrderOut(BaseModel):
     version: int
 
 
-class OrderSummaryOut(BaseModel):
+class OrderSummaryOut(Schema):
     id: str
     number: str
     channel: str
@@ -227,7 +228,7 @@ class OrderSummaryOut(BaseModel):
     created_at: datetime
 
 
-class ReturnedLine(BaseModel):
+class ReturnedLine(Schema):
     line_id: str
     quantity: int = Field(gt=0)
 
@@ -238,18 +239,18 @@ Transition = Literal[
 ]
 
 
-class FulfilmentTransitionIn(BaseModel):
+class FulfilmentTransitionIn(Schema):
     model_config = ConfigDict(extra="forbid")
     action: Transition
     tracking_number: str | None = Field(default=None, max_length=80)
 
 
-class CancelIn(BaseModel):
+class CancelIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(default="", max_length=200)
 
 
-class PickListLineOut(BaseModel):
+class PickListLineOut(Schema):
     order_id: str
     order_number: str
     fulfilment_id: str
@@ -260,12 +261,12 @@ class PickListLineOut(BaseModel):
     location: str | None
 
 
-class PickListOut(BaseModel):
+class PickListOut(Schema):
     place_id: str
     fulfilments: list[FulfilmentOut]
     lines: list[PickListLineOut]
 
 
-class OrderListOut(BaseModel):
+class OrderListOut(Schema):
     items: list[OrderSummaryOut]
     next_cursor: str | None = None

@@ -27,12 +27,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from comptoir.core.geo import distance_km
+from comptoir.core.types import Schema
 
 
-class SourcingRules(BaseModel):
+class SourcingRules(Schema):
     """A retailer's sourcing rules (``PUT /v1/orders/sourcing-rules``)."""
 
     model_config = ConfigDict(extra="forbid")

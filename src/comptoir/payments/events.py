@@ -4,8 +4,6 @@ Amounts are strings in the payment's currency. ``method`` is one of
 card, pay_in_store, pay_at_pickup, gift_card, loyalty_points.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from comptoir.core.events import DomainEvent

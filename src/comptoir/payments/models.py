@@ -5,8 +5,6 @@ repeat the guards the service applies, so a bug can never overdraw a gift card n
 captured.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast

@@ -1,8 +1,6 @@
 """payments: reference pages for staff — look up a gift card's balance and history, or an order's
 payments, refunds and every state change (same services as the API)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, iso_currency, no_float
-from comptoir.core.types import AwareDatetime
+from comptoir.core.types import AwareDatetime, Schema
 
 Method = Literal["card", "pay_in_store", "pay_at_pickup", "gift_card", "loyalty_points"]
 METHODS: tuple[Method, ...] = ("card", "pay_in_store", "pay_at_pickup", "gift_card", "loyalty_points")
@@ -38,7 +38,7 @@ Pin = Annotated[str, StringConstraints(pattern=r"^\d{4,8}$")]
 # -- operations other domains call ---------------------------------------------------------------------------
 
 
-class TenderIn(BaseModel):
+class TenderIn(Schema):
     """One way the customer pays part of the order.
 
     ``details``: ``{"card_token": "tok_…"}`` for a card; ``{"gift_card_code": "…", "gift_card_pin": "…"}``
@@ -69,7 +69,7 @@ class TenderIn(BaseModel):
         return self
 
 
-class AuthoriseIn(BaseModel):
+class AuthoriseIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     order_id: str = Field(min_length=1, max_length=64)
@@ -81,7 +81,7 @@ class AuthoriseIn(BaseModel):
     _iso = field_validator("currency")(iso_currency)
 
 
-class PaymentOut(BaseModel):
+class PaymentOut(Schema):
     id: str
     order_id: str
     customer_id: str | None
@@ -104,7 +104,7 @@ class PaymentOut(BaseModel):
     updated_at: datetime
 
 
-class RefundIn(BaseModel):
+class RefundIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     order_id: str = Field(min_length=1, max_length=64)
@@ -121,14 +121,14 @@ class RefundIn(BaseModel):
     _iso = field_validator("currency")(iso_currency)
 
 
-class RefundPartOut(BaseModel):
+class RefundPartOut(Schema):
     payment_id: str
     method: Method
     amount: DecimalStr
     provider_reference: str | None
 
 
-class GiftCardOut(BaseModel):
+class GiftCardOut(Schema):
     id: str
     code: str
     kind: GiftCardKind
@@ -146,7 +146,7 @@ class GiftCardIssuedOut(GiftCardOut):
     pin: str | None = Field(description="Shown once, at issue; null when the card has no PIN")
 
 
-class RefundOut(BaseModel):
+class RefundOut(Schema):
     id: str
     order_id: str
     reference: str
@@ -161,7 +161,7 @@ class RefundOut(BaseModel):
 # -- gift cards and vouchers (API) -------------------------------------------------------------------------
 
 
-class GiftCardIssueIn(BaseModel):
+class GiftCardIssueIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     amount: DecimalStr = Field(gt=0, max_digits=14, decimal_places=3)
@@ -183,7 +183,7 @@ class GiftCardIssueIn(BaseModel):
     _iso = field_validator("currency")(iso_currency)
 
 
-class GiftCardRedeemIn(BaseModel):
+class GiftCardRedeemIn(Schema):
     """Take value from a card outside an order's checkout (e.g. a till sale recorded elsewhere)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -197,7 +197,7 @@ class GiftCardRedeemIn(BaseModel):
     _iso = field_validator("currency")(iso_currency)
 
 
-class GiftCardMovementOut(BaseModel):
+class GiftCardMovementOut(Schema):
     id: int
     kind: Literal["issue", "redeem", "refund", "reverse"]
     amount: DecimalStr = Field(description="Signed: positive credits the card, negative debits it")
@@ -208,7 +208,7 @@ class GiftCardMovementOut(BaseModel):
     occurred_at: datetime
 
 
-class PaymentEventOut(BaseModel):
+class PaymentEventOut(Schema):
     """One transition of a payment (append-only journal)."""
 
     id: int
@@ -222,7 +222,7 @@ class PaymentEventOut(BaseModel):
     occurred_at: datetime
 
 
-class CaptureIn(BaseModel):
+class CaptureIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     order_id: str | None = Field(default=None, description="Capture every capturable payment of this order")
@@ -235,7 +235,7 @@ class CaptureIn(BaseModel):
         return self
 
 
-class OrderPaymentsOut(BaseModel):
+class OrderPaymentsOut(Schema):
     order_id: str
     currency: str | None
     payments: list[PaymentOut]
@@ -244,14 +244,14 @@ class OrderPaymentsOut(BaseModel):
     total_refunded: DecimalStr
 
 
-class ProviderEventAck(BaseModel):
+class ProviderEventAck(Schema):
     received: bool
     duplicate: bool
     payment_id: str | None
     state: PaymentState | None
 
 
-class GiftCardStatusIn(BaseModel):
+class GiftCardStatusIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     status: GiftCardStatus = Field(

@@ -5,8 +5,6 @@ Amounts travel as strings. ``pricing.price_changed`` is one event per (price lis
 activated or stopped by staff and by the periodic job when a validity window opens or closes.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from comptoir.core.events import DomainEvent

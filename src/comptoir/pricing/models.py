@@ -7,8 +7,6 @@ many and are read per cart in one batched query. Counters that must hold under c
 uses, per-customer uses, promotion budgets) are changed only by guarded UPDATEs in ``locking.py``.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast

@@ -1,8 +1,6 @@
 """pricing: reference pages for staff — running promotions with their budget used, price lists, and
 stopping a promotion."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request

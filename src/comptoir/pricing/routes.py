@@ -1,7 +1,5 @@
 """pricing: HTTP API (thin: parse, call the service, map errors)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response

@@ -11,10 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr, Percent, iso_currency, no_float
-from comptoir.core.types import AwareDatetime, Omittable
+from comptoir.core.types import AwareDatetime, Omittable, Schema
 
 # What an adjustment (or a promotion) does.
 PromotionKind = Literal[
@@ -41,14 +41,14 @@ DELIVERY_METHODS: tuple[DeliveryMethod, ...] = get_args(DeliveryMethod)
 # ---------------------------------------------------------------------------------------------
 # price_cart: the contract
 # ---------------------------------------------------------------------------------------------
-class CartLineIn(BaseModel):
+class CartLineIn(Schema):
     model_config = ConfigDict(extra="forbid")
     line_id: str = Field(min_length=1, max_length=64)
     sku: str = Field(min_length=1, max_length=64)
     quantity: int = Field(ge=1, le=10_000)
 
 
-class ShippingIn(BaseModel):
+class ShippingIn(Schema):
     """What the customer pays to get the goods: the delivery mode, its method, and the fee."""
 
     model_config = ConfigDict(extra="forbid")
@@ -59,7 +59,7 @@ class ShippingIn(BaseModel):
     _float = field_validator("amount", mode="before")(no_float)
 
 
-class PriceCartIn(BaseModel):
+class PriceCartIn(Schema):
     model_config = ConfigDict(extra="forbid")
     currency: str = Field(default="EUR", min_length=3, max_length=3)
     channel: str = Field(
@@ -94,7 +94,7 @@ class PriceCartIn(BaseModel):
         return self
 
 
-class Adjustment(BaseModel):
+class Adjustment(Schema):
     """One promotion's effect on a line (or on the cart): ``amount`` is negative for a discount."""
 
     promotion_id: str
@@ -104,7 +104,7 @@ class Adjustment(BaseModel):
     amount: DecimalStr
 
 
-class PricedLine(BaseModel):
+class PricedLine(Schema):
     line_id: str
     sku: str
     quantity: int
@@ -132,7 +132,7 @@ class PricedLine(BaseModel):
     gift: bool = False
 
 
-class RejectedCoupon(BaseModel):
+class RejectedCoupon(Schema):
     code: str
     reason: str = Field(
         description="unknown, expired, not_started, exhausted, used_by_customer, customer_required, "
@@ -141,7 +141,7 @@ class RejectedCoupon(BaseModel):
     )
 
 
-class PricedCart(BaseModel):
+class PricedCart(Schema):
     currency: str
     channel: str
     store_id: str | None = None
@@ -166,7 +166,7 @@ class PricedCart(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # coupons issued by other domains (loyalty rewards, return vouchers)
 # ---------------------------------------------------------------------------------------------
-class IssueCouponIn(BaseModel):
+class IssueCouponIn(Schema):
     model_config = ConfigDict(extra="forbid")
     customer_id: str = Field(min_length=1)
     amount: DecimalStr = Field(gt=0)
@@ -181,7 +181,7 @@ class IssueCouponIn(BaseModel):
     _cur = field_validator("currency")(iso_currency)
 
 
-class CouponOut(BaseModel):
+class CouponOut(Schema):
     code: str
     promotion_id: str
     customer_id: str | None = None
@@ -200,7 +200,7 @@ class CouponOut(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # price resolution, explained
 # ---------------------------------------------------------------------------------------------
-class CandidatePrice(BaseModel):
+class CandidatePrice(Schema):
     price_list_id: str
     price_list_code: str
     amount: DecimalStr
@@ -211,7 +211,7 @@ class CandidatePrice(BaseModel):
     explanation: str
 
 
-class ShelfPrice(BaseModel):
+class ShelfPrice(Schema):
     """The price a SKU sells at in a context (channel, store, customer), as a shelf label shows it."""
 
     sku: str
@@ -224,7 +224,7 @@ class ShelfPrice(BaseModel):
     )
 
 
-class PriceResolution(BaseModel):
+class PriceResolution(Schema):
     sku: str
     currency: str
     channel: str
@@ -260,7 +260,7 @@ def _channels(value: list[str]) -> list[str]:
     return sorted(set(value))
 
 
-class PriceListIn(BaseModel):
+class PriceListIn(Schema):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     name: str = Field(min_length=1, max_length=200)
@@ -285,7 +285,7 @@ class PriceListIn(BaseModel):
         return self
 
 
-class PriceListPatch(BaseModel):
+class PriceListPatch(Schema):
     """Only the fields given change; ``null`` clears the validity dates and nothing else."""
 
     model_config = ConfigDict(extra="forbid")
@@ -305,7 +305,7 @@ class PriceListPatch(BaseModel):
         return None if v is None else _channels(v)
 
 
-class PriceListOut(BaseModel):
+class PriceListOut(Schema):
     id: str
     code: str
     name: str
@@ -323,7 +323,7 @@ class PriceListOut(BaseModel):
     price_count: int = 0
 
 
-class PriceIn(BaseModel):
+class PriceIn(Schema):
     model_config = ConfigDict(extra="forbid")
     sku: str = Field(min_length=1, max_length=64)
     amount: DecimalStr | None = Field(ge=0, description="null removes the SKU from the list")
@@ -348,7 +348,7 @@ class PriceIn(BaseModel):
         return v
 
 
-class PricesIn(BaseModel):
+class PricesIn(Schema):
     model_config = ConfigDict(extra="forbid")
     prices: list[PriceIn] = Field(min_length=1, max_length=10_000)
 
@@ -360,7 +360,7 @@ class PricesIn(BaseModel):
         return self
 
 
-class PriceOut(BaseModel):
+class PriceOut(Schema):
     price_list_id: str
     sku: str
     amount: DecimalStr
@@ -371,14 +371,14 @@ class PriceOut(BaseModel):
     updated_at: datetime
 
 
-class PricesSetOut(BaseModel):
+class PricesSetOut(Schema):
     price_list_id: str
     changed: int
     unchanged: int
     removed: int
 
 
-class PriceHistoryOut(BaseModel):
+class PriceHistoryOut(Schema):
     price_list_id: str
     sku: str
     amount: DecimalStr
@@ -390,7 +390,7 @@ class PriceHistoryOut(BaseModel):
 # ---------------------------------------------------------------------------------------------
 # promotions and coupons
 # ---------------------------------------------------------------------------------------------
-class PromotionIn(BaseModel):
+class PromotionIn(Schema):
     """``params`` by kind (amounts as strings):
 
     * percent_off: ``{"percent": "15", "scope": "item" | "cart", "skus": [...], "category_ids": [...]}``
@@ -434,7 +434,7 @@ class PromotionIn(BaseModel):
         return self
 
 
-class PromotionPatch(BaseModel):
+class PromotionPatch(Schema):
     """Only the fields given change; ``null`` clears the dates, the budget and the use cap only."""
 
     model_config = ConfigDict(extra="forbid")
@@ -460,7 +460,7 @@ class PromotionPatch(BaseModel):
         return None if v is None else _channels(v)
 
 
-class PromotionOut(BaseModel):
+class PromotionOut(Schema):
     id: str
     name: str
     label: str
@@ -485,7 +485,7 @@ class PromotionOut(BaseModel):
     version: int
 
 
-class CouponIn(BaseModel):
+class CouponIn(Schema):
     model_config = ConfigDict(extra="forbid")
     code: str | None = Field(
         default=None,
@@ -501,7 +501,7 @@ class CouponIn(BaseModel):
     valid_until: AwareDatetime | None = None
 
 
-class CouponBatchIn(BaseModel):
+class CouponBatchIn(Schema):
     model_config = ConfigDict(extra="forbid")
     count: int = Field(ge=1, le=10_000)
     prefix: str = Field(default="", max_length=12, pattern=r"^[A-Z0-9-]*$")
@@ -511,7 +511,7 @@ class CouponBatchIn(BaseModel):
     valid_until: AwareDatetime | None = None
 
 
-class CouponBatchOut(BaseModel):
+class CouponBatchOut(Schema):
     batch_id: str
     promotion_id: str
     codes: list[str]

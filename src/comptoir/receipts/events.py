@@ -1,7 +1,5 @@
 """receipts: the facts this domain publishes."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from comptoir.core.events import DomainEvent

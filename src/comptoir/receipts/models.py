@@ -1,7 +1,5 @@
 """receipts: tables (named ``receipts_*``)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -5,8 +5,6 @@ refused with 404, as if the receipt did not exist. ``/pages/receipts/consent/<to
 customer to confirm e-receipts by e-mail, and records their consent when they do.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request

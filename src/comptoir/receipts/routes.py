@@ -5,8 +5,6 @@ till); staff find a receipt by its sale and send it again. The customer's signed
 see :mod:`comptoir.receipts.pages`.
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response

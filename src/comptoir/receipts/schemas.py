@@ -6,20 +6,19 @@ that document, reachable at a signed link (HTML and PDF) and sent by e-mail when
 or the customer consented to e-receipts.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from comptoir.core.money import DecimalStr, Percent
+from comptoir.core.types import Schema
 
 ReceiptLocale = Literal["fr", "en"]
 SendStatus = Literal["pending", "sent", "failed", "not_sent"]
 
 
-class IssueReceiptIn(BaseModel):
+class IssueReceiptIn(Schema):
     """From the till: make (or find) the receipt of a sale and e-mail it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -29,13 +28,13 @@ class IssueReceiptIn(BaseModel):
     ask_consent: bool = Field(default=True, description="Ask in the e-mail for e-receipts from now on")
 
 
-class SendReceiptIn(BaseModel):
+class SendReceiptIn(Schema):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr | None = Field(default=None, description="Default: the receipt's e-mail")
     locale: ReceiptLocale | None = None
 
 
-class StoreDetails(BaseModel):
+class StoreDetails(Schema):
     place_id: str
     name: str
     address_lines: list[str]
@@ -45,7 +44,7 @@ class StoreDetails(BaseModel):
     timezone: str = "Europe/Paris"
 
 
-class ReceiptLine(BaseModel):
+class ReceiptLine(Schema):
     line_id: str
     sku: str
     label: str
@@ -57,26 +56,26 @@ class ReceiptLine(BaseModel):
     vat_rate: Percent
 
 
-class VatLine(BaseModel):
+class VatLine(Schema):
     rate: Percent
     base: DecimalStr = Field(description="Amount excluding VAT")
     vat: DecimalStr
     total: DecimalStr = Field(description="Amount including VAT")
 
 
-class ReceiptPayment(BaseModel):
+class ReceiptPayment(Schema):
     method: str
     amount: DecimalStr
     reference: str | None = Field(default=None, description="e.g. the gift card or the card's last digits")
 
 
-class ReceiptLoyalty(BaseModel):
+class ReceiptLoyalty(Schema):
     points_earned: int | None = None
     balance: int | None = None
     tier: str | None = None
 
 
-class ReceiptDocument(BaseModel):
+class ReceiptDocument(Schema):
     """Everything printed on the receipt, frozen at issue (a later price change does not alter it)."""
 
     number: str
@@ -95,7 +94,7 @@ class ReceiptDocument(BaseModel):
     seller_id: str | None = None
 
 
-class ReceiptOut(BaseModel):
+class ReceiptOut(Schema):
     id: str
     number: str
     order_id: str

@@ -5,13 +5,10 @@ started). Loyalty reverses points on ``returns.return_refunded`` (lines with the
 journeys turn each into a message.
 """
 
-from __future__ import annotations
-
 from typing import ClassVar
 
-from pydantic import BaseModel
-
 from comptoir.core.events import DomainEvent
+from comptoir.core.types import Schema
 
 
 class _ReturnEvent(DomainEvent):
@@ -24,7 +21,7 @@ class _ReturnEvent(DomainEvent):
     place_id: str
 
 
-class ReturnedLineFact(BaseModel):
+class ReturnedLineFact(Schema):
     line_id: str
     sku: str
     quantity: int

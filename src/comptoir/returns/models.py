@@ -4,8 +4,6 @@
 what was bought and how many units live returns already claim, changed only by a guarded UPDATE.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any

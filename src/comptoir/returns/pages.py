@@ -2,8 +2,6 @@
 by its number, its receipt or the customer, then take the goods back and refund). ``/pages/returns``
 sends staff there."""
 
-from __future__ import annotations
-
 from typing import Annotated
 from urllib.parse import urlencode
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from comptoir.core.types import Schema
 from comptoir.core.uow import UnitOfWork
 from comptoir.returns.models import Return, ReturnLine
 
 COUNTED = ("requested", "received", "refunded")  # refused and cancelled returns are not returns
 
 
-class ReasonCount(BaseModel):
+class ReasonCount(Schema):
     reason: str
     returns: int
     units: int

@@ -5,8 +5,6 @@ lines; the return place receives and inspects it; then it is refunded. Every cha
 returns at once (one table, no per-channel copy).
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response

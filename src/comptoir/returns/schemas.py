@@ -16,9 +16,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from comptoir.core.money import DecimalStr
+from comptoir.core.types import Schema
 
 ReturnMethod = Literal["in_store", "by_post"]
 ReturnStatus = Literal["requested", "received", "refunded", "rejected", "cancelled"]
@@ -33,7 +34,7 @@ RETURN_STATUSES: tuple[ReturnStatus, ...] = ("requested", "received", "refunded"
 
 
 # --- create ----------------------------------------------------------------------------------------
-class ReturnLineIn(BaseModel):
+class ReturnLineIn(Schema):
     model_config = ConfigDict(extra="forbid")
     line_id: str = Field(min_length=1, max_length=64, description="The order line given back")
     quantity: int = Field(gt=0, le=10_000)
@@ -41,7 +42,7 @@ class ReturnLineIn(BaseModel):
     comment: str = Field(default="", max_length=500)
 
 
-class ReturnIn(BaseModel):
+class ReturnIn(Schema):
     """Take back lines of an order, from any channel (the till, the website, the call centre)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -80,7 +81,7 @@ def _distinct_lines(lines: list[_Line]) -> list[_Line]:
 
 
 # --- receive and inspect -----------------------------------------------------------------------------
-class InspectionIn(BaseModel):
+class InspectionIn(Schema):
     model_config = ConfigDict(extra="forbid")
     line_id: str = Field(min_length=1, max_length=64)
     condition: Condition
@@ -90,7 +91,7 @@ class InspectionIn(BaseModel):
     comment: str = Field(default="", max_length=500)
 
 
-class ReceiveIn(BaseModel):
+class ReceiveIn(Schema):
     """The goods are in the return place's hands: inspect each line (default: all resaleable)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -100,18 +101,18 @@ class ReceiveIn(BaseModel):
     )
 
 
-class RefundReturnIn(BaseModel):
+class RefundReturnIn(Schema):
     model_config = ConfigDict(extra="forbid")
     refund_to: RefundTo | None = Field(default=None, description="Default: the method chosen earlier")
 
 
-class RejectIn(BaseModel):
+class RejectIn(Schema):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=200)
 
 
 # --- at a store's counter ---------------------------------------------------------------------------------
-class CounterLineIn(BaseModel):
+class CounterLineIn(Schema):
     """One line handed back at the counter, as the seller found it."""
 
     model_config = ConfigDict(extra="forbid")
@@ -121,7 +122,7 @@ class CounterLineIn(BaseModel):
     condition: Condition = "resaleable"
 
 
-class TakeBackIn(BaseModel):
+class TakeBackIn(Schema):
     """The customer is at a store's counter with the goods: returned, received there and refunded at once."""
 
     model_config = ConfigDict(extra="forbid")
@@ -137,7 +138,7 @@ class TakeBackIn(BaseModel):
 
 
 # --- read model ----------------------------------------------------------------------------------------
-class ReturnLineOut(BaseModel):
+class ReturnLineOut(Schema):
     line_id: str
     sku: str
     quantity: int = Field(description="Units announced")
@@ -152,7 +153,7 @@ class ReturnLineOut(BaseModel):
     refund_amount: DecimalStr = Field(description="Refunded (or to refund) for the accepted units")
 
 
-class ReturnOut(BaseModel):
+class ReturnOut(Schema):
     id: str
     number: str
     order_id: str
@@ -180,18 +181,18 @@ class ReturnOut(BaseModel):
     version: int
 
 
-class ReturnListOut(BaseModel):
+class ReturnListOut(Schema):
     items: list[ReturnOut]
 
 
 # --- policy (configurable per retailer) -----------------------------------------------------------------
-class CategoryWindowIn(BaseModel):
+class CategoryWindowIn(Schema):
     model_config = ConfigDict(extra="forbid")
     category_id: str = Field(min_length=1, max_length=64)
     days: int = Field(ge=0, le=3650)
 
 
-class ReturnPolicyIn(BaseModel):
+class ReturnPolicyIn(Schema):
     """The retailer's return rules. A window counts days from delivery, collection or the till sale."""
 
     model_config = ConfigDict(extra="forbid")
@@ -245,7 +246,7 @@ class ReturnPolicyOut(ReturnPolicyIn):
     updated_at: datetime | None
 
 
-class ReturnabilityLineOut(BaseModel):
+class ReturnabilityLineOut(Schema):
     line_id: str
     sku: str
     bought: int
@@ -255,7 +256,7 @@ class ReturnabilityLineOut(BaseModel):
     refusal: str | None = Field(description="Why the line cannot come back, if so")
 
 
-class ReturnabilityOut(BaseModel):
+class ReturnabilityOut(Schema):
     """What of an order may come back today, and how (the staff page shows it before the return)."""
 
     order_id: str

@@ -4,8 +4,6 @@ order it in store, delivered home or collected in another shop from the network'
 
 Same services as the API: carts editing, orders checkout (which converts the cart), receipts."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request

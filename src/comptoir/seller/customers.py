@@ -1,7 +1,5 @@
 """The seller's customer pages: find a customer as you type, then their 360° view laid out for a seller."""
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass, field
 from typing import Annotated

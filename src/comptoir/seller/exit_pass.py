@@ -3,8 +3,6 @@ sees whether it may leave — and the items paid for, with names and photos, to 
 
 A valid pass is marked used by the orders domain (once, whatever the number of doors scanning it)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request

@@ -2,8 +2,6 @@
 the customer, products, the cart, pickups and returns. Each part is its own module with its router
 (declared in ``domain.py``); this one serves the day's page and an order's page."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request

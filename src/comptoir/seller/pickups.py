@@ -1,8 +1,6 @@
 """Pickups in this shop: the orders waiting for their customer today, and the picking list (products
 with names and photos) of what the shop has to prepare; each step as in the orders API."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request

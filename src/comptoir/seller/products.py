@@ -1,8 +1,6 @@
 """The seller's product lookup: search or scan a barcode, then the product with its photos, its price in
 this shop, the stock here (with the aisle), in the network and in the nearest shops."""
 
-from __future__ import annotations
-
 import re
 from typing import Annotated, Any
 

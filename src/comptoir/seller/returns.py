@@ -2,8 +2,6 @@
 (its number, the receipt's number, or the customer), see what may come back, take it back here and
 refund it (``returns.take_back_in_store``, as the API does)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request

@@ -8,8 +8,6 @@ uses the token (a mail scanner following the link uses nothing). Every form carr
 (checked by the shopper dependency).
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request

@@ -6,8 +6,6 @@ Every id in a URL is checked against the signed-in customer exactly as the API c
 exist.
 """
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError

@@ -3,8 +3,6 @@ contact preferences, personal details, and their data: download it (GDPR export)
 account (erasure) — each on the domain's service, for the signed-in customer only.
 """
 
-from __future__ import annotations
-
 import json
 import secrets
 from typing import Annotated

@@ -2,8 +2,6 @@
 (variants, photos, price with its Omnibus reference, stock near a postcode or a position), and the
 signed-in shopper's "add to wishlist"."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 from urllib.parse import urlencode
 

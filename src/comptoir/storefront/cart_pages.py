@@ -2,8 +2,6 @@
 the anonymous cart this browser holds), its quantities and coupons. Every change is a form post (CSRF
 double submit) answered with a redirect, or the cart again with the error in the page's language."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request

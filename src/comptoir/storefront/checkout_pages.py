@@ -6,8 +6,6 @@ The order pages reach an order of the signed-in customer's, or the one this brow
 signed in the ``comptoir_order`` cookie): nobody reaches another's order by its id.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request

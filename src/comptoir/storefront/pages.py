@@ -1,8 +1,6 @@
 """The storefront's pages under ``/shop``: the catalogue (open to everyone), the shopper's cart and the
 checkout (their own cart and orders only). Each topic module declares its routes; this router holds them."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter
 
 from comptoir.storefront import browse, cart_pages, checkout_pages

@@ -6,8 +6,6 @@ and reached only through a signed cookie holding its id and token, so no other s
 sale is the shop's store sale, taken by the orders domain's checkout; the pass is the orders domain's.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any

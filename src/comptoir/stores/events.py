@@ -9,8 +9,6 @@ that channel's shape; channel connectors (webhook subscribers by default) apply 
 ``POST /v1/stores/channels/{channel}/confirmations``.
 """
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from comptoir.core.events import DomainEvent

@@ -1,8 +1,6 @@
 """Tables of the stores domain: places (with their hours), per-channel publications, channel snapshots,
 and the published store-locator entries."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

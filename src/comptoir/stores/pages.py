@@ -1,7 +1,5 @@
 """Back-office page: every place with its status, hours and channel sync, and a bulk close/reopen form."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from babel.dates import get_day_names

@@ -1,7 +1,5 @@
 """HTTP API of the stores domain (thin: parse, call the service, shape the response)."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile

@@ -7,9 +7,9 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from comptoir.core.types import BoundedDate
+from comptoir.core.types import BoundedDate, Schema
 from comptoir.stores import policies
 
 Kind = Literal["store", "warehouse", "pickup_point"]
@@ -35,7 +35,7 @@ CHANNELS: tuple[Channel, ...] = ("locator", "jsonld", "gbp", "csv")
 HHMM = Field(pattern=r"^([01]\d|2[0-4]):[0-5]\d$", examples=["09:00"])
 
 
-class TimeRange(BaseModel):
+class TimeRange(Schema):
     model_config = ConfigDict(extra="forbid")
     opens: str = HHMM
     closes: str = Field(
@@ -61,7 +61,7 @@ class ReservedSpan(TimeRange):
     audience: Audience
 
 
-class SpecialDayIn(BaseModel):
+class SpecialDayIn(Schema):
     """An exceptional date: closed (holiday, strike, lockdown) or open with other hours."""
 
     model_config = ConfigDict(extra="forbid")
@@ -85,7 +85,7 @@ class SpecialDayOut(SpecialDayIn):
     pass
 
 
-class HoursIn(BaseModel):
+class HoursIn(Schema):
     model_config = ConfigDict(extra="forbid")
     weekly: list[WeeklyRange] = Field(default_factory=list)
     reserved: list[ReservedRange] = Field(default_factory=list)
@@ -99,7 +99,7 @@ class HoursIn(BaseModel):
         return self
 
 
-class AddressIn(BaseModel):
+class AddressIn(Schema):
     model_config = ConfigDict(extra="forbid")
     lines: list[str] = Field(min_length=1, max_length=3)
     postal_code: str = Field(min_length=1, max_length=16)
@@ -118,7 +118,7 @@ def normalise_phone(value: str, region: str = "FR") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-class PlaceFields(BaseModel):
+class PlaceFields(Schema):
     """Fields shared by creation and patches (all optional here)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -185,7 +185,7 @@ class PlacePatch(PlaceFields):
     pass
 
 
-class AddressOut(BaseModel):
+class AddressOut(Schema):
     lines: list[str]
     postal_code: str
     locality: str
@@ -193,7 +193,7 @@ class AddressOut(BaseModel):
     country_code: str = Field(description="ISO 3166-1 alpha-2")
 
 
-class PlaceOut(BaseModel):
+class PlaceOut(Schema):
     id: str
     code: str
     kind: Kind
@@ -219,7 +219,7 @@ class PlaceOut(BaseModel):
     updated_at: datetime
 
 
-class PlaceSnapshot(BaseModel):
+class PlaceSnapshot(Schema):
     """The public facts of a place, as carried by ``stores.place_created`` / ``stores.place_changed``.
 
     Hours are in the compact text form (``weekly_hours="Mo-Fr 09:00-19:00; Sa 09:00-18:00"``,
@@ -249,13 +249,13 @@ class PlaceSnapshot(BaseModel):
     version: int
 
 
-class CloseIn(BaseModel):
+class CloseIn(Schema):
     model_config = ConfigDict(extra="forbid")
     status: Literal["temporarily_closed", "permanently_closed"] = "temporarily_closed"
     reason: str = Field(default="", max_length=200)
 
 
-class OpeningOut(BaseModel):
+class OpeningOut(Schema):
     place_id: str
     at: datetime
     audience: Audience | None
@@ -264,7 +264,7 @@ class OpeningOut(BaseModel):
     closes_at: datetime | None
 
 
-class OpeningStatus(BaseModel):
+class OpeningStatus(Schema):
     """Cheap batch answer for other domains (click & collect, appointments, availability)."""
 
     place_id: str
@@ -273,7 +273,7 @@ class OpeningStatus(BaseModel):
     closes_at: datetime | None = Field(description="End of the current window, else of the next one")
 
 
-class DayOut(BaseModel):
+class DayOut(Schema):
     date: date
     weekday: Weekday
     closed: bool
@@ -283,13 +283,13 @@ class DayOut(BaseModel):
     reserved: list[ReservedSpan]
 
 
-class WeekOut(BaseModel):
+class WeekOut(Schema):
     place_id: str
     timezone: str
     days: list[DayOut]
 
 
-class NearbyPlace(BaseModel):
+class NearbyPlace(Schema):
     place: PlaceOut
     distance_km: float
     open_now: bool
@@ -297,7 +297,7 @@ class NearbyPlace(BaseModel):
     closes_at: datetime | None
 
 
-class NearestOut(BaseModel):
+class NearestOut(Schema):
     origin_latitude: float
     origin_longitude: float
     origin: Literal["point", "postcode"]
@@ -305,7 +305,7 @@ class NearestOut(BaseModel):
     items: list[NearbyPlace]
 
 
-class Selector(BaseModel):
+class Selector(Schema):
     """Which places a bulk call touches: explicit ids or codes, a region, a department (and kind)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -322,33 +322,33 @@ class Selector(BaseModel):
         return self
 
 
-class BulkStatusIn(BaseModel):
+class BulkStatusIn(Schema):
     model_config = ConfigDict(extra="forbid")
     selector: Selector
     status: Status
     reason: str = Field(default="", max_length=200)
 
 
-class BulkHoursIn(BaseModel):
+class BulkHoursIn(Schema):
     model_config = ConfigDict(extra="forbid")
     selector: Selector
     hours: HoursIn
 
 
-class BulkSpecialDaysIn(BaseModel):
+class BulkSpecialDaysIn(Schema):
     model_config = ConfigDict(extra="forbid")
     selector: Selector
     days: list[SpecialDayIn] = Field(min_length=1, max_length=366)
 
 
-class BulkOut(BaseModel):
+class BulkOut(Schema):
     matched: int
     changed: int
     place_ids: list[str]
     publications_requested: int
 
 
-class PublicationOut(BaseModel):
+class PublicationOut(Schema):
     place_id: str
     store_code: str
     channel: Channel
@@ -360,7 +360,7 @@ class PublicationOut(BaseModel):
     error: str | None
 
 
-class ConfirmationItem(BaseModel):
+class ConfirmationItem(Schema):
     model_config = ConfigDict(extra="forbid")
     store_code: str
     payload_hash: str
@@ -368,35 +368,35 @@ class ConfirmationItem(BaseModel):
     error: str | None = Field(default=None, max_length=2000)
 
 
-class ConfirmationsIn(BaseModel):
+class ConfirmationsIn(Schema):
     model_config = ConfigDict(extra="forbid")
     items: list[ConfirmationItem] = Field(min_length=1, max_length=5000)
 
 
-class ConfirmationResult(BaseModel):
+class ConfirmationResult(Schema):
     store_code: str
     outcome: Literal["applied", "failed", "stale", "unknown_store"]
 
 
-class SnapshotItem(BaseModel):
+class SnapshotItem(Schema):
     model_config = ConfigDict(extra="forbid")
     store_code: str
     payload: dict[str, Any] = Field(description="What the channel shows, in the channel's own shape")
 
 
-class SnapshotsIn(BaseModel):
+class SnapshotsIn(Schema):
     model_config = ConfigDict(extra="forbid")
     items: list[SnapshotItem] = Field(max_length=5000)
     replace_all: bool = Field(default=True, description="Forget earlier snapshots of stores not listed")
 
 
-class SnapshotsOut(BaseModel):
+class SnapshotsOut(Schema):
     channel: Channel
     stored: int
     confirmed: int = Field(description="Publications marked applied because the snapshot equals them")
 
 
-class Contradiction(BaseModel):
+class Contradiction(Schema):
     channel: Channel
     place_id: str | None
     store_code: str
@@ -421,20 +421,20 @@ class Contradiction(BaseModel):
     shown: Any
 
 
-class AuditOut(BaseModel):
+class AuditOut(Schema):
     checked_at: datetime
     channels: list[Channel]
     places: int
     contradictions: list[Contradiction]
 
 
-class ImportRowError(BaseModel):
+class ImportRowError(Schema):
     row: int
     field: str
     detail: str
 
 
-class ImportReport(BaseModel):
+class ImportReport(Schema):
     created: int
     updated: int
     errors: list[ImportRowError]
