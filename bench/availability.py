@@ -156,12 +156,12 @@ def profile_service(url: str, asked: list[tuple[str, float, float]], calls: int)
 
     db = Database(url)
     profiler = cProfile.Profile()
-    service.nearest_json(db, asked[0][0], lat=asked[0][1], lon=asked[0][2])
+    service.nearest_json_sync(db, asked[0][0], lat=asked[0][1], lon=asked[0][2])
     t0 = time.perf_counter()
     profiler.enable()
     for i in range(calls):
         sku, lat, lon = asked[i % len(asked)]
-        service.nearest_json(db, sku, lat=lat, lon=lon)
+        service.nearest_json_sync(db, sku, lat=lat, lon=lon)
     profiler.disable()
     per_call = (time.perf_counter() - t0) / calls
     db.dispose()
@@ -179,7 +179,7 @@ def service_rate(url: str, asked: list[tuple[str, float, float]], seconds: float
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         sku, lat, lon = asked[count % len(asked)]
-        service.nearest_json(db, sku, lat=lat, lon=lon)
+        service.nearest_json_sync(db, sku, lat=lat, lon=lon)
         count += 1
     db.dispose()
     return count / (time.perf_counter() - start)

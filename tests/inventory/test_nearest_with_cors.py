@@ -111,7 +111,7 @@ def test_a_server_error_is_a_500_problem_quoting_the_request_id(  # type: ignore
 ) -> None:
     from comptoir.inventory import service
 
-    def broken(*args: object, **kwargs: object) -> bytes:
+    async def broken(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(service, "nearest_json", broken)

@@ -17,6 +17,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import NullPool
 
+from comptoir.core.async_reads import AsyncReads
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -216,11 +218,22 @@ class Database:
         )
         self.reader = sessionmaker(bind=reader_engine, expire_on_commit=False, class_=OrmSession)
         self._kept = _KeptConnections(self.engine)
+        self._async = AsyncReads(self.engine) if self.is_postgres else None
+        if self._async is not None:
+            event.listen(self.engine, "engine_disposed", self._async.on_dispose)
 
     def read_rows(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
         """Run one SELECT (DBAPI SQL and parameters, e.g. a statement compiled once) on this thread's
         kept connection: for hot read paths only, where a pooled connection per call costs too much."""
         return self._kept.rows(sql, params)
+
+    async def read_rows_async(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        """:meth:`read_rows` for ``async`` routes: on PostgreSQL the event loop awaits the server's
+        answer on a connection of its own (:mod:`comptoir.core.async_reads`) and serves other requests
+        meanwhile; on SQLite, where a read is in-process work with no round trip, the kept connection."""
+        if self._async is None:
+            return self.read_rows(sql, params)
+        return await self._async.rows(sql, params)
 
     @property
     def is_sqlite(self) -> bool:

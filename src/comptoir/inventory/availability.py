@@ -192,9 +192,9 @@ class _Prepared:
         self.defaults = compiled.construct_params(_check=False)
         self.order = compiled.positiontup if compiled.positional else None
 
-    def rows(self, db: Database, sku: str, quantity: int) -> list[tuple[Any, ...]]:
+    def params(self, sku: str, quantity: int) -> list[Any] | dict[str, Any]:
         params: dict[str, Any] = dict(self.defaults, sku=sku, qty=quantity)
-        return db.read_rows(self.sql, [params[k] for k in self.order] if self.order is not None else params)
+        return [params[k] for k in self.order] if self.order is not None else params
 
 
 _PREPARED: dict[str, _Prepared] = {}  # by dialect name
@@ -362,19 +362,39 @@ def nearest_with_stock(
     return NearestOut.model_validate(document)
 
 
-def nearest_json(db: Database, sku: str, **options: Any) -> bytes:
-    """:func:`nearest_document` as JSON bytes, on a read-only connection of its own (the HTTP route)."""
+def _prepared(db: Database) -> tuple[_Prepared, Engine]:
     engine: Engine = db.reader.kw["bind"]
     prepared = _PREPARED.get(engine.dialect.name)
     if prepared is None:
         prepared = _PREPARED.setdefault(engine.dialect.name, _Prepared(engine))
-    quantity = options.get("quantity", 1)
+    return prepared, engine
+
+
+def _checked_quantity(options: dict[str, Any]) -> int:
+    quantity = int(options.get("quantity", 1))
     if quantity < 1:
         raise InvalidInput("quantity must be at least 1.", field="quantity")
-    rows = prepared.rows(db, sku, quantity)
-    return orjson.dumps(
-        nearest_document(None, sku, rows=rows, engine=engine, **options), option=orjson.OPT_UTC_Z
-    )
+    return quantity
+
+
+def _json(sku: str, rows: list[tuple[Any, ...]], engine: Engine, options: dict[str, Any]) -> bytes:
+    document = nearest_document(None, sku, rows=rows, engine=engine, **options)
+    return orjson.dumps(document, option=orjson.OPT_UTC_Z)
+
+
+async def nearest_json(db: Database, sku: str, **options: Any) -> bytes:
+    """:func:`nearest_document` as JSON bytes, for the ``async`` HTTP route: the stock rows are read
+    without blocking the event loop (:meth:`Database.read_rows_async`)."""
+    prepared, engine = _prepared(db)
+    params = prepared.params(sku, _checked_quantity(options))
+    return _json(sku, await db.read_rows_async(prepared.sql, params), engine, options)
+
+
+def nearest_json_sync(db: Database, sku: str, **options: Any) -> bytes:
+    """:func:`nearest_json` from a thread (in-process callers, benchmarks)."""
+    prepared, engine = _prepared(db)
+    params = prepared.params(sku, _checked_quantity(options))
+    return _json(sku, db.read_rows(prepared.sql, params), engine, options)
 
 
 def network_availability(uow: UnitOfWork, skus: Sequence[str]) -> list[NetworkAvailability]:

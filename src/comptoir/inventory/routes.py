@@ -6,12 +6,10 @@ Core queries run on the event loop (no hop to the thread pool, no ORM objects), 
 by the service (no second validation of the response model).
 """
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from comptoir.core.api import (
     PROBLEM_RESPONSES,
@@ -22,7 +20,7 @@ from comptoir.core.api import (
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.pagination import Page
 from comptoir.core.queries import query_model, query_parameters
-from comptoir.core.types import AwareDatetime
+from comptoir.core.types import AwareDatetime, Schema
 from comptoir.inventory import service
 from comptoir.inventory.schemas import (
     AccuracyOut,
@@ -68,7 +66,7 @@ PlaceIds = Annotated[list[str] | None, Query(alias="place_id", max_length=500)]
 # -- availability -------------------------------------------------------------------------------------------
 
 
-class NearestQuery(BaseModel):
+class NearestQuery(Schema):
     """The query of ``/availability/nearest``, validated in one pass (see the route)."""
 
     model_config = ConfigDict(extra="ignore")
@@ -89,7 +87,7 @@ async def nearest(ctx: Reader, request: Request) -> Response:
     # The query validated by one model in one pass (FastAPI's per-parameter path cost about 45 % of
     # this route's time when profiled); errors are the same 422 problem. The service writes the JSON.
     q = query_model(request, NearestQuery)
-    body = service.nearest_json(
+    body = await service.nearest_json(
         ctx.state.db,
         q.sku,
         quantity=q.quantity,

@@ -25,7 +25,12 @@ from comptoir.core.errors import Forbidden, InvalidInput
 from comptoir.core.pagination import Page, paginate
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import ledger, places, policies
-from comptoir.inventory.availability import nearest_json, nearest_with_stock, network_availability
+from comptoir.inventory.availability import (
+    nearest_json,
+    nearest_json_sync,
+    nearest_with_stock,
+    network_availability,
+)
 from comptoir.inventory.counts import accuracy, get_count, ingest_count, latest_count
 from comptoir.inventory.ledger import OutOfStock
 from comptoir.inventory.models import Movement, Stock
@@ -62,6 +67,7 @@ __all__ = [
     "latest_count",
     "movements",
     "nearest_json",
+    "nearest_json_sync",
     "nearest_with_stock",
     "network_availability",
     "place_stock",

@@ -1,0 +1,137 @@
+"""``Database.read_rows_async``: hot reads from ``async`` routes that never block the event loop — on
+PostgreSQL through a few async connections per loop (fresh reads, bounded, recovered after the server
+drops one, renewed after ``dispose``); on SQLite through the kept synchronous connection."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from comptoir.core.db import Database
+from tests.conftest import BACKENDS, create_empty_database, drop_database
+
+
+@pytest.fixture(params=BACKENDS)
+def scratch(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    url = create_empty_database(request.param, tmp_path)
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE async_probe (n INTEGER NOT NULL)"))
+    try:
+        yield db
+    finally:
+        db.dispose()
+        drop_database(url)
+
+
+def _insert(db: Database, n: int) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO async_probe (n) VALUES (:n)"), {"n": n})
+
+
+def _pg_only(db: Database) -> None:
+    if not db.is_postgres:
+        pytest.skip("the async connections are PostgreSQL's; SQLite reads on the kept connection")
+
+
+def test_each_read_sees_what_was_committed_before_it(scratch: Database) -> None:
+    sql = "SELECT count(*) FROM async_probe"
+
+    async def scenario() -> list[list[tuple[int, ...]]]:
+        seen = [await scratch.read_rows_async(sql, ())]
+        _insert(scratch, 1)
+        seen.append(await scratch.read_rows_async(sql, ()))
+        _insert(scratch, 2)
+        seen.append(await scratch.read_rows_async(sql, ()))
+        return seen
+
+    assert asyncio.run(scenario()) == [[(0,)], [(1,)], [(2,)]]  # no transaction kept open between reads
+
+
+def test_the_loop_serves_others_while_the_server_works(scratch: Database) -> None:
+    _pg_only(scratch)
+
+    async def scenario() -> tuple[int, list[tuple[object, ...]]]:
+        ticks = 0
+        done = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not done.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        task = asyncio.create_task(ticker())
+        await asyncio.sleep(0)  # the ticker starts
+        ticks_before = ticks
+        rows = await scratch.read_rows_async("SELECT pg_sleep(0.3), 7", ())
+        ticked = ticks - ticks_before
+        done.set()
+        await task
+        return ticked, rows
+
+    ticked, rows = asyncio.run(scenario())
+    assert rows[0][1] == 7
+    assert ticked >= 2  # the ticker ran while the statement was on the server: the loop was not blocked
+
+
+def test_concurrent_reads_share_a_bounded_set_of_connections(scratch: Database) -> None:
+    _pg_only(scratch)
+    reads = scratch._async
+    assert reads is not None
+    peak = 0
+
+    async def one(i: int) -> int:
+        nonlocal peak
+        rows = await scratch.read_rows_async("SELECT pg_sleep(0.02), %(i)s::int", {"i": i})
+        mine = next(iter(reads.loops.values()))
+        peak = max(peak, mine.open)
+        return int(rows[0][1])
+
+    async def scenario() -> list[int]:
+        return list(await asyncio.gather(*(one(i) for i in range(30))))
+
+    assert asyncio.run(scenario()) == list(range(30))
+    assert 1 <= peak <= reads.max_connections
+
+
+def test_a_connection_the_server_dropped_is_replaced_and_the_read_tried_again(scratch: Database) -> None:
+    _pg_only(scratch)
+
+    async def scenario() -> tuple[int, int]:
+        (first,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        with scratch.engine.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first[0]})
+        (second,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        return int(first[0]), int(second[0])
+
+    first, second = asyncio.run(scenario())
+    assert first != second
+
+
+def test_disposing_of_the_engine_retires_the_connections(scratch: Database) -> None:
+    _pg_only(scratch)
+
+    async def scenario() -> tuple[int, int]:
+        (first,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        scratch.dispose()
+        (second,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        return int(first[0]), int(second[0])
+
+    first, second = asyncio.run(scenario())
+    assert first != second
+
+
+def test_a_failing_statement_raises_and_leaves_the_connections_usable(scratch: Database) -> None:
+    _pg_only(scratch)
+    import psycopg
+
+    async def scenario() -> list[tuple[object, ...]]:
+        with pytest.raises(psycopg.Error):
+            await scratch.read_rows_async("SELECT * FROM no_such_table", ())
+        return await scratch.read_rows_async("SELECT 1", ())
+
+    assert asyncio.run(scenario()) == [(1,)]
