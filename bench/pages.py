@@ -10,7 +10,7 @@ document) are left out, as the walk leaves them out. A load is ``tests/support/p
 ``measure_load()``: a new browser context, the cache disabled through CDP, the page loaded until the
 network is idle; its FCP from a ``PerformanceObserver``, its transfer the sum of the navigation's and
 every resource's ``transferSize`` (headers included). Each page is loaded 3 times (``--quick``: 1 time,
-on a sample of 8 pages, whole run < 60 s) in interleaved rounds (``/``, then every page, again and
+on a sample of 6 pages) in interleaved rounds (``/``, then every page, again and
 again), and its medians are printed: ``fcp_ms[<url>]`` and ``transfer_kb[<url>]`` (kB = 1000 bytes),
 then the summary, ``pages_over_budget`` counting the pages at or over either budget.
 
@@ -20,7 +20,7 @@ the demo retailer loaded by ``comptoir migrate`` and ``comptoir demo``, served b
 a free port. Without Chromium, Playwright or a PostgreSQL server, it prints ``skipped:`` and why.
 
     .venv/bin/python bench/pages.py           # every page, 3 loads each
-    .venv/bin/python bench/pages.py --quick   # 8 pages, 1 load each
+    .venv/bin/python bench/pages.py --quick   # 6 pages, 1 load each
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from tests.support.browser import LiveServer
 
 BASELINE = "/"
-QUICK_PAGES = 8
+QUICK_PAGES = 6
 
 
 def skip_reason(server: str) -> str | None:
@@ -67,8 +67,8 @@ def skip_reason(server: str) -> str | None:
 def serve_demo(database_url: str, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
     """``comptoir migrate``, then ``comptoir serve`` started while ``comptoir demo`` loads the demo
     retailer (as the browser tests do): the base URL once both are done."""
-    extra = {"COMPTOIR_MEDIA_DIR": str(tmp / "media"), "COMPTOIR_MAIL_URL": f"file://{tmp / 'mail'}"}
-    env = comptoir_env(database_url, **extra)
+    media, mail = str(tmp / "media"), f"file://{tmp / 'mail'}"
+    env = comptoir_env(database_url, COMPTOIR_MEDIA_DIR=media, COMPTOIR_MAIL_URL=mail)
     log = tmp / "server.log"
 
     def cli(*args: str) -> subprocess.Popen[bytes]:  # in tmp: `comptoir demo` writes var/demo-keys.txt
@@ -82,7 +82,7 @@ def serve_demo(database_url: str, tmp: Path) -> tuple[subprocess.Popen[bytes], s
 
     if cli("migrate").wait() != 0:
         raise RuntimeError(f"comptoir migrate failed: {log.read_text()[-2000:]}")
-    proc, base = spawn_comptoir(database_url, log, **extra)
+    proc, base = spawn_comptoir(database_url, log, COMPTOIR_MEDIA_DIR=media, COMPTOIR_MAIL_URL=mail)
     try:
         if cli("demo").wait() != 0:
             raise RuntimeError(f"comptoir demo failed: {log.read_text()[-2000:]}")
@@ -134,7 +134,7 @@ def measure_rounds(
 ) -> dict[str, list[tuple[float | None, int]]]:
     """``runs`` interleaved rounds, the baseline first in each: (FCP ms, bytes) of every load by URL."""
     from tests.pages.urls import budget_viewport
-    from tests.support.page_checks import VIEWPORTS, measure_load
+    from tests.support.page_checks import measure_load
 
     targets = {BASELINE: (None, "tablet")} | {
         url: (role, budget_viewport(url)) for url, role in pages.items()
@@ -149,7 +149,7 @@ def measure_rounds(
                 f"{server.url}{url}",
                 storage_state=states[role] if role else None,
                 lang="fr",
-                viewport=VIEWPORTS[viewport],
+                viewport=viewport,
             )
             loads[url].append((found.fcp_ms, found.transfer_bytes))
     return loads
@@ -227,7 +227,7 @@ def run(database_url: str, tmp: Path, quick: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PAGES} pages, 1 load each (< 60 s)")
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PAGES} pages, 1 load each")
     parser.add_argument(
         "--database-url",
         help="the PostgreSQL server to make the scratch database on (default: COMPTOIR_BENCH_DATABASE_URL, "

@@ -7,16 +7,15 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tests.support.processes import ROOT
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 SRC = ROOT / "src" / "comptoir"
 ARTIFACTS = ROOT / "tests" / ".artifacts"
@@ -283,15 +282,15 @@ def measure_load(
     *,
     storage_state: Any = None,
     lang: str = "fr",
-    viewport: Mapping[str, int] | None = None,
+    viewport: str | ViewportSize | None = "tablet",
 ) -> Perf:
     """:func:`measure` for an absolute ``url``, in a new context of ``browser`` with those cookies
-    (``storage_state``, None: signed in as nobody), language and size (default: the tablet's)."""
+    (``storage_state``, None: signed in as nobody), language and size (a name of :data:`VIEWPORTS`, or a size)."""
     context = browser.new_context(
         storage_state=storage_state,
         locale=LOCALES.get(lang, "fr-FR"),
         extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE.get(lang, "fr")},
-        viewport=dict(viewport or VIEWPORTS["tablet"]),  # type: ignore[arg-type]
+        viewport=cast("ViewportSize", VIEWPORTS[viewport] if isinstance(viewport, str) else viewport),
     )
     try:
         fresh = context.new_page()
