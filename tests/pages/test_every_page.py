@@ -6,61 +6,22 @@ paint < 1 s, < 300 kB transferred, measured once per page)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.pages.urls import EXAMPLES, XFAIL
+from tests.pages.urls import XFAIL, budget_viewport, every_page
 from tests.support.browser import skip_reason
 
-APPS = ("/seller", "/shop", "/back-office", "/pages")
-PUBLIC_PREFIXES = ("/shop", "/pages/sign-in")
 VIEWPORTS = ("tablet", "phone")
 LANGS = ("fr", "en")
-
-
-def _routes() -> Iterator[tuple[str, str | None]]:
-    """(path, the role to sign in with, None for public pages) of every page route without parameters."""
-    from comptoir.app import create_app
-    from comptoir.core.access import ROLE_SCOPES, Role, scope_allows
-    from comptoir.core.api import api_routes, route_policy
-    from comptoir.core.settings import Settings
-
-    app = create_app(
-        Settings(env="test", database_url="sqlite:///never-opened.db", secret_key="x" * 40, dispatcher="off")
-    )
-    for route in api_routes(app.routes):
-        if not route.path.startswith(APPS) or "{" in route.path or "GET" not in (route.methods or ()):
-            continue
-        if route.include_in_schema or any(
-            param.field_info.is_required() for param in route.dependant.query_params
-        ):
-            continue  # an API route, or a page that needs a query (list an example URL in urls.py)
-        dep = route_policy(route)
-        if dep is None or dep.policy.who != {"staff"}:
-            yield route.path, None
-            continue
-        rule = dep.policy
-        admitted = [
-            role
-            for role in Role
-            if (rule.area is None or scope_allows(ROLE_SCOPES[role], rule.area, rule.access))
-            and (rule.roles is None or role in rule.roles)
-        ]
-        role = Role.ADMIN if Role.ADMIN in admitted else (admitted[0] if admitted else Role.ADMIN)
-        yield route.path, role.value
 
 
 def pages() -> list[Any]:
     if skip_reason():
         return []
-    found = dict(_routes())
-    for urls in EXAMPLES.values():
-        for url in urls:
-            found.setdefault(url, None if url.startswith(PUBLIC_PREFIXES) else "admin")
     params = []
-    for url, role in sorted(found.items()):
+    for url, role in every_page().items():
         for viewport in VIEWPORTS:
             for lang in LANGS:
                 reason = XFAIL.get(f"{url}@{viewport}") or XFAIL.get(f"{url}@{lang}") or XFAIL.get(url)
@@ -81,5 +42,5 @@ def test_page(new_page, check_page, perf_budget, url, role, viewport, lang):
     if role and not url.startswith("/pages/sign-in"):
         assert "/pages/sign-in" not in page.url, f"{url}: sent to the sign-in page as {role}"
     check_page(page, url.strip("/").replace("/", "-") or "root")
-    if lang == "fr" and viewport == ("phone" if url.startswith("/shop") else "tablet"):
+    if lang == "fr" and viewport == budget_viewport(url):
         perf_budget(page, url).assert_within_budget()

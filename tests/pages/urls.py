@@ -6,9 +6,16 @@
 remove an entry once it passes.
 The customer's account (``/shop/account…``) needs a signed-in shopper: the walk, signed in as nobody,
 meets its sign-in page; tests/storefront/test_account_journey.py checks the account's pages signed in.
+``every_page()``: those examples and every GET page route without path parameters, each with the role
+to sign in with (the walk and ``bench/pages.py`` visit the same list).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+APPS = ("/seller", "/shop", "/back-office", "/pages")
+PUBLIC_PREFIXES = ("/shop", "/pages/sign-in")
 
 EXAMPLES: dict[str, list[str]] = {
     "seller": [
@@ -41,3 +48,50 @@ EXAMPLES: dict[str, list[str]] = {
 }
 
 XFAIL: dict[str, str] = {}
+
+
+def page_routes() -> Iterator[tuple[str, str | None]]:
+    """(path, the role to sign in with, None for public pages) of every page route without parameters."""
+    from comptoir.app import create_app
+    from comptoir.core.access import ROLE_SCOPES, Role, scope_allows
+    from comptoir.core.api import api_routes, route_policy
+    from comptoir.core.settings import Settings
+
+    app = create_app(
+        Settings(env="test", database_url="sqlite:///never-opened.db", secret_key="x" * 40, dispatcher="off")
+    )
+    for route in api_routes(app.routes):
+        if not route.path.startswith(APPS) or "{" in route.path or "GET" not in (route.methods or ()):
+            continue
+        if route.include_in_schema or any(
+            param.field_info.is_required() for param in route.dependant.query_params
+        ):
+            continue  # an API route, or a page that needs a query (list an example URL in EXAMPLES)
+        dep = route_policy(route)
+        if dep is None or dep.policy.who != {"staff"}:
+            yield route.path, None
+            continue
+        rule = dep.policy
+        admitted = [
+            role
+            for role in Role
+            if (rule.area is None or scope_allows(ROLE_SCOPES[role], rule.area, rule.access))
+            and (rule.roles is None or role in rule.roles)
+        ]
+        role = Role.ADMIN if Role.ADMIN in admitted else (admitted[0] if admitted else Role.ADMIN)
+        yield route.path, role.value
+
+
+def every_page() -> dict[str, str | None]:
+    """Every page the walk visits, sorted: URL -> the role to sign in with (None: public)."""
+    found = dict(page_routes())
+    for urls in EXAMPLES.values():
+        for url in urls:
+            found.setdefault(url, None if url.startswith(PUBLIC_PREFIXES) else "admin")
+    return dict(sorted(found.items()))
+
+
+def budget_viewport(url: str) -> str:
+    """The size a page's performance budget is measured at (in French): the shop on a phone, the rest
+    on a tablet."""
+    return "phone" if url.startswith("/shop") else "tablet"

@@ -10,12 +10,12 @@ import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tests.support.processes import ROOT
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page, ViewportSize
 
 SRC = ROOT / "src" / "comptoir"
 ARTIFACTS = ROOT / "tests" / ".artifacts"
@@ -266,25 +266,44 @@ def measure(page: Page, url: str) -> Perf:
     browser = page.context.browser
     assert browser is not None
     info = page_info(page)
-    context = browser.new_context(
+    target = url if "://" in url else f"{page.url.split('/', 3)[0]}//{page.url.split('/', 3)[2]}{url}"
+    return measure_load(
+        browser,
+        target,
         storage_state=page.context.storage_state(),
-        locale=LOCALES.get(info.lang, "fr-FR"),
-        extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE.get(info.lang, "fr")},
+        lang=info.lang,
         viewport=page.viewport_size,
+    )
+
+
+def measure_load(
+    browser: Browser,
+    url: str,
+    *,
+    storage_state: Any = None,
+    lang: str = "fr",
+    viewport: str | ViewportSize | None = "tablet",
+) -> Perf:
+    """:func:`measure` for an absolute ``url``, in a new context of ``browser`` with those cookies
+    (``storage_state``, None: signed in as nobody), language and size (a name of :data:`VIEWPORTS`, or a size)."""
+    context = browser.new_context(
+        storage_state=storage_state,
+        locale=LOCALES.get(lang, "fr-FR"),
+        extra_http_headers={"Accept-Language": ACCEPT_LANGUAGE.get(lang, "fr")},
+        viewport=cast("ViewportSize", VIEWPORTS[viewport] if isinstance(viewport, str) else viewport),
     )
     try:
         fresh = context.new_page()
         cdp = context.new_cdp_session(fresh)
         cdp.send("Network.enable")
         cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-        target = url if "://" in url else f"{page.url.split('/', 3)[0]}//{page.url.split('/', 3)[2]}{url}"
-        fresh.goto(target, wait_until="load")
+        fresh.goto(url, wait_until="load")
         fresh.wait_for_load_state("networkidle")
         fcp = fresh.evaluate(_FCP_JS)
         transfer = int(fresh.evaluate(_TRANSFER_JS))
     finally:
         context.close()
-    return Perf(target, fcp, transfer, os.getloadavg()[0])
+    return Perf(url, fcp, transfer, os.getloadavg()[0])
 
 
 def perf(page: Page, url: str) -> Perf:
