@@ -9,6 +9,7 @@ records the score, and the version tells which weights produced it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -85,20 +86,23 @@ def _golden_person(customer: Customer) -> Person:
     return Person(**values, birth_date=birth)
 
 
-def review_evidence(uow: UnitOfWork, customer_a: str, customer_b: str) -> ReviewEvidence | None:
-    """The per-field evidence between two customers' golden records, weighed by the active model;
-    ``None`` when one of them is gone (erased)."""
-    rows = {
-        c.id: c
-        for c in uow.session.scalars(select(Customer).where(Customer.id.in_([customer_a, customer_b])))
-    }
-    if customer_a not in rows or customer_b not in rows:
-        return None
+def review_evidence(uow: UnitOfWork, pairs: Sequence[tuple[str, str]]) -> list[ReviewEvidence | None]:
+    """For each pair of customers, the per-field evidence between their golden records, weighed by the
+    active model; ``None`` where one of them is gone (erased). One query for every record asked."""
+    wanted = {customer_id for pair in pairs for customer_id in pair}
+    if not wanted:
+        return []
+    rows = {c.id: c for c in uow.session.scalars(select(Customer).where(Customer.id.in_(sorted(wanted))))}
     model = active_model(uow)
-    score, chance, evidence = explain_people(
-        _golden_person(rows[customer_a]), _golden_person(rows[customer_b]), model
-    )
-    return ReviewEvidence(chance, score, evidence, model.version)
+    people = {customer_id: _golden_person(row) for customer_id, row in rows.items()}
+    found: list[ReviewEvidence | None] = []
+    for customer_a, customer_b in pairs:
+        if customer_a not in people or customer_b not in people:
+            found.append(None)
+            continue
+        score, chance, evidence = explain_people(people[customer_a], people[customer_b], model)
+        found.append(ReviewEvidence(chance, score, evidence, model.version))
+    return found
 
 
 RETRAIN_RECORDS = 300_000  # the most recent active records a periodic retraining learns from

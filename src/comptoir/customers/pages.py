@@ -146,9 +146,10 @@ def reviews_page(request: Request, ctx: PageReader, cursor: str | None = None) -
 
     with ctx.reader() as uow:
         page = merging.list_reviews(uow, status="open", cursor=cursor, limit=30)
-        evidence = {
-            r.id: match_models.review_evidence(uow, r.customer_a.id, r.customer_b.id) for r in page.items
-        }
+        pairs = [(r.customer_a.id, r.customer_b.id) for r in page.items]
+        evidence = dict(
+            zip((r.id for r in page.items), match_models.review_evidence(uow, pairs), strict=True)
+        )
     lang = page_language(request)
     return pages.response(request, "customers/reviews.html", page=page, evidence=evidence, words=labels(lang))
 
