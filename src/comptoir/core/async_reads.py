@@ -19,6 +19,7 @@ loop's are closed with the engine (``dispose``) or when the loop is gone.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -48,16 +49,15 @@ class AsyncReads:
             weakref.WeakKeyDictionary()
         )
         self.generation = 0  # bumped by close(): connections opened before it are not reused
+        self.psycopg = importlib.import_module("psycopg")  # PostgreSQL's driver, loaded with its engine
 
     async def rows(self, sql: str, params: Sequence[Any] | dict[str, Any]) -> list[tuple[Any, ...]]:
-        import psycopg
-
         for attempt in (1, 2):
             conn, born = await self._acquire()
             try:
                 cursor = await conn.execute(sql, params)
                 found = await cursor.fetchall()
-            except psycopg.Error:
+            except self.psycopg.Error:
                 if not (conn.broken or conn.closed):  # the statement failed, the connection is fine
                     await self._release(conn, born)
                     raise
@@ -82,8 +82,6 @@ class AsyncReads:
     async def _acquire(self) -> tuple[Any, int]:
         """An idle connection of this loop, a new one while fewer than the maximum are open, else the
         first one freed; with the generation it was opened in."""
-        import psycopg
-
         mine = self._mine()
         async with mine.freed:
             while not mine.idle and mine.open >= self.max_connections:
@@ -93,7 +91,7 @@ class AsyncReads:
             mine.open += 1
             born = self.generation
         try:
-            conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+            conn = await self.psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
         except BaseException:
             await self._forget(mine)
             raise
@@ -121,8 +119,8 @@ class AsyncReads:
             mine.freed.notify()
 
     def close(self) -> None:
-        """Forget every idle connection (closed by their loop's garbage collection if it is not running:
-        an async connection closes only on its own loop) and refuse to reuse the busy ones."""
+        """Close every idle connection (on its own loop while that loop runs, else at once) and retire
+        the busy ones: they are closed when their read is done."""
         self.generation += 1
         for loop, mine in list(self.loops.items()):
             idle, mine.idle = mine.idle, []
