@@ -99,6 +99,10 @@ def test_scan_and_go_from_the_shelf_to_the_door(
     verdict = door.inner_text("#verdict")
     assert TEXT[lang]["valid"] in verdict
     check_page(door, "exit-check-valid")
+    # the item paid for is shown with its photo, to compare with the bag
+    photo = door.locator("#verdict .exit-items img").first
+    photo.scroll_into_view_if_needed()
+    door.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
     # the same pass shown again, its code typed this time (the door's fallback): already used, by whom
     # and when
     door.fill("#token", token)
