@@ -14,6 +14,7 @@ from comptoir.core.api import RequestContext
 from comptoir.core.web import Pages, page_language, require_page
 from comptoir.orders import service as orders_service
 from comptoir.orders.service import ExitPassVerdictOut
+from comptoir.seller.common import page_image
 from comptoir.stores import service as stores_service
 
 pages = Pages(__package__ or "comptoir.seller")
@@ -46,7 +47,7 @@ def _page(
                     {
                         "name": v.name if v else line.sku,
                         "detail": " · ".join(x for x in (v.colour, v.size) if x) if v else "",
-                        "image_url": v.image_url if v else None,
+                        "image_url": page_image(v.image_url) if v else None,
                         "quantity": line.quantity,
                     }
                 )

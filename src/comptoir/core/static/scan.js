@@ -5,13 +5,17 @@
  * otherwise with ZXing (vendor/zxing-library-*.min.js, loaded only when a scan starts). The code read
  * goes into the target input, which gets an `input` event, and its form is submitted. Errors are shown
  * in the element, in the page's language (data-error-camera / data-error-denied / data-error-decoder
- * override the built-in French and English texts). */
+ * override the built-in French and English texts).
+ * ZXing's QR detector misses some codes at a given pixel size ("Dimensions could be not found", finder
+ * patterns misjudged), and a code held still gives the same pixels frame after frame: so each frame is
+ * read at the next of ZXING_SCALES, and a code missed at one size is found at another. */
 (function () {
   "use strict";
 
   var SELF = document.currentScript ? document.currentScript.src : "/static/scan.js";
   var ZXING_SRC = SELF.replace(/scan\.js(\?.*)?$/, "vendor/zxing-library-0.23.0.min.js");
   var INTERVAL_MS = 120;
+  var ZXING_SCALES = [1, 0.8, 0.6, 0.45];
   var TEXTS = {
     fr: {
       camera: "Aucune caméra n’est disponible sur cet appareil.",
@@ -102,11 +106,13 @@
       var reader = new ZXing.MultiFormatReader();
       reader.setHints(hints);
       var canvas = document.createElement("canvas");
+      var frames = 0;
       return function (video) {
         if (!video.videoWidth) return Promise.resolve(null);
-        canvas.width = video.videoWidth;
-        canvas.height = video.videoHeight;
-        canvas.getContext("2d", { willReadFrequently: true }).drawImage(video, 0, 0);
+        var scale = ZXING_SCALES[frames++ % ZXING_SCALES.length];
+        canvas.width = Math.round(video.videoWidth * scale);
+        canvas.height = Math.round(video.videoHeight * scale);
+        canvas.getContext("2d", { willReadFrequently: true }).drawImage(video, 0, 0, canvas.width, canvas.height);
         try {
           var source = new ZXing.HTMLCanvasElementLuminanceSource(canvas);
           var result = reader.decodeWithState(new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(source)));
