@@ -153,9 +153,11 @@ def main() -> None:
             from comptoir.core.settings import Settings
             from comptoir.customers import accounts
 
-            token = accounts.issue_session(
-                Settings(secret_key="bench-secret-key-0123456789-0123456789"), customer_id
-            ).token
+            with UnitOfWork(db) as uow:  # a customer session is a row now (revocable)
+                token = accounts.issue_session(
+                    uow, Settings(secret_key="bench-secret-key-0123456789-0123456789"), customer_id
+                ).token
+                uow.commit()
             headers = {"Authorization": f"Bearer {key.token}", "X-Customer-Token": token}
             result = load(f"{base}/v1/carts/{cart.id}", headers=headers, duration=duration, connections=16)
         finally:

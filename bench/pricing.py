@@ -188,6 +188,8 @@ def _in_process(url: str, carts: list[dict[str, Any]], count: int) -> tuple[floa
     cpu_started = time.process_time()
     sample: dict[str, Any] = {"gift_lines": 0}
     for n in range(count + 20):
+        if n == 20:  # the first 20 carts warm up (connections, caches, models built on first use)
+            cpu_started = time.process_time()
         t0 = time.perf_counter()
         with UnitOfWork(db, read_only=True) as uow:
             priced = service.price_cart(uow, commands[n % len(commands)])
@@ -199,7 +201,7 @@ def _in_process(url: str, carts: list[dict[str, Any]], count: int) -> tuple[floa
                 + len(priced.cart_adjustments),
                 "discount": priced.discount_total,
             }
-    sample["cpu_ms"] = (time.process_time() - cpu_started) * 1000 / (count + 20)
+    sample["cpu_ms"] = (time.process_time() - cpu_started) * 1000 / count
     db.dispose()
     p50, p95 = _percentiles(latencies)
     return p50, p95, sample
