@@ -19,6 +19,7 @@ from comptoir.orders.policies import OrdersRules, TenderProblem, TransitionRefus
         ("ship_from_warehouse", ["allocate", "pick", "ship", "deliver"]),
         ("ship_from_store", ["allocate", "pick", "ship", "deliver"]),
         ("reserve_and_collect", ["collect"]),
+        ("carry_out", ["collect"]),
     ],
 )
 def test_each_fulfilment_kind_has_its_happy_path(kind: str, path: list[str]) -> None:
@@ -46,9 +47,12 @@ def test_only_a_ready_pickup_expires():
         policies.next_status("ship_from_warehouse", "shipped", "expire")
 
 
-def test_a_store_sale_is_finished_at_once():
-    assert policies.INITIAL_STATUS["carry_out"] == "collected"
+def test_a_store_sale_is_finished_once_paid():
+    assert policies.INITIAL_STATUS["carry_out"] == "awaiting_payment"
+    assert policies.allowed_actions("carry_out", "awaiting_payment") == ["collect", "cancel"]
+    assert policies.next_status("carry_out", "awaiting_payment", "collect") == "collected"
     assert policies.allowed_actions("carry_out", "collected") == []
+    assert policies.order_status(["awaiting_payment"]) == "placed"
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,7 @@ LABELS: dict[str, str] = {
     "carry_out": N_("Store sale"),
     # statuses
     "placed": N_("Placed"),
+    "awaiting_payment": N_("Awaiting payment"),
     "in_transit": N_("In transit"),
     "allocated": N_("Allocated"),
     "picking": N_("Picking"),

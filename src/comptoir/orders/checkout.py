@@ -10,7 +10,8 @@
    capped ones lock, after the authorisation);
 6. hold the stock (``inventory.reserve`` per fulfilment; a refused hold re-plans against fresh stock);
 7. insert the order (its ``cart_id`` is unique: a second checkout of the cart waits, then fails) and
-   record its events.
+   record its events; a store sale paid at once is settled (goods out, payment captured, completed), one
+   whose card awaits 3-D Secure is placed, its stock held, until the bank answers.
 
 Any refusal (out of stock, coupon used up, card declined) raises and the caller's unit of work rolls
 everything back: no order, no reservation, no coupon use, no debit.
@@ -117,6 +118,7 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
     plan, planned = allocation.hold(uow, order_id, cmd, rules, demand, at, plan, now)
     for hook in STOCK_HELD_HOOKS:
         hook()
+    sold_now = cmd.mode == "store_sale" and _hand_over(planned, payments)
 
     # -- the order ----------------------------------------------------------------------------------
     row = _order_row(order_id, cmd, cart, channel, customer_id, at, priced, plan, planned, payments, now)
@@ -125,7 +127,7 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
     _record(uow, row, planned)
     if row["payment_status"] == "paid":
         row["paid_at"] = now if mark_paid(uow, order_id) else None
-    if cmd.mode == "store_sale":
+    if sold_now:
         payments = settle_store_sale(uow, order_id, [str(f["id"]) for f in planned.rows])
         row["status"], row["payment_status"] = (
             "completed",
@@ -133,6 +135,17 @@ def checkout(uow: UnitOfWork, cmd: CheckoutIn, *, cart_token: str | None = None)
         )
         row["paid_at"] = now if row["payment_status"] == "paid" else None
     return order_out(row, line_rows, planned.rows, planned.lines, payments)
+
+
+def _hand_over(planned: Fulfilments, payments: list[Any]) -> bool:
+    """A store sale paid at once: its goods leave now (collected before the rows are written). A card
+    awaiting 3-D Secure leaves them awaiting payment, held, until the bank answers
+    (:mod:`comptoir.orders.handlers`)."""
+    if policies.store_sale_payment((p.method, p.state) for p in payments) != "settle":
+        return False
+    for f in planned.rows:
+        f["status"] = policies.next_status(str(f["kind"]), str(f["status"]), "collect")
+    return True
 
 
 def _ordered_cart(uow: UnitOfWork, cmd: CheckoutIn, order_id: str, cart_token: str | None) -> CartOut:

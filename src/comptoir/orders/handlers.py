@@ -1,4 +1,5 @@
-"""orders: reactions to other domains' events (payments moving on their own; a customer's erasure)."""
+"""orders: reactions to other domains' events (payments moving on their own, a bank's 3-D Secure answer
+for a store sale; a customer's erasure)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from comptoir.core.events import Bus
 from comptoir.core.settings import get_settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.events import CustomerErased
-from comptoir.orders import erasure
+from comptoir.orders import erasure, store_sales
 from comptoir.orders.models import Order
 from comptoir.orders.payment import settle
-from comptoir.payments.events import PaymentCaptured, PaymentRefunded, PaymentVoided
+from comptoir.payments.events import (
+    PaymentAuthorised,
+    PaymentCaptured,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentVoided,
+)
 
 
 def _known(uow: UnitOfWork, order_id: str) -> bool:
@@ -25,7 +32,16 @@ def payment_changed(uow: UnitOfWork, event: PaymentCaptured | PaymentRefunded | 
         settle(uow, event.order_id)
 
 
+def bank_answered(uow: UnitOfWork, event: PaymentAuthorised | PaymentFailed) -> None:
+    """The bank answered a card's 3-D Secure challenge: a store sale awaiting it is settled (authorised)
+    or cancelled (failed); anything else, or a second delivery, is left as it is."""
+    if event.method == "card":
+        store_sales.payment_answered(uow, event.order_id)
+
+
 def register_handlers(bus: Bus) -> None:
+    bus.subscribe(PaymentAuthorised, bank_answered, name="orders.payment_authorised")
+    bus.subscribe(PaymentFailed, bank_answered, name="orders.payment_failed")
     bus.subscribe(PaymentCaptured, payment_changed, name="orders.payment_captured")
     bus.subscribe(PaymentRefunded, payment_changed, name="orders.payment_refunded")
     bus.subscribe(PaymentVoided, payment_changed, name="orders.payment_voided")

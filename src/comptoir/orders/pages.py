@@ -23,6 +23,7 @@ PAGES: list[tuple[str, str]] = [("Orders to prepare", "/pages/orders/picking"), 
 # What staff read for each status, kind, mode and action (translated in the templates with label()).
 LABELS: dict[str, str] = {
     "placed": N_("Placed"),
+    "awaiting_payment": N_("Awaiting payment"),
     "in_transit": N_("In transit"),
     "allocated": N_("Allocated"),
     "picking": N_("Picking"),

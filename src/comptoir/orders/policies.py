@@ -77,7 +77,12 @@ MACHINES: dict[str, tuple[Move, ...]] = {
         _m("expire", ["ready_for_pickup"], "expired"),
         _m("cancel", ["ready_for_pickup"], "cancelled"),
     ),
-    "carry_out": (),
+    # A till or scan & go sale: the goods leave with the customer once the payment is authorised (at
+    # once, or after the bank's 3-D Secure challenge); a failed authentication cancels the sale.
+    "carry_out": (
+        _m("collect", ["awaiting_payment"], "collected"),
+        _m("cancel", ["awaiting_payment"], "cancelled"),
+    ),
 }
 
 INITIAL_STATUS: dict[str, str] = {
@@ -86,7 +91,7 @@ INITIAL_STATUS: dict[str, str] = {
     "pickup_from_store_stock": "placed",
     "pickup_after_transfer": "placed",
     "reserve_and_collect": "ready_for_pickup",
-    "carry_out": "collected",
+    "carry_out": "awaiting_payment",
 }
 
 
@@ -138,7 +143,7 @@ def order_status(fulfilment_statuses: Iterable[str]) -> str:
         return "completed"
     if all(s in ("ready_for_pickup", "collected", "delivered") for s in live) and "ready_for_pickup" in live:
         return "ready_for_pickup"
-    if all(s == "placed" for s in live):
+    if all(s in ("placed", "awaiting_payment") for s in live):
         return "placed"
     return "in_progress"
 
@@ -181,6 +186,19 @@ def payment_status(states: Iterable[str]) -> str:
     if any(s == "pending" for s in live):
         return "pending"
     return "authorised"
+
+
+def store_sale_payment(payments: Iterable[tuple[str, str]]) -> str:
+    """What a store sale does with its payments, given as (method, state) in the payments domain's
+    vocabulary: ``settle`` (every tender authorised or taken, a till tender pending at the counter: the
+    goods leave now), ``wait`` (a card awaits the bank's 3-D Secure challenge) or ``cancel`` (the
+    authentication failed: nothing is sold)."""
+    payments = list(payments)
+    if any(state == "failed" for _, state in payments):
+        return "cancel"
+    if any(method == "card" and state == "pending" for method, state in payments):
+        return "wait"
+    return "settle"
 
 
 DEFAULT_SHIPPING_FEES: dict[DeliveryMethod, Decimal] = {

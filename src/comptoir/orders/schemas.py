@@ -36,6 +36,7 @@ FulfilmentKind = Literal[
 ]
 FulfilmentStatus = Literal[
     "placed",
+    "awaiting_payment",
     "in_transit",
     "allocated",
     "picking",

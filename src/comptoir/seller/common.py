@@ -154,6 +154,7 @@ WORDS: dict[str, str] = {
     "store_sale": N_("Store sale"),
     # order and fulfilment statuses
     "placed": N_("Placed"),
+    "awaiting_payment": N_("Awaiting payment"),
     "in_progress": N_("In progress"),
     "ready_for_pickup": N_("Ready for pickup"),
     "completed": N_("Completed"),

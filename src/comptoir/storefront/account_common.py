@@ -44,6 +44,7 @@ ORDER_STATUSES = {
 ORDER_TONES = {"placed": "info", "in_progress": "info", "ready_for_pickup": "warn", "completed": "ok"}
 FULFILMENT_STATUSES = {
     "placed": N_("Placed"),
+    "awaiting_payment": N_("Waiting for the bank"),
     "in_transit": N_("On its way to the shop"),
     "allocated": N_("Being prepared"),
     "picking": N_("Being prepared"),

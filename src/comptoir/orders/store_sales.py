@@ -1,0 +1,83 @@
+"""A store sale whose card awaited the bank's 3-D Secure challenge (scan & go): settled or cancelled when
+the bank answers (``payments.payment_authorised`` / ``payments.payment_failed``, see
+:mod:`comptoir.orders.handlers`).
+
+The sale was placed with its carry-out fulfilments ``awaiting_payment`` and its stock held. The bank's
+answer is delivered at least once, possibly twice at the same time: the order's row is locked and the
+fulfilments move with a guarded UPDATE (``WHERE status = 'awaiting_payment'``), so the sale is settled
+(goods out, payment captured, completed, ``orders.store_sale_completed``) or cancelled exactly once and a
+second delivery does nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+
+from comptoir.core import clock
+from comptoir.core.errors import Conflict
+from comptoir.core.uow import UnitOfWork
+from comptoir.orders import policies
+from comptoir.orders.lifecycle import cancel
+from comptoir.orders.models import Fulfilment, Order, Transition
+from comptoir.orders.payment import settle_store_sale
+from comptoir.payments import service as payments_service
+
+AWAITING = "awaiting_payment"
+
+
+def payment_answered(uow: UnitOfWork, order_id: str) -> str:
+    """Bring a store sale awaiting its card's authentication up to date with its payments: ``settled``,
+    ``cancelled``, ``waiting`` (the bank has not answered), or ``none`` (not such a sale, or already done)."""
+    order = uow.session.execute(
+        select(Order.mode, Order.status).where(Order.id == order_id).with_for_update()
+    ).first()
+    if order is None or order.mode != "store_sale" or order.status != "placed":
+        return "none"
+    awaiting = uow.session.execute(
+        select(Fulfilment.id, Fulfilment.kind, Fulfilment.reservation_reference)
+        .where(Fulfilment.order_id == order_id, Fulfilment.status == AWAITING)
+        .order_by(Fulfilment.id)
+    ).all()
+    if not awaiting:
+        return "none"
+    payments = payments_service.payments_of(uow, order_id)
+    outcome = policies.store_sale_payment((p.method, p.state) for p in payments)
+    if outcome == "wait":
+        return "waiting"
+    if outcome == "settle":
+        try:
+            with uow.savepoint():
+                _collect(uow, order_id, [(f.id, f.kind) for f in awaiting])
+                settle_store_sale(uow, order_id, [f.reservation_reference for f in awaiting])
+            return "settled"
+        except Conflict as refused:  # the hold lapsed while the bank was asked: nothing is sold
+            if refused.slug != "reservation-not-held":
+                raise
+    cancel(uow, order_id, reason="payment not authorised" if outcome == "cancel" else "stock hold lapsed")
+    return "cancelled"
+
+
+def _collect(uow: UnitOfWork, order_id: str, fulfilments: list[tuple[str, str]]) -> None:
+    """The goods leave with the customer: every awaiting fulfilment collected, or a conflict."""
+    now = clock.now()
+    for fulfilment_id, kind in fulfilments:
+        target = policies.next_status(kind, AWAITING, "collect")
+        moved = uow.session.execute(
+            update(Fulfilment)
+            .where(Fulfilment.id == fulfilment_id, Fulfilment.status == AWAITING)
+            .values(status=target, updated_at=now, version=Fulfilment.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(f"Fulfilment {fulfilment_id} changed meanwhile.", slug="fulfilment-changed")
+        uow.session.execute(
+            insert(Transition).values(
+                order_id=order_id,
+                fulfilment_id=fulfilment_id,
+                from_status=AWAITING,
+                to_status=target,
+                at=now,
+                channel=uow.actor.channel,
+                note="payment authorised",
+            )
+        )
