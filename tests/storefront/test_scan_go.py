@@ -3,6 +3,7 @@ gets an exit pass; refusals (unknown barcode, no stock, declined card) are shown
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,9 +15,11 @@ from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.core.web import ANON_CSRF_COOKIE
 from comptoir.orders import service as orders
+from comptoir.payments.providers.sandbox import embedded_sandbox
 from comptoir.storefront.session import SHOPPER_COOKIE
 from tests.orders.conftest import LIN_S, RIVOLI, customer_token, marie, stocked  # noqa: F401 (fixtures)
 from tests.orders.conftest import shop as shop
+from tests.storefront.conftest import deliver_sandbox_events
 
 
 def gtin_of(db: Database, sku: str) -> str:
@@ -73,12 +76,88 @@ def test_refusals_in_french(client: TestClient, stocked: Database) -> None:  # n
     assert no_more.status_code == 422 and "stock" in no_more.text
     declined = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_declined"})
     assert declined.status_code == 422 and "refusée" in declined.text
-    # a card whose bank asks for 3-D Secure cannot complete a store sale at once: refused, nothing charged
-    challenged = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_3ds"})
-    assert challenged.status_code == 422, challenged.text
-    assert "authentification" in challenged.text
     # the basket is still there, unpaid: no pass yet
     assert client.get(f"/shop/scan/{RIVOLI}/pass").status_code == 404
+
+
+def test_a_3d_secure_card_is_confirmed_in_the_page_then_the_pass(
+    client: TestClient,
+    stocked: Database,  # noqa: F811
+    dispatcher: Any,
+) -> None:
+    # given a shopper at Rivoli with a linen dress in the basket
+    open_scan(client)
+    assert scan(client, gtin_of(stocked, LIN_S)).status_code == 200
+    # when they pay with a card whose bank asks for 3-D Secure
+    placed = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_3ds"}, follow_redirects=False)
+    assert placed.status_code == 303 and placed.headers["location"] == f"/shop/scan/{RIVOLI}/payment"
+    # then the page shows the bank's challenge and waits; no pass yet
+    paying = client.get(f"/shop/scan/{RIVOLI}/payment?lang=en")
+    assert paying.status_code == 200 and "Confirm your payment" in paying.text
+    reference = _challenge(paying.text)
+    waiting = client.get(f"/shop/scan/{RIVOLI}/payment/status", headers={"HX-Request": "true"})
+    assert "Waiting for your bank" in waiting.text
+    assert f'hx-get="/shop/scan/{RIVOLI}/payment/status"' in waiting.text
+    no_pass = client.get(f"/shop/scan/{RIVOLI}/pass", follow_redirects=False)
+    assert no_pass.headers["location"] == f"/shop/scan/{RIVOLI}/payment"
+    # the bank sends the shopper back here (the return address given with the card)
+    back = client.get(f"/shop/scan/{RIVOLI}/return", follow_redirects=False)
+    assert back.headers["location"] == f"/shop/scan/{RIVOLI}/payment"
+    # when they confirm in the bank's frame and the sale is settled
+    _bank(reference, "success")
+    deliver_sandbox_events(client)
+    dispatcher.drain()
+    # then the page leads to the exit pass of the paid sale
+    done = client.get(f"/shop/scan/{RIVOLI}/payment/status", headers={"HX-Request": "true"})
+    assert done.headers["HX-Redirect"] == f"/shop/scan/{RIVOLI}/pass"
+    exit_pass = client.get(f"/shop/scan/{RIVOLI}/pass?lang=en")
+    assert (
+        exit_pass.status_code == 200 and "<svg" in exit_pass.text and "1 item in your bag" in exit_pass.text
+    )
+    with UnitOfWork(stocked, read_only=True) as uow:
+        [sale] = orders.list_orders(uow, channel=f"store:{RIVOLI}")
+    assert (sale.status, sale.payment_status) == ("completed", "paid")
+
+
+def test_a_refused_3d_secure_brings_the_basket_back_in_french(
+    client: TestClient,
+    stocked: Database,  # noqa: F811
+    dispatcher: Any,
+) -> None:
+    open_scan(client, "fr")
+    assert scan(client, gtin_of(stocked, LIN_S)).status_code == 200
+    paying = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_3ds"})
+    assert paying.status_code == 200 and "Confirmez votre paiement" in paying.text, paying.text
+    # the shopper fails the bank's challenge: the sale is cancelled
+    _bank(_challenge(paying.text), "failure")
+    deliver_sandbox_events(client)
+    dispatcher.drain()
+    failed = client.get(f"/shop/scan/{RIVOLI}/payment/status", headers={"HX-Request": "true"})
+    assert failed.headers["HX-Redirect"] == f"/shop/scan/{RIVOLI}/unpaid"
+    # back to the basket, the same items, told why; nothing charged, no pass
+    basket = client.get(f"/shop/scan/{RIVOLI}/unpaid")
+    assert basket.status_code == 200 and "Votre banque n’a pas confirmé le paiement" in basket.text
+    assert 'id="scan-lines"' in basket.text
+    assert client.get(f"/shop/scan/{RIVOLI}/pass").status_code == 404
+    with UnitOfWork(stocked, read_only=True) as uow:
+        [sale] = orders.list_orders(uow, channel=f"store:{RIVOLI}")
+    assert (sale.status, sale.payment_status) == ("cancelled", "voided")
+    # and the basket can be paid again, with another card
+    paid = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_visa"})
+    assert paid.status_code == 200 and paid.url.path == f"/shop/scan/{RIVOLI}/pass"
+
+
+def _challenge(page: str) -> str:
+    """The sandbox intent named in the bank's frame of the payment page."""
+    found = re.search(r'<iframe class="challenge" src="http://sandbox\.invalid/3ds/([^"/?]+)', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def _bank(reference: str, outcome: str) -> None:
+    sandbox = embedded_sandbox()
+    assert sandbox is not None
+    sandbox.authenticate(reference, outcome)
 
 
 def test_quantities_and_removal(client: TestClient, stocked: Database) -> None:  # noqa: F811

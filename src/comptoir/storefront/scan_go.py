@@ -1,6 +1,9 @@
 """Scan & go (``/shop/scan/<shop>``): the shopper scans items in a shop with their phone, pays in the
 page and leaves with an exit pass (a signed QR code) that the seller app checks at the door.
 
+A card whose bank asks for 3-D Secure is confirmed in the page (the bank's challenge in a frame, the sale
+watched until the orders domain settles it); a failed confirmation brings the basket back, unpaid.
+
 The cart is bound to the shop (started on its ``store:<id>`` channel: the shop's prices, the shop's stock)
 and reached only through a signed cookie holding its id and token, so no other shopper reaches it. The
 sale is the shop's store sale, taken by the orders domain's checkout; the pass is the orders domain's.
@@ -40,7 +43,7 @@ PURPOSE = "storefront.scan_go"
 SESSION_SECONDS = 12 * 3600
 GTIN_RE = re.compile(r"^\d{8}$|^\d{12,14}$")
 # The sandbox's test cards (a real provider's card form gives such a token).
-TEST_CARDS = ("tok_visa", "tok_mastercard", "tok_declined")
+TEST_CARDS = ("tok_visa", "tok_mastercard", "tok_3ds", "tok_declined")
 
 
 @dataclass
@@ -158,10 +161,16 @@ def _view(uow: UnitOfWork, lang: str, store: PlaceOut, cart: CartOut | None) -> 
 
 
 def _render(
-    request: Request, shopper: ShopperContext, shop_id: str, *, problem: ScanProblem | None = None
+    request: Request,
+    shopper: ShopperContext,
+    shop_id: str,
+    *,
+    problem: ScanProblem | None = None,
+    session: ScanSession | None = None,
+    status: int | None = None,
 ) -> HTMLResponse:
     ctx = shopper.ctx
-    session = _session(request, ctx, shop_id)
+    session = session or _session(request, ctx, shop_id)
     with _in_shop(ctx, shop_id).reader() as uow:
         try:
             store = _shop(uow, shop_id)
@@ -169,7 +178,7 @@ def _render(
             return pages.response(request, "storefront/scan/no_shop.html", status_code=404, shop=shopper)
         context = _view(uow, shopper.lang, store, _open_cart(uow, session))
         context["paid"] = session.order_id is not None
-    status = 200 if problem is None else 422
+    status = status or (200 if problem is None else 422)
     return pages.response(
         request,
         "storefront/scan/cart.html",
@@ -268,7 +277,8 @@ def pay(
     ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
     try:
-        command = _checkout_command(shop_id, card_token, email, shopper.customer_id)
+        return_url = str(request.base_url).rstrip("/") + f"/shop/scan/{shop_id}/return"
+        command = _checkout_command(shop_id, card_token, email, shopper.customer_id, return_url)
         with _in_shop(ctx, shop_id).uow() as uow:
             cart = _open_cart(uow, session)
             if cart is None or not cart.lines:
@@ -284,10 +294,14 @@ def pay(
     except Problem as problem:
         return _render(request, shopper, shop_id, problem=_payment_problem(problem))
     session.order_id = order.id
-    return _keep(request, RedirectResponse(f"/shop/scan/{shop_id}/pass", status_code=303), ctx, session)
+    # a card awaiting 3-D Secure: the sale is placed, its stock held, until the bank answers
+    after = "pass" if _sale_state(order) == "done" else "payment"
+    return _keep(request, RedirectResponse(f"/shop/scan/{shop_id}/{after}", status_code=303), ctx, session)
 
 
-def _checkout_command(shop_id: str, card_token: str, email: str, customer_id: str | None) -> CheckoutIn:
+def _checkout_command(
+    shop_id: str, card_token: str, email: str, customer_id: str | None, return_url: str
+) -> CheckoutIn:
     if not card_token.strip():
         raise ScanProblem("no_card")
     try:
@@ -295,7 +309,9 @@ def _checkout_command(shop_id: str, card_token: str, email: str, customer_id: st
             cart_id="pending",
             mode="store_sale",
             place_id=shop_id,
-            tenders=[TenderIn(method="card", details={"card_token": card_token.strip()})],
+            tenders=[
+                TenderIn(method="card", details={"card_token": card_token.strip(), "return_url": return_url})
+            ],
             customer_id=customer_id,  # a signed-in shopper finds the sale in their account
             email=email.strip() or None,
             receipt_by_email=bool(email.strip()),
@@ -307,15 +323,13 @@ def _checkout_command(shop_id: str, card_token: str, email: str, customer_id: st
 def _payment_problem(problem: Problem) -> ScanProblem:
     if problem.slug == "payment-declined":
         return ScanProblem("declined")
-    if problem.slug == "payment-state-conflict":
-        return ScanProblem("authentication")
     if problem.slug in ("out-of-stock", "out-of-stock-for-order"):
         return ScanProblem("sold_out")
     return ScanProblem("refused", detail=problem.detail)
 
 
-@router.get("/{shop_id}/pass", response_class=HTMLResponse)
-def exit_pass(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
+@router.get("/{shop_id}/pass", response_class=HTMLResponse, response_model=None)
+def exit_pass(request: Request, shopper: Shopper, shop_id: str) -> Response:
     """The exit pass of the shopper's paid sale: a QR code and the items, to show at the door."""
     ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
@@ -326,6 +340,10 @@ def exit_pass(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
         order = orders_service.find_order(uow, session.order_id)
         if store is None or order is None or order.cart_id != session.cart_id:
             return _no_pass(request, shopper, shop_id)
+        state = _sale_state(order)
+        if state != "done":  # the bank has not confirmed the card yet, or refused it
+            where = "payment" if state == "waiting" else "unpaid"
+            return RedirectResponse(f"/shop/scan/{shop_id}/{where}", status_code=303)
         issued = orders_service.issue_exit_pass(uow, order.id, ctx.settings.secret_key)
         items = _order_items(uow, shopper.lang, order)
         uow.commit()
@@ -342,6 +360,97 @@ def exit_pass(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
         items=items,
         qr=qr,
     )
+
+
+def _sale_state(order: OrderOut) -> str:
+    """``done`` (the sale is completed: its pass may be shown), ``failed`` (the bank did not confirm the
+    card: the orders domain cancelled the sale) or ``waiting`` (for the bank's 3-D Secure answer)."""
+    if order.status == "completed":
+        return "done"
+    return "failed" if order.status == "cancelled" else "waiting"
+
+
+def _session_sale(
+    request: Request, shopper: ShopperContext, shop_id: str
+) -> tuple[ScanSession, OrderOut | None]:
+    """The sale this browser's scan & go session paid for in this shop (None: no such sale)."""
+    session = _session(request, shopper.ctx, shop_id)
+    if session.order_id is None:
+        return session, None
+    with _in_shop(shopper.ctx, shop_id).reader() as uow:
+        order = orders_service.find_order(uow, session.order_id)
+    if order is None or order.cart_id != session.cart_id:
+        return session, None
+    return session, order
+
+
+@router.get("/{shop_id}/payment", response_class=HTMLResponse, response_model=None)
+def payment(request: Request, shopper: Shopper, shop_id: str) -> Response:
+    """The bank's 3-D Secure challenge in a frame, the sale watched until the bank has answered."""
+    _, order = _session_sale(request, shopper, shop_id)
+    if order is None:
+        return _back(shop_id)
+    state = _sale_state(order)
+    if state != "waiting":
+        return RedirectResponse(f"/shop/scan/{shop_id}/{'pass' if state == 'done' else 'unpaid'}", 303)
+    challenge = next((p.next_action.get("url") for p in order.payments if p.next_action), None)
+    return pages.response(
+        request,
+        "storefront/scan/payment.html",
+        shop=shopper,
+        shop_id=shop_id,
+        order=order,
+        state=state,
+        challenge=challenge,
+        status_url=f"/shop/scan/{shop_id}/payment/status",
+    )
+
+
+@router.get("/{shop_id}/payment/status", response_class=HTMLResponse, response_model=None)
+def payment_status(request: Request, shopper: Shopper, shop_id: str) -> Response:
+    """Polled by the payment page: to the exit pass once the sale is completed, back to the basket when
+    the bank refused the card."""
+    _, order = _session_sale(request, shopper, shop_id)
+    state = "failed" if order is None else _sale_state(order)
+    hx = bool(request.headers.get("hx-request"))
+    if state != "waiting" or not hx:  # the page's own link, without HTMX, goes where the sale is
+        where = f"/shop/scan/{shop_id}/" + {"done": "pass", "failed": "unpaid", "waiting": "payment"}[state]
+        return HTMLResponse("", headers={"HX-Redirect": where}) if hx else RedirectResponse(where, 303)
+    return pages.response(
+        request,
+        "storefront/_pay_status.html",
+        shop=shopper,
+        order=order,
+        state=state,
+        status_url=f"/shop/scan/{shop_id}/payment/status",
+    )
+
+
+@router.get("/{shop_id}/return", response_model=None)
+def back_from_the_bank(request: Request, shopper: Shopper, shop_id: str) -> Response:
+    """Where the card provider sends the shopper back after 3-D Secure: the sale's payment page (the
+    basket when this browser paid for no sale here)."""
+    _, order = _session_sale(request, shopper, shop_id)
+    return RedirectResponse(f"/shop/scan/{shop_id}/payment", 303) if order else _back(shop_id)
+
+
+@router.get("/{shop_id}/unpaid", response_class=HTMLResponse, response_model=None)
+def unpaid(request: Request, shopper: Shopper, shop_id: str) -> Response:
+    """The bank did not confirm the card, so the sale was cancelled: the same items in a new basket,
+    with the reason. Once only: the session then holds the new basket and no sale."""
+    session, order = _session_sale(request, shopper, shop_id)
+    if order is None or _sale_state(order) != "failed":
+        return _back(shop_id)
+    lines = [LineIn(sku=line.sku, quantity=line.quantity) for line in order.lines if line.total > 0]
+    with _in_shop(shopper.ctx, shop_id).uow() as uow:
+        # free gifts (a line paid 0) are the promotions' own: they come back when the basket is priced
+        created, _ = carts_service.create_cart(uow, CartIn(lines=lines))
+        uow.commit()
+    session.cart_id, session.cart_token, session.order_id = created.id, created.cart_token, None
+    response = _render(
+        request, shopper, shop_id, problem=ScanProblem("not_confirmed"), session=session, status=200
+    )
+    return _keep(request, response, shopper.ctx, session)
 
 
 def _no_pass(request: Request, shopper: ShopperContext, shop_id: str) -> HTMLResponse:
