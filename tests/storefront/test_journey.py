@@ -1,7 +1,8 @@
 """A shopper's journey on a phone, in French and in English, on the demo retailer: sign up and sign in,
 search, stock near a postcode, click & collect paid by a card that needs 3-D Secure (the bank's challenge
 completed inside the payment page), the confirmation, then the order in the account's orders and its
-detail. Every page passes ``check_page`` at phone size.
+detail; scan & go in a shop paid by such a card, then its exit pass. Every page passes ``check_page`` at
+phone size.
 
 The card provider is the sandbox run as its own process (as in production, a provider reached over HTTP):
 its challenge page is served to the browser and its signed events are posted back to Comptoir.
@@ -219,3 +220,31 @@ def test_the_shop_fits_a_larger_window(new_page: Callable[..., Any], check_page:
     with page.expect_navigation():
         page.locator(".product-card .product-name a").first.click()
     check_page(page, "shop-product")
+
+
+def test_scan_and_go_paid_with_a_card_that_needs_3d_secure(
+    live_server: browser.LiveServer, new_page: Callable[..., Any], check_page: Callable[..., Path]
+) -> None:
+    from tests.storefront.test_scan_go_journey import SHOP, item_in_stock
+
+    _, gtin = item_in_stock(live_server, set())
+    # a shopper at Rivoli types the item's barcode, then pays with a card whose bank asks to confirm
+    page = new_page("fr", "phone")
+    page.goto(f"/shop/scan/{SHOP}")
+    page.fill("#gtin", gtin)
+    with page.expect_navigation():
+        page.click("#scan-form [type=submit]")
+    assert page.locator("#scan-lines li").count() == 1
+    page.select_option("#card_token", "tok_3ds")
+    with page.expect_navigation():
+        page.click("#pay-form [type=submit]")
+    # the bank's challenge in the page, the sale waiting for it (its stock held, nothing taken yet)
+    assert page.url.endswith(f"/shop/scan/{SHOP}/payment"), page.inner_text("main")
+    assert "Confirmez votre paiement" in page.inner_text("main")
+    check_page(page, "scan-go-payment")
+    page.frame_locator("iframe.challenge").get_by_role("button", name="Authenticate").click()
+    # once the bank has confirmed and the sale is settled, the page shows the exit pass
+    page.wait_for_url(re.compile(rf"/shop/scan/{SHOP}/pass$"), timeout=30_000)
+    assert "1 article dans votre sac" in page.inner_text("main")
+    assert (page.text_content("#exit-pass-token") or "").strip()
+    check_page(page, "scan-go-pass-after-3ds")
