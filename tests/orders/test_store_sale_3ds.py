@@ -4,13 +4,16 @@ the bank's answer delivered twice, or twice at once, settles the sale once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from comptoir.core import clock
 from comptoir.core.context import Actor
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
+from comptoir.inventory import service as inventory
 from comptoir.orders import policies, service
 from comptoir.orders.handlers import bank_answered
 from comptoir.orders.store_sales import payment_answered
@@ -117,6 +120,25 @@ def test_a_sale_still_waiting_for_the_bank_is_left_alone(
         assert payment_answered(uow, sale["id"]) == "waiting"
         with pytest.raises(payments.PaymentStateConflict):
             payments.capture_order(uow, sale["id"])
+
+
+def test_a_confirmation_after_the_hold_lapsed_sells_nothing(
+    client: Any, stocked: Database, rivoli: dict[str, str], dispatcher: Any
+) -> None:
+    sale = _sale_awaiting_the_bank(client, rivoli, stocked)
+    # the shopper takes longer than the checkout hold lasts: the units go back on sale
+    with UnitOfWork(stocked) as uow:
+        assert inventory.expire_due(uow, now=clock.now() + timedelta(hours=1)) == 1
+        uow.commit()
+    _bank(sale, "success")
+    deliver_sandbox_events(client)
+    dispatcher.drain()
+    # then the authorised card is released and the sale cancelled, rather than selling unheld stock
+    with UnitOfWork(stocked) as uow:
+        order = service.get_order(uow, sale["id"])
+    assert (order.status, order.payment_status) == ("cancelled", "voided")
+    assert levels(stocked, LIN_S)[RIVOLI] == (2, 0)
+    assert _completed(stocked, sale["id"]) == []
 
 
 @pytest.mark.postgres
