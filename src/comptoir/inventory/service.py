@@ -6,6 +6,7 @@ Other domains call (see ``docs/domain-contracts.md``):
 * ``reserve(uow, ReserveIn, savepoint=True) -> ReservationOut`` — all lines or none, idempotent by
   reference, raises :class:`OutOfStock` (409 ``out-of-stock``) naming the SKU and place
   (``savepoint=False`` when the caller rolls back everything on a refusal);
+* ``hold_lifetime(kind)`` — how long a hold of that kind lasts when its taker gives no expiry;
 * ``release(uow, reference)`` (idempotent), ``confirm(uow, reference, expires_at=)``,
   ``fulfil(uow, reference, lines=None, movement_reference=)``;
 * ``record_movement(uow, MovementIn)`` (idempotent by reference, sku, place, kind),
@@ -17,6 +18,7 @@ Other domains call (see ``docs/domain-contracts.md``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -83,6 +85,12 @@ __all__ = [
 
 S: Table = cast(Table, Stock.__table__)
 M: Table = cast(Table, Movement.__table__)
+
+
+def hold_lifetime(kind: str) -> timedelta | None:
+    """How long a hold of this kind (``checkout``, ``cart``…) lasts when its taker gives no expiry;
+    ``None`` for a hold kept until it is fulfilled or released."""
+    return policies.DEFAULT_HOLD.get(kind)
 
 
 def level_out(row: Any) -> StockLevelOut:
