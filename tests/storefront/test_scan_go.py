@@ -194,3 +194,60 @@ def test_a_signed_in_shoppers_sale_is_theirs_and_their_web_cart_untouched(
     assert sale.mode == "store_sale" and sale.channel == f"store:{RIVOLI}"
     # back on the scan page, the pass is one tap away
     assert "Show my exit pass" in client.get(f"/shop/scan/{RIVOLI}").text
+
+
+def test_scanning_again_while_the_bank_answers_keeps_the_payment(
+    client: TestClient,
+    stocked: Database,  # noqa: F811
+    dispatcher: Any,
+) -> None:
+    # given a shopper whose 3-D Secure payment waits for the bank
+    open_scan(client)
+    assert scan(client, gtin_of(stocked, LIN_S)).status_code == 200
+    line_id = client.get(f"/shop/scan/{RIVOLI}").text.split(f"/shop/scan/{RIVOLI}/lines/")[1].split('"')[0]
+    paying = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_3ds"})
+    reference = _challenge(paying.text)
+    # when they come back to the scan page: the waiting payment, one tap away; nothing to scan or pay
+    page = client.get(f"/shop/scan/{RIVOLI}")
+    assert page.status_code == 200 and "is waiting for your bank" in page.text
+    assert f'href="/shop/scan/{RIVOLI}/payment"' in page.text
+    assert 'id="scan-form"' not in page.text and 'id="pay-form"' not in page.text
+    # when they scan, change a line or pay anyway: refused with the same notice, no new basket started
+    for refused in (
+        scan(client, gtin_of(stocked, LIN_S)),
+        client.post(f"/shop/scan/{RIVOLI}/lines/{line_id}", data={"quantity": "2"}),
+        client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_visa"}),
+    ):
+        assert refused.status_code == 409 and "is waiting for your bank" in refused.text
+    assert client.get(f"/shop/scan/{RIVOLI}/payment").status_code == 200
+    with UnitOfWork(stocked, read_only=True) as uow:
+        [sale] = orders.list_orders(uow, channel=f"store:{RIVOLI}")
+    assert (sale.status, sale.items) == ("placed", 1)
+    # when the bank confirms: the pass of that sale, and the scan page is a scan page again
+    _bank(reference, "success")
+    deliver_sandbox_events(client)
+    dispatcher.drain()
+    assert "1 item in your bag" in client.get(f"/shop/scan/{RIVOLI}/pass").text
+    page = client.get(f"/shop/scan/{RIVOLI}")
+    assert "Show my exit pass" in page.text and 'id="scan-form"' in page.text
+    assert "is waiting for your bank" not in page.text
+
+
+def test_after_a_refusal_scanning_again_brings_the_basket_back_in_french(
+    client: TestClient,
+    stocked: Database,  # noqa: F811
+    dispatcher: Any,
+) -> None:
+    open_scan(client, "fr")
+    assert scan(client, gtin_of(stocked, LIN_S)).status_code == 200
+    paying = client.post(f"/shop/scan/{RIVOLI}/pay", data={"card_token": "tok_3ds"})
+    page = client.get(f"/shop/scan/{RIVOLI}")
+    assert "attend la confirmation de votre banque" in page.text and "Aller à mon paiement" in page.text
+    # the bank refuses while the shopper scans another item: the refused basket comes back first
+    _bank(_challenge(paying.text), "failure")
+    deliver_sandbox_events(client)
+    dispatcher.drain()
+    again = scan(client, gtin_of(stocked, LIN_S))
+    assert again.status_code == 200 and again.url.path == f"/shop/scan/{RIVOLI}/unpaid"
+    assert "Votre banque n’a pas confirmé le paiement" in again.text and 'id="scan-lines"' in again.text
+    assert client.get(f"/shop/scan/{RIVOLI}").status_code == 200  # the basket is this session's now

@@ -2,7 +2,9 @@
 page and leaves with an exit pass (a signed QR code) that the seller app checks at the door.
 
 A card whose bank asks for 3-D Secure is confirmed in the page (the bank's challenge in a frame, the sale
-watched until the orders domain settles it); a failed confirmation brings the basket back, unpaid.
+watched until the orders domain settles it); a failed confirmation brings the basket back, unpaid. Until
+the bank answers, the scan page shows the waiting payment and starts no new basket (which would lose the
+link to the sale).
 
 The cart is bound to the shop (started on its ``store:<id>`` channel: the shop's prices, the shop's stock)
 and reached only through a signed cookie holding its id and token, so no other shopper reaches it. The
@@ -177,7 +179,10 @@ def _render(
         except ScanProblem:
             return pages.response(request, "storefront/scan/no_shop.html", status_code=404, shop=shopper)
         context = _view(uow, shopper.lang, store, _open_cart(uow, session))
-        context["paid"] = session.order_id is not None
+        sale = _paid_sale(uow, session)
+        state = None if sale is None else _sale_state(sale)
+        context["paid"] = state == "done"
+        context["waiting"] = sale if state == "waiting" else None
     status = status or (200 if problem is None else 422)
     return pages.response(
         request,
@@ -190,10 +195,32 @@ def _render(
     )
 
 
-@router.get("/{shop_id}", response_class=HTMLResponse)
-def start(request: Request, shopper: Shopper, shop_id: str) -> HTMLResponse:
-    """The shop's scan & go page (opened from the QR code at its entrance)."""
+@router.get("/{shop_id}", response_class=HTMLResponse, response_model=None)
+def start(request: Request, shopper: Shopper, shop_id: str) -> Response:
+    """The shop's scan & go page (opened from the QR code at its entrance); while the shopper's payment
+    waits for the bank, the page says so and links to it."""
+    if _bank_state(request, shopper, shop_id) == "failed":
+        return _unpaid(shop_id)
     return _render(request, shopper, shop_id)
+
+
+def _bank_state(request: Request, shopper: ShopperContext, shop_id: str) -> str | None:
+    """Where this session's sale stands with the bank (see :func:`_sale_state`); None: no sale."""
+    _, order = _session_sale(request, shopper, shop_id)
+    return None if order is None else _sale_state(order)
+
+
+def _while_the_bank_answers(request: Request, shopper: ShopperContext, shop_id: str) -> Response | None:
+    """No new basket while the session's sale waits for the bank (it would lose the sale): the page with
+    the waiting payment (409); once the bank refused the card, the basket comes back first."""
+    state = _bank_state(request, shopper, shop_id)
+    if state == "waiting":
+        return _render(request, shopper, shop_id, status=409)
+    return _unpaid(shop_id) if state == "failed" else None
+
+
+def _unpaid(shop_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/shop/scan/{shop_id}/unpaid", status_code=303)
 
 
 def _back(shop_id: str) -> RedirectResponse:
@@ -208,6 +235,8 @@ def scan_item(
     gtin: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     """A scanned (or typed) barcode: one more of that item in the shop's cart."""
+    if (answer := _while_the_bank_answers(request, shopper, shop_id)) is not None:
+        return answer
     ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
     try:
@@ -243,6 +272,8 @@ def change_line(
     quantity: Annotated[int, Form(ge=0, le=99)],
 ) -> Response:
     """A new quantity for a line (0 removes it)."""
+    if (answer := _while_the_bank_answers(request, shopper, shop_id)) is not None:
+        return answer
     ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
     try:
@@ -273,7 +304,10 @@ def pay(
     card_token: Annotated[str, Form(max_length=64)] = "",
     email: Annotated[str, Form(max_length=254)] = "",
 ) -> Response:
-    """Pay the shop's cart by card: the shop's store sale, completed at once; then the exit pass."""
+    """Pay the shop's cart by card: the shop's store sale, completed at once (or once the bank has
+    confirmed the card); then the exit pass."""
+    if (answer := _while_the_bank_answers(request, shopper, shop_id)) is not None:
+        return answer
     ctx = shopper.ctx
     session = _session(request, ctx, shop_id)
     try:
@@ -378,10 +412,14 @@ def _session_sale(
     if session.order_id is None:
         return session, None
     with _in_shop(shopper.ctx, shop_id).reader() as uow:
-        order = orders_service.find_order(uow, session.order_id)
-    if order is None or order.cart_id != session.cart_id:
-        return session, None
-    return session, order
+        return session, _paid_sale(uow, session)
+
+
+def _paid_sale(uow: UnitOfWork, session: ScanSession) -> OrderOut | None:
+    if session.order_id is None:
+        return None
+    order = orders_service.find_order(uow, session.order_id)
+    return order if order is not None and order.cart_id == session.cart_id else None
 
 
 @router.get("/{shop_id}/payment", response_class=HTMLResponse, response_model=None)
@@ -392,7 +430,7 @@ def payment(request: Request, shopper: Shopper, shop_id: str) -> Response:
         return _back(shop_id)
     state = _sale_state(order)
     if state != "waiting":
-        return RedirectResponse(f"/shop/scan/{shop_id}/{'pass' if state == 'done' else 'unpaid'}", 303)
+        return RedirectResponse(f"/shop/scan/{shop_id}/pass", 303) if state == "done" else _unpaid(shop_id)
     challenge = next((p.next_action.get("url") for p in order.payments if p.next_action), None)
     return pages.response(
         request,
