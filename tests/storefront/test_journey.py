@@ -242,6 +242,14 @@ def test_scan_and_go_paid_with_a_card_that_needs_3d_secure(
     assert page.url.endswith(f"/shop/scan/{SHOP}/payment"), page.inner_text("main")
     assert "Confirmez votre paiement" in page.inner_text("main")
     check_page(page, "scan-go-payment")
+    # back on the scan page meanwhile: the waiting payment, a link to it, nothing to scan
+    page.goto(f"/shop/scan/{SHOP}")
+    assert "attend la confirmation de votre banque" in page.inner_text("#scan-waiting")
+    assert page.locator("#scan-form").count() == 0
+    check_page(page, "scan-go-waiting")
+    with page.expect_navigation():
+        page.click("#scan-waiting a")
+    assert page.url.endswith(f"/shop/scan/{SHOP}/payment")
     page.frame_locator("iframe.challenge").get_by_role("button", name="Authenticate").click()
     # once the bank has confirmed and the sale is settled, the page shows the exit pass
     page.wait_for_url(re.compile(rf"/shop/scan/{SHOP}/pass$"), timeout=30_000)
