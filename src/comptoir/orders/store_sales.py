@@ -37,10 +37,12 @@ def payment_answered(uow: UnitOfWork, order_id: str, *, give_up: bool = False) -
     """Bring a store sale awaiting its card's authentication up to date with its payments: ``settled``,
     ``cancelled``, ``waiting`` (the bank has not answered), or ``none`` (not such a sale, or already done).
     With ``give_up`` a sale the bank has still not answered for is cancelled rather than left waiting."""
-    order = uow.session.execute(
-        select(Order.mode, Order.status).where(Order.id == order_id).with_for_update()
-    ).first()
-    if order is None or order.mode != "store_sale" or order.status != "placed":
+    query = select(Order.mode, Order.status).where(Order.id == order_id)
+    seen = uow.session.execute(query).first()  # every card's answer comes here: lock store sales only
+    if seen is None or seen.mode != "store_sale" or seen.status != "placed":
+        return "none"
+    order = uow.session.execute(query.with_for_update()).first()
+    if order is None or order.status != "placed":
         return "none"
     awaiting = uow.session.execute(
         select(Fulfilment.id, Fulfilment.kind, Fulfilment.reservation_reference)
