@@ -5,31 +5,12 @@ drops one, renewed after ``dispose``); on SQLite through the kept synchronous co
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from comptoir.core.db import Database
-from tests.conftest import BACKENDS, create_empty_database, drop_database
-
-
-@pytest.fixture(params=BACKENDS)
-def scratch(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    url = create_empty_database(request.param, tmp_path)
-    db = Database(url)
-    with db.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE async_probe (n INTEGER NOT NULL)"))
-    try:
-        yield db
-    finally:
-        db.dispose()
-        drop_database(url)
-
-
-def _insert(db: Database, n: int) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO async_probe (n) VALUES (:n)"), {"n": n})
+from tests.core.conftest import PROBE_COUNT, insert_probe
 
 
 def _pg_only(db: Database) -> None:
@@ -38,13 +19,13 @@ def _pg_only(db: Database) -> None:
 
 
 def test_each_read_sees_what_was_committed_before_it(scratch: Database) -> None:
-    sql = "SELECT count(*) FROM async_probe"
+    sql = PROBE_COUNT
 
     async def scenario() -> list[list[tuple[int, ...]]]:
         seen = [await scratch.read_rows_async(sql, ())]
-        _insert(scratch, 1)
+        insert_probe(scratch, 1)
         seen.append(await scratch.read_rows_async(sql, ()))
-        _insert(scratch, 2)
+        insert_probe(scratch, 2)
         seen.append(await scratch.read_rows_async(sql, ()))
         return seen
 

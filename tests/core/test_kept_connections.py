@@ -3,48 +3,25 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from comptoir.core.db import Database
-from tests.conftest import BACKENDS, create_empty_database, drop_database
-
-
-@pytest.fixture(params=BACKENDS)
-def scratch(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
-    url = create_empty_database(request.param, tmp_path)
-    db = Database(url)
-    with db.engine.begin() as conn:
-        conn.execute(text("CREATE TABLE kept_probe (n INTEGER NOT NULL)"))
-    try:
-        yield db
-    finally:
-        db.dispose()
-        drop_database(url)
-
-
-def _insert(db: Database, n: int) -> None:
-    with db.engine.begin() as conn:
-        conn.execute(text("INSERT INTO kept_probe (n) VALUES (:n)"), {"n": n})
-
-
-def _count_sql(db: Database) -> str:
-    return "SELECT count(*) FROM kept_probe"
+from tests.core.conftest import PROBE_COUNT, insert_probe
 
 
 def test_each_read_sees_what_was_committed_before_it(scratch: Database) -> None:
-    sql = _count_sql(scratch)
+    sql = PROBE_COUNT
     assert scratch.read_rows(sql, ()) == [(0,)]
-    _insert(scratch, 1)
+    insert_probe(scratch, 1)
     assert scratch.read_rows(sql, ()) == [(1,)]  # the kept connection holds no old snapshot
-    _insert(scratch, 2)
+    insert_probe(scratch, 2)
     assert scratch.read_rows(sql, ()) == [(2,)]
 
 
 def test_one_connection_per_thread_and_none_taken_from_the_pool_each_time(scratch: Database) -> None:
-    sql = _count_sql(scratch)
+    sql = PROBE_COUNT
     for _ in range(20):
         scratch.read_rows(sql, ())
     seen: list[int] = []
@@ -57,10 +34,10 @@ def test_one_connection_per_thread_and_none_taken_from_the_pool_each_time(scratc
 
 
 def test_disposing_of_the_engine_closes_the_kept_connections(scratch: Database) -> None:
-    scratch.read_rows(_count_sql(scratch), ())
+    scratch.read_rows(PROBE_COUNT, ())
     scratch.dispose()
     assert scratch._kept.kept == []
-    assert scratch.read_rows(_count_sql(scratch), ()) == [(0,)]  # and a new one is opened on demand
+    assert scratch.read_rows(PROBE_COUNT, ()) == [(0,)]  # and a new one is opened on demand
 
 
 @pytest.mark.postgres
@@ -73,4 +50,4 @@ def test_a_connection_the_server_dropped_is_replaced(scratch: Database) -> None:
         conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
     (second,) = scratch.read_rows(sql, ())[0]
     assert second != first
-    assert scratch.read_rows(_count_sql(scratch), ()) == [(0,)]
+    assert scratch.read_rows(PROBE_COUNT, ()) == [(0,)]
