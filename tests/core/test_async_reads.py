@@ -5,6 +5,7 @@ drops one, renewed after ``dispose``); on SQLite through the kept synchronous co
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from sqlalchemy import text
@@ -22,11 +23,11 @@ def test_each_read_sees_what_was_committed_before_it(scratch: Database) -> None:
     sql = PROBE_COUNT
 
     async def scenario() -> list[list[tuple[int, ...]]]:
-        seen = [await scratch.read_rows_async(sql, ())]
+        seen = [await scratch.read_rows_async(sql)]
         insert_probe(scratch, 1)
-        seen.append(await scratch.read_rows_async(sql, ()))
+        seen.append(await scratch.read_rows_async(sql))
         insert_probe(scratch, 2)
-        seen.append(await scratch.read_rows_async(sql, ()))
+        seen.append(await scratch.read_rows_async(sql))
         return seen
 
     assert asyncio.run(scenario()) == [[(0,)], [(1,)], [(2,)]]  # no transaction kept open between reads
@@ -48,7 +49,7 @@ def test_the_loop_serves_others_while_the_server_works(scratch: Database) -> Non
         task = asyncio.create_task(ticker())
         await asyncio.sleep(0)  # the ticker starts
         ticks_before = ticks
-        rows = await scratch.read_rows_async("SELECT pg_sleep(0.3), 7", ())
+        rows = await scratch.read_rows_async("SELECT pg_sleep(0.3), 7")
         ticked = ticks - ticks_before
         done.set()
         await task
@@ -67,7 +68,7 @@ def test_concurrent_reads_share_a_bounded_set_of_connections(scratch: Database) 
 
     async def one(i: int) -> int:
         nonlocal peak
-        rows = await scratch.read_rows_async("SELECT pg_sleep(0.02), %(i)s::int", {"i": i})
+        rows = await scratch.read_rows_async("SELECT pg_sleep(0.02), CAST(:i AS integer)", {"i": i})
         mine = next(iter(reads.loops.values()))
         peak = max(peak, mine.open)
         return int(rows[0][1])
@@ -83,10 +84,10 @@ def test_a_connection_the_server_dropped_is_replaced_and_the_read_tried_again(sc
     _pg_only(scratch)
 
     async def scenario() -> tuple[int, int]:
-        (first,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        (first,) = await scratch.read_rows_async("SELECT pg_backend_pid()")
         with scratch.engine.begin() as conn:
             conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first[0]})
-        (second,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        (second,) = await scratch.read_rows_async("SELECT pg_backend_pid()")
         return int(first[0]), int(second[0])
 
     first, second = asyncio.run(scenario())
@@ -97,9 +98,9 @@ def test_disposing_of_the_engine_retires_the_connections(scratch: Database) -> N
     _pg_only(scratch)
 
     async def scenario() -> tuple[int, int]:
-        (first,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        (first,) = await scratch.read_rows_async("SELECT pg_backend_pid()")
         scratch.dispose()
-        (second,) = await scratch.read_rows_async("SELECT pg_backend_pid()", ())
+        (second,) = await scratch.read_rows_async("SELECT pg_backend_pid()")
         return int(first[0]), int(second[0])
 
     first, second = asyncio.run(scenario())
@@ -108,11 +109,29 @@ def test_disposing_of_the_engine_retires_the_connections(scratch: Database) -> N
 
 def test_a_failing_statement_raises_and_leaves_the_connections_usable(scratch: Database) -> None:
     _pg_only(scratch)
-    import psycopg
+    from asyncpg.exceptions import UndefinedTableError
 
     async def scenario() -> list[tuple[object, ...]]:
-        with pytest.raises(psycopg.Error):
-            await scratch.read_rows_async("SELECT * FROM no_such_table", ())
-        return await scratch.read_rows_async("SELECT 1", ())
+        with pytest.raises(UndefinedTableError):
+            await scratch.read_rows_async("SELECT * FROM no_such_table")
+        return await scratch.read_rows_async("SELECT 1")
 
     assert asyncio.run(scenario()) == [(1,)]
+
+
+def test_a_loops_connections_are_closed_when_it_shuts_down(scratch: Database) -> None:
+    _pg_only(scratch)
+
+    async def scenario() -> int:
+        (row,) = await scratch.read_rows_async("SELECT pg_backend_pid()")
+        return int(row[0])
+
+    pid = asyncio.run(scenario())  # asyncio.run closes the loop's async generators, then the loop
+    probe = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+    for _ in range(100):  # the server ends the backend a moment after the socket closes
+        with scratch.engine.connect() as conn:
+            if conn.execute(probe, {"pid": pid}).scalar_one() == 0:
+                break
+        time.sleep(0.02)
+    else:
+        pytest.fail("the read connection outlived its event loop")

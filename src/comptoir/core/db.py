@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import NullPool
 
 from comptoir.core.async_reads import AsyncReads
+from comptoir.core.statements import Statement, Statements
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -153,6 +155,7 @@ class _KeptConnections:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.statements = Statements(engine.dialect)
         self.local = threading.local()
         self.kept: list[Any] = []
         self.generation = 0  # bumped when every kept connection is closed
@@ -165,12 +168,13 @@ class _KeptConnections:
             return self._open()
         return conn
 
-    def rows(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+    def rows(self, statement: Statement, params: Mapping[str, Any] | None) -> list[tuple[Any, ...]]:
+        sql, arguments = self.statements.prepare(statement, params)
         for attempt in (1, 2):
             conn = self._current()
             try:
                 cursor = conn.cursor()
-                cursor.execute(sql, params)
+                cursor.execute(sql, arguments)
                 found = cursor.fetchall()
                 cursor.close()
                 return list(found)
@@ -222,18 +226,23 @@ class Database:
         if self._async is not None:
             event.listen(self.engine, "engine_disposed", self._async.on_dispose)
 
-    def read_rows(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
-        """Run one SELECT (DBAPI SQL and parameters, e.g. a statement compiled once) on this thread's
-        kept connection: for hot read paths only, where a pooled connection per call costs too much."""
-        return self._kept.rows(sql, params)
+    def read_rows(
+        self, statement: Statement, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run one SELECT (a Core statement, or SQL text with ``:name`` parameters, compiled once: see
+        :mod:`comptoir.core.statements`) on this thread's kept connection: for hot read paths only,
+        where a pooled connection per call costs too much."""
+        return self._kept.rows(statement, params)
 
-    async def read_rows_async(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+    async def read_rows_async(
+        self, statement: Statement, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]]:
         """:meth:`read_rows` for ``async`` routes: on PostgreSQL the event loop awaits the server's
         answer on a connection of its own (:mod:`comptoir.core.async_reads`) and serves other requests
         meanwhile; on SQLite, where a read is in-process work with no round trip, the kept connection."""
         if self._async is None:
-            return self.read_rows(sql, params)
-        return await self._async.rows(sql, params)
+            return self.read_rows(statement, params)
+        return await self._async.rows(statement, params)
 
     @property
     def is_sqlite(self) -> bool:

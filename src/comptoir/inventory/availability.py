@@ -182,24 +182,6 @@ _NEAREST = (
 _PLACE_ID, _VERSION, _ON_HAND, _RESERVED, _SAFETY, _AISLE, _SHELF, _BIN = range(8)
 
 
-class _Prepared:
-    """``_NEAREST`` compiled once per dialect, run on the database's kept read connection: no pool
-    check-out, no transaction, no result-proxy layers."""
-
-    def __init__(self, engine: Engine) -> None:
-        compiled = _NEAREST.compile(dialect=engine.dialect)
-        self.sql = str(compiled)
-        self.defaults = compiled.construct_params(_check=False)
-        self.order = compiled.positiontup if compiled.positional else None
-
-    def params(self, sku: str, quantity: int) -> list[Any] | dict[str, Any]:
-        params: dict[str, Any] = dict(self.defaults, sku=sku, qty=quantity)
-        return [params[k] for k in self.order] if self.order is not None else params
-
-
-_PREPARED: dict[str, _Prepared] = {}  # by dialect name
-
-
 def _location(row: Sequence[Any]) -> dict[str, str] | None:
     aisle, shelf, bin_ = row[_AISLE], row[_SHELF], row[_BIN]
     if not (aisle or shelf or bin_):
@@ -362,12 +344,10 @@ def nearest_with_stock(
     return NearestOut.model_validate(document)
 
 
-def _prepared(db: Database) -> tuple[_Prepared, Engine]:
+def _reader_engine(db: Database) -> Engine:
+    """The engine places missing from the cache are read through (SQLite: no write lock)."""
     engine: Engine = db.reader.kw["bind"]
-    prepared = _PREPARED.get(engine.dialect.name)
-    if prepared is None:
-        prepared = _PREPARED.setdefault(engine.dialect.name, _Prepared(engine))
-    return prepared, engine
+    return engine
 
 
 def _checked_quantity(options: dict[str, Any]) -> int:
@@ -385,16 +365,14 @@ def _json(sku: str, rows: list[tuple[Any, ...]], engine: Engine, options: dict[s
 async def nearest_json(db: Database, sku: str, **options: Any) -> bytes:
     """:func:`nearest_document` as JSON bytes, for the ``async`` HTTP route: the stock rows are read
     without blocking the event loop (:meth:`Database.read_rows_async`)."""
-    prepared, engine = _prepared(db)
-    params = prepared.params(sku, _checked_quantity(options))
-    return _json(sku, await db.read_rows_async(prepared.sql, params), engine, options)
+    params = {"sku": sku, "qty": _checked_quantity(options)}
+    return _json(sku, await db.read_rows_async(_NEAREST, params), _reader_engine(db), options)
 
 
 def nearest_json_sync(db: Database, sku: str, **options: Any) -> bytes:
     """:func:`nearest_json` from a thread (in-process callers, benchmarks)."""
-    prepared, engine = _prepared(db)
-    params = prepared.params(sku, _checked_quantity(options))
-    return _json(sku, db.read_rows(prepared.sql, params), engine, options)
+    params = {"sku": sku, "qty": _checked_quantity(options)}
+    return _json(sku, db.read_rows(_NEAREST, params), _reader_engine(db), options)
 
 
 def network_availability(uow: UnitOfWork, skus: Sequence[str]) -> list[NetworkAvailability]:
