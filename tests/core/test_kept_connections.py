@@ -51,3 +51,13 @@ def test_a_connection_the_server_dropped_is_replaced(scratch: Database) -> None:
     (second,) = scratch.read_rows(sql)[0]
     assert second != first
     assert scratch.read_rows(PROBE_COUNT) == [(0,)]
+
+
+def test_the_connections_of_ended_threads_go_back_to_the_pool(scratch: Database) -> None:
+    # More short-lived threads than the pool holds (a test client's loop runs in a thread of its own).
+    for _ in range(30):
+        thread = threading.Thread(target=scratch.read_rows, args=(PROBE_COUNT,))
+        thread.start()
+        thread.join()
+    assert len(scratch._kept.kept) == 1  # only the last thread's: the others were closed when it opened
+    assert scratch.engine.pool.checkedout() == 1  # type: ignore[attr-defined]

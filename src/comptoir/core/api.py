@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any, Literal
 
@@ -64,7 +64,7 @@ class AppState:
     page_links: list[tuple[str, str, str]] = field(default_factory=list)
     # (db, a verified customer token's claims) -> is the session still good? Set by the app to the
     # customers domain's check (one primary-key read): ended sessions stop at once.
-    customer_session_check: Callable[[Database, dict[str, Any]], bool] | None = None
+    customer_session_check: Callable[[Database, dict[str, Any]], Awaitable[bool]] | None = None
     # What SKUs sell at here, for search hits and shelf labels: (unit of work, skus, currency=, channel=,
     # store_id=, customer_id=) -> {sku: its resolved price}. Set by the app from the pricing domain, so a
     # domain below pricing (the catalogue) shows prices without depending on it.
@@ -195,7 +195,7 @@ async def _with_customer(state: AppState, actor: Actor, customer_token: str) -> 
     if claims is None or "sub" not in claims:
         raise Unauthorized("The customer token is invalid or has expired; sign in again.")
     check = state.customer_session_check
-    if check is not None and not await run_in_threadpool(check, state.db, claims):
+    if check is not None and not await check(state.db, claims):
         raise Unauthorized("The customer token is invalid or has expired; sign in again.")
     return replace(actor, kind="customer", customer_id=str(claims["sub"]))
 

@@ -150,14 +150,16 @@ class _KeptConnections:
     SELECT (and a round trip more on PostgreSQL, to end the transaction). A kept connection is in
     autocommit, so each statement sees what is committed when it runs and no transaction stays open.
     A connection that fails is dropped and the statement tried once more on a new one (a server
-    restart); disposing of the engine closes every kept connection.
+    restart); the connections of threads that have ended are closed when the next one is opened (a
+    test client runs each client's loop in a thread of its own), and disposing of the engine closes
+    every kept connection.
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.statements = Statements(engine.dialect)
         self.local = threading.local()
-        self.kept: list[Any] = []
+        self.kept: list[tuple[threading.Thread, Any]] = []  # (the thread it serves, the connection)
         self.generation = 0  # bumped when every kept connection is closed
         self.lock = threading.Lock()
         event.listen(engine, "engine_disposed", lambda _engine: self.close())
@@ -185,27 +187,31 @@ class _KeptConnections:
         raise AssertionError("unreachable")
 
     def _open(self) -> Any:
+        with self.lock:
+            ended = [conn for thread, conn in self.kept if not thread.is_alive()]
+            self.kept = [(thread, conn) for thread, conn in self.kept if thread.is_alive()]
+        for conn in ended:
+            conn.invalidate()  # its thread is gone: the pool gets the slot back
         conn: Any = self.engine.raw_connection()
         if self.engine.dialect.name == "postgresql":
             conn.rollback()  # the pool's pre-ping may have begun a transaction
             conn.driver_connection.autocommit = True
         with self.lock:
-            self.kept.append(conn)
+            self.kept.append((threading.current_thread(), conn))
             self.local.conn, self.local.generation = conn, self.generation
         return conn
 
     def _drop(self, conn: Any) -> None:
         self.local.conn = None
         with self.lock:
-            if conn in self.kept:
-                self.kept.remove(conn)
+            self.kept = [(thread, kept) for thread, kept in self.kept if kept is not conn]
         conn.invalidate()  # closed, never given back to the pool in autocommit
 
     def close(self) -> None:
         with self.lock:
             kept, self.kept = self.kept, []
             self.generation += 1
-        for conn in kept:
+        for _, conn in kept:
             conn.invalidate()
 
 

@@ -146,16 +146,16 @@ def search(uow: UnitOfWork, query: str, limit: int = 20) -> list[SearchHit]:
     return search_index.search(uow, query, limit=limit)
 
 
-def session_valid(db: Database, customer_id: str, generation: int) -> bool:
+async def session_valid(db: Database, customer_id: str, generation: int) -> bool:
     """Is a customer token of ``customer_id`` carrying session generation ``generation`` (its ``g``
     claim, 0 when absent) still good? One primary-key read, no cache: sign-out everywhere, a password
     reset, an erasure or a staff block end every earlier token at once."""
-    return sessions.session_valid(db, customer_id, generation)
+    return await sessions.session_valid(db, customer_id, generation)
 
 
-def session_check(db: Database, claims: Mapping[str, Any]) -> bool:
+async def session_check(db: Database, claims: Mapping[str, Any]) -> bool:
     """:func:`session_valid` for a verified token's claims (``sub``, and ``g``: 0 when absent)."""
-    return sessions.session_valid(db, str(claims["sub"]), int(claims.get("g", 0)))
+    return await sessions.session_valid(db, str(claims["sub"]), int(claims.get("g", 0)))
 
 
 def view_360(uow: UnitOfWork, customer_id: str, sections: Mapping[str, Any]) -> CustomerView:

@@ -35,11 +35,12 @@ _GENERATIONS = table(SessionGeneration)
 _CURRENT = select(_GENERATIONS.c.generation).where(_GENERATIONS.c.customer_id == bindparam("customer_id"))
 
 
-def session_valid(db: Database, customer_id: str, generation: int) -> bool:
+async def session_valid(db: Database, customer_id: str, generation: int) -> bool:
     """Is a token of ``customer_id`` issued at session ``generation`` still good? One primary-key read
-    on a pooled connection (the request's own unit of work is not open yet when the token is checked)."""
-    with db.engine.connect() as conn:
-        current = conn.execute(_CURRENT, {"customer_id": customer_id}).scalar()
+    on the hot-read path (the request's own unit of work is not open yet when the token is checked):
+    awaited on PostgreSQL, the kept connection on SQLite; no thread hop, no pooled connection."""
+    found = await db.read_rows_async(_CURRENT, {"customer_id": customer_id})
+    current = found[0][0] if found else 0
     return int(current or 0) == generation
 
 

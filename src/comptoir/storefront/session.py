@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from comptoir.core import tokens
 from comptoir.core.access import SHOPPING_SCOPES, policy
@@ -71,13 +70,13 @@ _csrf = PublicPage()
 _https: ContextVar[bool] = ContextVar("storefront_https", default=False)
 
 
-def _customer_id(state: AppState, token: str) -> str | None:
+async def _customer_id(state: AppState, token: str) -> str | None:
     """The customer a session token names, if it is authentic, unexpired and its session not ended."""
     claims: dict[str, Any] | None = tokens.verify(state.settings.secret_key, CUSTOMER_TOKEN_PURPOSE, token)
     if claims is None or "sub" not in claims:
         return None
     check = state.customer_session_check
-    if check is not None and not check(state.db, claims):
+    if check is not None and not await check(state.db, claims):
         return None
     return str(claims["sub"])
 
@@ -98,7 +97,7 @@ class ShopperPolicy(PolicyDependency):
         state = public.state
         _https.set(request.url.scheme == "https")
         token = request.cookies.get(SHOPPER_COOKIE)
-        customer_id = await run_in_threadpool(_customer_id, state, token) if token else None
+        customer_id = await _customer_id(state, token) if token else None
         request_id = request_id_var.get()
         if customer_id is not None:
             actor = Actor(
