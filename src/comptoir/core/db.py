@@ -190,8 +190,8 @@ class _KeptConnections:
         with self.lock:
             ended = [conn for thread, conn in self.kept if not thread.is_alive()]
             self.kept = [(thread, conn) for thread, conn in self.kept if thread.is_alive()]
-        for conn in ended:
-            conn.invalidate()  # its thread is gone: the pool gets the slot back
+        for gone in ended:
+            gone.invalidate()  # its thread is gone: the pool gets the slot back
         conn: Any = self.engine.raw_connection()
         if self.engine.dialect.name == "postgresql":
             conn.rollback()  # the pool's pre-ping may have begun a transaction
