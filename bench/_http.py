@@ -161,14 +161,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _requests(url: str, headers: dict[str, str], paths: list[str] | None) -> list[bytes]:
-    """The raw GET requests to send: one for ``url``, or one per path of ``paths`` on its host."""
+TargetPath = str | tuple[str, dict[str, str]]
+"""A path (and query) on the target's host, alone or with headers of its own (a customer's token)."""
+
+
+def _requests(url: str, headers: dict[str, str], paths: list[TargetPath] | None) -> list[bytes]:
+    """The raw GET requests to send: one for ``url``, or one per path of ``paths`` on its host (with
+    that path's own headers after the common ones)."""
     parsed = httpx.URL(url)
     host, port = parsed.host, parsed.port or 80
     found = []
-    for target in paths or [parsed.raw_path.decode()]:
+    for entry in paths or [parsed.raw_path.decode()]:
+        target, own = (entry, {}) if isinstance(entry, str) else entry
         lines = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: keep-alive"]
-        lines += [f"{k}: {v}" for k, v in headers.items()]
+        lines += [f"{k}: {v}" for k, v in {**headers, **own}.items()]
         found.append(("\r\n".join(lines) + "\r\n\r\n").encode())
     return found
 
@@ -179,7 +185,7 @@ async def _run_load(
     duration: float,
     connections: int,
     warmup: float,
-    paths: list[str] | None = None,
+    paths: list[TargetPath] | None = None,
 ) -> tuple[list[float], int, float, int]:
     parsed = httpx.URL(url)
     host, port = parsed.host, parsed.port or 80
@@ -227,7 +233,7 @@ async def _run_load(
     return latencies, errors, duration, answered
 
 
-Job = tuple[str, dict[str, str], float, int, float, "list[str] | None"]
+Job = tuple[str, dict[str, str], float, int, float, "list[TargetPath] | None"]
 
 
 def _load_process(jobs: mp.Queue, out: mp.Queue) -> None:  # type: ignore[type-arg]
@@ -261,7 +267,7 @@ class LoadGenerator:
         duration: float = 10.0,
         connections: int = 32,
         warmup: float = 1.0,
-        paths: list[str] | None = None,
+        paths: list[TargetPath] | None = None,
         server_pid: int | None = None,
     ) -> LoadResult:
         """Hammer ``url`` with GETs; latencies of 200 answers, errors for the rest; with
@@ -296,7 +302,7 @@ def load(
     duration: float = 10.0,
     connections: int = 32,
     warmup: float = 1.0,
-    paths: list[str] | None = None,
+    paths: list[TargetPath] | None = None,
 ) -> LoadResult:
     """One :meth:`LoadGenerator.load` in a load generator of its own."""
     generator = LoadGenerator()
@@ -345,7 +351,7 @@ class Target:
 
     url: str
     headers: dict[str, str] = field(default_factory=dict)
-    paths: list[str] | None = None
+    paths: list[TargetPath] | None = None
     server_pid: int | None = None  # the single process serving it, to read its CPU time
 
 

@@ -1,22 +1,28 @@
 """Carts: reading a priced cart through the API next to a bare FastAPI endpoint, and cart changes per
 second from several channels at once.
 
-A catalogue of 200 SKUs with prices for every channel and the shops; a 10-line cart started on a
-store tablet. ``GET /v1/carts/{id}`` (the cart priced for the caller's channel, what every channel
-shows on each page) is loaded on one ``comptoir serve`` process with a keep-alive load generator; the
-baseline is the bare FastAPI endpoint served the same way in the same run. Then 8 threads (tablet and
-website alternately) add lines to one cart in process: changes per second, all serialised on the
-cart's row lock. SQLite by default; ``--database-url postgresql+psycopg://…`` for PostgreSQL (an empty
-database). ``--quick``: shorter runs (under 60 s). Prints ``name: value`` lines.
+A catalogue of 200 SKUs with prices for every channel and the shops, and 200 customers each with a
+cart of 1 to 15 lines started on a store tablet and a signed-in session. ``GET /v1/carts/{id}`` (the
+cart priced for the caller's channel, what every channel shows on each page) asks for a cart drawn at
+random per request, with the web's publishable key and that cart's owner's ``X-Customer-Token``, on
+one ``comptoir serve`` process; the baseline is the bare FastAPI endpoint served the same way, in
+interleaved rounds (bare, then each server, again and again) so that every endpoint meets the same
+drift of a shared machine. ``--baseline-tree DIR`` (another checkout, e.g. ``git worktree add
+/tmp/before <commit>``) serves the same database from that tree's source too, as ``cart_get_baseline``.
+Then 8 threads (tablet and website alternately) add lines to one cart in process: changes per second,
+all serialised on the cart's row lock. SQLite by default; ``--database-url postgresql+psycopg://…`` for
+PostgreSQL (an empty database). ``--quick``: shorter runs (under 60 s). Prints ``name: value`` lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,7 +31,15 @@ for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bench._http import load, start_bare, start_comptoir, stop  # noqa: E402
+from bench._http import (  # noqa: E402
+    Target,
+    TargetPath,
+    interleaved,
+    spawn_comptoir,
+    start_bare,
+    stop,
+    wait_ready,
+)
 from comptoir.carts import service  # noqa: E402
 from comptoir.carts.schemas import CartIn, LineIn  # noqa: E402
 from comptoir.catalog import service as catalog  # noqa: E402
@@ -43,6 +57,7 @@ from comptoir.pricing.schemas import PriceIn, PriceListIn, PricesIn  # noqa: E40
 
 PRODUCTS = 100  # two SKUs each
 STORE = "st_bench"
+SECRET = "bench-secret-key-0123456789-0123456789"  # the servers' (bench/_http.py)
 TABLET = Actor(key_id="key_bench_tablet", channel=f"store:{STORE}", scopes=frozenset({"*"}))
 
 
@@ -123,51 +138,90 @@ def changes_per_second(db: Database, skus: list[str], seconds: float) -> tuple[f
     return sum(done) / elapsed, lost
 
 
+CARTS = 200  # each a customer's, 1 to 15 lines, read at random with its owner's session
+
+
+def customer_carts(db: Database, skus: list[str], count: int) -> list[tuple[str, str]]:
+    """``count`` customers, each with a cart of 1 to 15 lines drawn at random and a signed-in session:
+    (cart id, session token) pairs."""
+    from comptoir.core.settings import Settings
+    from comptoir.customers import accounts
+
+    rng = random.Random(5)
+    settings = Settings(secret_key=SECRET)
+    found = []
+    with UnitOfWork(db, TABLET) as uow:
+        for i in range(count):
+            customer_id = customers.ingest(
+                uow,
+                "pos",
+                CustomerRecord(
+                    given_name="Client", family_name=f"Banc{i:04d}", email=f"client{i:04d}@exemple.fr"
+                ),
+            ).customer_id
+            lines = [
+                LineIn(sku=sku, quantity=rng.randint(1, 3)) for sku in rng.sample(skus, rng.randint(1, 15))
+            ]
+            cart, _ = service.create_cart(uow, CartIn(customer_id=customer_id, lines=lines))
+            token = accounts.issue_session(uow, settings, customer_id).token
+            found.append((cart.id, token))
+        uow.commit()
+    return found
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--database-url", default=None, help="An empty database (default: temporary SQLite)")
+    parser.add_argument(
+        "--baseline-tree",
+        type=Path,
+        default=None,
+        help="another checkout (git worktree add /tmp/before <commit>) served alike, as cart_get_baseline",
+    )
     args = parser.parse_args()
-    duration, write_seconds = (3.0, 3.0) if args.quick else (15.0, 10.0)
+    duration, rounds, write_seconds = (1.5, 3, 3.0) if args.quick else (3.0, 5, 10.0)
     load_models()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         upgrade(url, "head")
         db = Database(url, pool_size=10)
-        skus, customer_id = seed(db)
-        with UnitOfWork(db, TABLET) as uow:
-            cart, _ = service.create_cart(
-                uow, CartIn(customer_id=customer_id, lines=[LineIn(sku=s, quantity=1) for s in skus[:10]])
-            )
+        skus, _customer = seed(db)
+        carts = customer_carts(db, skus, CARTS)
+        with UnitOfWork(db) as uow:
             key = create_key(uow, ApiKeyCreate(name="bench", scopes=["carts:read"], channel="web"))
             uow.commit()
-
         logs = Path(tmp)
         bare, bare_base = start_bare(logs / "bare.log")
-        try:
-            bare_result = load(f"{bare_base}/bare", duration=duration, connections=16)
-        finally:
-            stop(bare)
-        proc, base = start_comptoir(url, logs / "comptoir.log")
-        try:
-            from comptoir.core.settings import Settings
-            from comptoir.customers import accounts
-
-            with UnitOfWork(db) as uow:  # a customer session is a row now (revocable)
-                token = accounts.issue_session(
-                    uow, Settings(secret_key="bench-secret-key-0123456789-0123456789"), customer_id
-                ).token
-                uow.commit()
-            headers = {"Authorization": f"Bearer {key.token}", "X-Customer-Token": token}
-            result = load(f"{base}/v1/carts/{cart.id}", headers=headers, duration=duration, connections=16)
-        finally:
-            stop(proc)
-        print(f"bare_rps: {bare_result.rps:.0f}")
-        print(f"cart_get_rps: {result.rps:.0f}")
-        print(f"cart_get_p50_ms: {result.p50_ms:.1f}")
-        print(f"cart_get_p99_ms: {result.p99_ms:.1f}")
-        print(f"cart_get_errors: {result.errors}")
-        print(f"cart_get_vs_bare: {result.rps / bare_result.rps if bare_result.rps else 0:.2f}")
+        stack.callback(stop, bare)
+        trees = {"cart_get": ROOT} | (
+            {"cart_get_baseline": args.baseline_tree.resolve()} if args.baseline_tree else {}
+        )
+        servers = {}
+        for name, root in trees.items():
+            proc, base = spawn_comptoir(url, logs / f"{name}.log", root=root)
+            stack.callback(stop, proc)
+            servers[name] = (proc, base)
+        for proc, base in servers.values():
+            wait_ready(f"{base}/healthz", proc)
+        paths: list[TargetPath] = [
+            (f"/v1/carts/{cart_id}", {"X-Customer-Token": token}) for cart_id, token in carts
+        ]
+        targets = {"bare": Target(f"{bare_base}/bare", server_pid=bare.pid)}
+        for name, (proc, base) in servers.items():
+            targets[name] = Target(base, {"Authorization": f"Bearer {key.token}"}, paths, server_pid=proc.pid)
+        found = interleaved(targets, rounds=rounds, duration=duration, connections=16, warmup=0.5)
+        print(f"carts: {len(carts)}")
+        print(f"rounds: {rounds}")
+        print(f"bare_rps: {found['bare'].rps:.0f}")
+        for name in servers:
+            result = found[name]
+            print(f"{name}_rps: {result.rps:.0f}")
+            print(f"{name}_p50_ms: {result.p50_ms:.1f}")
+            print(f"{name}_p99_ms: {result.p99_ms:.1f}")
+            print(f"{name}_errors: {result.errors}")
+            print(f"{name}_vs_bare: {result.rps / found['bare'].rps:.3f}")
+            print(f"{name}_server_cpu_us_per_request: {result.server_cpu_us_per_request:.0f}")
         rate, lost = changes_per_second(db, skus, write_seconds)
         print(f"cart_changes_per_s_8_threads: {rate:.0f}")
         print(f"cart_changes_lost: {lost}")
