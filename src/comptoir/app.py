@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -37,6 +38,9 @@ from comptoir.domains import (
 from comptoir.pricing import service as pricing_service
 
 log = logging.getLogger("comptoir.app")
+
+SQLITE_API_THREADS = 4
+POSTGRESQL_API_THREADS = 40  # Starlette's default
 
 DESCRIPTION = """
 Comptoir is a headless **unified commerce** platform: one customer record, one stock, one cart,
@@ -142,12 +146,21 @@ def _app_state(settings: Settings, db: Database) -> AppState:
     )
 
 
+def api_threads(settings: Settings) -> int:
+    """How many threads serve the synchronous routes (``COMPTOIR_API_THREADS``; see Settings)."""
+    if settings.api_threads is not None:
+        return settings.api_threads
+    return SQLITE_API_THREADS if settings.is_sqlite else POSTGRESQL_API_THREADS
+
+
 def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """Runs the outbox dispatcher in a thread of the API process when ``dispatcher`` is ``inprocess``."""
     settings = state.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The thread pool of this event loop (anyio keeps one limiter per loop).
+        anyio.to_thread.current_default_thread_limiter().total_tokens = api_threads(settings)
         stop = threading.Event()
         thread = None
         if settings.dispatcher == "inprocess":
