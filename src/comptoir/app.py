@@ -154,7 +154,8 @@ def api_threads(settings: Settings) -> int:
 
 
 def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Runs the outbox dispatcher in a thread of the API process when ``dispatcher`` is ``inprocess``."""
+    """Sizes the process's thread pool (:func:`api_threads`) and runs the outbox dispatcher in a thread
+    of the API process when ``dispatcher`` is ``inprocess``."""
     settings = state.settings
 
     @asynccontextmanager
