@@ -178,17 +178,7 @@ def _after(
             .where(Order.id == order_id)
             .values(status=status, updated_at=now, version=Order.version + 1)
         )
-    uow.session.execute(
-        insert(Transition).values(
-            order_id=order_id,
-            fulfilment_id=f.id,
-            from_status=_from,
-            to_status=target,
-            at=now,
-            channel=uow.actor.channel,
-            note=note[:200],
-        )
-    )
+    record_transition(uow, order_id, f.id, _from, target, now, note)
     cls = EVENTS.get(target)
     if cls is None:
         return
@@ -207,6 +197,29 @@ def _after(
             place_id=f.place_id,
             source_place_id=fresh.source_place_id,
             **extra,
+        )
+    )
+
+
+def record_transition(
+    uow: UnitOfWork,
+    order_id: str,
+    fulfilment_id: str,
+    from_status: str,
+    to_status: str,
+    at: datetime,
+    note: str,
+) -> None:
+    """A fulfilment's audit row: from which status to which, when, through which channel and why."""
+    uow.session.execute(
+        insert(Transition).values(
+            order_id=order_id,
+            fulfilment_id=fulfilment_id,
+            from_status=from_status,
+            to_status=to_status,
+            at=at,
+            channel=uow.actor.channel,
+            note=note[:200],
         )
     )
 

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, select, update
 
 from comptoir.core import clock
 from comptoir.core.errors import Conflict
 from comptoir.core.uow import UnitOfWork
 from comptoir.inventory import service as inventory_service
 from comptoir.orders import policies
-from comptoir.orders.lifecycle import cancel
-from comptoir.orders.models import Fulfilment, Order, Transition
+from comptoir.orders.lifecycle import cancel, record_transition
+from comptoir.orders.models import Fulfilment, Order
 from comptoir.orders.payment import settle_store_sale
 from comptoir.payments import service as payments_service
 
@@ -109,14 +109,4 @@ def _collect(uow: UnitOfWork, order_id: str, fulfilments: list[tuple[str, str]])
         )
         if moved.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"Fulfilment {fulfilment_id} changed meanwhile.", slug="fulfilment-changed")
-        uow.session.execute(
-            insert(Transition).values(
-                order_id=order_id,
-                fulfilment_id=fulfilment_id,
-                from_status=AWAITING,
-                to_status=target,
-                at=now,
-                channel=uow.actor.channel,
-                note="payment authorised",
-            )
-        )
+        record_transition(uow, order_id, fulfilment_id, AWAITING, target, now, "payment authorised")
