@@ -169,9 +169,13 @@ def _render(
     *,
     problem: ScanProblem | None = None,
     session: ScanSession | None = None,
+    sale: OrderOut | None = None,
     status: int | None = None,
 ) -> HTMLResponse:
+    """The scan page. ``session`` and ``sale``: the session and its sale as the caller has just read
+    them (:func:`_session_sale`; ``sale`` None: it has none), else read here."""
     ctx = shopper.ctx
+    known = session is not None
     session = session or _session(request, ctx, shop_id)
     with _in_shop(ctx, shop_id).reader() as uow:
         try:
@@ -179,7 +183,8 @@ def _render(
         except ScanProblem:
             return pages.response(request, "storefront/scan/no_shop.html", status_code=404, shop=shopper)
         context = _view(uow, shopper.lang, store, _open_cart(uow, session))
-        sale = _paid_sale(uow, session)
+        if not known:
+            sale = _paid_sale(uow, session)
         state = None if sale is None else _sale_state(sale)
         context["paid"] = state == "done"
         context["waiting"] = sale if state == "waiting" else None
@@ -199,23 +204,19 @@ def _render(
 def start(request: Request, shopper: Shopper, shop_id: str) -> Response:
     """The shop's scan & go page (opened from the QR code at its entrance); while the shopper's payment
     waits for the bank, the page says so and links to it."""
-    if _bank_state(request, shopper, shop_id) == "failed":
+    session, order = _session_sale(request, shopper, shop_id)
+    if order is not None and _sale_state(order) == "failed":
         return _unpaid(shop_id)
-    return _render(request, shopper, shop_id)
-
-
-def _bank_state(request: Request, shopper: ShopperContext, shop_id: str) -> str | None:
-    """Where this session's sale stands with the bank (see :func:`_sale_state`); None: no sale."""
-    _, order = _session_sale(request, shopper, shop_id)
-    return None if order is None else _sale_state(order)
+    return _render(request, shopper, shop_id, session=session, sale=order)
 
 
 def _while_the_bank_answers(request: Request, shopper: ShopperContext, shop_id: str) -> Response | None:
     """No new basket while the session's sale waits for the bank (it would lose the sale): the page with
     the waiting payment (409); once the bank refused the card, the basket comes back first."""
-    state = _bank_state(request, shopper, shop_id)
+    session, order = _session_sale(request, shopper, shop_id)
+    state = None if order is None else _sale_state(order)
     if state == "waiting":
-        return _render(request, shopper, shop_id, status=409)
+        return _render(request, shopper, shop_id, session=session, sale=order, status=409)
     return _unpaid(shop_id) if state == "failed" else None
 
 
