@@ -45,3 +45,18 @@ def test_sql_text_with_named_parameters_and_one_compilation_per_statement() -> N
 def test_a_missing_parameter_is_refused_before_the_driver_sees_it() -> None:
     with pytest.raises(KeyError):
         Statements(sqlite.dialect()).prepare(STATEMENT, {"sku": "A"})
+
+
+def test_raw_times_and_json_read_alike_from_every_driver() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from comptoir.core.statements import json_value, utc_value
+
+    moment = datetime(2026, 3, 29, 1, 30, 0, 250000, tzinfo=UTC)
+    assert utc_value("2026-03-29 01:30:00.250000") == moment  # SQLite's text, naive UTC
+    assert utc_value(moment.astimezone(timezone(timedelta(hours=2)))) == moment  # psycopg, asyncpg
+    assert utc_value(None) is None
+    with pytest.raises(TypeError):
+        utc_value(12)
+    assert json_value('["st_lyon"]') == json_value(b'["st_lyon"]') == json_value(["st_lyon"]) == ["st_lyon"]
+    assert json_value(None) is None

@@ -186,3 +186,48 @@ def test_every_post_form_of_the_pages_carries_a_csrf_field() -> None:
             if "csrf_field()" not in text[form.end() : form.end() + 40]:
                 missing.append(str(template))
     assert missing == []
+
+
+def test_a_session_is_checked_by_one_hot_read_on_either_path(db) -> None:  # type: ignore[no-untyped-def]
+    """The token check reads the session raw (SQLite's text times and JSON, the drivers' own types on
+    PostgreSQL): live sessions give the person, their shops and name; expired, ended, forged or
+    malformed ones are refused, from a thread and from ``async`` code alike."""
+    import asyncio
+
+    from comptoir.core.errors import Unauthorized
+    from tests.support.staff import open_session
+
+    person = make_person(db, "seller", ["st_lyon", "st_nice"])
+    token = open_session(db, person, "st_lyon").token
+    actor = staff.actor_for(db, token, request_id="r1")
+    found = asyncio.run(staff.signed_in(db, token, request_id="r1"))
+    assert found.actor == actor
+    assert actor.staff_id == person.id and actor.role == "seller" and actor.kind == "staff"
+    assert actor.shops == frozenset({"st_lyon", "st_nice"}) and actor.channel == "store:st_lyon"
+    assert found.name == "Test seller"
+    assert staff.actor_for(db, open_session(db, make_person(db, "admin")).token).shops is None
+
+    def refused(candidate: str) -> bool:
+        for check in (
+            lambda: staff.actor_for(db, candidate),
+            lambda: asyncio.run(staff.signed_in(db, candidate)),
+        ):
+            with pytest.raises(Unauthorized):
+                check()
+        return True
+
+    session_id, secret = token[len(staff.SESSION_PREFIX) :].split(".", 1)
+    assert refused(f"{staff.SESSION_PREFIX}{session_id}.{'x' * len(secret)}")  # forged secret
+    assert refused("cps_not a token")
+    assert refused(f"{staff.SESSION_PREFIX}sss_unknown0000.{secret}")
+    later = clock.now() + timedelta(hours=staff.SESSION_HOURS, minutes=1)
+    clock.set_clock(lambda: later)
+    try:
+        assert refused(token)  # expired
+    finally:
+        clock.set_clock(None)
+    assert staff.actor_for(db, token).staff_id == person.id  # and live again now
+    with UnitOfWork(db) as uow:
+        staff.end_session(uow, person.id, session_id)
+        uow.commit()
+    assert refused(token)

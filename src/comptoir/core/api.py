@@ -176,7 +176,7 @@ async def authenticate_request(
             raise Unauthorized("A customer token goes with the channel's publishable key.")
         return Actor(kind="public", request_id=request_id)
     if token.startswith(staff.SESSION_PREFIX):
-        actor = await run_in_threadpool(staff.actor_for, state.db, token, request_id=request_id)
+        actor = (await staff.signed_in(state.db, token, request_id=request_id)).actor
     else:
         key = state.authenticator.cached(token)
         if key is None:

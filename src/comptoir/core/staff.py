@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from comptoir.core import clock
 from comptoir.core.access import ROLE_SCOPES, SHOP_ROLES, Role
@@ -29,6 +30,7 @@ from comptoir.core.db import Database
 from comptoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from comptoir.core.ids import new_id
 from comptoir.core.models import StaffAudit, StaffPerson, StaffSession
+from comptoir.core.statements import json_value, utc_value
 from comptoir.core.types import Schema
 from comptoir.core.uow import UnitOfWork
 
@@ -328,40 +330,81 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def actor_for(db: Database, token: str, *, request_id: str | None = None) -> Actor:
-    """The employee behind a session token (a database read: call it off the event loop)."""
+@dataclass(frozen=True)
+class SignedIn:
+    """The employee behind a session token, and their name for the pages' header."""
+
+    actor: Actor
+    name: str
+
+
+# One primary-key read per request that carries a session (every tablet call, every staff page), on
+# the hot-read path: no ORM session, no thread hop from ``async`` code (see Database.read_rows).
+_SESSION = (
+    select(
+        StaffSession.secret_hash,
+        StaffSession.shop_id,
+        StaffSession.expires_at,
+        StaffSession.ended_at,
+        StaffPerson.id,
+        StaffPerson.role,
+        StaffPerson.shops,
+        StaffPerson.blocked_at,
+        StaffPerson.name,
+    )
+    .join(StaffPerson, StaffPerson.id == StaffSession.person_id)
+    .where(StaffSession.id == bindparam("session_id"))
+)
+
+
+def _session_id(token: str) -> str:
     match = SESSION_RE.match(token)
     if match is None:
         raise Unauthorized("The session is malformed; sign in again.")
-    now = clock.now()
-    with db.reader() as session:
-        found = session.execute(
-            select(StaffSession, StaffPerson)
-            .join(StaffPerson, StaffPerson.id == StaffSession.person_id)
-            .where(StaffSession.id == match.group(1))
-        ).first()
-        if found is None:
-            raise Unauthorized("The session has ended; sign in again.")
-        sess, person = found
-        if (
-            sess.ended_at is not None
-            or sess.expires_at <= now
-            or person.blocked_at is not None
-            or not secrets.compare_digest(sess.secret_hash, hash_token(token))
-        ):
-            raise Unauthorized("The session has ended; sign in again.")
-        role = Role(person.role)
-        shops = frozenset(person.shops) if person.shops else None
-        return Actor(
-            key_id=None,
-            channel=f"store:{sess.shop_id}" if sess.shop_id else None,
-            scopes=ROLE_SCOPES[role],
-            request_id=request_id,
-            kind="staff",
-            staff_id=person.id,
-            role=role.value,
-            shops=shops,
-        )
+    return match.group(1)
+
+
+def _signed_in(found: list[tuple[Any, ...]], token: str, request_id: str | None) -> SignedIn:
+    """The session's row (as :data:`_SESSION` reads it) checked: live, unexpired, its person not
+    blocked, the token's secret its own."""
+    if not found:
+        raise Unauthorized("The session has ended; sign in again.")
+    secret_hash, shop_id, expires_at, ended_at, person_id, role_code, shops, blocked_at, name = found[0]
+    expires = utc_value(expires_at)
+    if (
+        ended_at is not None
+        or expires is None
+        or expires <= clock.now()
+        or blocked_at is not None
+        or not secrets.compare_digest(secret_hash, hash_token(token))
+    ):
+        raise Unauthorized("The session has ended; sign in again.")
+    role = Role(role_code)
+    worked = json_value(shops)
+    actor = Actor(
+        key_id=None,
+        channel=f"store:{shop_id}" if shop_id else None,
+        scopes=ROLE_SCOPES[role],
+        request_id=request_id,
+        kind="staff",
+        staff_id=person_id,
+        role=role.value,
+        shops=frozenset(worked) if worked else None,
+    )
+    return SignedIn(actor, name)
+
+
+def actor_for(db: Database, token: str, *, request_id: str | None = None) -> Actor:
+    """The employee behind a session token, from a thread (one hot read)."""
+    found = db.read_rows(_SESSION, {"session_id": _session_id(token)})
+    return _signed_in(found, token, request_id).actor
+
+
+async def signed_in(db: Database, token: str, *, request_id: str | None = None) -> SignedIn:
+    """The employee behind a session token and their name, from ``async`` code: one hot read awaited
+    on the event loop (PostgreSQL) or on the kept connection (SQLite)."""
+    found = await db.read_rows_async(_SESSION, {"session_id": _session_id(token)})
+    return _signed_in(found, token, request_id)
 
 
 def session_id_of(token: str) -> str | None:

@@ -5,12 +5,17 @@ Compiling a Core ``select`` costs more than running it on a cached connection, s
 compiled the first time a reader meets it and kept (a few dozen statements in all; the cache is bounded
 all the same). Parameters are named as in the statement (``bindparam("sku")``, ``:sku`` in a
 ``text()``); literal values the statement holds (``status != "closed"``) are filled in from the compiled
-form. Values go to the driver as given: no type's bind processing runs on this path.
+form. Values go to the driver as given: no type's bind processing runs on this path, and rows come
+back as the driver makes them. Two kinds of column differ between the drivers: a time (SQLite's text,
+an aware ``datetime`` from psycopg and asyncpg) and JSON (text from SQLite and asyncpg, parsed by
+psycopg); :func:`utc_value` and :func:`json_value` read either form.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -57,3 +62,18 @@ class Statements:
         if found is None:
             found = self.compiled.put(statement, _Compiled(statement, self.dialect))
         return found.sql, found.arguments(params or {})
+
+
+def utc_value(raw: Any) -> datetime | None:
+    """A ``UTCDateTime`` column's value as read raw: SQLite's text (naive UTC) or a driver's datetime."""
+    if raw is None:
+        return None
+    found = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    if not isinstance(found, datetime):
+        raise TypeError(f"not a time: {raw!r}")
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found.astimezone(UTC)
+
+
+def json_value(raw: Any) -> Any:
+    """A JSON column's array or object as read raw: the text (SQLite, asyncpg) or what psycopg parsed."""
+    return json.loads(raw) if isinstance(raw, str | bytes) else raw

@@ -27,8 +27,6 @@ from fastapi import APIRouter, Depends, FastAPI, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 from pydantic import ValidationError
-from sqlalchemy import select
-from starlette.concurrency import run_in_threadpool
 
 from comptoir.core import staff
 from comptoir.core.access import Role, policy
@@ -36,7 +34,6 @@ from comptoir.core.api import AppState, PolicyDependency, RequestContext, app_st
 from comptoir.core.context import Actor
 from comptoir.core.errors import Forbidden, Problem
 from comptoir.core.i18n import format_money, format_number, format_when, negotiate, translations
-from comptoir.core.models import StaffPerson
 from comptoir.core.observability import request_id_var
 from comptoir.core.uow import UnitOfWork
 
@@ -256,12 +253,13 @@ class PagePolicy(PolicyDependency):
         if not token:
             raise SignInRequired(str(request.url.path))
         try:
-            actor, name = await run_in_threadpool(_signed_in, state, token)
+            found = await staff.signed_in(state.db, token, request_id=request_id_var.get())
         except Problem as exc:
             if exc.status == 401:
                 raise SignInRequired(str(request.url.path)) from exc
             raise
-        request.state.staff_name = name
+        actor = found.actor
+        request.state.staff_name = found.name
         session_id = staff.session_id_of(token) or ""
         expected = csrf_token(state.settings.secret_key, session_id)
         request.state.csrf = expected
@@ -269,14 +267,6 @@ class PagePolicy(PolicyDependency):
             await _check_csrf(request, expected)
         self.policy.admits(actor)
         return RequestContext(state, actor)
-
-
-def _signed_in(state: AppState, token: str) -> tuple[Actor, str | None]:
-    """The employee behind a page's session cookie, and their name for the page's header."""
-    actor = staff.actor_for(state.db, token, request_id=request_id_var.get())
-    with state.db.reader() as session:
-        name = session.scalar(select(StaffPerson.name).where(StaffPerson.id == actor.staff_id))
-    return actor, name
 
 
 async def _check_csrf(request: Request, expected: str) -> None:
