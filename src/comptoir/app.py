@@ -53,9 +53,12 @@ Mutable resources carry a `version`; send it back as `If-Match` to avoid lost up
 
 
 def _area(path: str) -> str | None:
-    """The first two segments of a path (`/v1/inventory`, `/pages/carts`): a domain's area."""
+    """The first two segments of a path (`/v1/inventory`, `/pages/carts`): a domain's area; a path of
+    one segment (an app's home: `/shop`, `/seller`, `/back-office`) is an area of its own."""
     parts = path.split("/", 3)
-    return f"/{parts[1]}/{parts[2]}" if len(parts) >= 3 else None
+    if len(parts) >= 3:
+        return f"/{parts[1]}/{parts[2]}"
+    return path if len(parts) == 2 and parts[1] else None
 
 
 class _AreaDispatch:
@@ -66,7 +69,7 @@ class _AreaDispatch:
     costs about 16 µs: with eleven domains, the last area's requests spent 0.4–0.6 ms only finding
     their route. No route has a parameter in its first two segments, so skipping the other areas
     changes no match. HTTP and WebSocket requests are dispatched by their path alone; anything
-    outside an area (health, docs, static files, 404s) and the lifespan go to the full router.
+    outside an area (the root, 404s) and the lifespan go to the full router.
     """
 
     def __init__(self, router: APIRouter, areas: dict[str, APIRouter]) -> None:

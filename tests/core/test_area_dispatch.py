@@ -107,3 +107,37 @@ def test_the_lifespan_passes_through_to_the_application() -> None:
     with TestClient(app):
         assert seen == ["start"]
     assert seen == ["start", "stop"]
+
+
+def test_an_apps_home_of_one_segment_is_an_area_of_its_own() -> None:
+    # Given apps whose home page is one segment, beside a route below it
+    app = ComptoirAPI()
+    shop = APIRouter(prefix="/shop")
+    seller = APIRouter(prefix="/seller")
+
+    @shop.get("")
+    def shop_home() -> dict[str, str]:
+        return {"page": "shop"}
+
+    @shop.get("/cart")
+    def cart() -> dict[str, str]:
+        return {"page": "cart"}
+
+    @seller.get("")
+    def seller_home() -> dict[str, str]:
+        return {"page": "seller"}
+
+    for router in (shop, seller):
+        app.include_router(router)
+    app.area_routers = _area_routers([shop, seller])
+    # Then each home has its own area and answers from it, as does the page below it
+    assert {"/shop", "/seller", "/shop/cart"} <= set(app.area_routers)
+    client = TestClient(app)
+    assert client.get("/seller").json() == {"page": "seller"}
+    assert client.get("/shop").json() == {"page": "shop"}
+    assert client.get("/shop/cart").json() == {"page": "cart"}
+    assert client.get("/elsewhere").status_code == 404
+
+
+def test_the_application_routes_its_apps_homes_by_area(app) -> None:  # type: ignore[no-untyped-def]
+    assert {"/shop", "/seller", "/back-office", "/healthz"} <= set(app.area_routers)

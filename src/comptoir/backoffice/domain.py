@@ -4,6 +4,13 @@ from comptoir.core.registry import Domain
 
 DOMAIN = Domain(
     name="backoffice",
-    routers=("comptoir.backoffice.pages:router",),
+    routers=(
+        "comptoir.backoffice.dashboard:router",
+        "comptoir.backoffice.catalogue:router",
+        "comptoir.backoffice.store_pages:router",
+        "comptoir.backoffice.stock:router",
+        "comptoir.backoffice.promotions:router",
+        "comptoir.backoffice.order_pages:router",
+    ),
     pages="comptoir.backoffice.pages:PAGES",
 )

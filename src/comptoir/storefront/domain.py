@@ -5,7 +5,9 @@ from comptoir.core.registry import Domain
 DOMAIN = Domain(
     name="storefront",
     routers=(
-        "comptoir.storefront.pages:router",
+        "comptoir.storefront.browse:router",
+        "comptoir.storefront.cart_pages:router",
+        "comptoir.storefront.checkout_pages:router",
         "comptoir.storefront.account:router",
         "comptoir.storefront.account_orders:router",
         "comptoir.storefront.account_profile:router",
