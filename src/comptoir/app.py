@@ -109,12 +109,19 @@ def _area_routers(routers: list[APIRouter]) -> dict[str, APIRouter]:
     """One router per area holding every route of the application under it, in the application's
     order, as route objects (FastAPI keeps an included router as one more layer to match through).
 
-    A route whose first two segments hold a parameter could match under any area: none may exist.
+    A route whose first two segments hold a parameter could match under any area: none may exist; nor
+    may a router included in another (FastAPI keeps it as one opaque layer), whose routes the index
+    would not see: every request under them would walk the whole route table.
     """
     routes: dict[str, list[BaseRoute]] = {}
     for router in routers:
         for route in router.routes:
-            path = getattr(route, "path", "")
+            path = getattr(route, "path", None)
+            if path is None:  # a router included in a router: its routes would skip the index
+                raise ValueError(
+                    f"a router under {router.prefix or '/'} includes another: list each router in the "
+                    "domain's declaration (Domain.routers) instead"
+                )
             area = _area(path)
             if area is None:
                 continue

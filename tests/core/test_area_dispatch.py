@@ -141,3 +141,17 @@ def test_an_apps_home_of_one_segment_is_an_area_of_its_own() -> None:
 
 def test_the_application_routes_its_apps_homes_by_area(app) -> None:  # type: ignore[no-untyped-def]
     assert {"/shop", "/seller", "/back-office", "/healthz"} <= set(app.area_routers)
+
+
+def test_a_router_included_in_another_is_refused() -> None:
+    # Given a domain router holding a topic router (its routes would be invisible to the area index)
+    outer = APIRouter()
+    inner = APIRouter(prefix="/shop/cart")
+
+    @inner.get("")
+    def cart() -> dict[str, str]:
+        return {}
+
+    outer.include_router(inner)
+    with pytest.raises(ValueError, match="includes another"):
+        _area_routers([outer])
