@@ -345,6 +345,18 @@ class Interleaved:
         return statistics.median(x for x in found if x is not None) if None not in found else None
 
 
+def print_load(name: str, result: Interleaved) -> None:
+    """The figures every load benchmark prints for one endpoint, as ``name: value`` lines:
+    ``<name>_rps``, ``_p50_ms``, ``_p99_ms``, ``_errors`` and, when read, the server's CPU per request."""
+    print(f"{name}_rps: {result.rps:.0f}")
+    print(f"{name}_p50_ms: {result.p50_ms:.2f}")
+    print(f"{name}_p99_ms: {result.p99_ms:.2f}")
+    print(f"{name}_errors: {result.errors}")
+    cpu = result.server_cpu_us_per_request
+    if cpu is not None:
+        print(f"{name}_server_cpu_us_per_request: {cpu:.0f}")
+
+
 @dataclass(frozen=True)
 class Target:
     """What :func:`interleaved` loads: ``url``, or with ``paths`` one of them drawn per request on its host."""

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from bench._db import reachable, scratch_database, server_url
-from bench._http import ROOT, Target, interleaved, spawn_comptoir, start_bare, stop, wait_ready
+from bench._http import ROOT, Target, interleaved, print_load, spawn_comptoir, start_bare, stop, wait_ready
 
 PASSWORD = "bench-password-0123456789"
 
@@ -116,15 +116,11 @@ def main() -> None:
     print(f"rounds: {rounds}")
     print(f"seconds_per_endpoint: {duration:g}")
     bare = results["bare"]
-    print(f"bare_fastapi_rps: {bare.rps:.0f}")
-    print(f"bare_fastapi_server_cpu_us_per_request: {bare.server_cpu_us_per_request:.0f}")
+    print_load("bare_fastapi", bare)
     for name, result in results.items():
         if name == "bare":
             continue
-        print(f"me_{name}_rps: {result.rps:.0f}")
-        print(f"me_{name}_p99_ms: {result.p99_ms:.2f}")
-        print(f"me_{name}_errors: {result.errors}")
-        print(f"me_{name}_server_cpu_us_per_request: {result.server_cpu_us_per_request:.0f}")
+        print_load(f"me_{name}", result)
         print(f"ratio_rps_me_{name}_to_bare: {result.rps / bare.rps:.2f}")
 
 

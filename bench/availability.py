@@ -54,7 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from sqlalchemy import insert
 
 from bench._db import reachable, scratch_database, server_url
-from bench._http import ROOT, Target, interleaved, spawn_comptoir, start_bare, stop, wait_ready
+from bench._http import ROOT, Target, interleaved, print_load, spawn_comptoir, start_bare, stop, wait_ready
 
 STORES = 20
 WAREHOUSES = 2
@@ -275,34 +275,29 @@ def prepare(url: str, skus: int, label: str) -> tuple[list[str], str]:
 
 def print_figures(found: dict[str, Any], servers: list[str]) -> None:
     bare = found["bare"]
-    print(f"bare_fastapi_rps: {bare.rps:.0f}")
-    print(f"bare_fastapi_p99_ms: {bare.p99_ms:.2f}")
-    print(f"bare_fastapi_server_cpu_us_per_request: {bare.server_cpu_us_per_request:.0f}")
+    print_load("bare_fastapi", bare)
     for name in servers:
         avail = found[name]
-        print(f"availability_{name}_rps: {avail.rps:.0f}")
-        print(f"availability_{name}_p50_ms: {avail.p50_ms:.2f}")
-        print(f"availability_{name}_p99_ms: {avail.p99_ms:.2f}")
-        print(f"availability_{name}_errors: {avail.errors}")
+        print_load(f"availability_{name}", avail)
         print(f"ratio_rps_availability_{name}_to_bare: {avail.rps / bare.rps:.2f}")
         rounds = zip(avail.rounds, bare.rounds, strict=True)
         print(
             f"ratio_rps_availability_{name}_to_bare_per_round: "
             + " ".join(f"{a.rps / b.rps:.2f}" for a, b in rounds)
         )
-        _print_cpu(f"availability_{name}", avail, bare)
+        _print_cpu_ratio(f"availability_{name}", avail, bare)
     me = found["me"]
-    print(f"authenticated_me_rps: {me.rps:.0f}")
+    print_load("authenticated_me", me)
     print(f"ratio_rps_authenticated_me_to_bare: {me.rps / bare.rps:.2f}")
-    _print_cpu("authenticated_me", me, bare)
+    _print_cpu_ratio("authenticated_me", me, bare)
 
 
-def _print_cpu(name: str, found: Any, bare: Any) -> None:
-    """The server's CPU per request and bare FastAPI's over it: the ratio of requests per second the
-    server would reach if it had a core to itself (the database server's own CPU not included)."""
-    cpu = found.server_cpu_us_per_request
-    print(f"{name}_server_cpu_us_per_request: {cpu:.0f}")
-    print(f"ratio_server_cpu_bare_to_{name}: {bare.server_cpu_us_per_request / cpu:.2f}")
+def _print_cpu_ratio(name: str, found: Any, bare: Any) -> None:
+    """Bare FastAPI's CPU per request over the server's: the ratio of requests per second the server
+    would reach if it had a core to itself (the database server's own CPU not included)."""
+    print(
+        f"ratio_server_cpu_bare_to_{name}: {bare.server_cpu_us_per_request / found.server_cpu_us_per_request:.2f}"
+    )
 
 
 def main() -> None:

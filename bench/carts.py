@@ -35,6 +35,7 @@ from bench._http import (  # noqa: E402
     Target,
     TargetPath,
     interleaved,
+    print_load,
     spawn_comptoir,
     start_bare,
     stop,
@@ -213,15 +214,11 @@ def main() -> None:
         found = interleaved(targets, rounds=rounds, duration=duration, connections=16, warmup=0.5)
         print(f"carts: {len(carts)}")
         print(f"rounds: {rounds}")
-        print(f"bare_rps: {found['bare'].rps:.0f}")
+        print_load("bare", found["bare"])
         for name in servers:
             result = found[name]
-            print(f"{name}_rps: {result.rps:.0f}")
-            print(f"{name}_p50_ms: {result.p50_ms:.1f}")
-            print(f"{name}_p99_ms: {result.p99_ms:.1f}")
-            print(f"{name}_errors: {result.errors}")
+            print_load(name, result)
             print(f"{name}_vs_bare: {result.rps / found['bare'].rps:.3f}")
-            print(f"{name}_server_cpu_us_per_request: {result.server_cpu_us_per_request:.0f}")
         rate, lost = changes_per_second(db, skus, write_seconds)
         print(f"cart_changes_per_s_8_threads: {rate:.0f}")
         print(f"cart_changes_lost: {lost}")
