@@ -358,10 +358,10 @@ _SESSION = (
 
 
 def _session_id(token: str) -> str:
-    match = SESSION_RE.match(token)
-    if match is None:
+    found = session_id_of(token)
+    if found is None:
         raise Unauthorized("The session is malformed; sign in again.")
-    return match.group(1)
+    return found
 
 
 def _signed_in(found: list[tuple[Any, ...]], token: str, request_id: str | None) -> SignedIn:
