@@ -32,6 +32,7 @@ NAMES: tuple[str, ...] = (
     "payments",
     "returns",
     "receipts",
+    "appointments",
     # The apps: pages composing the domains above (they store nothing of their own).
     "storefront",
     "seller",

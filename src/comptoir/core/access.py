@@ -53,6 +53,7 @@ _SHOP_FLOOR = (
     "returns:write",
     "receipts:write",
     "loyalty:write",
+    "appointments:write",
 )
 # What each role may do, as scopes (``<area>:read|write``; write implies read). Bound roles (seller,
 # shop manager) also act only for their shops; the routes' policies narrow retailer-wide settings further.
@@ -66,7 +67,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
             *(f"{area}:write" for area in ("stores", "catalog", "customers", "pricing", "loyalty")),
             *(
                 f"{area}:write"
-                for area in ("inventory", "carts", "orders", "payments", "returns", "receipts")
+                for area in ("inventory", "carts", "orders", "payments", "returns", "receipts", "appointments")
             ),
             "events:read",
             "webhooks:read",
@@ -91,6 +92,7 @@ SHOPPING_SCOPES = (
     "payments:read",
     "receipts:read",
     "returns:write",
+    "appointments:write",
 )
 
 SHOP_ROLES = frozenset({Role.SELLER, Role.SHOP_MANAGER})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from comptoir.stores.schemas import (
     DayOut,
     OpeningOut,
     OpeningStatus,
+    OpenWindows,
     PlaceSnapshot,
     ReservedSpan,
     TimeRange,
@@ -94,6 +95,60 @@ def opening_status(
         return {}
     rows = uow.session.execute(select(*_HOURS_COLUMNS).where(Place.id.in_(wanted))).all()
     return {row.id: status_of(row.id, hours_from_row(row), when, audience) for row in rows}
+
+
+_WINDOW_COLUMNS = (
+    *_HOURS_COLUMNS,
+    Place.code,
+    Place.name,
+    Place.kind,
+    Place.region,
+    Place.postal_code,
+    Place.locality,
+    Place.latitude,
+    Place.longitude,
+)
+
+
+def open_windows(
+    uow: UnitOfWork,
+    place_ids: Iterable[str] | None,
+    first_day: date,
+    last_day: date,
+    *,
+    audience: str | None = None,
+) -> dict[str, OpenWindows]:
+    """Each place's opening intervals (UTC) over the local days ``first_day``..``last_day``, for the
+    public ``audience`` (``None``: general hours only), in one query; ``place_ids=None``: every place
+    not permanently closed. A place not open (temporarily closed…) has no interval."""
+    query = select(*_WINDOW_COLUMNS)
+    if place_ids is not None:
+        wanted = sorted(set(place_ids))
+        if not wanted:
+            return {}
+        query = query.where(Place.id.in_(wanted))
+    else:
+        query = query.where(Place.status != "permanently_closed")
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    out: dict[str, OpenWindows] = {}
+    for row in uow.session.execute(query):
+        hours = hours_from_row(row)
+        intervals = [span for day in days for span in policies.utc_intervals(hours, day, audience)]
+        out[row.id] = OpenWindows.model_construct(
+            place_id=row.id,
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            status=row.status,
+            region=row.region,
+            postcode=row.postal_code,
+            locality=row.locality,
+            timezone=row.timezone,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            intervals=intervals,
+        )
+    return out
 
 
 def opening_from_snapshot(

@@ -438,3 +438,21 @@ class ImportReport(Schema):
     created: int
     updated: int
     errors: list[ImportRowError]
+
+
+class OpenWindows(Schema):
+    """When a place is open over some days, as UTC instants (for booking engines): each day's ranges for
+    one public (general hours, less what is reserved for other publics), never across a closure."""
+
+    place_id: str
+    code: str
+    name: str
+    kind: str
+    status: str
+    region: str
+    postcode: str
+    locality: str
+    timezone: str
+    latitude: float
+    longitude: float
+    intervals: list[tuple[datetime, datetime]]

@@ -6,6 +6,8 @@ Other domains call (all return schemas from :mod:`comptoir.stores.schemas`):
 * ``list_places(uow, kind=, service=, status=, region=, department=, cursor=, limit=) -> Page[PlaceOut]``;
 * ``nearest_places(uow, lat=, lon= | postcode=, service=, open_at=, kinds=, limit=) -> list[NearbyPlace]``;
 * ``opening_status(uow, place_ids, at) -> dict[str, OpeningStatus]`` (one query, no ORM);
+* ``open_windows(uow, place_ids, first_day, last_day, audience=) -> dict[str, OpenWindows]`` (UTC
+  opening intervals over local days, for booking engines; one query);
 * ``opening_from_snapshot(snapshot, at) -> OpeningStatus`` (from a ``stores.place_*`` event alone);
 * ``geocode_postcode(uow_or_none, postcode) -> (lat, lon) | None`` (French postcodes, offline).
 
@@ -33,7 +35,7 @@ from comptoir.stores.changes import (
     upsert_place,
 )
 from comptoir.stores.nearby import geocode_postcode, nearest, nearest_places
-from comptoir.stores.opening import opening, opening_from_snapshot, opening_status, week
+from comptoir.stores.opening import open_windows, opening, opening_from_snapshot, opening_status, week
 from comptoir.stores.places import all_places, get_place, get_places, list_places, snapshot, to_out
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "list_places",
     "nearest",
     "nearest_places",
+    "open_windows",
     "opening",
     "opening_from_snapshot",
     "opening_status",

@@ -1,0 +1,1 @@
+"""appointments: omnichannel booking of store services (advisors, slots, holds, invitations)."""
