@@ -16,15 +16,18 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text
 
+from comptoir.core.access import Role
 from comptoir.core.db import Base, Database
 from comptoir.core.erasure import _mail_text
 from comptoir.core.settings import get_settings
@@ -47,6 +50,7 @@ from tests.orders.conftest import (  # noqa: F401 (fixtures)
     stocked,
 )
 from tests.returns.conftest import STAFF, programme  # noqa: F401 (fixtures)
+from tests.support.staff import make_person
 from tests.support.webhook_receiver import LOCAL_NETWORKS
 
 pytestmark = pytest.mark.usefixtures("stocked", "programme")
@@ -100,6 +104,11 @@ PERSONAL_DATA_FREE = {
     "customers_merges": "ids moved by a merge and a reason from a fixed list",
     "payments_payments": "failure reasons are the provider's codes",
     "payments_payment_events": "state changes with reason codes",
+    "appointments_services": "the services offered: their names and descriptions",
+    "appointments_advisors": "employees taking appointments (their names), not customers",
+    "appointments_resources": "rooms and studios",
+    "appointments_leaves": "employees' leaves and their reasons",
+    "appointments_sessions": "workshop occurrences: a service, an advisor, a time and seat counts (capacity)",
     "payments_provider_events": "the provider's notifications about a payment (the embedded sandbox sends no "
     "personal data); a person's are emptied at erasure all the same (payments/erasure.py)",
 }
@@ -286,7 +295,7 @@ def a_customer_in_every_domain(
         201,
     )
     web_key = make_key(db, ["*:read", "carts:write", "orders:write", "customers:write", "payments:write",
-                            "returns:write"], channel="web")  # fmt: skip
+                            "returns:write", "appointments:write"], channel="web")  # fmt: skip
     session = sign_up_and_verify(client, dispatcher, web_key, folder)
     me, web = session["customer_id"], headers(web_key, session["token"])
     warehouse = headers(make_key(db, STAFF))
@@ -315,11 +324,35 @@ def a_customer_in_every_domain(
     # a staff note naming her, written at the shop
     note = {"body": f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"}
     ok(client.post(f"/v1/customers/{me}/notes", json=note, headers=rivoli), 201)
+    # an appointment she booked with a note, done with the advisor's notes naming her; a waitlist entry
+    an_appointment(client, db, admin, web)
     # an open cart and a wishlist
     new_cart(client, web, [(LIN_M, 1)])
     ok(client.put(f"/v1/carts/wishlist/{SOIE_M}", headers=web))
     dispatcher.drain()  # receipts issued and mailed, points earned, webhooks delivered
     return {"id": me, "web": web, "admin": admin, "home": home, "sale": sale, "return": returned}
+
+
+def an_appointment(client: Any, db: Database, admin: dict[str, str], web: dict[str, str]) -> None:
+    service = ok(client.post("/v1/appointments/services", json={"code": "retouches", "kind": "alterations",
+        "names": {"fr": "Retouches", "en": "Alterations"}, "duration_min": 30, "channels": ["web"],
+        "place_ids": [RIVOLI], "min_notice_min": 0}, headers=admin), 201)  # fmt: skip
+    advisor = make_person(db, Role.ADVISOR, [RIVOLI])
+    week = [{"day": d, "start": "10:00", "end": "19:00", "place_id": RIVOLI}
+            for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")]  # fmt: skip
+    ok(client.put(f"/v1/appointments/advisors/{advisor.id}", json={"place_ids": [RIVOLI], "weekly": week},
+                  headers=admin))  # fmt: skip
+    found = ok(client.get("/v1/appointments/slots", params={"service_id": service["id"], "days": 14}, headers=web))
+    place = found["places"][0]
+    day = place["days"][0]
+    start = datetime.fromisoformat(f"{day['date']}T{day['times'][0]}").replace(tzinfo=ZoneInfo(place["timezone"]))
+    booked = ok(client.post("/v1/appointments", json={"slot": {"service_id": service["id"], "place_id": RIVOLI,
+        "starts_at": start.isoformat()}, "note": f"Ourlet pour {GIVEN}, joignable au {PHONE_TYPED}"}, headers=web), 201)  # fmt: skip
+    ok(client.post(f"/v1/appointments/{booked['id']}/check-in", headers=admin))
+    ok(client.post(f"/v1/appointments/{booked['id']}/complete",
+                   json={"notes": f"{GIVEN} {FAMILY} : ourlet de 3 cm"}, headers=admin))  # fmt: skip
+    ok(client.post("/v1/appointments/waitlist", json={"service_id": service["id"], "first_day": "2031-01-01",
+        "last_day": "2031-01-05"}, headers=web), 201)  # fmt: skip
 
 
 def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyped-def]
@@ -344,13 +377,17 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     assert sections["loyalty"]["account"]["balance"] > 0 and sections["loyalty"]["entries"]
     assert sections["carts"]["open_cart"] is not None
     assert [item["sku"] for item in sections["carts"]["wishlist"]] == [SOIE_M]
+    (appointment,) = sections["appointments"]["appointments"]
+    assert GIVEN in appointment["customer_note"] and FAMILY in appointment["advisor_notes"]
+    assert len(sections["appointments"]["waitlist"]) == 1
     assert [n["body"] for n in export["notes"]] == [f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"]
     exported = json.dumps(export, ensure_ascii=False)
     assert found_in(exported, needles()) and STREET in exported and COMMENT in exported
     # and the scan saw her data where expected before the erasure
     reached = {name.split(".")[0] for name in before}
     assert {"customers_customers", "orders_orders", "receipts_receipts", "returns_lines",
-            "core_outbox_events", "core_idempotency_keys", "core_webhook_attempts", "customers_notes"} <= reached  # fmt: skip
+            "core_outbox_events", "core_idempotency_keys", "core_webhook_attempts", "customers_notes",
+            "appointments_appointments"} <= reached  # fmt: skip
     assert scan_folder(one_mail_folder)
 
     # when she is erased and every domain has handled it

@@ -374,4 +374,84 @@ CASES: dict[str, Case] = {
     "POST /v1/receipts/{receipt_id}/send": c(p={"receipt_id": "receipt_B"}, b={}, own=BOTH),
     "GET /v1/receipts/orders/{order_id}": c(p={"order_id": "sale_B"}, own=BOTH),
     "POST /v1/receipts/{receipt_id}/links/revoke": c(p={"receipt_id": "receipt_B"}, own=BOTH, late=1),
+    # -- appointments --------------------------------------------------------------------------------------------
+    "GET /v1/appointments/services": c(),
+    "POST /v1/appointments/services": c(
+        b={
+            "code": "matrix-{unique}",
+            "kind": "fitting",
+            "names": {"fr": "Essayage", "en": "Fitting"},
+            "duration_min": 30,
+            "channels": ["store"],
+            "place_ids": ["{B}"],
+        }
+    ),
+    "GET /v1/appointments/services/{service_id}": c(p={"service_id": "service"}),
+    "PATCH /v1/appointments/services/{service_id}": c(p={"service_id": "service"}, b={"active": True}),
+    "GET /v1/appointments/advisors": c(),
+    "PUT /v1/appointments/advisors/{advisor_id}": c(
+        p={"advisor_id": "advisor_B"},
+        b={
+            "place_ids": ["{B}"],
+            "weekly": [{"day": "monday", "start": "10:00", "end": "19:00", "place_id": "{B}"}],
+        },
+        own=SHOP,
+        late=1,
+    ),
+    "GET /v1/appointments/advisors/{advisor_id}": c(p={"advisor_id": "advisor_B"}, own=SHOP),
+    "POST /v1/appointments/advisors/{advisor_id}/leaves": c(
+        p={"advisor_id": "advisor_B"},
+        b={"starts_at": "2032-01-01T00:00:00Z", "ends_at": "2032-01-02T00:00:00Z"},
+        own=SHOP,
+    ),
+    "GET /v1/appointments/advisors/{advisor_id}/leaves": c(p={"advisor_id": "advisor_B"}, own=SHOP),
+    "DELETE /v1/appointments/advisors/{advisor_id}/leaves/{leave_id}": c(
+        p={"advisor_id": "advisor_B", "leave_id": "leave_B"}, own=SHOP, late=1, owner_status=(204, 404)
+    ),
+    "POST /v1/appointments/resources": c(
+        b={"place_id": "{B}", "kind": "fitting_room", "name": "Cabine {unique}"}, own=SHOP
+    ),
+    "GET /v1/appointments/resources": c(),
+    "GET /v1/appointments/slots": c(q={"service_id": "{service}", "days": 2}),
+    "POST /v1/appointments/holds": c(
+        b={"service_id": "{service}", "place_id": "{B}", "starts_at": "{slot_hold}"}, own=SHOP, answers=(409,)
+    ),
+    "POST /v1/appointments": c(
+        b={
+            "slot": {"service_id": "{service}", "place_id": "{B}", "starts_at": "{slot_book}"},
+            "customer_id": "{marie}",
+            "person": {"given_name": "Jeanne", "phone": "06 11 22 33 44"},
+        },
+        own=SHOP,
+        answers=(409,),
+    ),
+    "GET /v1/appointments": c(q={"customer_id": "{marie}"}, leak="appointment_B"),
+    "POST /v1/appointments/waitlist": c(
+        b={
+            "service_id": "{service}",
+            "first_day": "2031-02-01",
+            "last_day": "2031-02-02",
+            "customer_id": "{marie}",
+        }
+    ),
+    "GET /v1/appointments/waitlist": c(q={"customer_id": "{marie}"}, leak="waitlist_V"),
+    "GET /v1/appointments/{appointment_id}": c(p={"appointment_id": "appointment_B"}, own=BOTH),
+    "POST /v1/appointments/{appointment_id}/reschedule": c(
+        p={"appointment_id": "appointment_B"}, b={"starts_at": "{slot_move}"}, own=BOTH, late=1
+    ),
+    "POST /v1/appointments/{appointment_id}/cancel": c(
+        p={"appointment_id": "appointment_B"}, b={"reason": "matrice"}, own=BOTH, late=1
+    ),
+    "POST /v1/appointments/{appointment_id}/check-in": c(
+        p={"appointment_id": "appointment_B"}, own=BOTH, late=1
+    ),
+    "POST /v1/appointments/{appointment_id}/complete": c(
+        p={"appointment_id": "appointment_B"}, b={"notes": "robe bleue"}, own=BOTH, late=1
+    ),
+    "POST /v1/appointments/{appointment_id}/no-show": c(
+        p={"appointment_id": "appointment_B"}, own=BOTH, late=1
+    ),
+    "GET /v1/appointments/{appointment_id}/invitation.ics": c(
+        p={"appointment_id": "appointment_B"}, q={"token": "{invitation_token}"}
+    ),
 }

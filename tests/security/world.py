@@ -274,5 +274,91 @@ def build(client: Any, db: Any, settings: Any, marie: str) -> World:
     ids["coupon_V"] = coupon["code"]
     ids["price_list"] = "base"
     ids["unique"] = uuid.uuid4().hex[:8]
+    _appointments(client, db, w, ids, marie)
     w.ids = ids
     return w
+
+
+def _appointments(client: Any, db: Any, w: World, ids: dict[str, Any], marie: str) -> None:
+    """A styling service at both shops, an advisor at Opéra with a leave, Marie's appointment there (with
+    its invitation's signed token), her waitlist entry, and free starts at Opéra for the cases to book."""
+    service = _ok(
+        client.post(
+            "/v1/appointments/services",
+            json={
+                "code": "matrix-styling",
+                "kind": "styling",
+                "names": {"fr": "Conseil en style", "en": "Styling advice"},
+                "duration_min": 30,
+                "channels": ["web", "store"],
+                "place_ids": [RIVOLI, OPERA],
+                "min_notice_min": 0,
+                "cancel_cutoff_min": 0,
+            },
+            headers=w.admin,
+        )
+    )
+    advisor = make_person(db, Role.ADVISOR, [OPERA])
+    week = [
+        {"day": d, "start": "10:00", "end": "19:00", "place_id": OPERA}
+        for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+    ]
+    _ok(
+        client.put(
+            f"/v1/appointments/advisors/{advisor.id}",
+            json={"place_ids": [OPERA], "weekly": week},
+            headers=w.admin,
+        )
+    )
+    leave = _ok(
+        client.post(
+            f"/v1/appointments/advisors/{advisor.id}/leaves",
+            json={
+                "starts_at": "2031-01-01T00:00:00Z",
+                "ends_at": "2031-01-02T00:00:00Z",
+                "reason": "formation",
+            },
+            headers=w.admin,
+        )
+    )
+    found = _ok(
+        client.get(
+            "/v1/appointments/slots",
+            params={"service_id": service["id"], "place_id": OPERA, "days": 14},
+            headers=w.admin,
+        )
+    )
+    starts = [f"{day['date']}T{hhmm}:00" for day in found["places"][0]["days"] for hhmm in day["times"]]
+    zone = found["places"][0]["timezone"]
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    free = [datetime.fromisoformat(s).replace(tzinfo=ZoneInfo(zone)).isoformat() for s in starts[::4]]
+    booked = _ok(
+        client.post(
+            "/v1/appointments",
+            json={
+                "slot": {"service_id": service["id"], "place_id": OPERA, "starts_at": free[0]},
+                "note": "pour un mariage",
+            },
+            headers=w.owner,
+        )
+    )
+    waiting = _ok(
+        client.post(
+            "/v1/appointments/waitlist",
+            json={"service_id": service["id"], "first_day": "2031-01-01", "last_day": "2031-01-10"},
+            headers=w.owner,
+        )
+    )
+    ids.update(
+        service=service["id"],
+        advisor_B=advisor.id,
+        leave_B=leave["id"],
+        appointment_B=booked["id"],
+        invitation_token=booked["invitation_url"].split("token=", 1)[1],
+        waitlist_V=waiting["id"],
+        slot_hold=free[1],
+        slot_book=free[2],
+        slot_move=free[3],
+    )

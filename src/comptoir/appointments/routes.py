@@ -77,7 +77,11 @@ Retailer = Annotated[
     RequestContext,
     Depends(allow("appointments", "write", "staff", "secret", roles=RETAILER_ROLES, retailer_wide=True)),
 ]
-Public = Annotated[RequestContext, Depends(allow(None, "read", "public"))]
+# The invitation's link is its own credential (calendar apps fetch it without any): every caller is admitted.
+Anyone = Annotated[
+    RequestContext,
+    Depends(allow(None, "read", "public", "publishable", "customer", "shop", "secret", "staff")),
+]
 
 
 def _own(ctx: RequestContext, out: AppointmentOut) -> AppointmentOut:
@@ -386,7 +390,7 @@ def no_show(appointment_id: str, ctx: StaffWriter, response: Response) -> Appoin
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}}},
 )
-def invitation(appointment_id: str, ctx: Public, token: Annotated[str, Query(max_length=500)]) -> Response:
+def invitation(appointment_id: str, ctx: Anyone, token: Annotated[str, Query(max_length=500)]) -> Response:
     if service.appointment_of_token(ctx.settings, token) != appointment_id:
         raise NotFound(f"Appointment {appointment_id} does not exist.", slug="not-found")
     with ctx.reader() as uow:
