@@ -24,6 +24,8 @@ EXAMPLES: dict[str, list[str]] = {
         "/seller/products/ROB0000",
         "/seller/returns?q=Moreau",
         "/seller/exit",
+        "/seller/appointments?shop=st_paris_rivoli&who=shop",
+        "/seller/appointments/new?shop=st_paris_rivoli&service=conseil-style",
     ],
     "shop": [
         "/shop/c/femme-robes",
@@ -34,6 +36,8 @@ EXAMPLES: dict[str, list[str]] = {
         "/shop/sign-in?next=/shop/account/orders",
         "/shop/reset-password?token=an-expired-or-unknown-token",
         "/shop/sign-in/link?token=an-expired-or-unknown-token",
+        "/shop/appointments/conseil-style?postcode=75001",  # the demo's services and shops
+        "/shop/appointments/conseil-style/st_paris_rivoli",
     ],
     "back-office": [
         # The demo's past orders are numbered by a seeded generator: the same after every `comptoir demo`.
@@ -43,6 +47,7 @@ EXAMPLES: dict[str, list[str]] = {
         "/back-office/stock?shop=st_paris_rivoli",  # the shop whose stock was counted
         "/back-office?days=7",
         "/back-office/catalogue?q=bol",
+        "/back-office/appointments?place=st_paris_rivoli",
     ],
     "pages": ["/pages/orders/picking?place_id=st_paris_rivoli"],
 }

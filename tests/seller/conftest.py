@@ -9,6 +9,7 @@ from comptoir.catalog import service as catalog
 from comptoir.catalog.schemas import PublicationIn
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
+from tests.appointments.conftest import fixed_clock, retailer  # noqa: F401 (fixtures)
 from tests.orders.conftest import (  # noqa: F401 (fixtures)
     LIN_M,
     LIN_S,

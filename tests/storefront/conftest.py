@@ -28,6 +28,7 @@ from comptoir.payments.config import SANDBOX_WEBHOOK_SECRET
 from comptoir.pricing import service as pricing
 from comptoir.pricing.schemas import PriceIn, PriceListIn, PricesIn
 from comptoir.storefront.session import SHOPPER_COOKIE
+from tests.appointments.conftest import fixed_clock, retailer  # noqa: F401 (fixtures)
 from tests.catalog.conftest import build_taxonomy, dress
 from tests.orders.conftest import LIN_M, LIN_S, RIVOLI, SOIE_M, SOIE_S, WAREHOUSE, places, receive
 

@@ -11,6 +11,7 @@ DOMAIN = Domain(
         "comptoir.backoffice.stock:router",
         "comptoir.backoffice.promotions:router",
         "comptoir.backoffice.order_pages:router",
+        "comptoir.backoffice.appointments:router",
     ),
     pages="comptoir.backoffice.pages:PAGES",
 )

@@ -216,6 +216,10 @@ WORDS: dict[str, str] = {
     "push": N_("Push"),
     "post": N_("Post"),
     "phone": N_("Phone"),
+    # appointments
+    "booked": N_("Booked"),
+    "checked_in": N_("Arrived"),
+    "no_show": N_("Did not come"),
     # segments
     "vip": N_("VIP"),
     "staff": N_("Staff"),
@@ -257,6 +261,7 @@ SECTIONS: dict[str, str] = {
     "receipts": N_("Receipts"),
     "carts": N_("Cart"),
     "pricing": N_("Coupons"),
+    "appointments": N_("Appointments"),
 }
 
 

@@ -13,6 +13,8 @@ DOMAIN = Domain(
         "comptoir.seller.pickups:router",
         "comptoir.seller.returns:router",
         "comptoir.seller.exit_pass:router",
+        "comptoir.seller.appointment_booking:router",
+        "comptoir.seller.appointments:router",
     ),
     pages="comptoir.seller.pages:PAGES",
 )

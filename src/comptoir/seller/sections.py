@@ -17,8 +17,28 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.pricing import service as pricing_service
 from comptoir.seller.common import CURRENCY, catalogue_locale, channel_place, page_image, place_names
 
-KNOWN = ("customers", "loyalty", "orders", "returns", "payments", "receipts", "carts", "pricing")
-DATE_KEYS = ("created_at", "received_at", "sent_at", "expires_at", "occurred_at", "updated_at", "stated_at")
+KNOWN = (
+    "customers",
+    "loyalty",
+    "orders",
+    "returns",
+    "payments",
+    "receipts",
+    "carts",
+    "pricing",
+    "appointments",
+)
+DATE_KEYS = (
+    "created_at",
+    "received_at",
+    "sent_at",
+    "expires_at",
+    "occurred_at",
+    "updated_at",
+    "stated_at",
+    "starts_at",
+    "ends_at",
+)
 MONEY_KEYS = ("total", "amount", "balance", "total_refund", "value", "refunded_amount", "captured_amount")
 
 
@@ -88,8 +108,12 @@ def present(
     cart = (ok.get("carts") or {}).get("open_cart")
     out["cart"] = _cart(uow, request, cart) if isinstance(cart, dict) else None
     out["wishlist"] = _wishlist(uow, request, (ok.get("carts") or {}).get("wishlist") or [], shop)
+    appointments = ok.get("appointments", {})
+    out["appointments"] = _rows(appointments, "upcoming")
+    out["past_appointments"] = _rows(appointments, "past")[:5]
     places = {channel_place(o.channel) for o in out["open_orders"] + out["recent_orders"]}
     places |= {r.place_id for r in out["returns"] + out["receipts"]}
+    places |= {a.place_id for a in out["appointments"] + out["past_appointments"]}
     places.add(channel_place(cart.get("channel_started")) if isinstance(cart, dict) else None)
     out["places"] = place_names(uow, places)
     return out

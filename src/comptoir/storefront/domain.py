@@ -11,6 +11,8 @@ DOMAIN = Domain(
         "comptoir.storefront.account:router",
         "comptoir.storefront.account_orders:router",
         "comptoir.storefront.account_profile:router",
+        "comptoir.storefront.account_appointments:router",
+        "comptoir.storefront.appointment_booking:router",
         "comptoir.storefront.scan_go:router",
     ),
     pages="comptoir.storefront.pages:PAGES",
