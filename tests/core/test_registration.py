@@ -29,6 +29,7 @@ EXPECTED_ORDER = (
     "payments",
     "returns",
     "receipts",
+    "appointments",
 )
 APPS = ("storefront", "seller", "backoffice")
 

@@ -11,4 +11,7 @@ DOMAIN = Domain(
     jobs=jobs.jobs,
     customer_section=reading.customer_section,
     customer_export=erasure.export,
+    cli="comptoir.appointments.cli",
+    import_commands=("advisors",),
+    demo="comptoir.appointments.demo",
 )
