@@ -342,10 +342,14 @@ def an_appointment(client: Any, db: Database, admin: dict[str, str], web: dict[s
             for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")]  # fmt: skip
     ok(client.put(f"/v1/appointments/advisors/{advisor.id}", json={"place_ids": [RIVOLI], "weekly": week},
                   headers=admin))  # fmt: skip
-    found = ok(client.get("/v1/appointments/slots", params={"service_id": service["id"], "days": 14}, headers=web))
+    found = ok(
+        client.get("/v1/appointments/slots", params={"service_id": service["id"], "days": 14}, headers=web)
+    )
     place = found["places"][0]
     day = place["days"][0]
-    start = datetime.fromisoformat(f"{day['date']}T{day['times'][0]}").replace(tzinfo=ZoneInfo(place["timezone"]))
+    start = datetime.fromisoformat(f"{day['date']}T{day['times'][0]}").replace(
+        tzinfo=ZoneInfo(place["timezone"])
+    )
     booked = ok(client.post("/v1/appointments", json={"slot": {"service_id": service["id"], "place_id": RIVOLI,
         "starts_at": start.isoformat()}, "note": f"Ourlet pour {GIVEN}, joignable au {PHONE_TYPED}"}, headers=web), 201)  # fmt: skip
     ok(client.post(f"/v1/appointments/{booked['id']}/check-in", headers=admin))

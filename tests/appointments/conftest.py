@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
+from argon2 import PasswordHasher
 
 from comptoir.appointments import service as appointments
 from comptoir.appointments.schemas import AdvisorIn, ResourceIn, ServiceIn
-from comptoir.core import clock
+from comptoir.core import clock, staff
 from comptoir.core.access import Role
 from comptoir.core.db import Database
 from comptoir.core.uow import UnitOfWork
@@ -39,6 +40,13 @@ class Retailer:
 
 def week(place_id: str, start: str = "10:00", end: str = "19:00") -> list[dict[str, str]]:
     return [{"day": d, "start": start, "end": end, "place_id": place_id} for d in WEEK]
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Advisors are staff people with passwords: hashed here with argon2's cheapest settings (a hash
+    names its own settings, so signing in still verifies), which saves a second per retailer built."""
+    monkeypatch.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

@@ -9,18 +9,25 @@ leaves) and the rooms', in a handful of queries, then computes in memory with
 
 from __future__ import annotations
 
+import json
+import re
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import islice
+from operator import itemgetter, le
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import CompoundSelect, Text, and_, bindparam, cast, func, or_, select, union_all
 
 from comptoir.appointments import policies
 from comptoir.appointments.models import Advisor, Appointment, Leave, Resource, Service, Session
 from comptoir.appointments.policies import Span
 from comptoir.appointments.schemas import DaySlots, PlaceSlots, SlotSearchOut
+from comptoir.core.cache import BoundedDict
 from comptoir.core.errors import InvalidInput
 from comptoir.core.geo import distance_km
 from comptoir.core.uow import UnitOfWork
@@ -30,29 +37,121 @@ from comptoir.stores.schemas import OpenWindows
 MAX_DAYS = 62
 
 
+@dataclass(frozen=True, eq=False)
+class AdvisorRow:
+    """An advisor's profile as the engine reads it: what one row of ``appointments_advisors`` holds,
+    parsed once per content (see :func:`qualified`) and shared between searches — read-only."""
+
+    id: str
+    name: str
+    skills: tuple[str, ...]
+    languages: tuple[str, ...]
+    place_ids: tuple[str, ...]
+    weekly_json: str
+    exceptions_json: str
+    active: bool = True
+
+    @property
+    def weekly(self) -> list[Any]:
+        return list(json.loads(self.weekly_json))
+
+    @property
+    def exceptions(self) -> list[Any]:
+        return list(json.loads(self.exceptions_json))
+
+
 @dataclass
 class AdvisorTime:
-    row: Advisor
+    row: AdvisorRow
     weekly: dict[int, list[policies.WorkRange]]
     exceptions: dict[date, list[policies.WorkRange]]
     busy: list[Span] = field(default_factory=list)
 
 
+# Advisors' profiles and hours as read, parsed: keyed by the row's content (the JSON columns as the
+# database renders them as text), so an entry is never stale — a changed row is another key — and every
+# process keeps its own. Bounded: they are rewritten whole past the bound.
+_ADVISOR_COLUMNS = (
+    Advisor.id,
+    Advisor.name,
+    Advisor.active,
+    cast(Advisor.skills, Text),
+    cast(Advisor.languages, Text),
+    cast(Advisor.place_ids, Text),
+    cast(Advisor.weekly, Text),
+    cast(Advisor.exceptions, Text),
+)
+_ACTIVE = select(*_ADVISOR_COLUMNS).where(Advisor.active.is_(True))
+# The statements of qualified(), by (one advisor named, one place named). A place narrows the rows read by
+# its quoted id in the JSON text of their places: a superset (in LIKE, ``_`` stands for any character),
+# the exact test made on the parsed row.
+_QUALIFIED = {
+    (named, placed): _ACTIVE.where(
+        *([Advisor.id == bindparam("advisor_id")] if named else []),
+        *([cast(Advisor.place_ids, Text).like(bindparam("place_pattern"))] if placed else []),
+    )
+    for named in (False, True)
+    for placed in (False, True)
+}
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]+")  # written alike in the JSON text of either database
+_PROFILES: BoundedDict[tuple[Any, ...], AdvisorRow] = BoundedDict(10_000)
+_WEEKLY: BoundedDict[str, dict[int, list[policies.WorkRange]]] = BoundedDict(10_000)
+_EXCEPTIONS: BoundedDict[str, dict[date, list[policies.WorkRange]]] = BoundedDict(10_000)
+
+
+def _profile(row: tuple[Any, ...]) -> AdvisorRow:
+    found = _PROFILES.get(row)
+    if found is None:
+        ident, name, active, skills, languages, place_ids, weekly, exceptions = row
+        found = _PROFILES.put(
+            row,
+            AdvisorRow(
+                ident,
+                name,
+                tuple(json.loads(skills)),
+                tuple(json.loads(languages)),
+                tuple(json.loads(place_ids)),
+                weekly,
+                exceptions,
+                bool(active),
+            ),
+        )
+    return found
+
+
+def _advisor_time(profile: AdvisorRow) -> AdvisorTime:
+    weekly = _WEEKLY.get(profile.weekly_json)
+    if weekly is None:
+        weekly = _WEEKLY.put(profile.weekly_json, policies.work_ranges(json.loads(profile.weekly_json)))
+    exceptions = _EXCEPTIONS.get(profile.exceptions_json)
+    if exceptions is None:
+        parsed = policies.exception_ranges(json.loads(profile.exceptions_json))
+        exceptions = _EXCEPTIONS.put(profile.exceptions_json, parsed)
+    return AdvisorTime(profile, weekly, exceptions)
+
+
 def qualified(
-    uow: UnitOfWork, service: Service, language: str | None, advisor_id: str | None
+    uow: UnitOfWork,
+    service: Service,
+    language: str | None,
+    advisor_id: str | None,
+    *,
+    at_place: str | None = None,
 ) -> list[AdvisorTime]:
-    """Active advisors with the service's skills who speak the language asked (or one it is offered in)."""
-    query = select(Advisor).where(Advisor.active.is_(True))
-    if advisor_id is not None:
-        query = query.where(Advisor.id == advisor_id)
+    """Active advisors with the service's skills who speak the language asked (or one it is offered in)
+    (``at_place``: those of that place only)."""
+    params = {"advisor_id": advisor_id, "place_pattern": f'%"{at_place}"%'}
+    narrowed = at_place is not None and _PLAIN_ID.fullmatch(at_place) is not None
+    query = _QUALIFIED[advisor_id is not None, narrowed]
     wanted_skills = set(service.skills)
     languages = {language} if language else set(service.languages)
     out = []
-    for row in uow.session.scalars(query):
-        if wanted_skills <= set(row.skills) and languages & set(row.languages):
-            out.append(
-                AdvisorTime(row, policies.work_ranges(row.weekly), policies.exception_ranges(row.exceptions))
-            )
+    for row in uow.session.execute(query, params).all():  # one fetch, not one per row
+        profile = _profile(tuple(row))
+        if at_place is not None and at_place not in profile.place_ids:
+            continue
+        if wanted_skills.issubset(profile.skills) and not languages.isdisjoint(profile.languages):
+            out.append(_advisor_time(profile))
     return out
 
 
@@ -63,44 +162,72 @@ def candidate_places(service: Service, advisors: Sequence[AdvisorTime]) -> set[s
     return places
 
 
-def load_busy(
-    uow: UnitOfWork, advisors: Sequence[AdvisorTime], start: datetime, end: datetime, now: datetime
-) -> None:
-    """Fill each advisor's busy spans: live appointments (blocks with buffers), live holds, leaves."""
-    by_id = {a.row.id: a for a in advisors}
-    if not by_id:
-        return
+def _busy_statement(ignoring: bool) -> CompoundSelect[Any]:
+    """What takes advisors' time between ``start`` and ``end``: their live appointments' blocks (held
+    ones until their hold expires at ``now``; one row per block, a workshop's seats alike) and their
+    leaves — one statement, built once (``ignoring``: but the appointment ``ignore``)."""
     live = or_(
         Appointment.status.in_(("booked", "checked_in")),
-        and_(Appointment.status == "held", Appointment.hold_expires_at > now),
+        and_(Appointment.status == "held", Appointment.hold_expires_at > bindparam("now")),
     )
-    rows = uow.session.execute(
+    if ignoring:
+        live = and_(live, Appointment.id != bindparam("ignore"))
+    taken = (
         select(Appointment.advisor_id, Appointment.block_start, Appointment.block_end)
         .where(
-            Appointment.advisor_id.in_(by_id),
-            Appointment.block_start < end,
-            Appointment.block_end > start,
+            Appointment.advisor_id.in_(bindparam("ids", expanding=True)),
+            Appointment.block_start < bindparam("end"),
+            Appointment.block_end > bindparam("start"),
             live,
         )
         .distinct()
     )
-    for advisor_id, b_start, b_end in rows:
-        by_id[advisor_id].busy.append((policies.minutes(b_start), policies.minutes(b_end)))
-    leaves = uow.session.execute(
-        select(Leave.advisor_id, Leave.starts_at, Leave.ends_at).where(
-            Leave.advisor_id.in_(by_id), Leave.starts_at < end, Leave.ends_at > start
-        )
+    away = select(Leave.advisor_id, Leave.starts_at, Leave.ends_at).where(
+        Leave.advisor_id.in_(bindparam("ids", expanding=True)),
+        Leave.starts_at < bindparam("end"),
+        Leave.ends_at > bindparam("start"),
     )
-    for advisor_id, l_start, l_end in leaves:
-        by_id[advisor_id].busy.append((policies.minutes(l_start), policies.minutes(l_end)))
+    return union_all(taken, away)
+
+
+_BUSY = {False: _busy_statement(False), True: _busy_statement(True)}
+
+
+def load_busy(
+    uow: UnitOfWork,
+    advisors: Sequence[AdvisorTime],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    ignore: str | None = None,
+) -> None:
+    """Fill each advisor's busy spans: live appointments (blocks with buffers), live holds, leaves.
+    ``ignore``: an appointment left out (a reschedule's own, whose time is given back)."""
+    by_id = {a.row.id: a for a in advisors}
+    if not by_id:
+        return
+    params = {"ids": list(by_id), "start": start, "end": end, "now": now, "ignore": ignore}
+    minutes = policies.minutes
+    rows = uow.session.execute(_BUSY[ignore is not None], params).all()
+    for advisor_id, b_start, b_end in rows:
+        by_id[advisor_id].busy.append((minutes(b_start), minutes(b_end)))
     for a in advisors:
         a.busy = policies.merge(a.busy)
 
 
 def resource_free(
-    uow: UnitOfWork, service: Service, place_ids: Iterable[str], start: datetime, end: datetime, now: datetime
+    uow: UnitOfWork,
+    service: Service,
+    place_ids: Iterable[str],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    ignore: str | None = None,
 ) -> dict[str, dict[str, list[Span]]]:
-    """For a service needing a room: per place, per room of that kind, where it has a seat free."""
+    """For a service needing a room: per place, per room of that kind, where it has a seat free
+    (``ignore``: an appointment left out, as in :func:`load_busy`)."""
     if service.resource_kind is None:
         return {}
     resources = uow.session.execute(
@@ -116,6 +243,8 @@ def resource_free(
         Appointment.status.in_(("booked", "checked_in")),
         and_(Appointment.status == "held", Appointment.hold_expires_at > now),
     )
+    if ignore is not None:
+        live = and_(live, Appointment.id != ignore)
     taken: dict[str, set[tuple[int, int, str]]] = defaultdict(set)
     rows = uow.session.execute(
         select(
@@ -157,7 +286,8 @@ def place_starts(
 ) -> dict[str, list[Span]]:
     """Per advisor id: the start ranges at this place (and a room free for the block, if one is needed)."""
     tz = ZoneInfo(window.timezone)
-    opening = [(policies.minutes(s), policies.minutes(e)) for s, e in window.intervals]
+    # Merged: one day's closing at 24:00 and the next day's opening at 00:00 are no closure.
+    opening = policies.merge((policies.minutes(s), policies.minutes(e)) for s, e in window.intervals)
     room_ranges: list[Span] | None = None
     if rooms is not None:
         room_ranges = [r for free in rooms.values() for r in policies.start_ranges(shape, opening, free)]
@@ -278,7 +408,9 @@ def search(uow: UnitOfWork, query: SlotQuery, channel_kind: str, now: datetime) 
         # A day either side: local days of far time zones, and buffers reaching over midnight.
         start = datetime.combine(days[0] - timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
         end = datetime.combine(days[-1] + timedelta(days=2), datetime.min.time(), tzinfo=now.tzinfo)
-        load_busy(uow, advisors, start, end, now)
+        # Only the advisors of the places searched have their time read: the others' is not asked about.
+        searched = [a for a in advisors if not windows.keys().isdisjoint(a.row.place_ids)]
+        load_busy(uow, searched, start, end, now)
         rooms = resource_free(uow, service, windows, start, end, now)
         sessions = (
             open_sessions(uow, service, windows, [a.row.id for a in advisors], start, end)
@@ -292,12 +424,12 @@ def search(uow: UnitOfWork, query: SlotQuery, channel_kind: str, now: datetime) 
             if window is None:
                 continue
             per_advisor = place_starts(
-                shape, window, advisors, days, rooms.get(w.place_id) if rooms else None
+                shape, window, searched, days, rooms.get(w.place_id) if rooms else None
             )
             starts = policies.aligned_starts(
                 (r for ranges in per_advisor.values() for r in ranges), shape.step, earliest, latest
             )
-            seats = {s: service.capacity for s in starts}
+            seats = dict.fromkeys(starts, service.capacity)
             for s in sessions:
                 at = policies.minutes(s.starts_at)
                 if s.place_id == w.place_id and earliest <= at < latest:
@@ -316,22 +448,32 @@ def search(uow: UnitOfWork, query: SlotQuery, channel_kind: str, now: datetime) 
 def _place_slots(
     window: OpenWindows, distance: float | None, days: Sequence[date], seats: dict[int, int], workshop: bool
 ) -> PlaceSlots:
-    tz = ZoneInfo(window.timezone)
-    by_day: dict[date, list[int]] = defaultdict(list)
-    for at in sorted(seats):
-        local = policies.instant(at).astimezone(tz)
-        by_day[local.date()].append(at)
+    ats = sorted(seats)
+    found = list(map(policies.local_clock(ZoneInfo(window.timezone)).__getitem__, ats))
+    local_days = list(map(itemgetter(0), found))
+    times = list(map(itemgetter(1), found))
     wanted = set(days)
     out_days = []
-    for day in sorted(d for d in by_day if d in wanted):
-        ats = by_day[day]
-        out_days.append(
-            DaySlots.model_construct(
-                date=day,
-                times=[policies.instant(a).astimezone(tz).strftime("%H:%M") for a in ats],
-                seats_left=[seats[a] for a in ats] if workshop else None,
+    if all(map(le, local_days, islice(local_days, 1, None))):
+        # Local days in order (as everywhere but where a clock goes back over midnight): each is one run.
+        first = 0
+        while first < len(ats):
+            day = local_days[first]
+            end = bisect_right(local_days, day, first)
+            if day in wanted:
+                left = [seats[a] for a in ats[first:end]] if workshop else None
+                out_days.append(DaySlots.model_construct(date=day, times=times[first:end], seats_left=left))
+            first = end
+    else:
+        by_day: dict[date, list[int]] = defaultdict(list)
+        for n, day in enumerate(local_days):
+            by_day[day].append(n)
+        for day in sorted(d for d in by_day if d in wanted):
+            picked = by_day[day]
+            left = [seats[ats[n]] for n in picked] if workshop else None
+            out_days.append(
+                DaySlots.model_construct(date=day, times=[times[n] for n in picked], seats_left=left)
             )
-        )
     return PlaceSlots.model_construct(
         place_id=window.place_id,
         name=window.name,
@@ -359,8 +501,7 @@ def free_candidates(
     """The qualified advisors free at ``start_min`` at the place (the service time inside its opening
     for the service's public, the block inside their hours and clear of their other bookings), and the
     place. ``ignore``: an appointment whose own time does not count (a reschedule)."""
-    advisors = qualified(uow, service, language, advisor_id)
-    advisors = [a for a in advisors if place_id in a.row.place_ids]
+    advisors = qualified(uow, service, language, advisor_id, at_place=place_id)
     utc_day = policies.instant(start_min).date()
     days = [utc_day - timedelta(days=1), utc_day, utc_day + timedelta(days=1)]
     window = stores.open_windows(uow, [place_id], days[0], days[-1], audience=service.audience).get(place_id)
@@ -368,12 +509,12 @@ def free_candidates(
         return [], window
     start = policies.instant(start_min) - timedelta(days=2)
     end = policies.instant(start_min) + timedelta(days=2)
-    load_busy(uow, advisors, start, end, now)
-    if ignore is not None:
-        _drop_own(uow, advisors, ignore)
+    # A reschedule's own appointment is left out (its claims are given back): not subtracted from the
+    # merged busy spans, which would also free a leave or a workshop's other seats over the same time.
+    load_busy(uow, advisors, start, end, now, ignore=ignore)
     shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
     rooms = (
-        resource_free(uow, service, [place_id], start, end, now).get(place_id)
+        resource_free(uow, service, [place_id], start, end, now, ignore=ignore).get(place_id)
         if service.resource_kind
         else None
     )
@@ -382,19 +523,16 @@ def free_candidates(
     return free, window
 
 
-def _drop_own(uow: UnitOfWork, advisors: Sequence[AdvisorTime], appointment_id: str) -> None:
-    own = uow.session.execute(
-        select(Appointment.advisor_id, Appointment.block_start, Appointment.block_end).where(
-            Appointment.id == appointment_id
-        )
-    ).first()
-    if own is None:
-        return
-    for a in advisors:
-        if a.row.id == own.advisor_id:
-            a.busy = policies.subtract(
-                a.busy, [(policies.minutes(own.block_start), policies.minutes(own.block_end))]
-            )
+_WEEK_COUNTS = (
+    select(Appointment.advisor_id, func.count(func.distinct(Appointment.block_start)))
+    .where(
+        Appointment.advisor_id.in_(bindparam("ids", expanding=True)),
+        Appointment.starts_at >= bindparam("start"),
+        Appointment.starts_at < bindparam("end"),
+        Appointment.status.in_(policies.BOOKED),
+    )
+    .group_by(Appointment.advisor_id)
+)
 
 
 def bookings_this_week(
@@ -404,16 +542,7 @@ def bookings_this_week(
     monday, next_monday = policies.week_of(day)
     start = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
     end = datetime.combine(next_monday, datetime.min.time(), tzinfo=tz)
-    rows = uow.session.execute(
-        select(Appointment.advisor_id, func.count(func.distinct(Appointment.block_start)))
-        .where(
-            Appointment.advisor_id.in_(list(advisor_ids)),
-            Appointment.starts_at >= start,
-            Appointment.starts_at < end,
-            Appointment.status.in_(policies.BOOKED),
-        )
-        .group_by(Appointment.advisor_id)
-    )
+    rows = uow.session.execute(_WEEK_COUNTS, {"ids": list(advisor_ids), "start": start, "end": end})
     counts = dict.fromkeys(advisor_ids, 0)
     counts.update({advisor_id: int(n) for advisor_id, n in rows})
     return counts

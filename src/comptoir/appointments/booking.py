@@ -160,7 +160,7 @@ def _take_seat(
                 claims.take_seat(uow, session.id)
             return Taken(
                 session.advisor_id,
-                None,
+                session.resource_id,
                 session.id,
                 f"A seat in the session {session.advisor_id} leads.",
                 timezone,
@@ -183,9 +183,11 @@ def _take_seat(
                     capacity=service.capacity,
                 ):
                     claims.claim(uow, claims.advisor_subject(candidate.advisor_id), block, sid, now)
-                    _resource_for(uow, service, place_id, block, sid, now)
-                claims.take_seat(uow, sid)
-            return Taken(candidate.advisor_id, None, sid, reason, timezone)
+                    room = _resource_for(uow, service, place_id, block, sid, now)
+                    if room is not None:
+                        claims.set_session_room(uow, sid, room)
+                room = claims.take_seat(uow, sid)
+            return Taken(candidate.advisor_id, room, sid, reason, timezone)
         except claims.Taken:
             continue
     raise slot_unavailable("This session is full or no longer offered: choose another time.")

@@ -138,16 +138,23 @@ def open_session(
     return uow.session.execute(stmt).first() is not None
 
 
-def take_seat(uow: UnitOfWork, sid: str) -> None:
-    """One seat of a workshop, by a guarded update (never more than its capacity), or :class:`Taken`."""
+def take_seat(uow: UnitOfWork, sid: str) -> str | None:
+    """One seat of a workshop, by a guarded update (never more than its capacity), or :class:`Taken`;
+    the session's room."""
     done = uow.session.execute(
         update(Session)
         .where(Session.id == sid, Session.booked < Session.capacity)
         .values(booked=Session.booked + 1)
-        .returning(Session.id)
+        .returning(Session.resource_id)
     ).first()
     if done is None:
         raise Taken(sid)
+    room: str | None = done.resource_id
+    return room
+
+
+def set_session_room(uow: UnitOfWork, sid: str, resource_id: str) -> None:
+    uow.session.execute(update(Session).where(Session.id == sid).values(resource_id=resource_id))
 
 
 def sessions_at(

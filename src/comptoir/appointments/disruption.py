@@ -28,6 +28,10 @@ def check_place(uow: UnitOfWork, settings: Settings, place_id: str, reason: str)
         .order_by(Appointment.starts_at)
     ).all()
     flagged = 0
+    # Why it is closed: the exceptional day's own reason (a strike), else the place's status reason.
+    reasons = (
+        {d.date: d.reason for d in stores.get_place(uow, place_id).special_days if d.reason} if rows else {}
+    )
     for row in rows:
         service = uow.session.get(Service, row.service_id)
         assert service is not None
@@ -45,7 +49,8 @@ def check_place(uow: UnitOfWork, settings: Settings, place_id: str, reason: str)
             continue
         if row.disrupted_at is not None:
             continue
-        row.disrupted_at, row.disruption = now, reason or "The place is closed then."
+        local_day = row.starts_at.astimezone(ZoneInfo(row.timezone)).date()
+        row.disrupted_at, row.disruption = now, reasons.get(local_day, reason)
         row.alternatives = alternatives(uow, service, row)
         flagged += 1
         uow.session.flush()

@@ -159,6 +159,7 @@ class Session(Base):
     starts_at: Mapped[datetime]
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0)
+    resource_id: Mapped[str | None] = mapped_column(String(40))  # its room, claimed once with it
 
     __table_args__ = (Index("ix_appointments_sessions_service_start", "service_id", "starts_at"),)
 

@@ -82,7 +82,7 @@ def _customer(uow: UnitOfWork, command: BookIn, channel_kind: str) -> str:
         assert actor.customer_id is not None
         return actor.customer_id
     if command.customer_id is not None:
-        if actor.kind == "publishable":
+        if actor.kind in ("publishable", "public"):
             raise Forbidden("Sign in to book as a customer, or give the person's details.", slug="sign-in")
         try:
             return customers.resolve_id(uow, customers.get_customer(uow, command.customer_id).id)
@@ -149,7 +149,7 @@ def _mine(uow: UnitOfWork, row: Appointment) -> None:
 
 
 def _cutoff(uow: UnitOfWork, row: Appointment, service: Service, now: datetime, what: str) -> None:
-    if uow.actor.kind in ("customer", "publishable") and policies.within_cutoff(
+    if uow.actor.kind in ("customer", "publishable", "public") and policies.within_cutoff(
         now, row.starts_at, service.cancel_cutoff_min
     ):
         hours = service.cancel_cutoff_min // 60
@@ -186,6 +186,7 @@ def reschedule(
             previous_place_id=previous_place,
         )
     )
+    waitlist.offer_freed(uow, service, row, previous_start, previous_place)
     return reading.outs(uow, [row], settings)[0]
 
 

@@ -8,9 +8,12 @@ per local day, so a day that changes clock (DST) is as long as it really is.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,6 +52,7 @@ def parse_hhmm(text: str) -> int:
     return value
 
 
+@lru_cache(maxsize=1 << 14)
 def local_minutes(day: date, wall: int, tz: ZoneInfo) -> int:
     """The UTC minute at which a local clock shows ``day`` + ``wall`` minutes (a wall time in the spring
     gap maps past the jump; an ambiguous autumn time takes its first occurrence)."""
@@ -60,6 +64,34 @@ def local_minutes(day: date, wall: int, tz: ZoneInfo) -> int:
 
 def local_day(at_min: int, tz: ZoneInfo) -> date:
     return instant(at_min).astimezone(tz).date()
+
+
+class LocalClock(dict[int, tuple[date, str]]):
+    """UTC minute → its local day and wall-clock time (``"HH:MM"``) in one time zone, each computed the
+    first time it is asked (a pure function of the minute: the same slot times come back in every
+    search). Read it with ``clock[at]`` — or ``map(clock.__getitem__, ats)``, at C speed once known."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        super().__init__()
+        self.tz = tz
+
+    def __missing__(self, at_min: int) -> tuple[date, str]:
+        if len(self) >= 1 << 15:
+            self.clear()
+        local = instant(at_min).astimezone(self.tz)
+        found = self[at_min] = (local.date(), local.strftime("%H:%M"))
+        return found
+
+
+_CLOCKS: dict[ZoneInfo, LocalClock] = {}
+
+
+def local_clock(tz: ZoneInfo) -> LocalClock:
+    """The :class:`LocalClock` of ``tz`` (one per time zone and process)."""
+    found = _CLOCKS.get(tz)
+    if found is None:
+        found = _CLOCKS.setdefault(tz, LocalClock(tz))
+    return found
 
 
 # -- spans ------------------------------------------------------------------------------------------------
@@ -198,27 +230,42 @@ class Shape:
 
 def start_ranges(shape: Shape, opening: Sequence[Span], free: Sequence[Span]) -> list[Span]:
     """Closed ranges ``[first, last]`` of starts whose service time is inside ``opening`` and whose block
-    (with buffers) is inside ``free``."""
+    (with buffers) is inside ``free``: one per (free span, opening span) pair that has any, in that
+    order."""
+    starts = [o_start for o_start, _ in opening]
+    lasts = [o_end - shape.duration for _, o_end in opening]  # the last start each opening span allows
+    # Openings in order (as a place's are): those a free span meets are one run of them, found by
+    # bisection instead of trying every pair.
+    ordered = all(a <= b for a, b in pairwise(starts)) and all(a <= b for a, b in pairwise(lasts))
     out: list[Span] = []
     for f_start, f_end in free:
         low_f, high_f = f_start + shape.before, f_end - shape.duration - shape.after
         if high_f < low_f:
             continue
-        for o_start, o_end in opening:
-            low, high = max(low_f, o_start), min(high_f, o_end - shape.duration)
+        first, stop = (
+            (bisect_left(lasts, low_f), bisect_right(starts, high_f)) if ordered else (0, len(opening))
+        )
+        for n in range(first, stop):
+            low, high = max(low_f, starts[n]), min(high_f, lasts[n])
             if low <= high:
                 out.append((low, high))
     return out
 
 
 def aligned_starts(ranges: Iterable[Span], step: int, earliest: int, latest: int) -> list[int]:
-    """Every multiple of ``step`` inside one of the closed ``ranges``, within ``[earliest, latest)``."""
-    found: set[int] = set()
+    """Every multiple of ``step`` inside one of the closed ``ranges``, within ``[earliest, latest)``,
+    in order."""
+    clipped: list[Span] = []
     for low, high in ranges:
-        low, high = max(low, earliest), min(high, latest - 1)
-        first = -(-low // step) * step
-        found.update(range(first, high + 1, step))
-    return sorted(found)
+        first = -(-max(low, earliest) // step) * step
+        end = min(high, latest - 1) + 1
+        if first < end:
+            clipped.append((first, end))
+    # Merged (half-open, from a multiple of step), the ranges' multiples come out once each, in order.
+    found: list[int] = []
+    for start, end in merge(clipped):
+        found.extend(range(start, end, step))
+    return found
 
 
 def advisor_starts(
@@ -230,8 +277,11 @@ def advisor_starts(
 
 
 def bounds(now: datetime, min_notice_min: int, horizon_days: int) -> tuple[int, int]:
-    """The first and (excluded) last start a customer may book: notice from now, horizon days ahead."""
-    start = minutes(now) + min_notice_min
+    """The first and (excluded) last start a customer may book: notice from now, horizon days ahead.
+    The first is a whole minute strictly after now (a start that has begun is not offered, even without
+    notice) and at least ``min_notice_min`` after it (rounded up to the minute)."""
+    begun = now.second or now.microsecond
+    start = max(minutes(now) + min_notice_min + (1 if begun else 0), minutes(now) + 1)
     return start, minutes(now) + horizon_days * 24 * 60
 
 
@@ -251,8 +301,10 @@ def pick_advisor(candidates: Sequence[Candidate], wanted: str | None = None) -> 
     if not candidates:
         raise ValueError("no advisor is free")
     if wanted is not None:
-        chosen = next(c for c in candidates if c.advisor_id == wanted)
-        return chosen, f"{chosen.name}, as asked."
+        named = [c for c in candidates if c.advisor_id == wanted]
+        if not named:
+            raise ValueError(f"{wanted} is not free then")
+        return named[0], f"{named[0].name}, as asked."
     ordered = sorted(candidates, key=lambda c: (c.bookings, c.name, c.advisor_id))
     chosen = ordered[0]
     others = ", ".join(f"{c.name} {c.bookings}" for c in ordered[1:])

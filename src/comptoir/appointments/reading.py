@@ -92,8 +92,9 @@ def load(uow: UnitOfWork, appointment_id: str, *, for_update: bool = False) -> A
     return row
 
 
-def get_appointment(uow: UnitOfWork, appointment_id: str) -> AppointmentOut:
-    return outs(uow, [load(uow, appointment_id)])[0]
+def get_appointment(uow: UnitOfWork, appointment_id: str, settings: Settings | None = None) -> AppointmentOut:
+    """One appointment; ``settings`` sign its invitation's link (default: the process's)."""
+    return outs(uow, [load(uow, appointment_id)], settings)[0]
 
 
 def list_appointments(
@@ -106,6 +107,7 @@ def list_appointments(
     end: datetime | None = None,
     statuses: Sequence[str] | None = None,
     limit: int = 200,
+    settings: Settings | None = None,
 ) -> list[AppointmentOut]:
     """Appointments by start time (holds left out unless asked for)."""
     query = select(Appointment).order_by(Appointment.starts_at, Appointment.id).limit(limit)
@@ -121,7 +123,7 @@ def list_appointments(
         query = query.where(Appointment.starts_at < end)
     wanted = list(statuses) if statuses else ["booked", "checked_in", "completed", "no_show", "cancelled"]
     query = query.where(Appointment.status.in_(wanted))
-    return outs(uow, list(uow.session.scalars(query)))
+    return outs(uow, list(uow.session.scalars(query)), settings)
 
 
 def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:

@@ -303,6 +303,7 @@ def list_appointments(
             end=end,
             statuses=status,
             limit=limit,
+            settings=ctx.settings,
         )
     return AppointmentListOut(items=items)
 
@@ -330,7 +331,7 @@ def waitlist(ctx: Reader, customer_id: str | None = None) -> list[WaitlistOut]:
 @router.get("/{appointment_id}", summary="One appointment")
 def get_appointment(appointment_id: str, ctx: Reader, response: Response) -> AppointmentOut:
     with ctx.reader() as uow:
-        return _tagged(response, _own(ctx, service.get_appointment(uow, appointment_id)))
+        return _tagged(response, _own(ctx, service.get_appointment(uow, appointment_id, ctx.settings)))
 
 
 @router.post("/{appointment_id}/reschedule", summary="Move it (the invitation's SEQUENCE goes up by one)")
@@ -338,7 +339,7 @@ def reschedule(appointment_id: str, body: RescheduleIn, ctx: Writer, response: R
     if body.place_id is not None:
         ctx.own_shop(body.place_id)
     with ctx.uow() as uow:
-        _own(ctx, service.get_appointment(uow, appointment_id))
+        _own(ctx, service.get_appointment(uow, appointment_id, ctx.settings))
         out = service.reschedule(uow, appointment_id, body, ctx.settings)
         uow.commit()
     return _tagged(response, out)
@@ -349,7 +350,7 @@ def cancel(
     appointment_id: str, ctx: Writer, response: Response, body: CancelIn | None = None
 ) -> AppointmentOut:
     with ctx.uow() as uow:
-        _own(ctx, service.get_appointment(uow, appointment_id))
+        _own(ctx, service.get_appointment(uow, appointment_id, ctx.settings))
         out = service.cancel(uow, appointment_id, body or CancelIn(), ctx.settings)
         uow.commit()
     return _tagged(response, out)
@@ -358,7 +359,7 @@ def cancel(
 @router.post("/{appointment_id}/check-in", summary="The customer arrived at the shop")
 def check_in(appointment_id: str, ctx: StaffWriter, response: Response) -> AppointmentOut:
     with ctx.uow() as uow:
-        _own(ctx, service.get_appointment(uow, appointment_id))
+        _own(ctx, service.get_appointment(uow, appointment_id, ctx.settings))
         out = service.check_in(uow, appointment_id, ctx.settings)
         uow.commit()
     return _tagged(response, out)
@@ -369,7 +370,7 @@ def complete(
     appointment_id: str, ctx: StaffWriter, response: Response, body: CompleteIn | None = None
 ) -> AppointmentOut:
     with ctx.uow() as uow:
-        _own(ctx, service.get_appointment(uow, appointment_id))
+        _own(ctx, service.get_appointment(uow, appointment_id, ctx.settings))
         out = service.complete(uow, appointment_id, body or CompleteIn(), ctx.settings)
         uow.commit()
     return _tagged(response, out)
@@ -378,7 +379,7 @@ def complete(
 @router.post("/{appointment_id}/no-show", summary="The customer did not come")
 def no_show(appointment_id: str, ctx: StaffWriter, response: Response) -> AppointmentOut:
     with ctx.uow() as uow:
-        _own(ctx, service.get_appointment(uow, appointment_id))
+        _own(ctx, service.get_appointment(uow, appointment_id, ctx.settings))
         out = service.no_show(uow, appointment_id, ctx.settings)
         uow.commit()
     return _tagged(response, out)
@@ -394,7 +395,7 @@ def invitation(appointment_id: str, ctx: Anyone, token: Annotated[str, Query(max
     if service.appointment_of_token(ctx.settings, token) != appointment_id:
         raise NotFound(f"Appointment {appointment_id} does not exist.", slug="not-found")
     with ctx.reader() as uow:
-        out = service.get_appointment(uow, appointment_id)
+        out = service.get_appointment(uow, appointment_id, ctx.settings)
         place = stores.get_place(uow, out.place_id)
         address = ", ".join([*place.address.lines, f"{place.address.postal_code} {place.address.locality}"])
         body = service.invitation(uow, appointment_id, ctx.settings, place.name, address)

@@ -4,6 +4,7 @@ to book gets it)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
@@ -49,9 +50,18 @@ def entries_of(uow: UnitOfWork, customer_id: str) -> list[WaitlistOut]:
     return [out(r) for r in rows]
 
 
-def offer_freed(uow: UnitOfWork, service: Service, freed: Appointment) -> WaitlistOut | None:
-    """Offer the freed time to the first customer waiting for it (not the one who cancelled)."""
-    day = freed.starts_at.astimezone(ZoneInfo(freed.timezone)).date()
+def offer_freed(
+    uow: UnitOfWork,
+    service: Service,
+    freed: Appointment,
+    starts_at: datetime | None = None,
+    place_id: str | None = None,
+) -> WaitlistOut | None:
+    """Offer the time an appointment gave back (cancelled, or moved away from ``starts_at`` at
+    ``place_id``) to the first customer waiting for it, not to its own customer."""
+    starts_at = starts_at or freed.starts_at
+    place_id = place_id or freed.place_id
+    day = starts_at.astimezone(ZoneInfo(freed.timezone)).date()
     entry = uow.session.scalars(
         select(WaitlistEntry)
         .where(
@@ -59,7 +69,7 @@ def offer_freed(uow: UnitOfWork, service: Service, freed: Appointment) -> Waitli
             WaitlistEntry.status == "waiting",
             WaitlistEntry.first_day <= day,
             WaitlistEntry.last_day >= day,
-            or_(WaitlistEntry.place_id.is_(None), WaitlistEntry.place_id == freed.place_id),
+            or_(WaitlistEntry.place_id.is_(None), WaitlistEntry.place_id == place_id),
             WaitlistEntry.customer_id != (freed.customer_id or ""),
             WaitlistEntry.language.in_(service.languages),
         )
@@ -70,15 +80,15 @@ def offer_freed(uow: UnitOfWork, service: Service, freed: Appointment) -> Waitli
     if entry is None:
         return None
     entry.status, entry.offered_at = "offered", clock.now()
-    entry.offered_start, entry.offered_place_id = freed.starts_at, freed.place_id
+    entry.offered_start, entry.offered_place_id = starts_at, place_id
     uow.session.flush()
     uow.record(
         events.WaitlistOffered(
             entry_id=entry.id,
             service_id=service.id,
             customer_id=entry.customer_id,
-            place_id=freed.place_id,
-            starts_at=freed.starts_at.isoformat(),
+            place_id=place_id,
+            starts_at=starts_at.isoformat(),
             language=entry.language,
         )
     )

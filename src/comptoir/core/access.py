@@ -67,7 +67,15 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
             *(f"{area}:write" for area in ("stores", "catalog", "customers", "pricing", "loyalty")),
             *(
                 f"{area}:write"
-                for area in ("inventory", "carts", "orders", "payments", "returns", "receipts", "appointments")
+                for area in (
+                    "inventory",
+                    "carts",
+                    "orders",
+                    "payments",
+                    "returns",
+                    "receipts",
+                    "appointments",
+                )
             ),
             "events:read",
             "webhooks:read",

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Text, bindparam, cast, select
 
 from comptoir.core import clock
+from comptoir.core.cache import BoundedDict
 from comptoir.core.errors import InvalidInput
 from comptoir.core.uow import UnitOfWork
 from comptoir.stores import policies
@@ -97,8 +100,10 @@ def opening_status(
     return {row.id: status_of(row.id, hours_from_row(row), when, audience) for row in rows}
 
 
-_WINDOW_COLUMNS = (
-    *_HOURS_COLUMNS,
+_FACT_COLUMNS = (
+    Place.id,
+    Place.timezone,
+    Place.status,
     Place.code,
     Place.name,
     Place.kind,
@@ -108,6 +113,46 @@ _WINDOW_COLUMNS = (
     Place.latitude,
     Place.longitude,
 )
+# The hours as the database renders them as text: the key of what was computed from them.
+_HOURS_TEXT = (
+    cast(Place.weekly, Text).label("weekly"),
+    cast(Place.reserved, Text).label("reserved"),
+    cast(Place.special_days, Text).label("special_days"),
+)
+_IDS: Any = bindparam("ids", expanding=True)
+_WINDOWS_OF = select(*_FACT_COLUMNS, *_HOURS_TEXT).where(Place.id.in_(_IDS))
+_FACTS_OF = select(*_FACT_COLUMNS).where(Place.id.in_(_IDS))
+_WINDOWS_ALL = select(*_FACT_COLUMNS, *_HOURS_TEXT).where(Place.status != "permanently_closed")
+_FACTS_ALL = select(*_FACT_COLUMNS).where(Place.status != "permanently_closed")
+
+Interval = tuple[datetime, datetime]
+
+# What was computed from a place's hours, keyed by everything it is computed from (time zone, status, the
+# hours' text): never stale — a changed place is another key — and each process keeps its own, bounded.
+_HOURS: BoundedDict[tuple[str, ...], policies.Hours] = BoundedDict(5_000)
+_INTERVALS: BoundedDict[tuple[Any, ...], list[Interval]] = BoundedDict(100_000)
+
+
+def _day_intervals(row: Any, days: list[date], audience: str | None) -> list[Interval]:
+    """``policies.utc_intervals`` of the place's hours over ``days``, each (hours, day, public) computed once."""
+    key = (row.timezone, row.status, row.weekly, row.reserved, row.special_days)
+    hours = _HOURS.get(key)
+    if hours is None:
+        parsed = SimpleNamespace(
+            timezone=row.timezone,
+            status=row.status,
+            weekly=json.loads(row.weekly),
+            reserved=json.loads(row.reserved),
+            special_days=json.loads(row.special_days),
+        )
+        hours = _HOURS.put(key, hours_from_row(parsed))
+    out: list[Interval] = []
+    for day in days:
+        found = _INTERVALS.get((key, day, audience))
+        if found is None:
+            found = _INTERVALS.put((key, day, audience), policies.utc_intervals(hours, day, audience))
+        out += found
+    return out
 
 
 def open_windows(
@@ -121,19 +166,19 @@ def open_windows(
     """Each place's opening intervals (UTC) over the local days ``first_day``..``last_day``, for the
     public ``audience`` (``None``: general hours only), in one query; ``place_ids=None``: every place
     not permanently closed. A place not open (temporarily closed…) has no interval."""
-    query = select(*_WINDOW_COLUMNS)
-    if place_ids is not None:
-        wanted = sorted(set(place_ids))
-        if not wanted:
-            return {}
-        query = query.where(Place.id.in_(wanted))
-    else:
-        query = query.where(Place.status != "permanently_closed")
     days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    params: dict[str, Any] = {}
+    if place_ids is not None:
+        params["ids"] = sorted(set(place_ids))
+        if not params["ids"]:
+            return {}
+        query = _WINDOWS_OF if days else _FACTS_OF
+    else:
+        query = _WINDOWS_ALL if days else _FACTS_ALL
+    # No day asked: the places' facts alone, their hours neither read nor parsed.
     out: dict[str, OpenWindows] = {}
-    for row in uow.session.execute(query):
-        hours = hours_from_row(row)
-        intervals = [span for day in days for span in policies.utc_intervals(hours, day, audience)]
+    for row in uow.session.execute(query, params).all():
+        intervals = _day_intervals(row, days, audience) if days else []
         out[row.id] = OpenWindows.model_construct(
             place_id=row.id,
             code=row.code,

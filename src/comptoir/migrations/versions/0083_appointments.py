@@ -155,6 +155,7 @@ def upgrade() -> None:
         sa.Column("starts_at", comptoir.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=False),
         sa.Column("booked", sa.Integer(), nullable=False),
+        sa.Column("resource_id", sa.String(length=40), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appointments_sessions")),
     )
     with op.batch_alter_table("appointments_sessions", schema=None) as batch_op:
