@@ -65,14 +65,12 @@ def _resource_for(
         .order_by(Resource.name, Resource.id)
     ).all()
     for room in rooms:
+        subject = claims.resource_subject(room.id)
         try:
-            with uow.savepoint():
-                claims.claim(
-                    uow, claims.resource_subject(room.id), block, holder, now, capacity=room.capacity
-                )
+            claims.claim(uow, subject, block, holder, now, capacity=room.capacity)
             return str(room.id)
         except claims.Taken:
-            continue
+            claims.give_back(uow, holder, subject)  # what this attempt took of that room
     raise claims.Taken("resource")
 
 
@@ -108,13 +106,18 @@ def take(
         )
     candidates = _ranked(uow, free, start, window.timezone)
     for candidate, reason in candidates:
+        # No savepoint (two round trips each): a lost attempt gives back what it took itself.
+        subject = claims.advisor_subject(candidate.advisor_id)
         try:
-            with uow.savepoint():
-                claims.claim(uow, claims.advisor_subject(candidate.advisor_id), block, holder_id, now)
-                room = _resource_for(uow, service, slot_place, block, holder_id, now)
-            return Taken(candidate.advisor_id, room, None, reason, window.timezone)
+            claims.claim(uow, subject, block, holder_id, now)
         except claims.Taken:
+            claims.give_back(uow, holder_id, subject)
             continue
+        try:
+            room = _resource_for(uow, service, slot_place, block, holder_id, now)
+        except claims.Taken:
+            raise slot_unavailable("No room is free for this slot: choose another one.") from None
+        return Taken(candidate.advisor_id, room, None, reason, window.timezone)
     raise slot_unavailable("This slot was just taken: choose another one.")
 
 

@@ -91,6 +91,11 @@ def claim(
     raise Taken(subject)
 
 
+def give_back(uow: UnitOfWork, holder_id: str, subject: str) -> None:
+    """Delete what ``holder_id`` took of ``subject`` (an attempt that did not get all its buckets)."""
+    uow.session.execute(delete(Claim).where(Claim.holder_id == holder_id, Claim.subject == subject))
+
+
 def release(uow: UnitOfWork, row: Appointment) -> None:
     """Give back an appointment's time: its claims, and its seat of a workshop (the session and the
     session's claims go with its last seat)."""

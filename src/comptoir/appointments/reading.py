@@ -19,22 +19,18 @@ from comptoir.core.uow import UnitOfWork
 
 
 def _names(uow: UnitOfWork, rows: Sequence[Appointment]) -> tuple[dict[str, Service], dict[str, str]]:
-    service_ids = {r.service_id for r in rows}
+    """The rows' services (from the session's identity map when the caller loaded them: no query) and
+    their advisors' names."""
+    services: dict[str, Service] = {}
+    for service_id in {r.service_id for r in rows}:
+        found = uow.session.get(Service, service_id)
+        if found is not None:
+            services[service_id] = found
     advisor_ids = {r.advisor_id for r in rows}
-    services = (
-        {s.id: s for s in uow.session.scalars(select(Service).where(Service.id.in_(service_ids)))}
-        if rows
-        else {}
-    )
-    advisors = (
-        dict(
-            uow.session.execute(select(Advisor.id, Advisor.name).where(Advisor.id.in_(advisor_ids)))
-            .tuples()
-            .all()
-        )
-        if rows
-        else {}
-    )
+    advisors: dict[str, str] = {}
+    if advisor_ids:
+        query = select(Advisor.id, Advisor.name).where(Advisor.id.in_(advisor_ids))
+        advisors = {advisor_id: name for advisor_id, name in uow.session.execute(query)}
     return services, advisors
 
 
