@@ -3,16 +3,30 @@ gets (naming the field, writing nothing)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from comptoir.appointments.models import Appointment, Claim
+from comptoir.core import clock
 from comptoir.core.db import Database
-from tests.appointments.conftest import RIVOLI, Retailer
+from tests.appointments.conftest import NOW, RIVOLI, Retailer
+from tests.conftest import make_key
 
 MONDAY_10 = "2027-03-22T10:00:00+01:00"
 TUESDAY_11 = "2027-03-23T11:00:00+01:00"
+
+
+@contextmanager
+def clock_at(at: datetime) -> Iterator[None]:
+    clock.set_clock(lambda: at)
+    try:
+        yield
+    finally:
+        clock.set_clock(lambda: NOW)
 
 
 def _slot(retailer: Retailer, starts_at: str = TUESDAY_11, **extra: Any) -> dict[str, Any]:
@@ -95,3 +109,24 @@ def test_bad_input_names_the_field_and_writes_nothing(client, retailer: Retailer
         assert answer.headers["content-type"].startswith("application/problem+json")
         assert answer.json()["errors"][0]["pointer"] == pointer, (slot, answer.json())
     assert _count(db) == (0, 0)
+
+
+def test_a_walk_in_at_the_shop_needs_no_notice(client, retailer: Retailer, web_key, db) -> None:  # type: ignore[no-untyped-def]
+    """Online, the service's hour of notice applies; at the shop's tablet (a walk-in) the next free
+    quarter hour is offered, and booked."""
+    shop_key = {"Authorization": f"Bearer {make_key(db, ['appointments:write'], channel=f'store:{RIVOLI}')}"}
+    params = {"service_id": retailer.styling, "first_day": "2027-03-22", "days": 1, "place_id": RIVOLI}
+    with clock_at(datetime(2027, 3, 22, 9, 30, tzinfo=UTC)):  # 10:30 in Paris
+        online = client.get("/v1/appointments/slots", params=params, headers=web_key).json()
+        at_shop = client.get("/v1/appointments/slots", params=params, headers=shop_key).json()
+        assert online["places"][0]["days"][0]["times"][0] == "11:30"  # an hour of notice
+        assert at_shop["places"][0]["days"][0]["times"][0] == "10:45"  # the next quarter
+        walk_in = client.post(
+            "/v1/appointments",
+            json={
+                "slot": _slot(retailer, starts_at="2027-03-22T10:45:00+01:00"),
+                "person": {"given_name": "Léon", "phone": "06 12 34 56 70"},
+            },
+            headers=shop_key,
+        )
+        assert walk_in.status_code == 201, walk_in.text

@@ -418,7 +418,8 @@ def search(uow: UnitOfWork, query: SlotQuery, channel_kind: str, now: datetime) 
             else []
         )
         shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
-        earliest, latest = policies.bounds(now, service.min_notice_min, service.horizon_days)
+        notice = policies.notice_for(service.min_notice_min, channel_kind)
+        earliest, latest = policies.bounds(now, notice, service.horizon_days)
         for w, distance in chosen:
             window = windows.get(w.place_id)
             if window is None:

@@ -41,9 +41,8 @@ def check_start(service: Service, starts_at: datetime, now: datetime, channel_ki
         raise InvalidInput("Start on a slot time (a multiple of 5 minutes).", field=field)
     if starts_at <= now:
         raise InvalidInput("This time is in the past.", field=field)
-    customer_facing = channel_kind not in ("back-office", "system", "store", "call-centre")
     earliest, latest = policies.bounds(
-        now, service.min_notice_min if customer_facing else 0, service.horizon_days
+        now, policies.notice_for(service.min_notice_min, channel_kind), service.horizon_days
     )
     if start < earliest:
         raise InvalidInput(f"Book at least {service.min_notice_min} minutes ahead.", field=field)

@@ -276,6 +276,14 @@ def advisor_starts(
     return start_ranges(shape, opening, subtract(working, busy))
 
 
+STAFF_CHANNELS = ("back-office", "system", "store", "call-centre")
+
+
+def notice_for(min_notice_min: int, channel_kind: str) -> int:
+    """The notice a booking needs: the service's online; none at the shop or on the phone (a walk-in)."""
+    return 0 if channel_kind in STAFF_CHANNELS else min_notice_min
+
+
 def bounds(now: datetime, min_notice_min: int, horizon_days: int) -> tuple[int, int]:
     """The first and (excluded) last start a customer may book: notice from now, horizon days ahead.
     The first is a whole minute strictly after now (a start that has begun is not offered, even without
