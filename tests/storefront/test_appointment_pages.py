@@ -229,7 +229,8 @@ def test_a_workshop_shows_the_seats_left(client: TestClient, retailer: Retailer)
 def test_an_appointment_the_shop_closes_over_shows_the_times_offered_instead(
     client: TestClient, retailer: Retailer, db: Database, settings: Settings, dispatcher: Any
 ) -> None:
-    sign_in(client, settings, customer(db, "Marie", "marie@example.org"))
+    marie = customer(db, "Marie", "marie@example.org")
+    sign_in(client, settings, marie)
     assert post(client, hold(client, day="2027-03-24", at="15:00"), {}).status_code == 303
     with UnitOfWork(db) as uow:
         closing = {"selector": {"place_ids": [RIVOLI]}, "days": [{"date": "2027-03-24", "closed": True}]}
@@ -239,3 +240,23 @@ def test_an_appointment_the_shop_closes_over_shows_the_times_offered_instead(
     account = text_of(client.get("/shop/account/appointments?lang=fr").text)
     assert "Le magasin est fermé à cet horaire." in account
     assert "Horaires libres que nous pouvons vous proposer à la place : jeudi 25 mars 2027 à 10:15" in account
+
+    # one click moves it to the first time offered: the flag goes, the invitation's SEQUENCE goes up
+    page = client.get("/shop/account/appointments?lang=fr").text
+    form = re.search(r'action="(/shop/account/appointments/[^"]+/move)"', page)
+    assert form is not None
+    starts_at = re.search(r'name="starts_at" value="([^"]+)"', page)
+    place = re.search(r'name="place_id" value="([^"]+)"', page)
+    assert starts_at is not None and place is not None
+    moved = post(client, form.group(1), {"starts_at": starts_at.group(1), "place_id": place.group(1)})
+    assert moved.status_code == 303, moved.text
+    account = text_of(client.get(moved.headers["location"] + "&lang=fr").text)
+    assert "Votre rendez-vous est déplacé" in account and "Le magasin est fermé à cet horaire." not in account
+    with UnitOfWork(db) as uow:
+        (mine,) = appointments.list_appointments(uow, customer_id=marie)
+    assert (
+        mine.sequence == 1 and mine.disrupted_at is None and mine.starts_at.isoformat() == starts_at.group(1)
+    )
+    # a forged time is refused on the page, not with a 500
+    again = post(client, form.group(1), {"starts_at": "lundi", "place_id": RIVOLI})
+    assert again.status_code == 422

@@ -169,7 +169,8 @@ def reschedule(
     if row.status != "booked":
         raise Conflict(f"A {row.status} appointment cannot be moved.", slug="not-booked")
     service = _service(uow, row.service_id)
-    _cutoff(uow, row, service, now, "move it")
+    if row.disrupted_at is None:  # the shop closed over it: its customer may move it whatever the cut-off
+        _cutoff(uow, row, service, now, "move it")
     start = booking.check_start(service, command.starts_at, now, _kind(uow), "starts_at")
     previous_start, previous_place = row.starts_at, row.place_id
     booking.move(uow, row, service, start, command.place_id or row.place_id, command.advisor_id, now)

@@ -4,17 +4,18 @@ ones. Cancelling is the appointments service's: it refuses after the service's c
 says so in the shopper's words. Another customer's appointment answers 404, as one that does not exist.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from comptoir.appointments import service as appointments
-from comptoir.appointments.schemas import AppointmentOut, CancelIn
+from comptoir.appointments.schemas import AppointmentOut, CancelIn, RescheduleIn
 from comptoir.core import clock
 from comptoir.core.errors import NotFound, Problem
 from comptoir.storefront import appointment_views as views
-from comptoir.storefront.account_common import not_found, places
+from comptoir.storefront.account_common import not_found, places, say
 from comptoir.storefront.rendering import ShopRoute
 from comptoir.storefront.session import ShopperContext, SignedInShopper
 
@@ -42,6 +43,7 @@ def _page(
     *,
     error: str | None = None,
     cancelled: bool = False,
+    moved: bool = False,
     status_code: int = 200,
 ) -> HTMLResponse:
     assert shop.customer_id is not None
@@ -64,13 +66,16 @@ def _page(
         places=known,
         error=error,
         cancelled=cancelled,
+        moved=moved,
         section="appointments",
     )
 
 
 @router.get("/appointments", response_class=HTMLResponse)
-def my_appointments(request: Request, shop: SignedInShopper, cancelled: int = 0) -> HTMLResponse:
-    return _page(request, shop, cancelled=bool(cancelled))
+def my_appointments(
+    request: Request, shop: SignedInShopper, cancelled: int = 0, moved: int = 0
+) -> HTMLResponse:
+    return _page(request, shop, cancelled=bool(cancelled), moved=bool(moved))
 
 
 @router.post("/appointments/{appointment_id}/cancel", response_model=None)
@@ -90,3 +95,34 @@ def cancel(request: Request, appointment_id: str, shop: SignedInShopper) -> Resp
         message = views.refusal(request, shop, problem, cutoff)
         return _page(request, shop, error=message, status_code=problem.status)
     return RedirectResponse("/shop/account/appointments?cancelled=1", status_code=303)
+
+
+@router.post("/appointments/{appointment_id}/move", response_model=None)
+def move(
+    request: Request,
+    appointment_id: str,
+    shop: SignedInShopper,
+    starts_at: Annotated[str, Form(max_length=40)],
+    place_id: Annotated[str, Form(max_length=40)],
+) -> Response:
+    """Move an appointment to one of the times offered instead when the shop closed over it (the
+    service checks the time is still free; a time taken meanwhile is said on the page)."""
+    cutoff = 0
+    try:
+        when = datetime.fromisoformat(starts_at)
+        with shop.ctx.uow() as uow:
+            found = appointments.get_appointment(uow, appointment_id)
+            shop.ctx.own_resource(found.customer_id, [found.place_id], "Appointment", found.id)
+            cutoff = appointments.get_service(uow, found.service_id).cancel_cutoff_min
+            command = RescheduleIn(starts_at=when, place_id=place_id)
+            appointments.reschedule(uow, appointment_id, command, shop.ctx.settings)
+            uow.commit()
+    except NotFound:
+        return not_found(request, shop)
+    except ValueError:  # not a time, or one without its offset: not from this page
+        message = say(shop.lang, views.FIELD_MESSAGES["starts_at"])
+        return _page(request, shop, error=message, status_code=422)
+    except Problem as problem:
+        message = views.refusal(request, shop, problem, cutoff)
+        return _page(request, shop, error=message, status_code=problem.status)
+    return RedirectResponse("/shop/account/appointments?moved=1", status_code=303)
