@@ -21,9 +21,20 @@ from operator import itemgetter, le
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CompoundSelect, Text, and_, bindparam, cast, func, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    union_all,
+)
 
-from comptoir.appointments import policies
+from comptoir.appointments import policies, setup
 from comptoir.appointments.models import Advisor, Appointment, Leave, Resource, Service, Session
 from comptoir.appointments.policies import Span
 from comptoir.appointments.schemas import DaySlots, PlaceSlots, SlotSearchOut
@@ -162,23 +173,34 @@ def candidate_places(service: Service, advisors: Sequence[AdvisorTime]) -> set[s
     return places
 
 
+def shape_of(service: Service) -> policies.Shape:
+    """What the service needs of time: its duration and the buffers around it."""
+    return policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
+
+
+def live(now: Any) -> ColumnElement[bool]:
+    """Appointments holding time at ``now`` (a value or a bound parameter): booked, arrived, and holds
+    not yet expired."""
+    return or_(
+        Appointment.status.in_(("booked", "checked_in")),
+        and_(Appointment.status == "held", Appointment.hold_expires_at > now),
+    )
+
+
 def _busy_statement(ignoring: bool) -> CompoundSelect[Any]:
     """What takes advisors' time between ``start`` and ``end``: their live appointments' blocks (held
     ones until their hold expires at ``now``; one row per block, a workshop's seats alike) and their
     leaves — one statement, built once (``ignoring``: but the appointment ``ignore``)."""
-    live = or_(
-        Appointment.status.in_(("booked", "checked_in")),
-        and_(Appointment.status == "held", Appointment.hold_expires_at > bindparam("now")),
-    )
+    holding = live(bindparam("now"))
     if ignoring:
-        live = and_(live, Appointment.id != bindparam("ignore"))
+        holding = and_(holding, Appointment.id != bindparam("ignore"))
     taken = (
         select(Appointment.advisor_id, Appointment.block_start, Appointment.block_end)
         .where(
             Appointment.advisor_id.in_(bindparam("ids", expanding=True)),
             Appointment.block_start < bindparam("end"),
             Appointment.block_end > bindparam("start"),
-            live,
+            holding,
         )
         .distinct()
     )
@@ -239,12 +261,9 @@ def resource_free(
     ).all()
     if not resources:
         return {p: {} for p in place_ids}
-    live = or_(
-        Appointment.status.in_(("booked", "checked_in")),
-        and_(Appointment.status == "held", Appointment.hold_expires_at > now),
-    )
+    holding = live(now)
     if ignore is not None:
-        live = and_(live, Appointment.id != ignore)
+        holding = and_(holding, Appointment.id != ignore)
     taken: dict[str, set[tuple[int, int, str]]] = defaultdict(set)
     rows = uow.session.execute(
         select(
@@ -257,7 +276,7 @@ def resource_free(
             Appointment.resource_id.in_([r.id for r in resources]),
             Appointment.block_start < end,
             Appointment.block_end > start,
-            live,
+            holding,
         )
     )
     for resource_id, b_start, b_end, session_id, appointment_id in rows:
@@ -391,13 +410,11 @@ def choose_places(
 
 
 def search(uow: UnitOfWork, query: SlotQuery, channel_kind: str, now: datetime) -> SlotSearchOut:
-    service = uow.session.get(Service, query.service_id)
-    if service is None:
-        raise InvalidInput(f"Unknown service {query.service_id}.", field="service_id")
+    service = setup.load_service(uow, query.service_id, "service_id")
     check_bookable(service, channel_kind, query.language)
     advisors = qualified(uow, service, query.language, query.advisor_id)
-    if query.advisor_id is not None and not advisors and uow.session.get(Advisor, query.advisor_id) is None:
-        raise InvalidInput(f"Unknown advisor {query.advisor_id}.", field="advisor_id")
+    if query.advisor_id is not None and not advisors:
+        setup.load_advisor(uow, query.advisor_id, "advisor_id")  # 422 if nobody has that id
     days = _day_range(query.first_day, query.days)
     chosen = choose_places(uow, service, candidate_places(service, advisors), query)
     places_out: list[PlaceSlots] = []
@@ -417,7 +434,7 @@ def search(uow: UnitOfWork, query: SlotQuery, channel_kind: str, now: datetime) 
             if service.capacity > 1
             else []
         )
-        shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
+        shape = shape_of(service)
         notice = policies.notice_for(service.min_notice_min, channel_kind)
         earliest, latest = policies.bounds(now, notice, service.horizon_days)
         for w, distance in chosen:
@@ -513,7 +530,7 @@ def free_candidates(
     # A reschedule's own appointment is left out (its claims are given back): not subtracted from the
     # merged busy spans, which would also free a leave or a workshop's other seats over the same time.
     load_busy(uow, advisors, start, end, now, ignore=ignore)
-    shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
+    shape = shape_of(service)
     rooms = (
         resource_free(uow, service, [place_id], start, end, now, ignore=ignore).get(place_id)
         if service.resource_kind

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from comptoir.appointments import availability, claims, policies
-from comptoir.appointments.models import Advisor, Appointment, Resource, Service
+from comptoir.appointments import availability, claims, policies, setup
+from comptoir.appointments.models import Appointment, Resource, Service
 from comptoir.appointments.schemas import SlotIn
 from comptoir.core.errors import Conflict, InvalidInput
 from comptoir.core.ids import new_id
@@ -86,10 +86,10 @@ def take(
     ignore: str | None = None,
 ) -> Taken:
     """Take the time of one appointment (``holder_id``) at ``start``, or raise 409 (nothing kept)."""
-    shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
+    shape = availability.shape_of(service)
     block = shape.block(start)
     if advisor_id is not None:
-        availability_check_advisor(uow, advisor_id)
+        setup.load_advisor(uow, advisor_id, "advisor_id")
     free, window = availability.free_candidates(
         uow, service, slot_place, start, language, advisor_id, now, ignore=ignore
     )
@@ -118,11 +118,6 @@ def take(
             raise slot_unavailable("No room is free for this slot: choose another one.") from None
         return Taken(candidate.advisor_id, room, None, reason, window.timezone)
     raise slot_unavailable("This slot was just taken: choose another one.")
-
-
-def availability_check_advisor(uow: UnitOfWork, advisor_id: str) -> None:
-    if uow.session.get(Advisor, advisor_id) is None:
-        raise InvalidInput(f"Unknown advisor {advisor_id}.", field="advisor_id")
 
 
 def _ranked(
@@ -169,7 +164,7 @@ def _take_seat(
             )
         except claims.Taken:
             continue
-    shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
+    shape = availability.shape_of(service)
     block = shape.block(start)
     for candidate, reason in _ranked(uow, free, start, timezone):
         sid = claims.session_id(service.id, candidate.advisor_id, start)
@@ -211,7 +206,7 @@ def new_appointment(
     start = check_start(service, slot.starts_at, now, channel_kind, field)
     appointment_id = new_id("apt")
     taken = take(uow, service, slot.place_id, start, slot.language, slot.advisor_id, appointment_id, now)
-    shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
+    shape = availability.shape_of(service)
     block = shape.block(start)
     row = Appointment(
         id=appointment_id,
@@ -252,7 +247,7 @@ def move(
     claims.release(uow, row)
     row.session_id = None
     taken = take(uow, service, place_id, start, row.language, advisor_id, row.id, now, ignore=row.id)
-    shape = policies.Shape(service.duration_min, service.buffer_before_min, service.buffer_after_min)
+    shape = availability.shape_of(service)
     block = shape.block(start)
     row.place_id = place_id
     row.advisor_id = taken.advisor_id

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from comptoir.appointments import booking, claims, events, invitations, policies, reading, waitlist
+from comptoir.appointments import booking, claims, events, invitations, policies, reading, setup, waitlist
 from comptoir.appointments.models import Appointment, Service
 from comptoir.appointments.schemas import (
     AppointmentOut,
@@ -31,10 +31,7 @@ _SOURCES = {"web": "web", "app": "app", "live": "web", "call-centre": "call-cent
 
 
 def _service(uow: UnitOfWork, service_id: str, field: str = "service_id") -> Service:
-    row = uow.session.get(Service, service_id)
-    if row is None:
-        raise InvalidInput(f"Unknown service {service_id}.", field=field)
-    return row
+    return setup.load_service(uow, service_id, field)
 
 
 def _kind(uow: UnitOfWork) -> str:

@@ -51,9 +51,12 @@ def create_service(uow: UnitOfWork, command: ServiceIn) -> ServiceOut:
     return service_out(row)
 
 
-def load_service(uow: UnitOfWork, service_id: str) -> Service:
+def load_service(uow: UnitOfWork, service_id: str, field: str | None = None) -> Service:
+    """The service, or 404; with ``field`` (the id came in a request's body or query), 422 naming it."""
     row = uow.session.get(Service, service_id)
     if row is None:
+        if field is not None:
+            raise InvalidInput(f"Unknown service {service_id}.", field=field)
         raise not_found("Service", service_id)
     return row
 

@@ -9,11 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 
-from comptoir.appointments import events
+from comptoir.appointments import events, setup
 from comptoir.appointments.models import Appointment, Service, WaitlistEntry
 from comptoir.appointments.schemas import WaitlistIn, WaitlistOut
 from comptoir.core import clock
-from comptoir.core.errors import InvalidInput
 from comptoir.core.ids import new_id
 from comptoir.core.uow import UnitOfWork
 
@@ -23,8 +22,7 @@ def out(row: WaitlistEntry) -> WaitlistOut:
 
 
 def join(uow: UnitOfWork, command: WaitlistIn, customer_id: str) -> WaitlistOut:
-    if uow.session.get(Service, command.service_id) is None:
-        raise InvalidInput(f"Unknown service {command.service_id}.", field="service_id")
+    setup.load_service(uow, command.service_id, "service_id")
     row = WaitlistEntry(
         id=new_id("wait"),
         service_id=command.service_id,
