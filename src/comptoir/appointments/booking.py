@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from comptoir.appointments import availability, claims, policies, setup
+from comptoir.appointments import availability, claims, policies, reading, setup
 from comptoir.appointments.models import Appointment, Resource, Service
 from comptoir.appointments.schemas import SlotIn
 from comptoir.core.errors import Conflict, InvalidInput
@@ -33,6 +33,7 @@ class Taken:
     session_id: str | None
     assignment: str
     timezone: str
+    advisor_name: str | None = None  # when the engine read it (the answer then needs no query for it)
 
 
 def check_start(service: Service, starts_at: datetime, now: datetime, channel_kind: str, field: str) -> int:
@@ -116,7 +117,7 @@ def take(
             room = _resource_for(uow, service, slot_place, block, holder_id, now)
         except claims.Taken:
             raise slot_unavailable("No room is free for this slot: choose another one.") from None
-        return Taken(candidate.advisor_id, room, None, reason, window.timezone)
+        return Taken(candidate.advisor_id, room, None, reason, window.timezone, candidate.name)
     raise slot_unavailable("This slot was just taken: choose another one.")
 
 
@@ -124,6 +125,8 @@ def _ranked(
     uow: UnitOfWork, free: list[availability.AdvisorTime], start: int, timezone: str
 ) -> list[tuple[policies.Candidate, str]]:
     """The free advisors, fairest first (fewest bookings in the week), each with the reason it was chosen."""
+    if len(free) == 1:  # nobody to be fair to: no count to read
+        return [policies.pick_advisor([policies.Candidate(free[0].row.id, free[0].row.name, 0)])]
     tz = ZoneInfo(timezone)
     counts = availability.bookings_this_week(uow, [a.row.id for a in free], policies.local_day(start, tz), tz)
     pool = [policies.Candidate(a.row.id, a.row.name, counts[a.row.id]) for a in free]
@@ -184,7 +187,7 @@ def _take_seat(
                     if room is not None:
                         claims.set_session_room(uow, sid, room)
                 room = claims.take_seat(uow, sid)
-            return Taken(candidate.advisor_id, room, sid, reason, timezone)
+            return Taken(candidate.advisor_id, room, sid, reason, timezone, candidate.name)
         except claims.Taken:
             continue
     raise slot_unavailable("This session is full or no longer offered: choose another time.")
@@ -206,6 +209,7 @@ def new_appointment(
     start = check_start(service, slot.starts_at, now, channel_kind, field)
     appointment_id = new_id("apt")
     taken = take(uow, service, slot.place_id, start, slot.language, slot.advisor_id, appointment_id, now)
+    reading.remember_advisor(uow, taken.advisor_id, taken.advisor_name)
     shape = availability.shape_of(service)
     block = shape.block(start)
     row = Appointment(
@@ -247,6 +251,7 @@ def move(
     claims.release(uow, row)
     row.session_id = None
     taken = take(uow, service, place_id, start, row.language, advisor_id, row.id, now, ignore=row.id)
+    reading.remember_advisor(uow, taken.advisor_id, taken.advisor_name)
     shape = availability.shape_of(service)
     block = shape.block(start)
     row.place_id = place_id

@@ -47,7 +47,9 @@ def _insert(uow: UnitOfWork, rows: list[dict[str, Any]]) -> set[int]:
         return set()
     insert = pg_insert if uow.dialect == "postgresql" else sqlite_insert
     stmt = insert(Claim).on_conflict_do_nothing().returning(Claim.bucket)
-    return {policies.minutes(b) for (b,) in uow.session.execute(stmt, rows)}
+    # On the session's connection, as Core: the rows are plain values, no ORM object holds them (the
+    # ORM's bulk path would only add its bookkeeping).
+    return {policies.minutes(b) for (b,) in uow.session.connection().execute(stmt, rows)}
 
 
 def sweep_expired(uow: UnitOfWork, subject: str, block: Span, now: datetime) -> int:

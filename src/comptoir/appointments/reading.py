@@ -17,20 +17,29 @@ from comptoir.core.errors import not_found
 from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
 
+_NAMES_READ = "appointments.advisor_names"  # the transaction's advisors' names already read
+
+
+def remember_advisor(uow: UnitOfWork, advisor_id: str, name: str | None) -> None:
+    """An advisor's name as this transaction read it (the booking engine does): the answer reuses it."""
+    if name is not None:
+        uow.session.info.setdefault(_NAMES_READ, {})[advisor_id] = name
+
 
 def _names(uow: UnitOfWork, rows: Sequence[Appointment]) -> tuple[dict[str, Service], dict[str, str]]:
     """The rows' services (from the session's identity map when the caller loaded them: no query) and
-    their advisors' names."""
+    their advisors' names (those this transaction has not read yet in one query)."""
     services: dict[str, Service] = {}
     for service_id in {r.service_id for r in rows}:
         found = uow.session.get(Service, service_id)
         if found is not None:
             services[service_id] = found
-    advisor_ids = {r.advisor_id for r in rows}
-    advisors: dict[str, str] = {}
-    if advisor_ids:
-        query = select(Advisor.id, Advisor.name).where(Advisor.id.in_(advisor_ids))
-        advisors = {advisor_id: name for advisor_id, name in uow.session.execute(query)}
+    known: dict[str, str] = uow.session.info.get(_NAMES_READ, {})
+    advisors = {r.advisor_id: known[r.advisor_id] for r in rows if r.advisor_id in known}
+    missing = {r.advisor_id for r in rows} - advisors.keys()
+    if missing:
+        query = select(Advisor.id, Advisor.name).where(Advisor.id.in_(missing))
+        advisors.update({advisor_id: name for advisor_id, name in uow.session.execute(query)})
     return services, advisors
 
 
