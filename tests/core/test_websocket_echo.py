@@ -94,8 +94,15 @@ async def _echo_through_both_workers(base: str, token: str, server_pid: int) -> 
     answered: dict[int, list[str]] = {}
     sockets = []
     try:
-        # Connections are held open, so the kernel hands new ones to whichever worker accepts next.
-        for n in range(60):
+        # Connections are held open, so the kernel hands new ones to whichever worker accepts next — on a
+        # busy machine one worker may win many accepts in a row: a pause between connections lets the
+        # other one wait in accept too. Bounded in count and time.
+        deadline = asyncio.get_running_loop().time() + 60
+        for n in range(400):
+            if n and asyncio.get_running_loop().time() > deadline:
+                break
+            if n >= 10:
+                await asyncio.sleep(0.05)
             socket = await websockets.connect(url, additional_headers={"Authorization": f"Bearer {token}"})
             sockets.append(socket)
             await socket.send(f"message {n}")
