@@ -190,6 +190,21 @@ def test_local_minutes_follow_the_clock_changes() -> None:
     assert policies.local_day(minute(datetime(2027, 3, 27, 23, 30, tzinfo=UTC)), PARIS) == spring
 
 
+def test_a_spring_gap_time_is_the_jump_as_for_the_shops_hours() -> None:
+    # Sunday 28 March 2027 in Paris the clocks go from 02:00 to 03:00: hours from 02:30 start at the jump,
+    # 03:00 (01:00 UTC), for an advisor as for a shop (one rule, the kernel's)
+    from comptoir.stores.policies import local_to_utc
+
+    spring = date(2027, 3, 28)
+    assert policies.instant(policies.local_minutes(spring, 150, PARIS)) == datetime(
+        2027, 3, 28, 1, 0, tzinfo=UTC
+    )
+    for wall in range(0, 24 * 60 + 1, 5):
+        assert policies.instant(policies.local_minutes(spring, wall, PARIS)) == local_to_utc(
+            spring, wall, PARIS
+        )
+
+
 quarter_st = st.integers(20, 96).map(lambda q: q * 15)  # 05:00 … 24:00 on the quarter hour
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from comptoir.core import clock
 
 Span = tuple[int, int]
 
@@ -54,12 +56,10 @@ def parse_hhmm(text: str) -> int:
 
 @lru_cache(maxsize=1 << 14)
 def local_minutes(day: date, wall: int, tz: ZoneInfo) -> int:
-    """The UTC minute at which a local clock shows ``day`` + ``wall`` minutes (a wall time in the spring
-    gap maps past the jump; an ambiguous autumn time takes its first occurrence)."""
-    if wall >= 24 * 60:
-        day, wall = day + timedelta(days=1), wall - 24 * 60
-    local = datetime.combine(day, time(wall // 60, wall % 60)).replace(tzinfo=tz, fold=0)
-    return minutes(local.astimezone(UTC))
+    """The UTC minute at which a local clock shows ``day`` + ``wall`` minutes, by the kernel's one rule
+    (:func:`comptoir.core.clock.wall_to_utc`, as the stores' opening hours): a wall time in the spring gap
+    is the jump, an ambiguous autumn time its first occurrence."""
+    return minutes(clock.wall_to_utc(day, wall, tz))
 
 
 def local_day(at_min: int, tz: ZoneInfo) -> date:

@@ -12,11 +12,12 @@ import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 # The kernel's great-circle distance, re-exported under the name this domain's callers know.
+from comptoir.core import clock
 from comptoir.core.geo import distance_km as distance_km
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -186,28 +187,10 @@ def open_ranges(schedule: DaySchedule, audience: str | None = None) -> list[Rang
 
 
 def local_to_utc(day: date, minutes: int, tz: ZoneInfo) -> datetime:
-    """The instant a local wall clock shows ``day`` + ``minutes``.
-
-    Ambiguous times (autumn) take the first occurrence. Times that do not exist (the spring gap)
-    take the moment the clock jumps: a range from 02:30 on the last Sunday of March starts at 03:00.
-    """
-    if minutes >= DAY_END:
-        day, minutes = day + timedelta(days=1), minutes - DAY_END
-    wall = datetime.combine(day, time(minutes // 60, minutes % 60))
-    first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
-    if first.astimezone(tz).replace(tzinfo=None) == wall:
-        return first
-    # In the gap: bisect (to the minute) for the first instant whose wall time is past ``wall``.
-    low = wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    high = first
-    while high - low > timedelta(minutes=1):
-        mid = low + (high - low) / 2
-        mid = mid.replace(second=0, microsecond=0)
-        if mid.astimezone(tz).replace(tzinfo=None) >= wall:
-            high = mid
-        else:
-            low = mid
-    return high
+    """The instant a local wall clock shows ``day`` + ``minutes``: the kernel's one rule
+    (:func:`comptoir.core.clock.wall_to_utc` — the first occurrence of an autumn time, the jump for a
+    spring-gap one), shared with the appointments' advisors' hours."""
+    return clock.wall_to_utc(day, minutes, tz)
 
 
 def utc_intervals(hours: Hours, day: date, audience: str | None = None) -> list[tuple[datetime, datetime]]:
