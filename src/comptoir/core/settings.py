@@ -7,14 +7,41 @@ process, no CORS origin. Production mode refuses to start with the default secre
 from __future__ import annotations
 
 import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlparse
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET_KEY = "insecure-development-key-change-me"
+# The header fields a DKIM signature covers, those the message has (From always).
+DEFAULT_DKIM_HEADERS = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "MIME-Version",
+    "Content-Type",
+)
+# Fields RFC 6376 says not to sign: relays add or rewrite them.
+_UNSIGNABLE_HEADERS = {
+    "return-path",
+    "received",
+    "comments",
+    "keywords",
+    "bcc",
+    "resent-bcc",
+    "dkim-signature",
+}
+_DNS_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+_DNS_NAME = re.compile(rf"(?=.{{1,253}}$){_DNS_LABEL}(?:\.{_DNS_LABEL})*")
+_HEADER_NAME = re.compile(r"[!-9;-~]+")
 
 
 class Settings(BaseSettings):
@@ -73,6 +100,24 @@ class Settings(BaseSettings):
     # Outgoing e-mail: file://<dir> writes .eml files (development); smtp://user:pass@host:587?starttls=1
     mail_url: str = "file://var/mail"
     mail_from: str = "Comptoir <no-reply@comptoir.localhost>"
+    # DKIM (RFC 6376): with a key, every message the mailer sends (SMTP or files) is signed, relaxed/relaxed,
+    # as d=<domain> s=<selector>; publish the public key as a TXT record at <selector>._domainkey.<domain>.
+    # The key file is an unencrypted PEM private key, RSA (2048 bits advised, 1024 at least) or Ed25519
+    # ; it is read once, at start-up, and a missing or unreadable key stops the start.
+    dkim_private_key_file: Path | None = None
+    dkim_selector: str | None = None
+    # The signing domain (d=); by default the domain of COMPTOIR_MAIL_FROM, which DMARC wants aligned.
+    dkim_domain: str | None = None
+    # Comma-separated header fields signed when a message has them; From must be one of them.
+    dkim_headers: Annotated[list[str], NoDecode] = list(DEFAULT_DKIM_HEADERS)
+    # SMS and push notifications: https://… posts each message as JSON to the provider's gateway, the
+    # token as a bearer (http:// only outside production); sandbox://<dir> appends each message as a JSON
+    # line to <dir>/<date>.jsonl, for development.
+    sms_url: str = "sandbox://var/sms"
+    sms_token: str | None = None
+    push_url: str = "sandbox://var/push"
+    push_token: str | None = None
+    messaging_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     log_level: str = "INFO"
     log_json: bool = True
     # FastAPI's native OpenTelemetry (spans, metrics and logs sent to the globally configured
@@ -83,7 +128,9 @@ class Settings(BaseSettings):
     # Extra modules imported at start-up; each may define ``register(bus)`` to subscribe handlers.
     plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    @field_validator("cors_origins", "plugins", "locales", "webhook_allowed_networks", mode="before")
+    @field_validator(
+        "cors_origins", "plugins", "locales", "webhook_allowed_networks", "dkim_headers", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -99,6 +146,66 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"{network!r} is not a network such as 127.0.0.0/8 or ::1/128") from None
         return value
+
+    @field_validator("dkim_selector", "dkim_domain")
+    @classmethod
+    def _dns_name(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not _DNS_NAME.fullmatch(value):
+            raise ValueError(f"COMPTOIR_{str(info.field_name).upper()} must be a DNS name, not {value!r}")
+        return value
+
+    @field_validator("dkim_headers")
+    @classmethod
+    def _signed_headers(cls, value: list[str]) -> list[str]:
+        names = {name.lower() for name in value}
+        if "from" not in names:
+            raise ValueError("COMPTOIR_DKIM_HEADERS must include From (RFC 6376)")
+        for name in value:
+            if not _HEADER_NAME.fullmatch(name) or name.lower() in _UNSIGNABLE_HEADERS:
+                raise ValueError(f"COMPTOIR_DKIM_HEADERS: {name!r} cannot be signed")
+        return value
+
+    @field_validator("sms_url", "push_url")
+    @classmethod
+    def _messaging_url(cls, value: str, info: ValidationInfo) -> str:
+        name = f"COMPTOIR_{str(info.field_name).upper()}"
+        if value.startswith(("https://", "http://")):
+            if not urlparse(value).hostname:
+                raise ValueError(f"{name} names no host: {value!r}")
+        elif not value.startswith("sandbox://") or value == "sandbox://":
+            raise ValueError(
+                f"{name} must be https://… (the provider's gateway) or sandbox://<directory>, not {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _messaging_credentials(self) -> Settings:
+        for channel in ("sms", "push"):
+            url, token = getattr(self, f"{channel}_url"), getattr(self, f"{channel}_token")
+            if url.startswith(("https://", "http://")) and not token:
+                raise ValueError(f"COMPTOIR_{channel.upper()}_TOKEN is needed to post to {url}")
+            if url.startswith("http://") and self.env == "production":
+                raise ValueError(f"COMPTOIR_{channel.upper()}_URL must be https:// in production")
+        return self
+
+    @model_validator(mode="after")
+    def _dkim_key(self) -> Settings:
+        if self.dkim_private_key_file is None:
+            if self.dkim_selector or self.dkim_domain:
+                raise ValueError(
+                    "COMPTOIR_DKIM_SELECTOR or COMPTOIR_DKIM_DOMAIN is set without COMPTOIR_DKIM_PRIVATE_KEY_FILE:"
+                    " mail would go out unsigned"
+                )
+            return self
+        if not self.dkim_selector:
+            raise ValueError(
+                "COMPTOIR_DKIM_SELECTOR must name the selector of COMPTOIR_DKIM_PRIVATE_KEY_FILE"
+            )
+        # The kernel's mail module (which imports this one) reads and checks the key, and keeps it.
+        from comptoir.core.mail import load_dkim_key
+
+        load_dkim_key(self.dkim_private_key_file)  # a DkimKeyError (a ValueError) names the file and fault
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
