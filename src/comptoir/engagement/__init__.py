@@ -1,0 +1,1 @@
+"""engagement: personalised message journeys on every channel (e-mail, SMS, push)."""

@@ -1,0 +1,1 @@
+"""engagement: personalised message journeys (e-mail, SMS, push), their A/B variants and holdouts."""
