@@ -42,7 +42,7 @@ PostgreSQL server is ``--pg-url``, else as ``bench/_db.py`` says (a scratch data
 ``comptoir_bench_appointments_…``, dropped after); ``--pg-url ''``: SQLite only, no bookings.
 
     .venv/bin/python bench/appointments.py           # 5 rounds of 3 s per endpoint, bookings for 10 s
-    .venv/bin/python bench/appointments.py --quick   # 3 rounds of 1.2 s, bookings for 3 s (< 60 s)
+    .venv/bin/python bench/appointments.py --quick   # 3 rounds of 1.2 s, bookings for 2 s (< 60 s)
 """
 
 from __future__ import annotations
@@ -320,14 +320,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--quick", action="store_true", help="3 rounds of 1.2 s per endpoint, bookings for 3 s"
+        "--quick", action="store_true", help="3 rounds of 1.2 s per endpoint, bookings for 2 s"
     )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--pg-url", default=None, help="PostgreSQL server ('' skips PostgreSQL)")
     parser.add_argument("--profile", action="store_true", help="a cProfile of the search in process")
     parser.add_argument("--baseline-tree", type=Path, default=None, help="another checkout to serve alike")
     args = parser.parse_args()
-    duration, rounds, warmup, write_seconds = (1.2, 3, 0.4, 3.0) if args.quick else (3.0, 5, 1.0, 10.0)
+    duration, rounds, warmup, write_seconds = (1.2, 3, 0.4, 2.0) if args.quick else (3.0, 5, 1.0, 10.0)
     pg = None if args.pg_url == "" else server_url(args.pg_url)
     if pg is not None and not reachable(pg):
         print("postgresql: skipped (the server does not answer)")
