@@ -18,7 +18,8 @@ from sqlalchemy import select, text
 
 from comptoir.core.dispatcher import Dispatcher, DispatcherConfig
 from comptoir.core.events import Bus
-from comptoir.core.mail import Mail
+from comptoir.core.mail import Mail, SmtpMailer
+from comptoir.core.messaging import ConfigurationFailure, TransientFailure
 from comptoir.core.models import HandlerDelivery, OutboundMessage, OutboxEvent
 from comptoir.core.outbound import queue_mail
 from comptoir.core.settings import Settings
@@ -296,3 +297,216 @@ def test_housekeeping_deletes_finished_messages_after_the_retention(effects, set
     # then only the pending message is left
     with effects.engine.connect() as conn:
         assert conn.execute(select(OutboundMessage.recipient)).scalars().all() == ["pending@example.fr"]
+
+
+# -- what the mail server said -------------------------------------------------------------------------------
+
+
+class Answering:
+    """An SMTP server's handler (aiosmtpd) answering RCPT and DATA as the test says."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self.rcpt_reply = "250 OK"
+        self.data_reply = "250 queued as 4F2A1"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.rcpt_reply.startswith("250"):
+            envelope.rcpt_tos.append(address)
+        return self.rcpt_reply
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_reply.startswith("250"):
+            self.received.append(envelope.content)
+        return self.data_reply
+
+
+class SmtpServer:
+    """A local SMTP server on a fixed port, which a test can stop and start again."""
+
+    def __init__(self) -> None:
+        self.handler = Answering()
+        self.port = free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def smtp_dispatcher(db: Any, settings: Settings, port: int) -> Dispatcher:
+    """A dispatcher sending through the local server, retrying at once (no backoff), 3 attempts."""
+    config = DispatcherConfig(backoff_base_seconds=0.0, mail_max_attempts=3)
+    return Dispatcher(
+        db,
+        Bus(settings),
+        config,
+        mailer=SmtpMailer(f"smtp://127.0.0.1:{port}", settings.mail_from, timeout=10),
+    )
+
+
+def queue_parcel_mail(db: Any, settings: Settings) -> str:
+    with UnitOfWork(db) as uow:
+        message_id = queue_mail(
+            uow,
+            settings,
+            Mail(to="Claire Martin <claire.martin@example.fr>", subject="Votre colis", text="Expédié."),
+            on_failed=lambda mid: ParcelMailFailed(parcel_id="p1", message_id=mid),
+        )
+        uow.commit()
+    return message_id
+
+
+def outbound_row(db: Any) -> Any:
+    with db.engine.connect() as conn:
+        return conn.execute(
+            select(
+                OutboundMessage.status,
+                OutboundMessage.attempts,
+                OutboundMessage.last_error,
+                OutboundMessage.content.is_(None).label("dropped"),
+                OutboundMessage.next_attempt_at,
+            )
+        ).one()
+
+
+def failures_published(db: Any) -> list[Any]:
+    with db.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(OutboxEvent.payload).where(OutboxEvent.type == ParcelMailFailed.event_type)
+            ).scalars()
+        )
+
+
+def test_an_unknown_mailbox_is_recorded_as_bounced_after_one_attempt(db, settings, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    # given a mail server that answers 550 5.1.1 to the recipient
+    smtp_server.handler.rcpt_reply = "550 5.1.1 <claire.martin@example.fr>: Recipient address rejected"
+    message_id = queue_parcel_mail(db, settings)
+    # when the dispatcher runs until nothing is due
+    smtp_dispatcher(db, settings, smtp_server.port).drain()
+    # then the message is bounced after one attempt, with the server's answer, its content dropped
+    row = outbound_row(db)
+    assert (row.status, row.attempts, row.dropped) == ("bounced", 1, True)
+    assert row.last_error == (
+        "PermanentFailure: 550 5.1.1 <claire.martin@example.fr>: Recipient address rejected"
+    )
+    # and its failure is published once
+    assert failures_published(db) == [{"parcel_id": "p1", "message_id": message_id}]
+
+
+def test_a_message_too_large_is_recorded_as_failed_after_one_attempt(db, settings, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    # given a mail server that refuses the message's content as too large
+    smtp_server.handler.data_reply = "552 5.3.4 Message size exceeds fixed maximum message size"
+    message_id = queue_parcel_mail(db, settings)
+    # when the dispatcher runs until nothing is due
+    smtp_dispatcher(db, settings, smtp_server.port).drain()
+    # then the message failed after one attempt, not bounced: the address stays good
+    row = outbound_row(db)
+    assert (row.status, row.attempts, row.dropped) == ("failed", 1, True)
+    assert row.last_error == "MessageRefused: 552 5.3.4 Message size exceeds fixed maximum message size"
+    assert failures_published(db) == [{"parcel_id": "p1", "message_id": message_id}]
+    assert smtp_server.handler.received == []
+
+
+def test_a_temporary_refusal_is_retried_then_delivered(db, settings, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    # given a mail server that answers 451 to the recipient
+    smtp_server.handler.rcpt_reply = "451 4.7.1 Greylisted, try again later"
+    queue_parcel_mail(db, settings)
+    worker = smtp_dispatcher(db, settings, smtp_server.port)
+    # when the dispatcher makes one attempt
+    assert worker.outbound.run() == 1
+    # then the message waits for another attempt, the answer kept
+    row = outbound_row(db)
+    assert (row.status, row.attempts, row.dropped) == ("pending", 1, False)
+    assert row.last_error == "TransientFailure: 451 4.7.1 Greylisted, try again later"
+    # and once the server accepts it, the retry delivers it
+    smtp_server.handler.rcpt_reply = "250 OK"
+    assert worker.outbound.run() == 1
+    row = outbound_row(db)
+    assert (row.status, row.attempts, row.dropped) == ("sent", 2, True)
+    assert len(smtp_server.handler.received) == 1
+    assert failures_published(db) == []
+
+
+def test_a_server_shutting_down_then_down_is_retried_and_delivered_once_it_is_back(
+    db, settings, smtp_server
+) -> None:  # type: ignore[no-untyped-def]
+    # given a mail server answering 421 (shutting down) to the recipient
+    smtp_server.handler.rcpt_reply = "421 4.3.2 Service shutting down"
+    queue_parcel_mail(db, settings)
+    worker = smtp_dispatcher(db, settings, smtp_server.port)
+    # when the dispatcher tries, then tries again with the server down
+    assert worker.outbound.run() == 1
+    assert outbound_row(db)[:2] == ("pending", 1)
+    smtp_server.stop()
+    assert worker.outbound.run() == 1
+    row = outbound_row(db)
+    assert (row.status, row.attempts) == ("pending", 2)
+    assert row.last_error.startswith("TransientFailure: ConnectionRefusedError")
+    # and the server is back up, accepting
+    smtp_server.handler.rcpt_reply = "250 OK"
+    smtp_server.start()
+    assert worker.outbound.run() == 1
+    # then the third attempt delivered it, once
+    row = outbound_row(db)
+    assert (row.status, row.attempts, row.dropped) == ("sent", 3, True)
+    assert len(smtp_server.handler.received) == 1
+
+
+class Refusing:
+    """A transport raising the given failures in turn."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+
+    def deliver(self, message: bytes, recipient: str) -> None:
+        raise self.failures.pop(0)
+
+
+def test_a_transient_failure_is_retried_after_the_delay_the_transport_asked_for(db, settings) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from comptoir.core import clock
+
+    # given a provider asking to come back in 120 s, then an operator's set-up refused
+    now = clock.now().replace(microsecond=0)
+    clock.set_clock(lambda: now)
+    try:
+        queue_parcel_mail(db, settings)
+        mailer = Refusing(
+            TransientFailure("429 rate limited", code=429, retry_after=120.0),
+            ConfigurationFailure("535 5.7.8 authentication failed", code=535, status="5.7.8"),
+        )
+        config = DispatcherConfig(backoff_base_seconds=7.0, backoff_max_seconds=7.0, mail_max_attempts=2)
+        worker = Dispatcher(db, Bus(settings), config, mailer=mailer)
+        # when the dispatcher tries
+        assert worker.outbound.run() == 1
+        # then the next attempt is 120 s away, not the backoff's 3.5 to 7 s
+        row = outbound_row(db)
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.next_attempt_at.replace(tzinfo=None) == (now + timedelta(seconds=120)).replace(tzinfo=None)
+        assert worker.outbound.run() == 0  # not due yet
+        # and when it is due, a refused set-up is retried too, dead-lettered once the attempts are spent
+        clock.set_clock(lambda: now + timedelta(seconds=121))
+        assert worker.outbound.run() == 1
+    finally:
+        clock.set_clock(None)
+    row = outbound_row(db)
+    assert (row.status, row.attempts, row.dropped) == ("dead", 2, True)
+    assert row.last_error == "ConfigurationFailure: 535 5.7.8 authentication failed"

@@ -122,3 +122,52 @@ def test_the_360_view_isolates_a_failing_section(client, app, db, admin_headers)
     own = body["sections"]["customers"]
     assert [s["source"] for s in own["sources"]] == ["web"]
     assert own["consents"] == [] and own["merges"] == []
+
+
+def test_erasure_removes_the_persons_lines_from_the_sms_and_push_sandboxes(
+    db, settings, tmp_path, admin_headers
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from comptoir.app import create_app
+    from comptoir.core.messaging import PushMessage, SandboxPushSender, SandboxSmsSender, SmsMessage
+
+    # given SMS and push sandboxes holding messages to Jean (two numbers, his record's and a merged
+    # one's), to Marie, and a notification to another device that names Jean's e-mail
+    sandbox = settings.model_copy(
+        update={"sms_url": f"sandbox://{tmp_path / 'sms'}", "push_url": f"sandbox://{tmp_path / 'push'}"}
+    )
+    sms, push = SandboxSmsSender(tmp_path / "sms"), SandboxPushSender(tmp_path / "push")
+    for to, reference in (("+33612345678", "s1"), ("+33798765432", "s2"), ("+33799887766", "s3")):
+        sms.send(SmsMessage(to=to, text="Votre commande est prête.", reference=reference))
+    push.send(
+        PushMessage(token="device-marie", title="Prête", body="Votre commande", data={}, reference="p1")
+    )
+    push.send(
+        PushMessage(token="device-x", title="Compte", body="jean.dupont@gmail.com", data={}, reference="p2")
+    )
+    headers = admin_headers
+    with TestClient(create_app(sandbox, db=db), raise_server_exceptions=False) as client:
+        jean = ingest(client, headers, "web", **JEAN)["customer_id"]
+        other = ingest(client, headers, "pos", given_name="Jean", family_name="Dupont", email="jean@orange.fr",
+                       phone="0799887766", birth_date="1990-01-01")["customer_id"]  # fmt: skip
+        ingest(client, headers, "pos", **MARIE)
+        merged = client.post(
+            "/v1/customers/merges", json={"survivor_id": jean, "merged_ids": [other]}, headers=headers
+        )
+        assert merged.status_code in (200, 201), merged.text
+        # when Jean is erased
+        assert client.delete(f"/v1/customers/{jean}", headers=headers).status_code == 200
+
+    # then the sandboxes keep Marie's lines only, and no temporary file is left behind
+    def lines(folder: str) -> list[tuple[str, str]]:
+        (path,) = (tmp_path / folder).iterdir()
+        return [
+            (r["reference"], r.get("to") or r["token"])
+            for r in map(json.loads, path.read_text().splitlines())
+        ]
+
+    assert lines("sms") == [("s2", "+33798765432")]
+    assert lines("push") == [("p1", "device-marie")]

@@ -11,7 +11,10 @@ common to mark a record by themselves but are redacted inside a record that is t
   string holding one of their values becomes :data:`ERASED` (the event log stays a log of facts);
 * idempotency records holding their data are deleted (a retry then runs afresh, as after expiry);
 * webhook attempt excerpts and errors, handler errors holding their data are cleared;
-* files in the development mail folder addressed to or mentioning them are deleted.
+* files in the development mail folder addressed to or mentioning them are deleted;
+* lines of the SMS and push sandboxes' JSON-lines files (``sandbox://<dir>``) sent to one of their
+  phone numbers (compared in E.164) or push tokens, or mentioning them, are removed — each file
+  rewritten atomically (a temporary file in the same directory, then ``os.replace``).
 
 Erasure is rare and must be complete: the outbox is read in chunks and matched in Python (what a
 SQL ``LIKE`` cannot: case-folding of accented letters, escaped forms in JSON text).
@@ -22,6 +25,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
+import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +37,7 @@ from urllib.parse import quote, quote_plus
 from sqlalchemy import delete, select, update
 
 from comptoir.core import outbound
+from comptoir.core.messaging import SANDBOX_SCHEME
 from comptoir.core.models import (
     HandlerDelivery,
     IdempotencyRecord,
@@ -256,12 +263,94 @@ def delete_mail_files(settings: Settings, needles: Needles) -> int:
     return deleted
 
 
+_PHONE_LIKE = re.compile(r"\+?[0-9][0-9 ().\-/]{4,30}")
+
+
+def e164_numbers(values: Iterable[str | None], region: str) -> set[str]:
+    """The phone numbers among ``values``, in E.164 (national forms read in ``region``). A value that
+    is not written as a phone number, or not a valid one, is left out (a card number is not a phone)."""
+    import phonenumbers
+
+    numbers: set[str] = set()
+    for value in values:
+        text = (value or "").strip()
+        if not _PHONE_LIKE.fullmatch(text) or sum(c.isdigit() for c in text) < 6:
+            continue
+        try:
+            parsed = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            numbers.add(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return numbers
+
+
+def sandbox_folders(settings: Settings) -> dict[str, Path]:
+    """The SMS and push sandboxes' directories (``sandbox://<dir>``), by the field naming the addressee
+    in their lines (``to``: an E.164 number, ``token``: a device's push token)."""
+    folders: dict[str, Path] = {}
+    for key, url in (("to", settings.sms_url), ("token", settings.push_url)):
+        if url.startswith(SANDBOX_SCHEME):
+            folders[key] = Path(url[len(SANDBOX_SCHEME) :])
+    return folders
+
+
+def _theirs(line: str, key: str, addressees: set[str], needles: Needles) -> bool:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        record = None
+    if isinstance(record, dict) and record.get(key) in addressees:
+        return True
+    return needles.marks(line)
+
+
+def _rewrite_without(path: Path, key: str, addressees: set[str], needles: Needles) -> int:
+    """Rewrite ``path`` without the person's lines; how many went. A sender appending meanwhile makes
+    the file grow: it is read again rather than replaced with a copy that lacks the new line."""
+    for _ in range(5):
+        raw = path.read_bytes()
+        lines = raw.decode("utf-8", "replace").splitlines(keepends=True)
+        kept = [line for line in lines if not _theirs(line, key, addressees, needles)]
+        if len(kept) == len(lines):
+            return 0
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write("".join(kept).encode("utf-8"))
+                out.flush()
+                os.fsync(out.fileno())
+            if path.stat().st_size != len(raw):
+                continue  # a line was appended since it was read
+            os.replace(temp, path)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+        return len(lines) - len(kept)
+    raise OSError(f"{path} keeps changing: the person's lines could not be removed")
+
+
+def delete_sandbox_messages(
+    settings: Settings, needles: Needles, phones: Iterable[str], tokens: Iterable[str] = ()
+) -> int:
+    """Remove from the SMS and push sandboxes' files the lines sent to ``phones`` (E.164) or
+    ``tokens``, or mentioning the person; returns how many lines were removed."""
+    addressees = {"to": set(phones), "token": {t for t in tokens if t}}
+    removed = 0
+    for key, folder in sandbox_folders(settings).items():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.jsonl")):
+            removed += _rewrite_without(path, key, addressees[key], needles)
+    return removed
+
+
 @dataclass(frozen=True)
 class Redacted:
     events: int
     idempotency_records: int
     log_entries: int
     mail_files: int
+    sandbox_lines: int = 0
 
 
 def redact(
@@ -271,9 +360,12 @@ def redact(
     ids: Iterable[str],
     values: Iterable[str | None],
     names: Iterable[str | None] = (),
+    push_tokens: Iterable[str] = (),
 ) -> Redacted:
-    """Erase the person's traces in the kernel's stores (see the module's docstring). The mail files
-    go at once (a file system is not transactional): call it where the erasure commits right after."""
+    """Erase the person's traces in the kernel's stores (see the module's docstring). Phone numbers
+    among ``values`` (any form) and ``push_tokens`` name the sandboxes' lines to remove. The mail and
+    sandbox files go at once (a file system is not transactional): call it where the erasure commits
+    right after."""
     values = list(values)
     needles = Needles.of(ids, values, names)
     if not needles.ids and not needles.strong:
@@ -283,4 +375,7 @@ def redact(
     purged = purge_idempotency(uow, needles)
     cleared = clear_delivery_logs(uow, needles, seqs)
     uow.session.flush()
-    return Redacted(len(seqs), purged, cleared, delete_mail_files(settings, needles))
+    mail_files = delete_mail_files(settings, needles)
+    phones = e164_numbers(values, settings.default_region)
+    lines = delete_sandbox_messages(settings, needles, phones, push_tokens)
+    return Redacted(len(seqs), purged, cleared, mail_files, lines)

@@ -224,7 +224,9 @@ class OutboundMessage(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rendered message, attachments included
     on_sent: Mapped[dict[str, Any] | None]  # {"type": event type, "data": fields}: published once sent
     on_failed: Mapped[dict[str, Any] | None]  # published when dead-lettered
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | dead
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending | sent | bounced (hard bounce) | failed (message refused) | dead (retries spent)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]

@@ -29,7 +29,8 @@ class ReceiptSent(DomainEvent):
 
 
 class ReceiptSendFailed(DomainEvent):
-    """The receipt's e-mail was given up after its retries (the mail server kept refusing it)."""
+    """The receipt's e-mail was given up: the address bounced, the mail server refused the message, or its
+    retries ran out."""
 
     event_type: ClassVar[str] = "receipts.receipt_send_failed"
     receipt_id: str

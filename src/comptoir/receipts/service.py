@@ -435,7 +435,8 @@ def mark_sent(uow: UnitOfWork, event: ReceiptSent) -> None:
 
 
 def mark_send_failed(uow: UnitOfWork, event: ReceiptSendFailed) -> None:
-    """The e-mail was given up after its retries; staff may send it again."""
+    """The e-mail was given up: the address bounced, the server refused the message, or its retries ran out;
+    staff may send it again."""
     row = uow.session.scalars(select(Receipt).where(Receipt.id == event.receipt_id).with_for_update()).first()
     if row is None or row.email != event.email or row.send_status != "pending":
         return
