@@ -223,10 +223,9 @@ class OutboundMessage(Base):
     message_id: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rendered message, attachments included
     on_sent: Mapped[dict[str, Any] | None]  # {"type": event type, "data": fields}: published once sent
-    on_failed: Mapped[dict[str, Any] | None]  # published when dead-lettered
-    status: Mapped[str] = mapped_column(
-        String(16), default="pending"
-    )  # pending | sent | bounced (hard bounce) | failed (message refused) | dead (retries spent)
+    on_failed: Mapped[dict[str, Any] | None]  # published when given up (bounced, failed, dead)
+    # pending | sent | bounced (hard bounce) | failed (message refused) | dead (retries spent)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
