@@ -142,7 +142,8 @@ def test_the_public_pages(new_page, check_page, lang: str, viewport: str) -> Non
     check_page(page, "sign-in")
     other = "en" if lang == "fr" else "fr"
     page.goto("/?x=1")
-    page.click(f".langs a[hreflang={other}]")
+    with page.expect_navigation():  # the new page loaded before it is read (not the one unloading)
+        page.click(f".langs a[hreflang={other}]")
     assert page.evaluate("document.documentElement.lang") == other and "x=1" in page.url
 
 
