@@ -109,6 +109,11 @@ PERSONAL_DATA_FREE = {
     "appointments_resources": "rooms and studios",
     "appointments_leaves": "employees' leaves and their reasons",
     "appointments_sessions": "workshop occurrences: a service, an advisor, a time and seat counts (capacity)",
+    "engagement_instances": "a customer's journeys by id: the events' ids, times, places and links (no name, "
+    "address or note); deleted at erasure all the same (engagement/erasure.py)",
+    "engagement_messages": "which step went when and the engine's reasons (no content, no address); deleted at "
+    "erasure all the same",
+    "engagement_suppressions": "bounced addresses as keyed hashes (HMAC with the app's secret): nothing readable",
     "payments_provider_events": "the provider's notifications about a payment (the embedded sandbox sends no "
     "personal data); a person's are emptied at erasure all the same (payments/erasure.py)",
 }
@@ -384,6 +389,8 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     (appointment,) = sections["appointments"]["appointments"]
     assert GIVEN in appointment["customer_note"] and FAMILY in appointment["advisor_notes"]
     assert len(sections["appointments"]["waitlist"]) == 1
+    (journey,) = sections["engagement"]["journeys"]  # the appointment's messages: confirmation, reminder…
+    assert journey["journey_code"] == "appointment" and journey["messages"]
     assert [n["body"] for n in export["notes"]] == [f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"]
     exported = json.dumps(export, ensure_ascii=False)
     assert found_in(exported, needles()) and STREET in exported and COMMENT in exported

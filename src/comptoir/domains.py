@@ -33,6 +33,7 @@ NAMES: tuple[str, ...] = (
     "returns",
     "receipts",
     "appointments",
+    "engagement",
     # The apps: pages composing the domains above (they store nothing of their own).
     "storefront",
     "seller",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from comptoir.engagement.journeys import APPOINTMENT
+
 
 @dataclass(frozen=True)
 class Case:
@@ -32,6 +34,7 @@ def c(**kwargs: Any) -> Case:
 
 
 CUSTOMER, SHOP, BOTH = "customer", "shop", "both"
+APPOINTMENT_JOURNEY = APPOINTMENT.model_dump(mode="json")
 SKU = {"sku": "sku"}
 PLACE_B = {"place_id": "B"}
 ORDER_B = {"order_id": "order_B"}
@@ -454,4 +457,13 @@ CASES: dict[str, Case] = {
     "GET /v1/appointments/{appointment_id}/invitation.ics": c(
         p={"appointment_id": "appointment_B"}, q={"token": "{invitation_token}"}
     ),
+    # -- engagement --------------------------------------------------------------------------------------------
+    "GET /v1/engagement/journeys": c(),
+    "GET /v1/engagement/journeys/{code}": c(p={"code": "journey"}),
+    "PUT /v1/engagement/journeys/{code}": c(p={"code": "journey"}, b=APPOINTMENT_JOURNEY, late=1),
+    "GET /v1/engagement/customers/{customer_id}/journeys": c(p={"customer_id": "marie"}, own=CUSTOMER),
+    "GET /v1/engagement/customers/{customer_id}/messages": c(p={"customer_id": "marie"}, own=CUSTOMER),
+    "GET /v1/engagement/preview/{template}": c(p={"template": "template"}),
+    "POST /v1/engagement/send": c(),
+    "POST /v1/engagement/unsubscribe": c(q={"token": "{unsubscribe_token}"}, late=1),
 }

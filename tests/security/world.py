@@ -14,6 +14,7 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.customers.schemas import CustomerRecord
 from comptoir.demo import SHOPPING
+from comptoir.engagement import service as engagement
 from comptoir.inventory import service as inventory
 from comptoir.inventory.schemas import MovementIn
 from comptoir.loyalty import service as loyalty
@@ -274,12 +275,12 @@ def build(client: Any, db: Any, settings: Any, marie: str) -> World:
     ids["coupon_V"] = coupon["code"]
     ids["price_list"] = "base"
     ids["unique"] = uuid.uuid4().hex[:8]
-    _appointments(client, db, w, ids, marie)
+    _appointments(client, db, settings, w, ids, marie)
     w.ids = ids
     return w
 
 
-def _appointments(client: Any, db: Any, w: World, ids: dict[str, Any], marie: str) -> None:
+def _appointments(client: Any, db: Any, settings: Any, w: World, ids: dict[str, Any], marie: str) -> None:
     """A styling service at both shops, an advisor at Opéra with a leave, Marie's appointment there (with
     its invitation's signed token), her waitlist entry, and free starts at Opéra for the cases to book."""
     service = _ok(
@@ -361,4 +362,7 @@ def _appointments(client: Any, db: Any, w: World, ids: dict[str, Any], marie: st
         slot_hold=free[1],
         slot_book=free[2],
         slot_move=free[3],
+        journey="appointment",
+        template="appointment_confirmation",
+        unsubscribe_token=engagement.unsubscribe_token(settings, marie, "marketing", "email"),
     )

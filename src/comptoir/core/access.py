@@ -54,6 +54,7 @@ _SHOP_FLOOR = (
     "receipts:write",
     "loyalty:write",
     "appointments:write",
+    "engagement:read",
 )
 # What each role may do, as scopes (``<area>:read|write``; write implies read). Bound roles (seller,
 # shop manager) also act only for their shops; the routes' policies narrow retailer-wide settings further.
@@ -75,6 +76,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
                     "returns",
                     "receipts",
                     "appointments",
+                    "engagement",
                 )
             ),
             "events:read",
@@ -101,6 +103,7 @@ SHOPPING_SCOPES = (
     "receipts:read",
     "returns:write",
     "appointments:write",
+    "engagement:read",
 )
 
 SHOP_ROLES = frozenset({Role.SELLER, Role.SHOP_MANAGER})

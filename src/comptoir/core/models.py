@@ -220,7 +220,7 @@ class OutboundMessage(Base):
     kind: Mapped[str] = mapped_column(String(16))  # mail
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(String(500))
-    message_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255), index=True)  # outcomes are read by it
     content: Mapped[bytes | None] = mapped_column(LargeBinary)  # the rendered message, attachments included
     on_sent: Mapped[dict[str, Any] | None]  # {"type": event type, "data": fields}: published once sent
     on_failed: Mapped[dict[str, Any] | None]  # published when given up (bounced, failed, dead)

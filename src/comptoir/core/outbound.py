@@ -97,6 +97,17 @@ def queue_mail(
     return message_id
 
 
+def status_of(uow: UnitOfWork, message_id: str) -> tuple[str, str | None] | None:
+    """A queued message's status (``pending``, ``sent``, ``bounced``, ``failed``, ``dead``) and its last
+    error, by its ``Message-ID`` (``None``: unknown, or purged since)."""
+    row = uow.session.execute(
+        select(OutboundMessage.status, OutboundMessage.last_error).where(
+            OutboundMessage.message_id == message_id
+        )
+    ).first()
+    return None if row is None else (str(row[0]), row[1])
+
+
 def forget_recipient(uow: UnitOfWork, address: str) -> int:
     """Erasure: deletes every message to ``address`` (sent ones keep recipient and subject), pending
     ones included — nothing more goes to an erased person. Returns how many were deleted."""

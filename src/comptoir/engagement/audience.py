@@ -1,0 +1,92 @@
+"""engagement: who a message goes to, in what language and time zone, and whether it may.
+
+* Consent comes from the customers' ledger at send time (a withdrawal between scheduling and sending
+  stops the message): marketing needs an opt-in for ``marketing`` on that channel, a survey one for
+  ``satisfaction-surveys``; transactional messages need none.
+* The customer's time zone: the journey's (an appointment's place), else the one their address implies
+  (the overseas departments' postcodes), else the retailer's.
+* A suppressed address (a hard bounce) is kept as a keyed hash (HMAC-SHA256 with the app's secret) of its
+  normalised form: the list works without holding anyone's address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from comptoir.core.i18n import language_of
+from comptoir.core.settings import Settings
+from comptoir.customers.schemas import CustomerOut
+
+_CONSENT_PURPOSES = {"marketing": "marketing", "survey": "satisfaction-surveys"}
+# Postcode prefixes of the overseas departments (and collectivities using French postcodes).
+_OVERSEAS = {
+    "971": "America/Guadeloupe",
+    "972": "America/Martinique",
+    "973": "America/Cayenne",
+    "974": "Indian/Reunion",
+    "975": "America/Miquelon",
+    "976": "Indian/Mayotte",
+    "977": "America/St_Barthelemy",
+    "978": "America/Marigot",
+    "986": "Pacific/Wallis",
+    "987": "Pacific/Tahiti",
+    "988": "Pacific/Noumea",
+}
+
+
+def consent_purpose(purpose: str) -> str:
+    """The customers' ledger purpose a message's purpose needs an opt-in for."""
+    return _CONSENT_PURPOSES.get(purpose, purpose)
+
+
+def needs_consent(purpose: str) -> bool:
+    return purpose != "transactional"
+
+
+def _zone(name: object) -> ZoneInfo | None:
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def timezone_of(
+    facts: Mapping[str, Any], settings: Settings, customer: CustomerOut | None = None
+) -> ZoneInfo:
+    """The journey's time zone (its facts' ``timezone``), else the customer's address's, else the
+    retailer's."""
+    found = _zone(facts.get("timezone"))
+    if found is None and customer is not None and customer.address and customer.address.postcode:
+        found = _zone(_OVERSEAS.get(customer.address.postcode[:3]))
+    return found or _zone(settings.timezone) or ZoneInfo("Europe/Paris")
+
+
+def language_for(facts: Mapping[str, Any], customer: CustomerOut | None) -> str:
+    """The journey's language (an appointment's), else the customer's, else the default (French)."""
+    lang = facts.get("language")
+    if isinstance(lang, str) and lang:
+        return language_of(lang)
+    return language_of(customer.locale if customer else None)
+
+
+def address_for(customer: CustomerOut, channel: str) -> str | None:
+    """Where the channel reaches the customer: their e-mail or mobile number (push tokens come with the
+    app's devices, not yet known to customers: no push address)."""
+    if channel == "email":
+        return customer.email or None
+    if channel == "sms":
+        return customer.phone or None
+    return None
+
+
+def address_hash(settings: Settings, channel: str, address: str) -> str:
+    normalised = address.strip().lower() if channel == "email" else address.strip()
+    return hmac.new(
+        settings.secret_key.encode(), f"{channel}:{normalised}".encode(), hashlib.sha256
+    ).hexdigest()

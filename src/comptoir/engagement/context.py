@@ -1,0 +1,129 @@
+"""engagement: what a message is made of — read when it is sent (the latest names, times and places), from
+the journey's facts and the domains they name; and the links it carries (the customer's own, signed).
+
+The unsubscribe link is signed for one customer, one ledger purpose and one channel (no expiry: a link
+in an old e-mail must still work, RFC 8058); the invitation link is the appointments domain's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+
+from comptoir.appointments import service as appointments
+from comptoir.core import tokens
+from comptoir.core.errors import NotFound
+from comptoir.core.settings import Settings
+from comptoir.core.uow import UnitOfWork
+from comptoir.customers.schemas import CustomerOut
+from comptoir.engagement import audience
+from comptoir.engagement.rendering import AppointmentFacts, MessageContext
+from comptoir.stores import service as stores
+
+UNSUBSCRIBE = "engagement-unsubscribe"
+
+
+@dataclass(frozen=True)
+class Unsubscription:
+    customer_id: str
+    purpose: str  # the customers' ledger purpose
+    channel: str
+
+
+def unsubscribe_token(settings: Settings, customer_id: str, purpose: str, channel: str) -> str:
+    return tokens.sign(
+        settings.secret_key, UNSUBSCRIBE, {"c": customer_id, "p": purpose, "ch": channel}, None
+    )
+
+
+def unsubscription_of(settings: Settings, token: str) -> Unsubscription | None:
+    claims = tokens.verify(settings.secret_key, UNSUBSCRIBE, token)
+    if claims is None:
+        return None
+    return Unsubscription(str(claims.get("c", "")), str(claims.get("p", "")), str(claims.get("ch", "")))
+
+
+def _base(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")
+
+
+def unsubscribe_url(settings: Settings, customer_id: str, purpose: str, channel: str) -> str:
+    """The footer's link: a page that asks before it withdraws (mail scanners open links)."""
+    token = unsubscribe_token(settings, customer_id, audience.consent_purpose(purpose), channel)
+    return f"{_base(settings)}/pages/engagement/unsubscribe/{token}"
+
+
+def one_click_url(settings: Settings, customer_id: str, purpose: str, channel: str) -> str:
+    """RFC 8058's link, which mail clients POST ``List-Unsubscribe=One-Click`` to."""
+    token = unsubscribe_token(settings, customer_id, audience.consent_purpose(purpose), channel)
+    return f"{_base(settings)}/v1/engagement/unsubscribe?token={token}"
+
+
+def appointment_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> AppointmentFacts | None:
+    """The appointment the journey follows, as it is now (``None`` when it is gone)."""
+    appointment_id = facts.get("appointment_id")
+    if not isinstance(appointment_id, str):
+        return None
+    try:
+        found = appointments.get_appointment(uow, appointment_id, settings)
+        place = stores.get_place(uow, found.place_id)
+    except NotFound:
+        return None
+    address = ", ".join(
+        [*place.address.lines, f"{place.address.postal_code} {place.address.locality}".strip()]
+    )
+    return AppointmentFacts(
+        service_name=found.service_name,
+        place_name=place.name,
+        place_address=address.strip(", "),
+        starts_at=found.starts_at,
+        ends_at=found.ends_at,
+        timezone=found.timezone,
+        advisor_name=found.advisor_name,
+        invitation_url=appointments.invitation_url(settings, found.id),
+        manage_url=f"{_base(settings)}/shop/account/appointments",
+    )
+
+
+def invitation(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> bytes | None:
+    """The appointment's iCalendar invitation (REQUEST, or CANCEL once cancelled)."""
+    appointment_id = facts.get("appointment_id")
+    if not isinstance(appointment_id, str):
+        return None
+    try:
+        found = appointments.get_appointment(uow, appointment_id, settings)
+        place = stores.get_place(uow, found.place_id)
+        address = ", ".join([*place.address.lines, f"{place.address.postal_code} {place.address.locality}"])
+        return appointments.invitation(uow, appointment_id, settings, place.name, address)
+    except NotFound:
+        return None
+
+
+def message_context(
+    uow: UnitOfWork,
+    settings: Settings,
+    customer: CustomerOut,
+    purpose: str,
+    channel: str,
+    facts: dict[str, Any],
+) -> MessageContext:
+    transactional = not audience.needs_consent(purpose)
+    return MessageContext(
+        brand=parseaddr(settings.mail_from)[0] or "Comptoir",  # the sender's name: the retailer's
+        first_name=customer.given_name,
+        purpose=purpose,
+        unsubscribe_url=None if transactional else unsubscribe_url(settings, customer.id, purpose, channel),
+        preferences_url=f"{_base(settings)}/shop/account",
+        appointment=appointment_facts(uow, settings, facts),
+    )
+
+
+def one_click_headers(settings: Settings, customer_id: str, purpose: str) -> dict[str, str]:
+    """RFC 8058's fields of a marketing e-mail, for an https site (a development server's http link gets
+    none: mail clients would refuse it)."""
+    from comptoir.core.mail import unsubscribe_headers
+
+    if not audience.needs_consent(purpose) or not settings.base_url.startswith("https://"):
+        return {}
+    return unsubscribe_headers(one_click_url(settings, customer_id, purpose, "email"))

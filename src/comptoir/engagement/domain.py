@@ -1,0 +1,15 @@
+"""What the engagement domain plugs into the application, the worker and the ``comptoir`` command."""
+
+from comptoir.core.registry import Domain
+from comptoir.engagement import erasure, handlers, jobs, models, reading
+
+DOMAIN = Domain(
+    name="engagement",
+    models=models,
+    routers=("comptoir.engagement.routes:router", "comptoir.engagement.pages:router"),
+    register_handlers=handlers.register_handlers,
+    jobs=jobs.jobs,
+    customer_section=reading.customer_section,
+    customer_export=erasure.export,
+    cli="comptoir.engagement.cli",
+)
