@@ -35,6 +35,11 @@ def c(**kwargs: Any) -> Case:
 
 CUSTOMER, SHOP, BOTH = "customer", "shop", "both"
 APPOINTMENT_JOURNEY = APPOINTMENT.model_dump(mode="json")
+PRESSURE = {
+    "caps": [{"limit": 3, "period": "week"}],
+    "quiet_hours": [{"channel": "sms", "start": "20:00", "end": "08:00"}],
+    "french_sms_rules": True,
+}
 SKU = {"sku": "sku"}
 PLACE_B = {"place_id": "B"}
 ORDER_B = {"order_id": "order_B"}
@@ -461,6 +466,8 @@ CASES: dict[str, Case] = {
     "GET /v1/engagement/journeys": c(),
     "GET /v1/engagement/journeys/{code}": c(p={"code": "journey"}),
     "PUT /v1/engagement/journeys/{code}": c(p={"code": "journey"}, b=APPOINTMENT_JOURNEY, late=1),
+    "GET /v1/engagement/pressure": c(),
+    "PUT /v1/engagement/pressure": c(b=PRESSURE, late=1),
     "GET /v1/engagement/customers/{customer_id}/journeys": c(p={"customer_id": "marie"}, own=CUSTOMER),
     "GET /v1/engagement/customers/{customer_id}/messages": c(p={"customer_id": "marie"}, own=CUSTOMER),
     "GET /v1/engagement/preview/{template}": c(p={"template": "template"}),

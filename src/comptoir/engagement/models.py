@@ -121,6 +121,20 @@ class Delivery(Base):
     detail: Mapped[str] = mapped_column(String(500), default="")
 
 
+class Pressure(Versioned, Provenance, Base):
+    """The retailer's pressure rules (one row, ``default``; none: the built-in ones): caps, quiet hours,
+    the French rules for commercial SMS."""
+
+    __tablename__ = "engagement_pressure"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    caps: Mapped[list[Any]]  # [{"purpose": "marketing" | null, "limit": 2, "period": "day", "channel": null}]
+    quiet_hours: Mapped[
+        list[Any]
+    ]  # [{"channel": "sms", "start": "20:00", "end": "08:00", "transactional": false}]
+    french_sms_rules: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class Suppression(Base):
     """An address no message may go to (a hard bounce), as a keyed hash of the normalised address."""
 

@@ -22,6 +22,8 @@ from comptoir.engagement.schemas import (
     JourneyOut,
     MessageOut,
     MessageStatus,
+    Pressure,
+    PressureOut,
     SendReport,
 )
 
@@ -57,6 +59,20 @@ def get_journey(code: str, ctx: StaffReader) -> JourneyOut:
 def save_journey(code: str, body: JourneyDefinition, ctx: Retailer) -> JourneyOut:
     with ctx.uow() as uow:
         out = service.save_journey(uow, code, body, ctx.actor.principal_id or "")
+        uow.commit()
+    return out
+
+
+@router.get("/pressure", summary="The pressure rules: caps, quiet hours, the French rules for SMS")
+def get_pressure(ctx: StaffReader) -> PressureOut:
+    with ctx.reader() as uow:
+        return service.get_pressure(uow)
+
+
+@router.put("/pressure", summary="Replace the pressure rules (the next sending run applies them)")
+def set_pressure(body: Pressure, ctx: Retailer) -> PressureOut:
+    with ctx.uow() as uow:
+        out = service.set_pressure(uow, body)
         uow.commit()
     return out
 

@@ -149,6 +149,39 @@ class InstanceOut(Schema):
     messages: list[MessageOut]
 
 
+class CapIn(Schema):
+    purpose: Literal["marketing", "survey"] | None = Field(
+        None, description="The commercial purpose capped (none: every commercial purpose together)"
+    )
+    limit: Annotated[int, Field(ge=1, le=1000)]
+    period: Literal["day", "week", "month"] = Field(description="A calendar period on the customer's clock")
+    channel: Channel | None = Field(None, description="The channel capped (none: all channels together)")
+
+
+class QuietHoursIn(Schema):
+    channel: Channel
+    start: HHMM
+    end: HHMM = Field(description="Before start: the quiet hours cross midnight")
+    transactional: bool = Field(
+        False, description="Hold transactional messages too (an order ready at night…)"
+    )
+
+
+class Pressure(Schema):
+    """What a customer may receive, across every journey and channel: caps on commercial messages, quiet
+    hours on the customer's clock, and the French rules for commercial SMS (Monday to Saturday,
+    08:00–20:00, never on public holidays). Transactional messages are never capped."""
+
+    caps: Annotated[list[CapIn], Field(max_length=30)]
+    quiet_hours: Annotated[list[QuietHoursIn], Field(max_length=10)]
+    french_sms_rules: bool = True
+
+
+class PressureOut(Pressure):
+    built_in: bool = Field(description="True: the built-in rules, never edited")
+    version: int
+
+
 class SendReport(Schema):
     """What one run of the sender did."""
 

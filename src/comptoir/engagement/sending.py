@@ -37,7 +37,7 @@ from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.customers.schemas import CustomerOut
-from comptoir.engagement import audience, context, journeys, policies, rendering, textsend
+from comptoir.engagement import audience, context, journeys, policies, pressure, rendering, textsend
 from comptoir.engagement.events import MailAccepted, MailGivenUp
 from comptoir.engagement.models import Delivery, Instance, Message, Suppression
 from comptoir.engagement.schemas import SendReport
@@ -46,20 +46,13 @@ LEASE = timedelta(minutes=5)
 BATCH = 200
 HISTORY_STATUSES = ("queued", "sending", "sent")
 
-# The pressure the retailer allows (per customer, across every journey): commercial messages (marketing
-# and surveys) at most 2 a day, 4 a week and 10 a month on all channels together; push quiet from 21:00
-# and SMS from 20:00 to 08:00 on the customer's clock; the French rules for commercial SMS.
-POLICY = policies.Policy(
-    caps=(
-        policies.CapRule(None, 2, "day"),
-        policies.CapRule(None, 4, "week"),
-        policies.CapRule(None, 10, "month"),
-    ),
-)
-
 
 @dataclass
 class Tally:
+    """One run: the retailer's pressure rules as read at its start, what it did, and the SMS and pushes
+    leased to be sent after its commit."""
+
+    policy: policies.Policy = field(default_factory=policies.Policy)
     considered: int = 0
     queued: int = 0
     sent: int = 0
@@ -85,6 +78,7 @@ def send_due(db: Database, settings: Settings, *, limit: int = BATCH) -> SendRep
     """One run: decide what is due, queue the e-mails, then send the SMS and pushes after the commit."""
     tally = Tally()
     with UnitOfWork(db, SYSTEM) as uow:
+        tally.policy = pressure.policy(uow)
         now = clock.now()
         due = _take(uow, now, limit)
         tally.considered = len(due)
@@ -218,7 +212,7 @@ def _decide(
         )
         for m, _ in group
     ]
-    decisions = {d.message_id: d for d in policies.decide(pending, history, POLICY, now)}
+    decisions = {d.message_id: d for d in policies.decide(pending, history, tally.policy, now)}
     for message, address in group:
         decision = decisions[message.id]
         if decision.action == "send":

@@ -4,7 +4,8 @@
   built-in journeys apply until edited);
 * what a customer was sent and why something is held: :func:`instances_of`, :func:`get_instance`,
   :func:`messages_of`, :func:`customer_section`, :func:`export`;
-* sending: :func:`send_due` (the ``engagement.send_due`` job; ``comptoir engagement send``);
+* sending: :func:`send_due` (the ``engagement.send_due`` job; ``comptoir engagement send``), under the
+  retailer's pressure rules (:func:`get_pressure`, :func:`set_pressure`);
 * leaving a purpose from a message's link: :func:`unsubscribe` (:func:`unsubscribe_token` signs one);
 * a template with a sample customer: :func:`preview`.
 """
@@ -16,6 +17,8 @@ from comptoir.engagement.erasure import export
 from comptoir.engagement.journeys import get_journey, list_journeys
 from comptoir.engagement.journeys import save as save_journey
 from comptoir.engagement.preferences import Left, unsubscribe
+from comptoir.engagement.pressure import current as get_pressure
+from comptoir.engagement.pressure import save as set_pressure
 from comptoir.engagement.reading import customer_section, get_instance, instances_of, messages_of
 from comptoir.engagement.rendering import TEMPLATES, Rendered, render, sample_context
 from comptoir.engagement.sending import send_due
@@ -33,12 +36,14 @@ __all__ = [
     "export",
     "get_instance",
     "get_journey",
+    "get_pressure",
     "instances_of",
     "list_journeys",
     "messages_of",
     "preview",
     "save_journey",
     "send_due",
+    "set_pressure",
     "unsubscribe",
     "unsubscribe_token",
 ]
