@@ -35,7 +35,9 @@ def sign(secret: str, purpose: str, claims: dict[str, Any], ttl_seconds: int | N
 def verify(secret: str, purpose: str, token: str) -> dict[str, Any] | None:
     """The claims if the token is authentic, for this purpose and not expired; otherwise ``None``."""
     body, _, mac = token.partition(".")
-    if not body or not mac or not hmac.compare_digest(mac, _mac(secret, purpose, body)):
+    if not body or not mac or not token.isascii():  # a signed token is base64 text; anything else is forged
+        return None
+    if not hmac.compare_digest(mac, _mac(secret, purpose, body)):
         return None
     try:
         claims: dict[str, Any] = json.loads(_unb64(body))
