@@ -389,8 +389,9 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     (appointment,) = sections["appointments"]["appointments"]
     assert GIVEN in appointment["customer_note"] and FAMILY in appointment["advisor_notes"]
     assert len(sections["appointments"]["waitlist"]) == 1
-    (journey,) = sections["engagement"]["journeys"]  # the appointment's messages: confirmation, reminder…
-    assert journey["journey_code"] == "appointment" and journey["messages"]
+    journeys = sections["engagement"]["journeys"]  # her orders' and her appointment's, with their messages
+    assert sorted(j["journey_code"] for j in journeys) == ["appointment", "order", "order", "order"]
+    assert all(j["messages"] for j in journeys)
     assert [n["body"] for n in export["notes"]] == [f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"]
     exported = json.dumps(export, ensure_ascii=False)
     assert found_in(exported, needles()) and STREET in exported and COMMENT in exported

@@ -30,6 +30,7 @@ EXPECTED_ORDER = (
     "returns",
     "receipts",
     "appointments",
+    "engagement",
 )
 APPS = ("storefront", "seller", "backoffice")
 

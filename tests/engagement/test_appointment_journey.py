@@ -5,8 +5,6 @@ the one-click POST withdraws the consent so that J+30 is not sent."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -17,7 +15,6 @@ from urllib.parse import parse_qs, urlparse
 
 import icalendar
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from comptoir.appointments import service as appointments
@@ -33,36 +30,10 @@ from comptoir.customers import service as customers
 from comptoir.customers.schemas import ConsentIn, CustomerRecord
 from comptoir.engagement import service as engagement
 from tests.appointments.conftest import RIVOLI, Retailer, build
-from tests.support.processes import free_port
+from tests.engagement.conftest import Inbox, text_of
 
 NOW = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
 STARTS = datetime(2027, 3, 24, 14, 0, tzinfo=UTC)  # Wednesday 15:00 in Paris
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(parsed)
-        return "250 queued"
-
-    def take(self) -> list[EmailMessage]:
-        out, self.received = self.received, []
-        return out
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    handler, port = Inbox(), free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture
@@ -146,12 +117,6 @@ def world(db: Database, journey_settings: Settings, inbox: tuple[Inbox, int]) ->
     clock.set_clock(None)
 
 
-def _text(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
-
-
 def _ics(message: EmailMessage) -> icalendar.Calendar:
     (attachment,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
     return icalendar.Calendar.from_ical(attachment.get_payload(decode=True))
@@ -175,8 +140,8 @@ def test_the_appointment_journey_by_mail_and_sms(
     world.run()
     (confirmation,) = box.take()
     assert confirmation["To"] == "claire@example.fr"
-    assert confirmed in str(confirmation["Subject"]).lower() or confirmed in _text(confirmation).lower()
-    assert report_word in _text(confirmation)  # the service, in the appointment's language
+    assert confirmed in str(confirmation["Subject"]).lower() or confirmed in text_of(confirmation).lower()
+    assert report_word in text_of(confirmation)  # the service, in the appointment's language
     invitation = _ics(confirmation)
     (event,) = invitation.walk("VEVENT")
     assert str(event["UID"]).startswith(appointment_id)
@@ -190,7 +155,7 @@ def test_the_appointment_journey_by_mail_and_sms(
     world.at(datetime(2027, 3, 23, 9, 0, tzinfo=UTC))
     world.run()
     (reminder,) = box.take()
-    assert reminder_at in _text(reminder)
+    assert reminder_at in text_of(reminder)
     sms_lines = [
         json.loads(line)
         for path in Path(world.settings.sms_url.removeprefix("sandbox://")).glob("*.jsonl")
@@ -210,7 +175,7 @@ def test_the_appointment_journey_by_mail_and_sms(
     world.at(STARTS + timedelta(minutes=111))
     world.run()
     (report,) = box.take()
-    assert reminder_at in _text(report)  # "thank you for your visit on …"
+    assert reminder_at in text_of(report)  # "thank you for your visit on …"
     one_click = str(report["List-Unsubscribe"]).strip("<>")
     assert one_click.startswith("https://boutique.example.fr/v1/engagement/unsubscribe?token=")
     assert report["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -266,7 +231,7 @@ def test_a_moved_appointment_moves_its_reminder_and_sends_the_new_invitation(
     world.at(datetime(2027, 3, 25, 9, 0, tzinfo=UTC))
     world.run()
     (reminder,) = box.take()
-    assert "vendredi 26 mars 2027" in _text(reminder)
+    assert "vendredi 26 mars 2027" in text_of(reminder)
 
 
 def test_a_cancelled_appointment_ends_the_journey(world: World, inbox: tuple[Inbox, int]) -> None:

@@ -12,13 +12,15 @@ from email.utils import parseaddr
 from typing import Any
 
 from comptoir.appointments import service as appointments
+from comptoir.catalog import service as catalog
 from comptoir.core import tokens
 from comptoir.core.errors import NotFound
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.schemas import CustomerOut
 from comptoir.engagement import audience
-from comptoir.engagement.rendering import AppointmentFacts, MessageContext
+from comptoir.engagement.rendering import AppointmentFacts, MessageContext, OrderFacts, OrderLine
+from comptoir.orders import service as orders
 from comptoir.stores import service as stores
 
 UNSUBSCRIBE = "engagement-unsubscribe"
@@ -86,6 +88,68 @@ def appointment_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]
     )
 
 
+def _absolute(settings: Settings, url: str | None) -> str | None:
+    if not url:
+        return None
+    return url if url.startswith(("https://", "http://")) else f"{_base(settings)}/{url.lstrip('/')}"
+
+
+def _pickup(uow: UnitOfWork, place_id: str | None) -> tuple[str, str, str | None]:
+    """The pickup shop's name, address and time zone."""
+    if not place_id:
+        return "", "", None
+    try:
+        place = stores.get_place(uow, place_id)
+    except NotFound:
+        return "", "", None
+    address = ", ".join(
+        [*place.address.lines, f"{place.address.postal_code} {place.address.locality}".strip()]
+    )
+    return place.name, address.strip(", "), place.timezone
+
+
+def order_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any], lang: str) -> OrderFacts | None:
+    """The order the journey follows, as it is now: its lines named in the customer's language with an
+    image licensed for e-mail, the pickup shop and deadline (``None`` when the order is gone)."""
+    order_id = facts.get("order_id")
+    if not isinstance(order_id, str):
+        return None
+    try:
+        found = orders.get_order(uow, order_id)
+    except NotFound:
+        return None
+    variants = catalog.get_variants(uow, [line.sku for line in found.lines], lang, channel="email")
+    lines = []
+    for line in found.lines:
+        variant = variants.get(line.sku)
+        lines.append(
+            OrderLine(
+                name=variant.name if variant else line.sku,
+                quantity=line.quantity,
+                total=line.total,
+                currency=found.currency,
+                image_url=_absolute(settings, variant.image_url) if variant else None,
+                url=f"{_base(settings)}/shop/p/{variant.product_code}" if variant else None,
+            )
+        )
+    name, address, zone = _pickup(uow, found.pickup_place_id)
+    deadlines = [f.pickup_expires_at for f in found.fulfilments if f.pickup_expires_at is not None]
+    return OrderFacts(
+        number=found.number,
+        placed_at=found.created_at,
+        mode=found.mode,
+        lines=tuple(lines),
+        total=found.totals.total,
+        currency=found.currency,
+        order_url=f"{_base(settings)}/shop/account/orders/{found.id}",
+        place_name=name,
+        place_address=address,
+        pickup_until=min(deadlines) if deadlines else None,
+        timezone=zone or settings.timezone,
+        payment_at_pickup=any(p.method == "pay_at_pickup" and p.state == "pending" for p in found.payments),
+    )
+
+
 def invitation(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> bytes | None:
     """The appointment's iCalendar invitation (REQUEST, or CANCEL once cancelled)."""
     appointment_id = facts.get("appointment_id")
@@ -107,6 +171,7 @@ def message_context(
     purpose: str,
     channel: str,
     facts: dict[str, Any],
+    lang: str,
 ) -> MessageContext:
     transactional = not audience.needs_consent(purpose)
     return MessageContext(
@@ -116,6 +181,7 @@ def message_context(
         unsubscribe_url=None if transactional else unsubscribe_url(settings, customer.id, purpose, channel),
         preferences_url=f"{_base(settings)}/shop/account",
         appointment=appointment_facts(uow, settings, facts),
+        order=order_facts(uow, settings, facts, lang),
     )
 
 

@@ -12,4 +12,5 @@ DOMAIN = Domain(
     customer_section=reading.customer_section,
     customer_export=erasure.export,
     cli="comptoir.engagement.cli",
+    demo="comptoir.engagement.demo",
 )

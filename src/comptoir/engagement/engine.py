@@ -97,6 +97,8 @@ def _enters(uow: UnitOfWork, definition: JourneyDefinition, customer_id: str, ev
     entry = definition.entry
     if entry.channels and getattr(event, "channel", None) not in entry.channels:
         return False
+    if any(str(getattr(event, name, None)) not in values for name, values in entry.fields.items()):
+        return False
     if entry.segments_any and set(entry.segments_any).isdisjoint(customers.segments_of(uow, customer_id)):
         return False
     if entry.loyalty_tiers and loyalty.tier_of(uow, customer_id) not in entry.loyalty_tiers:

@@ -19,7 +19,8 @@ from comptoir.core.errors import InvalidInput, not_found
 from comptoir.core.events import DomainEvent
 from comptoir.core.uow import UnitOfWork
 from comptoir.engagement.models import Journey, JourneyVersion
-from comptoir.engagement.schemas import JourneyDefinition, JourneyOut, Localised, Step, Timing
+from comptoir.engagement.schemas import Entry, JourneyDefinition, JourneyOut, Localised, Step, Timing
+from comptoir.orders import events as order_events
 
 EVENTS: dict[str, type[DomainEvent]] = {
     cls.event_type: cls
@@ -30,6 +31,13 @@ EVENTS: dict[str, type[DomainEvent]] = {
         appointment_events.AppointmentCompleted,
         appointment_events.AppointmentNoShow,
         appointment_events.AppointmentCheckedIn,
+        order_events.OrderPlaced,
+        order_events.OrderCancelled,
+        order_events.FulfilmentReadyForPickup,
+        order_events.FulfilmentCollected,
+        order_events.FulfilmentShipped,
+        order_events.FulfilmentDelivered,
+        order_events.PickupExpired,
     )
 }
 
@@ -85,7 +93,42 @@ APPOINTMENT = JourneyDefinition(
     exit_on=["appointments.cancelled", "appointments.no_show"],
 )
 
-BUILT_IN: dict[str, JourneyDefinition] = {j.code: j for j in (APPOINTMENT,)}
+ORDER = JourneyDefinition(
+    code="order",
+    name=Localised(fr="Commande", en="Order"),
+    trigger="orders.order_placed",
+    subject_field="order_id",
+    purpose="transactional",
+    # Orders placed online, by phone or in a live session (a shop's sale has its e-receipt instead).
+    entry=Entry(fields={"mode": ["home_delivery", "click_and_collect", "reserve_and_collect"]}),
+    steps=[
+        Step(key="confirmation", template="order_confirmation", channels=["email"], priority=90),
+        Step(
+            key="ready",
+            template="order_ready_for_pickup",
+            channels=["email", "sms"],
+            on="orders.fulfilment_ready_for_pickup",
+            priority=85,
+        ),
+        Step(
+            key="pickup_reminder",
+            template="order_pickup_reminder",
+            channels=["email", "sms"],
+            on="orders.fulfilment_ready_for_pickup",
+            timing=Timing(anchor="pickup_expires_at", days=-1, at="10:00"),
+            priority=80,
+        ),
+        Step(
+            key="not_collected",
+            template="order_not_collected",
+            channels=["email"],
+            on="orders.pickup_expired",
+        ),
+    ],
+    exit_on=["orders.order_cancelled", "orders.fulfilment_collected"],
+)
+
+BUILT_IN: dict[str, JourneyDefinition] = {j.code: j for j in (APPOINTMENT, ORDER)}
 
 
 def check_events(definition: JourneyDefinition) -> None:

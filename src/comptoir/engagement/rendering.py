@@ -1,5 +1,6 @@
 """engagement: the journeys' messages for every channel — e-mail (HTML and plain text), SMS and push — in
-French or English, from one :class:`MessageContext`.
+French or English, from one :class:`MessageContext`: an appointment's, and an order's
+(:mod:`comptoir.engagement.rendering_orders` formats its facts).
 
 Each message is a pair of templates under ``templates/engagement/mail/`` (``<name>.html`` on the e-mail
 layout, ``<name>.txt`` with every link written out); its subject, preheader, SMS and push texts are written
@@ -32,13 +33,17 @@ from babel.support import NullTranslations
 from comptoir.core.i18n import babel_locale, format_money, language_of, translations
 from comptoir.core.messaging import GSM7_BASIC, GSM7_EXTENSION
 from comptoir.core.web import Pages
+from comptoir.engagement.rendering_orders import ORDER_TEMPLATES, check_order, order_values, sample_order
+from comptoir.engagement.rendering_orders import OrderFacts as OrderFacts  # re-exported for the sender
+from comptoir.engagement.rendering_orders import OrderLine as OrderLine
 
-TEMPLATES: tuple[str, ...] = (
+APPOINTMENT_TEMPLATES: tuple[str, ...] = (
     "appointment_confirmation",
     "appointment_reminder",
     "appointment_report",
     "appointment_follow_up",
 )
+TEMPLATES: tuple[str, ...] = APPOINTMENT_TEMPLATES + ORDER_TEMPLATES  # commercial: the report and follow-up
 TRANSACTIONAL = "transactional"
 PRODUCT_KINDS = ("shown", "recommended", "new")
 
@@ -101,6 +106,7 @@ class MessageContext:
     appointment: AppointmentFacts | None = None
     products: tuple[ProductBlock, ...] = ()
     advisor_message: str = ""  # the advisor's note for the customer (report)
+    order: OrderFacts | None = None  # for the order messages
 
 
 @dataclass(frozen=True)
@@ -135,11 +141,11 @@ class _Copy:
 def render(template: str, lang: str, context: MessageContext) -> Rendered:
     """The message ``template`` for ``context`` in ``lang`` (``fr`` or ``en``; any other language gets
     French). Raises :class:`UnknownTemplate` for a name not in :data:`TEMPLATES` and ``ValueError`` for a
-    context it cannot be written from (no appointment, a commercial message without unsubscribe link, a
-    link that is not an http(s) address)."""
+    context it cannot be written from (no appointment or no order for its messages, a pickup message for a
+    home delivery, a commercial message without unsubscribe link, a link that is not an http(s) address)."""
     if template not in TEMPLATES:
         raise UnknownTemplate(template)
-    _check(context)
+    _check(template, context)
     lang = language_of(lang)
     t = translations(_PACKAGE, lang)
     values = _values(t, context, lang)
@@ -159,13 +165,17 @@ def render(template: str, lang: str, context: MessageContext) -> Rendered:
     )
 
 
-def _check(context: MessageContext) -> None:
-    if context.appointment is None:
+def _check(template: str, context: MessageContext) -> None:
+    if template in ORDER_TEMPLATES:
+        check_order(template, context.order)
+    elif context.appointment is None:
         raise ValueError("the appointment messages need the appointment's facts")
     if context.purpose != TRANSACTIONAL and not context.unsubscribe_url:
         raise ValueError(f"a {context.purpose} message needs an unsubscribe link")
-    a = context.appointment
-    links = [context.preferences_url, context.unsubscribe_url, a.invitation_url, a.manage_url]
+    a, order = context.appointment, context.order
+    links = [context.preferences_url, context.unsubscribe_url]
+    links += [a.invitation_url, a.manage_url] if a else []
+    links += order.links if order else []
     for product in context.products:
         links += [product.url, product.image_url]
     for link in links:
@@ -175,15 +185,31 @@ def _check(context: MessageContext) -> None:
 
 def _values(t: NullTranslations, context: MessageContext, lang: str) -> dict[str, Any]:
     """What the templates and the texts are written from: the facts formatted for ``lang``."""
-    a = context.appointment
-    assert a is not None
+    first_name = (context.first_name or "").strip()
+    hello = t.gettext("Hello %(name)s,") % {"name": first_name} if first_name else t.gettext("Hello,")
+    a, order = context.appointment, context.order
+    return {
+        "brand": context.brand,
+        "first_name": first_name,
+        "greeting": hello,
+        "commercial": context.purpose != TRANSACTIONAL,
+        "unsubscribe_url": context.unsubscribe_url,
+        "preferences_url": context.preferences_url,
+        "appointment": _appointment(t, a, lang) if a else None,
+        "order": order_values(t, order, lang) if order else None,
+        "advisor_message": [line.strip() for line in context.advisor_message.splitlines() if line.strip()],
+        "products": {
+            kind: [_offer(p, lang) for p in context.products if p.kind == kind] for kind in PRODUCT_KINDS
+        },
+    }
+
+
+def _appointment(t: NullTranslations, a: AppointmentFacts, lang: str) -> dict[str, str]:
     local = a.starts_at.astimezone(ZoneInfo(a.timezone))
     locale = babel_locale(lang)
     day = str(format_date(local.date(), _DAY, locale=locale))
     at = str(format_time(local, "short", locale=locale))
-    first_name = (context.first_name or "").strip()
-    hello = t.gettext("Hello %(name)s,") % {"name": first_name} if first_name else t.gettext("Hello,")
-    appointment = {
+    return {
         "service": a.service_name,
         "place_name": a.place_name,
         "place_address": a.place_address,
@@ -194,19 +220,6 @@ def _values(t: NullTranslations, context: MessageContext, lang: str) -> dict[str
         "advisor": a.advisor_name.strip(),
         "invitation_url": a.invitation_url,
         "manage_url": a.manage_url,
-    }
-    return {
-        "brand": context.brand,
-        "first_name": first_name,
-        "greeting": hello,
-        "commercial": context.purpose != TRANSACTIONAL,
-        "unsubscribe_url": context.unsubscribe_url,
-        "preferences_url": context.preferences_url,
-        "appointment": appointment,
-        "advisor_message": [line.strip() for line in context.advisor_message.splitlines() if line.strip()],
-        "products": {
-            kind: [_offer(p, lang) for p in context.products if p.kind == kind] for kind in PRODUCT_KINDS
-        },
     }
 
 
@@ -337,11 +350,82 @@ def _follow_up(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
+def _order_confirmation(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+    o = v["order"]
+    sms = t.gettext("%(brand)s: thank you for your order %(number)s (%(total)s)! %(next)s Track it: %(url)s")
+    return _Copy(
+        subject=t.gettext("Thank you for your order %(number)s") % o,
+        preheader=o["next_step"],
+        sms=sms % ({"brand": v["brand"], "next": o["next_step"]} | o),
+        push_title=t.gettext("Thank you for your order"),
+        push_body=t.gettext("Your order %(number)s (%(total)s) is confirmed.") % o,
+    )
+
+
+def _collect(t: NullTranslations, o: dict[str, Any]) -> str:
+    if o["deadline"]:
+        return t.gettext("Collect it at %(place_name)s until %(deadline)s.") % o
+    return t.gettext("Collect it at %(place_name)s.") % o
+
+
+def _ready(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+    o = v["order"]
+    if o["deadline"]:
+        sms = t.gettext("%(brand)s: your order %(number)s is ready at %(place)s. Collect it by %(deadline)s.")
+    else:
+        sms = t.gettext("%(brand)s: your order %(number)s is ready at %(place)s.")
+    if o["pay_at_pickup"]:
+        sms += " " + t.gettext("To pay at the shop: %(total)s.")
+    return _Copy(
+        subject=t.gettext("Your order %(number)s is ready") % o,
+        preheader=_collect(t, o),
+        sms=sms % ({"brand": v["brand"]} | o),
+        push_title=t.gettext("Your order is ready"),
+        push_body=_collect(t, o),
+    )
+
+
+def _pickup_reminder(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+    o = v["order"]
+    if o["deadline"]:
+        sms = t.gettext(
+            "%(brand)s: your order %(number)s is still waiting for you at %(place_name)s until %(deadline)s."
+        )
+    else:
+        sms = t.gettext("%(brand)s: your order %(number)s is still waiting for you at %(place_name)s.")
+    return _Copy(
+        subject=t.gettext("Reminder: your order %(number)s is waiting for you") % o,
+        preheader=_collect(t, o),
+        sms=sms % ({"brand": v["brand"]} | o),
+        push_title=t.gettext("Your order is waiting for you"),
+        push_body=_collect(t, o),
+    )
+
+
+def _not_collected(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+    o = v["order"]
+    sms = t.gettext(
+        "%(brand)s: your order %(number)s was not collected in time and its items are back on the shelves. "
+        "Order again: %(url)s"
+    )
+    return _Copy(
+        subject=t.gettext("Your order %(number)s was not collected") % o,
+        preheader=t.gettext("Its items are back on the shelves. You can order them again online."),
+        sms=sms % ({"brand": v["brand"]} | o),
+        push_title=t.gettext("Your order was not collected"),
+        push_body=t.gettext("Its items are back on the shelves. You can order them again online."),
+    )
+
+
 _COPIES: dict[str, Callable[[NullTranslations, dict[str, Any]], _Copy]] = {
     "appointment_confirmation": _confirmation,
     "appointment_reminder": _reminder,
     "appointment_report": _report,
     "appointment_follow_up": _follow_up,
+    "order_confirmation": _order_confirmation,
+    "order_ready_for_pickup": _ready,
+    "order_pickup_reminder": _pickup_reminder,
+    "order_not_collected": _not_collected,
 }
 
 
@@ -353,9 +437,19 @@ _IMAGES = "https://images.maison-lumiere.fr/assets"
 
 def sample_context(template: str, lang: str) -> MessageContext:
     """A realistic context for ``template``, for the preview: Claire, who met Camille for a lighting
-    consultation at Maison Lumière's shop in the Marais, Paris, on Tuesday 9 March 2027 at 10:00."""
+    consultation at Maison Lumière's shop in the Marais, Paris, on Tuesday 9 March 2027 at 10:00, and
+    ordered three lights to collect there in July (:func:`~.rendering_orders.sample_order`)."""
     if template not in TEMPLATES:
         raise UnknownTemplate(template)
+    if template in ORDER_TEMPLATES:
+        return MessageContext(
+            brand="Maison Lumière",
+            first_name="Claire",
+            purpose=TRANSACTIONAL,
+            unsubscribe_url=None,
+            preferences_url=f"{_SITE}/preferences",
+            order=sample_order(template),
+        )
     english = language_of(lang) == "en"
     starts = datetime(2027, 3, 9, 9, 0, tzinfo=UTC)
     transactional = template in ("appointment_confirmation", "appointment_reminder")

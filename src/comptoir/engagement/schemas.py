@@ -80,6 +80,10 @@ class Entry(Schema):
     consent_required: bool = Field(
         False, description="Enter only customers with an opt-in for the journey's purpose on some channel"
     )
+    fields: dict[FieldName, list[Annotated[str, StringConstraints(max_length=64)]]] = Field(
+        {},
+        description='The trigger event\'s fields and the values that enter, e.g. {"mode": ["click_and_collect"]}',
+    )
 
 
 class JourneyDefinition(Schema):

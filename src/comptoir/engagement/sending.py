@@ -19,13 +19,14 @@ Nothing is sent inside a database transaction.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from comptoir.core import clock, outbound
 from comptoir.core.context import SYSTEM
@@ -86,6 +87,7 @@ def send_due(db: Database, settings: Settings, *, limit: int = BATCH) -> SendRep
         for message in due:
             by_customer[message.customer_id].append(message)
         instances = _instances(uow, {m.instance_id for m in due})
+        lock_customers(uow, by_customer)
         for customer_id, messages in by_customer.items():
             _for_customer(uow, settings, customer_id, messages, instances, now, tally)
         uow.commit()
@@ -105,6 +107,22 @@ def _take(uow: UnitOfWork, now: datetime, limit: int) -> list[Message]:
     lapsed = (Message.status == "sending") & (Message.lease_until < now)
     query = select(Message).where(due | lapsed).order_by(Message.due_at).limit(limit)
     return list(uow.session.scalars(query.with_for_update(skip_locked=True)))
+
+
+def lock_customers(uow: UnitOfWork, customer_ids: Iterable[str]) -> None:
+    """Serialise the decisions about each customer until this transaction ends (PostgreSQL: advisory locks,
+    in a fixed order): two runs at once never both read a customer's history before either sent — the
+    caps would let both go. SQLite has one writer at a time."""
+    if uow.dialect != "postgresql":
+        return
+    keys = {
+        int.from_bytes(
+            hashlib.blake2b(f"engagement:{c}".encode(), digest_size=8).digest(), "big", signed=True
+        )
+        for c in customer_ids
+    }
+    for key in sorted(keys):
+        uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _instances(uow: UnitOfWork, ids: set[str]) -> dict[str, Instance]:
@@ -261,7 +279,7 @@ def _queue_email(
 ) -> bool:
     """Render the e-mail and hand it to the mail queue (False: nothing left to say, skipped)."""
     lang = audience.language_for(instance.facts, customer)
-    ctx = context.message_context(uow, settings, customer, message.purpose, "email", instance.facts)
+    ctx = context.message_context(uow, settings, customer, message.purpose, "email", instance.facts, lang)
     rendered = _rendered(uow, message, lang, ctx, now)
     if rendered is None:
         return False
@@ -330,11 +348,14 @@ def _lease_text(
         tally.skipped += 1
         return
     lang = audience.language_for(instance.facts, customer)
-    ctx = context.message_context(uow, settings, customer, message.purpose, message.channel, instance.facts)
+    ctx = context.message_context(
+        uow, settings, customer, message.purpose, message.channel, instance.facts, lang
+    )
     rendered = _rendered(uow, message, lang, ctx, now)
     if rendered is None:
         tally.skipped += 1
         return
     message.status, message.lease_until, message.updated_at = "sending", now + LEASE, now
+    message.hold_code, message.hold_reason = "", ""  # no longer held: it goes
     message.attempts += 1
     tally.texts.append(textsend.Leased(message.id, message.channel, address, rendered, message.attempts))

@@ -96,6 +96,7 @@ def record(uow: UnitOfWork, settings: Settings, leased: Leased, outcome: Outcome
     message.lease_until, message.updated_at = None, now
     if outcome.status == "sent":
         message.status, message.sent_at, message.reference = "sent", now, outcome.provider_id[:255]
+        message.hold_code, message.hold_reason = "", ""
         uow.record(
             MessageSent(
                 message_id=message.id,
