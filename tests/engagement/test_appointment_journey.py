@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from comptoir.appointments import service as appointments
-from comptoir.appointments.schemas import BookIn, CompleteIn, RescheduleIn, SlotIn
+from comptoir.appointments.schemas import BookIn, CompleteIn, ProductNote, RescheduleIn, SlotIn
+from comptoir.catalog import service as catalog
 from comptoir.core import clock
 from comptoir.core.context import Actor
 from comptoir.core.db import Database
@@ -29,7 +31,10 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.customers.schemas import ConsentIn, CustomerRecord
 from comptoir.engagement import service as engagement
+from comptoir.pricing import service as pricing
+from comptoir.pricing.schemas import PriceIn, PriceListIn, PricesIn
 from tests.appointments.conftest import RIVOLI, Retailer, build
+from tests.catalog.conftest import build_taxonomy, dress
 from tests.engagement.conftest import Inbox, text_of
 
 NOW = datetime(2027, 3, 22, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
@@ -112,6 +117,14 @@ def world(db: Database, journey_settings: Settings, inbox: tuple[Inbox, int]) ->
 
     clock.set_clock(lambda: NOW)
     retailer = build(db)
+    with UnitOfWork(db) as uow:  # the dress the advisor will recommend, at 89,00 €
+        build_taxonomy(uow)
+        catalog.create_product(uow, dress("ROBE-LIN", status="active"))
+        pricing.create_price_list(uow, PriceListIn(code="base", name="Prix de base"))
+        pricing.set_prices(
+            uow, "base", PricesIn(prices=[PriceIn(sku="ROBE-LIN-S-BLEU", amount=Decimal("89.00"))])
+        )
+        uow.commit()
     app = create_app(journey_settings, db=db)
     yield World(db, journey_settings, app, inbox[1], retailer)
     clock.set_clock(None)
@@ -123,14 +136,21 @@ def _ics(message: EmailMessage) -> icalendar.Calendar:
 
 
 @pytest.mark.parametrize(
-    ("lang", "confirmed", "reminder_at", "report_word"),
+    ("lang", "confirmed", "reminder_at", "report_word", "dress_name", "price"),
     [
-        ("fr", "confirmé", "mercredi 24 mars 2027", "Conseil en style"),
-        ("en", "confirmed", "Wednesday 24 March 2027", "Styling advice"),
+        ("fr", "confirmé", "mercredi 24 mars 2027", "Conseil en style", "Robe en lin d'été", "89,00\u00a0€"),
+        ("en", "confirmed", "Wednesday 24 March 2027", "Styling advice", "Summer linen dress", "€89.00"),
     ],
 )
 def test_the_appointment_journey_by_mail_and_sms(
-    world: World, inbox: tuple[Inbox, int], lang: str, confirmed: str, reminder_at: str, report_word: str
+    world: World,
+    inbox: tuple[Inbox, int],
+    lang: str,
+    confirmed: str,
+    reminder_at: str,
+    report_word: str,
+    dress_name: str,
+    price: str,
 ) -> None:
     box, _ = inbox
     # Given Claire, with an opt-in for marketing e-mails, who books a styling session on Wednesday 15:00
@@ -166,9 +186,11 @@ def test_the_appointment_journey_by_mail_and_sms(
     # When the advisor completes the appointment, the report goes an hour later, with one-click fields
     world.at(STARTS + timedelta(minutes=50))
     with UnitOfWork(world.db) as uow:
-        appointments.complete(
-            uow, appointment_id, CompleteIn(notes="Veste bleu marine essayée"), world.settings
+        done = CompleteIn(
+            notes="Veste bleu marine essayée",
+            products=[ProductNote(sku="ROBE-LIN-S-BLEU", kind="recommended", note="Parfaite pour l'été")],
         )
+        appointments.complete(uow, appointment_id, done, world.settings)
         uow.commit()
     world.run()
     assert box.take() == []
@@ -176,6 +198,9 @@ def test_the_appointment_journey_by_mail_and_sms(
     world.run()
     (report,) = box.take()
     assert reminder_at in text_of(report)  # "thank you for your visit on …"
+    # with the dress the advisor recommends, its price and their word on it (never their own notes)
+    assert dress_name in text_of(report) and price in text_of(report)
+    assert "Parfaite pour l'été" in text_of(report) and "Veste bleu marine" not in text_of(report)
     one_click = str(report["List-Unsubscribe"]).strip("<>")
     assert one_click.startswith("https://boutique.example.fr/v1/engagement/unsubscribe?token=")
     assert report["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -24,12 +24,15 @@ def erase_customers(uow: UnitOfWork, settings: Settings, customer_ids: Sequence[
         select(Appointment).where(Appointment.customer_id.in_(list(customer_ids)))
     ).all()
     texts = {t for r in rows for t in (r.customer_note, r.advisor_notes, r.cancel_reason) if t}
+    texts |= {p.get("note", "") for r in rows for p in r.products or [] if p.get("note")}
     now = clock.now()
     for row in rows:
         if row.status in ("held", "booked") and row.starts_at > now:
             claims.release(uow, row)
             row.status, row.cancelled_at = "cancelled", now
         row.customer_note = row.advisor_notes = row.cancel_reason = ""
+        # what was shown stays (which products, for statistics); the advisor's words to the person go
+        row.products = [{**p, "note": ""} for p in row.products or []]
     uow.session.execute(delete(WaitlistEntry).where(WaitlistEntry.customer_id.in_(list(customer_ids))))
     uow.session.flush()
     erasure.redact(uow, settings, ids=[*customer_ids, *(r.id for r in rows)], values=sorted(texts))

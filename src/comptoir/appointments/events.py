@@ -48,7 +48,10 @@ class AppointmentCheckedIn(_AppointmentEvent):
 
 
 class AppointmentCompleted(_AppointmentEvent):
+    """Done; ``products``: what the advisor showed and recommends (``sku``, ``kind``, ``note``)."""
+
     event_type: ClassVar[str] = "appointments.completed"
+    products: list[dict[str, str]] = []
 
 
 class AppointmentNoShow(_AppointmentEvent):

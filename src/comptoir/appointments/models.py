@@ -127,6 +127,8 @@ class Appointment(Versioned, Provenance, Base):
     completed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Shown and recommended products, once done: [{"sku": …, "kind": "shown" | "recommended", "note": …}]
+    products: Mapped[list[Any]] = mapped_column(default=list)
 
     __table_args__ = (
         Index("ix_appointments_appointments_advisor_block", "advisor_id", "block_start"),

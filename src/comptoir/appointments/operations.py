@@ -20,6 +20,7 @@ from comptoir.appointments.schemas import (
     RescheduleIn,
     SlotIn,
 )
+from comptoir.catalog import service as catalog
 from comptoir.core import clock
 from comptoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, not_found
 from comptoir.core.settings import Settings, get_settings
@@ -237,11 +238,16 @@ def complete(
     """Done, with the advisor's notes (what was tried, advised, what to follow up)."""
     settings = settings or get_settings()
     row, service = _transition(uow, appointment_id, "completed")
+    known = catalog.get_variants(uow, [p.sku for p in command.products])
+    for n, product in enumerate(command.products):
+        if product.sku not in known:
+            raise InvalidInput(f"Unknown SKU {product.sku}.", field=f"products/{n}/sku")
     row.status, row.completed_at = "completed", clock.now()
     if command.notes:
         row.advisor_notes = command.notes
+    row.products = [p.model_dump() for p in command.products]
     uow.session.flush()
-    uow.record(event_of(events.AppointmentCompleted, row, service, settings))
+    uow.record(event_of(events.AppointmentCompleted, row, service, settings, products=row.products))
     return reading.outs(uow, [row], settings)[0]
 
 

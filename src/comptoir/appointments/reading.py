@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from comptoir.appointments import invitations
 from comptoir.appointments.models import Advisor, Appointment, Service
-from comptoir.appointments.schemas import Alternative, AppointmentOut
+from comptoir.appointments.schemas import Alternative, AppointmentOut, ProductNote
 from comptoir.core import clock
 from comptoir.core.errors import not_found
 from comptoir.core.settings import Settings, get_settings
@@ -77,6 +77,7 @@ def outs(
                 disrupted_at=row.disrupted_at,
                 disruption=row.disruption,
                 alternatives=[Alternative.model_validate(a) for a in row.alternatives or []],
+                products=[ProductNote.model_validate(p) for p in row.products or []],
                 invitation_url=None
                 if row.status in ("held", "expired")
                 else invitations.url(settings, row.id),

@@ -293,8 +293,22 @@ class CancelIn(Schema):
     reason: Text200 = ""
 
 
+class ProductNote(Schema):
+    """A product the advisor showed the customer or recommends, and their word on it for the customer."""
+
+    sku: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    kind: Literal["shown", "recommended"]
+    note: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
 class CompleteIn(Schema):
-    notes: Annotated[str, StringConstraints(max_length=4000)] = ""
+    notes: Annotated[str, StringConstraints(max_length=4000)] = Field(
+        "", description="The advisor's notes (staff only: never sent to the customer)"
+    )
+    products: Annotated[list[ProductNote], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="Shown and recommended products: the report sent to the customer lists them",
+    )
 
 
 class Alternative(Schema):
@@ -326,6 +340,7 @@ class AppointmentOut(Schema):
     disrupted_at: datetime | None
     disruption: str
     alternatives: list[Alternative]
+    products: list[ProductNote] = Field(default_factory=list, description="Shown and recommended, once done")
     invitation_url: str | None = Field(description="The signed link to the .ics invitation")
     version: int
     created_at: datetime

@@ -19,8 +19,15 @@ from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.schemas import CustomerOut
 from comptoir.engagement import audience
-from comptoir.engagement.rendering import AppointmentFacts, MessageContext, OrderFacts, OrderLine
+from comptoir.engagement.rendering import (
+    AppointmentFacts,
+    MessageContext,
+    OrderFacts,
+    OrderLine,
+    ProductBlock,
+)
 from comptoir.orders import service as orders
+from comptoir.pricing import service as pricing
 from comptoir.stores import service as stores
 
 UNSUBSCRIBE = "engagement-unsubscribe"
@@ -150,6 +157,46 @@ def order_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any], lang
     )
 
 
+def product_blocks(
+    uow: UnitOfWork, settings: Settings, facts: dict[str, Any], customer_id: str, lang: str
+) -> tuple[ProductBlock, ...]:
+    """The products the advisor showed and recommends (the completed appointment's), named in the
+    customer's language with an image licensed for e-mail, at the price the customer pays at that shop
+    now and, when discounted, the Omnibus reference. A product no longer sold or priced is left out."""
+    chosen = [p for p in facts.get("products") or [] if isinstance(p, dict) and isinstance(p.get("sku"), str)]
+    if not chosen:
+        return ()
+    skus = [p["sku"] for p in chosen]
+    variants = catalog.get_variants(uow, skus, lang, channel="email")
+    place_id = facts.get("place_id") if isinstance(facts.get("place_id"), str) else None
+    prices = pricing.shelf_prices(
+        uow,
+        skus,
+        currency=settings.default_currency,
+        channel="web",
+        store_id=place_id,
+        customer_id=customer_id,
+    )
+    blocks = []
+    for product in chosen:
+        variant, price = variants.get(product["sku"]), prices.get(product["sku"])
+        if variant is None or price is None or not variant.sellable:
+            continue
+        blocks.append(
+            ProductBlock(
+                name=variant.name,
+                url=f"{_base(settings)}/shop/p/{variant.product_code}",
+                image_url=_absolute(settings, variant.image_url),
+                price=price.price,
+                currency=price.currency,
+                reference_price=price.reference_price if price.discounted else None,
+                note=str(product.get("note") or ""),
+                kind="shown" if product.get("kind") == "shown" else "recommended",
+            )
+        )
+    return tuple(blocks)
+
+
 def invitation(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> bytes | None:
     """The appointment's iCalendar invitation (REQUEST, or CANCEL once cancelled)."""
     appointment_id = facts.get("appointment_id")
@@ -182,6 +229,7 @@ def message_context(
         preferences_url=f"{_base(settings)}/shop/account",
         appointment=appointment_facts(uow, settings, facts),
         order=order_facts(uow, settings, facts, lang),
+        products=product_blocks(uow, settings, facts, customer.id, lang),
     )
 
 

@@ -112,8 +112,8 @@ def _enters(uow: UnitOfWork, definition: JourneyDefinition, customer_id: str, ev
 
 
 def _facts(event: DomainEvent) -> dict[str, Any]:
-    """What the messages are made of: the event's own fields (the latest event's win)."""
-    return {k: v for k, v in event.data().items() if isinstance(v, str | int | float | bool) or v is None}
+    """What the messages are made of: the event's own fields, JSON-ready (the latest event's win)."""
+    return event.data()
 
 
 def _move_on(uow: UnitOfWork, instance: Instance, event: DomainEvent, settings: Settings) -> None:
