@@ -262,3 +262,44 @@ def test_the_customers_360_shows_their_appointments_and_the_advisors_notes(
     page = text_of(client.get(f"/seller/customers/{customer_id}?lang=fr").text)
     assert "mer. 24 mars 10:15 · Conseil en style · avec Test advisor" in page
     assert "Rendez-vous passés" in page and "Veste en lin, taille 40" in page and "Terminé" in page
+
+
+def test_done_with_the_products_shown_and_recommended(
+    client: TestClient, db: Database, retailer: Retailer
+) -> None:
+    from tests.catalog.conftest import build_taxonomy, dress
+
+    with UnitOfWork(db) as uow:
+        build_taxonomy(uow)
+        from comptoir.catalog import service as catalog
+
+        catalog.create_product(uow, dress("ROBE-LIN", status="active"))
+        uow.commit()
+    appointment_id = booked(db, retailer, marie(db))
+    sign_in_pages(client, db, Role.SELLER, [RIVOLI])
+    client.post(f"/seller/appointments/{appointment_id}/check-in", data={"shop": RIVOLI})
+    # Given the form's two lists, When a reference is not in the catalogue, Then the page says so
+    wrong = client.post(
+        f"/seller/appointments/{appointment_id}/complete",
+        data={"shown": "ROBE-LIN-S-BLEU\nROBE-INCONNUE", "shop": RIVOLI},
+    )
+    assert wrong.status_code == 422
+    assert "pas dans le catalogue" in text_of(wrong.text)
+    assert status(db, appointment_id).status == "checked_in"  # nothing half-written
+    # When the references are right, Then they are kept, each with the advisor's word for the customer
+    done = client.post(
+        f"/seller/appointments/{appointment_id}/complete",
+        data={
+            "notes": "Cliente hésitante sur la taille",
+            "shown": "ROBE-LIN-S-BLEU",
+            "recommended": "ROBE-LIN-M-BLEU : la taille au-dessus, plus fluide",
+            "shop": RIVOLI,
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    out = status(db, appointment_id)
+    assert [(p.sku, p.kind, p.note) for p in out.products] == [
+        ("ROBE-LIN-S-BLEU", "shown", ""),
+        ("ROBE-LIN-M-BLEU", "recommended", "la taille au-dessus, plus fluide"),
+    ]

@@ -69,6 +69,8 @@ def refusal(request: Request, exc: Problem) -> str:
         return _(SLUG_MESSAGES[exc.slug])
     if field in FIELD_MESSAGES:
         return _(FIELD_MESSAGES[field])
+    if field.startswith("products."):
+        return _("A product reference is not in the catalogue: check the products you entered.")
     return problem_message(request, exc)
 
 

@@ -121,23 +121,35 @@ def check_in(
     )
 
 
+def _products(text: str, kind: str) -> list[dict[str, str]]:
+    """A textarea's products: one reference per line, then after a colon the advisor's word for the
+    customer (``ROBE-LIN-S-BLEU: parfaite pour l'été``)."""
+    out = []
+    for line in text.splitlines():
+        sku, _, note = line.partition(":")
+        if sku.strip():
+            out.append({"sku": sku.strip(), "kind": kind, "note": note.strip()})
+    return out
+
+
 @router.post("/{appointment_id}/complete")
 def complete(
     request: Request,
     appointment_id: str,
     ctx: Writer,
     notes: Annotated[str, Form(max_length=4000)] = "",
+    shown: Annotated[str, Form(max_length=4000)] = "",
+    recommended: Annotated[str, Form(max_length=4000)] = "",
     shop: Field = "",
     day: Field = "",
     who: Field = "",
 ) -> Response:
-    return _step(
-        request,
-        ctx,
-        appointment_id,
-        {"shop": shop, "day": day, "who": who},
-        lambda uow: appointments.complete(uow, appointment_id, CompleteIn(notes=notes.strip()), ctx.settings),
-    )
+    def act(uow: Any) -> None:
+        products = [*_products(shown, "shown"), *_products(recommended, "recommended")]
+        command = CompleteIn.model_validate({"notes": notes.strip(), "products": products})
+        appointments.complete(uow, appointment_id, command, ctx.settings)
+
+    return _step(request, ctx, appointment_id, {"shop": shop, "day": day, "who": who}, act)
 
 
 @router.post("/{appointment_id}/no-show")
