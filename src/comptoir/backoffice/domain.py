@@ -12,6 +12,7 @@ DOMAIN = Domain(
         "comptoir.backoffice.promotions:router",
         "comptoir.backoffice.order_pages:router",
         "comptoir.backoffice.appointments:router",
+        "comptoir.backoffice.messages:router",
     ),
     pages="comptoir.backoffice.pages:PAGES",
 )
