@@ -1,7 +1,7 @@
 """The messages customers receive (``/back-office/messages``): the journeys in force — what starts
 each, its steps (the message, the channels, when it goes) and what ends it — the pressure rules, and
 each message previewed for a sample customer in French or English (``/back-office/messages/{template}``).
-The back office and administrators read them; journeys and rules are edited through the API."""
+Shop managers read them too (as the API lets them); journeys and rules are edited through the API."""
 
 from typing import Annotated, Literal
 
@@ -17,7 +17,7 @@ from comptoir.engagement import service as engagement
 from comptoir.engagement.schemas import Step
 
 router = APIRouter(prefix="/back-office/messages", include_in_schema=False)
-Reader = Annotated[RequestContext, staff("engagement", retailer_wide=True)]
+Reader = Annotated[RequestContext, staff("engagement")]
 EVENTS = {
     "appointments.booked": N_("an appointment is booked"),
     "appointments.rescheduled": N_("the appointment moves"),
