@@ -44,17 +44,17 @@ def test_the_journeys_their_steps_and_the_rules(
     assert page.status_code == 200, page.text
     text = text_of(page.text)
     assert journey in text and reminder in text and rule in text
-    assert 'href="/back-office/messages/appointment_confirmation?lang=en"' in page.text
+    assert 'href="/back-office/messages/appointment_confirmation?language=en"' in page.text
     assert 'href="/back-office/messages"' in page.text  # in the back office's navigation
 
 
 def test_a_message_previewed_for_a_sample_customer(client: TestClient, db: Database) -> None:
     sign_in_pages(client, db, Role.BACK_OFFICE, [])
-    french = client.get("/back-office/messages/order_ready_for_pickup?lang=fr")
+    french = client.get("/back-office/messages/order_ready_for_pickup?language=fr")
     assert french.status_code == 200
     assert "srcdoc=" in french.text and "sandbox" in french.text  # the e-mail, scripts off
     assert "CMD-2027-000123" in text_of(french.text)
-    english = client.get("/back-office/messages/order_ready_for_pickup?lang=en")
+    english = client.get("/back-office/messages/order_ready_for_pickup?language=en")
     assert "ready" in text_of(english.text).lower()
     assert client.get("/back-office/messages/no_such_message").status_code == 404
 

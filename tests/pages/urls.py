@@ -48,8 +48,8 @@ EXAMPLES: dict[str, list[str]] = {
         "/back-office?days=7",
         "/back-office/catalogue?q=bol",
         "/back-office/appointments?place=st_paris_rivoli",
-        "/back-office/messages/appointment_confirmation?lang=fr",
-        "/back-office/messages/order_ready_for_pickup?lang=en",
+        "/back-office/messages/appointment_confirmation?language=fr",
+        "/back-office/messages/order_ready_for_pickup?language=en",
     ],
     "pages": ["/pages/orders/picking?place_id=st_paris_rivoli"],
 }

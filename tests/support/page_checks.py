@@ -99,12 +99,16 @@ _VISIBLE_STRINGS_JS = """() => {
     const s = getComputedStyle(el);
     return s.visibility !== 'hidden' && s.display !== 'none' && el.getClientRects().length > 0;
   };
+  // Text marked as another language than the page's (lang="en" on a French page: a message previewed in
+  // English) is that language on purpose.
+  const pageLang = (document.documentElement.lang || '').slice(0, 2);
+  const foreign = el => { const l = el.closest('[lang]'); return l && (l.lang || '').slice(0, 2) !== pageLang; };
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   let node;
   while ((node = walker.nextNode())) {
     const el = node.parentElement;
     const text = node.nodeValue.replace(/\\s+/g, ' ').trim();
-    if (text && el && !skip.has(el.tagName) && shown(el)) out.add(text);
+    if (text && el && !skip.has(el.tagName) && shown(el) && !foreign(el)) out.add(text);
   }
   for (const el of document.body.querySelectorAll('[placeholder],[title],[aria-label],[alt],input[value]')) {
     for (const name of ['placeholder', 'title', 'aria-label', 'alt']) {

@@ -106,11 +106,16 @@ def journeys(request: Request, ctx: Reader) -> HTMLResponse:
 
 @router.get("/{template}", response_class=HTMLResponse)
 def preview(
-    request: Request, template: str, ctx: Reader, lang: Annotated[Literal["fr", "en"] | None, Query()] = None
+    request: Request,
+    template: str,
+    ctx: Reader,
+    language: Annotated[
+        Literal["fr", "en"] | None, Query(description="The message's (the page's by default)")
+    ] = None,
 ) -> HTMLResponse:
     if template not in engagement.TEMPLATES:
         raise NotFound(f"Message {template} does not exist.")
-    shown = lang or page_language(request)
+    shown = language or page_language(request)
     rendered = engagement.preview(template, shown)
     return render(
         request,
