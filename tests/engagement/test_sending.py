@@ -368,6 +368,24 @@ def test_an_event_delivered_twice_schedules_each_message_once(shop: Shop) -> Non
     assert shop.count(Message, Message.customer_id == ines, Message.step.in_(["report", "follow_up"])) == 2
 
 
+def test_an_event_about_a_person_erased_since_starts_no_journey(shop: Shop) -> None:
+    # Given Noé's booking, whose event is still waiting when Noé is erased
+    noe = shop.person("Noé", "noe@example.fr", "+33611112222", "email")
+    shop.book_at(noe, STARTS)
+    event = shop.event("appointments.booked")
+    with UnitOfWork(shop.db) as uow:
+        customers.erase(uow, noe, shop.settings)
+        uow.commit()
+    shop.dispatcher.drain()
+    # When the journeys' handler follows the booking after the erasure
+    with UnitOfWork(shop.db) as uow:
+        engine.react(uow, event, shop.settings)
+        uow.commit()
+    # Then no journey starts: nothing of the person is kept, nothing will be sent
+    assert shop.count(Instance, Instance.customer_id == noe) == 0
+    assert shop.count(Message, Message.customer_id == noe) == 0
+
+
 # -- bounces ----------------------------------------------------------------------------------------------
 
 

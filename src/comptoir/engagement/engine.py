@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from comptoir.core import clock
+from comptoir.core.errors import NotFound
 from comptoir.core.events import DomainEvent
 from comptoir.core.ids import new_id
 from comptoir.core.settings import Settings
@@ -65,7 +66,13 @@ def _start(
     event: DomainEvent,
     settings: Settings,
 ) -> None:
-    customer_id = customers.resolve_id(uow, customer_id)
+    try:
+        person = customers.get_customer(uow, customer_id)
+    except NotFound:
+        return  # a customer no record knows
+    if person.status != "active":
+        return  # erased since the event: nothing is kept, nothing will be sent
+    customer_id = person.id  # the survivor, when merged away
     exists = uow.session.scalar(
         select(Instance.id).where(
             Instance.journey_code == definition.code,
