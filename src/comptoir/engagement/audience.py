@@ -20,22 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from comptoir.core.i18n import language_of
 from comptoir.core.settings import Settings
 from comptoir.customers.schemas import CustomerOut
+from comptoir.stores import service as stores
 
 _CONSENT_PURPOSES = {"marketing": "marketing", "survey": "satisfaction-surveys"}
-# Postcode prefixes of the overseas departments (and collectivities using French postcodes).
-_OVERSEAS = {
-    "971": "America/Guadeloupe",
-    "972": "America/Martinique",
-    "973": "America/Cayenne",
-    "974": "Indian/Reunion",
-    "975": "America/Miquelon",
-    "976": "Indian/Mayotte",
-    "977": "America/St_Barthelemy",
-    "978": "America/Marigot",
-    "986": "Pacific/Wallis",
-    "987": "Pacific/Tahiti",
-    "988": "Pacific/Noumea",
-}
 
 
 def consent_purpose(purpose: str) -> str:
@@ -63,7 +50,7 @@ def timezone_of(
     retailer's."""
     found = _zone(facts.get("timezone"))
     if found is None and customer is not None and customer.address and customer.address.postcode:
-        found = _zone(_OVERSEAS.get(customer.address.postcode[:3]))
+        found = _zone(stores.overseas_timezone(customer.address.postcode))
     return found or _zone(settings.timezone) or ZoneInfo("Europe/Paris")
 
 

@@ -29,6 +29,7 @@ from comptoir.engagement.rendering import (
 from comptoir.orders import service as orders
 from comptoir.pricing import service as pricing
 from comptoir.stores import service as stores
+from comptoir.stores.schemas import PlaceOut
 
 UNSUBSCRIBE = "engagement-unsubscribe"
 
@@ -69,6 +70,12 @@ def one_click_url(settings: Settings, customer_id: str, purpose: str, channel: s
     return f"{_base(settings)}/v1/engagement/unsubscribe?token={token}"
 
 
+def _one_line(place: PlaceOut) -> str:
+    """A shop's address on one line: its street lines, then postcode and town."""
+    lines = [*place.address.lines, f"{place.address.postal_code} {place.address.locality}".strip()]
+    return ", ".join(line for line in lines if line)
+
+
 def appointment_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> AppointmentFacts | None:
     """The appointment the journey follows, as it is now (``None`` when it is gone)."""
     appointment_id = facts.get("appointment_id")
@@ -79,13 +86,10 @@ def appointment_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]
         place = stores.get_place(uow, found.place_id)
     except NotFound:
         return None
-    address = ", ".join(
-        [*place.address.lines, f"{place.address.postal_code} {place.address.locality}".strip()]
-    )
     return AppointmentFacts(
         service_name=found.service_name,
         place_name=place.name,
-        place_address=address.strip(", "),
+        place_address=_one_line(place),
         starts_at=found.starts_at,
         ends_at=found.ends_at,
         timezone=found.timezone,
@@ -109,10 +113,7 @@ def _pickup(uow: UnitOfWork, place_id: str | None) -> tuple[str, str, str | None
         place = stores.get_place(uow, place_id)
     except NotFound:
         return "", "", None
-    address = ", ".join(
-        [*place.address.lines, f"{place.address.postal_code} {place.address.locality}".strip()]
-    )
-    return place.name, address.strip(", "), place.timezone
+    return place.name, _one_line(place), place.timezone
 
 
 def order_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any], lang: str) -> OrderFacts | None:
@@ -205,8 +206,7 @@ def invitation(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> by
     try:
         found = appointments.get_appointment(uow, appointment_id, settings)
         place = stores.get_place(uow, found.place_id)
-        address = ", ".join([*place.address.lines, f"{place.address.postal_code} {place.address.locality}"])
-        return appointments.invitation(uow, appointment_id, settings, place.name, address)
+        return appointments.invitation(uow, appointment_id, settings, place.name, _one_line(place))
     except NotFound:
         return None
 

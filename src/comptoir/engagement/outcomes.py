@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from comptoir.core import clock, outbound
 from comptoir.core.uow import UnitOfWork
-from comptoir.engagement.events import MailAccepted, MailGivenUp, MessageSent
+from comptoir.engagement import textsend
+from comptoir.engagement.events import MailAccepted, MailGivenUp
 from comptoir.engagement.models import Message, Suppression
 from comptoir.engagement.sending import log
 
@@ -24,17 +25,7 @@ def mail_accepted(uow: UnitOfWork, event: MailAccepted) -> None:
     now = clock.now()
     message.status, message.sent_at, message.updated_at = "sent", event.occurred_at, now
     log(uow, message.id, "sent", "accepted by the mail server", now)
-    uow.record(
-        MessageSent(
-            message_id=message.id,
-            journey_code=message.journey_code,
-            step=message.step,
-            channel=message.channel,
-            customer_id=message.customer_id,
-            purpose=message.purpose,
-            reference=message.reference,
-        )
-    )
+    uow.record(textsend.sent_event(message))
 
 
 def mail_given_up(uow: UnitOfWork, event: MailGivenUp) -> None:

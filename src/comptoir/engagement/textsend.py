@@ -57,6 +57,19 @@ class Outcome:
         return self.status != "retry"
 
 
+def sent_event(message: Message) -> MessageSent:
+    """The fact that a message went (the gateway or the mail server took it)."""
+    return MessageSent(
+        message_id=message.id,
+        journey_code=message.journey_code,
+        step=message.step,
+        channel=message.channel,
+        customer_id=message.customer_id,
+        purpose=message.purpose,
+        reference=message.reference,
+    )
+
+
 def send(settings: Settings, leased: Leased) -> Outcome:
     """Hand one message to its gateway (no transaction is open)."""
     try:
@@ -97,17 +110,7 @@ def record(uow: UnitOfWork, settings: Settings, leased: Leased, outcome: Outcome
     if outcome.status == "sent":
         message.status, message.sent_at, message.reference = "sent", now, outcome.provider_id[:255]
         message.hold_code, message.hold_reason = "", ""
-        uow.record(
-            MessageSent(
-                message_id=message.id,
-                journey_code=message.journey_code,
-                step=message.step,
-                channel=message.channel,
-                customer_id=message.customer_id,
-                purpose=message.purpose,
-                reference=message.reference,
-            )
-        )
+        uow.record(sent_event(message))
     elif outcome.status == "retry" and leased.attempt < MAX_ATTEMPTS:
         wait = outcome.retry_after or backoff_seconds(leased.attempt, 60.0, 3600.0)
         message.status, message.due_at = "scheduled", now + timedelta(seconds=wait)

@@ -431,10 +431,15 @@ OVERSEAS_TIMEZONES = {
 }
 
 
+def overseas_timezone(postcode: str) -> str | None:
+    """The IANA zone of an overseas French postcode (``974…`` → ``Indian/Reunion``), else ``None``."""
+    return OVERSEAS_TIMEZONES.get(postcode[:3])
+
+
 def default_timezone(country_code: str, postcode: str, fallback: str) -> str:
     """The IANA zone of a French address from its postcode (overseas departments have their own)."""
     if country_code == "FR" and len(postcode) == 5 and postcode.isdigit():
-        return OVERSEAS_TIMEZONES.get(postcode[:3], "Europe/Paris")
+        return overseas_timezone(postcode) or "Europe/Paris"
     return fallback
 
 

@@ -37,6 +37,7 @@ from comptoir.stores.changes import (
 from comptoir.stores.nearby import geocode_postcode, nearest, nearest_places
 from comptoir.stores.opening import open_windows, opening, opening_from_snapshot, opening_status, week
 from comptoir.stores.places import all_places, get_place, get_places, list_places, snapshot, to_out
+from comptoir.stores.policies import overseas_timezone
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -57,6 +58,7 @@ __all__ = [
     "opening",
     "opening_from_snapshot",
     "opening_status",
+    "overseas_timezone",
     "set_hours",
     "set_special_days",
     "set_status",
