@@ -18,8 +18,10 @@ from comptoir.core.errors import NotFound
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.schemas import CustomerOut
-from comptoir.engagement import audience
+from comptoir.engagement import audience, facts_carts, facts_customers, facts_surveys
+from comptoir.engagement.mail_types import PRODUCT_KINDS, Loader
 from comptoir.engagement.rendering import (
+    FAMILIES,
     AppointmentFacts,
     MessageContext,
     OrderFacts,
@@ -192,7 +194,7 @@ def product_blocks(
                 currency=price.currency,
                 reference_price=price.reference_price if price.discounted else None,
                 note=str(product.get("note") or ""),
-                kind="shown" if product.get("kind") == "shown" else "recommended",
+                kind=product["kind"] if product.get("kind") in PRODUCT_KINDS else "recommended",
             )
         )
     return tuple(blocks)
@@ -211,16 +213,35 @@ def invitation(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> by
         return None
 
 
+# What loads each template family's facts (see :class:`~.mail_types.Family`), by the family's key.
+LOADERS: dict[str, Loader] = facts_surveys.LOADERS | facts_customers.LOADERS | facts_carts.LOADERS
+
+
 def message_context(
     uow: UnitOfWork,
     settings: Settings,
     customer: CustomerOut,
+    template: str,
     purpose: str,
     channel: str,
     facts: dict[str, Any],
     lang: str,
 ) -> MessageContext:
     transactional = not audience.needs_consent(purpose)
+    family = FAMILIES.get(template)
+    if family is not None:
+        loaded = LOADERS[family.key](uow, settings, customer, facts, lang)
+        return MessageContext(
+            brand=parseaddr(settings.mail_from)[0] or "Comptoir",
+            first_name=customer.given_name,
+            purpose=purpose,
+            unsubscribe_url=None
+            if transactional
+            else unsubscribe_url(settings, customer.id, purpose, channel),
+            preferences_url=f"{_base(settings)}/shop/account",
+            products=product_blocks(uow, settings, facts, customer.id, lang),
+            extra={} if loaded is None else {family.key: loaded},
+        )
     return MessageContext(
         brand=parseaddr(settings.mail_from)[0] or "Comptoir",  # the sender's name: the retailer's
         first_name=customer.given_name,

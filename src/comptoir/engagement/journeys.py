@@ -18,28 +18,30 @@ from comptoir.core import clock
 from comptoir.core.errors import InvalidInput, not_found
 from comptoir.core.events import DomainEvent
 from comptoir.core.uow import UnitOfWork
+from comptoir.engagement import journeys_carts, journeys_customers, journeys_surveys
 from comptoir.engagement.models import Journey, JourneyVersion
 from comptoir.engagement.schemas import Entry, JourneyDefinition, JourneyOut, Localised, Step, Timing
 from comptoir.orders import events as order_events
 
-EVENTS: dict[str, type[DomainEvent]] = {
-    cls.event_type: cls
-    for cls in (
-        appointment_events.AppointmentBooked,
-        appointment_events.AppointmentRescheduled,
-        appointment_events.AppointmentCancelled,
-        appointment_events.AppointmentCompleted,
-        appointment_events.AppointmentNoShow,
-        appointment_events.AppointmentCheckedIn,
-        order_events.OrderPlaced,
-        order_events.OrderCancelled,
-        order_events.FulfilmentReadyForPickup,
-        order_events.FulfilmentCollected,
-        order_events.FulfilmentShipped,
-        order_events.FulfilmentDelivered,
-        order_events.PickupExpired,
-    )
-}
+_FOLLOWED: tuple[type[DomainEvent], ...] = (
+    appointment_events.AppointmentBooked,
+    appointment_events.AppointmentRescheduled,
+    appointment_events.AppointmentCancelled,
+    appointment_events.AppointmentCompleted,
+    appointment_events.AppointmentNoShow,
+    appointment_events.AppointmentCheckedIn,
+    order_events.OrderPlaced,
+    order_events.OrderCancelled,
+    order_events.FulfilmentReadyForPickup,
+    order_events.FulfilmentCollected,
+    order_events.FulfilmentShipped,
+    order_events.FulfilmentDelivered,
+    order_events.PickupExpired,
+    *journeys_surveys.EVENT_CLASSES,
+    *journeys_customers.EVENT_CLASSES,
+    *journeys_carts.EVENT_CLASSES,
+)
+EVENTS: dict[str, type[DomainEvent]] = {cls.event_type: cls for cls in _FOLLOWED}
 
 APPOINTMENT = JourneyDefinition(
     code="appointment",
@@ -128,7 +130,16 @@ ORDER = JourneyDefinition(
     exit_on=["orders.order_cancelled", "orders.fulfilment_collected"],
 )
 
-BUILT_IN: dict[str, JourneyDefinition] = {j.code: j for j in (APPOINTMENT, ORDER)}
+BUILT_IN: dict[str, JourneyDefinition] = {
+    j.code: j
+    for j in (
+        APPOINTMENT,
+        ORDER,
+        *journeys_surveys.DEFINITIONS,
+        *journeys_customers.DEFINITIONS,
+        *journeys_carts.DEFINITIONS,
+    )
+}
 
 
 def check_events(definition: JourneyDefinition) -> None:

@@ -19,20 +19,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import css_inline
 from babel.dates import format_date, format_time
-from babel.numbers import format_percent
 from babel.support import NullTranslations
 
-from comptoir.core.i18n import babel_locale, format_money, language_of, translations
+from comptoir.core.i18n import babel_locale, language_of, translations
 from comptoir.core.messaging import GSM7_BASIC, GSM7_EXTENSION
 from comptoir.core.web import Pages
+from comptoir.engagement import mail_carts, mail_customers, mail_surveys
+from comptoir.engagement.mail_types import DAY, PRODUCT_KINDS, TRANSACTIONAL, Copy, Family, offer
+from comptoir.engagement.mail_types import AppointmentFacts as AppointmentFacts  # re-exported
+from comptoir.engagement.mail_types import MessageContext as MessageContext
+from comptoir.engagement.mail_types import ProductBlock as ProductBlock
+from comptoir.engagement.mail_types import Rendered as Rendered
 from comptoir.engagement.rendering_orders import ORDER_TEMPLATES, check_order, order_values, sample_order
 from comptoir.engagement.rendering_orders import OrderFacts as OrderFacts  # re-exported for the sender
 from comptoir.engagement.rendering_orders import OrderLine as OrderLine
@@ -43,11 +47,10 @@ APPOINTMENT_TEMPLATES: tuple[str, ...] = (
     "appointment_report",
     "appointment_follow_up",
 )
-TEMPLATES: tuple[str, ...] = APPOINTMENT_TEMPLATES + ORDER_TEMPLATES  # commercial: the report and follow-up
-TRANSACTIONAL = "transactional"
-PRODUCT_KINDS = ("shown", "recommended", "new")
-
-_DAY = "EEEE d MMMM y"  # « mardi 9 mars 2027 », "Tuesday 9 March 2027" (CLDR's full date, without en's comma)
+# The template families of other modules (see :class:`~.mail_types.Family`), by template.
+_FAMILY_LIST: tuple[Family, ...] = mail_surveys.FAMILIES + mail_customers.FAMILIES + mail_carts.FAMILIES
+FAMILIES: dict[str, Family] = {template: f for f in _FAMILY_LIST for template in f.templates}
+TEMPLATES: tuple[str, ...] = APPOINTMENT_TEMPLATES + ORDER_TEMPLATES + tuple(FAMILIES)
 _PACKAGE = __package__ or "comptoir.engagement"
 _pages = Pages(_PACKAGE)
 _inliner = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
@@ -57,82 +60,11 @@ _SMS_PLAIN = str.maketrans(
 )
 
 
-@dataclass(frozen=True)
-class ProductBlock:
-    name: str
-    url: str  # absolute link to the product page
-    image_url: str | None  # an image allowed for e-mail (the caller checks the rights), absolute
-    price: Decimal  # what the customer pays now
-    currency: str  # ISO 4217
-    reference_price: Decimal | None = None  # the Omnibus reference (lowest price of the last 30 days)
-    note: str = ""  # e.g. the advisor's word on it
-    kind: str = "recommended"  # "shown" (the advisor showed it) | "recommended" | "new"
-
-    def __post_init__(self) -> None:
-        if self.kind not in PRODUCT_KINDS:
-            raise ValueError(f"a product block's kind is shown, recommended or new, not {self.kind!r}")
-        if not re.fullmatch(r"[A-Z]{3}", self.currency):
-            raise ValueError(f"{self.currency!r} is not an ISO 4217 currency code")
-
-
-@dataclass(frozen=True)
-class AppointmentFacts:
-    service_name: str
-    place_name: str
-    place_address: str  # one line, may be ""
-    starts_at: datetime  # aware, UTC
-    ends_at: datetime
-    timezone: str  # the place's IANA zone: times are shown in it
-    advisor_name: str  # may be ""
-    invitation_url: str  # the signed .ics link
-    manage_url: str  # where the customer moves or cancels it
-
-    def __post_init__(self) -> None:
-        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
-            raise ValueError("an appointment's times must be aware datetimes")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{self.timezone!r} is not an IANA time zone") from None
-
-
-@dataclass(frozen=True)
-class MessageContext:
-    brand: str  # the retailer's name
-    first_name: str | None
-    purpose: str  # "transactional" | "marketing" | "survey"
-    unsubscribe_url: str | None  # set for every non-transactional message (shown in the footer)
-    preferences_url: str  # the customer's preference page
-    appointment: AppointmentFacts | None = None
-    products: tuple[ProductBlock, ...] = ()
-    advisor_message: str = ""  # the advisor's note for the customer (report)
-    order: OrderFacts | None = None  # for the order messages
-
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    html: str  # the full HTML document, CSS inlined
-    text: str  # plain-text alternative
-    sms: str  # a short text for SMS, GSM-7 where possible, with the opt-out mention when commercial
-    push_title: str
-    push_body: str
-
-
 class UnknownTemplate(KeyError, ValueError):
     """No message template has this name (a ``KeyError`` and a ``ValueError``, for either kind of caller)."""
 
     def __str__(self) -> str:
         return f"unknown message template {self.args[0]!r}: one of {', '.join(TEMPLATES)}"
-
-
-@dataclass(frozen=True)
-class _Copy:
-    subject: str
-    preheader: str
-    sms: str
-    push_title: str
-    push_body: str
 
 
 # -- rendering ---------------------------------------------------------------------------------------------
@@ -149,7 +81,10 @@ def render(template: str, lang: str, context: MessageContext) -> Rendered:
     lang = language_of(lang)
     t = translations(_PACKAGE, lang)
     values = _values(t, context, lang)
-    copy = _COPIES[template](t, values)
+    family = FAMILIES.get(template)
+    if family is not None:
+        values[family.key] = family.values(t, context.extra[family.key], lang)
+    copy = (family.copies if family else _COPIES)[template](t, values)
     values |= {"subject": copy.subject, "preheader": copy.preheader}
     html = _pages.render(f"engagement/mail/{template}.html", lang=lang, **values)
     text = _pages.render(f"engagement/mail/{template}.txt", lang=lang, **values)
@@ -166,7 +101,10 @@ def render(template: str, lang: str, context: MessageContext) -> Rendered:
 
 
 def _check(template: str, context: MessageContext) -> None:
-    if template in ORDER_TEMPLATES:
+    family = FAMILIES.get(template)
+    if family is not None:
+        family.check(template, context.extra.get(family.key))
+    elif template in ORDER_TEMPLATES:
         check_order(template, context.order)
     elif context.appointment is None:
         raise ValueError("the appointment messages need the appointment's facts")
@@ -176,6 +114,7 @@ def _check(template: str, context: MessageContext) -> None:
     links = [context.preferences_url, context.unsubscribe_url]
     links += [a.invitation_url, a.manage_url] if a else []
     links += order.links if order else []
+    links += family.links(context.extra.get(family.key)) if family else []
     for product in context.products:
         links += [product.url, product.image_url]
     for link in links:
@@ -199,7 +138,7 @@ def _values(t: NullTranslations, context: MessageContext, lang: str) -> dict[str
         "order": order_values(t, order, lang) if order else None,
         "advisor_message": [line.strip() for line in context.advisor_message.splitlines() if line.strip()],
         "products": {
-            kind: [_offer(p, lang) for p in context.products if p.kind == kind] for kind in PRODUCT_KINDS
+            kind: [offer(p, lang) for p in context.products if p.kind == kind] for kind in PRODUCT_KINDS
         },
     }
 
@@ -207,7 +146,7 @@ def _values(t: NullTranslations, context: MessageContext, lang: str) -> dict[str
 def _appointment(t: NullTranslations, a: AppointmentFacts, lang: str) -> dict[str, str]:
     local = a.starts_at.astimezone(ZoneInfo(a.timezone))
     locale = babel_locale(lang)
-    day = str(format_date(local.date(), _DAY, locale=locale))
+    day = str(format_date(local.date(), DAY, locale=locale))
     at = str(format_time(local, "short", locale=locale))
     return {
         "service": a.service_name,
@@ -220,26 +159,6 @@ def _appointment(t: NullTranslations, a: AppointmentFacts, lang: str) -> dict[st
         "advisor": a.advisor_name.strip(),
         "invitation_url": a.invitation_url,
         "manage_url": a.manage_url,
-    }
-
-
-def _offer(product: ProductBlock, lang: str) -> dict[str, Any]:
-    """A product block's texts: its price and, when discounted, the reference price and the discount."""
-    reference = discount = ""
-    if product.reference_price is not None and product.reference_price > product.price:
-        reference = format_money(product.reference_price, product.currency, lang)
-        rate = (product.reference_price - product.price) / product.reference_price
-        percent = (rate * 100).quantize(Decimal(1), rounding=ROUND_DOWN)
-        if percent > 0:
-            discount = str(format_percent(-percent / 100, locale=babel_locale(lang)))
-    return {
-        "name": product.name,
-        "url": product.url,
-        "image_url": product.image_url,
-        "note": product.note.strip(),
-        "price": format_money(product.price, product.currency, lang),
-        "reference": reference,
-        "discount": discount,
     }
 
 
@@ -272,12 +191,12 @@ def _summary(t: NullTranslations, v: dict[str, Any]) -> str:
     }
 
 
-def _confirmation(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _confirmation(t: NullTranslations, v: dict[str, Any]) -> Copy:
     a = v["appointment"]
     sms = t.gettext(
         "%(brand)s: your appointment on %(when)s is confirmed, %(place)s. Move or cancel: %(url)s"
     )
-    return _Copy(
+    return Copy(
         subject=t.gettext("Your appointment on %(date)s is confirmed") % {"date": a["day"]},
         preheader=t.gettext("We look forward to seeing you on %(when)s.") % {"when": a["starts"]},
         sms=sms % {"brand": v["brand"], "when": a["starts"], "place": a["place"], "url": a["manage_url"]},
@@ -286,12 +205,12 @@ def _confirmation(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
-def _reminder(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _reminder(t: NullTranslations, v: dict[str, Any]) -> Copy:
     a = v["appointment"]
     sms = t.gettext(
         "%(brand)s: a reminder of your appointment on %(when)s, %(place)s. Move or cancel: %(url)s"
     )
-    return _Copy(
+    return Copy(
         subject=t.gettext("Reminder: your appointment on %(when)s") % {"when": a["starts"]},
         preheader=_summary(t, v),
         sms=sms % {"brand": v["brand"], "when": a["starts"], "place": a["place"], "url": a["manage_url"]},
@@ -300,7 +219,7 @@ def _reminder(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
-def _report(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _report(t: NullTranslations, v: dict[str, Any]) -> Copy:
     advisor, products = v["appointment"]["advisor"], v["products"]
     lead = (products["recommended"] or products["shown"] or [None])[0]
     if lead is None:
@@ -322,7 +241,7 @@ def _report(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     else:
         subject = t.gettext("Your personal selection")
         body = t.gettext("The products from your visit, all in one place.")
-    return _Copy(
+    return Copy(
         subject=subject,
         preheader=t.gettext("Thank you for your visit: here are the products we talked about."),
         sms=sms,
@@ -331,7 +250,7 @@ def _report(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
-def _follow_up(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _follow_up(t: NullTranslations, v: dict[str, Any]) -> Copy:
     name = v["first_name"]
     subject = (
         t.gettext("%(name)s, how is everything going?") % {"name": name}
@@ -341,7 +260,7 @@ def _follow_up(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     sms = t.gettext(
         "%(brand)s: a month after your visit, how is everything going? See our new arrivals and book again: %(url)s"
     )
-    return _Copy(
+    return Copy(
         subject=subject,
         preheader=t.gettext("A month after your visit, discover our new arrivals."),
         sms=sms % {"brand": v["brand"], "url": v["appointment"]["manage_url"]},
@@ -350,10 +269,10 @@ def _follow_up(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
-def _order_confirmation(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _order_confirmation(t: NullTranslations, v: dict[str, Any]) -> Copy:
     o = v["order"]
     sms = t.gettext("%(brand)s: thank you for your order %(number)s (%(total)s)! %(next)s Track it: %(url)s")
-    return _Copy(
+    return Copy(
         subject=t.gettext("Thank you for your order %(number)s") % o,
         preheader=o["next_step"],
         sms=sms % ({"brand": v["brand"], "next": o["next_step"]} | o),
@@ -368,7 +287,7 @@ def _collect(t: NullTranslations, o: dict[str, Any]) -> str:
     return t.gettext("Collect it at %(place_name)s.") % o
 
 
-def _ready(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _ready(t: NullTranslations, v: dict[str, Any]) -> Copy:
     o = v["order"]
     if o["deadline"]:
         sms = t.gettext("%(brand)s: your order %(number)s is ready at %(place)s. Collect it by %(deadline)s.")
@@ -376,7 +295,7 @@ def _ready(t: NullTranslations, v: dict[str, Any]) -> _Copy:
         sms = t.gettext("%(brand)s: your order %(number)s is ready at %(place)s.")
     if o["pay_at_pickup"]:
         sms += " " + t.gettext("To pay at the shop: %(total)s.")
-    return _Copy(
+    return Copy(
         subject=t.gettext("Your order %(number)s is ready") % o,
         preheader=_collect(t, o),
         sms=sms % ({"brand": v["brand"]} | o),
@@ -385,7 +304,7 @@ def _ready(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
-def _pickup_reminder(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _pickup_reminder(t: NullTranslations, v: dict[str, Any]) -> Copy:
     o = v["order"]
     if o["deadline"]:
         sms = t.gettext(
@@ -393,7 +312,7 @@ def _pickup_reminder(t: NullTranslations, v: dict[str, Any]) -> _Copy:
         )
     else:
         sms = t.gettext("%(brand)s: your order %(number)s is still waiting for you at %(place_name)s.")
-    return _Copy(
+    return Copy(
         subject=t.gettext("Reminder: your order %(number)s is waiting for you") % o,
         preheader=_collect(t, o),
         sms=sms % ({"brand": v["brand"]} | o),
@@ -402,13 +321,13 @@ def _pickup_reminder(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
-def _not_collected(t: NullTranslations, v: dict[str, Any]) -> _Copy:
+def _not_collected(t: NullTranslations, v: dict[str, Any]) -> Copy:
     o = v["order"]
     sms = t.gettext(
         "%(brand)s: your order %(number)s was not collected in time and its items are back on the shelves. "
         "Order again: %(url)s"
     )
-    return _Copy(
+    return Copy(
         subject=t.gettext("Your order %(number)s was not collected") % o,
         preheader=t.gettext("Its items are back on the shelves. You can order them again online."),
         sms=sms % ({"brand": v["brand"]} | o),
@@ -417,7 +336,7 @@ def _not_collected(t: NullTranslations, v: dict[str, Any]) -> _Copy:
     )
 
 
-_COPIES: dict[str, Callable[[NullTranslations, dict[str, Any]], _Copy]] = {
+_COPIES: dict[str, Callable[[NullTranslations, dict[str, Any]], Copy]] = {
     "appointment_confirmation": _confirmation,
     "appointment_reminder": _reminder,
     "appointment_report": _report,
@@ -441,6 +360,8 @@ def sample_context(template: str, lang: str) -> MessageContext:
     ordered three lights to collect there in July (:func:`~.rendering_orders.sample_order`)."""
     if template not in TEMPLATES:
         raise UnknownTemplate(template)
+    if template in FAMILIES:
+        return FAMILIES[template].sample(template, lang)
     if template in ORDER_TEMPLATES:
         return MessageContext(
             brand="Maison Lumière",

@@ -279,7 +279,9 @@ def _queue_email(
 ) -> bool:
     """Render the e-mail and hand it to the mail queue (False: nothing left to say, skipped)."""
     lang = audience.language_for(instance.facts, customer)
-    ctx = context.message_context(uow, settings, customer, message.purpose, "email", instance.facts, lang)
+    ctx = context.message_context(
+        uow, settings, customer, message.template, message.purpose, "email", instance.facts, lang
+    )
     rendered = _rendered(uow, message, lang, ctx, now)
     if rendered is None:
         return False
@@ -349,7 +351,7 @@ def _lease_text(
         return
     lang = audience.language_for(instance.facts, customer)
     ctx = context.message_context(
-        uow, settings, customer, message.purpose, message.channel, instance.facts, lang
+        uow, settings, customer, message.template, message.purpose, message.channel, instance.facts, lang
     )
     rendered = _rendered(uow, message, lang, ctx, now)
     if rendered is None:

@@ -1,0 +1,9 @@
+"""engagement: the built-in journeys of carts and wishlists: abandoned cart, back in stock, price drop, and the events they follow."""
+
+from __future__ import annotations
+
+from comptoir.core.events import DomainEvent
+from comptoir.engagement.schemas import JourneyDefinition
+
+DEFINITIONS: tuple[JourneyDefinition, ...] = ()
+EVENT_CLASSES: tuple[type[DomainEvent], ...] = ()
