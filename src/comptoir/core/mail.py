@@ -3,7 +3,9 @@
 ``COMPTOIR_MAIL_URL`` chooses the transport: ``smtp://user:password@host:587?starttls=1`` (or
 ``smtps://…:465``) in production; ``file://var/mail`` (the default) writes each message as an ``.eml``
 file that any mail client opens, so nothing leaves a developer's machine. With
-``COMPTOIR_DKIM_PRIVATE_KEY_FILE`` every message either transport takes is DKIM-signed first.
+``COMPTOIR_DKIM_PRIVATE_KEY_FILE`` every message either transport takes is DKIM-signed first
+(:mod:`comptoir.core.dkim_signing`). The mail queue sends a batch in one :meth:`SmtpMailer.session`:
+one connection for many messages, opened again when the server closed it.
 
 Domains never send directly: a handler records the message with ``comptoir.core.outbound.queue_mail``
 in its transaction, and the dispatcher hands the rendered bytes to a :class:`Mailer` after commit. A
@@ -14,25 +16,25 @@ message that must keep its identity across retries carries a fixed ``Mail.messag
 
 from __future__ import annotations
 
-import base64
-import binascii
 import email.policy
-import importlib.util
 import re
 import smtplib
 import ssl
-from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass, field
 from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import Policy
 from email.utils import formatdate, make_msgid, parseaddr
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlparse
 
 from comptoir.core import clock
+from comptoir.core.dkim_signing import DkimKey as DkimKey
+from comptoir.core.dkim_signing import DkimKeyError as DkimKeyError
+from comptoir.core.dkim_signing import DkimSigner as DkimSigner
+from comptoir.core.dkim_signing import load_dkim_key as load_dkim_key
 from comptoir.core.ids import new_id
 from comptoir.core.messaging import (
     ConfigurationFailure,
@@ -41,7 +43,7 @@ from comptoir.core.messaging import (
     PermanentFailure,
     TransientFailure,
 )
-from comptoir.core.settings import DEFAULT_DKIM_HEADERS, Settings
+from comptoir.core.settings import Settings
 
 # RFC 5322's msg-id, kept to what mail systems take everywhere: dot-atoms on both sides of the @.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
@@ -132,6 +134,7 @@ def _policy() -> Policy:
 
 
 _POLICY = _policy()
+HEADER_POLICY = _POLICY  # what compose() writes with: the list header fields kept unencoded
 
 
 def compose(mail: Mail, sender: str) -> EmailMessage:
@@ -169,126 +172,7 @@ def bare_address(address: str) -> str:
     return parseaddr(address)[1] or address
 
 
-# -- DKIM ----------------------------------------------------------------------------------------------------
-
-
-class DkimKeyError(ValueError):
-    """``COMPTOIR_DKIM_PRIVATE_KEY_FILE`` cannot be used: missing, unreadable, encrypted, another kind."""
-
-
-@dataclass(frozen=True)
-class DkimKey:
-    algorithm: Literal["rsa-sha256", "ed25519-sha256"]
-    # What dkimpy signs with: the PEM of an RSA key, the base64 seed of an Ed25519 one.
-    secret: bytes = field(repr=False)
-    bits: int
-
-
-_PEM = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
-_RSA_OID = bytes.fromhex("06092a864886f70d010101")  # 1.2.840.113549.1.1.1, rsaEncryption
-_ED25519_OID = bytes.fromhex("06032b6570")  # 1.3.101.112, id-Ed25519
-_ED25519_SEED = b"\x04\x22\x04\x20"  # PKCS #8: the private key, an OCTET STRING of 32 bytes
-
-
-def load_dkim_key(path: Path | str) -> DkimKey:
-    """The DKIM key in ``path``, read once per path and kept; :class:`DkimKeyError` says what is wrong."""
-    return _load_dkim_key(str(Path(path).absolute()))
-
-
-@lru_cache(maxsize=8)
-def _load_dkim_key(path: str) -> DkimKey:
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise DkimKeyError(
-            f"COMPTOIR_DKIM_PRIVATE_KEY_FILE: cannot read {path}: {exc.strerror or exc}"
-        ) from None
-    try:
-        return _parse_dkim_key(raw)
-    except DkimKeyError as exc:
-        raise DkimKeyError(f"COMPTOIR_DKIM_PRIVATE_KEY_FILE: {path}: {exc}") from None
-
-
-def _parse_dkim_key(raw: bytes) -> DkimKey:
-    blocks = [(label, body) for label, body in _PEM.findall(raw) if label.endswith(b"PRIVATE KEY")]
-    if not blocks:
-        seed = _base64(raw.strip())  # dkimpy's own Ed25519 form (dknewkey): the base64 seed alone
-        if seed is not None and len(seed) == 32:
-            return _ed25519_key(seed)
-        raise DkimKeyError("no PEM private key (-----BEGIN … PRIVATE KEY-----) in it")
-    label, body = blocks[0]
-    if label == b"ENCRYPTED PRIVATE KEY" or b"Proc-Type:" in body:
-        raise DkimKeyError("the key is encrypted: store it unencrypted, readable by Comptoir's user only")
-    der = _base64(b"".join(body.split()))
-    if der is None:
-        raise DkimKeyError("its PEM block is not base64")
-    if label == b"RSA PRIVATE KEY" or (label == b"PRIVATE KEY" and _RSA_OID in der[:32]):
-        return _rsa_key(label, der)
-    if label == b"PRIVATE KEY" and _ED25519_OID in der[:16]:
-        at = der.find(_ED25519_SEED)
-        if at < 0 or len(der) < at + 36:
-            raise DkimKeyError("unreadable Ed25519 key")
-        return _ed25519_key(der[at + 4 : at + 36])
-    raise DkimKeyError(f"a {label.decode().lower()} that is neither RSA nor Ed25519, DKIM's algorithms")
-
-
-def _base64(data: bytes) -> bytes | None:
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _rsa_key(label: bytes, der: bytes) -> DkimKey:
-    from dkim.crypto import UnparsableKeyError, parse_private_key
-
-    try:
-        bits = int(parse_private_key(der)["modulus"]).bit_length()
-    except UnparsableKeyError as exc:
-        raise DkimKeyError(f"unreadable RSA key ({exc})") from None
-    if bits < 1024:
-        raise DkimKeyError(f"an RSA key of {bits} bits is too short: DKIM takes 1024 at least, 2048 advised")
-    pem = b"-----BEGIN %s-----\n%s-----END %s-----\n" % (label, base64.encodebytes(der), label)
-    return DkimKey("rsa-sha256", pem, bits)
-
-
-def _ed25519_key(seed: bytes) -> DkimKey:
-    if importlib.util.find_spec("nacl") is None:
-        raise DkimKeyError(
-            "Ed25519 signatures need PyNaCl (pip install pynacl); install it or use an RSA key"
-        )
-    return DkimKey("ed25519-sha256", base64.b64encode(seed), 256)
-
-
-class DkimSigner:
-    """Adds a ``DKIM-Signature`` (relaxed/relaxed, RFC 6376) over the body and those of ``headers`` the
-    message has, as ``d=domain``, ``s=selector``."""
-
-    def __init__(
-        self, key: DkimKey, selector: str, domain: str, headers: Sequence[str] = DEFAULT_DKIM_HEADERS
-    ) -> None:
-        self.key = key
-        self.selector = selector
-        self.domain = domain
-        self.headers = tuple(headers)
-
-    def sign(self, message: bytes) -> bytes:
-        import dkim
-
-        signer = dkim.DKIM(message, signature_algorithm=self.key.algorithm.encode(), linesep=b"\r\n")
-        present = {bytes(name).lower() for name, _ in signer.headers}
-        include = [name.encode() for name in self.headers if name.lower().encode() in present]
-        try:
-            signature = signer.sign(
-                self.selector.encode(),
-                self.domain.encode(),
-                self.key.secret,
-                canonicalize=(b"relaxed", b"relaxed"),
-                include_headers=include,
-            )
-        except dkim.DKIMException as exc:
-            raise ConfigurationFailure(f"DKIM signature failed: {exc}") from exc
-        return bytes(signature) + message
+# -- DKIM (comptoir.core.dkim_signing) ---------------------------------------------------------------------
 
 
 def dkim_signer_from_settings(settings: Settings) -> DkimSigner | None:
@@ -310,6 +194,19 @@ class Mailer(Protocol):
         ...
 
 
+class Delivering(Protocol):
+    """What sends a batch of messages: a transport's session, or the transport itself."""
+
+    def deliver(self, message: bytes, recipient: str) -> None: ...
+
+
+def session_of(mailer: Mailer) -> AbstractContextManager[Delivering]:
+    """A session sending many messages in turn (one SMTP connection kept open), closed on exit; a
+    transport without sessions delivers each message by itself."""
+    opener = getattr(mailer, "session", None)
+    return opener() if callable(opener) else nullcontext(mailer)
+
+
 class FileMailer:
     """Development transport: every message becomes ``<dir>/<time>-<id>.eml``."""
 
@@ -325,12 +222,20 @@ class FileMailer:
 
 
 class SmtpMailer:
-    """Sends each message in its own session. Refusals and network errors are raised as
-    :class:`DeliveryFailure` classes (:func:`smtp_failure`); once the server accepted the message
-    (its answer to DATA), nothing that follows (QUIT) makes it fail — it would be sent again."""
+    """Sends through an SMTP server. :meth:`deliver` sends one message in a session of its own;
+    :meth:`session` keeps one connection for many messages (the mail queue sends a batch so).
+    Refusals and network errors are raised as :class:`DeliveryFailure` classes (:func:`smtp_failure`);
+    once the server accepted a message (its answer to DATA), nothing that follows (QUIT) makes it fail —
+    it would be sent again."""
 
     def __init__(
-        self, url: str, sender: str, timeout: float = 30.0, *, signer: DkimSigner | None = None
+        self,
+        url: str,
+        sender: str,
+        timeout: float = 30.0,
+        *,
+        signer: DkimSigner | None = None,
+        messages_per_connection: int = 100,
     ) -> None:
         parsed = urlparse(url)
         self.implicit_tls = parsed.scheme == "smtps"
@@ -342,36 +247,140 @@ class SmtpMailer:
         self.sender = sender
         self.timeout = timeout
         self.signer = signer
+        # Servers cap the messages of one connection (often at 100): a session opens a new one before.
+        self.messages_per_connection = messages_per_connection
+        self._tls: ssl.SSLContext | None = None
 
     def deliver(self, message: bytes, recipient: str) -> None:
-        signed = self.signer.sign(message) if self.signer is not None else message
-        try:
-            smtp = self._open()
-        except (smtplib.SMTPException, OSError) as exc:
-            raise smtp_failure(exc) from exc
-        try:
-            smtp.sendmail(bare_address(self.sender), [bare_address(recipient)], signed)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise smtp_failure(exc) from exc
-        finally:
-            _close(smtp)
+        with self.session() as session:
+            session.deliver(message, recipient)
 
-    def _open(self) -> smtplib.SMTP:
-        context = ssl.create_default_context()
+    def session(self) -> SmtpSession:
+        return SmtpSession(self)
+
+    def sign(self, message: bytes) -> bytes:
+        return self.signer.sign(message) if self.signer is not None else message
+
+    def tls_context(self) -> ssl.SSLContext:
+        """The system's trusted certificates, loaded once (loading them took 25 ms, more than a send)."""
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
+
+    def connect(self) -> smtplib.SMTP:
         smtp: smtplib.SMTP
         if self.implicit_tls:
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.tls_context())
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
             if self.starttls:
-                smtp.starttls(context=context)
+                smtp.starttls(context=self.tls_context())
             if self.username:
                 smtp.login(self.username, self.password or "")
+            smtp.ehlo_or_helo_if_needed()
         except BaseException:
             smtp.close()
             raise
         return smtp
+
+
+class _NotStarted(Exception):
+    """The connection was found closed (or closing, 421) before the server took anything of the message."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class SmtpSession:
+    """One SMTP connection, opened at the first message and kept for the next ones (a new one after
+    ``messages_per_connection``), QUIT on exit. A kept connection the server closed meanwhile (idle
+    time-out, 421) is found at the next message's MAIL FROM, before anything of it was sent: the message
+    goes on a new connection at once. A failure after that is the message's own (raised, as
+    :func:`smtp_failure` classes it), and the connection is reset (RSET) or dropped for the next one.
+    One session per thread."""
+
+    def __init__(self, mailer: SmtpMailer) -> None:
+        self.mailer = mailer
+        self.connections = 0  # opened so far
+        self._smtp: smtplib.SMTP | None = None
+        self._sent = 0  # messages on the current connection
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def deliver(self, message: bytes, recipient: str) -> None:
+        signed = self.mailer.sign(message)
+        sender, to = bare_address(self.mailer.sender), bare_address(recipient)
+        for _ in range(2):
+            kept = self._smtp is not None
+            smtp = self._connection()
+            try:
+                self._transaction(smtp, sender, to, signed)
+            except _NotStarted as exc:
+                self._drop()
+                if kept:
+                    continue  # the server closed the kept connection: once more, on a new one
+                raise smtp_failure(exc.cause) from exc.cause
+            except (smtplib.SMTPException, OSError) as exc:
+                self._after_failure(smtp)
+                raise smtp_failure(exc) from exc
+            self._sent += 1
+            if self._sent >= self.mailer.messages_per_connection:
+                self.close()
+            return
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            _close(self._smtp)
+        self._smtp, self._sent = None, 0
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            try:
+                self._smtp = self.mailer.connect()
+            except (smtplib.SMTPException, OSError) as exc:
+                raise smtp_failure(exc) from exc
+            self.connections += 1
+        return self._smtp
+
+    def _transaction(self, smtp: smtplib.SMTP, sender: str, to: str, message: bytes) -> None:
+        """``smtplib.SMTP.sendmail`` for one recipient, telling a connection lost before the message
+        began (:class:`_NotStarted`) from a failure of the message itself."""
+        options = [f"size={len(message)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+        try:
+            code, reply = smtp.mail(sender, options)
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            raise _NotStarted(exc) from exc
+        if code == 421:
+            raise _NotStarted(smtplib.SMTPSenderRefused(code, reply, sender))
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, sender)
+        code, reply = smtp.rcpt(to)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
+        code, reply = smtp.data(message)
+        if code != 250:
+            raise smtplib.SMTPDataError(code, reply)
+
+    def _after_failure(self, smtp: smtplib.SMTP) -> None:
+        """Ready the connection for the next message: RSET, or a new connection when it is lost."""
+        try:
+            code, _ = smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            code = 0
+        if code != 250:
+            self._drop()
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with suppress(OSError):
+                self._smtp.close()
+        self._smtp, self._sent = None, 0
 
 
 def _close(smtp: smtplib.SMTP) -> None:
