@@ -9,6 +9,7 @@ it; appointments sends no mail itself.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -83,6 +84,19 @@ def calendar(
         attendee.params["partstat"] = icalendar.vText("NEEDS-ACTION" if not cancelled else "DECLINED")
         event.add("attendee", attendee)
     cal.add_component(event)
-    cal.add_missing_timezones()
+    # The zones' VTIMEZONE components before the event, as cal.add_missing_timezones() puts them — each
+    # made and written once per process (they took longer than the rest of the invitation).
+    zones = b"".join(_vtimezone(tzid) for tzid in sorted(cal.get_missing_tzids()))
     ical: bytes = cal.to_ical()
-    return ical
+    at = ical.index(b"BEGIN:VEVENT")
+    return ical[:at] + zones + ical[at:]
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str) -> bytes:
+    try:
+        zone = icalendar.Timezone.from_tzid(tzid)
+    except ValueError:  # a zone icalendar does not know: none, as add_missing_timezones() does
+        return b""
+    written: bytes = zone.to_ical()
+    return written

@@ -12,7 +12,8 @@ The booking engine, the same for every channel (web, app, shop tablet, call cent
   once, for a known customer or a new person (kept by customers with the consents given);
 * ``reschedule``, ``cancel`` (the customer before the cut-off, staff any time), ``check_in``,
   ``complete`` (with the advisor's notes), ``no_show``; ``join_waitlist``;
-* ``get_appointment``, ``list_appointments``, ``invitation`` (the .ics), ``invitation_url``.
+* ``get_appointment``, ``get_appointments`` (many at once), ``list_appointments``, ``invitation`` (the .ics;
+  ``invitations_of`` many at once), ``invitation_url``.
 
 Appointments are written through :mod:`comptoir.appointments.booking` only: the claims there make
 double booking impossible in the database.
@@ -32,11 +33,17 @@ from comptoir.appointments.operations import (
     expire_holds,
     hold,
     invitation,
+    invitations_of,
     no_show,
     reschedule,
 )
 from comptoir.appointments.policies import channel_kind
-from comptoir.appointments.reading import customer_section, get_appointment, list_appointments
+from comptoir.appointments.reading import (
+    customer_section,
+    get_appointment,
+    get_appointments,
+    list_appointments,
+)
 from comptoir.appointments.setup import (
     add_leave,
     create_resource,
@@ -74,10 +81,12 @@ __all__ = [
     "export",
     "get_advisor",
     "get_appointment",
+    "get_appointments",
     "get_service",
     "hold",
     "invitation",
     "invitation_url",
+    "invitations_of",
     "join_waitlist",
     "leaves_of",
     "list_advisors",
