@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from comptoir.core.errors import InvalidInput
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import records
 from comptoir.customers.events import ConsentChanged
-from comptoir.customers.models import ConsentStatement
+from comptoir.customers.models import ConsentStatement, Customer
 from comptoir.customers.policies import CONSENT_CHANNELS, PURPOSES, Statement, current_consent
 from comptoir.customers.schemas import ConsentIn, ConsentsOut, ConsentStatementOut
 
@@ -88,6 +89,47 @@ def record(
     return [_out(r) for r in rows]
 
 
+def _check(purpose: str, channel: str) -> None:
+    if purpose not in PURPOSES:
+        raise InvalidInput(f"Unknown purpose {purpose!r}: one of {', '.join(PURPOSES)}.", field="purpose")
+    if channel not in CONSENT_CHANNELS:
+        raise InvalidInput(
+            f"Unknown channel {channel!r}: one of {', '.join(CONSENT_CHANNELS)}.", field="channel"
+        )
+
+
+def contactable(
+    uow: UnitOfWork, customer_ids: Iterable[str], purpose: str, channel: str, at: datetime | None = None
+) -> set[str]:
+    """Those of ``customer_ids`` (active, surviving ids) that :func:`may_contact` allows, in one query."""
+    _check(purpose, channel)
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return set()
+    rows = uow.session.execute(
+        select(
+            ConsentStatement.customer_id,
+            ConsentStatement.purpose,
+            ConsentStatement.channel,
+            ConsentStatement.granted,
+            ConsentStatement.stated_at,
+            ConsentStatement.id,
+        ).where(
+            ConsentStatement.customer_id.in_(ids),
+            ConsentStatement.purpose == purpose,
+            ConsentStatement.channel == channel,
+            ConsentStatement.stated_at <= (at or clock.now()),
+        )
+    ).all()
+    ledgers: dict[str, list[Statement]] = defaultdict(list)
+    for customer_id, purpose_, channel_, granted, stated_at, seq in rows:
+        ledgers[customer_id].append(Statement(purpose_, channel_, granted, stated_at, seq))
+    active = set(
+        uow.session.scalars(select(Customer.id).where(Customer.id.in_(ids), Customer.status == "active"))
+    )
+    return {c for c, ledger in ledgers.items() if c in active and current_consent(ledger, purpose, channel)}
+
+
 def consents_of(uow: UnitOfWork, customer_id: str) -> ConsentsOut:
     rows = _statements(uow, customer_id)
     latest: dict[tuple[str, str], ConsentStatement] = {}
@@ -105,12 +147,7 @@ def may_contact(
 ) -> bool:
     """May we contact the customer for ``purpose`` on ``channel`` at ``at`` (default now)? Opt-in: no
     statement means no; an erased customer is never contacted."""
-    if purpose not in PURPOSES:
-        raise InvalidInput(f"Unknown purpose {purpose!r}: one of {', '.join(PURPOSES)}.", field="purpose")
-    if channel not in CONSENT_CHANNELS:
-        raise InvalidInput(
-            f"Unknown channel {channel!r}: one of {', '.join(CONSENT_CHANNELS)}.", field="channel"
-        )
+    _check(purpose, channel)
     customer = records.resolve(uow, customer_id)
     if customer.status != "active":
         return False

@@ -45,7 +45,7 @@ class Customer(Versioned, Provenance, Base):
     family_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
-    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True)  # whose birthday it is (birthdays.py)
     street: Mapped[str | None] = mapped_column(String(300))
     postcode: Mapped[str | None] = mapped_column(String(16))
     city: Mapped[str | None] = mapped_column(String(200))

@@ -7,7 +7,7 @@ surviving customer; other domains also learn of merges from ``customers.customer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,8 @@ from comptoir.core.uow import UnitOfWork
 from comptoir.customers import accounts, consents, gdpr, ingestion, normalisation, notes, profiles, sessions
 from comptoir.customers import search as search_index
 from comptoir.customers.accounts import SignInOutcome
+from comptoir.customers.audience import Member, audience_page
+from comptoir.customers.birthdays import celebrating
 from comptoir.customers.policies import CONSENT_CHANNELS, IMPORT_SOURCES, PURPOSES, SOURCES
 from comptoir.customers.schemas import (
     ConsentIn,
@@ -49,14 +51,19 @@ __all__ = [
     "IMPORT_SOURCES",
     "PURPOSES",
     "SOURCES",
+    "Member",
     "SignInOutcome",
     "add_identifier",
     "add_note",
+    "audience_page",
+    "celebrating",
     "claim_sign_in_attempt",
     "consents_of",
+    "contactable",
     "erase",
     "export",
     "get_customer",
+    "get_customers",
     "ingest",
     "may_contact",
     "notes_of",
@@ -86,6 +93,11 @@ def get_customer(uow: UnitOfWork, customer_id: str) -> CustomerOut:
     return profiles.get_customer(uow, customer_id)
 
 
+def get_customers(uow: UnitOfWork, customer_ids: Iterable[str]) -> dict[str, CustomerOut]:
+    """:func:`get_customer` of many ids in a few queries, by the id asked for (unknown ids left out)."""
+    return profiles.get_customers(uow, customer_ids)
+
+
 def resolve_id(uow: UnitOfWork, customer_id: str) -> str:
     """The surviving id of ``customer_id``: itself unless it was merged into another customer."""
     return profiles.resolve_id(uow, customer_id)
@@ -106,6 +118,14 @@ def may_contact(
     """May we contact the customer for ``purpose`` (marketing, e-receipt, …) on ``channel`` (email, sms,
     push, post, phone) at ``at``? The latest statement wins; no statement means no."""
     return consents.may_contact(uow, customer_id, purpose, channel, at)
+
+
+def contactable(
+    uow: UnitOfWork, customer_ids: Iterable[str], purpose: str, channel: str, at: datetime | None = None
+) -> set[str]:
+    """Those of ``customer_ids`` (active, surviving ids: :func:`get_customers`'s) that
+    :func:`may_contact` allows for ``purpose`` on ``channel``, in one query."""
+    return consents.contactable(uow, customer_ids, purpose, channel, at)
 
 
 def record_consents(

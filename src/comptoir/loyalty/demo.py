@@ -2,7 +2,8 @@
 
 1 point per euro paid; tiers Essentiel (0), Privilège (1,000 qualifying points over 12 months, ×1.25)
 and Prestige (3,000, ×1.5); a 10 € voucher for 500 points (so a point is worth 2 cents when paying);
-points expire after 24 months. Home linen earns double; a "double points fortnight" runs now.
+points expire after 24 months. Home linen earns double; a "double points fortnight" runs now; a 10 €
+voucher for each member's birthday, valid 30 days.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from comptoir.loyalty.models import Programme
 from comptoir.loyalty.policies import PaidLine
 from comptoir.loyalty.schemas import (
     AdjustmentIn,
+    BirthdayGift,
     CategoryMultiplier,
     OperationRule,
     ProgrammeRules,
@@ -73,6 +75,7 @@ def carte_comptoir(
                 code="bon-25", label="Bon d'achat 25 €", points=1200, amount=Decimal(25), valid_days=90
             ),
         ],
+        birthday_gift=BirthdayGift(label="Cadeau d'anniversaire", amount=Decimal(10), valid_days=30),
     )
 
 

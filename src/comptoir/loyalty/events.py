@@ -99,8 +99,10 @@ class LedgersUnmerged(DomainEvent):
 
 
 class TierChanged(DomainEvent):
+    """A member's tier changed: ``joined`` (a new member, at the lowest tier), ``promotion`` or ``demotion``."""
+
     event_type: ClassVar[str] = "loyalty.tier_changed"
     customer_id: str
     previous_tier: str | None
     tier: str | None
-    direction: str  # promotion | demotion
+    direction: str  # joined | promotion | demotion

@@ -189,7 +189,7 @@ def lock(uow: UnitOfWork, customer_id: str, *, create: bool = True) -> Locked | 
         )
         if created and tier is not None:  # a new member starts at the lowest tier (pricing keeps tiers)
             uow.record(
-                TierChanged(customer_id=customer_id, previous_tier=None, tier=tier, direction="promotion")
+                TierChanged(customer_id=customer_id, previous_tier=None, tier=tier, direction="joined")
             )
     raise Conflict(f"The loyalty account of {customer_id} is being merged; try again.")
 

@@ -121,6 +121,14 @@ class RewardRule(Schema):
     active: bool = True
 
 
+class BirthdayGift(Schema):
+    """A voucher each customer receives for their birthday, once a year (e.g. 10 € for 30 days)."""
+
+    label: Label
+    amount: DecimalStr = Field(gt=0)
+    valid_days: int = Field(default=30, gt=0, le=366)
+
+
 class ProgrammeRules(Schema):
     """The loyalty programme. One programme per installation, in one currency."""
 
@@ -139,6 +147,9 @@ class ProgrammeRules(Schema):
     category_multipliers: list[CategoryMultiplier] = Field(default_factory=list)
     operations: list[OperationRule] = Field(default_factory=list)
     rewards: list[RewardRule] = Field(default_factory=list)
+    birthday_gift: BirthdayGift | None = Field(
+        default=None, description="A voucher for each customer's birthday (none: no gift)"
+    )
 
     _currency = field_validator("currency")(iso_currency)
 

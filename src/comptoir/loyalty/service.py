@@ -9,12 +9,14 @@ modules named below; this module is the loyalty domain's public surface, in one 
 * ``earning`` — points earned by a paid order and taken back on cancellation or refund;
 * ``merges`` — accounts merged and unmerged with their customers;
 * ``periodic`` — expiry and the yearly tier review;
+* ``gifts`` — the birthday voucher;
 * ``reads`` — account, tier, history and the 360° section.
 """
 
 from __future__ import annotations
 
 from comptoir.loyalty.earning import earn_for_order, reverse_for_order
+from comptoir.loyalty.gifts import birthday_gift
 from comptoir.loyalty.ledger import InsufficientPoints, ReferenceReused
 from comptoir.loyalty.merges import merge_accounts, unmerge_accounts
 from comptoir.loyalty.periodic import expire_points, review_tiers
@@ -34,6 +36,7 @@ from comptoir.loyalty.reads import (
     history,
     resolve_customer,
     tier_of,
+    tiers_of,
 )
 from comptoir.loyalty.spending import (
     adjust,
@@ -52,6 +55,7 @@ __all__ = [
     "RewardUnavailable",
     "account",
     "adjust",
+    "birthday_gift",
     "customer_section",
     "earn_for_order",
     "exchange_reward",
@@ -71,6 +75,7 @@ __all__ = [
     "rewards",
     "set_programme",
     "tier_of",
+    "tiers_of",
     "unmerge_accounts",
 ]
 
