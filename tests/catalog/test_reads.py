@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from comptoir.catalog import service
-from comptoir.catalog.schemas import BulkPublicationIn, CategoryPatch, ProductPatch, RelationIn, RelationsIn
+from comptoir.catalog.models import Publication
+from comptoir.catalog.schemas import (
+    BulkPublicationIn,
+    CategoryPatch,
+    ProductPatch,
+    RelationIn,
+    RelationsIn,
+)
 from comptoir.core.context import Actor
 from comptoir.core.uow import UnitOfWork
 from tests.catalog.conftest import dress, recorded
@@ -144,3 +152,29 @@ def test_a_channel_actor_gets_images_licensed_for_its_channel(taxonomy) -> None:
         uow.commit()
     with UnitOfWork(taxonomy, read_only=True) as uow:
         assert service.get_variants(uow, ["ROBE-S-BLEU"])["ROBE-S-BLEU"].sellable is False
+
+
+def test_the_newest_arrivals_are_the_products_last_published_on_a_channel(taxonomy) -> None:  # type: ignore[no-untyped-def]
+    ids = _catalogue(taxonomy)
+    days = [datetime(2027, 3, day, 9, 0, tzinfo=UTC) for day in (1, 2, 3, 4)]
+    # ROBE on the web on the 1st (and in English on the 4th), ROBE-3 on the 2nd, ROBE-2 in store only;
+    # JUPE (a draft) on the web on the 4th
+    with UnitOfWork(taxonomy) as uow:
+        for code, channel, locale, day in [
+            ("ROBE", "web", "fr_FR", days[0]),
+            ("ROBE-3", "web", "fr_FR", days[1]),
+            ("ROBE-2", "store", "fr_FR", days[2]),
+            ("ROBE", "web", "en_GB", days[3]),
+            ("JUPE", "web", "fr_FR", days[3]),
+        ]:
+            uow.session.add(
+                Publication(product_id=ids[code], channel=channel, locale=locale, published_at=day)
+            )
+        uow.commit()
+    with UnitOfWork(taxonomy, read_only=True) as uow:
+        # newest first by first publication there, one SKU (the first variant) each, active products only
+        assert service.newest_skus(uow) == ["ROBE-3-S-BLEU", "ROBE-S-BLEU"]
+        assert service.newest_skus(uow, limit=1) == ["ROBE-3-S-BLEU"]
+        assert service.newest_skus(uow, since=days[0]) == ["ROBE-3-S-BLEU"]
+        assert service.newest_skus(uow, since=days[1]) == []
+        assert service.newest_skus(uow, channel="store") == ["ROBE-2-S-BLEU"]

@@ -4,11 +4,12 @@ inventory, recommendations call these on hot paths)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from comptoir.catalog import policies
-from comptoir.catalog.models import Category, Product, Variant
+from comptoir.catalog.models import Category, Product, Publication, Variant
 from comptoir.catalog.schemas import VariantSummary
 from comptoir.catalog.search import licensed_images, pick_image
 from comptoir.core.uow import UnitOfWork
@@ -115,3 +116,38 @@ def skus_of_products(uow: UnitOfWork, product_ids: list[str]) -> dict[str, list[
     for product_id, sku in rows:
         found[product_id].append(sku)
     return found
+
+
+def newest_skus(
+    uow: UnitOfWork, *, channel: str = "web", since: datetime | None = None, limit: int = 6
+) -> list[str]:
+    """One SKU (the first variant) of each of the ``limit`` active products most recently published on
+    ``channel`` — newest first, by their first publication there in any locale — published after ``since``
+    when given. Two queries, bounded by ``limit``."""
+    first = (
+        select(Publication.product_id, func.min(Publication.published_at).label("at"))
+        .where(Publication.channel == channel)
+        .group_by(Publication.product_id)
+        .subquery()
+    )
+    stmt = (
+        select(first.c.product_id)
+        .join(Product, Product.id == first.c.product_id)
+        .where(Product.status == "active")
+        .order_by(first.c.at.desc(), first.c.product_id)
+        .limit(max(limit, 0))
+    )
+    if since is not None:
+        stmt = stmt.where(first.c.at > since)
+    product_ids = list(uow.session.scalars(stmt))
+    if not product_ids:
+        return []
+    rows = uow.session.execute(
+        select(Variant.product_id, Variant.sku)
+        .where(Variant.product_id.in_(product_ids))
+        .order_by(Variant.product_id, Variant.position, Variant.sku)
+    ).all()
+    firsts: dict[str, str] = {}
+    for product_id, sku in rows:
+        firsts.setdefault(product_id, sku)
+    return [firsts[p] for p in product_ids if p in firsts]

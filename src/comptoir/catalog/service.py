@@ -8,6 +8,8 @@ For other domains, the fast batch reads:
 * ``get_variants(uow, skus, locale=None) -> dict[sku, VariantSummary]`` — name, brand, category and
   ancestors, status and ``sellable``, size, colour, weight, ``tax_class``, an image licensed for the
   channel; two queries whatever the number of SKUs.
+* ``newest_skus(uow, channel="web", since=None, limit=6)`` — the newest arrivals: one SKU of each of the
+  active products most recently published on a channel.
 * ``iter_skus(uow, status="active")`` / ``sku_page(uow, status=, after=, limit=)`` — walk the SKUs.
 * ``get_relations(uow, product_id, kind)`` — cross-sell, up-sell, accessories, substitutes.
 * ``category_ancestors(uow, category_id)`` — ids from the root (for category-wide promotions).
@@ -38,7 +40,7 @@ from comptoir.catalog.products import (
     update_product,
 )
 from comptoir.catalog.publishing import publish_where_complete
-from comptoir.catalog.reads import get_variants, iter_skus, sku_page, skus_of_products
+from comptoir.catalog.reads import get_variants, iter_skus, newest_skus, sku_page, skus_of_products
 from comptoir.catalog.relations import add_relation, get_relations, remove_relation, replace_relations
 from comptoir.catalog.schemas import CompletenessOut, PublicationIn, PublicationOut
 from comptoir.catalog.search import search
@@ -83,6 +85,7 @@ __all__ = [
     "list_families",
     "list_products",
     "make_renditions",
+    "newest_skus",
     "product_id",
     "product_view",
     "publish",
