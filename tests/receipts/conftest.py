@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 from email.message import EmailMessage
 from email.policy import default
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +52,14 @@ def mails(settings: Settings) -> list[EmailMessage]:
 
 
 def parts(message: EmailMessage) -> tuple[str, str, list[tuple[str, bytes]]]:
-    """(text, html, [(attachment name, bytes)]) of a message."""
+    """(text, html, [(attachment name, bytes)]) of a message; the HTML's character references read as the
+    characters they stand for (the e-mail's serialiser writes a no-break space ``&nbsp;``)."""
     text = message.get_body(("plain",))
     html = message.get_body(("html",))
     attachments = [(a.get_filename() or "", a.get_content()) for a in message.iter_attachments()]
     return (
         text.get_content() if text else "",
-        html.get_content() if html else "",
+        unescape(html.get_content()) if html else "",
         attachments,
     )
 

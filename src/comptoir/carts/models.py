@@ -69,7 +69,8 @@ class CartLine(Base):
 
 
 class WishlistItem(Base):
-    """A SKU a signed-in customer keeps for later (one row per customer and SKU)."""
+    """A SKU a signed-in customer keeps for later (one row per customer and SKU); the index by SKU finds
+    who wishes for a product (back in stock, cheaper)."""
 
     __tablename__ = "carts_wishlist_items"
 
@@ -77,3 +78,5 @@ class WishlistItem(Base):
     sku: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel_added: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_carts_wishlist_items_sku", "sku", "customer_id"),)

@@ -18,17 +18,23 @@ The work is done by topic in the modules named below; this module is the carts' 
 ``reading`` (reach and pricing), ``editing`` (create, lines, coupons), ``ordering`` (a cart becomes an
 order), ``merging`` (sign-in and customer merges), ``housekeeping`` (erasure, abandonment, the 360°),
 ``wishlists`` (the SKUs a signed-in customer keeps for later), ``anonymous`` (an anonymous cart by its token).
+
+``wishers(uow, sku, after=None, limit=1000)`` lists who wishes for a SKU, in customer id order, a page at a
+time (the index by SKU): the engagement domain tells them when it is back in stock or cheaper.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from comptoir.carts import housekeeping
 from comptoir.carts.anonymous import cart_of_token
 from comptoir.carts.editing import add_coupon, add_line, create_cart, remove_coupon, remove_line, set_quantity
 from comptoir.carts.housekeeping import abandon_idle, erase_customers, purge_stale
 from comptoir.carts.merging import attach_customer, follow_customer_merge, merge_anonymous
+from comptoir.carts.models import WishlistItem
 from comptoir.carts.ordering import mark_ordered, order_cart
 from comptoir.carts.reading import (
     TOKEN_HEADER,
@@ -82,6 +88,7 @@ __all__ = [
     "remove_from_wishlist",
     "remove_line",
     "set_quantity",
+    "wishers",
     "wishlist",
     "wishlisted",
 ]
@@ -90,3 +97,12 @@ __all__ = [
 def customer_section(uow: UnitOfWork, customer_id: str) -> dict[str, Any]:
     """This domain's section of the 360° view (and GDPR export): the open cart and the wishlist."""
     return {**housekeeping.customer_section(uow, customer_id), "wishlist": wishlist_section(uow, customer_id)}
+
+
+def wishers(uow: UnitOfWork, sku: str, *, after: str | None = None, limit: int = 1000) -> list[str]:
+    """The customers who keep ``sku`` on their wishlist, in id order: at most ``limit``, those after
+    ``after`` (the last id of the previous page). One range read of the index by SKU."""
+    query = select(WishlistItem.customer_id).where(WishlistItem.sku == sku)
+    if after is not None:
+        query = query.where(WishlistItem.customer_id > after)
+    return list(uow.session.scalars(query.order_by(WishlistItem.customer_id).limit(limit)))

@@ -6,7 +6,8 @@ from comptoir.core.events import DomainEvent
 
 
 class ReceiptIssued(DomainEvent):
-    """A receipt was made for a sale; ``email`` set means it is to be sent (the handler sends it)."""
+    """A receipt was made for a sale, or asked for again; ``email`` set means it is to be e-mailed there
+    (engagement's e-receipt journey writes it), for the ``sequence``-th time."""
 
     event_type: ClassVar[str] = "receipts.receipt_issued"
     receipt_id: str
@@ -16,6 +17,7 @@ class ReceiptIssued(DomainEvent):
     customer_id: str | None
     email: str | None
     locale: str
+    sequence: int = 0  # how many times it was asked to be e-mailed, this one included
 
 
 class ReceiptSent(DomainEvent):

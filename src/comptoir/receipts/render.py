@@ -13,10 +13,10 @@ from xml.sax.saxutils import escape
 
 from babel.numbers import format_percent
 
-from comptoir.core.i18n import N_, babel_locale, format_money, format_when, translations
+from comptoir.core.i18n import N_, babel_locale, format_money, format_number, format_when, translations
 from comptoir.core.web import Pages
 from comptoir.receipts import policies
-from comptoir.receipts.schemas import ReceiptDocument
+from comptoir.receipts.schemas import ReceiptDocument, ReceiptMailLine, ReceiptMailPayment, ReceiptMailVat
 
 pages = Pages(__package__ or "comptoir.receipts")
 PACKAGE = "comptoir.receipts"
@@ -240,3 +240,40 @@ def _pdf_payments(document: ReceiptDocument, lang: str, styles: Any) -> list[Any
                 )
             )
     return story
+
+
+def mail_view(document: ReceiptDocument, lang: str) -> dict[str, Any]:
+    """The receipt as printed, in ``lang``, for its e-mail: the lines named in that language, the VAT rates,
+    the payment methods and the loyalty lines in the receipt's words (the PDF's and the page's)."""
+    _ = translations(PACKAGE, lang).gettext
+    loyalty = []
+    if document.loyalty is not None and document.loyalty.points_earned is not None:
+        loyalty.append(
+            _("Points earned: %(points)s") % {"points": format_number(document.loyalty.points_earned, lang)}
+        )
+    if document.loyalty is not None and document.loyalty.balance is not None:
+        loyalty.append(
+            _("Points balance: %(points)s") % {"points": format_number(document.loyalty.balance, lang)}
+        )
+    return {
+        "lines": [
+            ReceiptMailLine(
+                label=line_label(line, lang),
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                total=line.total,
+            )
+            for line in document.lines
+        ],
+        "vat": [
+            ReceiptMailVat(rate=percent(Decimal(row.rate), lang), base=row.base, vat=row.vat, total=row.total)
+            for row in document.vat
+        ],
+        "payments": [
+            ReceiptMailPayment(label=_(METHODS.get(p.method, p.method)), amount=p.amount)
+            for p in document.payments
+        ],
+        "loyalty": loyalty,
+    }

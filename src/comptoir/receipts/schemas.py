@@ -108,3 +108,51 @@ class ReceiptOut(Schema):
     pdf_url: str
     document: ReceiptDocument
     created_at: datetime
+
+
+class ReceiptMailLine(Schema):
+    label: str = Field(description="The product's name in the e-mail's language")
+    sku: str
+    quantity: int
+    unit_price: DecimalStr
+    discount: DecimalStr
+    total: DecimalStr
+
+
+class ReceiptMailVat(Schema):
+    rate: str = Field(description="The rate as the receipt prints it in the language, e.g. 20 %")
+    base: DecimalStr
+    vat: DecimalStr
+    total: DecimalStr
+
+
+class ReceiptMailPayment(Schema):
+    label: str = Field(description="The method as the receipt prints it in the language")
+    amount: DecimalStr
+
+
+class ReceiptMail(Schema):
+    """What a receipt's e-mail shows, in its language: the document as printed (the lines, the VAT, the
+    payments, the loyalty lines), its signed links, and the link asking for e-receipts from now on when
+    the receipt asks it."""
+
+    receipt_id: str
+    number: str
+    language: ReceiptLocale
+    store_name: str
+    store_address: list[str]
+    store_phone: str | None
+    timezone: str
+    sold_at: datetime
+    currency: str
+    lines: list[ReceiptMailLine]
+    vat: list[ReceiptMailVat]
+    subtotal: DecimalStr
+    discount_total: DecimalStr
+    total: DecimalStr
+    payments: list[ReceiptMailPayment]
+    loyalty: list[str] = Field(description="The loyalty lines as printed: points earned, balance")
+    url: str = Field(description="The signed link to the receipt (HTML)")
+    pdf_url: str
+    pdf_name: str = Field(description="The PDF attachment's file name")
+    consent_url: str | None = Field(description="Asks for e-receipts from now on; none when not to ask")

@@ -4,9 +4,12 @@ A receipt is issued once per store sale — when orders publishes ``orders.store
 when the till asks — as a frozen document. Issuing ties the sale to the customer record (by the
 customer on the sale, or by the e-mail typed at the till through ``customers.ingest`` with source
 ``eticket``) and decides whether to send it: the e-mail typed at the till always gets *this* receipt;
-otherwise only customers who consented to e-receipts get it. The handler of ``receipts.receipt_issued``
-renders the e-mail and queues it (``core.outbound``); the dispatcher sends it after that handler's
-transaction committed — never inside a transaction, let alone the one that made the sale.
+otherwise only customers who consented to e-receipts get it. ``receipts.receipt_issued`` with an e-mail
+starts engagement's e-receipt journey, which writes the e-mail from :func:`e_receipt` (the PDF attached,
+:func:`receipt_pdf`) and queues it as its handler commits; the mail queue sends it after that commit —
+never inside a transaction, let alone the one that made the sale. What became of it comes back as
+engagement's ``message_sent`` / ``message_not_sent``, told here as ``receipts.receipt_sent`` /
+``receipts.receipt_send_failed`` (:func:`e_receipt_sent`, :func:`e_receipt_not_sent`).
 """
 
 from __future__ import annotations
@@ -17,10 +20,9 @@ from typing import Any
 from sqlalchemy import select
 
 from comptoir.catalog import service as catalog_service
-from comptoir.core import clock, outbound, tokens
+from comptoir.core import clock, tokens
 from comptoir.core.errors import InvalidInput, NotFound, not_found
 from comptoir.core.ids import new_id
-from comptoir.core.mail import Attachment, Mail
 from comptoir.core.pagination import Page, paginate
 from comptoir.core.settings import Settings, get_settings
 from comptoir.core.uow import UnitOfWork
@@ -37,6 +39,7 @@ from comptoir.receipts.schemas import (
     ReceiptDocument,
     ReceiptLine,
     ReceiptLoyalty,
+    ReceiptMail,
     ReceiptOut,
     ReceiptPayment,
     SendReceiptIn,
@@ -52,14 +55,17 @@ CONSENT_LINK_SECONDS = 180 * 86400
 __all__ = [
     "consent_claims",
     "customer_section",
+    "e_receipt",
+    "e_receipt_not_sent",
+    "e_receipt_sent",
     "get_receipt",
     "grant_consent",
     "issue_receipt",
     "mark_send_failed",
     "mark_sent",
-    "queue_receipt",
     "receipt_by_token",
     "receipt_for_order",
+    "receipt_pdf",
     "receipts_of",
     "receipts_page",
     "request_send",
@@ -332,7 +338,7 @@ def issue_receipt(uow: UnitOfWork, settings: Settings, command: IssueReceiptIn) 
         and policies.should_ask_consent(consented),
         document=build_document(uow, order, customer_id).model_dump(mode="json"),
         send_status="pending" if decision.email else "not_sent",
-        send_attempts=0,
+        send_attempts=1 if decision.email else 0,
         message_id=None,
         sent_at=None,
         created_at=now,
@@ -353,75 +359,118 @@ def _issued(row: Receipt) -> ReceiptIssued:
         customer_id=row.customer_id,
         email=row.email if row.send_status == "pending" else None,
         locale=row.locale,
+        sequence=row.send_attempts,
     )
 
 
 def request_send(uow: UnitOfWork, settings: Settings, receipt_id: str, command: SendReceiptIn) -> ReceiptOut:
-    """Send (again) a receipt, to the e-mail given or the one it has; the handler sends it."""
+    """Send (again) a receipt, to the e-mail given or the one it has (engagement's e-receipt journey writes
+    it). An anonymous sale's receipt is tied to the customer the e-mail finds or makes (source eticket),
+    as at the till."""
     row = uow.session.get(Receipt, receipt_id)
     if row is None:
         raise not_found("Receipt", receipt_id)
     email = command.email or row.email
     if not email:
         raise InvalidInput("This receipt has no e-mail address: give one.", field="email")
+    if row.customer_id is None:
+        order = orders_service.get_order(uow, row.order_id)
+        row.customer_id = _customer_for(uow, order, email, row.number, command.locale)
     row.email = email
     if command.locale:
         row.locale = command.locale
     row.send_status = "pending"
+    row.send_attempts += 1
     row.updated_at = clock.now()
     uow.session.flush()
     uow.record(_issued(row))
     return _out(row, settings)
 
 
-# --- sending (from the handler of receipts.receipt_issued) -------------------------------------------------------
-def compose(uow: UnitOfWork, settings: Settings, row: Receipt) -> Mail:
+# --- the e-mail (written by engagement's e-receipt journey) ----------------------------------------------------
+def _refreshed(uow: UnitOfWork, row: Receipt) -> ReceiptDocument:
+    """The document, with the points the sale earned if they are in by now (loyalty's own handler of the
+    payment earns them, maybe after the receipt was issued)."""
     document = ReceiptDocument.model_validate(row.document)
     if row.customer_id and document.loyalty is not None and document.loyalty.points_earned is None:
-        # The points are earned by loyalty's own handler of the payment: show them if they are in by now.
         document = document.model_copy(update={"loyalty": _loyalty(uow, row.order_id, row.customer_id)})
         row.document = document.model_dump(mode="json")
+    return document
+
+
+def e_receipt(uow: UnitOfWork, settings: Settings, receipt_id: str, lang: str) -> ReceiptMail | None:
+    """What the receipt's e-mail shows in ``lang`` (see :class:`ReceiptMail`); None when it is gone."""
+    row = uow.session.get(Receipt, receipt_id)
+    if row is None:
+        return None
+    document = _refreshed(uow, row)
     url = signed_link(settings, row)
     consent = consent_link(settings, row.id, row.customer_id) if row.ask_consent and row.customer_id else None
-    lang = row.locale
-    assert row.email is not None
-    return Mail(
-        to=row.email,
-        subject=render.subject(document, lang),
-        text=render.text(document, lang, url=url, consent_url=consent),
-        html=render.html(document, lang, url=url, consent_url=consent),
-        attachments=[Attachment(f"{row.number}.pdf", render.pdf(document, lang), "application/pdf")],
-        headers={"X-Comptoir-Receipt": row.number},
+    language = "en" if lang == "en" else "fr"
+    return ReceiptMail(
+        receipt_id=row.id,
+        number=row.number,
+        language=language,
+        store_name=document.store.name,
+        store_address=document.store.address_lines,
+        store_phone=document.store.phone,
+        timezone=document.store.timezone,
+        sold_at=document.sold_at,
+        currency=document.currency,
+        subtotal=document.subtotal,
+        discount_total=document.discount_total,
+        total=document.total,
+        url=url,
+        pdf_url=f"{url}.pdf",
+        pdf_name=f"{row.number}.pdf",
+        consent_url=consent,
+        **render.mail_view(document, language),
     )
 
 
-def queue_receipt(uow: UnitOfWork, settings: Settings, receipt_id: str, email: str) -> bool:
-    """Record the receipt's e-mail, sent once this transaction committed, if the receipt is still
-    waiting to go to ``email``; True when a message was queued. ``receipts.receipt_sent`` follows when
-    the mail server accepted it, ``receipts.receipt_send_failed`` when it gave up."""
+def receipt_pdf(uow: UnitOfWork, receipt_id: str, lang: str) -> bytes | None:
+    """The receipt as a PDF in ``lang`` (the e-mail's attachment); None when it is gone."""
+    row = uow.session.get(Receipt, receipt_id)
+    if row is None:
+        return None
+    return render.pdf(_refreshed(uow, row), "en" if lang == "en" else "fr")
+
+
+def _awaited(uow: UnitOfWork, receipt_id: str, sequence: int) -> Receipt | None:
+    """The receipt whose ``sequence``-th sending this is, if it is still the one awaited."""
     row = uow.session.scalars(select(Receipt).where(Receipt.id == receipt_id).with_for_update()).first()
-    if row is None or row.send_status != "pending" or row.email != email:
-        return False
-    row.send_attempts += 1
-    row.updated_at = clock.now()
-    number, order_id, customer_id = row.number, row.order_id, row.customer_id
-    outbound.queue_mail(
-        uow,
-        settings,
-        compose(uow, settings, row),
-        on_sent=lambda message_id: ReceiptSent(
-            receipt_id=receipt_id,
-            number=number,
-            order_id=order_id,
-            customer_id=customer_id,
-            email=email,
+    if row is None or row.send_status != "pending" or row.send_attempts != sequence or not row.email:
+        return None  # another receipt's, erased, or asked for again since (the later sending counts)
+    return row
+
+
+def e_receipt_sent(uow: UnitOfWork, receipt_id: str, sequence: int, message_id: str) -> None:
+    """The mail server accepted the receipt's e-mail (engagement's e-receipt journey says so): published
+    as ``receipts.receipt_sent``, which marks the receipt."""
+    row = _awaited(uow, receipt_id, sequence)
+    if row is None or row.email is None:
+        return
+    uow.record(
+        ReceiptSent(
+            receipt_id=row.id,
+            number=row.number,
+            order_id=row.order_id,
+            customer_id=row.customer_id,
+            email=row.email,
             message_id=message_id[:255],
-        ),
-        on_failed=lambda message_id: ReceiptSendFailed(
-            receipt_id=receipt_id, number=number, email=email, message_id=message_id[:255]
-        ),
+        )
     )
-    return True
+
+
+def e_receipt_not_sent(uow: UnitOfWork, receipt_id: str, sequence: int, message_id: str) -> None:
+    """The receipt's e-mail was given up (a bounce, a refusal, retries spent, an address that bounced
+    before): published as ``receipts.receipt_send_failed``; staff may send it again."""
+    row = _awaited(uow, receipt_id, sequence)
+    if row is None or row.email is None:
+        return
+    uow.record(
+        ReceiptSendFailed(receipt_id=row.id, number=row.number, email=row.email, message_id=message_id[:255])
+    )
 
 
 def mark_sent(uow: UnitOfWork, event: ReceiptSent) -> None:
