@@ -71,6 +71,8 @@ ADDRESS = {
     "longitude": 2.3447,
 }
 COMMENT = f"Trop petite pour {GIVEN}, rappeler au {PHONE_TYPED}"
+SURVEY_COMMENT = f"Livreur très aimable avec {GIVEN} {FAMILY}, joignable au {PHONE_TYPED}"
+PUSH_TOKEN = "apns:4f9c2e7d1b3a86e0-push-device-token-qk"  # her phone's, from the push provider
 
 # Tables with personal-looking columns that hold nobody's personal data, and why.
 PERSONAL_DATA_FREE = {
@@ -109,8 +111,6 @@ PERSONAL_DATA_FREE = {
     "appointments_resources": "rooms and studios",
     "appointments_leaves": "employees' leaves and their reasons",
     "appointments_sessions": "workshop occurrences: a service, an advisor, a time and seat counts (capacity)",
-    "engagement_instances": "a customer's journeys by id: the events' ids, times, places and links (no name, "
-    "address or note); deleted at erasure all the same (engagement/erasure.py)",
     "engagement_messages": "which step went when and the engine's reasons (no content, no address); deleted at "
     "erasure all the same",
     "engagement_suppressions": "bounced addresses as keyed hashes (HMAC with the app's secret): nothing readable",
@@ -150,6 +150,7 @@ def needles() -> dict[str, str]:
         "phone E.164": PHONE_E164,
         "phone national": PHONE_NATIONAL,
         "phone as typed": PHONE_TYPED,
+        "push device token": PUSH_TOKEN,
     }
     out: dict[str, str] = {}
     for label, value in values.items():
@@ -272,7 +273,10 @@ def sign_up_and_verify(client: Any, dispatcher: Any, web_key: str, folder: Path)
         "family_name": FAMILY,
         "phone": PHONE_TYPED,
         "birth_date": "1991-04-17",
-        "consents": [{"purpose": "marketing", "channel": "email", "granted": True}],
+        "consents": [
+            {"purpose": "marketing", "channel": "email", "granted": True},
+            {"purpose": "satisfaction-surveys", "channel": "email", "granted": True},
+        ],
     }
     ok(client.post("/v1/customers/accounts", json=body, headers=headers(web_key)), 202)
     dispatcher.drain()
@@ -334,7 +338,15 @@ def a_customer_in_every_domain(
     # an open cart and a wishlist
     new_cart(client, web, [(LIN_M, 1)])
     ok(client.put(f"/v1/carts/wishlist/{SOIE_M}", headers=web))
+    # her phone, registered for push notifications by her app
+    device = {"token": PUSH_TOKEN, "platform": "ios", "language": "fr-FR"}
+    ok(client.post("/v1/engagement/devices", json=device, headers=web), 201)
     dispatcher.drain()  # receipts issued and mailed, points earned, webhooks delivered
+    # her answer to the survey about her delivered order, from her app, with a comment naming her
+    messages = client.get(f"/v1/engagement/customers/{me}/messages", headers=web).json()
+    survey = next(m["id"] for m in messages if m["template"] == "survey_nps")
+    ok(client.post("/v1/engagement/surveys/answers", json={"message_id": survey, "score": 9,
+                   "comment": SURVEY_COMMENT}, headers=web))  # fmt: skip
     return {"id": me, "web": web, "admin": admin, "home": home, "sale": sale, "return": returned}
 
 
@@ -374,7 +386,10 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     export = ok(client.get(f"/v1/customers/{zoe['id']}/export", headers=zoe["web"]))
     sections = export["sections"]
     assert export["customer"]["email"] == EMAIL and export["accounts"][0]["email"] == EMAIL
-    assert [(c["purpose"], c["granted"]) for c in export["consents"]] == [("marketing", True)]
+    assert sorted((c["purpose"], c["granted"]) for c in export["consents"]) == [
+        ("marketing", True),
+        ("satisfaction-surveys", True),
+    ]
     orders = {o["mode"]: o for o in sections["orders"]["orders"]}
     assert set(orders) == {"home_delivery", "click_and_collect", "reserve_and_collect", "store_sale"}
     assert orders["home_delivery"]["address"]["line1"] == STREET
@@ -389,17 +404,31 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     (appointment,) = sections["appointments"]["appointments"]
     assert GIVEN in appointment["customer_note"] and FAMILY in appointment["advisor_notes"]
     assert len(sections["appointments"]["waitlist"]) == 1
-    journeys = sections["engagement"]["journeys"]  # her orders' and her appointment's, with their messages
-    assert sorted(j["journey_code"] for j in journeys) == ["appointment", "order", "order", "order"]
+    # her orders', her appointment's, her receipt's (its e-mail) and her welcome, with their messages
+    journeys = sections["engagement"]["journeys"]
+    codes = sorted(j["journey_code"] for j in journeys)
+    assert [c for c in codes if not c.startswith("survey_")] == [
+        "appointment",
+        "e_receipt",
+        "order",
+        "order",
+        "order",
+        "welcome",
+    ]
+    assert [c for c in codes if c.startswith("survey_")] == ["survey_appointment", "survey_order_delivered"]
+    assert [a["comment"] for a in sections["engagement"]["survey_answers"]] == [SURVEY_COMMENT]
     assert all(j["messages"] for j in journeys)
+    assert [d["token"] for d in sections["engagement"]["devices"]] == [PUSH_TOKEN]
     assert [n["body"] for n in export["notes"]] == [f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"]
     exported = json.dumps(export, ensure_ascii=False)
     assert found_in(exported, needles()) and STREET in exported and COMMENT in exported
-    # and the scan saw her data where expected before the erasure
+    # and the scan saw her data where expected before the erasure (the e-mail typed for her receipt in the
+    # journey that wrote it: engagement_instances)
     reached = {name.split(".")[0] for name in before}
     assert {"customers_customers", "orders_orders", "receipts_receipts", "returns_lines",
             "core_outbox_events", "core_idempotency_keys", "core_webhook_attempts", "customers_notes",
-            "appointments_appointments"} <= reached  # fmt: skip
+            "appointments_appointments", "engagement_devices", "engagement_survey_answers",
+            "engagement_instances"} <= reached  # fmt: skip
     assert scan_folder(one_mail_folder)
 
     # when she is erased and every domain has handled it

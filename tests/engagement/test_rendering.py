@@ -28,7 +28,14 @@ from comptoir.engagement.rendering import (
 )
 
 NBSP, NNBSP = "\u00a0", "\u202f"
-MARKETING = ("appointment_report", "appointment_follow_up")
+MARKETING = (
+    "appointment_report",
+    "appointment_follow_up",
+    "welcome",
+    "welcome_discover",
+    "new_tier",
+    "birthday",
+)
 TRANSACTIONAL = (
     "appointment_confirmation",
     "appointment_reminder",
@@ -36,7 +43,11 @@ TRANSACTIONAL = (
     "order_ready_for_pickup",
     "order_pickup_reminder",
     "order_not_collected",
+    "e_receipt",
 )
+MARKETING += ("survey_nps", "survey_csat")  # surveys are commercial: their own opt-in, unsubscribe link
+MARKETING += ("abandoned_cart", "back_in_stock", "price_drop")  # carts and wishlists
+MARKETING += ("new_arrivals", "new_arrivals_follow_up")  # launched to an audience
 ALL = [(template, lang) for template in TEMPLATES for lang in ("fr", "en")]
 
 
@@ -331,6 +342,13 @@ def _shown_products(template: str, context: MessageContext) -> list[ProductBlock
     if template in ("order_confirmation", "order_ready_for_pickup", "order_not_collected"):
         assert context.order is not None
         return list(context.order.lines)  # the reminder does not list them
+    if template == "abandoned_cart":
+        return [item.product for item in context.extra["cart"].items]
+    if template in ("back_in_stock", "price_drop"):
+        return [context.extra["wish"].product]
+    if template in ("new_arrivals", "new_arrivals_follow_up"):
+        arrivals = context.extra["arrivals"]
+        return list(arrivals.since or arrivals.latest)  # what has arrived since, else the newest
     kinds = {"appointment_report": ("shown", "recommended"), "appointment_follow_up": ("new",)}
     return [p for kind in kinds.get(template, ()) for p in context.products if p.kind == kind]
 

@@ -473,4 +473,26 @@ CASES: dict[str, Case] = {
     "GET /v1/engagement/preview/{template}": c(p={"template": "template"}),
     "POST /v1/engagement/send": c(),
     "POST /v1/engagement/unsubscribe": c(q={"token": "{unsubscribe_token}"}, late=1),
+    # -- engagement: experiments -------------------------------------------------------------------------------
+    "GET /v1/engagement/experiments": c(),
+    "GET /v1/engagement/experiments/{experiment_id}": c(p={"experiment_id": "experiment"}),
+    "POST /v1/engagement/experiments/{experiment_id}/decide": c(p={"experiment_id": "experiment"}),
+    # -- engagement: devices -----------------------------------------------------------------------------------
+    # a customer's own (another's token registering the same device takes it over: the last sign-in wins)
+    "POST /v1/engagement/devices": c(b={"token": "matrix-tablet-token-0002", "platform": "android"}),
+    "DELETE /v1/engagement/devices/{device_id}": c(p={"device_id": "device_V"}, own=CUSTOMER),
+    "GET /v1/engagement/customers/{customer_id}/devices": c(p={"customer_id": "marie"}, own=CUSTOMER),
+    # -- engagement: surveys -----------------------------------------------------------------------------------
+    # what the surveys say: the retailer's staff (a shop manager of shop A asking for shop B is refused)
+    "GET /v1/engagement/surveys/stats": c(q={"place_id": "{B}"}, own=SHOP),
+    "GET /v1/engagement/surveys/answers": c(q={"place_id": "{B}"}, own=SHOP),
+    # a customer answers their own survey message (another's answers 404)
+    "POST /v1/engagement/surveys/answers": c(b={"message_id": "{survey_V}", "score": 9}, own=CUSTOMER),
+    # -- engagement: launches ----------------------------------------------------------------------------------
+    # the retailer's campaigns: launched by back office and administrators and secret keys, read by staff
+    "POST /v1/engagement/journeys/{code}/launches": c(
+        p={"code": "new_arrivals"}, b={"audience": {"segments_any": ["matrix"]}}
+    ),
+    "GET /v1/engagement/launches": c(),
+    "GET /v1/engagement/launches/{launch_id}": c(p={"launch_id": "launch"}),
 }

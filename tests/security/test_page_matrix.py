@@ -97,3 +97,27 @@ def test_every_customer_page_asks_a_signed_in_shopper_and_a_csrf_token(client, d
                     failures.append(f"{method} {route.path} signed in without CSRF: {answer.status_code}")
     client.cookies.clear()
     assert failures == [], "\n".join(failures)
+
+
+def test_every_public_page_refuses_a_form_without_its_csrf_token(client) -> None:  # type: ignore[no-untyped-def]
+    """The public pages (signed links such as the unsubscribe and preference pages, the sign-in form): anyone
+    opens them, and their forms are refused without the double-submit CSRF token, before anything is read."""
+    routes = [
+        route
+        for route in api_routes(client.app.routes)
+        if route.path.startswith(PREFIXES)
+        and (dep := route_policy(route)) is not None
+        and dep.policy.who == {"public"}
+    ]
+    assert any(route.path.startswith("/pages/engagement/preferences/") for route in routes)
+    failures = []
+    for route in routes:
+        for method in sorted(route.methods or ()):
+            client.cookies.clear()
+            answer = client.request(method, _url(route.path), follow_redirects=False)
+            if method == "GET" and answer.status_code >= 500:
+                failures.append(f"{method} {route.path}: {answer.status_code}")
+            if method != "GET" and answer.status_code != 403:
+                failures.append(f"{method} {route.path} without CSRF: {answer.status_code}")
+    client.cookies.clear()
+    assert failures == [], "\n".join(failures)

@@ -21,6 +21,7 @@ from comptoir.loyalty import service as loyalty
 from comptoir.loyalty.demo import carte_comptoir
 from comptoir.loyalty.schemas import AdjustmentIn
 from tests.conftest import make_key
+from tests.engagement.survey_support import survey_message
 from tests.orders.conftest import (
     CARD,
     LIN_M,
@@ -275,9 +276,40 @@ def build(client: Any, db: Any, settings: Any, marie: str) -> World:
     ids["coupon_V"] = coupon["code"]
     ids["price_list"] = "base"
     ids["unique"] = uuid.uuid4().hex[:8]
+    # Marie's phone, registered for push notifications by her app
+    phone = {"token": "matrix-phone-token-0001", "platform": "ios"}
+    ids["device_V"] = _ok(client.post("/v1/engagement/devices", json=phone, headers=w.owner))["id"]
+    # Marie's satisfaction survey about her click & collect at Opéra (sent: her app may answer it)
+    ids["survey_V"] = survey_message(db, marie, "survey_nps", {"place_id": OPERA, "channel": "web"})
     _appointments(client, db, settings, w, ids, marie)
+    ids["experiment"] = _experiment(db)
+    # The new arrivals launched to a segment (the retailer's launch: it entered nobody, no one is in it)
+    matrix_launch = {"audience": {"segments_any": ["matrix"]}}
+    launched = client.post(
+        "/v1/engagement/journeys/new_arrivals/launches", json=matrix_launch, headers=w.admin
+    )
+    ids["launch"] = _ok(launched)["id"]
     w.ids = ids
     return w
+
+
+def _experiment(db: Any) -> str:
+    """An A/B experiment of the appointment report's subject (made with its first message, as the engine
+    does): its results are the retailer's."""
+    from comptoir.core import clock
+    from comptoir.engagement import experiments
+    from comptoir.engagement.journeys import APPOINTMENT
+    from comptoir.engagement.schemas import ExperimentDesign, Variant
+
+    (report,) = [s for s in APPOINTMENT.steps if s.key == "report"]
+    design = ExperimentDesign(variants=[Variant(key="a"), Variant(key="b")], test_percent=50)
+    with UnitOfWork(db) as uow:
+        row = experiments.ensure(
+            uow, "appointment", 0, report.model_copy(update={"experiment": design}), clock.now()
+        )
+        experiment_id = row.id
+        uow.commit()
+    return experiment_id
 
 
 def _appointments(client: Any, db: Any, settings: Any, w: World, ids: dict[str, Any], marie: str) -> None:

@@ -13,6 +13,7 @@ DOMAIN = Domain(
         "comptoir.backoffice.order_pages:router",
         "comptoir.backoffice.appointments:router",
         "comptoir.backoffice.messages:router",
+        "comptoir.backoffice.surveys:router",
     ),
     pages="comptoir.backoffice.pages:PAGES",
 )

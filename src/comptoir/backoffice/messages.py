@@ -32,6 +32,15 @@ EVENTS = {
     "orders.fulfilment_shipped": N_("the order ships"),
     "orders.fulfilment_delivered": N_("the order is delivered"),
     "orders.pickup_expired": N_("the order was not collected in time"),
+    "carts.cart_abandoned": N_("a cart is left untouched"),
+    "carts.cart_ordered": N_("the cart is ordered"),
+    "inventory.stock_changed": N_("a wished-for product can be ordered online again"),
+    "pricing.price_changed": N_("a wished-for product's price drops"),
+    "customers.customer_created": N_("a customer joins"),
+    "loyalty.tier_changed": N_("the customer's loyalty tier changes"),
+    "engagement.birthday_reached": N_("the customer's birthday comes"),
+    "receipts.receipt_issued": N_("a receipt is to be e-mailed"),
+    "engagement.launched": N_("the retailer launches it to an audience"),
 }
 CHANNELS = {"email": N_("E-mail"), "sms": N_("SMS"), "push": N_("Notification")}
 PURPOSES = {"transactional": N_("Service message"), "marketing": N_("Marketing"), "survey": N_("Survey")}
@@ -42,6 +51,7 @@ ANCHORS = {
     "starts_at": N_("the start"),
     "ends_at": N_("the end"),
     "pickup_expires_at": N_("the pickup deadline"),
+    "birthday_at": N_("10:00 on the birthday, on the customer's clock"),
 }
 STEPS = {
     "confirmation": N_("Confirmation"),
@@ -52,6 +62,15 @@ STEPS = {
     "ready": N_("Ready at the shop"),
     "pickup_reminder": N_("Before the pickup deadline"),
     "not_collected": N_("Not collected"),
+    "next_day": N_("The next day"),
+    "notice": N_("The news"),
+    "survey": N_("Satisfaction survey"),
+    "welcome": N_("Welcome"),
+    "discover": N_("A week later"),
+    "congratulations": N_("Congratulations"),
+    "wishes": N_("Birthday wishes"),
+    "receipt": N_("The receipt"),
+    "announcement": N_("The announcement"),
 }
 
 
@@ -80,6 +99,8 @@ def _when(request: Request, step: Step) -> str:
             if minutes > 0
             else _("%(n)s minutes earlier") % {"n": -minutes}
         )
+    if not parts and step.timing.anchor != "event":
+        return what  # at the instant itself (a birthday's morning)
     return ", ".join(parts) if parts else _("at once")
 
 

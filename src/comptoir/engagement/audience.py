@@ -7,6 +7,8 @@
   (the overseas departments' postcodes), else the retailer's.
 * A suppressed address (a hard bounce) is kept as a keyed hash (HMAC-SHA256 with the app's secret) of its
   normalised form: the list works without holding anyone's address.
+* A push goes to the customer's active devices (:mod:`comptoir.engagement.devices`): its address is their
+  tokens, most recently seen first, separated by spaces (a token has none; :func:`push_tokens` splits it).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from comptoir.core.i18n import language_of
 from comptoir.core.settings import Settings
+from comptoir.core.uow import UnitOfWork
 from comptoir.customers.schemas import CustomerOut
+from comptoir.engagement import devices
 from comptoir.stores import service as stores
 
 _CONSENT_PURPOSES = {"marketing": "marketing", "survey": "satisfaction-surveys"}
@@ -55,21 +59,29 @@ def timezone_of(
 
 
 def language_for(facts: Mapping[str, Any], customer: CustomerOut | None) -> str:
-    """The journey's language (an appointment's), else the customer's, else the default (French)."""
-    lang = facts.get("language")
+    """The journey's language (an appointment's ``language``, a receipt's ``locale``), else the customer's,
+    else the default (French)."""
+    lang = facts.get("language") or facts.get("locale")
     if isinstance(lang, str) and lang:
         return language_of(lang)
     return language_of(customer.locale if customer else None)
 
 
-def address_for(customer: CustomerOut, channel: str) -> str | None:
-    """Where the channel reaches the customer: their e-mail or mobile number (push tokens come with the
-    app's devices, not yet known to customers: no push address)."""
+def address_for(customer: CustomerOut, channel: str, uow: UnitOfWork | None = None) -> str | None:
+    """Where the channel reaches the customer: their e-mail or mobile number, or for a push their active
+    devices' tokens (read with ``uow``: none without one)."""
     if channel == "email":
         return customer.email or None
     if channel == "sms":
         return customer.phone or None
+    if channel == "push" and uow is not None:
+        return " ".join(devices.active_tokens(uow, customer.id)) or None
     return None
+
+
+def push_tokens(address: str) -> list[str]:
+    """The device tokens of a push address (see :func:`address_for`)."""
+    return address.split()
 
 
 def address_hash(settings: Settings, channel: str, address: str) -> str:

@@ -2,7 +2,8 @@
 the journey's facts and the domains they name; and the links it carries (the customer's own, signed).
 
 The unsubscribe link is signed for one customer, one ledger purpose and one channel (no expiry: a link
-in an old e-mail must still work, RFC 8058); the invitation link is the appointments domain's.
+in an old e-mail must still work, RFC 8058); the preference page's link for one customer, in the message's
+language (:mod:`comptoir.engagement.choices`); the invitation link is the appointments domain's.
 """
 
 from __future__ import annotations
@@ -12,13 +13,22 @@ from email.utils import parseaddr
 from typing import Any
 
 from comptoir.appointments import service as appointments
+from comptoir.appointments.schemas import AppointmentOut
 from comptoir.catalog import service as catalog
 from comptoir.core import tokens
 from comptoir.core.errors import NotFound
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.schemas import CustomerOut
-from comptoir.engagement import audience, facts_carts, facts_customers, facts_surveys
+from comptoir.engagement import (
+    audience,
+    choices,
+    facts_carts,
+    facts_customers,
+    facts_launches,
+    facts_surveys,
+    sending_reads,
+)
 from comptoir.engagement.mail_types import PRODUCT_KINDS, Loader
 from comptoir.engagement.rendering import (
     FAMILIES,
@@ -72,22 +82,32 @@ def one_click_url(settings: Settings, customer_id: str, purpose: str, channel: s
     return f"{_base(settings)}/v1/engagement/unsubscribe?token={token}"
 
 
-def _one_line(place: PlaceOut) -> str:
-    """A shop's address on one line: its street lines, then postcode and town."""
-    lines = [*place.address.lines, f"{place.address.postal_code} {place.address.locality}".strip()]
-    return ", ".join(line for line in lines if line)
+_one_line = sending_reads.one_line
+
+
+def _appointment(
+    uow: UnitOfWork, settings: Settings, appointment_id: str
+) -> tuple[AppointmentOut, PlaceOut] | None:
+    """An appointment and its shop, as the run read them (:mod:`.sending_reads`) or read now."""
+    reads = sending_reads.of(uow)
+    if reads is not None and appointment_id in reads.appointments:
+        found = reads.appointments[appointment_id]
+        place = reads.places.get(found.place_id)
+        return None if place is None else (found, place)
+    try:
+        found = appointments.get_appointment(uow, appointment_id, settings)
+        return found, stores.get_place(uow, found.place_id)
+    except NotFound:
+        return None
 
 
 def appointment_facts(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> AppointmentFacts | None:
     """The appointment the journey follows, as it is now (``None`` when it is gone)."""
     appointment_id = facts.get("appointment_id")
-    if not isinstance(appointment_id, str):
+    loaded = _appointment(uow, settings, appointment_id) if isinstance(appointment_id, str) else None
+    if loaded is None:
         return None
-    try:
-        found = appointments.get_appointment(uow, appointment_id, settings)
-        place = stores.get_place(uow, found.place_id)
-    except NotFound:
-        return None
+    found, place = loaded
     return AppointmentFacts(
         service_name=found.service_name,
         place_name=place.name,
@@ -205,16 +225,22 @@ def invitation(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> by
     appointment_id = facts.get("appointment_id")
     if not isinstance(appointment_id, str):
         return None
+    reads = sending_reads.of(uow)
+    if reads is not None and appointment_id in reads.invitations:
+        return reads.invitations[appointment_id]
+    loaded = _appointment(uow, settings, appointment_id)
+    if loaded is None:
+        return None
     try:
-        found = appointments.get_appointment(uow, appointment_id, settings)
-        place = stores.get_place(uow, found.place_id)
-        return appointments.invitation(uow, appointment_id, settings, place.name, _one_line(place))
+        return appointments.invitation(uow, appointment_id, settings, loaded[1].name, _one_line(loaded[1]))
     except NotFound:
         return None
 
 
 # What loads each template family's facts (see :class:`~.mail_types.Family`), by the family's key.
-LOADERS: dict[str, Loader] = facts_surveys.LOADERS | facts_customers.LOADERS | facts_carts.LOADERS
+LOADERS: dict[str, Loader] = (
+    facts_surveys.LOADERS | facts_customers.LOADERS | facts_carts.LOADERS | facts_launches.LOADERS
+)
 
 
 def message_context(
@@ -238,7 +264,7 @@ def message_context(
             unsubscribe_url=None
             if transactional
             else unsubscribe_url(settings, customer.id, purpose, channel),
-            preferences_url=f"{_base(settings)}/shop/account",
+            preferences_url=choices.preferences_url(settings, customer.id, lang),
             products=product_blocks(uow, settings, facts, customer.id, lang),
             extra={} if loaded is None else {family.key: loaded},
         )
@@ -247,7 +273,7 @@ def message_context(
         first_name=customer.given_name,
         purpose=purpose,
         unsubscribe_url=None if transactional else unsubscribe_url(settings, customer.id, purpose, channel),
-        preferences_url=f"{_base(settings)}/shop/account",
+        preferences_url=choices.preferences_url(settings, customer.id, lang),
         appointment=appointment_facts(uow, settings, facts),
         order=order_facts(uow, settings, facts, lang),
         products=product_blocks(uow, settings, facts, customer.id, lang),

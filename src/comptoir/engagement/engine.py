@@ -5,11 +5,23 @@ Each event a journey follows is handled in its own transaction, after the publis
 Delivery is at least once, so every step is idempotent: an instance is unique per journey, customer and
 subject, a message per instance, step, occurrence and channel — an event seen twice schedules nothing
 twice. A message is only scheduled here; the sender decides at its time whether it goes (consent, caps,
-quiet hours), see :mod:`comptoir.engagement.sending`.
+quiet hours), see :mod:`comptoir.engagement.sending` — except an e-mail of a step sent ``at_once`` (the
+e-receipt at the till), which the sender decides and queues in this transaction
+(:func:`~comptoir.engagement.sending.send_now`). The trigger seen again for an instance already started
+makes its repeating steps due again (a receipt e-mailed again: one message per occurrence, the event's
+``sequence``). A journey naming an ``address_field`` writes to the address its events give (the e-mail
+typed at a till); an event without one starts nothing.
+
+An event that ends a journey but names no subject of its kind (an order placed, for the abandoned-cart
+journey that follows a cart) ends every instance of that journey the customer is in. An event about many
+customers (a product back in stock: everyone who wished for it) is fanned out by its own handler, which
+starts each customer's instance with :func:`start_for`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +34,7 @@ from comptoir.core.ids import new_id
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
-from comptoir.engagement import audience, journeys, timing
+from comptoir.engagement import audience, experiments, journeys, sending, timing
 from comptoir.engagement.models import Instance, Message
 from comptoir.engagement.schemas import JourneyDefinition, Step
 from comptoir.loyalty import service as loyalty
@@ -36,6 +48,11 @@ def react(uow: UnitOfWork, event: DomainEvent, settings: Settings) -> None:
     for version, definition in journeys.following(uow, event.event_type):
         subject = getattr(event, definition.subject_field, None)
         if not isinstance(subject, str) or not subject:
+            if (
+                event.event_type in definition.exit_on
+                and definition.subject_field not in type(event).model_fields
+            ):
+                _end_all(uow, definition.code, customer_id, event.event_type)
             continue
         if event.event_type == definition.trigger:
             _start(uow, definition, version, customer_id, subject, event, settings)
@@ -57,6 +74,49 @@ def _active(uow: UnitOfWork, code: str, subject: str) -> Instance | None:
     ).first()
 
 
+def _end_all(uow: UnitOfWork, code: str, customer_id: str, reason: str) -> None:
+    """End every instance of journey ``code`` the customer is in (an exit event naming no subject)."""
+    try:
+        customer_id = customers.resolve_id(uow, customer_id)
+    except NotFound:
+        return
+    for instance in uow.session.scalars(
+        select(Instance)
+        .where(Instance.journey_code == code, Instance.customer_id == customer_id, Instance.state == "active")
+        .with_for_update()
+    ).all():
+        end(uow, instance, reason, state="exited")
+
+
+@dataclass(frozen=True)
+class _Occasion:
+    """What a start without an event about the customer counts from: the trigger's type and instant."""
+
+    event_type: str
+    occurred_at: datetime
+    sequence: int = 0
+
+
+def start_for(
+    uow: UnitOfWork,
+    definition: JourneyDefinition,
+    version: int,
+    customer_id: str,
+    subject: str,
+    facts: dict[str, Any],
+    settings: Settings,
+    *,
+    at: datetime | None = None,
+) -> bool:
+    """Start ``definition`` (at ``version``) for one customer about ``subject``, from ``facts`` rather than
+    an event about them: an event about many customers, fanned out by its handler. The trigger's steps
+    count from ``at`` (now by default); the entry conditions read ``facts`` as an event's fields. As for an
+    event: a customer erased or already in it (same journey, same subject) is not started. True when the
+    customer entered."""
+    occasion = _Occasion(definition.trigger, at or clock.now())
+    return _open(uow, definition, version, customer_id, subject, facts, occasion, settings)
+
+
 def _start(
     uow: UnitOfWork,
     definition: JourneyDefinition,
@@ -66,12 +126,40 @@ def _start(
     event: DomainEvent,
     settings: Settings,
 ) -> None:
+    if not _open(uow, definition, version, customer_id, subject, _facts(event), event, settings):
+        _again(uow, definition, subject, event, settings)
+
+
+def _again(
+    uow: UnitOfWork, definition: JourneyDefinition, subject: str, event: DomainEvent, settings: Settings
+) -> None:
+    """The trigger again, for an instance already started: its steps that repeat are due again (a receipt
+    e-mailed again, to another address); a twin delivery of the same event schedules nothing twice."""
+    if not any(s.repeat for s in _steps_for(definition, event.event_type)):
+        return
+    if definition.address_field and not getattr(event, definition.address_field, None):
+        return
+    instance = _active(uow, definition.code, subject)
+    if instance is not None:
+        _move_on(uow, instance, event, settings)
+
+
+def _open(
+    uow: UnitOfWork,
+    definition: JourneyDefinition,
+    version: int,
+    customer_id: str,
+    subject: str,
+    facts: dict[str, Any],
+    occasion: DomainEvent | _Occasion,
+    settings: Settings,
+) -> bool:
     try:
         person = customers.get_customer(uow, customer_id)
     except NotFound:
-        return  # a customer no record knows
+        return False  # a customer no record knows
     if person.status != "active":
-        return  # erased since the event: nothing is kept, nothing will be sent
+        return False  # erased since the event: nothing is kept, nothing will be sent
     customer_id = person.id  # the survivor, when merged away
     exists = uow.session.scalar(
         select(Instance.id).where(
@@ -80,8 +168,8 @@ def _start(
             Instance.subject == subject,
         )
     )
-    if exists is not None or not _enters(uow, definition, customer_id, event):
-        return
+    if exists is not None or not _enters(uow, definition, customer_id, facts):
+        return False
     now = clock.now()
     instance = Instance(
         id=new_id("jin"),
@@ -90,21 +178,26 @@ def _start(
         customer_id=customer_id,
         subject=subject,
         state="active",
-        facts=_facts(event),
+        facts=facts,
         started_at=now,
         ended_at=None,
         exit_reason="",
     )
     uow.session.add(instance)
     uow.session.flush()  # a twin delivery of the event collides here, on the unique key, and is retried
-    _schedule(uow, instance, definition, event, settings)
+    _schedule(uow, instance, definition, occasion, settings)
+    return True
 
 
-def _enters(uow: UnitOfWork, definition: JourneyDefinition, customer_id: str, event: DomainEvent) -> bool:
+def _enters(
+    uow: UnitOfWork, definition: JourneyDefinition, customer_id: str, fields: Mapping[str, Any]
+) -> bool:
     entry = definition.entry
-    if entry.channels and getattr(event, "channel", None) not in entry.channels:
+    if definition.address_field and not fields.get(definition.address_field):
+        return False  # no address to write to (a receipt nobody asked to e-mail)
+    if entry.channels and fields.get("channel") not in entry.channels:
         return False
-    if any(str(getattr(event, name, None)) not in values for name, values in entry.fields.items()):
+    if any(str(fields.get(name)) not in values for name, values in entry.fields.items()):
         return False
     if entry.segments_any and set(entry.segments_any).isdisjoint(customers.segments_of(uow, customer_id)):
         return False
@@ -137,11 +230,16 @@ def _steps_for(definition: JourneyDefinition, event_type: str) -> list[Step]:
 
 
 def _schedule(
-    uow: UnitOfWork, instance: Instance, definition: JourneyDefinition, event: DomainEvent, settings: Settings
+    uow: UnitOfWork,
+    instance: Instance,
+    definition: JourneyDefinition,
+    event: DomainEvent | _Occasion,
+    settings: Settings,
 ) -> None:
     """The messages of the steps this event makes due (each at most once per occurrence)."""
     tz = audience.timezone_of(instance.facts, settings)
     now = clock.now()
+    at_once: list[Message] = []
     for step in _steps_for(definition, event.event_type):
         occurrence = int(getattr(event, "sequence", 0) or 0) if step.repeat else 0
         anchor = timing.anchor_of(step.timing, instance.facts, event.occurred_at)
@@ -150,7 +248,11 @@ def _schedule(
         planned_at = timing.planned(step.timing, anchor, tz)
         late = timing.too_late(planned_at, event.occurred_at)
         for channel in step.channels:
-            _add_message(uow, instance, definition, step, channel, occurrence, planned_at, late, now)
+            added = _add_message(uow, instance, definition, step, channel, occurrence, planned_at, late, now)
+            if added is not None and step.at_once and channel == "email" and planned_at <= now:
+                at_once.append(added)
+    if at_once:  # decided and queued in this transaction: mailed once it commits
+        sending.send_now(uow, settings, at_once)
 
 
 def _add_message(
@@ -163,7 +265,8 @@ def _add_message(
     planned_at: datetime,
     late: bool,
     now: datetime,
-) -> None:
+) -> Message | None:
+    """The step's message on ``channel`` (``None``: scheduled already, by a twin delivery)."""
     exists = uow.session.scalar(
         select(Message.id).where(
             Message.instance_id == instance.id,
@@ -173,33 +276,35 @@ def _add_message(
         )
     )
     if exists is not None:
-        return
-    uow.session.add(
-        Message(
-            id=new_id("msg"),
-            instance_id=instance.id,
-            journey_code=definition.code,
-            step=step.key,
-            occurrence=occurrence,
-            channel=channel,
-            customer_id=instance.customer_id,
-            template=step.template,
-            purpose=step.purpose or definition.purpose,
-            priority=step.priority,
-            on_collision=step.on_collision,
-            status="skipped" if late else "scheduled",
-            planned_at=planned_at,
-            due_at=planned_at,
-            hold_code="too_late" if late else "",
-            hold_reason="Meant for before the event that made it due: not sent late." if late else "",
-            lease_until=None,
-            attempts=0,
-            reference="",
-            sent_at=None,
-            created_at=now,
-            updated_at=now,
-        )
+        return None
+    message = Message(
+        id=new_id("msg"),
+        instance_id=instance.id,
+        journey_code=definition.code,
+        step=step.key,
+        occurrence=occurrence,
+        channel=channel,
+        customer_id=instance.customer_id,
+        template=step.template,
+        purpose=step.purpose or definition.purpose,
+        priority=step.priority,
+        on_collision=step.on_collision,
+        status="skipped" if late else "scheduled",
+        planned_at=planned_at,
+        due_at=planned_at,
+        hold_code="too_late" if late else "",
+        hold_reason="Meant for before the event that made it due: not sent late." if late else "",
+        lease_until=None,
+        attempts=0,
+        reference="",
+        sent_at=None,
+        created_at=now,
+        updated_at=now,
     )
+    if step.experiment is not None:  # an A/B step: the customer's group, its variant's template
+        experiments.place(uow, message, step, instance.version)
+    uow.session.add(message)
+    return message
 
 
 def _replan(uow: UnitOfWork, instance: Instance, definition: JourneyDefinition, settings: Settings) -> None:

@@ -18,7 +18,7 @@ from comptoir.core import clock
 from comptoir.core.errors import InvalidInput, not_found
 from comptoir.core.events import DomainEvent
 from comptoir.core.uow import UnitOfWork
-from comptoir.engagement import journeys_carts, journeys_customers, journeys_surveys
+from comptoir.engagement import journeys_carts, journeys_customers, journeys_surveys, launch_journeys
 from comptoir.engagement.models import Journey, JourneyVersion
 from comptoir.engagement.schemas import Entry, JourneyDefinition, JourneyOut, Localised, Step, Timing
 from comptoir.orders import events as order_events
@@ -138,6 +138,7 @@ BUILT_IN: dict[str, JourneyDefinition] = {
         *journeys_surveys.DEFINITIONS,
         *journeys_customers.DEFINITIONS,
         *journeys_carts.DEFINITIONS,
+        *launch_journeys.DEFINITIONS,
     )
 }
 
@@ -148,9 +149,10 @@ def check_events(definition: JourneyDefinition) -> None:
     named += [(f"steps/{n}/on", s.on) for n, s in enumerate(definition.steps) if s.on]
     named += [(f"exit_on/{n}", e) for n, e in enumerate(definition.exit_on)]
     for field, event_type in named:
-        if event_type not in EVENTS:
+        if event_type not in EVENTS and (field, event_type) != ("trigger", launch_journeys.TRIGGER):
             known = ", ".join(sorted(EVENTS))
             raise InvalidInput(f"Journeys cannot follow {event_type} (they follow {known}).", field=field)
+    launch_journeys.check(definition)  # a journey launched to an audience (engagement.launched)
 
 
 def _stored(uow: UnitOfWork) -> dict[str, tuple[int, JourneyDefinition, bool]]:

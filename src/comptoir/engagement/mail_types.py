@@ -22,6 +22,7 @@ from babel.numbers import format_percent
 from babel.support import NullTranslations
 
 from comptoir.core.i18n import babel_locale, format_money
+from comptoir.core.mail import Attachment
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers.schemas import CustomerOut
@@ -114,6 +115,10 @@ def _no_links(facts: Any) -> list[str | None]:
     return []
 
 
+def _no_attachments(facts: Any, lang: str) -> list[Attachment]:
+    return []
+
+
 @dataclass(frozen=True)
 class Family:
     """Templates written by a module of their own, from facts kept in ``MessageContext.extra[key]``.
@@ -122,7 +127,8 @@ class Family:
     ``check`` raises ``ValueError`` when the facts cannot write the template (none, inconsistent);
     ``values`` formats the facts for a language (the templates read them as ``values[key]``);
     ``links`` lists the facts' links (each must be an absolute http(s) address); ``sample`` is the
-    preview's context for a template and a language."""
+    preview's context for a template and a language; ``attachments`` the files its e-mails carry (a
+    receipt's PDF), from the facts, in the language."""
 
     key: str
     copies: Mapping[str, CopyWriter]
@@ -130,6 +136,7 @@ class Family:
     values: Callable[[NullTranslations, Any, str], dict[str, Any]]
     sample: Callable[[str, str], MessageContext]
     links: Callable[[Any], list[str | None]] = _no_links
+    attachments: Callable[[Any, str], list[Attachment]] = _no_attachments
 
     @property
     def templates(self) -> tuple[str, ...]:

@@ -38,6 +38,7 @@ def mail_given_up(uow: UnitOfWork, event: MailGivenUp) -> None:
     message.hold_code, message.hold_reason = status, (error or "")[:500]
     message.updated_at = now
     log(uow, message.id, message.status, error or status, now)
+    uow.record(textsend.not_sent_event(message))
     if status == outbound.BOUNCED and uow.session.get(Suppression, (event.address_hash, "email")) is None:
         uow.session.add(
             Suppression(

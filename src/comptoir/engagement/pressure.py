@@ -8,6 +8,7 @@ Until a retailer edits them, the built-in rules apply: commercial messages (mark
 from __future__ import annotations
 
 from datetime import time
+from functools import lru_cache
 
 from comptoir.core.errors import InvalidInput
 from comptoir.core.uow import UnitOfWork
@@ -57,7 +58,14 @@ def current(uow: UnitOfWork) -> PressureOut:
 
 
 def policy(uow: UnitOfWork) -> policies.Policy:
-    return policy_of(current(uow))
+    return _policy(current(uow).model_dump_json(include={"caps", "quiet_hours", "french_sms_rules"}))
+
+
+@lru_cache(maxsize=16)
+def _policy(rules: str) -> policies.Policy:
+    """The rules' pure form, made once per set of rules (checking the quiet hours minute by minute took
+    longer than a sending run's reads)."""
+    return policy_of(Pressure.model_validate_json(rules))
 
 
 def save(uow: UnitOfWork, rules: Pressure) -> PressureOut:

@@ -3,16 +3,22 @@
 One run (the ``engagement.send_due`` job, or ``comptoir engagement send``):
 
 1. In one transaction, the due messages are taken (``FOR UPDATE SKIP LOCKED`` on PostgreSQL: several
-   workers share the work) and decided per customer: a message without consent for its purpose and
-   channel, without an address or to a suppressed one is ``skipped``; the others go through the pressure
-   rules (:func:`comptoir.engagement.policies.decide`) with the customer's recent sends — sent, delayed
-   (still ``scheduled``, later, with the reason) or dropped. An e-mail to send is rendered and handed to
-   the kernel's mail queue in the same transaction (``queued``), under a Message-ID fixed by the message:
-   the queue sends it after the commit, at least once, the same Message-ID on a retry. An SMS or a push
-   is leased (``sending``).
+   workers share the work), what they need read once for the whole batch, their customers locked
+   (:mod:`comptoir.engagement.sending_reads`), and decided per customer: a message without consent for
+   its purpose and channel, without an address or to a suppressed one is ``skipped``; the others go
+   through the pressure rules (:func:`comptoir.engagement.policies.decide`) with the customer's recent
+   sends — sent, delayed (still ``scheduled``, later, with the reason) or dropped. An e-mail to send is
+   rendered and handed to the kernel's mail queue in the same transaction (``queued``), under a
+   Message-ID fixed by the message: the queue sends it after the commit, at least once, the same
+   Message-ID on a retry. An SMS or a push is leased (``sending``).
 2. After the commit, each leased SMS and push is sent (the message's id as the gateway's idempotency key)
    and its outcome recorded in a transaction of its own. A worker killed between a send and its record
    leaves the lease to lapse: the next run sends it again, under the same key.
+
+A step sent at once (the e-receipt) has its e-mail decided the same way and queued in the transaction of
+the event's handler (:func:`send_now`), so that it leaves as that handler commits. A message that will not
+go (skipped, dropped, given up) is published as ``engagement.message_not_sent``, one that went as
+``engagement.message_sent`` — the receipts domain follows the e-receipt's this way.
 
 Nothing is sent inside a database transaction.
 """
@@ -38,14 +44,24 @@ from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers
 from comptoir.customers.schemas import CustomerOut
-from comptoir.engagement import audience, context, journeys, policies, pressure, rendering, textsend
+from comptoir.engagement import (
+    audience,
+    context,
+    experiments,
+    journeys,
+    policies,
+    pressure,
+    rendering,
+    sending_reads,
+    textsend,
+)
 from comptoir.engagement.events import MailAccepted, MailGivenUp
 from comptoir.engagement.models import Delivery, Instance, Message, Suppression
 from comptoir.engagement.schemas import SendReport
 
 LEASE = timedelta(minutes=5)
 BATCH = 200
-HISTORY_STATUSES = ("queued", "sending", "sent")
+HISTORY_STATUSES = sending_reads.HISTORY_STATUSES
 
 
 @dataclass
@@ -88,6 +104,7 @@ def send_due(db: Database, settings: Settings, *, limit: int = BATCH) -> SendRep
             by_customer[message.customer_id].append(message)
         instances = _instances(uow, {m.instance_id for m in due})
         lock_customers(uow, by_customer)
+        sending_reads.prefetch(uow, settings, due, instances, now, address_of)
         for customer_id, messages in by_customer.items():
             _for_customer(uow, settings, customer_id, messages, instances, now, tally)
         uow.commit()
@@ -99,6 +116,24 @@ def send_due(db: Database, settings: Settings, *, limit: int = BATCH) -> SendRep
         tally.sent += int(sent)
         tally.failed += int(not sent and outcome.final)
     return tally.report()
+
+
+def send_now(uow: UnitOfWork, settings: Settings, messages: Sequence[Message]) -> None:
+    """E-mails due now decided and queued in the caller's transaction, as a run would (consent, address,
+    caps, quiet hours): a step sent at once (the e-receipt at the till) goes when the event's handler
+    commits. One held stays scheduled for the next run; SMS and pushes are always left to the runs."""
+    now = clock.now()
+    chosen = [m for m in messages if m.channel == "email" and m.status == "scheduled" and m.due_at <= now]
+    if not chosen:
+        return
+    tally = Tally(policy=pressure.policy(uow))
+    by_customer: dict[str, list[Message]] = defaultdict(list)
+    for message in chosen:
+        by_customer[message.customer_id].append(message)
+    instances = _instances(uow, {m.instance_id for m in chosen})
+    lock_customers(uow, by_customer)
+    for customer_id, group in by_customer.items():
+        _for_customer(uow, settings, customer_id, group, instances, now, tally)
 
 
 def _take(uow: UnitOfWork, now: datetime, limit: int) -> list[Message]:
@@ -132,6 +167,9 @@ def _instances(uow: UnitOfWork, ids: set[str]) -> dict[str, Instance]:
 
 
 def _customer(uow: UnitOfWork, customer_id: str) -> CustomerOut | None:
+    reads = sending_reads.of(uow)
+    if reads is not None and customer_id in reads.customer_ids:
+        return reads.customers.get(customer_id)
     try:
         found = customers.get_customer(uow, customer_id)
     except NotFound:
@@ -160,7 +198,7 @@ def _for_customer(
             tally.skipped += 1
             continue
         assert customer is not None
-        address = audience.address_for(customer, message.channel)
+        address = address_of(uow, customer, message)
         assert address is not None
         eligible.append((message, address))
     if not eligible or customer is None:
@@ -181,21 +219,47 @@ def _refusal(
     """Why a message may not go at all (a code and a sentence), or ``None``."""
     if customer is None:
         return "no_customer", "The customer's record is gone (erased)."
-    if audience.needs_consent(message.purpose) and not customers.may_contact(
-        uow, customer.id, audience.consent_purpose(message.purpose), message.channel
-    ):
+    reads = sending_reads.of(uow)
+    if audience.needs_consent(message.purpose) and not _may_contact(uow, reads, customer, message):
         return "no_consent", f"No consent for {message.purpose} by {message.channel} when it was due."
-    address = audience.address_for(customer, message.channel)
+    address = address_of(uow, customer, message)
     if address is None:
         return "no_address", f"No {message.channel} address on the customer's record."
-    digest = audience.address_hash(settings, message.channel, address)
-    if uow.session.get(Suppression, (digest, message.channel)) is not None:
+    key = (audience.address_hash(settings, message.channel, address), message.channel)
+    suppressed = key in reads.suppressed if reads is not None else uow.session.get(Suppression, key)
+    if suppressed:
         return "suppressed", "This address bounced: nothing more is sent to it."
     return None
 
 
+def _may_contact(
+    uow: UnitOfWork, reads: sending_reads.Reads | None, customer: CustomerOut, message: Message
+) -> bool:
+    purpose = audience.consent_purpose(message.purpose)
+    if reads is not None and (purpose, message.channel) in reads.allowed:
+        return customer.id in reads.allowed[purpose, message.channel]
+    return customers.may_contact(uow, customer.id, purpose, message.channel)
+
+
+def address_of(uow: UnitOfWork, customer: CustomerOut, message: Message) -> str | None:
+    """Where a message goes: for an e-mail of a journey naming its own address (the one typed at the till,
+    kept in its facts), that one; else the customer's for the channel."""
+    if message.channel == "email":
+        instance = uow.session.get(Instance, message.instance_id)
+        definition = (
+            journeys.definition_at(uow, instance.journey_code, instance.version) if instance else None
+        )
+        if instance is not None and definition is not None and definition.address_field:
+            typed = instance.facts.get(definition.address_field)
+            return typed if isinstance(typed, str) and typed else None
+    return audience.address_for(customer, message.channel, uow)
+
+
 def _history(uow: UnitOfWork, customer_id: str, now: datetime) -> list[policies.Sent]:
-    since = now - timedelta(days=32)  # the longest period (a month) and its edges in any time zone
+    reads = sending_reads.of(uow)
+    if reads is not None and customer_id in reads.customer_ids:
+        return reads.history[customer_id]  # the run's own decisions are added to it
+    since = now - timedelta(days=sending_reads.HISTORY_DAYS)
     rows = uow.session.execute(
         select(Message.channel, Message.purpose, Message.sent_at, Message.due_at).where(
             Message.customer_id == customer_id,
@@ -256,6 +320,7 @@ def _finish(uow: UnitOfWork, message: Message, status: str, why: tuple[str, str]
     message.status, message.hold_code, message.hold_reason = status, why[0], why[1][:500]
     message.lease_until, message.updated_at = None, now
     log(uow, message.id, status, why[1], now)
+    uow.record(textsend.not_sent_event(message))
 
 
 def log(uow: UnitOfWork, message_id: str, kind: str, detail: str, at: datetime) -> None:
@@ -280,9 +345,16 @@ def _queue_email(
     """Render the e-mail and hand it to the mail queue (False: nothing left to say, skipped)."""
     lang = audience.language_for(instance.facts, customer)
     ctx = context.message_context(
-        uow, settings, customer, message.template, message.purpose, "email", instance.facts, lang
+        uow,
+        settings,
+        customer,
+        message.template,
+        message.purpose,
+        "email",
+        written_from(instance, message),
+        lang,
     )
-    rendered = _rendered(uow, message, lang, ctx, now)
+    rendered = _rendered(uow, message, lang, ctx, now, settings)
     if rendered is None:
         return False
     attachments = []
@@ -292,6 +364,9 @@ def _queue_email(
             attachments.append(
                 Attachment("rendez-vous.ics" if lang == "fr" else "appointment.ics", ics, "text/calendar")
             )
+    family = rendering.FAMILIES.get(message.template)
+    if family is not None:  # a family's own (the e-receipt's PDF)
+        attachments += family.attachments(ctx.extra.get(family.key), lang)
     reference = message_id_of(settings, message)
     digest = audience.address_hash(settings, "email", address)
     mail = Mail(
@@ -316,16 +391,29 @@ def _queue_email(
     return True
 
 
+def written_from(instance: Instance, message: Message) -> dict[str, object]:
+    """What a message is written from: its journey's facts, and the message's own id (a survey's links
+    are signed for the message they are in)."""
+    return {**instance.facts, "message_id": message.id}
+
+
 def _rendered(
-    uow: UnitOfWork, message: Message, lang: str, ctx: rendering.MessageContext, now: datetime
+    uow: UnitOfWork,
+    message: Message,
+    lang: str,
+    ctx: rendering.MessageContext,
+    now: datetime,
+    settings: Settings,
 ) -> rendering.Rendered | None:
     """The message rendered, or ``None`` (skipped) when what it is about is gone (an appointment erased
-    since it was scheduled)."""
+    since it was scheduled); then as it goes (:func:`experiments.apply`: an A/B variant's subject, or
+    ``None`` when held out or waiting for the winner; a marketing e-mail's open pixel and tracked links)."""
     try:
-        return rendering.render(message.template, lang, ctx)
+        rendered = rendering.render(message.template, lang, ctx)
     except ValueError as exc:
         _finish(uow, message, "skipped", ("nothing_to_say", str(exc)), now)
         return None
+    return experiments.apply(uow, settings, message, rendered, lang, now)
 
 
 def _attaches_invitation(uow: UnitOfWork, instance: Instance, step_key: str) -> bool:
@@ -344,16 +432,23 @@ def _lease_text(
     tally: Tally,
 ) -> None:
     """Lease an SMS or a push to be sent after the commit, rendered now from what the customer is now."""
-    address = audience.address_for(customer, message.channel) if customer is not None else None
+    address = audience.address_for(customer, message.channel, uow) if customer is not None else None
     if customer is None or address is None:
         _finish(uow, message, "skipped", ("no_address", "No address when it was to be sent again."), now)
         tally.skipped += 1
         return
     lang = audience.language_for(instance.facts, customer)
     ctx = context.message_context(
-        uow, settings, customer, message.template, message.purpose, message.channel, instance.facts, lang
+        uow,
+        settings,
+        customer,
+        message.template,
+        message.purpose,
+        message.channel,
+        written_from(instance, message),
+        lang,
     )
-    rendered = _rendered(uow, message, lang, ctx, now)
+    rendered = _rendered(uow, message, lang, ctx, now, settings)
     if rendered is None:
         tally.skipped += 1
         return
