@@ -21,7 +21,15 @@ from typing import Any
 from babel.support import NullTranslations
 
 from comptoir.core.i18n import format_money
-from comptoir.engagement.mail_types import Copy, Family, MessageContext, ProductBlock, offer
+from comptoir.engagement.mail_types import (
+    SAMPLE_SITE,
+    Copy,
+    Family,
+    MessageContext,
+    ProductBlock,
+    offer,
+    sample_block,
+)
 
 ABANDONED_CART = "abandoned_cart"
 BACK_IN_STOCK = "back_in_stock"
@@ -185,20 +193,7 @@ def _price_drop(t: NullTranslations, v: dict[str, Any]) -> Copy:
 
 # -- the preview's sample: Claire, at Maison Lumière -----------------------------------------------------------
 
-_SITE = "https://www.maison-lumiere.fr"
-_IMAGES = "https://images.maison-lumiere.fr/assets"
-
-
-def _block(slug: str, name: str, price: str, reference: str | None, kind: str) -> ProductBlock:
-    return ProductBlock(
-        name=name,
-        url=f"{_SITE}/produits/{slug}",
-        image_url=f"{_IMAGES}/{slug}/listing",
-        price=Decimal(price),
-        currency="EUR",
-        reference_price=Decimal(reference) if reference else None,
-        kind=kind,
-    )
+_SITE = SAMPLE_SITE
 
 
 def _context(lang: str, extra: dict[str, Any]) -> MessageContext:
@@ -216,8 +211,8 @@ def sample_cart(template: str, lang: str) -> MessageContext:
     """Claire left the Opaline pendant (on offer: 189 € instead of 239 €) and two Céleste table lamps in
     her cart: 367 € in all."""
     items = (
-        CartItem(_block("suspension-opaline", "Suspension Opaline", "189.00", "239.00", "cart"), 1),
-        CartItem(_block("lampe-celeste", "Lampe à poser Céleste", "89.00", None, "cart"), 2),
+        CartItem(sample_block("suspension-opaline", "Suspension Opaline", "189.00", "239.00", "cart"), 1),
+        CartItem(sample_block("lampe-celeste", "Lampe à poser Céleste", "89.00", None, "cart"), 2),
     )
     facts = CartFacts(items=items, total=Decimal("367.00"), currency="EUR", cart_url=f"{_SITE}/panier")
     return _context(lang, {"cart": facts})
@@ -227,10 +222,10 @@ def sample_wish(template: str, lang: str) -> MessageContext:
     """The black Arc floor lamp on Claire's wishlist is back in stock (349 €); or the Opaline pendant she
     wishes for is down from 239 € to 189 € (its Omnibus reference 239 €)."""
     if template == PRICE_DROP:
-        product = _block("suspension-opaline", "Suspension Opaline", "189.00", "239.00", "wished")
+        product = sample_block("suspension-opaline", "Suspension Opaline", "189.00", "239.00", "wished")
         before: Decimal | None = Decimal("239.00")
     else:
-        product = _block("lampadaire-arc", "Lampadaire Arc noir", "349.00", None, "wished")
+        product = sample_block("lampadaire-arc", "Lampadaire Arc noir", "349.00", None, "wished")
         before = None
     facts = WishFacts(product=product, wishlist_url=f"{_SITE}/compte/envies", price_before=before)
     return _context(lang, {"wish": facts})

@@ -13,12 +13,19 @@ Their facts are loaded when the message is sent (:mod:`comptoir.engagement.facts
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from babel.support import NullTranslations
 
-from comptoir.engagement.mail_types import Copy, Family, MessageContext, ProductBlock, offer
+from comptoir.engagement.mail_types import (
+    SAMPLE_SITE,
+    Copy,
+    Family,
+    MessageContext,
+    ProductBlock,
+    offer,
+    sample_block,
+)
 
 NEW_ARRIVALS = "new_arrivals"
 NEW_ARRIVALS_FOLLOW_UP = "new_arrivals_follow_up"
@@ -114,35 +121,22 @@ def _follow_up(t: NullTranslations, v: dict[str, Any]) -> Copy:
 
 # -- the preview's sample: Claire, at Maison Lumière -----------------------------------------------------------
 
-_SITE = "https://www.maison-lumiere.fr"
-_IMAGES = "https://images.maison-lumiere.fr/assets"
-
-
-def _block(slug: str, name: str, price: str, reference: str | None) -> ProductBlock:
-    return ProductBlock(
-        name=name,
-        url=f"{_SITE}/produits/{slug}",
-        image_url=f"{_IMAGES}/{slug}/listing",
-        price=Decimal(price),
-        currency="EUR",
-        reference_price=Decimal(reference) if reference else None,
-        kind="new",
-    )
+_SITE = SAMPLE_SITE
 
 
 def sample(template: str, lang: str) -> MessageContext:
     """The spring's new lights at Maison Lumière: the Arc floor lamp (on offer: 349 € instead of 399 €), the
     Lucioles string lights and the Atelier brass wall light; a month later, the Sillage pendant and the Halo candle holder have come."""
     latest = (
-        _block("lampadaire-arc", "Lampadaire Arc noir", "349.00", "399.00"),
-        _block("guirlande-lucioles", "Guirlande Lucioles", "49.00", None),
-        _block("applique-atelier", "Applique Atelier laiton", "129.00", None),
+        sample_block("lampadaire-arc", "Lampadaire Arc noir", "349.00", "399.00", "new"),
+        sample_block("guirlande-lucioles", "Guirlande Lucioles", "49.00", None, "new"),
+        sample_block("applique-atelier", "Applique Atelier laiton", "129.00", None, "new"),
     )
     since: tuple[ProductBlock, ...] = ()
     if template == NEW_ARRIVALS_FOLLOW_UP:
         since = (
-            _block("suspension-sillage", "Suspension Sillage", "219.00", None),
-            _block("bougeoir-halo", "Bougeoir Halo", "39.00", None),
+            sample_block("suspension-sillage", "Suspension Sillage", "219.00", None, "new"),
+            sample_block("bougeoir-halo", "Bougeoir Halo", "39.00", None, "new"),
         )
     facts = ArrivalFacts(latest=since + latest, since=since, shop_url=f"{_SITE}/nouveautes")
     return MessageContext(

@@ -166,3 +166,22 @@ def offer(product: ProductBlock, lang: str) -> dict[str, Any]:
 # What loads a template family's facts, by the family's key: from the journey's facts, for the customer, in
 # their language; ``None`` when what the facts name is gone (the message is then skipped).
 Loader = Callable[[UnitOfWork, Settings, CustomerOut, dict[str, Any], str], Any]
+
+
+# The preview's sample retailer (Maison Lumière): its site and its product images.
+SAMPLE_SITE = "https://www.maison-lumiere.fr"
+SAMPLE_IMAGES = "https://images.maison-lumiere.fr/assets"
+
+
+def sample_block(slug: str, name: str, price: str, reference: str | None, kind: str) -> ProductBlock:
+    """A product of the sample retailer, for a preview: its page, its listing image, its price in euros
+    (and the Omnibus reference when discounted)."""
+    return ProductBlock(
+        name=name,
+        url=f"{SAMPLE_SITE}/produits/{slug}",
+        image_url=f"{SAMPLE_IMAGES}/{slug}/listing",
+        price=Decimal(price),
+        currency="EUR",
+        reference_price=Decimal(reference) if reference else None,
+        kind=kind,
+    )
