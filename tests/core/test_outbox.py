@@ -118,6 +118,38 @@ def test_a_failing_handler_is_retried_then_dead_lettered_without_blocking_others
     assert statuses == {3: "dead", 1: "done"}
 
 
+def test_a_flood_for_one_handler_does_not_hold_up_another(effects) -> None:  # type: ignore[no-untyped-def]
+    """A stock import's thousands of events for one handler, then one for another handler: the lone one is
+    run in the next round, and each handler still gets its own events in the order they were written."""
+    db = effects
+    seen: list[tuple[str, str]] = []
+
+    def flooded(uow: UnitOfWork, event: ParcelShipped) -> None:
+        seen.append(("flooded", event.parcel_id))
+
+    def lone(uow: UnitOfWork, event: ParcelShipped) -> None:
+        seen.append(("lone", event.parcel_id))
+
+    bus = Bus()
+    bus.subscribe(ParcelShipped, flooded, name="flooded")
+    with UnitOfWork(db) as uow:
+        uow.record(*(ParcelShipped(parcel_id=f"p{i:03}") for i in range(120)))
+        uow.commit()
+    dispatcher = make_dispatcher(db, bus, batch_size=10)
+    while dispatcher.fan_out():
+        pass
+    bus.subscribe(ParcelShipped, lone, name="lone")  # a handler whose one delivery comes after the flood
+    with UnitOfWork(db) as uow:
+        uow.record(ParcelShipped(parcel_id="paid"))
+        uow.commit()
+    dispatcher.fan_out()
+    assert dispatcher.deliver_to_handlers() == 10
+    assert ("lone", "paid") in seen  # in the first round, not after the 120 before it
+    dispatcher.drain()
+    flooded_order = [p for h, p in seen if h == "flooded"]
+    assert flooded_order == sorted(flooded_order) and len(flooded_order) == 121
+
+
 def test_events_recorded_by_handlers_are_delivered_too(effects) -> None:  # type: ignore[no-untyped-def]
     db = effects
     bus = Bus()

@@ -28,12 +28,12 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from comptoir.core import clock
@@ -69,6 +69,11 @@ log = logging.getLogger("comptoir.dispatcher")
 
 JOB_START_SPREAD_SECONDS = 5.0  # a running dispatcher's first try of a job: within this, or its period
 LEASE_RECHECK_SECONDS = 5.0  # a lease another process holds is looked at again after this, at most
+# Fan-out batches a round runs while there are events left: fanning out is a few statements for hundreds of
+# events, so a backlog (a stock import's thousands of events) is fanned out within a round or a few, and
+# an event written after it (a payment's confirmation) reaches its handlers' queue — where turns are fair
+# (:func:`_due_deliveries`) — without waiting for the backlog's deliveries.
+FAN_OUT_BATCHES_PER_ROUND = 50
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,12 @@ class Dispatcher:
     # -- one round ------------------------------------------------------------------------------
     def run_once(self) -> int:
         """Do one batch of each kind of work; returns how many items were processed."""
-        done = self.fan_out()
+        done = 0
+        for _ in range(FAN_OUT_BATCHES_PER_ROUND):
+            fanned = self.fan_out()
+            done += fanned
+            if fanned < self.config.batch_size * 4:
+                break
         done += self.deliver_to_handlers()
         done += self.outbound.run()
         done += self.deliver_webhooks()
@@ -275,18 +285,7 @@ class Dispatcher:
         if not known:
             return 0
         with self.db.reader() as session:
-            ids = list(
-                session.scalars(
-                    select(HandlerDelivery.id)
-                    .where(
-                        HandlerDelivery.status == "pending",
-                        HandlerDelivery.next_attempt_at <= clock.now(),
-                        HandlerDelivery.handler.in_(known),
-                    )
-                    .order_by(HandlerDelivery.id)
-                    .limit(self.config.batch_size)
-                )
-            )
+            ids = list(session.scalars(_due_deliveries(known, clock.now(), self.config.batch_size)))
         done = 0
         for delivery_id in ids:
             try:
@@ -528,6 +527,28 @@ class Dispatcher:
                 )
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _due_deliveries(handlers: Sequence[str], now: datetime, limit: int) -> Any:
+    """The due deliveries to run next, taken in turn from each handler: every handler's oldest, then every
+    handler's second oldest… A flood for one handler (a stock import's thousands of ``stock_changed``)
+    never makes another wait behind it — a payment's confirmation is handled in the next round — and each
+    handler still gets its own deliveries in the order they were written."""
+    due = (
+        select(
+            HandlerDelivery.id,
+            func.row_number()
+            .over(partition_by=HandlerDelivery.handler, order_by=HandlerDelivery.id)
+            .label("turn"),
+        )
+        .where(
+            HandlerDelivery.status == "pending",
+            HandlerDelivery.next_attempt_at <= now,
+            HandlerDelivery.handler.in_(list(handlers)),
+        )
+        .subquery()
+    )
+    return select(due.c.id).order_by(due.c.turn, due.c.id).limit(limit)
 
 
 def _ensure_lease_row(session: Session, name: str) -> None:
