@@ -27,10 +27,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text
 
+from comptoir.core import clock
 from comptoir.core.access import Role
 from comptoir.core.db import Base, Database
 from comptoir.core.erasure import _mail_text
 from comptoir.core.settings import get_settings
+from comptoir.core.uow import UnitOfWork
 from comptoir.customers.normalisation import strip_accents
 from tests.conftest import make_key
 from tests.orders.conftest import (  # noqa: F401 (fixtures)
@@ -304,7 +306,7 @@ def a_customer_in_every_domain(
         201,
     )
     web_key = make_key(db, ["*:read", "carts:write", "orders:write", "customers:write", "payments:write",
-                            "returns:write", "appointments:write"], channel="web")  # fmt: skip
+                            "returns:write", "appointments:write", "live:write"], channel="web")  # fmt: skip
     session = sign_up_and_verify(client, dispatcher, web_key, folder)
     me, web = session["customer_id"], headers(web_key, session["token"])
     warehouse = headers(make_key(db, STAFF))
@@ -338,6 +340,8 @@ def a_customer_in_every_domain(
     # an open cart and a wishlist
     new_cart(client, web, [(LIN_M, 1)])
     ok(client.put(f"/v1/carts/wishlist/{SOIE_M}", headers=web))
+    # a live video call: her name and a message to call her back, then a session with notes and chat
+    a_live_session(client, db, web, me)
     # her phone, registered for push notifications by her app
     device = {"token": PUSH_TOKEN, "platform": "ios", "language": "fr-FR"}
     ok(client.post("/v1/engagement/devices", json=device, headers=web), 201)
@@ -348,6 +352,33 @@ def a_customer_in_every_domain(
     ok(client.post("/v1/engagement/surveys/answers", json={"message_id": survey, "score": 9,
                    "comment": SURVEY_COMMENT}, headers=web))  # fmt: skip
     return {"id": me, "web": web, "admin": admin, "home": home, "sale": sale, "return": returned}
+
+
+def a_live_session(client: Any, db: Database, web: dict[str, str], me: str) -> None:
+    from comptoir.appointments import service as appointments
+    from comptoir.appointments.schemas import ServiceIn
+    from comptoir.live.models import Chat, Session
+
+    with UnitOfWork(db) as uow:
+        appointments.create_service(uow, ServiceIn(code="consultation-video", kind="video",
+            names={"fr": "Vidéo", "en": "Video"}, duration_min=30, channels=["web"], skills=["video"],
+            location="virtual"))  # fmt: skip
+        uow.commit()
+    asked = ok(client.post("/v1/live/requests", json={"name": f"{GIVEN} {FAMILY}", "postcode": "75011"},
+                           headers=web), 201)  # fmt: skip
+    ticket = {"X-Live-Ticket": asked["ticket"]}
+    left = client.post(f"/v1/live/requests/{asked['id']}/message", json={"message": f"Rappelez-moi au {PHONE_TYPED}",
+        "contact": EMAIL}, headers={**web, **ticket})  # fmt: skip
+    assert left.status_code == 204, left.text
+    with UnitOfWork(db) as uow:
+        uow.session.add(Session(id="lse_zoe", request_id="lrq_zoe_session", advisor_id="stf_x", customer_id=me,
+            topic="robe", language="fr", status="ended", postcode="75011", notes=f"{GIVEN} aime le lin",
+            recommended=[], order_ids=[], started_at=clock.now(), report={"notes": f"{GIVEN} aime le lin"}))  # fmt: skip
+        uow.session.flush()
+        uow.session.add(
+            Chat(session_id="lse_zoe", by="customer", text=f"Je suis {GIVEN} {FAMILY}", at=clock.now())
+        )
+        uow.commit()
 
 
 def an_appointment(client: Any, db: Database, admin: dict[str, str], web: dict[str, str]) -> None:
@@ -419,6 +450,8 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     assert [a["comment"] for a in sections["engagement"]["survey_answers"]] == [SURVEY_COMMENT]
     assert all(j["messages"] for j in journeys)
     assert [d["token"] for d in sections["engagement"]["devices"]] == [PUSH_TOKEN]
+    assert [r["contact"] for r in sections["live"]["requests"]] == [EMAIL]
+    assert [c["text"] for c in sections["live"]["chat"]] == [f"Je suis {GIVEN} {FAMILY}"]
     assert [n["body"] for n in export["notes"]] == [f"{GIVEN} {FAMILY} préfère être appelée au {PHONE_TYPED}"]
     exported = json.dumps(export, ensure_ascii=False)
     assert found_in(exported, needles()) and STREET in exported and COMMENT in exported
@@ -428,7 +461,7 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(  # type: ignore[no-untyp
     assert {"customers_customers", "orders_orders", "receipts_receipts", "returns_lines",
             "core_outbox_events", "core_idempotency_keys", "core_webhook_attempts", "customers_notes",
             "appointments_appointments", "engagement_devices", "engagement_survey_answers",
-            "engagement_instances"} <= reached  # fmt: skip
+            "engagement_instances", "live_requests", "live_sessions", "live_chat"} <= reached  # fmt: skip
     assert scan_folder(one_mail_folder)
 
     # when she is erased and every domain has handled it

@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from comptoir import __version__
-from comptoir.core import docs, staff, staff_routes, web
+from comptoir.core import docs, pubsub, staff, staff_routes, web
 from comptoir.core import routes as core_routes
 from comptoir.core.api import AppState, install_problem_handlers, openapi_security
 from comptoir.core.auth import Authenticator
@@ -24,6 +24,7 @@ from comptoir.core.dispatcher import Dispatcher, dispatcher_config
 from comptoir.core.idempotency import IdempotencyMiddleware
 from comptoir.core.limits import BodyLimitMiddleware
 from comptoir.core.observability import Metrics, RequestMiddleware, configure_logging
+from comptoir.core.pubsub import hub_from_settings
 from comptoir.core.ratelimit import RedisRateLimiter
 from comptoir.core.settings import Settings, get_settings
 from comptoir.customers import service as customers_service
@@ -164,8 +165,9 @@ def api_threads(settings: Settings) -> int:
 
 
 def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Sizes the process's thread pool (:func:`api_threads`) and runs the outbox dispatcher in a thread
-    of the API process when ``dispatcher`` is ``inprocess``."""
+    """Sizes the process's thread pool (:func:`api_threads`), starts the process's hub
+    (:mod:`comptoir.core.pubsub`) and runs the outbox dispatcher in a thread of the API process when
+    ``dispatcher`` is ``inprocess``."""
     settings = state.settings
 
     @asynccontextmanager
@@ -181,10 +183,16 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
                 target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True
             )
             thread.start()
+        # The hub fans live state (presence, offers, signalling) out to every process's WebSockets.
+        state.hub = hub_from_settings(settings, state.db)
+        await state.hub.start()
+        pubsub.serving(state.hub)
         try:
             yield
         finally:
             stop.set()
+            pubsub.serving(None)
+            await state.hub.stop()
             if thread is not None:
                 thread.join(timeout=10)
 

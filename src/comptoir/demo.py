@@ -29,9 +29,7 @@ DEMO_KEYS = [
         scopes=["*:read", "*:write"],
         channel="store:st_paris_rivoli",
     ),
-    ApiKeyCreate(
-        name="demo: live shopping", kind="publishable", scopes=[*SHOPPING, "live:write"], channel="live"
-    ),
+    ApiKeyCreate(name="demo: live shopping", kind="publishable", scopes=SHOPPING, channel="live"),
 ]
 # Employees who sign in to the pages and the tablet as themselves (passwords made at load, shown once).
 DEMO_STAFF = [

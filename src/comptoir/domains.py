@@ -34,6 +34,7 @@ NAMES: tuple[str, ...] = (
     "receipts",
     "appointments",
     "engagement",
+    "live",
     # The apps: pages composing the domains above (they store nothing of their own).
     "storefront",
     "seller",

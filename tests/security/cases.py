@@ -27,6 +27,9 @@ class Case:
     # or a not-found (the call reached the operation on a real resource; a body the matrix does not model
     # may still be refused by the domain's rules).
     owner_status: tuple[int, ...] | None = None
+    h: dict[str, str] = field(
+        default_factory=dict
+    )  # headers beside the principal's (``"{name}"``: world ids)
 
 
 def c(**kwargs: Any) -> Case:
@@ -43,6 +46,7 @@ PRESSURE = {
 SKU = {"sku": "sku"}
 PLACE_B = {"place_id": "B"}
 ORDER_B = {"order_id": "order_B"}
+TICKET = {"X-Live-Ticket": "{live_ticket}"}
 
 CASES: dict[str, Case] = {
     # -- kernel ----------------------------------------------------------------------------------------
@@ -495,4 +499,46 @@ CASES: dict[str, Case] = {
     ),
     "GET /v1/engagement/launches": c(),
     "GET /v1/engagement/launches/{launch_id}": c(p={"launch_id": "launch"}),
+    # -- live ----------------------------------------------------------------------------------------------
+    # A shopper's page acts with its request's ticket (X-Live-Ticket): Marie's, for her request and session
+    # (with shop B's advisor). An advisor reaches their own sessions only (another answers 404); setting a
+    # presence is for the live service's advisors (the matrix's employees are not: 403).
+    "POST /v1/live/requests": c(b={"topic": "robe", "language": "fr"}),
+    "GET /v1/live/requests/{request_id}": c(p={"request_id": "live_request"}, h=TICKET, own=CUSTOMER),
+    "DELETE /v1/live/requests/{request_id}": c(
+        p={"request_id": "live_request"}, h=TICKET, own=CUSTOMER, late=1
+    ),
+    "POST /v1/live/requests/{request_id}/message": c(
+        p={"request_id": "live_request"},
+        h=TICKET,
+        own=CUSTOMER,
+        b={"message": "Rappelez-moi", "contact": "marie.curie@orange.fr"},
+    ),
+    "PUT /v1/live/presence/me": c(b={"status": "away"}, owner_status=(403,), answers=(403,)),
+    "GET /v1/live/offers/me": c(),
+    "GET /v1/live/queue": c(),
+    "POST /v1/live/requests/{request_id}/accept": c(p={"request_id": "live_request"}, answers=(409,)),
+    "POST /v1/live/requests/{request_id}/decline": c(p={"request_id": "live_request"}, answers=(409,)),
+    "GET /v1/live/sessions/{session_id}": c(
+        p={"session_id": "live_session"}, h=TICKET, own=BOTH, answers=(404,)
+    ),
+    "POST /v1/live/sessions/{session_id}/pushes": c(
+        p={"session_id": "live_session"}, b=SKU, own=SHOP, answers=(404,)
+    ),
+    "POST /v1/live/sessions/{session_id}/items": c(
+        p={"session_id": "live_session"},
+        h=TICKET,
+        b={"sku": "{sku}", "kind": "compared"},
+        own=BOTH,
+        answers=(404,),
+    ),
+    "PUT /v1/live/sessions/{session_id}/notes": c(
+        p={"session_id": "live_session"}, b={"notes": "Taille S"}, own=SHOP, answers=(404,)
+    ),
+    "POST /v1/live/sessions/{session_id}/chat": c(
+        p={"session_id": "live_session"}, h=TICKET, b={"text": "Bonjour"}, own=BOTH, answers=(404,)
+    ),
+    "POST /v1/live/sessions/{session_id}/end": c(
+        p={"session_id": "live_session"}, h=TICKET, own=BOTH, answers=(404,), late=1
+    ),
 }

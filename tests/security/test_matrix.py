@@ -81,7 +81,7 @@ def call(client: Any, method: str, path: str, case: Case, world: World, headers:
     for name, ref in case.p.items():
         url = url.replace("{" + name + "}", str(world.ids.get(ref, ref)))
     body = _fill(case.b, world)
-    kwargs: dict[str, Any] = {"headers": headers, "params": _fill(case.q, world)}
+    kwargs: dict[str, Any] = {"headers": {**headers, **_fill(case.h, world)}, "params": _fill(case.q, world)}
     if body is not None:
         kwargs["json"] = body
     return client.request(method, url, **kwargs)

@@ -282,6 +282,7 @@ def build(client: Any, db: Any, settings: Any, marie: str) -> World:
     # Marie's satisfaction survey about her click & collect at Opéra (sent: her app may answer it)
     ids["survey_V"] = survey_message(db, marie, "survey_nps", {"place_id": OPERA, "channel": "web"})
     _appointments(client, db, settings, w, ids, marie)
+    _live(client, db, w, ids)
     ids["experiment"] = _experiment(db)
     # The new arrivals launched to a segment (the retailer's launch: it entered nobody, no one is in it)
     matrix_launch = {"audience": {"segments_any": ["matrix"]}}
@@ -398,3 +399,55 @@ def _appointments(client: Any, db: Any, settings: Any, w: World, ids: dict[str, 
         template="appointment_confirmation",
         unsubscribe_token=engagement.unsubscribe_token(settings, marie, "marketing", "email"),
     )
+
+
+def _live(client: Any, db: Any, w: World, ids: dict[str, Any]) -> None:
+    """The live studio's service, an advisor of it at Opéra, Marie's talk-now request (with its ticket) and
+    her session with that advisor."""
+    from comptoir.appointments import service as appointments
+    from comptoir.appointments.schemas import AdvisorIn, ServiceIn
+    from comptoir.core import clock
+    from comptoir.live.models import Request, Session
+
+    advisor = make_person(db, Role.ADVISOR, [OPERA])
+    with UnitOfWork(db) as uow:
+        appointments.create_service(
+            uow,
+            ServiceIn(
+                code="consultation-video",
+                kind="video",
+                names={"fr": "Consultation vidéo", "en": "Video consultation"},
+                duration_min=30,
+                channels=["web", "live"],
+                skills=["video"],
+                languages=["fr", "en"],
+                location="virtual",
+            ),
+        )
+        appointments.put_advisor(
+            uow, advisor.id, AdvisorIn(skills=["video"], languages=["fr"], place_ids=[OPERA])
+        )
+        uow.commit()
+    asked = _ok(client.post("/v1/live/requests", json={"topic": "robe", "language": "fr"}, headers=w.owner))
+    now = clock.now()
+    with UnitOfWork(db) as uow:
+        request = uow.session.get(Request, asked["id"])
+        assert request is not None
+        session = Session(
+            id="lse_matrix",
+            request_id=request.id,
+            advisor_id=advisor.id,
+            advisor_name="Conseillère Opéra",
+            shop_id=OPERA,
+            customer_id=request.customer_id,
+            topic=request.topic,
+            language=request.language,
+            status="active",
+            recommended=[],
+            order_ids=[],
+            started_at=now,
+        )
+        uow.session.add(session)
+        request.status, request.session_id, request.ended_at = "accepted", session.id, None
+        uow.commit()
+    ids.update(live_request=asked["id"], live_ticket=asked["ticket"], live_session="lse_matrix")

@@ -12,6 +12,8 @@ The booking engine, the same for every channel (web, app, shop tablet, call cent
   once, for a known customer or a new person (kept by customers with the consents given);
 * ``reschedule``, ``cancel`` (the customer before the cut-off, staff any time), ``check_in``,
   ``complete`` (with the advisor's notes), ``no_show``; ``join_waitlist``;
+* ``on_duty(uow, service_id, at, language)`` — the advisors working and free at an instant (live calls);
+  ``service_by_code``;
 * ``get_appointment``, ``get_appointments`` (many at once), ``list_appointments``, ``invitation`` (the .ics;
   ``invitations_of`` many at once), ``invitation_url``.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 from comptoir.appointments import invitations
 from comptoir.appointments.availability import SlotQuery
 from comptoir.appointments.availability import search as search_slots
+from comptoir.appointments.duty import OnDuty, on_duty, service_by_code
 from comptoir.appointments.erasure import export
 from comptoir.appointments.operations import (
     book,
@@ -65,7 +68,10 @@ invitation_url = invitations.url
 appointment_of_token = invitations.appointment_of
 
 __all__ = [
+    "OnDuty",
     "SlotQuery",
+    "on_duty",
+    "service_by_code",
     "add_leave",
     "appointment_of_token",
     "book",

@@ -60,8 +60,10 @@ _SHOP_FLOOR = (
 # shop manager) also act only for their shops; the routes' policies narrow retailer-wide settings further.
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.SELLER: frozenset(_SHOP_FLOOR),
-    Role.SHOP_MANAGER: frozenset((*_SHOP_FLOOR, "inventory:write", "stores:write", "staff:write")),
-    Role.ADVISOR: frozenset(_SHOP_FLOOR),
+    Role.SHOP_MANAGER: frozenset(
+        (*_SHOP_FLOOR, "inventory:write", "stores:write", "staff:write", "live:write")
+    ),
+    Role.ADVISOR: frozenset((*_SHOP_FLOOR, "live:write")),
     Role.SERVICE_AGENT: frozenset(_SHOP_FLOOR),
     Role.BACK_OFFICE: frozenset(
         (
@@ -77,6 +79,7 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
                     "receipts",
                     "appointments",
                     "engagement",
+                    "live",
                 )
             ),
             "events:read",
@@ -104,6 +107,7 @@ SHOPPING_SCOPES = (
     "returns:write",
     "appointments:write",
     "engagement:read",
+    "live:write",
 )
 
 SHOP_ROLES = frozenset({Role.SELLER, Role.SHOP_MANAGER})

@@ -69,6 +69,9 @@ class AppState:
     # store_id=, customer_id=) -> {sku: its resolved price}. Set by the app from the pricing domain, so a
     # domain below pricing (the catalogue) shows prices without depending on it.
     shelf_prices: Callable[..., Mapping[str, Any]] | None = None
+    # The process's hub (comptoir.core.pubsub): live state fanned out to every process's WebSockets.
+    # Started and stopped by the application's lifespan.
+    hub: Any = None
 
 
 class RequestContext:

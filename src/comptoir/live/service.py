@@ -1,0 +1,65 @@
+"""The live domain's operations — its public interface with ``schemas`` and ``events``.
+
+Talk now: ``ask`` (a request, routed at once), ``request_state``, ``cancel``, ``leave_message``; advisors:
+``set_presence``, ``heartbeat``, ``disconnected``, ``offers_for``, ``accept``, ``decline``, ``queue_view``;
+the router's pass ``route`` (a job, and after each change); sessions: ``get_session``, ``session_side``,
+``push``, ``note_item``, ``set_notes``, ``chat``, ``end_session``, ``media_for``; ``credit_order`` (a cart filled
+in a session became an order); ``customer_section``, ``export`` and ``erase`` for the 360° and GDPR.
+
+Each operation that changes what someone's screen shows returns its notices (:mod:`comptoir.live.notices`):
+the caller publishes them on the hub after committing.
+"""
+
+from __future__ import annotations
+
+from comptoir.live.erasure import customer_section, erase, export
+from comptoir.live.operations import (
+    accept,
+    ask,
+    cancel,
+    chat,
+    decline,
+    disconnected,
+    end_session,
+    get_session,
+    heartbeat,
+    leave_message,
+    media_for,
+    note_item,
+    offers_for,
+    push,
+    queue_view,
+    request_state,
+    route,
+    session_side,
+    set_notes,
+    set_presence,
+)
+from comptoir.live.sessions import credit_order
+
+__all__ = [
+    "accept",
+    "ask",
+    "cancel",
+    "chat",
+    "credit_order",
+    "customer_section",
+    "decline",
+    "disconnected",
+    "end_session",
+    "erase",
+    "export",
+    "get_session",
+    "heartbeat",
+    "leave_message",
+    "media_for",
+    "note_item",
+    "offers_for",
+    "push",
+    "queue_view",
+    "request_state",
+    "route",
+    "session_side",
+    "set_notes",
+    "set_presence",
+]
