@@ -126,3 +126,33 @@ def test_the_wishlist_is_in_the_360_view_and_follows_a_merge_and_erasure(db, mar
         uow.commit()
     with db.engine.connect() as conn:
         assert conn.execute(select(WishlistItem)).all() == []
+
+
+def test_a_wishlist_is_shared_at_a_signed_link_showing_its_products_only(  # type: ignore[no-untyped-def]
+    client, db, settings, marie_web, marie
+) -> None:
+    from comptoir.core import tokens
+
+    client.put(f"{URL}/{LIN_S}", headers=marie_web)
+    client.put(f"{URL}/{DRAFT}", headers=marie_web)  # no longer sold: not shown to others
+    answer = client.post(f"{URL}/share", headers=marie_web)
+    assert answer.status_code == 200, answer.text
+    link = answer.json()
+    assert link["url"].endswith(f"/shop/wishlists/{link['token']}")
+    # anyone holding the link sees the products, nothing of whose list it is
+    seen = client.get(f"{URL}/shared/{link['token']}")
+    assert seen.status_code == 200, seen.text
+    assert [i["sku"] for i in seen.json()["items"]] == [LIN_S]
+    assert marie not in seen.text and "customer_id" not in seen.text
+    # a forged or expired link shows nothing; only a signed-in customer shares
+    forged = link["token"][:-3] + "abc"
+    assert client.get(f"{URL}/shared/{forged}").status_code == 404
+    expired = tokens.sign(settings.secret_key, "wishlist-share", {"sub": marie}, -1)
+    assert client.get(f"{URL}/shared/{expired}").status_code == 404
+    assert client.post(f"{URL}/share").status_code == 401
+    # once she is erased, her link shows nothing of hers
+    with UnitOfWork(db) as uow:
+        service.erase_customers(uow, [marie])
+        service.erase_wishlists(uow, [marie])
+        uow.commit()
+    assert client.get(f"{URL}/shared/{link['token']}").json()["items"] == []

@@ -48,6 +48,7 @@ TRANSACTIONAL = (
 MARKETING += ("survey_nps", "survey_csat")  # surveys are commercial: their own opt-in, unsubscribe link
 MARKETING += ("abandoned_cart", "back_in_stock", "price_drop")  # carts and wishlists
 MARKETING += ("new_arrivals", "new_arrivals_follow_up")  # launched to an audience
+MARKETING += ("live_session_report", "live_follow_up")  # after a video session
 ALL = [(template, lang) for template in TEMPLATES for lang in ("fr", "en")]
 
 
@@ -349,6 +350,11 @@ def _shown_products(template: str, context: MessageContext) -> list[ProductBlock
     if template in ("new_arrivals", "new_arrivals_follow_up"):
         arrivals = context.extra["arrivals"]
         return list(arrivals.since or arrivals.latest)  # what has arrived since, else the newest
+    if template == "live_session_report":
+        live = context.extra["live"]
+        return list(live.recommended + live.shown)  # recommended first
+    if template == "live_follow_up":
+        return list(context.extra["live"].recommended)
     kinds = {"appointment_report": ("shown", "recommended"), "appointment_follow_up": ("new",)}
     return [p for kind in kinds.get(template, ()) for p in context.products if p.kind == kind]
 

@@ -298,6 +298,9 @@ CASES: dict[str, Case] = {
     "GET /v1/carts/wishlist": c(q={"customer_id": "{marie}"}, own=CUSTOMER, leak="sku"),
     "PUT /v1/carts/wishlist/{sku}": c(p=SKU),
     "DELETE /v1/carts/wishlist/{sku}": c(p=SKU, late=1),
+    "POST /v1/carts/wishlist/share": c(),
+    # a shared link is its own credential: anyone holding Marie's sees her list's products (nothing else)
+    "GET /v1/carts/wishlist/shared/{token}": c(p={"token": "wishlist_link"}),
     "POST /v1/carts": c(b={"lines": [{"sku": "{sku}", "quantity": 1}]}),
     "GET /v1/carts/current": c(q={"customer_id": "{marie}"}, own=CUSTOMER, leak="cart_V", answers=(404,)),
     "POST /v1/carts/merge": c(),

@@ -451,3 +451,4 @@ def _live(client: Any, db: Any, w: World, ids: dict[str, Any]) -> None:
         request.status, request.session_id, request.ended_at = "accepted", session.id, None
         uow.commit()
     ids.update(live_request=asked["id"], live_ticket=asked["ticket"], live_session="lse_matrix")
+    ids["wishlist_link"] = _ok(client.post("/v1/carts/wishlist/share", headers=w.owner))["token"]

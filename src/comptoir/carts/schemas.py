@@ -146,3 +146,15 @@ class WishlistItemOut(Schema):
 class WishlistOut(Schema):
     customer_id: str
     items: list[WishlistItemOut] = Field(description="Newest first")
+
+
+class WishlistShareOut(Schema):
+    token: str = Field(description="Signed: shows the list (its products only) to whoever holds it")
+    url: str = Field(description="The storefront's page of the shared list")
+    expires_at: datetime
+
+
+class SharedWishlistOut(Schema):
+    """A wishlist as a shared link shows it: its products, nothing of whose list it is."""
+
+    items: list[WishlistItemOut] = Field(description="Newest first; products no longer sold left out")

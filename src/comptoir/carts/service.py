@@ -19,6 +19,9 @@ The work is done by topic in the modules named below; this module is the carts' 
 order), ``merging`` (sign-in and customer merges), ``housekeeping`` (erasure, abandonment, the 360°),
 ``wishlists`` (the SKUs a signed-in customer keeps for later), ``anonymous`` (an anonymous cart by its token).
 
+``share_wishlist(secret, base_url, customer_id)`` signs a link to the customer's wishlist;
+``shared_wishlist(uow, secret, token, locale)`` shows its products to whoever holds it.
+
 ``wishers(uow, sku, after=None, limit=1000)`` lists who wishes for a SKU, in customer id order, a page at a
 time (the index by SKU): the engagement domain tells them when it is back in stock or cheaper.
 """
@@ -52,6 +55,8 @@ from comptoir.carts.wishlists import (
     erase_wishlists,
     follow_wishlist_merge,
     remove_from_wishlist,
+    share,
+    shared,
     wishlist,
     wishlist_section,
     wishlisted,
@@ -88,6 +93,8 @@ __all__ = [
     "remove_from_wishlist",
     "remove_line",
     "set_quantity",
+    "share_wishlist",
+    "shared_wishlist",
     "wishers",
     "wishlist",
     "wishlisted",
@@ -106,3 +113,7 @@ def wishers(uow: UnitOfWork, sku: str, *, after: str | None = None, limit: int =
     if after is not None:
         query = query.where(WishlistItem.customer_id > after)
     return list(uow.session.scalars(query.order_by(WishlistItem.customer_id).limit(limit)))
+
+
+share_wishlist = share
+shared_wishlist = shared

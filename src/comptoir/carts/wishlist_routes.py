@@ -6,13 +6,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from comptoir.carts import service
-from comptoir.carts.schemas import WishlistOut
+from comptoir.carts.schemas import SharedWishlistOut, WishlistOut, WishlistShareOut
 from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
 from comptoir.core.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/carts/wishlist", tags=["carts"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[RequestContext, Depends(allow("carts", "read", "customer", "staff", "shop", "secret"))]
 Keeper = Annotated[RequestContext, Depends(allow("carts", "write", "customer"))]
+Anyone = Annotated[
+    RequestContext,
+    Depends(allow("carts", "read", "public", "publishable", "customer", "staff", "shop", "secret")),
+]
 SkuPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^\S+$")]
 Locale = Annotated[
     str | None, Query(pattern=r"^[a-z]{2}_[A-Z]{2}$", description="Product names in this locale (fr_FR…)")
@@ -56,3 +60,19 @@ def remove_from_wishlist(sku: SkuPath, ctx: Keeper, locale: Locale = None) -> Wi
         out = service.remove_from_wishlist(uow, customer, sku, locale)
         uow.commit()
     return out
+
+
+@router.post("/share", summary="A signed link showing the signed-in customer's wishlist (its products only)")
+def share_wishlist(ctx: Keeper) -> WishlistShareOut:
+    customer = _customer(ctx, None)
+    return service.share_wishlist(ctx.settings.secret_key, ctx.settings.base_url, customer)
+
+
+@router.get("/shared/{token}", summary="A shared wishlist's products, for whoever holds the link")
+def shared_wishlist(
+    token: Annotated[str, Path(min_length=10, max_length=400, pattern=r"^[A-Za-z0-9_.-]+$")],
+    ctx: Anyone,
+    locale: Locale = None,
+) -> SharedWishlistOut:
+    with ctx.reader() as uow:
+        return service.shared_wishlist(uow, ctx.settings.secret_key, token, locale)

@@ -1,5 +1,9 @@
 """carts: wishlists — the SKUs a signed-in customer keeps for later, on any channel.
 
+A customer may share their list at a signed link (:func:`share`): whoever holds it sees the products —
+never the customer's name or id — until it expires (:data:`SHARE_DAYS`); an erased customer's link shows
+nothing, their list being gone.
+
 One row per customer and SKU (adding a SKU twice keeps the first). The list is the customer's own:
 routes reach it with the customer token (or name the customer from a staff channel); it is part of the
 customer's 360° view and GDPR export, follows a customer merge, and is erased with the customer.
@@ -8,6 +12,7 @@ customer's 360° view and GDPR export, follows a customer merge, and is erased w
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -15,11 +20,11 @@ from sqlalchemy import delete, func, select
 from comptoir.carts import policies
 from comptoir.carts.models import WishlistItem
 from comptoir.carts.reading import acting_channel
-from comptoir.carts.schemas import WishlistItemOut, WishlistOut
+from comptoir.carts.schemas import SharedWishlistOut, WishlistItemOut, WishlistOut, WishlistShareOut
 from comptoir.catalog import service as catalog_service
-from comptoir.core import clock
+from comptoir.core import clock, tokens
 from comptoir.core.db import insert_ignore
-from comptoir.core.errors import InvalidInput
+from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.uow import UnitOfWork
 from comptoir.customers import service as customers_service
 
@@ -165,3 +170,27 @@ __all__ = [
     "wishlist_section",
     "wishlisted",
 ]
+
+
+SHARE_PURPOSE = "wishlist-share"
+SHARE_DAYS = 90
+
+
+def share(secret: str, base_url: str, customer_id: str) -> WishlistShareOut:
+    """A signed link to the customer's wishlist, good for :data:`SHARE_DAYS` days."""
+    token = tokens.sign(secret, SHARE_PURPOSE, {"sub": customer_id}, SHARE_DAYS * 86400)
+    expires = clock.now() + timedelta(days=SHARE_DAYS)
+    return WishlistShareOut(
+        token=token, url=f"{base_url.rstrip('/')}/shop/wishlists/{token}", expires_at=expires
+    )
+
+
+def shared(uow: UnitOfWork, secret: str, token: str, locale: str | None = None) -> SharedWishlistOut:
+    """The products of a shared wishlist (those still sold); 404 for a forged or expired link, or one
+    whose list is gone."""
+    claims = tokens.verify(secret, SHARE_PURPOSE, token)
+    if claims is None or not isinstance(claims.get("sub"), str):
+        raise NotFound("This shared wishlist does not exist or the link has expired.")
+    customer_id = customers_service.resolve_id(uow, str(claims["sub"]))  # a merge: the survivor's list
+    items = [i for i in _out(uow, customer_id, locale).items if i.sellable]
+    return SharedWishlistOut(items=items)

@@ -26,6 +26,7 @@ from comptoir.engagement import (
     facts_carts,
     facts_customers,
     facts_launches,
+    facts_live,
     facts_surveys,
     sending_reads,
 )
@@ -239,7 +240,11 @@ def invitation(uow: UnitOfWork, settings: Settings, facts: dict[str, Any]) -> by
 
 # What loads each template family's facts (see :class:`~.mail_types.Family`), by the family's key.
 LOADERS: dict[str, Loader] = (
-    facts_surveys.LOADERS | facts_customers.LOADERS | facts_carts.LOADERS | facts_launches.LOADERS
+    facts_surveys.LOADERS
+    | facts_customers.LOADERS
+    | facts_carts.LOADERS
+    | facts_launches.LOADERS
+    | facts_live.LOADERS
 )
 
 

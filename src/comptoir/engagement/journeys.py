@@ -18,7 +18,13 @@ from comptoir.core import clock
 from comptoir.core.errors import InvalidInput, not_found
 from comptoir.core.events import DomainEvent
 from comptoir.core.uow import UnitOfWork
-from comptoir.engagement import journeys_carts, journeys_customers, journeys_surveys, launch_journeys
+from comptoir.engagement import (
+    journeys_carts,
+    journeys_customers,
+    journeys_live,
+    journeys_surveys,
+    launch_journeys,
+)
 from comptoir.engagement.models import Journey, JourneyVersion
 from comptoir.engagement.schemas import Entry, JourneyDefinition, JourneyOut, Localised, Step, Timing
 from comptoir.orders import events as order_events
@@ -40,6 +46,7 @@ _FOLLOWED: tuple[type[DomainEvent], ...] = (
     *journeys_surveys.EVENT_CLASSES,
     *journeys_customers.EVENT_CLASSES,
     *journeys_carts.EVENT_CLASSES,
+    *journeys_live.EVENT_CLASSES,
 )
 EVENTS: dict[str, type[DomainEvent]] = {cls.event_type: cls for cls in _FOLLOWED}
 
@@ -138,6 +145,7 @@ BUILT_IN: dict[str, JourneyDefinition] = {
         *journeys_surveys.DEFINITIONS,
         *journeys_customers.DEFINITIONS,
         *journeys_carts.DEFINITIONS,
+        *journeys_live.DEFINITIONS,
         *launch_journeys.DEFINITIONS,
     )
 }

@@ -31,7 +31,7 @@ from babel.support import NullTranslations
 from comptoir.core.i18n import babel_locale, language_of, translations
 from comptoir.core.messaging import GSM7_BASIC, GSM7_EXTENSION
 from comptoir.core.web import Pages
-from comptoir.engagement import mail_carts, mail_customers, mail_launches, mail_surveys
+from comptoir.engagement import mail_carts, mail_customers, mail_launches, mail_live, mail_surveys
 from comptoir.engagement.mail_types import DAY, PRODUCT_KINDS, TRANSACTIONAL, Copy, Family, offer
 from comptoir.engagement.mail_types import AppointmentFacts as AppointmentFacts  # re-exported
 from comptoir.engagement.mail_types import MessageContext as MessageContext
@@ -49,7 +49,11 @@ APPOINTMENT_TEMPLATES: tuple[str, ...] = (
 )
 # The template families of other modules (see :class:`~.mail_types.Family`), by template.
 _FAMILY_LIST: tuple[Family, ...] = (
-    mail_surveys.FAMILIES + mail_customers.FAMILIES + mail_carts.FAMILIES + mail_launches.FAMILIES
+    mail_surveys.FAMILIES
+    + mail_customers.FAMILIES
+    + mail_carts.FAMILIES
+    + mail_launches.FAMILIES
+    + mail_live.FAMILIES
 )
 FAMILIES: dict[str, Family] = {template: f for f in _FAMILY_LIST for template in f.templates}
 TEMPLATES: tuple[str, ...] = APPOINTMENT_TEMPLATES + ORDER_TEMPLATES + tuple(FAMILIES)

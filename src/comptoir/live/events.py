@@ -38,6 +38,8 @@ class SessionEnded(DomainEvent):
     event_type: ClassVar[str] = "live.session_ended"
     session_id: str
     advisor_id: str
+    advisor_name: str
+    started_at: str
     shop_id: str | None
     customer_id: str | None
     language: str

@@ -229,6 +229,8 @@ def end(uow: UnitOfWork, row: Session, now: datetime) -> list[Notice]:
         SessionEnded(
             session_id=row.id,
             advisor_id=row.advisor_id,
+            advisor_name=row.advisor_name,
+            started_at=row.started_at.isoformat(),
             shop_id=row.shop_id,
             customer_id=row.customer_id,
             language=row.language,
