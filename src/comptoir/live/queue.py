@@ -5,7 +5,9 @@ Routing (:func:`route`) runs after every change that can make an offer possible 
 available, an offer declined or lapsed) and on a short timer in whichever process holds the job's lease.
 Everything it decides is in the database, under row locks: on PostgreSQL the waiting requests and the
 available advisors are locked ``FOR UPDATE SKIP LOCKED``, so two processes routing at once never offer one
-customer twice nor one advisor two customers; SQLite serialises writers. The offer is a timed claim
+customer twice nor one advisor two customers; SQLite serialises writers. Where a transaction waits for a
+lock, it takes the advisor's presence row before any request's (accepting, going away or offline), so
+two of them never wait on each other; the router itself never waits (it skips what is locked). The offer is a timed claim
 (``offer_expires_at``): an advisor who does not accept in time loses it, is set away (not at their desk),
 and the request goes to the next advisor.
 """

@@ -50,7 +50,11 @@ def _lapse_offers(uow: UnitOfWork, now: datetime) -> list[Notice]:
         _back_to_queue(row)
         if advisor_id is None:
             continue
-        presence = queue.presence_row(uow, advisor_id, lock=True)
+        # skipped when the advisor's row is locked: they are changing their presence themselves (locks go
+        # advisor first, then requests, everywhere else — waiting here could deadlock)
+        presence = uow.session.scalars(
+            _locked(uow, select(Presence).where(Presence.advisor_id == advisor_id))
+        ).first()
         if presence is not None and presence.status == "available":
             presence.status, presence.changed_at = "away", now
         told.append(
@@ -114,7 +118,6 @@ def _offer(uow: UnitOfWork, settings: LiveSettings, now: datetime) -> list[Notic
     on_duty = {d.advisor_id: d for d in appointments.on_duty(uow, service_id, now)}
     if not on_duty:
         return []
-    holding = set(uow.session.scalars(select(Request.offered_to).where(Request.status == "offered")))
     fresh = now - timedelta(seconds=settings.presence_window_seconds)
     present = uow.session.scalars(
         _locked(
@@ -126,6 +129,9 @@ def _offer(uow: UnitOfWork, settings: LiveSettings, now: datetime) -> list[Notic
             ),
         )
     ).all()
+    # read once the advisors' rows are locked: an offer another router made to one of them is committed
+    # before its lock is released, so it is seen here
+    holding = set(uow.session.scalars(select(Request.offered_to).where(Request.status == "offered")))
     candidates = [
         policies.Candidate(p.advisor_id, on_duty[p.advisor_id].languages, p.idle_since)
         for p in present
@@ -164,12 +170,12 @@ def accept(
 ) -> tuple[Session, list[Notice]]:
     """The advisor takes the customer: a session starts, the advisor is busy. Refused (409) when the
     offer went to someone else, lapsed, or the customer left meanwhile."""
+    presence = queue.presence_row(uow, advisor_id, lock=True)  # the advisor's row first, then the request's
     row = queue.load(uow, request_id, lock=True)
     if row.status != "offered" or row.offered_to != advisor_id:
         raise Conflict("This customer is no longer offered to you.", slug="offer-gone")
     if policies.offer_lapsed(row.offer_expires_at, now):
         raise Conflict("The offer lapsed: the customer was offered to someone else.", slug="offer-gone")
-    presence = queue.presence_row(uow, advisor_id, lock=True)
     service_id, _ = queue.live_service(uow, settings)
     duty = {d.advisor_id: d for d in appointments.on_duty(uow, service_id, now)}.get(advisor_id)
     advisor = appointments.get_advisor(uow, advisor_id)
