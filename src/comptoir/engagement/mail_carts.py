@@ -29,6 +29,7 @@ from comptoir.engagement.mail_types import (
     ProductBlock,
     offer,
     sample_block,
+    sample_message,
 )
 
 ABANDONED_CART = "abandoned_cart"
@@ -196,17 +197,6 @@ def _price_drop(t: NullTranslations, v: dict[str, Any]) -> Copy:
 _SITE = SAMPLE_SITE
 
 
-def _context(lang: str, extra: dict[str, Any]) -> MessageContext:
-    return MessageContext(
-        brand="Maison Lumière",
-        first_name="Claire",
-        purpose="marketing",
-        unsubscribe_url=f"{_SITE}/preferences/desabonnement?jeton=q8Zr4LmT2x",
-        preferences_url=f"{_SITE}/preferences",
-        extra=extra,
-    )
-
-
 def sample_cart(template: str, lang: str) -> MessageContext:
     """Claire left the Opaline pendant (on offer: 189 € instead of 239 €) and two Céleste table lamps in
     her cart: 367 € in all."""
@@ -215,7 +205,7 @@ def sample_cart(template: str, lang: str) -> MessageContext:
         CartItem(sample_block("lampe-celeste", "Lampe à poser Céleste", "89.00", None, "cart"), 2),
     )
     facts = CartFacts(items=items, total=Decimal("367.00"), currency="EUR", cart_url=f"{_SITE}/panier")
-    return _context(lang, {"cart": facts})
+    return sample_message("cart", facts)
 
 
 def sample_wish(template: str, lang: str) -> MessageContext:
@@ -228,7 +218,7 @@ def sample_wish(template: str, lang: str) -> MessageContext:
         product = sample_block("lampadaire-arc", "Lampadaire Arc noir", "349.00", None, "wished")
         before = None
     facts = WishFacts(product=product, wishlist_url=f"{_SITE}/compte/envies", price_before=before)
-    return _context(lang, {"wish": facts})
+    return sample_message("wish", facts)
 
 
 FAMILIES: tuple[Family, ...] = (

@@ -25,6 +25,7 @@ from comptoir.engagement.mail_types import (
     ProductBlock,
     offer,
     sample_block,
+    sample_message,
 )
 
 NEW_ARRIVALS = "new_arrivals"
@@ -139,14 +140,7 @@ def sample(template: str, lang: str) -> MessageContext:
             sample_block("bougeoir-halo", "Bougeoir Halo", "39.00", None, "new"),
         )
     facts = ArrivalFacts(latest=since + latest, since=since, shop_url=f"{_SITE}/nouveautes")
-    return MessageContext(
-        brand="Maison Lumière",
-        first_name="Claire",
-        purpose="marketing",
-        unsubscribe_url=f"{_SITE}/preferences/desabonnement?jeton=q8Zr4LmT2x",
-        preferences_url=f"{_SITE}/preferences",
-        extra={"arrivals": facts},
-    )
+    return sample_message("arrivals", facts)
 
 
 FAMILIES: tuple[Family, ...] = (

@@ -31,6 +31,7 @@ from comptoir.engagement.mail_types import (
     ProductBlock,
     offer,
     sample_block,
+    sample_message,
 )
 
 REPORT = "live_session_report"
@@ -124,14 +125,7 @@ def sample(template: str, lang: str) -> MessageContext:
         ),
         live_url=f"{SAMPLE_SITE}/direct",
     )
-    return MessageContext(
-        brand="Maison Lumière",
-        first_name="Claire",
-        purpose="marketing",
-        unsubscribe_url=f"{SAMPLE_SITE}/preferences/desabonnement?jeton=q8Zr4LmT2x",
-        preferences_url=f"{SAMPLE_SITE}/preferences",
-        extra={"live": facts},
-    )
+    return sample_message("live", facts)
 
 
 FAMILIES: tuple[Family, ...] = (

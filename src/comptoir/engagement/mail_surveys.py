@@ -26,7 +26,7 @@ from babel.dates import format_date
 from babel.support import NullTranslations
 
 from comptoir.core.i18n import babel_locale, language_of
-from comptoir.engagement.mail_types import DAY, Copy, Family, MessageContext
+from comptoir.engagement.mail_types import DAY, Copy, Family, MessageContext, sample_message
 from comptoir.engagement.survey_policies import SCALES, TEMPLATE_KINDS
 
 NPS, CSAT = "survey_nps", "survey_csat"
@@ -248,14 +248,7 @@ def sample_facts(template: str, lang: str) -> SurveyFacts:
 
 
 def _sample(template: str, lang: str) -> MessageContext:
-    return MessageContext(
-        brand="Maison Lumière",
-        first_name="Claire",
-        purpose="survey",
-        unsubscribe_url=f"{_SITE}/preferences/desabonnement?jeton=q8Zr4LmT2x",
-        preferences_url=f"{_SITE}/preferences",
-        extra={"survey": sample_facts(template, lang)},
-    )
+    return sample_message("survey", sample_facts(template, lang), "survey")
 
 
 FAMILIES: tuple[Family, ...] = (

@@ -185,3 +185,16 @@ def sample_block(slug: str, name: str, price: str, reference: str | None, kind: 
         reference_price=Decimal(reference) if reference else None,
         kind=kind,
     )
+
+
+def sample_message(family_key: str, facts: Any, purpose: str = "marketing") -> MessageContext:
+    """A preview's message to Claire, a customer of the sample retailer, with a family's facts (commercial:
+    its unsubscribe and preference links)."""
+    return MessageContext(
+        brand="Maison Lumière",
+        first_name="Claire",
+        purpose=purpose,
+        unsubscribe_url=f"{SAMPLE_SITE}/preferences/desabonnement?jeton=q8Zr4LmT2x",
+        preferences_url=f"{SAMPLE_SITE}/preferences",
+        extra={family_key: facts},
+    )
