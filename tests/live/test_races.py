@@ -100,6 +100,12 @@ def test_customers_asking_together_are_each_offered_at_most_once(
     available(client, studio, "bruno")
     results = race(10, lambda n: _ask(db, settings, n))
     assert not [r for r in results if isinstance(r, Exception)], results
+    # never two customers for one advisor (a router that found both advisors locked by another offered
+    # nobody: its customer waits for the next pass)
+    assert max(Counter(_offers(db).values()).values()) == 1
+    with UnitOfWork(db) as uow:  # the routing job's next pass
+        service.route(uow)
+        uow.commit()
     offers = _offers(db)
     assert len(offers) == 2  # two advisors: two offers, the eight others wait
     assert Counter(offers.values()) == Counter({studio.anne: 1, studio.bruno: 1})
