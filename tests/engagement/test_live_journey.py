@@ -36,7 +36,7 @@ def ended(customer_id: str | None, language: str = "fr") -> SessionEnded:
     )
 
 
-def publish(worker: Worker, event: SessionEnded) -> None:
+def publish(worker: Worker, event: SessionEnded) -> None:  # noqa: F811
     with UnitOfWork(worker.db) as uow:
         uow.record(event)
         uow.commit()
@@ -51,7 +51,12 @@ def publish(worker: Worker, event: SessionEnded) -> None:
     ],
 )
 def test_the_session_report_then_the_follow_up(
-    worker: Worker, inbox: tuple[Inbox, int], lang: str, subject: str, recommends: str, follow_up: str
+    worker: Worker,  # noqa: F811
+    inbox: tuple[Inbox, int],
+    lang: str,
+    subject: str,
+    recommends: str,
+    follow_up: str,
 ) -> None:
     box = inbox[0]
     jeanne = worker.customer("Jeanne", f"jeanne.{lang}@exemple.fr", locale=lang, source="web")
@@ -71,7 +76,10 @@ def test_the_session_report_then_the_follow_up(
     assert "89" in text_of(later)
 
 
-def test_an_anonymous_session_or_no_opt_in_starts_nothing(worker: Worker, inbox: tuple[Inbox, int]) -> None:
+def test_an_anonymous_session_or_no_opt_in_starts_nothing(
+    worker: Worker,  # noqa: F811
+    inbox: tuple[Inbox, int],
+) -> None:
     publish(worker, ended(None))
     paul = worker.customer("Paul", "paul@exemple.fr", consent=False)
     publish(worker, ended(paul))

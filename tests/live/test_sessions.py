@@ -32,7 +32,9 @@ def test_a_session_from_push_to_order_and_report(
     shopper = {**studio.shopper, "X-Customer-Token": customer_token(settings, marie)}
     available(client, studio, "anne")
     response = client.post(
-        "/v1/live/requests", json={"topic": "robe", "language": "fr", "postcode": "75001"}, headers=shopper
+        "/v1/live/requests",
+        json={"topic": "robe", "language": "fr", "postcode": "75001", "share_profile": True},
+        headers=shopper,
     )
     assert response.status_code == 201, response.text
     request = response.json()
@@ -40,6 +42,7 @@ def test_a_session_from_push_to_order_and_report(
     taken = client.post(f"/v1/live/requests/{request['id']}/accept", headers=studio.staff("anne"))
     assert taken.status_code == 201, taken.text
     session_id = taken.json()["id"]
+    assert taken.json()["customer_id"] == marie and taken.json()["profile_shared"]  # she shared her profile
     anne = studio.staff("anne")
 
     # the advisor pushes the linen dress: price, delivery, the shops near 75001
@@ -124,3 +127,17 @@ def test_a_session_is_reached_by_its_two_sides_only(client, studio: Studio) -> N
         headers={**studio.shopper, **ticket(mine)},
     )
     assert chat.status_code == 204
+
+
+def test_the_advisor_sees_who_the_customer_is_only_when_they_share_it(  # type: ignore[no-untyped-def]
+    client, settings: Settings, studio: Studio, marie: str
+) -> None:
+    shopper = {**studio.shopper, "X-Customer-Token": customer_token(settings, marie)}
+    available(client, studio, "anne")
+    request = client.post("/v1/live/requests", json={"topic": "robe"}, headers=shopper).json()
+    offer = client.get("/v1/live/offers/me", headers=studio.staff("anne")).json()[0]
+    assert offer["customer_id"] is None
+    taken = client.post(f"/v1/live/requests/{request['id']}/accept", headers=studio.staff("anne")).json()
+    assert taken["customer_id"] is None and not taken["profile_shared"]
+    own = client.get(f"/v1/live/sessions/{taken['id']}", headers={**shopper, **ticket(request)}).json()
+    assert own["customer_id"] == marie  # her own view names her

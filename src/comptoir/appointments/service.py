@@ -70,8 +70,6 @@ appointment_of_token = invitations.appointment_of
 __all__ = [
     "OnDuty",
     "SlotQuery",
-    "on_duty",
-    "service_by_code",
     "add_leave",
     "appointment_of_token",
     "book",
@@ -100,9 +98,11 @@ __all__ = [
     "list_resources",
     "list_services",
     "no_show",
+    "on_duty",
     "put_advisor",
     "reschedule",
     "search_slots",
+    "service_by_code",
     "update_service",
     "waitlist_of",
 ]

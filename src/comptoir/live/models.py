@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comptoir.core.db import Base
@@ -53,6 +53,7 @@ class Request(Base):
     message: Mapped[str] = mapped_column(Text, default="")  # left when nobody could answer
     contact: Mapped[str] = mapped_column(String(254), default="")
     postcode: Mapped[str] = mapped_column(String(16), default="")  # the stock shown is the nearest to it
+    share_profile: Mapped[bool] = mapped_column(Boolean, default=False)  # the advisor may see the 360°
     session_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
@@ -74,7 +75,7 @@ class Session(Base):
     status: Mapped[str] = mapped_column(String(16))  # active | ended
     cart_id: Mapped[str | None] = mapped_column(String(40), index=True)
     postcode: Mapped[str] = mapped_column(String(16), default="")
-    room: Mapped[str] = mapped_column(String(80), default="")  # the media server's room (media=livekit)
+    profile_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str] = mapped_column(Text, default="")
     recommended: Mapped[list[Any]]  # SKUs the advisor recommends
     started_at: Mapped[datetime]

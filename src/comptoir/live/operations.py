@@ -132,7 +132,7 @@ def session_side(uow: UnitOfWork, session_id: str, actor: Actor, ticket_claims: 
 def get_session(uow: UnitOfWork, session_id: str, actor: Actor, claims: dict[str, Any] | None) -> SessionOut:
     row = sessions.load(uow, session_id)
     side = sessions.side_of(row, actor, claims.get("req") if claims else None)
-    out = sessions.out(uow, row)
+    out = sessions.out(uow, row, side)
     out.media = media_for(row.id, side, row.advisor_name if side == "advisor" else "")
     return out
 
@@ -186,8 +186,8 @@ def end_session(
     uow: UnitOfWork, session_id: str, actor: Actor, claims: dict[str, Any] | None
 ) -> tuple[SessionOut, Told]:
     row = sessions.load(uow, session_id, lock=True)
-    sessions.side_of(row, actor, claims.get("req") if claims else None)
+    side = sessions.side_of(row, actor, claims.get("req") if claims else None)
     told = sessions.end(uow, row, clock.now())
     told += routing.route(uow, live_settings(), clock.now())
     uow.session.flush()
-    return sessions.out(uow, row), told
+    return sessions.out(uow, row, side), told

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import ceil
@@ -52,11 +52,6 @@ def match(waiting: Sequence[Waiting], candidates: Sequence[Candidate]) -> list[t
             taken.add(c.advisor_id)
             break
     return offers
-
-
-def position(request_created: datetime, request_id: str, ahead: Iterable[tuple[datetime, str]]) -> int:
-    """1 for the first in line: the open requests in the same language written before this one, plus one."""
-    return 1 + sum(1 for at, rid in ahead if (at, rid) < (request_created, request_id))
 
 
 def wait_estimate(position: int, advisors: int, session_minutes: float) -> int | None:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from comptoir.appointments import service as appointments
 from comptoir.core.errors import InvalidInput, NotFound
@@ -76,6 +76,7 @@ def ask(
         status="waiting" if on_duty else "unanswered",
         passed=[],
         postcode=postcode or "",
+        share_profile=command.share_profile and customer_id is not None,
         created_at=now,
         ended_at=None if on_duty else now,
     )
@@ -110,7 +111,8 @@ def load(uow: UnitOfWork, request_id: str, *, lock: bool = False) -> Request:
 
 def state(uow: UnitOfWork, row: Request, settings: LiveSettings, now: datetime) -> RequestOut:
     """Where the request stands: its place in the queue and the wait estimate while open, the session once
-    taken, the next live slots once nobody could answer."""
+    taken, the next live slots once nobody could answer. Every waiting page asks on each heartbeat: one
+    count for the place in line; who is on duty and how long sessions last are kept a few seconds."""
     out = RequestOut(
         id=row.id,
         status=row.status,
@@ -121,21 +123,40 @@ def state(uow: UnitOfWork, row: Request, settings: LiveSettings, now: datetime) 
     )
     if row.status in policies.OPEN_REQUEST:
         service_id, _ = live_service(uow, settings)
-        ahead = uow.session.execute(
-            select(Request.created_at, Request.id).where(
+        ahead = uow.session.scalar(
+            select(func.count()).where(
                 Request.status.in_(policies.OPEN_REQUEST),
                 Request.language == row.language,
-                Request.created_at <= row.created_at,
+                tuple_(Request.created_at, Request.id) < tuple_(row.created_at, row.id),
             )
-        ).all()
-        on_duty = len(appointments.on_duty(uow, service_id, now, row.language))
-        out.position = policies.position(row.created_at, row.id, [(a, i) for a, i in ahead])
-        out.wait_minutes = policies.wait_estimate(out.position, on_duty, _mean_minutes(uow, settings, now))
+        )
+        on_duty, minutes = _duty_and_length(uow, settings, service_id, row.language, now)
+        out.position = 1 + int(ahead or 0)
+        out.wait_minutes = policies.wait_estimate(out.position, on_duty, minutes)
         out.advisors_on_duty = on_duty
     elif row.status in ("unanswered", "cancelled", "message"):
         out.service_id, _ = live_service(uow, settings)
         out.slots = next_slots(uow, out.service_id, row.language, now)
     return out
+
+
+_KEPT_SECONDS = 15  # advisors' hours and sessions' lengths change slowly: an estimate may be 15 s old
+_KEPT: dict[tuple[str, str], tuple[datetime, int, float]] = {}
+
+
+def _duty_and_length(
+    uow: UnitOfWork, settings: LiveSettings, service_id: str, language: str, now: datetime
+) -> tuple[int, float]:
+    """How many advisors speaking the language are on duty, and the recent sessions' mean length."""
+    kept = _KEPT.get((service_id, language))
+    if kept is not None and timedelta(0) <= now - kept[0] < timedelta(seconds=_KEPT_SECONDS):
+        return kept[1], kept[2]
+    on_duty = len(appointments.on_duty(uow, service_id, now, language))
+    minutes = _mean_minutes(uow, settings, now)
+    if len(_KEPT) > 1000:
+        _KEPT.clear()
+    _KEPT[(service_id, language)] = (now, on_duty, minutes)
+    return on_duty, minutes
 
 
 def _mean_minutes(uow: UnitOfWork, settings: LiveSettings, now: datetime) -> float:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Path, Response
 
 from comptoir.core.access import Role
 from comptoir.core.api import PROBLEM_RESPONSES, RequestContext, allow
-from comptoir.core.errors import Forbidden
-from comptoir.live import service, tickets
+from comptoir.core.errors import Forbidden, Unavailable
+from comptoir.live import media, service, tickets
 from comptoir.live.hubs import publish
 from comptoir.live.schemas import (
     ChatIn,
@@ -34,7 +34,7 @@ from comptoir.live.schemas import (
 )
 
 router = APIRouter(prefix="/v1/live", tags=["live"], responses=PROBLEM_RESPONSES)
-ADVISING = (Role.ADVISOR, Role.SHOP_MANAGER, Role.BACK_OFFICE, Role.ADMIN)
+ADVISING = service.ADVISING
 Shopper = Annotated[RequestContext, Depends(allow("live", "write", "publishable", "customer"))]
 Advisor = Annotated[RequestContext, Depends(allow("live", "write", "staff", roles=ADVISING))]
 Supervisor = Annotated[
@@ -133,7 +133,10 @@ def accept(request_id: Id, ctx: Advisor) -> SessionOut:
         out, told = service.accept(uow, _me(ctx), request_id)
         uow.commit()
     publish(ctx.state, told)
-    out.media = service.media_for(out.id, "advisor", out.advisor_name)
+    try:
+        out.media = service.media_for(out.id, "advisor", out.advisor_name)
+    except Unavailable:  # the session is taken all the same: the console asks for its video again
+        out.media = None
     return out
 
 
@@ -199,10 +202,11 @@ def chat(session_id: Id, body: ChatIn, ctx: Either, ticket: Ticket = None) -> Re
 
 
 @router.post("/sessions/{session_id}/end", summary="End the session: its report is written")
-def end(session_id: Id, ctx: Either, ticket: Ticket = None) -> SessionOut:
+def end(session_id: Id, ctx: Either, after: BackgroundTasks, ticket: Ticket = None) -> SessionOut:
     claims = _claims_if_shopper(ctx, ticket)
     with ctx.uow() as uow:
         out, told = service.end_session(uow, session_id, ctx.actor, claims)
         uow.commit()
     publish(ctx.state, told)
+    after.add_task(media.end_room, out.id)  # committed: the media server's room goes, after the answer
     return out

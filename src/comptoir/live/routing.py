@@ -158,7 +158,7 @@ def offer_view(row: Request, now: datetime) -> dict[str, object]:
         "request_id": row.id,
         "topic": row.topic,
         "language": row.language,
-        "customer_id": row.customer_id,
+        "customer_id": row.customer_id if row.share_profile else None,  # their profile: with their consent
         "visitor_name": row.visitor_name,
         "waited_seconds": int((now - row.created_at).total_seconds()),
         "expires_at": row.offer_expires_at.isoformat() if row.offer_expires_at else None,
@@ -190,6 +190,7 @@ def accept(
         language=row.language,
         status="active",
         postcode=row.postcode,
+        profile_shared=row.share_profile,
         recommended=[],
         order_ids=[],
         started_at=now,

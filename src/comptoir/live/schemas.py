@@ -26,6 +26,10 @@ class TalkNowIn(Schema):
         pattern=r"^[0-9A-Za-z -]{3,10}$",
         description="Shows the stock of the shops nearest to it",
     )
+    share_profile: bool = Field(
+        default=False,
+        description="A signed-in customer lets the advisor see their profile (the 360° view) in the session",
+    )
 
 
 class IceServer(Schema):
@@ -143,6 +147,7 @@ class SessionOut(Schema):
     topic: str
     language: str
     cart_id: str | None
+    profile_shared: bool = False
     started_at: datetime
     ended_at: datetime | None
     notes: str = ""

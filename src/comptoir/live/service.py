@@ -7,12 +7,18 @@ the router's pass ``route`` (a job, and after each change); sessions: ``get_sess
 in a session became an order); ``customer_section``, ``export`` and ``erase`` for the 360° and GDPR.
 
 Each operation that changes what someone's screen shows returns its notices (:mod:`comptoir.live.notices`):
-the caller publishes them on the hub after committing.
+the caller publishes them on the hub after committing (``publish(app_state, notices)``). For the apps'
+pages: ``read_ticket(secret, ticket)`` (a customer's ticket's claims, 401 otherwise), ``settings()`` (the
+live settings), ``ADVISING`` (the roles that take calls).
 """
 
 from __future__ import annotations
 
+from comptoir.core.access import Role
+from comptoir.live import tickets
+from comptoir.live.config import LiveSettings, live_settings
 from comptoir.live.erasure import customer_section, erase, export
+from comptoir.live.hubs import publish
 from comptoir.live.operations import (
     accept,
     ask,
@@ -37,7 +43,14 @@ from comptoir.live.operations import (
 )
 from comptoir.live.sessions import credit_order
 
+# Who takes live calls: the live service's advisors, and those who may stand in for them.
+ADVISING = (Role.ADVISOR, Role.SHOP_MANAGER, Role.BACK_OFFICE, Role.ADMIN)
+read_ticket = tickets.read
+settings = live_settings
+
 __all__ = [
+    "ADVISING",
+    "LiveSettings",
     "accept",
     "ask",
     "cancel",
@@ -55,11 +68,14 @@ __all__ = [
     "media_for",
     "note_item",
     "offers_for",
+    "publish",
     "push",
     "queue_view",
+    "read_ticket",
     "request_state",
     "route",
     "session_side",
     "set_notes",
     "set_presence",
+    "settings",
 ]

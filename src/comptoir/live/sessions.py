@@ -76,7 +76,10 @@ def items_of(uow: UnitOfWork, session_id: str) -> list[tuple[str, str, str, date
     ]
 
 
-def out(uow: UnitOfWork, row: Session) -> SessionOut:
+def out(uow: UnitOfWork, row: Session, side: str = "advisor") -> SessionOut:
+    """The session as one side sees it: the advisor's side names the customer only when they shared their
+    profile (the console then links to their 360° view)."""
+    shown_customer = row.customer_id if side == "customer" or row.profile_shared else None
     return SessionOut(
         id=row.id,
         request_id=row.request_id,
@@ -84,10 +87,11 @@ def out(uow: UnitOfWork, row: Session) -> SessionOut:
         advisor_id=row.advisor_id,
         advisor_name=row.advisor_name,
         shop_id=row.shop_id,
-        customer_id=row.customer_id,
+        customer_id=shown_customer,
         topic=row.topic,
         language=row.language,
         cart_id=row.cart_id,
+        profile_shared=row.profile_shared,
         started_at=row.started_at,
         ended_at=row.ended_at,
         notes=row.notes,

@@ -15,6 +15,7 @@ DOMAIN = Domain(
         "comptoir.seller.exit_pass:router",
         "comptoir.seller.appointment_booking:router",
         "comptoir.seller.appointments:router",
+        "comptoir.seller.live_console:router",
     ),
     pages="comptoir.seller.pages:PAGES",
 )

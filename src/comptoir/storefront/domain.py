@@ -14,6 +14,7 @@ DOMAIN = Domain(
         "comptoir.storefront.account_appointments:router",
         "comptoir.storefront.appointment_booking:router",
         "comptoir.storefront.scan_go:router",
+        "comptoir.storefront.live_pages:router",
     ),
     pages="comptoir.storefront.pages:PAGES",
 )

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("contact", sa.String(length=254), nullable=False),
         sa.Column("postcode", sa.String(length=16), nullable=False),
+        sa.Column("share_profile", sa.Boolean(), nullable=False),
         sa.Column("session_id", sa.String(length=40), nullable=True),
         sa.Column("created_at", comptoir.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("ended_at", comptoir.core.db.UTCDateTime(timezone=True), nullable=True),
@@ -71,7 +72,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("cart_id", sa.String(length=40), nullable=True),
         sa.Column("postcode", sa.String(length=16), nullable=False),
-        sa.Column("room", sa.String(length=80), nullable=False),
+        sa.Column("profile_shared", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column(
             "recommended",
