@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from comptoir.catalog import service as catalog_service
 from comptoir.core.api import RequestContext
 from comptoir.core.web import require_page
+from comptoir.live import service as live_service
 from comptoir.orders import service as orders_service
 from comptoir.receipts import service as receipts_service
 from comptoir.seller.common import (
@@ -51,6 +52,7 @@ def today(request: Request, ctx: Staff, shop: str = "") -> Response:
         shops=sorted(names.items(), key=lambda kv: kv[1]),
         waiting=waiting,
         to_prepare=to_prepare,
+        takes_live_calls=ctx.actor.role in live_service.ADVISING,
     )
 
 
