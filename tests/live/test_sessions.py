@@ -27,7 +27,7 @@ def recorded(db: Any, event_type: str) -> list[dict[str, Any]]:
 
 
 def test_a_session_from_push_to_order_and_report(
-    client, db, settings: Settings, studio: Studio, marie: str
+    client, db, settings: Settings, studio: Studio, marie: str, caplog
 ) -> None:  # type: ignore[no-untyped-def]
     shopper = {**studio.shopper, "X-Customer-Token": customer_token(settings, marie)}
     available(client, studio, "anne")
@@ -55,6 +55,7 @@ def test_a_session_from_push_to_order_and_report(
     # an unknown product is refused, naming the field; the session goes on
     unknown = client.post(f"/v1/live/sessions/{session_id}/pushes", json={"sku": "NOPE-42"}, headers=anne)
     assert unknown.status_code == 422 and "sku" in unknown.text
+    assert any(r.getMessage() == "live push refused" for r in caplog.records)
     assert (
         client.post(f"/v1/live/sessions/{session_id}/pushes", json={"sku": LIN_M}, headers=anne).status_code
         == 201

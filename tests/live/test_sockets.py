@@ -72,7 +72,9 @@ def test_an_offer_reaches_the_console_and_the_session_reaches_the_page(client, s
         assert receive(console, "heartbeat")["current"] is True
 
 
-def test_a_signal_for_another_session_is_refused_and_the_connection_goes_on(client, studio: Studio) -> None:  # type: ignore[no-untyped-def]
+def test_a_signal_for_another_session_is_refused_and_the_connection_goes_on(
+    client, studio: Studio, caplog
+) -> None:  # type: ignore[no-untyped-def]
     available(client, studio, "anne")
     available(client, studio, "bruno")
     mine, theirs = ask(client, studio, language="fr"), ask(client, studio, language="fr")
@@ -88,6 +90,7 @@ def test_a_signal_for_another_session_is_refused_and_the_connection_goes_on(clie
         send(page, type="signal", session_id=other_session, data={"sdp": {"type": "offer", "sdp": "x"}})
         refused = receive(page, "error")
         assert refused["slug"] == "signal-refused"
+        assert any(r.getMessage() == "live signal refused" for r in caplog.records)  # and logged
         send(page, type="signal", session_id=by_request[mine["id"]], data={"candidate": {}})
         send(page, type="heartbeat")  # still served
         assert receive(page, "state")["id"] == mine["id"]

@@ -3,13 +3,14 @@ checks who is acting, and returns what to answer and what to tell (notices, publ
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
 
 from comptoir.core import clock
 from comptoir.core.context import Actor
-from comptoir.core.errors import NotFound
+from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
 from comptoir.live import media, presence, queue, routing, sessions, tickets
@@ -27,6 +28,7 @@ from comptoir.live.schemas import (
 )
 
 Told = list[Notice]
+log = logging.getLogger("comptoir.live")
 
 
 def ask(uow: UnitOfWork, command: TalkNowIn, actor: Actor, settings: Settings) -> tuple[RequestOut, Told]:
@@ -148,7 +150,11 @@ def push(
     row = sessions.load(uow, session_id)
     if sessions.side_of(row, actor, None) != "advisor":
         raise NotFound(f"Live session {session_id} does not exist.")
-    return sessions.push(uow, row, sku, settings, clock.now())
+    try:
+        return sessions.push(uow, row, sku, settings, clock.now())
+    except InvalidInput:  # refused, the session goes on; logged for the advisor's support
+        log.warning("live push refused", extra={"session_id": session_id, "sku": sku[:64]})
+        raise
 
 
 def note_item(

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, tuple_
 
@@ -180,10 +182,16 @@ def next_slots(uow: UnitOfWork, service_id: str, language: str, now: datetime) -
             for time in day.times:
                 out.append(
                     SlotOffer(
-                        date=day.date.isoformat(), time=time, timezone=place.timezone, place_id=place.place_id
+                        date=day.date.isoformat(),
+                        time=time,
+                        timezone=place.timezone,
+                        place_id=place.place_id,
+                        starts_at=datetime.combine(
+                            day.date, dt_time.fromisoformat(time), ZoneInfo(place.timezone)
+                        ),
                     )
                 )
-    out.sort(key=lambda s: (s.date, s.time))
+    out.sort(key=lambda s: s.starts_at)
     return out[:SLOTS_OFFERED]
 
 

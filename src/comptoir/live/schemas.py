@@ -56,6 +56,7 @@ class SlotOffer(Schema):
     time: str
     timezone: str
     place_id: str
+    starts_at: datetime  # the same instant, aware (pages format it by locale)
 
 
 class RequestOut(Schema):

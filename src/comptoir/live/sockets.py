@@ -180,6 +180,7 @@ async def advisor_socket(websocket: WebSocket) -> None:
     try:
         actor = await _staff_actor(state, websocket)
     except Problem as problem:
+        log.warning("live advisor socket refused", extra={"reason": problem.detail})
         await _close(websocket, WS_UNAUTHORIZED if problem.status == 401 else WS_FORBIDDEN, problem.detail)
         return
     advisor_id = actor.staff_id or ""
@@ -221,6 +222,7 @@ async def customer_socket(websocket: WebSocket) -> None:
     try:
         claims = tickets.read(state.settings.secret_key, websocket.query_params.get("ticket"))
     except Problem as problem:
+        log.warning("live customer socket refused", extra={"reason": problem.detail})
         await _close(websocket, WS_UNAUTHORIZED, problem.detail)
         return
     actor = Actor(
