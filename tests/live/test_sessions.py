@@ -5,6 +5,7 @@ orders; the order is credited to the advisor and their shop; the report is store
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from comptoir.core.dispatcher import Dispatcher, dispatcher_config
 from comptoir.core.settings import Settings
@@ -142,3 +143,38 @@ def test_the_advisor_sees_who_the_customer_is_only_when_they_share_it(  # type: 
     assert taken["customer_id"] is None and not taken["profile_shared"]
     own = client.get(f"/v1/live/sessions/{taken['id']}", headers={**shopper, **ticket(request)}).json()
     assert own["customer_id"] == marie  # her own view names her
+
+
+def test_the_advisor_sends_a_basket_as_a_checkout_link(client, db, studio: Studio) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.core.uow import UnitOfWork
+    from comptoir.live.models import Session
+
+    available(client, studio, "anne")
+    request = ask(client, studio, language="fr")
+    session_id = client.post(
+        f"/v1/live/requests/{request['id']}/accept", headers=studio.staff("anne")
+    ).json()["id"]
+    url = f"/v1/live/sessions/{session_id}/basket"
+    unknown = client.post(url, json={"lines": [{"sku": "NOPE-42"}]}, headers=studio.staff("anne"))
+    assert unknown.status_code == 422 and "lines" in unknown.text
+    refused = client.post(
+        url, json={"lines": [{"sku": LIN_S}]}, headers={**studio.shopper, **ticket(request)}
+    )
+    assert refused.status_code == 403  # the advisor's, not the customer's
+    made = client.post(url, json={"lines": [{"sku": LIN_S, "quantity": 2}]}, headers=studio.staff("anne"))
+    assert made.status_code == 201, made.text
+    link = made.json()["url"]
+    assert "/shop/live/basket/" in link and made.json()["lines"] == [{"sku": LIN_S, "quantity": 2}]
+    # whoever opens it gets the lines in their own cart (on the live channel), then the cart page
+    opened = client.get(urlsplit(link).path, follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == "/shop/cart", opened.text
+    cart_token = opened.cookies.get("comptoir_cart")
+    assert cart_token
+    with UnitOfWork(db, read_only=True) as uow:
+        from comptoir.carts import service as carts
+
+        cart = carts.cart_of_token(uow, cart_token)
+        assert [(line.sku, line.quantity, line.channel_added) for line in cart.lines] == [(LIN_S, 2, "live")]
+        assert uow.session.get(Session, session_id).cart_id == cart.id  # type: ignore[union-attr]
+    forged = client.get("/shop/live/basket/" + link.rsplit("/", 1)[1][:-3] + "abc", follow_redirects=False)
+    assert forged.status_code == 404

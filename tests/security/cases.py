@@ -541,6 +541,9 @@ CASES: dict[str, Case] = {
     "POST /v1/live/sessions/{session_id}/chat": c(
         p={"session_id": "live_session"}, h=TICKET, b={"text": "Bonjour"}, own=BOTH, answers=(404,)
     ),
+    "POST /v1/live/sessions/{session_id}/basket": c(
+        p={"session_id": "live_session"}, b={"lines": [{"sku": "{sku}"}]}, own=SHOP, answers=(404,)
+    ),
     "POST /v1/live/sessions/{session_id}/end": c(
         p={"session_id": "live_session"}, h=TICKET, own=BOTH, answers=(404,), late=1
     ),

@@ -13,11 +13,13 @@ from comptoir.core.context import Actor
 from comptoir.core.errors import InvalidInput, NotFound
 from comptoir.core.settings import Settings
 from comptoir.core.uow import UnitOfWork
-from comptoir.live import media, presence, queue, routing, sessions, tickets
+from comptoir.live import baskets, media, presence, queue, routing, sessions, tickets
 from comptoir.live.config import LiveSettings, live_settings
 from comptoir.live.models import Request
 from comptoir.live.notices import Notice
 from comptoir.live.schemas import (
+    BasketLine,
+    BasketOut,
     MediaOut,
     OfferOut,
     PresenceOut,
@@ -197,3 +199,13 @@ def end_session(
     told += routing.route(uow, live_settings(), clock.now())
     uow.session.flush()
     return sessions.out(uow, row, side), told
+
+
+def basket_link(
+    uow: UnitOfWork, session_id: str, actor: Actor, lines: list[BasketLine], settings: Settings
+) -> tuple[BasketOut, Told]:
+    """The advisor's basket for the customer, as a signed checkout link shown on the customer's page."""
+    row = sessions.load(uow, session_id)
+    if sessions.side_of(row, actor, None) != "advisor":
+        raise NotFound(f"Live session {session_id} does not exist.")
+    return baskets.make(uow, row, lines, settings.secret_key, settings.base_url, clock.now())

@@ -19,6 +19,8 @@ from comptoir.core.errors import Forbidden, Unavailable
 from comptoir.live import media, service, tickets
 from comptoir.live.hubs import publish
 from comptoir.live.schemas import (
+    BasketIn,
+    BasketOut,
     ChatIn,
     ItemIn,
     MessageIn,
@@ -209,4 +211,15 @@ def end(session_id: Id, ctx: Either, after: BackgroundTasks, ticket: Ticket = No
         uow.commit()
     publish(ctx.state, told)
     after.add_task(media.end_room, out.id)  # committed: the media server's room goes, after the answer
+    return out
+
+
+@router.post(
+    "/sessions/{session_id}/basket", status_code=201, summary="A basket for the customer, as a checkout link"
+)
+def basket(session_id: Id, body: BasketIn, ctx: Advisor) -> BasketOut:
+    with ctx.uow() as uow:
+        out, told = service.basket_link(uow, session_id, ctx.actor, body.lines, ctx.settings)
+        uow.commit()
+    publish(ctx.state, told)
     return out

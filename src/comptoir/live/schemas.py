@@ -156,3 +156,20 @@ class SessionOut(Schema):
     items: list[dict[str, Any]] = []
     report: dict[str, Any] | None = None
     media: MediaOut | None = None
+
+
+class BasketLine(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(default=1, ge=1, le=20)
+
+
+class BasketIn(Schema):
+    lines: list[BasketLine] = Field(min_length=1, max_length=20)
+
+
+class BasketOut(Schema):
+    """A basket's checkout link: it fills the opener's cart with the lines, then the checkout."""
+
+    url: str
+    expires_at: datetime
+    lines: list[BasketLine]

@@ -3,7 +3,8 @@
 Talk now: ``ask`` (a request, routed at once), ``request_state``, ``cancel``, ``leave_message``; advisors:
 ``set_presence``, ``heartbeat``, ``disconnected``, ``offers_for``, ``accept``, ``decline``, ``queue_view``;
 the router's pass ``route`` (a job, and after each change); sessions: ``get_session``, ``session_side``,
-``push``, ``note_item``, ``set_notes``, ``chat``, ``end_session``, ``media_for``; ``credit_order`` (a cart filled
+``push``, ``note_item``, ``set_notes``, ``chat``, ``end_session``, ``media_for``; ``basket_link`` (the advisor's basket as a checkout link; ``read_basket``, ``basket_filled`` for the
+page that opens it); ``credit_order`` (a cart filled
 in a session became an order); ``customer_section``, ``export`` and ``erase`` for the 360° and GDPR.
 
 Each operation that changes what someone's screen shows returns its notices (:mod:`comptoir.live.notices`):
@@ -15,13 +16,14 @@ live settings), ``ADVISING`` (the roles that take calls).
 from __future__ import annotations
 
 from comptoir.core.access import Role
-from comptoir.live import tickets
+from comptoir.live import baskets, tickets
 from comptoir.live.config import LiveSettings, live_settings
 from comptoir.live.erasure import customer_section, erase, export
 from comptoir.live.hubs import publish
 from comptoir.live.operations import (
     accept,
     ask,
+    basket_link,
     cancel,
     chat,
     decline,
@@ -46,6 +48,8 @@ from comptoir.live.sessions import credit_order
 # Who takes live calls: the live service's advisors, and those who may stand in for them.
 ADVISING = (Role.ADVISOR, Role.SHOP_MANAGER, Role.BACK_OFFICE, Role.ADMIN)
 read_ticket = tickets.read
+read_basket = baskets.read
+basket_filled = baskets.filled
 settings = live_settings
 
 __all__ = [
@@ -53,6 +57,8 @@ __all__ = [
     "LiveSettings",
     "accept",
     "ask",
+    "basket_filled",
+    "basket_link",
     "cancel",
     "chat",
     "credit_order",
@@ -71,6 +77,7 @@ __all__ = [
     "publish",
     "push",
     "queue_view",
+    "read_basket",
     "read_ticket",
     "request_state",
     "route",

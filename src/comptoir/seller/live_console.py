@@ -21,6 +21,7 @@ from comptoir.core.api import RequestContext
 from comptoir.core.errors import Problem
 from comptoir.core.web import require_page
 from comptoir.live import service as live_service
+from comptoir.live.schemas import BasketLine
 from comptoir.seller.common import SellerRoute, catalogue_locale, gettext, page_image, problem_message, render
 
 router = APIRouter(prefix="/seller/live", include_in_schema=False, route_class=SellerRoute)
@@ -162,6 +163,33 @@ def notes(
             request, "seller/live_said.html", status_code=exc.status, message=problem_message(request, exc)
         )
     return render(request, "seller/live_said.html", message=_("Notes saved."))
+
+
+@router.post("/sessions/{session_id}/basket")
+def basket(
+    request: Request,
+    session_id: str,
+    ctx: Advisor,
+    sku: Annotated[list[str] | None, Form(max_length=20)] = None,
+) -> Response:
+    """The ticked products as a basket for the customer: a checkout link shown on their page."""
+    _ = gettext(request)
+    lines = [BasketLine(sku=s) for s in dict.fromkeys(sku or []) if s]
+    if not lines:
+        return render(
+            request, "seller/live_said.html", status_code=422, message=_("Tick the products first.")
+        )
+    try:
+        with ctx.uow() as uow:
+            out, told = live_service.basket_link(uow, session_id, ctx.actor, lines, ctx.settings)
+            uow.commit()
+    except Problem as exc:
+        return render(
+            request, "seller/live_said.html", status_code=exc.status, message=problem_message(request, exc)
+        )
+    live_service.publish(ctx.state, told)
+    message = _("The basket is on the customer's screen. Its link, to send again if need be: %(url)s")
+    return render(request, "seller/live_said.html", message=message % {"url": out.url})
 
 
 @router.post("/sessions/{session_id}/chat", status_code=204)

@@ -34,9 +34,10 @@ from comptoir.live.schemas import RequestOut, SessionOut, TalkNowIn
 from comptoir.orders import service as orders_service
 from comptoir.orders.schemas import AddressIn, CheckoutIn, OrderOut, TenderIn
 from comptoir.storefront import checkout_forms as forms
+from comptoir.storefront import shopper_cart
 from comptoir.storefront.checkout_pages import ORDER_COOKIE, ORDER_PURPOSE, ORDER_TTL
 from comptoir.storefront.rendering import ShopRoute, catalog_locale, gettext, pages, problem_message
-from comptoir.storefront.session import WEB_SCOPES, Shopper, ShopperContext
+from comptoir.storefront.session import WEB_SCOPES, Shopper, ShopperContext, remember_cart
 from comptoir.storefront.shopper_cart import lines as cart_lines
 from comptoir.stores import service as stores_service
 
@@ -476,3 +477,26 @@ def end(request: Request, shop: Shopper, session_id: str) -> Response:
         uow.commit()
     live_service.publish(ctx.state, told)
     return Response(status_code=204)
+
+
+@router.get("/basket/{token}", response_model=None)
+def open_basket(request: Request, shop: Shopper, token: str) -> Response:
+    """The advisor's checkout link: the basket's lines go into the opener's cart (on the live channel, the
+    session's from now on), then the cart and its checkout. A forged or expired link answers 404."""
+    session_id, lines = live_service.read_basket(shop.ctx.settings.secret_key, token)
+    ctx = _on_live(shop)
+    new_token = None
+    with ctx.uow() as uow:
+        cart = None
+        for line in lines:
+            cart, started = shopper_cart.add(uow, shop, line.sku, line.quantity)
+            if started:  # the first line started an anonymous cart: the others go in it
+                new_token = started
+                shop = ShopperContext(shop.ctx, started, shop.lang)
+        if cart is not None:
+            live_service.basket_filled(uow, session_id, cart.id)
+        uow.commit()
+    response = RedirectResponse("/shop/cart", status_code=303)
+    if new_token:
+        remember_cart(response, new_token, request)
+    return response

@@ -174,6 +174,15 @@
     }
   });
 
+  $("[data-live-basket]").addEventListener("click", function () {
+    if (!sessionId) return;
+    var body = new URLSearchParams();
+    root.querySelectorAll('input[name=recommended]:checked').forEach(function (box) { body.append("sku", box.value); });
+    L.csrfFetch("/seller/live/sessions/" + encodeURIComponent(sessionId) + "/basket", csrf, { method: "POST", body: body })
+      .then(function (r) { return r.text(); })
+      .then(function (html) { $("[data-live-notes-said]").innerHTML = html; });
+  });
+
   $("[data-live-results]").addEventListener("click", function (event) {
     var button = event.target.closest("[data-push]");
     if (!button || !sessionId) return;

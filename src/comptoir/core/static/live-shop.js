@@ -56,6 +56,12 @@
     if (m.type === "product") return showProduct(m.product);
     if (m.type === "chat") return L.chatLine($("[data-live-chat]"), t("advisor"), m.text);
     if (m.type === "ended") return endCall();
+    if (m.type === "basket" && m.session_id === sessionId) {
+      var basket = $("[data-live-basket]");
+      basket.querySelector("[data-live-basket-link]").href = m.url;
+      basket.hidden = false;
+      return;
+    }
   }
 
   function showState(s) {
