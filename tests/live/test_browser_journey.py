@@ -3,6 +3,8 @@ console by another, on one PostgreSQL database (signalling crosses through LISTE
 asks to talk, the advisor accepts, each page plays the other's camera (Chromium's fake device: decoded
 frames keep coming), the advisor shows a product, the customer adds it to the cart and checks out for click
 & collect in the call: the order is the live channel's, and the session's report is stored once it ends.
+On the way the customer's network drops (every connection to their server reset): their WebSocket comes
+back by itself, the chat reaches them again and the video never stopped.
 Then once more with the browsers forced through a TURN relay (coturn started by the test)."""
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tests.live.test_processes import round_the_clock
 from tests.orders.conftest import LIN_S, RIVOLI, WAREHOUSE, places, receive
 from tests.support.page_checks import check
 from tests.support.processes import ROOT, free_port, launch_server, stop, wait_ready
+from tests.support.tcp_proxy import TcpProxy
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -179,12 +182,16 @@ def _plays_video(page: Page) -> dict[str, Any]:
         assert time.monotonic() < deadline, f"no decoded frames: {first} then {later}"
 
 
-def _journey(browser: Browser, servers: Servers, *, relayed: bool, checked: bool) -> None:
+def _journey(
+    browser: Browser, servers: Servers, *, relayed: bool, checked: bool, network: TcpProxy | None = None
+) -> None:
+    """``network``: the customer reaches their server through this proxy, which the journey cuts once
+    (a network drop) — the page's WebSocket comes back and the call goes on."""
     console = _new_page(browser, servers.console, "fr")
     console.context.add_cookies(
         [{"name": STAFF_COOKIE, "value": servers.staff_token, "url": servers.console}]
     )
-    customer = _new_page(browser, servers.shop, "en")
+    customer = _new_page(browser, f"http://127.0.0.1:{network.port}" if network else servers.shop, "en")
     try:
         # the advisor opens the console and becomes available
         console.goto("/seller/live")
@@ -221,6 +228,14 @@ def _journey(browser: Browser, servers: Servers, *, relayed: bool, checked: bool
         console.click(f"[data-push='{LIN_S}']")
         console.wait_for_selector("[data-live-said] [role=status]")
         card = customer.wait_for_selector(f".live-card[data-sku='{LIN_S}']")
+        if network is not None:  # the customer's network drops: their WebSocket comes back, the call goes on
+            assert network.drop() > 0
+            console.fill("#live-text", "Vous m'entendez toujours ?")
+            console.click("[data-live-chat-form] [type=submit]")
+            customer.wait_for_function(
+                "() => document.querySelector('[data-live-chat]').textContent.includes('entendez toujours')"
+            )
+            _plays_video(customer)
         # the customer adds it to the cart and checks out for click & collect, in the call
         card.query_selector("[data-a=cart]").click()  # type: ignore[union-attr]
         customer.wait_for_selector("[data-live-checkout]")
@@ -259,7 +274,8 @@ def _journey(browser: Browser, servers: Servers, *, relayed: bool, checked: bool
 def test_two_browsers_talk_show_and_buy_in_a_live_session(chromium: Browser, start_servers: Any) -> None:
     started = time.monotonic()
     servers = start_servers()
-    _journey(chromium, servers, relayed=False, checked=True)
+    with TcpProxy(int(servers.shop.rsplit(":", 1)[1])) as network:
+        _journey(chromium, servers, relayed=False, checked=True, network=network)
     print(f"live browser journey: {time.monotonic() - started:.1f} s")
 
 

@@ -145,3 +145,22 @@ def test_the_routing_job_tells_the_console_its_offer_lapsed(client, db, studio: 
             uow.commit()
         lapsed = receive(console, "offer_lapsed")
         assert lapsed["request_id"] == request["id"] and lapsed["status"] == "away"
+
+
+def test_a_console_that_drops_in_a_call_keeps_the_advisor_busy(client, db, studio: Studio) -> None:  # type: ignore[no-untyped-def]
+    from comptoir.core.uow import UnitOfWork
+    from comptoir.live.models import Presence
+
+    with client.websocket_connect(f"/v1/live/ws/advisor?access_token={studio.tokens['anne']}") as console:
+        receive(console, "hello")
+        send(console, type="presence", status="available")
+        receive(console, "presence")
+        request = ask(client, studio, language="fr")
+        receive(console, "offer")
+        client.post(f"/v1/live/requests/{request['id']}/accept", headers=studio.staff("anne"))
+    with UnitOfWork(db, read_only=True) as uow:  # the call goes on: the console comes back on its own
+        assert uow.session.get(Presence, studio.anne).status == "busy"  # type: ignore[union-attr]
+    with client.websocket_connect(f"/v1/live/ws/advisor?access_token={studio.tokens['anne']}") as console:
+        receive(console, "hello")
+        send(console, type="heartbeat")
+        assert receive(console, "heartbeat")["current"] is True

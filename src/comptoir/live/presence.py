@@ -87,9 +87,13 @@ def disconnected(
     uow: UnitOfWork, advisor_id: str, connection_id: str, settings: LiveSettings, now: datetime
 ) -> list[Notice]:
     """The console's WebSocket closed: the advisor is offline at once (if that connection was theirs) and
-    their pending offer goes to the next advisor. A session in progress stays open: the page reconnects."""
+    their pending offer goes to the next advisor. In a call they stay busy: the console reconnects and
+    beats again; if it does not, the router sets them offline after the presence window."""
     row = queue.presence_row(uow, advisor_id, lock=True)
     if row is None or row.connection_id != connection_id:
+        return []
+    if row.status == "busy":  # in a call: the console comes back on its own (a silent one is swept)
+        row.connection_id = None
         return []
     row.status, row.changed_at, row.connection_id = "offline", now, None
     told = [(notices.ADVISORS, {"type": "presence"}), *routing.release_offers(uow, advisor_id)]

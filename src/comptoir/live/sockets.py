@@ -141,9 +141,11 @@ class Connection:
         )
 
     async def pump(self, topic: str) -> None:
+        """What the hub says on this connection's topic, to the browser. A gap (the hub's connection came
+        back, or this page fell behind) is told as ``queue``: the page reads the state again."""
         async with self.state.hub.subscribe(topic) as subscription:
-            async for _topic, message in subscription:
-                await self.send(message)
+            async for heard, message in subscription:
+                await self.send({"type": "queue"} if heard.startswith("hub.") else message)
 
 
 async def _serve(
