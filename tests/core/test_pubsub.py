@@ -245,7 +245,12 @@ def test_the_settings_choose_the_hub(empty_db: Database) -> None:
     database = empty_db
     chosen = hub_from_settings(_settings(database), database)
     assert isinstance(chosen, PostgresHub if database.is_postgres else LocalHub)
-    assert isinstance(hub_from_settings(_settings(database, redis_url=REDIS_URL), database), RedisHub)
+    # with Redis set (for the rate limits): PostgreSQL stays the hub on PostgreSQL; Redis carries it on SQLite
+    with_redis = hub_from_settings(_settings(database, redis_url=REDIS_URL), database)
+    assert isinstance(with_redis, PostgresHub if database.is_postgres else RedisHub)
+    assert isinstance(
+        hub_from_settings(_settings(database, redis_url=REDIS_URL, hub="redis"), database), RedisHub
+    )
     assert isinstance(hub_from_settings(_settings(database, hub="local"), database), LocalHub)
     with pytest.raises(ValueError, match="COMPTOIR_REDIS_URL"):
         hub_from_settings(_settings(database, hub="redis"), database)

@@ -31,6 +31,7 @@ EXPECTED_ORDER = (
     "receipts",
     "appointments",
     "engagement",
+    "live",
 )
 APPS = ("storefront", "seller", "backoffice")
 

@@ -30,6 +30,14 @@ class TcpProxy:
 
     def __exit__(self, *exc: object) -> None:
         self.drop()
+
+        async def stop() -> None:  # the pipes' tasks end before the loop does
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 

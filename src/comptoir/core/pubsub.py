@@ -307,11 +307,13 @@ class LocalHub(Hub):
 
 
 def hub_from_settings(settings: Settings, db: Database) -> Hub:
-    """``COMPTOIR_HUB``: ``auto`` takes Redis when ``COMPTOIR_REDIS_URL`` is set, else PostgreSQL's
-    ``LISTEN``/``NOTIFY`` on PostgreSQL, else (SQLite: one process) the in-process hub."""
+    """``COMPTOIR_HUB``: ``auto`` takes PostgreSQL's ``LISTEN``/``NOTIFY`` on PostgreSQL (the database every
+    process already depends on: Redis, when set for the rate limits, is not made a second thing live
+    shopping needs), Redis on SQLite when ``COMPTOIR_REDIS_URL`` is set, else the in-process hub (SQLite,
+    one process). ``redis`` moves the traffic off PostgreSQL."""
     kind = settings.hub
     if kind == "auto":
-        kind = "redis" if settings.redis_url else "postgres" if db.is_postgres else "local"
+        kind = "postgres" if db.is_postgres else "redis" if settings.redis_url else "local"
     if kind == "local":
         return LocalHub()
     from comptoir.core.pubsub_servers import PostgresHub, RedisHub  # they build on this module

@@ -11,4 +11,6 @@ DOMAIN = Domain(
     jobs=jobs.jobs,
     customer_section=erasure.customer_section,
     customer_export=erasure.export,
+    cli="comptoir.live.cli",
+    demo="comptoir.live.demo",
 )
