@@ -174,6 +174,11 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The thread pool of this event loop (anyio keeps one limiter per loop).
         anyio.to_thread.current_default_thread_limiter().total_tokens = api_threads(settings)
+        # The hub fans live state (presence, offers, signalling) out to every process's WebSockets; the
+        # dispatcher's jobs publish through it, so it is up before they run.
+        state.hub = hub_from_settings(settings, state.db)
+        await state.hub.start()
+        pubsub.serving(state.hub)
         stop = threading.Event()
         thread = None
         if settings.dispatcher == "inprocess":
@@ -183,18 +188,14 @@ def _lifespan(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManage
                 target=dispatcher.run_forever, args=(stop,), name="dispatcher", daemon=True
             )
             thread.start()
-        # The hub fans live state (presence, offers, signalling) out to every process's WebSockets.
-        state.hub = hub_from_settings(settings, state.db)
-        await state.hub.start()
-        pubsub.serving(state.hub)
         try:
             yield
         finally:
             stop.set()
-            pubsub.serving(None)
-            await state.hub.stop()
             if thread is not None:
                 thread.join(timeout=10)
+            pubsub.serving(None)
+            await state.hub.stop()
 
     return lifespan
 

@@ -93,9 +93,9 @@ class Settings(BaseSettings):
     # Optional: share each key's rate limit across every API process (otherwise counted per process).
     redis_url: str | None = None
     # What carries live messages (presence, offers, video signalling) between API processes
-    # (core/pubsub.py): "auto" takes Redis pub/sub when COMPTOIR_REDIS_URL is set, else PostgreSQL's
-    # LISTEN/NOTIFY on PostgreSQL, else (SQLite, one process) the process itself. "postgres" keeps them
-    # on PostgreSQL while Redis serves the rate limits; "local" is for a single process only.
+    # (core/pubsub.py): "auto" takes PostgreSQL's LISTEN/NOTIFY on PostgreSQL, Redis pub/sub on SQLite
+    # when COMPTOIR_REDIS_URL is set, else (SQLite, one process) the process itself. "redis" moves the
+    # traffic off PostgreSQL; "local" is for a single process only.
     hub: Literal["auto", "postgres", "redis", "local"] = "auto"
     api_key_cache_seconds: float = 5.0
     idempotency_ttl_hours: int = 24
