@@ -154,6 +154,7 @@ class SessionOut(Schema):
     notes: str = ""
     recommended: list[str] = []
     items: list[dict[str, Any]] = []
+    chat: list[dict[str, Any]] = []  # the chat so far ({by, text, at}): a page that reconnects shows it again
     report: dict[str, Any] | None = None
     media: MediaOut | None = None
 

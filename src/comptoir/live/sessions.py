@@ -98,6 +98,7 @@ def out(uow: UnitOfWork, row: Session, side: str = "advisor") -> SessionOut:
         recommended=list(row.recommended or []),
         report=row.report,
         items=[{"sku": s, "kind": k, "by": b, "at": a.isoformat()} for s, k, b, a in items_of(uow, row.id)],
+        chat=chat_of(uow, row.id),
     )
 
 

@@ -91,6 +91,7 @@ def _session_json(out: Any) -> JSONResponse:
         "language": out.language,
         "customer_url": f"/seller/customers/{out.customer_id}" if out.customer_id else None,
         "media": out.media.model_dump(mode="json") if out.media else None,
+        "chat": out.chat,
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 

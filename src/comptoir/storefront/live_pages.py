@@ -262,7 +262,13 @@ def session_media(request: Request, shop: Shopper, session_id: str) -> JSONRespo
         out = live_service.get_session(uow, session_id, ctx.actor, claims)
     media = out.media.model_dump(mode="json") if out.media else None
     return JSONResponse(
-        {"id": out.id, "status": out.status, "advisor_name": out.advisor_name, "media": media},
+        {
+            "id": out.id,
+            "status": out.status,
+            "advisor_name": out.advisor_name,
+            "media": media,
+            "chat": out.chat,
+        },
         headers={"Cache-Control": "no-store"},
     )
 

@@ -10,7 +10,7 @@
   if (!root || !window.ComptoirLive) return;
   var L = window.ComptoirLive;
   var csrf = root.dataset.csrf;
-  var sessionId = root.dataset.session || null, call = null, names = {}, wanted = "offline";
+  var sessionId = root.dataset.session || null, call = null, names = {}, wanted = "offline", reopened = false;
   var $ = function (sel) { return root.querySelector(sel); };
   function t(key) { return root.getAttribute("data-t-" + key) || ""; }
   function post(path, data) {
@@ -23,6 +23,14 @@
     onMessage: onMessage,
     onOpen: function () {
       if (!sessionId && wanted !== "offline") socket.send({ type: "presence", status: wanted });
+      if (reopened && sessionId) {  // back after a drop: what the customer wrote meanwhile
+        fetch("/seller/live/sessions/" + encodeURIComponent(sessionId), { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (session) {
+            if (session) L.replayChat($("[data-live-chat]"), session.chat, "advisor", { me: t("me"), other: t("customer") });
+          });
+      }
+      reopened = true;
     },
     onClose: function () { if (call) status(t("reconnecting")); },
   });

@@ -10,7 +10,7 @@
   var L = window.ComptoirLive;
   var ticket = root.dataset.ticket, csrf = root.dataset.csrf;
   var sessionId = root.dataset.session || null;
-  var call = null, starting = false, early = [], products = {}, compared = [], ended = false;
+  var call = null, starting = false, early = [], products = {}, compared = [], ended = false, reopened = false;
   var lang = document.documentElement.lang || "fr";
   var $ = function (sel) { return root.querySelector(sel); };
   function t(key) { return root.getAttribute("data-t-" + key) || ""; }
@@ -37,9 +37,19 @@
     onMessage: onMessage,
     onOpen: function () {
       if (call && call.pc.connectionState !== "connected") signal({ ready: true });
+      if (reopened && sessionId && !ended) replayChat();
+      reopened = true;
     },
     onClose: function () { if (call && !ended) status(t("reconnecting")); },
   });
+
+  function replayChat() {
+    fetch("/shop/live/sessions/" + encodeURIComponent(sessionId), {
+      credentials: "same-origin", headers: { "X-Live-Ticket": ticket },
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (session) {
+      if (session) L.replayChat($("[data-live-chat]"), session.chat, "customer", { me: t("me"), other: t("advisor") });
+    });
+  }
 
   function signal(data) {
     if (sessionId) socket.send({ type: "signal", session_id: sessionId, data: data });

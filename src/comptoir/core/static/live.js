@@ -225,6 +225,15 @@
     });
   }
 
+  /* The chat as the server keeps it, shown again (a page back after a network drop missed what was said
+   * meanwhile): ``mine`` is the side this page is, ``names`` the labels of each side. */
+  function replayChat(list, history, mine, names) {
+    while (list.firstChild) list.removeChild(list.firstChild);
+    (history || []).forEach(function (line) {
+      chatLine(list, line.by === mine ? names.me : names.other, line.text);
+    });
+  }
+
   function chatLine(list, who, text) {
     var li = document.createElement("li");
     var strong = document.createElement("strong");
@@ -242,6 +251,7 @@
     getMedia: getMedia,
     bindToggles: bindToggles,
     chatLine: chatLine,
+    replayChat: replayChat,
     csrfFetch: csrfFetch,
     form: form,
     wsUrl: wsUrl,
